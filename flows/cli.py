@@ -1,0 +1,173 @@
+"""``narrate``: the command line. Parses options, checks every book up front, then runs each
+book through the Prefect flow with a rich progress bar and a closing summary.
+
+Exit codes: 0 done, 1 a run failed, 2 bad input or options (one line on stderr, no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from narration import progress
+from narration.errors import NarrationError
+from narration.options import NarrationOptions, PauseOptions
+from narration.plan import BookPlan, plan_book
+from narration.synthesis import available_backends
+
+stderr = Console(stderr=True)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="narrate", description="Narrate EPUB or Markdown books into chapter audio files and a chaptered M4B."
+    )
+    p.add_argument("books", nargs="+", type=Path, metavar="BOOK", help="EPUB or Markdown files")
+    p.add_argument("--out", type=Path, default=Path("outputs"), help="output folder (default: outputs/)")
+    p.add_argument("--backend", default="piper", help=f"synthesis backend: {', '.join(available_backends())}")
+    p.add_argument("--voice", help="voice name or model path (default: the backend's voice for the language)")
+    p.add_argument("--speed", type=float, default=1.0, help="speaking rate multiplier (default 1.0)")
+    p.add_argument("--format", default="mp3", help="chapter files: mp3 (default), m4a, opus, flac")
+    p.add_argument("--bitrate", default="64k", help="bitrate of lossy outputs (default 64k)")
+    p.add_argument("--loudness", type=float, default=-19.0, help="target loudness in LUFS (default -19)")
+    p.add_argument("--no-loudnorm", action="store_true", help="leave loudness as synthesized")
+    p.add_argument("--no-m4b", action="store_true", help="chapter files only")
+    p.add_argument("--max-chars", type=int, help="longest synthesis chunk in characters (default: the backend's)")
+    p.add_argument("--batch-size", type=int, default=8, help="chunks per synthesis task (default 8)")
+    for name, default in PauseOptions().model_dump().items():
+        p.add_argument(f"--{name.replace('_', '-')}-pause", type=float, default=default, dest=f"pause_{name}",
+                       help=f"seconds of silence: {PauseOptions.model_fields[name].description} (default {default})")
+    p.add_argument("--dry-run", action="store_true", help="print the plan without synthesizing")
+    p.add_argument("--json", action="store_true", help="with --dry-run: print the plan as JSON")
+    p.add_argument("-v", "--verbose", action="store_true", help="show library and Prefect logs")
+    return p
+
+
+def options_from_args(args: argparse.Namespace) -> NarrationOptions:
+    pauses = PauseOptions(**{name: getattr(args, f"pause_{name}") for name in PauseOptions.model_fields})
+    return NarrationOptions(
+        backend=args.backend,
+        voice=args.voice,
+        speed=args.speed,
+        format=args.format,
+        bitrate=args.bitrate,
+        loudness=None if args.no_loudnorm else args.loudness,
+        max_chars=args.max_chars,
+        batch_size=args.batch_size,
+        m4b=not args.no_m4b,
+        pauses=pauses,
+    )
+
+
+class RichProgress:
+    """Shows chapters and chunks done, with an ETA from the chunk rate."""
+
+    def __init__(self, bar: Progress) -> None:
+        self.bar = bar
+        self.chapters = bar.add_task("chapters", total=None)
+        self.chunks = bar.add_task("chunks", total=None)
+
+    def book_started(self, title: str, chapters: int, chunks: int, cached: int) -> None:
+        self.bar.reset(self.chapters, total=chapters, description=f"{title[:40]}: chapters")
+        self.bar.reset(self.chunks, total=chunks, description="chunks")
+
+    def chunks_done(self, count: int, audio_seconds: float) -> None:
+        self.bar.advance(self.chunks, count)
+
+    def chapter_done(self, index: int, title: str) -> None:
+        self.bar.advance(self.chapters, 1)
+
+
+def print_plan(plan: BookPlan) -> None:
+    table = Table(title=f"{plan.book.title} — {', '.join(plan.book.authors) or 'unknown author'} [{plan.book.language}]")
+    table.add_column("#", justify="right")
+    table.add_column("chapter")
+    table.add_column("words", justify="right")
+    table.add_column("chunks", justify="right")
+    for ch in plan.chapters:
+        table.add_row(str(ch.index + 1), ch.title, str(ch.words), str(len(ch.chunks)))
+    Console().print(table)
+
+
+def print_summary(results: list, wall: float) -> None:
+    table = Table(title="narrated")
+    for col in ("book", "chapters", "audio", "wall", "RTF", "chunks synthesized", "output"):
+        table.add_column(col)
+    for r in results:
+        rtf = r.wall_seconds / r.audio_seconds if r.audio_seconds else float("nan")
+        table.add_row(
+            r.title, str(len(r.chapters)), _hms(r.audio_seconds), _hms(r.wall_seconds), f"{rtf:.3f}",
+            f"{r.synthesized}/{r.chunks}", r.m4b or r.root,
+        )
+    Console().print(table)
+    audio = sum(r.audio_seconds for r in results)
+    Console().print(f"total: {_hms(audio)} of audio in {_hms(wall)} (real-time factor {wall / audio if audio else 0:.3f})")
+
+
+def _hms(seconds: float) -> str:
+    s = int(round(seconds))
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+def fail(message: str) -> int:
+    stderr.print(f"narrate: error: {message}", markup=False, highlight=False, soft_wrap=True)
+    return 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        options = options_from_args(args)
+        # Every book is read before anything is synthesized: a bad file fails fast and
+        # nothing is written for any book.
+        plans = [plan_book(path, options) for path in args.books]
+    except NarrationError as exc:
+        return fail(str(exc))
+    except ValidationError as exc:
+        return fail("; ".join(f"--{'-'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+
+    if args.dry_run:
+        if args.json:
+            docs = [p.summary() for p in plans]
+            print(json.dumps(docs[0] if len(docs) == 1 else docs, ensure_ascii=False, indent=2))
+        else:
+            for plan in plans:
+                print_plan(plan)
+        return 0
+
+    from flows.book import narrate_book  # Prefect loads only when something is narrated
+
+    started = time.monotonic()
+    results = []
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
+    try:
+        with Progress(*columns, console=stderr) as bar:
+            progress.set_listener(RichProgress(bar))
+            for plan in plans:
+                results.append(narrate_book(str(plan.source), str(args.out), options))
+    except NarrationError as exc:
+        return fail(str(exc))
+    except Exception as exc:  # a failed run: say what failed, keep the traceback for --verbose
+        if args.verbose:
+            raise
+        stderr.print(f"narrate: run failed: {type(exc).__name__}: {exc}", markup=False, highlight=False)
+        return 1
+    finally:
+        progress.set_listener(None)
+    print_summary(results, time.monotonic() - started)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""Where a book's outputs live. One place decides every path, so resume logic and the CLI agree.
+
+    <out>/<book-slug>/
+        <book-slug>.m4b              the chaptered audiobook
+        chapters/01 - <title>.mp3    one file per chapter
+        book.json                    the parsed book (chapters, paragraphs, sentences)
+        .work/chunks/ab/<key>.wav    synthesized chunks, content-addressed
+        .work/chapters/01.wav        lossless chapter audio the M4B is built from
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+_UNSAFE = re.compile(r'[\x00-\x1f<>:"/\\|?*]+')
+
+
+def slugify(name: str, max_len: int = 80) -> str:
+    """A file-system-safe name that keeps non-ASCII letters (Japanese titles stay readable)."""
+    name = unicodedata.normalize("NFC", name)
+    name = _UNSAFE.sub(" ", name)
+    name = re.sub(r"\s+", " ", name).strip(" .")
+    return name[:max_len].rstrip(" .") or "untitled"
+
+
+@dataclass(frozen=True)
+class BookLayout:
+    root: Path  # <out>/<book-slug>
+
+    @classmethod
+    def for_book(cls, out_dir: str | Path, book_path: str | Path) -> BookLayout:
+        # Named for the input file, not the title: two editions of one title never collide.
+        return cls(Path(out_dir) / slugify(Path(book_path).stem))
+
+    @property
+    def work(self) -> Path:
+        return self.root / ".work"
+
+    @property
+    def chunks(self) -> Path:
+        return self.work / "chunks"
+
+    @property
+    def book_json(self) -> Path:
+        return self.root / "book.json"
+
+    @property
+    def m4b(self) -> Path:
+        return self.root / f"{self.root.name}.m4b"
+
+    def chunk_audio(self, key: str) -> Path:
+        return self.chunks / key[:2] / f"{key}.wav"
+
+    def chapter_file(self, index: int, title: str, fmt: str) -> Path:
+        return self.root / "chapters" / f"{index + 1:02d} - {slugify(title, 60)}.{fmt}"
+
+    def chapter_master(self, index: int) -> Path:
+        return self.work / "chapters" / f"{index + 1:02d}.wav"

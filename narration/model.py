@@ -1,0 +1,110 @@
+"""The plain data model every stage passes along: Book -> Chapter -> Paragraph -> Sentence.
+
+Ingest fills paragraphs' ``text``; the text stage fills ``sentences``. Everything is a
+dataclass of plain values so a book round-trips through JSON (``Book.to_json``).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Paragraph:
+    """One paragraph of reading text, already stripped of markup and note markers."""
+
+    text: str
+    sentences: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Chapter:
+    """A unit of the book that becomes one audio file and one M4B chapter marker."""
+
+    title: str
+    paragraphs: list[Paragraph] = field(default_factory=list)
+    source: str = ""  # where it came from (file#anchor), for error messages and debugging
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(p.text for p in self.paragraphs)
+
+    @property
+    def words(self) -> int:
+        return sum(len(p.text.split()) for p in self.paragraphs)
+
+
+@dataclass
+class Cover:
+    media_type: str
+    data: bytes
+
+
+@dataclass
+class Book:
+    title: str
+    authors: list[str] = field(default_factory=list)
+    language: str = "en"  # BCP 47 primary tag, lower case ("en", "ja")
+    chapters: list[Chapter] = field(default_factory=list)
+    cover: Cover | None = None
+    source: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        if self.cover is not None:
+            data["cover"] = {
+                "media_type": self.cover.media_type,
+                "data": base64.b64encode(self.cover.data).decode("ascii"),
+            }
+        return data
+
+    def to_json(self, **kwargs: Any) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, **kwargs)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Book:
+        cover = data.get("cover")
+        return cls(
+            title=data["title"],
+            authors=list(data.get("authors", [])),
+            language=data.get("language", "en"),
+            chapters=[
+                Chapter(
+                    title=c["title"],
+                    paragraphs=[Paragraph(p["text"], list(p.get("sentences", []))) for p in c["paragraphs"]],
+                    source=c.get("source", ""),
+                )
+                for c in data.get("chapters", [])
+            ],
+            cover=Cover(cover["media_type"], base64.b64decode(cover["data"])) if cover else None,
+            source=data.get("source", ""),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Book:
+        return cls.from_dict(json.loads(text))
+
+
+# What follows a chunk in the chapter audio; assembly maps each to a configurable pause.
+PAUSE_SENTENCE = "sentence"
+PAUSE_PARAGRAPH = "paragraph"
+PAUSE_TITLE = "title"  # after the spoken chapter title
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One synthesis unit: whole sentences of one paragraph (or part of an over-long sentence)."""
+
+    chapter: int  # 0-based chapter index in the book
+    index: int  # 0-based index in book order, unique across the book
+    text: str  # speech text after normalisation: what the backend reads
+    source: str  # the original text this chunk covers (for coverage checks and reports)
+    language: str
+    pause_after: str = PAUSE_SENTENCE
+    style: str = "neutral"  # emotion tag, chosen by the emotion stage
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

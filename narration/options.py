@@ -1,0 +1,46 @@
+"""Everything a user can set for one narration run, validated.
+
+A pydantic model so the CLI, the Prefect deployment form and tests share one definition.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+AudioFormat = Literal["mp3", "m4a", "opus", "flac"]
+
+
+class PauseOptions(BaseModel):
+    """Silence, in seconds, inserted by assembly."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sentence: float = Field(0.35, ge=0, le=5, description="between sentences")
+    paragraph: float = Field(0.8, ge=0, le=10, description="between paragraphs")
+    title: float = Field(1.2, ge=0, le=10, description="after the spoken chapter title")
+    chapter_lead: float = Field(0.5, ge=0, le=10, description="at the start of each chapter file")
+    chapter_tail: float = Field(1.5, ge=0, le=10, description="at the end of each chapter file")
+
+
+class NarrationOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    backend: str = Field("piper", description="synthesis backend name")
+    voice: str | None = Field(None, description="backend voice name or model path; None: the default")
+    speed: float = Field(1.0, gt=0.25, le=4.0, description="speaking rate multiplier")
+    format: AudioFormat = Field("mp3", description="chapter file format")
+    bitrate: str = Field("64k", pattern=r"^\d+k$", description="lossy chapter and M4B bitrate")
+    loudness: float | None = Field(-19.0, ge=-40, le=-5, description="target LUFS; None: leave as is")
+    max_chars: int | None = Field(None, ge=40, le=2000, description="chunk bound; None: the backend's")
+    batch_size: int = Field(8, ge=1, le=256, description="chunks per synthesis task")
+    m4b: bool = Field(True, description="also write one chaptered .m4b for the book")
+    pauses: PauseOptions = Field(default_factory=PauseOptions)
+
+    def backend_options(self) -> dict[str, object]:
+        """Keyword arguments for ``narration.synthesis.get_backend``."""
+        opts: dict[str, object] = {"voice": self.voice, "speed": self.speed}
+        if self.backend == "piper":
+            opts["sentence_pause"] = self.pauses.sentence
+        return opts

