@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(f"--{name.replace('_', '-')}-pause", type=float, default=default, dest=f"pause_{name}",
                        help=f"seconds of silence: {PauseOptions.model_fields[name].description} (default {default})")
     p.add_argument("--dry-run", action="store_true", help="print the plan without synthesizing")
-    p.add_argument("--json", action="store_true", help="with --dry-run: print the plan as JSON")
+    p.add_argument("--json", action="store_true", help="print the plan (--dry-run) or the results as JSON")
     p.add_argument("-v", "--verbose", action="store_true", help="show library and Prefect logs")
     return p
 
@@ -165,7 +165,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     finally:
         progress.set_listener(None)
-    print_summary(results, time.monotonic() - started)
+    if args.json:
+        print(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2))
+    else:
+        print_summary(results, time.monotonic() - started)
     return 0
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -51,13 +52,14 @@ def write_text(path: str | Path, text: str) -> Path:
 
 
 def clean_temp_files(folder: str | Path) -> int:
-    """Remove temp files a killed run left behind; returns how many."""
-    removed = 0
+    """Remove temp files and scratch folders a killed run left behind; returns how many."""
     folder = Path(folder)
     if not folder.is_dir():
         return 0
-    for stray in folder.rglob(f"{TEMP_MARK}*"):
-        if stray.is_file():
+    strays = sorted(folder.rglob(f"{TEMP_MARK}*"), key=lambda p: len(p.parts), reverse=True)
+    for stray in strays:
+        if stray.is_dir():
+            shutil.rmtree(stray, ignore_errors=True)
+        else:
             stray.unlink(missing_ok=True)
-            removed += 1
-    return removed
+    return len(strays)

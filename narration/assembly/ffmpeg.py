@@ -29,13 +29,15 @@ def _stderr_tail(stderr: bytes, lines: int = 4) -> str:
     return " | ".join(line.strip() for line in text[-lines:]) or "no error output"
 
 
-def run_ffmpeg(args: Sequence[str | Path], *, what: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+def run_ffmpeg(
+    args: Sequence[str | Path | int], *, what: str, stdin: bytes | None = None
+) -> subprocess.CompletedProcess[bytes]:
     """Run ffmpeg with ``args``; ``what`` completes "ffmpeg failed to ..." in the error message.
 
     Output files are overwritten (-y) because callers always write to fresh temp paths.
     """
     # -nostdin unless we feed it: a stray ffmpeg must never eat the terminal's input.
-    cmd = [find_tool("ffmpeg"), "-hide_banner", "-y", *([] if stdin is not None else ["-nostdin"])]
+    cmd = [find_tool("ffmpeg"), "-hide_banner", "-nostats", "-y", *([] if stdin is not None else ["-nostdin"])]
     cmd += [str(a) for a in args]
     proc = subprocess.run(cmd, input=stdin, capture_output=True, check=False)
     if proc.returncode != 0:

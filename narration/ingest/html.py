@@ -1,0 +1,293 @@
+"""HTML/XHTML -> reading text, block by block. Shared by EPUB ingest and Markdown ingest.
+
+What a listener should hear is the running text: every block element (p, li, h1..h6, div...)
+becomes one ``Block``; whitespace is collapsed as a browser would; ``<br>`` keeps a line break
+(two in a row start a new paragraph); ruby keeps the base text and drops the reading.
+
+Dropped, because reading it aloud makes no sense: images, SVG, scripts and styles, tables and
+preformatted code (each logged as a notice, since that is real content), note reference markers
+(``epub:type="noteref"``, ``role="doc-noteref"``, ``<sup><a href="#fn1">1</a></sup>``), page
+break markers, embedded navigation, hidden elements, and - unless ``keep_notes`` - footnote and
+endnote bodies.
+"""
+
+from __future__ import annotations
+
+import html.entities
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+
+from narration.ingest.safety import read_html_tree
+
+EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+# epub:type values (EPUB 3 Structural Semantics) and DPUB-ARIA roles, lower case.
+NOTE_TYPES = frozenset(
+    {"footnote", "footnotes", "endnote", "endnotes", "rearnote", "rearnotes", "note", "notes"}
+    | {"doc-footnote", "doc-endnote", "doc-endnotes"}
+)
+MARKER_TYPES = frozenset(
+    {"noteref", "backlink", "pagebreak", "biblioref", "annoref"}
+    | {"doc-noteref", "doc-backlink", "doc-pagebreak", "doc-biblioref"}
+)
+# Publishing furniture nobody wants narrated. Prose front/back matter (preface, foreword,
+# dedication, acknowledgments, afterword, glossary) is read.
+NON_NARRATIVE_TYPES = frozenset(
+    {"cover", "titlepage", "title-page", "halftitlepage", "copyright-page", "toc", "loi", "lot"}
+    | {"landmarks", "page-list", "index", "colophon", "imprint", "imprimatur", "seriespage"}
+    | {"bibliography", "credits"}
+    | {"doc-cover", "doc-toc", "doc-index", "doc-colophon", "doc-pagelist", "doc-bibliography", "doc-credits"}
+)
+NOTE_CLASSES = frozenset({"footnote", "footnotes", "endnote", "endnotes"})
+MARKER_CLASSES = frozenset({"footnote-ref", "footnote-backref", "footnote-back", "noteref", "fnref"})
+
+BLOCK_TAGS = frozenset(
+    {"address", "article", "aside", "blockquote", "body", "caption", "center", "dd", "details"}
+    | {"dialog", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "header"}
+    | {"hgroup", "hr", "html", "legend", "li", "main", "ol", "p", "section", "summary", "ul"}
+    | {"h1", "h2", "h3", "h4", "h5", "h6"}
+)
+HEADING_TAGS = {f"h{n}": n for n in range(1, 7)}
+# Dropped without comment: not text, or not meant to be read.
+SILENT_DROP_TAGS = frozenset(
+    {"head", "script", "style", "noscript", "template", "img", "svg", "picture", "canvas", "map"}
+    | {"iframe", "object", "embed", "video", "audio", "form", "button", "select", "input", "textarea"}
+    | {"nav", "rt", "rp", "rtc"}
+)
+# Dropped with a notice: real content that cannot be narrated sensibly.
+NOTICE_DROP_TAGS = {"table": "table", "pre": "preformatted/code block", "math": "math formula"}
+
+# A footnote marker's text: 1, [12], (3), *, †, a, iv.
+_MARKER_TEXT = re.compile(r"^[\[(]?(?:\d{1,4}|[*†‡§¶#]{1,3}|[a-z]|[ivxlc]{1,6})[\])]?$", re.IGNORECASE)
+_NOTE_ID = re.compile(r"fn|ftn|note|footnote|endnote", re.IGNORECASE)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_BR = "\x00"  # stands for <br> until blocks are cut; XML text can never contain NUL
+_INVISIBLE = re.compile("[\u00ad\u200b\u2060\ufeff]")  # soft hyphen, zero-width space/joiner, BOM
+_CJK = "\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+# A source line break between two CJK characters is layout, not a space (CSS Text 3 does the same).
+_CJK_BREAK = re.compile(f"(?<=[{_CJK}])[ \\t]*[\\r\\n]+[ \\t]*(?=[{_CJK}])")
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Block:
+    """One paragraph-like unit of text; ``heading`` is 1-6 for h1..h6 (and hgroup parts), else 0."""
+
+    text: str
+    heading: int = 0
+
+
+@dataclass
+class Extract:
+    blocks: list[Block] = field(default_factory=list)
+    # element id -> index of the block where the element starts (len(blocks) if at the very end)
+    anchors: dict[str, int] = field(default_factory=dict)
+    # ids of elements that were dropped (notes, tables...): links into them are not reading text
+    dropped_anchors: set[str] = field(default_factory=set)
+    notices: list[str] = field(default_factory=list)  # e.g. "table", once per dropped element
+
+
+def local_name(el: etree._Element) -> str:
+    tag = el.tag
+    if not isinstance(tag, str):
+        return ""
+    return tag.rsplit("}", 1)[-1].lower()
+
+
+def semantic_types(el: etree._Element) -> set[str]:
+    """epub:type and role tokens, lower case, with and without their vocabulary prefix."""
+    raw = " ".join(filter(None, (el.get(EPUB_TYPE), el.get("epub:type"), el.get("role"))))
+    tokens = set()
+    for token in raw.lower().split():
+        tokens.add(token)
+        tokens.add(token.rsplit(":", 1)[-1])
+    return tokens
+
+
+def classes(el: etree._Element) -> set[str]:
+    return set((el.get("class") or "").lower().split())
+
+
+def is_note_container(el: etree._Element) -> bool:
+    return bool(semantic_types(el) & NOTE_TYPES or classes(el) & NOTE_CLASSES)
+
+
+def element_text(el: etree._Element) -> str:
+    return _SPACE.sub(" ", "".join(t for t in el.itertext() if isinstance(t, str))).strip()
+
+
+def document_types(root: etree._Element) -> set[str]:
+    """Semantic types of the document as a whole: <body>'s, plus those of a lone wrapper inside it."""
+    body = next((el for el in root.iter() if local_name(el) == "body"), None)
+    types: set[str] = set()
+    el = body
+    while el is not None:
+        types |= semantic_types(el)
+        if is_note_container(el):
+            types.add("footnotes")
+        children = [c for c in el if isinstance(c.tag, str)]
+        el = children[0] if len(children) == 1 else None
+    return types
+
+
+def note_anchor_ids(root: etree._Element) -> set[str]:
+    """Ids of note bodies and everything inside them: link targets that mark a note reference."""
+    ids: set[str] = set()
+    for el in root.iter():
+        if isinstance(el.tag, str) and is_note_container(el):
+            ids.update(d.get("id") for d in el.iter() if isinstance(d.tag, str) and d.get("id"))
+    return ids
+
+
+def document_title(root: etree._Element) -> str:
+    title = next((el for el in root.iter() if local_name(el) == "title"), None)
+    return element_text(title) if title is not None else ""
+
+
+def document_language(root: etree._Element) -> str:
+    return root.get(XML_LANG) or root.get("lang") or ""
+
+
+def clean_text(raw: str) -> list[str]:
+    """Collapse whitespace; ``_BR`` becomes a line break, two or more a paragraph break."""
+    raw = _INVISIBLE.sub("", _CJK_BREAK.sub("", raw))
+    paragraphs = []
+    for part in re.split(f"{_BR}(?:\\s*{_BR})+", raw):
+        lines = (_SPACE.sub(" ", line).strip() for line in part.split(_BR))
+        text = "\n".join(line for line in lines if line)
+        if text:
+            paragraphs.append(text)
+    return paragraphs
+
+
+class _Walker:
+    def __init__(self, keep_notes: bool, is_note_link: Callable[[str], bool], drop_ids: Iterable[str]) -> None:
+        self.keep_notes = keep_notes
+        self.is_note_link = is_note_link
+        self.drop_ids = set(drop_ids)
+        self.out = Extract()
+        self.buffer: list[str] = []
+        self.heading = 0
+
+    def flush(self) -> None:
+        for text in clean_text("".join(self.buffer)):
+            self.out.blocks.append(Block(text, self.heading))
+        self.buffer.clear()
+
+    def walk(self, el: etree._Element) -> None:
+        tag = local_name(el)
+        if (reason := self.drop_reason(el, tag)) is not None:
+            self.out.dropped_anchors.update(d.get("id") for d in el.iter() if isinstance(d.tag, str) and d.get("id"))
+            for d in el.iter():
+                if isinstance(d.tag, str) and d.get("id"):
+                    self.out.anchors.setdefault(d.get("id"), len(self.out.blocks))
+            if reason:
+                self.out.notices.append(reason)
+            return
+        if el.get("id"):
+            self.out.anchors.setdefault(el.get("id"), len(self.out.blocks))
+        is_block = tag in BLOCK_TAGS
+        outer_heading = self.heading
+        if is_block:
+            self.flush()
+            if tag in HEADING_TAGS:
+                self.heading = HEADING_TAGS[tag]
+            elif tag == "hgroup":
+                self.heading = min((HEADING_TAGS[local_name(c)] for c in el if local_name(c) in HEADING_TAGS), default=1)
+        if tag == "br":
+            self.buffer.append(_BR)
+        if el.text:
+            self.buffer.append(el.text)
+        for child in el:
+            if isinstance(child, etree._Entity):
+                self.buffer.append(_entity_text(child))
+            elif isinstance(child.tag, str):
+                self.walk(child)
+            if child.tail:
+                self.buffer.append(child.tail)
+        if is_block:
+            self.flush()
+            self.heading = outer_heading
+
+    def drop_reason(self, el: etree._Element, tag: str) -> str | None:
+        """None to keep the element, "" to drop it silently, or a notice to log."""
+        if tag in NOTICE_DROP_TAGS:
+            return NOTICE_DROP_TAGS[tag]
+        if tag in SILENT_DROP_TAGS or el.get("id") in self.drop_ids:
+            return ""
+        if el.get("hidden") is not None or el.get("aria-hidden") == "true":
+            return ""
+        if _HIDDEN_STYLE.search(el.get("style") or ""):
+            return ""
+        types = semantic_types(el)
+        if types & (MARKER_TYPES | NON_NARRATIVE_TYPES) or classes(el) & MARKER_CLASSES:
+            return ""
+        if not self.keep_notes and is_note_container(el):
+            return ""
+        if tag == "a" and self.is_marker_link(el):
+            return ""
+        if tag == "sup" and _MARKER_TEXT.match(element_text(el)):
+            links = [a for a in el.iter() if local_name(a) == "a" and a.get("href")]
+            if links or _inside_link(el):
+                return ""
+        return None
+
+    def is_marker_link(self, a: etree._Element) -> bool:
+        href = a.get("href") or ""
+        text = element_text(a)
+        if not href or not _MARKER_TEXT.match(text):
+            return False
+        if self.is_note_link(href):
+            return True
+        if "#" not in href:
+            return False
+        has_sup = any(local_name(d) == "sup" for d in a.iter()) or any(
+            local_name(p) == "sup" for p in a.iterancestors()
+        )
+        bracketed = text[0] in "[(" and text[-1] in "])"
+        named_like_note = bool(_NOTE_ID.search(f"{a.get('id') or ''} {a.get('class') or ''}"))
+        return has_sup or bracketed or named_like_note
+
+
+def _inside_link(el: etree._Element) -> bool:
+    return any(local_name(p) == "a" and p.get("href") for p in el.iterancestors())
+
+
+def _entity_text(entity: etree._Entity) -> str:
+    """Undeclared named entities in XHTML (``&nbsp;`` without a loaded DTD): HTML's meaning."""
+    return html.entities.html5.get(f"{entity.name};", "")
+
+
+def _same_document_note_links(root: etree._Element) -> Callable[[str], bool]:
+    ids = note_anchor_ids(root)
+    return lambda href: href.startswith("#") and href[1:] in ids
+
+
+def extract_blocks(
+    root: etree._Element,
+    *,
+    keep_notes: bool = False,
+    is_note_link: Callable[[str], bool] | None = None,
+    drop_ids: Iterable[str] = (),
+) -> Extract:
+    """Walk a parsed document (from ``read_html_tree``) into reading blocks.
+
+    ``is_note_link(href)`` says whether a link points at a note (EPUB ingest knows the notes
+    documents of the whole book); by default links to notes in the same document count.
+    ``drop_ids``: ids of elements to leave out entirely.
+    """
+    walker = _Walker(keep_notes, is_note_link or _same_document_note_links(root), drop_ids)
+    body = next((el for el in root.iter() if local_name(el) == "body"), root)
+    walker.walk(body)
+    walker.flush()
+    return walker.out
+
+
+def html_paragraphs(data: bytes | str, *, source: str | Path = "<html>", keep_notes: bool = False) -> list[str]:
+    """Reading paragraphs (headings included) of an HTML/XHTML document or fragment."""
+    return [block.text for block in extract_blocks(read_html_tree(data, source), keep_notes=keep_notes).blocks]

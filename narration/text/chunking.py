@@ -1,0 +1,170 @@
+"""Cut a book into synthesis chunks: whole sentences of one paragraph, at most ``max_chars``
+characters of speech text each.
+
+Lengths are measured on normalised text (what the voice reads), so each sentence is
+normalised before packing. A sentence longer than the limit is cut at clause punctuation
+first, then between words (Japanese: at 、, then between characters), never inside a word;
+only a single word whose spoken form is itself longer than the limit is cut by characters.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from typing import NamedTuple
+
+from narration.errors import ConfigError
+from narration.model import PAUSE_PARAGRAPH, PAUSE_SENTENCE, PAUSE_TITLE, Book, Chunk, Paragraph
+from narration.text.normalize import normalize, primary_language
+from narration.text.sentences import split_sentences
+
+# Languages written without spaces between words: sentences join without a space.
+_UNSPACED = frozenset({"ja", "zh", "th"})
+
+
+class Piece(NamedTuple):
+    """A span of original text and its speech text."""
+
+    source: str
+    text: str
+
+
+CutFinder = Callable[[str], list[int]]
+
+# After clause punctuation, with any closing quotes and the spaces that follow; a comma or
+# colon inside a number ("1,234", "3:30") is not a clause boundary.
+_CLAUSE_END = re.compile(r"(?:[,;:](?!\d)|[—–、，；：])[\"'”’)」』]*\s*")
+_WORD_GAP = re.compile(r"\s+")
+# Titles and references that read as one phrase with the next word ("Mr. Smith", "No. 5"):
+# cut after them and the voice would pause as if a sentence ended.
+_BINDS_NEXT = re.compile(r"(?:^|\s)(?:Mr|Mrs|Ms|Dr|St|Prof|Rev|Capt|Lt|Sgt|Col|Gov|Sen|Mt|Ft|No|pp|p|Vol)\.$")
+_LATIN_PAIR = re.compile(r"[A-Za-z0-9]{2}")
+
+
+def clause_cuts(text: str) -> list[int]:
+    return [m.end() for m in _CLAUSE_END.finditer(text) if 0 < m.end() < len(text)]
+
+
+def word_cuts(text: str) -> list[int]:
+    return [
+        m.end()
+        for m in _WORD_GAP.finditer(text)
+        if m.start() > 0
+        and m.end() < len(text)
+        and not _BINDS_NEXT.search(text, max(0, m.start() - 6), m.start())
+    ]
+
+
+def character_cuts(text: str) -> list[int]:
+    """Japanese has no spaces: any character boundary, except inside a Latin word or number."""
+    return [i for i in range(1, len(text)) if not _LATIN_PAIR.fullmatch(text[i - 1 : i + 1])]
+
+
+def _cut_levels(language: str) -> Sequence[CutFinder]:
+    return (clause_cuts, character_cuts) if language in _UNSPACED else (clause_cuts, word_cuts)
+
+
+def _split_spoken(source: str, text: str, max_chars: int) -> list[Piece]:
+    """Last resort for one unbreakable source word spoken longer than the limit (a huge
+    number): cut its speech text between words, or by characters if a word is too long.
+    The first piece carries the source, so sources still add up to the original text."""
+    parts: list[str] = []
+    for word in text.split():
+        for start in range(0, len(word), max_chars):
+            fragment = word[start : start + max_chars]
+            if parts and len(parts[-1]) + 1 + len(fragment) <= max_chars:
+                parts[-1] += " " + fragment
+            else:
+                parts.append(fragment)
+    return [Piece(source if i == 0 else "", part) for i, part in enumerate(parts)]
+
+
+def fit_sentence(
+    source: str, language: str, max_chars: int, levels: Sequence[CutFinder] | None = None
+) -> list[Piece]:
+    """``source`` as pieces whose speech text fits ``max_chars``: one piece if it fits, else
+    the fewest cuts at the coarsest boundary level that works (greedy, left to right)."""
+    levels = _cut_levels(primary_language(language)) if levels is None else levels
+    text = normalize(source, language)
+    if len(text) <= max_chars:
+        return [Piece(source, text)] if text else []
+    if not levels:
+        return _split_spoken(source, text, max_chars)
+    cuts = levels[0](source)
+    if not cuts:
+        return fit_sentence(source, language, max_chars, levels[1:])
+    pieces: list[Piece] = []
+    bounds = [*cuts, len(source)]
+    start = 0
+    while start < len(source):
+        candidates = [b for b in bounds if b > start]
+        best: Piece | None = None
+        end = candidates[0]
+        for bound in candidates:
+            span = source[start:bound].strip()
+            spoken = normalize(span, language)
+            if len(spoken) > max_chars:
+                break  # spoken length grows with the span: no later bound fits either
+            best, end = Piece(span, spoken), bound
+        if best is None:  # even the shortest span is too long: cut it finer
+            pieces.extend(fit_sentence(source[start:end].strip(), language, max_chars, levels[1:]))
+        elif best.text:
+            pieces.append(best)
+        start = end
+    return pieces
+
+
+def _pack(pieces: list[list[Piece]], joiner: str, max_chars: int) -> Iterator[Piece]:
+    """Join whole sentences (those that came out as one piece) while they fit; the parts of a
+    cut sentence stay chunks of their own."""
+    group: list[Piece] = []
+
+    def flush() -> Iterator[Piece]:
+        if group:
+            yield Piece(joiner.join(p.source for p in group), joiner.join(p.text for p in group))
+            group.clear()
+
+    for sentence in pieces:
+        if len(sentence) != 1:
+            yield from flush()
+            yield from sentence
+            continue
+        piece = sentence[0]
+        joined = len(joiner.join(p.text for p in group)) + len(joiner) + len(piece.text)
+        if group and joined > max_chars:
+            yield from flush()
+        group.append(piece)
+    yield from flush()
+
+
+def _paragraph_pieces(paragraph: Paragraph, language: str, max_chars: int) -> list[Piece]:
+    sentences = paragraph.sentences or split_sentences(paragraph.text, language)
+    joiner = "" if primary_language(language) in _UNSPACED else " "
+    fitted = [fit_sentence(s, language, max_chars) for s in sentences]
+    return list(_pack([f for f in fitted if f], joiner, max_chars))
+
+
+def chunk_book(book: Book, max_chars: int) -> list[Chunk]:
+    """Every chapter's spoken title (if any), then its paragraphs, as chunks in book order.
+
+    ``Chunk.index`` runs 0.. across the whole book. The last chunk of a paragraph pauses for
+    a paragraph, the title's last chunk for a title, every other chunk for a sentence.
+    Paragraphs without ``sentences`` are segmented here; ``book`` is not modified.
+    """
+    if max_chars < 1:
+        raise ConfigError(f"max_chars must be a positive number of characters, not {max_chars}")
+    chunks: list[Chunk] = []
+
+    def emit(chapter: int, pieces: list[Piece], last_pause: str) -> None:
+        for i, piece in enumerate(pieces):
+            pause = last_pause if i == len(pieces) - 1 else PAUSE_SENTENCE
+            chunks.append(
+                Chunk(chapter, len(chunks), piece.text, piece.source, book.language, pause)
+            )
+
+    for chapter_index, chapter in enumerate(book.chapters):
+        if chapter.title.strip():
+            emit(chapter_index, fit_sentence(chapter.title.strip(), book.language, max_chars), PAUSE_TITLE)
+        for paragraph in chapter.paragraphs:
+            emit(chapter_index, _paragraph_pieces(paragraph, book.language, max_chars), PAUSE_PARAGRAPH)
+    return chunks

@@ -1,0 +1,547 @@
+"""Text normalisation for speech: turn what a reader sees into what a narrator says.
+
+``normalize(text, language)`` runs a pipeline of small named rules (each ``str -> str``).
+English is covered in depth: numbers, years, currency, times, abbreviations, roman numerals
+in safe contexts and symbols. Japanese is a placeholder for now: it only strips markup, turns
+full-width digits into ASCII and collapses whitespace (the Japanese voice reads numbers and
+Latin text itself; proper Japanese normalisation is a later issue). Other languages get the
+language-neutral rules only.
+
+The rules run on one sentence at a time (the chunker calls them per sentence), so a period
+that ends the text is treated as the end of a sentence.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+
+from num2words import num2words
+
+Rule = Callable[[str], str]
+
+# -- number words --------------------------------------------------------------------------
+
+
+def _american(words: str) -> str:
+    # num2words speaks British style ("one thousand, two hundred and five"); the default voice
+    # is American and the commas would add pauses inside a number.
+    return words.replace(",", "").replace(" and ", " ")
+
+
+# Beyond this, named powers ("ten duodecillion") help no listener: read the digits instead.
+_LARGEST_NAMED = 10**15
+
+
+def _cardinal(value: int) -> str:
+    return _american(num2words(value)) if value < _LARGEST_NAMED else _digits(str(value))
+
+
+def _ordinal(value: int) -> str:
+    return _american(num2words(value, to="ordinal")) if value < _LARGEST_NAMED else _digits(str(value))
+
+
+def _year(value: int) -> str:
+    # "two thousand and five" -> "two thousand five"; "nineteen oh-five" -> "nineteen oh five"
+    return _american(num2words(value, to="year")).replace("oh-", "oh ")
+
+
+def _digits(digits: str) -> str:
+    return " ".join(_american(num2words(int(d))) for d in digits)
+
+
+def _number(token: str) -> str:
+    """Speak a written number: "1,234" -> "one thousand two hundred thirty-four", "3.05" ->
+    "three point zero five" (fraction digits one by one, as people read them); "007" is read
+    digit by digit."""
+    whole, _, fraction = token.replace(",", "").partition(".")
+    words = _digits(whole) if len(whole) > 1 and whole.startswith("0") else _cardinal(int(whole))
+    return f"{words} point {_digits(fraction)}" if fraction else words
+
+
+def _plural(words: str) -> str:
+    """Pluralise the last word of a number phrase: "nineteen ninety" -> "nineteen nineties"."""
+    return words[:-1] + "ies" if words.endswith("y") else words + "s"
+
+
+def _is_one(token: str) -> bool:
+    return token.replace(",", "") in ("1", "1.0", "1.00")
+
+
+# A written number: with thousands separators, or plain digits; an optional decimal part.
+NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+
+
+def _keep_stop(match: re.Match[str]) -> str:
+    """A period consumed by an abbreviation that also ended the sentence must stay."""
+    rest = match.string[match.end() :]
+    return "." if match.group(0).endswith(".") and re.fullmatch(r"[\"')\]]*\s*", rest) else ""
+
+
+# -- language-neutral rules --------------------------------------------------------------------
+
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
+_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+# Emphasis, code and table markup; '#' only when it is not "number" (#5).
+_MARKUP_CHARS = re.compile(r"[*_`~^|\\{}\[\]]|#(?!\d)")
+# Invisible characters (zero-width joiners, soft hyphens, BOM...) and control characters.
+_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u2060-\u2064\ufeff\x00-\x08\x0e-\x1f\x7f]")
+
+
+def strip_markup(text: str) -> str:
+    """Drop stray HTML tags, Markdown links/emphasis and invisible characters."""
+    text = _TAG.sub(" ", text)
+    text = _MD_LINK.sub(r"\1", text)
+    text = _INVISIBLE.sub("", text)
+    # Removed, not spaced: emphasis sits against words ("**bold**"), and Japanese has no spaces.
+    return _MARKUP_CHARS.sub("", text)
+
+
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?)\]」』、。！？])")
+
+
+def collapse_whitespace(text: str) -> str:
+    """One space between words, none before closing punctuation, none at the ends."""
+    text = " ".join(text.split())
+    return _SPACE_BEFORE_PUNCT.sub(r"\1", text)
+
+
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+def full_width_digits(text: str) -> str:
+    """'２０２６' -> '2026', so every later stage (and the voice) sees one kind of digit."""
+    return text.translate(_FULL_WIDTH_DIGITS)
+
+
+# -- English rules ---------------------------------------------------------------------------
+
+_FRACTIONS = {"½": "half", "¼": "quarter", "¾": "three quarters", "⅓": "third", "⅔": "two thirds"}
+_FRACTION = re.compile(r"(\d+)?\s?([½¼¾⅓⅔])")
+_QUOTES = str.maketrans(
+    {"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "‚": "'", "−": "-"}
+)
+
+
+def _fraction(match: re.Match[str]) -> str:
+    whole, name = match.group(1), _FRACTIONS[match.group(2)]
+    article = "a" if name in ("half", "quarter", "third") else ""
+    if whole:
+        return f"{whole} and {article} {name}".replace("  ", " ")
+    return f"one {name}" if article else name
+
+
+def unify_characters(text: str) -> str:
+    """Vulgar fractions to words, then NFKC (full-width forms, ligatures, '…' -> '...'),
+    curly quotes to straight ones and the minus sign to '-'."""
+    text = _FRACTION.sub(_fraction, text)
+    return unicodedata.normalize("NFKC", text).translate(_QUOTES)
+
+
+# (pattern, spoken form); the replacement may use the pattern's groups.
+_ABBREVIATIONS: Sequence[tuple[str, str]] = (
+    (r"\bMr\.", "Mister"),
+    (r"\bMrs\.", "Missus"),
+    (r"\bMs\.", "Miz"),
+    (r"\bMessrs\.", "Messieurs"),
+    (r"\bProf\.", "Professor"),
+    (r"\bRev\.", "Reverend"),
+    (r"\bCapt\.", "Captain"),
+    (r"\bLt\.", "Lieutenant"),
+    (r"\bSgt\.", "Sergeant"),
+    (r"\bCol\.", "Colonel"),
+    (r"\bGov\.", "Governor"),
+    (r"\bSen\.", "Senator"),
+    (r"\bMt\.(?=\s+[A-Z])", "Mount"),
+    (r"\bFt\.(?=\s+[A-Z])", "Fort"),
+    # Saint before a capitalised name, Street otherwise (the brief's rule: "St. Louis",
+    # "Baker St.").
+    (r"\bSt\.(?=\s+[A-Z])", "Saint"),
+    (r"\bSt\.", "Street"),
+    # Doctor is the usual reading; Drive only right after a capitalised word with no name
+    # following ("Elm Dr.").
+    (r"\b([A-Z][a-z]+ )Dr\.(?!\s+[A-Z])", r"\1Drive"),
+    (r"\bDr\.", "Doctor"),
+    (r"\bJr\.", "Junior"),
+    (r"\bSr\.", "Senior"),
+    (r"\bAve\.", "Avenue"),
+    (r"\bBlvd\.", "Boulevard"),
+    (r"\bRd\.", "Road"),
+    (r"\be\.\s?g\.", "for example"),
+    (r"\bi\.\s?e\.", "that is"),
+    (r"\betc\.", "et cetera"),
+    (r"\bvs\.?(?=\s)", "versus"),
+    (r"\bcf\.", "compare"),
+    (r"\bapprox\.", "approximately"),
+    (r"\bNos\.(?=\s*\d)", "numbers"),
+    (r"\bNo\.(?=\s*\d)", "number"),
+    (r"\bno\.(?=\s*\d)", "number"),
+    (r"\bpp\.(?=\s*\d)", "pages"),
+    (r"\bp\.(?=\s*\d)", "page"),
+    (r"\bVol\.(?=\s*[\dIVXLCDM])", "Volume"),
+    (r"\bch\.(?=\s*\d)", "chapter"),
+    (r"\bca?\.(?=\s*\d)", "circa"),
+)
+_ABBREVIATION_RULES = [(re.compile(p), spoken) for p, spoken in _ABBREVIATIONS]
+_ETC_BEFORE_SENTENCE = re.compile(r"\betc\.(?=\s+[A-Z])")
+
+
+def expand_abbreviations(text: str) -> str:
+    """Mr. -> Mister, St. -> Saint/Street, e.g. -> for example, No. 5 -> number 5..."""
+    # "etc." directly followed by a capitalised word ends a sentence inside the text.
+    text = _ETC_BEFORE_SENTENCE.sub("et cetera.", text)
+    for pattern, spoken in _ABBREVIATION_RULES:
+        text = pattern.sub(_expander(spoken), text)
+    return text
+
+
+def _expander(spoken: str) -> Callable[[re.Match[str]], str]:
+    return lambda match: match.expand(spoken) + _keep_stop(match)
+
+
+_UNITS = {
+    "km": ("kilometer", "kilometers"),
+    "kg": ("kilogram", "kilograms"),
+    "cm": ("centimeter", "centimeters"),
+    "mm": ("millimeter", "millimeters"),
+    "mg": ("milligram", "milligrams"),
+    "ml": ("milliliter", "milliliters"),
+    "mph": ("mile per hour", "miles per hour"),
+    "km/h": ("kilometer per hour", "kilometers per hour"),
+    "kph": ("kilometer per hour", "kilometers per hour"),
+    "lb": ("pound", "pounds"),
+    "lbs": ("pound", "pounds"),
+    "oz": ("ounce", "ounces"),
+    "ft": ("foot", "feet"),
+    "°C": ("degree Celsius", "degrees Celsius"),
+    "°F": ("degree Fahrenheit", "degrees Fahrenheit"),
+}
+_UNIT_SYMBOLS = "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True))
+_UNIT = re.compile(rf"(?<![\w.])(-?(?:{NUMBER}))\s?({_UNIT_SYMBOLS})(?![\w/])")
+
+
+def _unit(match: re.Match[str]) -> str:
+    one, many = _UNITS[match.group(2)]
+    return f"{match.group(1)} {one if _is_one(match.group(1)) else many}"
+
+
+def expand_units(text: str) -> str:
+    """'5 km' -> '5 kilometers', '1 lb' -> '1 pound' (the number is spoken by a later rule)."""
+    return _UNIT.sub(_unit, text)
+
+
+_PHONE = re.compile(r"(?<![\w-])(?:\(\d{3}\)\s?|\d{3}-)?\d{3}-\d{4}(?![\w-])")
+
+
+def expand_phone_numbers(text: str) -> str:
+    """'555-1234' -> 'five five five, one two three four', read before it looks like a range."""
+    return _PHONE.sub(
+        lambda m: ", ".join(_digits(group) for group in re.findall(r"\d+", m.group(0))), text
+    )
+
+
+# Number ranges: "1990-1995", "pp. 10–20", "$5-$10" -> "... to ...". A hyphen chain
+# (phone numbers, ISO dates) is left alone.
+_RANGE = re.compile(rf"(?<![\w.,-])([$£€¥]?)({NUMBER})\s?[-–—]\s?([$£€¥]?)({NUMBER})(?![\w-]|\.\d)")
+
+
+def expand_ranges(text: str) -> str:
+    """'1990-1995' -> '1990 to 1995', so each end is then read as what it is."""
+    return _RANGE.sub(r"\1\2 to \3\4", text)
+
+
+_CURRENCIES = {
+    "$": ("dollar", "dollars", "cent", "cents"),
+    "£": ("pound", "pounds", "penny", "pence"),
+    "€": ("euro", "euros", "cent", "cents"),
+    "¥": ("yen", "yen", "", ""),
+}
+_SCALES = r"thousand|million|billion|trillion"
+_CURRENCY = re.compile(
+    rf"(?:(?<=^)|(?<=[\s(\"']))(-)?([$£€¥])\s?({NUMBER})(?:\s?({_SCALES}|bn)\b)?(?!\d)"
+)
+_CURRENCY_AFTER = re.compile(rf"(?<![\w.])({NUMBER})\s?([£€¥])")
+
+
+def _money(sign: str, symbol: str, amount: str, scale: str | None) -> str:
+    one, many, sub_one, sub_many = _CURRENCIES[symbol]
+    minus = "minus " if sign else ""
+    if scale:  # "$1.5 million" -> "one point five million dollars"
+        scale = "billion" if scale == "bn" else scale
+        return f"{minus}{_number(amount)} {scale} {many}"
+    whole, _, cents = amount.replace(",", "").partition(".")
+    if len(cents) != 2 or not sub_one:  # "$3.5" is read as a plain decimal
+        return f"{minus}{_number(amount)} {one if _is_one(amount) else many}"
+    unit = f"{_cardinal(int(whole))} {one if int(whole) == 1 else many}"
+    if int(cents) == 0:
+        return minus + unit
+    sub = f"{_cardinal(int(cents))} {sub_one if int(cents) == 1 else sub_many}"
+    return minus + (sub if int(whole) == 0 else f"{unit} and {sub}")
+
+
+def expand_currency(text: str) -> str:
+    """'$3.50' -> 'three dollars and fifty cents', '$1 million' -> 'one million dollars'."""
+    text = _CURRENCY.sub(lambda m: _money(m.group(1) or "", m.group(2), m.group(3), m.group(4)), text)
+    return _CURRENCY_AFTER.sub(lambda m: _money("", m.group(2), m.group(1), None), text)
+
+
+_PERCENT = re.compile(rf"(?:(?<=^)|(?<=[^\w.]))(-)?({NUMBER})\s?%")
+
+
+def expand_percentages(text: str) -> str:
+    """'12.5%' -> 'twelve point five percent'."""
+    return _PERCENT.sub(lambda m: ("minus " if m.group(1) else "") + f"{_number(m.group(2))} percent", text)
+
+
+_MERIDIEM = r"(?P<ampm>[AaPp]\.?\s?[Mm]\.?)(?![\w])"
+_CLOCK = re.compile(rf"(?<![\d:.])(?P<h>[01]?\d|2[0-4]):(?P<m>[0-5]\d)(?![\d]|:\d)(?:\s?{_MERIDIEM})?")
+_HOUR = re.compile(rf"(?<![\w:.])(?P<h>1[0-2]|0?[1-9])\s?{_MERIDIEM}")
+
+
+def _meridiem(match: re.Match[str]) -> str:
+    ampm = match.group("ampm")
+    if not ampm:
+        return ""
+    # espeak spells "AM"/"PM" as letters; the stop is kept when it also ended the sentence.
+    return (" AM" if ampm[0] in "Aa" else " PM") + _keep_stop(match)
+
+
+def _clock(match: re.Match[str]) -> str:
+    hour, minute = int(match.group("h")), int(match.group("m"))
+    if minute == 0:
+        words = _cardinal(hour) + ("" if match.group("ampm") else " o'clock")
+    elif minute < 10:
+        words = f"{_cardinal(hour)} oh {_cardinal(minute)}"
+    else:
+        words = f"{_cardinal(hour)} {_cardinal(minute)}"
+    return words + _meridiem(match)
+
+
+def expand_times(text: str) -> str:
+    """'3:30 pm' -> 'three thirty PM', '10:05' -> 'ten oh five', '10:00' -> "ten o'clock"."""
+    text = _CLOCK.sub(_clock, text)
+    return _HOUR.sub(lambda m: _cardinal(int(m.group("h"))) + _meridiem(m), text)
+
+
+_DECADE = re.compile(r"(?<![\w.,])(1[1-9]\d0|20\d0)'?s\b")
+_SHORT_DECADE = re.compile(r"(?:'|(?<=\bthe )|(?<=\bThe ))([1-9]0)'?s\b")
+
+
+def expand_decades(text: str) -> str:
+    """'1990s' -> 'nineteen nineties', "the '60s" / 'the 60s' -> 'the sixties'."""
+    text = _DECADE.sub(lambda m: _plural(_year(int(m.group(1)))), text)
+    return _SHORT_DECADE.sub(lambda m: _plural(_cardinal(int(m.group(1)))), text)
+
+
+_ORDINAL = re.compile(r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+)(?:st|nd|rd|th)\b")
+
+
+def expand_ordinals(text: str) -> str:
+    """'1st' -> 'first', '22nd' -> 'twenty-second'."""
+    return _ORDINAL.sub(lambda m: _ordinal(int(m.group(1).replace(",", ""))), text)
+
+
+_ROMAN_VALID = re.compile(r"M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})")
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
+_SECTION_WORDS = (
+    "Chapter", "Book", "Part", "Volume", "Vol.", "Act", "Scene", "Section", "Canto", "Appendix",
+    "Phase", "Stage", "Episode", "Article", "Psalm",
+)
+_SECTION_KEYWORDS = "|".join(re.escape(f) for word in _SECTION_WORDS for f in (word, word.upper()))
+# A lone "I" must end the heading or precede a capital ("Chapter I The Storm"):
+# in "Book I read" it is the pronoun.
+_SECTION_ROMAN = re.compile(
+    rf"\b({_SECTION_KEYWORDS})\s+([IVXLCDM]{{2,}}|[VXLCDM]|I(?=\s*(?:$|[^\w\s]|[A-Z])))\b(?!['’]?\w)"
+)
+_WORLD_WAR = re.compile(r"\b(World War)\s+(I{1,2})\b")
+# Regnal numbers only after names that monarchs and popes actually bear: "Henry VIII" is safe,
+# "Part II" is handled above, and a bare capital "I" after any other word is the pronoun.
+_REGNAL_NAMES = (
+    "Henry|Edward|George|William|Richard|Charles|James|John|Louis|Elizabeth|Mary|Anne|Philip|"
+    "Peter|Catherine|Frederick|Ferdinand|Francis|Gustav|Gustavus|Ivan|Leo|Pius|Benedict|Gregory|"
+    "Innocent|Clement|Urban|Boniface|Paul|Alexander|Nicholas|Napoleon|Ludwig|Otto|Wilhelm|"
+    "Friedrich|Ramesses|Rameses|Ptolemy|Constantine|Harold|Malcolm|David|Robert|Alfonso|Juan|"
+    "Carlos|Felipe|Fernando|Manuel|Pedro|Umberto|Emmanuel|Haakon|Olaf|Christian|Sigismund|"
+    "Casimir|Stephen|Edmund|Leopold|Joseph|Maximilian|Rudolf|Amenhotep|Thutmose|Seti|Darius|"
+    "Xerxes|Artaxerxes|Hadrian|Sixtus|Julius|Eugene|Eugenius|Celestine|Honorius|Martin|Adrian"
+)
+# Regnal numbers stop well below 40 and use I, V, X only; a single V or X followed by
+# ". Capital" is a middle initial ("John X. Smith").
+_REGNAL = re.compile(
+    rf"\b({_REGNAL_NAMES})\s+([IVX]{{2,}}|[VX](?!\.\s+[A-Z]))\b(?!['’]?[a-rt-z])"
+)
+_REGNAL_FIRST = re.compile(rf"\b({_REGNAL_NAMES})\s+I(?=\s*(?:[,.;:!?)\"]|$|\s+of\b))")
+
+
+def _roman(numeral: str) -> int | None:
+    if not numeral or not _ROMAN_VALID.fullmatch(numeral):
+        return None
+    values = [_ROMAN_VALUES[c] for c in numeral]
+    return sum(-v if i + 1 < len(values) and v < values[i + 1] else v for i, v in enumerate(values))
+
+
+def _section(match: re.Match[str]) -> str:
+    value = _roman(match.group(2))
+    return match.group(0) if value is None else f"{match.group(1)} {_cardinal(value)}"
+
+
+def _regnal(match: re.Match[str]) -> str:
+    value = _roman(match.group(2))
+    return match.group(0) if value is None else f"{match.group(1)} the {_ordinal(value)}"
+
+
+def expand_roman_numerals(text: str) -> str:
+    """Only where a roman numeral is unambiguous: 'Chapter IV' -> 'Chapter four',
+    'Henry VIII' -> 'Henry the eighth', 'World War II' -> 'World War two'."""
+    text = _SECTION_ROMAN.sub(_section, text)
+    text = _WORLD_WAR.sub(lambda m: f"{m.group(1)} {_cardinal(len(m.group(2)))}", text)
+    text = _REGNAL.sub(_regnal, text)
+    return _REGNAL_FIRST.sub(lambda m: f"{m.group(1)} the first", text)
+
+
+_YEAR = re.compile(r"(?<![\w.,$£€¥])(1\d\d\d|20\d\d)(?![\w]|[.,]\d)")
+_YEAR_CUES = re.compile(
+    r"\b(?:in|In|since|Since|until|Until|till|circa|year|Year|during|During|January|February|March|"
+    r"April|May|June|July|August|September|October|November|December|spring|summer|autumn|fall|"
+    r"winter|Spring|Summer|Autumn|Winter)\s+$"
+)
+_ERA = re.compile(r"\s*(?:AD|BC|BCE|CE|A\.D\.|B\.C\.)")
+_UNIT_WORDS = frozenset(
+    "feet foot meters metres miles yards inches kilometers kilometres pounds ounces tons tonnes "
+    "grams kilograms degrees dollars euros yen pence cents people men women children persons "
+    "soldiers troops years months weeks days hours minutes seconds times pages words copies "
+    "units items votes points acres calories".split()
+)
+# Words ending in "s" that follow a year as its verb or article-like word, not as a counted noun.
+_NOT_COUNTED = frozenset("was is has does as his this its us yes thus perhaps always".split())
+
+
+def _counts_something(following: str) -> bool:
+    word = re.match(r"\s+([a-z]+)", following)
+    if not word:
+        return False
+    w = word.group(1)
+    return w in _UNIT_WORDS or (w.endswith("s") and len(w) > 3 and w not in _NOT_COUNTED)
+
+
+def _maybe_year(match: re.Match[str]) -> str:
+    before, after = match.string[: match.start()], match.string[match.end() :]
+    value = int(match.group(1))
+    if before.endswith("-") and (len(before) == 1 or before[-2] in " ("):
+        return match.group(1)  # a negative number
+    cued = bool(_YEAR_CUES.search(before) or _ERA.match(after))
+    # 1000-1099 only with a cue ("in 1066"): bare, "1024" is more likely a count.
+    as_year = cued or (value >= 1100 and not _counts_something(after))
+    return _year(value) if as_year else match.group(1)
+
+
+def expand_years(text: str) -> str:
+    """A 4-digit number 1100-2099 is a year unless it counts something ('1500 soldiers');
+    'in 1984 people...' is still a year, and so is 1000-1099 after such a cue ('in 1066').
+    Numbers left here are spoken as cardinals later."""
+    return _YEAR.sub(_maybe_year, text)
+
+
+# A minus sign only at the start or after a space, bracket or quote ("5-3" is no negative).
+_NUMBER_TOKEN = re.compile(
+    rf"(?P<neg>(?:^|(?<=[\s(\"']))-)?(?<!\d)(?<!\d\.)(?P<num>{NUMBER})(?!\d|\.\d)"
+)
+
+
+def _spoken_number(match: re.Match[str]) -> str:
+    words = ("minus " if match.group("neg") else "") + _number(match.group("num"))
+    # Digits glued to letters are spoken apart ("MP3" -> "MP three", "3D" -> "three D").
+    before = " " if match.start() > 0 and match.string[match.start() - 1].isalpha() else ""
+    after = " " if match.end() < len(match.string) and match.string[match.end()].isalpha() else ""
+    return before + words + after
+
+
+def expand_numbers(text: str) -> str:
+    """Cardinals, decimals and negatives: '-1,234.5' -> 'minus one thousand ... point five'."""
+    return _NUMBER_TOKEN.sub(_spoken_number, text)
+
+
+_SYMBOLS: Sequence[tuple[re.Pattern[str], str]] = (
+    (re.compile(r"#(?=\d)"), " number "),
+    (re.compile(r"&"), " and "),
+    (re.compile(r"%"), " percent "),
+    (re.compile(r"(?<=\w)\s?\+\s?(?=\w)"), " plus "),
+    (re.compile(r"\s=\s"), " equals "),
+    (re.compile(r"(?<=\w)\s?×\s?(?=\w)"), " times "),
+    (re.compile(r"@"), " at "),
+    (re.compile(r"°"), " degrees "),
+    (re.compile(r"§"), " section "),
+    (re.compile(r"(?<=[A-Za-z])/(?=[A-Za-z])"), " or "),  # "he/she" -> "he or she"
+)
+
+
+def expand_symbols(text: str) -> str:
+    """'&' -> 'and', '%' -> 'percent', '#5' -> 'number 5', 'he/she' -> 'he or she'..."""
+    for pattern, spoken in _SYMBOLS:
+        text = pattern.sub(spoken, text)
+    return text
+
+
+# Punctuation that shapes prosody (pauses, questions, quotes, parentheticals) survives;
+# every other symbol the voice would spell out ("asterisk") or mispronounce goes.
+_PROSODY_PUNCTUATION = frozenset(".,;:!?'\"()-–—/")
+
+
+def strip_unreadable(text: str) -> str:
+    """Keep letters, digits, spaces and prosody punctuation; drop every other symbol."""
+    return "".join(
+        c
+        if c in _PROSODY_PUNCTUATION or unicodedata.category(c)[0] in "LNMZ" or c == "\n"
+        else " "
+        for c in text
+    )
+
+
+# -- pipelines -------------------------------------------------------------------------------
+
+# Order matters: characters first, then the most specific number forms (money, percentages,
+# times, ranges, decades, ordinals, roman numerals, years) before plain numbers.
+ENGLISH_RULES: tuple[Rule, ...] = (
+    strip_markup,
+    unify_characters,
+    expand_abbreviations,
+    expand_phone_numbers,
+    expand_ranges,
+    expand_currency,
+    expand_percentages,
+    expand_times,
+    expand_units,
+    expand_decades,
+    expand_ordinals,
+    expand_roman_numerals,
+    expand_years,
+    expand_symbols,
+    expand_numbers,
+    strip_unreadable,
+    collapse_whitespace,
+)
+
+# Placeholder until Japanese normalisation is done properly (readings of numbers, counters,
+# Latin words): the Japanese voice copes with digits and Latin text itself.
+JAPANESE_RULES: tuple[Rule, ...] = (strip_markup, full_width_digits, collapse_whitespace)
+
+NEUTRAL_RULES: tuple[Rule, ...] = (strip_markup, collapse_whitespace)
+
+_PIPELINES: dict[str, tuple[Rule, ...]] = {"en": ENGLISH_RULES, "ja": JAPANESE_RULES}
+
+
+def primary_language(language: str) -> str:
+    """'en-US' -> 'en', 'ja_JP' -> 'ja'."""
+    return language.replace("_", "-").split("-")[0].lower()
+
+
+def rules_for(language: str) -> tuple[Rule, ...]:
+    return _PIPELINES.get(primary_language(language), NEUTRAL_RULES)
+
+
+def normalize(text: str, language: str) -> str:
+    """Speech text for ``text`` in ``language`` (BCP 47; only the primary subtag matters)."""
+    for rule in rules_for(language):
+        text = rule(text)
+    return text

@@ -1,0 +1,252 @@
+"""Build the sample books in inputs/ from the public-domain texts in scripts/sample_sources/.
+
+    python scripts/make_samples.py [--out DIR]
+
+Writes ``aesop-fables.epub`` (EPUB 3: nav TOC, NCX, cover image, 5 chapters of Townsend's
+Aesop) and ``romantic-poems.md`` (YAML front matter, H1 title, H2 chapters, H3 poems).
+The build is deterministic: fixed identifier, modification date and zip timestamps, so a
+rebuild gives the same bytes; tests/test_samples.py checks the committed files against one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import html
+import io
+import struct
+import sys
+import uuid
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from ebooklib import epub
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a plain script from a checkout
+
+from narration.atomic import write_bytes, write_text  # noqa: E402
+
+SOURCES = ROOT / "scripts" / "sample_sources"
+EPUB_NAME = "aesop-fables.epub"
+MARKDOWN_NAME = "romantic-poems.md"
+
+# Fixed so that rebuilding gives identical files.
+BUILD_DATE = datetime.datetime(2025, 1, 1, 0, 0, 0)
+ZIP_DATE = (2025, 1, 1, 0, 0, 0)
+AESOP_ID = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'narration/inputs/aesop-fables')}"
+
+AESOP_CHAPTERS = [
+    ("Flattery and Pride", ["The Fox and the Crow", "The Fox and the Grapes"]),
+    ("Great and Small", ["The Lion and the Mouse", "The Mice in Council"]),
+    ("Slow but Steady", ["The Hare and the Tortoise", "The Crow and the Pitcher"]),
+    ("Thrift and Greed", ["The Ants and the Grasshopper", "The Hen and the Golden Eggs"]),
+    ("Lies and Shadows", ["The Dog and the Shadow", "The Shepherd's Boy and the Wolf"]),
+]
+
+POEMS_TITLE = "Three Romantic Poets"
+
+
+# --- sources -------------------------------------------------------------------------------
+
+
+def _source_lines(name: str) -> list[str]:
+    text = (SOURCES / name).read_text(encoding="utf-8")
+    return [line.rstrip() for line in text.splitlines() if not line.startswith("#")]
+
+
+def _paragraphs(lines: list[str]) -> list[list[str]]:
+    """Split lines into blank-line separated groups."""
+    groups: list[list[str]] = [[]]
+    for line in lines:
+        if line:
+            groups[-1].append(line)
+        elif groups[-1]:
+            groups.append([])
+    return [g for g in groups if g]
+
+
+def read_fables() -> dict[str, list[str]]:
+    """Fable title -> paragraphs (wrapped source lines joined)."""
+    fables: dict[str, list[str]] = {}
+    title = ""
+    body: dict[str, list[str]] = {}
+    for line in _source_lines("aesop-townsend.txt"):
+        if line.startswith("== "):
+            title = line[3:].strip()
+            body[title] = []
+        elif title:
+            body[title].append(line)
+    for name, lines in body.items():
+        fables[name] = [" ".join(group) for group in _paragraphs(lines)]
+    return fables
+
+
+@dataclass
+class Poem:
+    title: str
+    stanzas: list[list[str]] = field(default_factory=list)
+
+
+@dataclass
+class Poet:
+    name: str
+    note: str
+    poems: list[Poem] = field(default_factory=list)
+
+
+def read_poems() -> list[Poet]:
+    poets: list[Poet] = []
+    lines: list[str] = []
+
+    def flush() -> None:
+        if poets and poets[-1].poems:
+            poets[-1].poems[-1].stanzas = _paragraphs(lines)
+        lines.clear()
+
+    for line in _source_lines("romantic-poems.txt"):
+        if line.startswith("== "):
+            flush()
+            name, _, note = line[3:].partition("|")
+            poets.append(Poet(name.strip(), note.strip()))
+        elif line.startswith("-- "):
+            flush()
+            poets[-1].poems.append(Poem(line[3:].strip()))
+        else:
+            lines.append(line)
+    flush()
+    return poets
+
+
+# --- cover image -----------------------------------------------------------------------------
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def cover_png(width: int = 600, height: int = 900) -> bytes:
+    """A plain RGB cover: green field, cream frame, a golden sun. No drawing library needed."""
+    field_rgb, frame_rgb, sun_rgb = b"\x2f\x4f\x3a", b"\xf3\xe9\xd2", b"\xd9\xa4\x41"
+    cx, cy, radius = width // 2, height // 3, width // 5
+    rows = bytearray()
+    for y in range(height):
+        rows.append(0)  # PNG filter type "none" for this row
+        for x in range(width):
+            in_frame = min(x, y, width - 1 - x, height - 1 - y) in range(24, 36)
+            in_sun = (x - cx) ** 2 + (y - cy) ** 2 <= radius**2
+            rows += frame_rgb if in_frame else sun_rgb if in_sun else field_rgb
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", zlib.compress(bytes(rows), 9))
+        + _png_chunk(b"IEND", b"")
+    )
+
+
+# --- EPUB ------------------------------------------------------------------------------------
+
+STYLE = """body { font-family: serif; line-height: 1.4; margin: 1em; }
+h1 { text-align: center; margin: 2em 0 1em; }
+h2 { font-size: 1.2em; margin-top: 1.5em; }
+p { text-indent: 1.5em; margin: 0; }
+"""
+
+
+def _chapter_body(title: str, fables: list[tuple[str, list[str]]]) -> str:
+    parts = [f"<h1>{html.escape(title)}</h1>"]
+    for fable_title, paragraphs in fables:
+        parts.append("<section>")
+        parts.append(f"<h2>{html.escape(fable_title)}</h2>")
+        parts.extend(f"<p>{html.escape(p, quote=False)}</p>" for p in paragraphs)
+        parts.append("</section>")
+    return "\n".join(parts)
+
+
+def build_aesop_epub() -> bytes:
+    fables = read_fables()
+    book = epub.EpubBook()
+    # ebooklib stamps its own version into the OPF; drop it so the output doesn't change with it.
+    book.metadata[epub.NAMESPACES["OPF"]].pop("generator", None)
+    book.set_identifier(AESOP_ID)
+    book.set_title("Aesop's Fables")
+    book.set_language("en")
+    book.add_author("Aesop")
+    book.add_metadata("DC", "contributor", "George Fyler Townsend", {"id": "translator"})
+    book.add_metadata(None, "meta", "trl", {"refines": "#translator", "property": "role", "scheme": "marc:relators"})
+    book.add_metadata("DC", "rights", "Public domain: Townsend's translation was published in 1867.")
+    book.set_cover("images/cover.png", cover_png())
+
+    css = epub.EpubItem(uid="style", file_name="style/book.css", media_type="text/css", content=STYLE)
+    book.add_item(css)
+    chapters = []
+    for number, (title, names) in enumerate(AESOP_CHAPTERS, start=1):
+        chapter = epub.EpubHtml(title=title, file_name=f"chapter-{number:02d}.xhtml", lang="en")
+        chapter.content = _chapter_body(title, [(name, fables[name]) for name in names])
+        chapter.add_item(css)
+        book.add_item(chapter)
+        chapters.append(chapter)
+
+    book.toc = chapters
+    book.add_item(epub.EpubNcx())
+    book.add_item(epub.EpubNav())
+    # The cover page comes first but is not part of the reading order proper.
+    book.spine = [("cover", "no"), *chapters]
+
+    buffer = io.BytesIO()
+    epub.write_epub(buffer, book, {"mtime": BUILD_DATE, "raise_exceptions": True})
+    return reproducible_zip(buffer.getvalue())
+
+
+def reproducible_zip(data: bytes) -> bytes:
+    """Rewrite a zip with fixed timestamps and attributes, keeping member order and compression."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_DATE)
+            fixed.compress_type = info.compress_type  # "mimetype" must stay first and stored
+            fixed.create_system = 3
+            fixed.external_attr = 0o644 << 16
+            dst.writestr(fixed, src.read(info), compresslevel=9)
+    return out.getvalue()
+
+
+# --- Markdown --------------------------------------------------------------------------------
+
+
+def build_poems_markdown() -> str:
+    poets = read_poems()
+    front = {
+        "title": POEMS_TITLE,
+        "authors": [poet.name for poet in poets],
+        "language": "en",
+        "rights": "Public domain: every poem was printed before 1820.",
+    }
+    out = ["---", yaml.safe_dump(front, sort_keys=False, allow_unicode=True).rstrip(), "---", ""]
+    out += [f"# {POEMS_TITLE}", ""]
+    for poet in poets:
+        out += [f"## {poet.name}", "", f"*{poet.note}*", ""]
+        for poem in poet.poems:
+            out += [f"### {poem.title}", ""]
+            for stanza in poem.stanzas:
+                # A trailing backslash is a Markdown hard line break: one verse line per line.
+                out += [line + "\\" for line in stanza[:-1]] + [stanza[-1], ""]
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "inputs", help="output folder (default: inputs/)")
+    args = parser.parse_args(argv)
+    write_bytes(args.out / EPUB_NAME, build_aesop_epub())
+    write_text(args.out / MARKDOWN_NAME, build_poems_markdown())
+    print(f"wrote {args.out / EPUB_NAME} and {args.out / MARKDOWN_NAME}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

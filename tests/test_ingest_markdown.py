@@ -1,0 +1,344 @@
+"""Markdown / plain-text ingest and the load_book dispatcher, on books written at test time."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from narration.errors import InputError
+from narration.ingest import BOOK_SUFFIXES, load_book
+from narration.ingest.markdown import detect_language, heading_label, load_markdown, split_authors
+from narration.model import Book
+
+
+def write(tmp_path: Path, text: str, name: str = "book.md") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def titles(book: Book) -> list[str]:
+    return [c.title for c in book.chapters]
+
+
+def paragraphs(book: Book) -> list[str]:
+    return [p.text for c in book.chapters for p in c.paragraphs]
+
+
+# --- metadata ---------------------------------------------------------------------------------
+
+
+def test_front_matter_gives_title_authors_and_language(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "---\ntitle: The Real Title\nauthor: Ann Bee and Cid Dee\nlang: en-GB\n---\n\n"
+        "## One\n\nFirst text.\n\n## Two\n\nSecond text.\n",
+    )
+    book = load_markdown(path)
+    assert book.title == "The Real Title"
+    assert book.authors == ["Ann Bee", "Cid Dee"]
+    assert book.language == "en"
+    assert titles(book) == ["One", "Two"]
+    assert all(p.sentences == [] for c in book.chapters for p in c.paragraphs)
+    assert book.source == str(path)
+
+
+def test_front_matter_author_list_and_explicit_language_win_over_detection(tmp_path: Path) -> None:
+    path = write(tmp_path, "---\nauthors:\n  - Ann Bee\n  - {name: Cid Dee}\nlanguage: JA\n---\nPlain English words.\n")
+    book = load_markdown(path)
+    assert book.authors == ["Ann Bee", "Cid Dee"]
+    assert book.language == "ja"
+    assert book.title == "book"  # no title anywhere: the file name
+
+
+def test_front_matter_title_matching_the_first_heading_is_not_a_chapter(tmp_path: Path) -> None:
+    path = write(tmp_path, "---\ntitle: Tales\n---\n# Tales\n\n# The First\n\nOne.\n\n# The Second\n\nTwo.\n")
+    assert titles(load_markdown(path)) == ["The First", "The Second"]
+
+
+def test_invalid_front_matter_is_an_input_error(tmp_path: Path) -> None:
+    path = write(tmp_path, "---\ntitle: [unclosed\n---\n\nText.\n")
+    with pytest.raises(InputError, match="front matter"):
+        load_markdown(path)
+
+
+def test_leading_title_heading_and_byline(tmp_path: Path) -> None:
+    path = write(tmp_path, "# The Book of Days\n\nby Jane van Doe\n\n## Monday\n\nText.\n\n## Tuesday\n\nMore.\n")
+    book = load_markdown(path)
+    assert book.title == "The Book of Days"
+    assert book.authors == ["Jane van Doe"]
+    assert titles(book) == ["Monday", "Tuesday"]
+    assert "by Jane van Doe" not in paragraphs(book)
+
+
+def test_leading_field_lines_without_headings(tmp_path: Path) -> None:
+    path = write(tmp_path, "Title: Plain Tales\nAuthor: Ann Bee; Cid Dee\n\nOnce upon a time.\n")
+    book = load_markdown(path)
+    assert (book.title, book.authors) == ("Plain Tales", ["Ann Bee", "Cid Dee"])
+    assert titles(book) == ["Plain Tales"]
+    assert paragraphs(book) == ["Once upon a time."]
+
+
+def test_a_first_paragraph_starting_with_by_is_prose_not_a_byline(tmp_path: Path) -> None:
+    path = write(tmp_path, "# Rivers\n\nBy the river there lived a fox.\n")
+    book = load_markdown(path)
+    assert book.authors == []
+    assert paragraphs(book) == ["By the river there lived a fox."]
+
+
+def test_split_authors() -> None:
+    names = split_authors("A. Smith, B. Jones & C. Brown and D. Green")
+    assert names == ["A. Smith", "B. Jones", "C. Brown", "D. Green"]
+
+
+# --- headings -> chapters ---------------------------------------------------------------------
+
+
+def test_single_h1_is_the_title_and_h2s_are_chapters(tmp_path: Path) -> None:
+    path = write(tmp_path, "# My Book\n\n## Alpha\n\nA.\n\n## Beta\n\nB.\n\n## Gamma\n\nC.\n")
+    book = load_markdown(path)
+    assert book.title == "My Book"
+    assert titles(book) == ["Alpha", "Beta", "Gamma"]
+    assert [c.text for c in book.chapters] == ["A.", "B.", "C."]
+
+
+def test_text_between_title_and_first_chapter_is_a_chapter_named_after_the_book(tmp_path: Path) -> None:
+    path = write(tmp_path, "# My Book\n\nA short preface.\n\n## Alpha\n\nA.\n")
+    book = load_markdown(path)
+    assert titles(book) == ["My Book", "Alpha"]
+    assert book.chapters[0].text == "A short preface."
+
+
+def test_chapters_at_mixed_levels_are_all_chapters(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "# Chapter 1\n\nOne.\n\n## Chapter 2\n\nTwo.\n\n# Chapter 3\n\nThree.\n\n### Chapter IV\n\nFour.\n",
+    )
+    book = load_markdown(path)
+    assert titles(book) == ["Chapter 1", "Chapter 2", "Chapter 3", "Chapter IV"]
+    assert [c.text for c in book.chapters] == ["One.", "Two.", "Three.", "Four."]
+
+
+def test_prologue_and_epilogue_count_as_chapters_beside_deeper_chapters(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "# Prologue\n\nP.\n\n## Chapter One\n\nA.\n\n## Chapter Two\n\nB.\n\n# Epilogue\n\nE.\n",
+    )
+    assert titles(load_markdown(path)) == ["Prologue", "Chapter One", "Chapter Two", "Epilogue"]
+
+
+def test_deeper_unlabelled_headings_are_sections_read_inside_their_chapter(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "## Chapter 1\n\nIntro.\n\n### A Section\n\nInside.\n\n### 1. Numbered part\n\nMore.\n\n"
+        "## Chapter 2\n\nTwo.\n",
+    )
+    book = load_markdown(path)
+    assert titles(book) == ["Chapter 1", "Chapter 2"]
+    first = [p.text for p in book.chapters[0].paragraphs]
+    assert first == ["Intro.", "A Section", "Inside.", "1. Numbered part", "More."]
+
+
+def test_headings_with_no_text_join_the_next_chapter_title(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "# Part One\n\n## Chapter 1\n\nA.\n\n## Chapter 2\n\nB.\n\n"
+        "# Part Two\n\n## Chapter 3\n\nC.\n\n## Empty\n\n## Chapter 4\n\nD.\n\n## Trailing\n",
+    )
+    book = load_markdown(path)
+    assert titles(book) == ["Part One: Chapter 1", "Chapter 2", "Part Two: Chapter 3", "Chapter 4"]
+    assert [c.text for c in book.chapters] == ["A.", "B.", "C.", "D."]
+
+
+def test_part_with_an_epigraph_stays_above_the_chapters(tmp_path: Path) -> None:
+    path = write(tmp_path, "# Part One\n\n> An epigraph.\n\n## Chapter 1\n\nA.\n\n## Chapter 2\n\nB.\n")
+    book = load_markdown(path)
+    assert titles(book) == ["Part One", "Chapter 1", "Chapter 2"]
+    assert book.chapters[0].text == "An epigraph."
+
+
+def test_chapter_that_opens_with_a_section_heading(tmp_path: Path) -> None:
+    path = write(tmp_path, "## Chapter 1\n\n### Morning\n\nA.\n\n## Chapter 2\n\nB.\n")
+    book = load_markdown(path)
+    assert titles(book) == ["Chapter 1", "Chapter 2"]
+    assert [p.text for p in book.chapters[0].paragraphs] == ["Morning", "A."]
+
+
+def test_no_headings_gives_one_chapter_named_after_the_file(tmp_path: Path) -> None:
+    book = load_markdown(write(tmp_path, "One.\n\nTwo.\n", name="quiet_evening-notes.md"))
+    assert book.title == "quiet evening notes"
+    assert titles(book) == ["quiet evening notes"]
+    assert paragraphs(book) == ["One.", "Two."]
+
+
+def test_chapter_source_names_file_and_line(tmp_path: Path) -> None:
+    book = load_markdown(write(tmp_path, "# T\n\n## A\n\nx\n\n## B\n\ny\n"))
+    assert [c.source for c in book.chapters] == ["book.md:3", "book.md:7"]
+
+
+def test_heading_labels() -> None:
+    assert heading_label("CHAPTER XII. The End") == "chapter"
+    assert heading_label("Part the First") == "part"
+    assert heading_label("II. The Carpet-Bag") == "number"
+    assert heading_label("第三章 旅立ち") == "chapter"
+    assert heading_label("I Wandered Lonely as a Cloud") is None  # a lone "I" is a pronoun
+    assert heading_label("Book Club") is None
+    assert heading_label("The Fox and the Grapes") is None
+
+
+# --- what is and is not read ------------------------------------------------------------------
+
+
+def test_markup_that_is_not_read(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = write(
+        tmp_path,
+        "# Chapter 1\n\n"
+        "Some *emphasis*, __strong__ and ~~struck~~ words with a [link](https://example.org/x) "
+        "and an image ![a cat](cat.png) here, <span>inline html</span> and `code`.\n\n"
+        "See <https://example.org/raw>.\n\n"
+        "A claim.[^1]\n\n[^1]: The footnote text.\n\n"
+        "```python\nprint('fenced')\n```\n\n"
+        "    indented_code()\n\n"
+        "<div>\nraw block html\n</div>\n\n"
+        "![only an image](pic.png)\n\n"
+        "| col | umn |\n|-----|-----|\n| cell | data |\n\n"
+        "---\n\n"
+        "Last line.\n",
+    )
+    with caplog.at_level(logging.WARNING, logger="narration.ingest"):
+        book = load_markdown(path)
+    assert paragraphs(book) == [
+        "Some emphasis, strong and struck words with a link and an image here, inline html and code.",
+        "See.",
+        "A claim.",
+        "Last line.",
+    ]
+    text = book.chapters[0].text
+    for unread in ("example.org", "cat", "fenced", "indented_code", "raw block", "cell", "footnote", "*", "<"):
+        assert unread not in text
+    assert any("table" in r.getMessage() and r.name == "narration.ingest" for r in caplog.records)
+
+
+def test_lists_and_blockquotes_become_paragraphs(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "# Chapter 1\n\n- first item\n- second item\n  - nested item\n\n1. numbered\n2. again\n\n"
+        "> A quoted line\n> that continues.\n>\n> ## Not a chapter\n\nAfter.\n",
+    )
+    book = load_markdown(path)
+    assert titles(book) == ["Chapter 1"]
+    assert paragraphs(book) == [
+        "first item",
+        "second item",
+        "nested item",
+        "numbered",
+        "again",
+        "A quoted line that continues.",
+        "Not a chapter",
+        "After.",
+    ]
+
+
+def test_hard_and_soft_line_breaks_join_with_a_space(tmp_path: Path) -> None:
+    book = load_markdown(write(tmp_path, "Tyger Tyger, burning bright,\\\nIn the forests\nof the night;\n"))
+    assert paragraphs(book) == ["Tyger Tyger, burning bright, In the forests of the night;"]
+
+
+# --- language -----------------------------------------------------------------------------------
+
+
+def test_japanese_is_detected_and_lines_join_without_spaces(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "# 銀河の夜\n\n## 第一章 午後の授業\n\nではみなさんは、そういうふうに川だと\n"
+        "言われたり、乳の流れたあとだと云われたりしていた。\n",
+    )
+    book = load_markdown(path)
+    assert book.language == "ja"
+    assert book.title == "銀河の夜"
+    assert titles(book) == ["第一章 午後の授業"]
+    # A line break between two Japanese characters joins them without a space.
+    assert paragraphs(book) == ["ではみなさんは、そういうふうに川だと言われたり、乳の流れたあとだと云われたりしていた。"]
+
+
+def test_detect_language() -> None:
+    assert detect_language("これは日本語の文章です。") == "ja"
+    assert detect_language("An English sentence with one 日本 word.") == "en"
+    assert detect_language("12345 !!!") == "en"
+
+
+# --- bad input ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", "empty"),
+        (b"  \n\n\t\n", "empty"),
+        (b"# Title\n\nCaf\xe9 au lait\n", "not UTF-8"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+        ("# Hi\n\nText\n".encode("utf-16"), "UTF-16"),
+        (b"```\nonly code\n```\n\n<p>html</p>\n\n![img](x.png)\n", "no readable text"),
+        (b"# Just\n\n## Headings\n", "no readable text"),
+        (b"---\ntitle: Only metadata\n---\n", "no readable text"),
+    ],
+)
+def test_unreadable_files_raise_input_error_naming_the_file(tmp_path: Path, data: bytes, reason: str) -> None:
+    path = tmp_path / "bad.md"
+    path.write_bytes(data)
+    with pytest.raises(InputError, match=reason) as info:
+        load_markdown(path)
+    assert info.value.path == str(path)
+    assert str(info.value).startswith(f"{path}: ")
+
+
+def test_missing_file_and_directory(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="not found"):
+        load_markdown(tmp_path / "nope.md")
+    with pytest.raises(InputError, match="directory"):
+        load_markdown(tmp_path)
+
+
+def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "bom.md"
+    path.write_bytes("\ufeff# Title\n\n## One\n\nText.\n".encode())
+    book = load_markdown(path)
+    assert (book.title, titles(book)) == ("Title", ["One"])
+
+
+# --- plain text and the dispatcher -----------------------------------------------------------
+
+
+def test_txt_files_read_indented_paragraphs(tmp_path: Path) -> None:
+    path = write(tmp_path, "CHAPTER I\n\n    It was a dark night.\n\n    The wind blew.\n", name="story.txt")
+    book = load_book(path)
+    assert paragraphs(book) == ["CHAPTER I", "It was a dark night.", "The wind blew."]
+
+
+@pytest.mark.parametrize("name", ["book.md", "book.markdown", "book.txt", "BOOK.MD"])
+def test_load_book_dispatches_markdown_suffixes(tmp_path: Path, name: str) -> None:
+    book = load_book(str(write(tmp_path, "# T\n\n## One\n\nText.\n", name=name)))
+    assert titles(book) == ["One"]
+
+
+def test_load_book_rejects_unknown_missing_and_directories(tmp_path: Path) -> None:
+    pdf = tmp_path / "book.pdf"
+    pdf.write_bytes(b"%PDF-1.7")
+    with pytest.raises(InputError, match=r"unsupported book type \('\.pdf'\)") as info:
+        load_book(pdf)
+    assert str(pdf) in str(info.value)
+    with pytest.raises(InputError, match="not found") as info:
+        load_book(tmp_path / "missing.epub")
+    assert "missing.epub" in str(info.value)
+    with pytest.raises(InputError, match="directory"):
+        load_book(tmp_path)
+    noext = tmp_path / "README"
+    noext.write_text("hello")
+    with pytest.raises(InputError, match="no suffix"):
+        load_book(noext)
+
+
+def test_book_suffixes() -> None:
+    assert set(BOOK_SUFFIXES) == {".epub", ".md", ".markdown", ".txt"}

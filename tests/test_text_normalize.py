@@ -1,0 +1,195 @@
+"""Speech normalisation: what the voice is given to read."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from narration.text.normalize import (
+    ENGLISH_RULES,
+    JAPANESE_RULES,
+    expand_currency,
+    expand_roman_numerals,
+    expand_years,
+    normalize,
+    rules_for,
+)
+
+ENGLISH = [
+    # cardinals, separators, decimals, negatives
+    ("I have 1,234 apples.", "I have one thousand two hundred thirty-four apples."),
+    ("He was 42.", "He was forty-two."),
+    ("Room 101", "Room one hundred one"),
+    ("Pi is 3.14.", "Pi is three point one four."),
+    ("It is 10.05 metres", "It is ten point zero five metres"),
+    ("It was -5 outside.", "It was minus five outside."),
+    ("Agent 007", "Agent zero zero seven"),
+    ("1,000,000,000,000 stars", "one trillion stars"),
+    ("MP3 player", "MP three player"),
+    ("a 3D film (5)", "a three D film (five)"),
+    # ordinals
+    ("The 1st, 22nd and 3rd.", "The first, twenty-second and third."),
+    ("the 101st time", "the one hundred first time"),
+    # years, by context
+    ("In 1984 people were sad.", "In nineteen eighty-four people were sad."),
+    ("In 2005 it rained.", "In two thousand five it rained."),
+    ("By 1900 it was over.", "By nineteen hundred it was over."),
+    ("1984 was a year.", "nineteen eighty-four was a year."),
+    ("It happened in 1066.", "It happened in ten sixty-six."),
+    ("In 1905 he wrote.", "In nineteen oh five he wrote."),
+    ("summer 1969", "summer nineteen sixty-nine"),
+    ("He had 1500 soldiers.", "He had one thousand five hundred soldiers."),
+    ("2000 copies sold", "two thousand copies sold"),
+    ("2100 is far", "two thousand one hundred is far"),
+    ("It weighs 1,984 kilograms", "It weighs one thousand nine hundred eighty-four kilograms"),
+    # decades and ranges
+    ("The 1990s were fun.", "The nineteen nineties were fun."),
+    ("the 1900s", "the nineteen hundreds"),
+    ("the 2010s", "the twenty tens"),
+    ("the '60s", "the sixties"),
+    ("From 1990-1995 it grew.", "From nineteen ninety to nineteen ninety-five it grew."),
+    ("pages 10–20", "pages ten to twenty"),
+    ("$5-$10", "five dollars to ten dollars"),
+    ("call 555-1234", "call five five five, one two three four"),
+    # currency
+    ("It cost $3.50.", "It cost three dollars and fifty cents."),
+    ("It cost £5.", "It cost five pounds."),
+    ("€10 please", "ten euros please"),
+    ("only 10€", "only ten euros"),
+    ("$1 million", "one million dollars"),
+    ("$1.5 billion", "one point five billion dollars"),
+    ("$0.99", "ninety-nine cents"),
+    ("$1.00", "one dollar"),
+    ("$1.01", "one dollar and one cent"),
+    ("£2.01", "two pounds and one penny"),
+    ("-$5", "minus five dollars"),
+    ("$1,234", "one thousand two hundred thirty-four dollars"),
+    # percentages and symbols
+    ("50% off", "fifty percent off"),
+    ("3.5 % more", "three point five percent more"),
+    ("Tom & Jerry", "Tom and Jerry"),
+    ("#1 hit", "number one hit"),
+    ("he/she", "he or she"),
+    ("It's 2½ miles", "It's two and a half miles"),
+    ("5 km away", "five kilometers away"),
+    ("1 lb of flour", "one pound of flour"),
+    # times
+    ("Meet at 3:30 pm.", "Meet at three thirty PM."),
+    ("At 10:05 we left", "At ten oh five we left"),
+    ("At 10:00.", "At ten o'clock."),
+    ("It's 3 pm.", "It's three PM."),
+    ("Meet at 3 p.m.", "Meet at three PM."),
+    ("at 7 a.m. sharp", "at seven AM sharp"),
+    # abbreviations
+    ("Mr. Smith met Mrs. Jones and Dr. Who.", "Mister Smith met Missus Jones and Doctor Who."),
+    ("He lives on Baker St.", "He lives on Baker Street."),
+    ("St. Paul's was full.", "Saint Paul's was full."),
+    ("He lives on Elm Dr.", "He lives on Elm Drive."),
+    ("Thank you, Dr.", "Thank you, Doctor."),
+    ("e.g. apples, i.e. fruit, etc.", "for example apples, that is fruit, et cetera."),
+    ("Apples, pears, etc. Then more.", "Apples, pears, et cetera. Then more."),
+    ("Cats vs. dogs", "Cats versus dogs"),
+    ("No. 5 is mine", "number five is mine"),
+    ("See pp. 4-9.", "See pages four to nine."),
+    # roman numerals, only where safe
+    ("Chapter IV", "Chapter four"),
+    ("CHAPTER XII", "CHAPTER twelve"),
+    ("Henry VIII had wives.", "Henry the eighth had wives."),
+    ("Louis XIV's court", "Louis the fourteenth's court"),
+    ("Elizabeth I.", "Elizabeth the first."),
+    ("World War II ended", "World War two ended"),
+    ("Then I said no.", "Then I said no."),
+    ("He is CIVIL.", "He is CIVIL."),
+    ("Part MMMM", "Part MMMM"),
+    ("Book I read was good.", "Book I read was good."),
+    ("Chapter I The Storm", "Chapter one The Storm"),
+    ("Vol. III", "Volume three"),
+    ("John D. Rockefeller and John X. Doe", "John D. Rockefeller and John X. Doe"),
+    ("Henry V. Then peace.", "Henry V. Then peace."),
+    ("Henry V.", "Henry the fifth."),
+    # markup, unreadable symbols, prosody punctuation, whitespace
+    ("**bold** and <b>tags</b> _em_", "bold and tags em"),
+    ("see [the notes](http://x.y/z)", "see the notes"),
+    ("He said “hello” — and ‘left’…", "He said \"hello\" — and 'left'..."),
+    ("Wait; what? (Yes!)", "Wait; what? (Yes!)"),
+    ("  lots\n of\t space  ", "lots of space"),
+    ("soft\u00adhyphen and zero\u200bwidth", "softhyphen and zerowidth"),
+    ("a † dagger • bullet", "a dagger bullet"),
+    ("", ""),
+]
+
+
+@pytest.mark.parametrize(("written", "spoken"), ENGLISH, ids=[w[:30] or "empty" for w, _ in ENGLISH])
+def test_english(written: str, spoken: str) -> None:
+    assert normalize(written, "en") == spoken
+
+
+@pytest.mark.parametrize("language", ["en-US", "en_GB", "EN"])
+def test_language_tags_use_the_primary_subtag(language: str) -> None:
+    assert normalize("Mr. Smith paid $5.", language) == "Mister Smith paid five dollars."
+
+
+@pytest.mark.parametrize(("_", "spoken"), [case for case in ENGLISH if case[1]])
+def test_speech_text_is_stable_under_a_second_pass(_: str, spoken: str) -> None:
+    # Rules must recognise only written forms, never rewrite what they already produced.
+    assert normalize(spoken, "en") == spoken
+
+
+JAPANESE = [
+    ("２０２６年のＡＩ技術", "2026年のＡＩ技術"),  # digits only: the voice reads the rest
+    ("「こんにちは、ねぎです。」", "「こんにちは、ねぎです。」"),
+    ("*本当に*すごい", "本当にすごい"),
+    ("行\u3000\u3000間  の 空白\n", "行 間 の 空白"),
+    ("Mr. Smith は $3.50 です。", "Mr. Smith は $3.50 です。"),  # no English rules applied
+]
+
+
+@pytest.mark.parametrize(("written", "spoken"), JAPANESE)
+def test_japanese_placeholder(written: str, spoken: str) -> None:
+    assert normalize(written, "ja") == spoken
+
+
+def test_unsupported_language_only_gets_neutral_rules() -> None:
+    assert normalize("  Herr Dr. *Müller*   zahlt 5 €.", "de") == "Herr Dr. Müller zahlt 5 €."
+
+
+def test_pipelines_are_named_rule_functions() -> None:
+    assert rules_for("en") == ENGLISH_RULES and rules_for("ja-JP") == JAPANESE_RULES
+    for rule in ENGLISH_RULES:
+        assert callable(rule) and rule.__name__ and rule.__doc__
+
+
+def test_rules_work_alone() -> None:
+    assert expand_currency("costs $2.25") == "costs two dollars and twenty-five cents"
+    assert expand_years("in 1984 and 1500 soldiers") == "in nineteen eighty-four and 1500 soldiers"
+    assert expand_roman_numerals("Book III of Henry V") == "Book three of Henry the fifth"
+
+
+_NOT_SPEAKABLE = re.compile(r"[*_`~^|\\{}\[\]<>#&%$£€@+=]")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=80))
+def test_any_text_normalises_to_clean_speech(text: str) -> None:
+    spoken = normalize(text, "en")
+    assert not _NOT_SPEAKABLE.search(spoken), spoken
+    assert spoken == spoken.strip() and "  " not in spoken and "\n" not in spoken
+
+
+_WRITTEN_PARTS = st.sampled_from(
+    ["1", "1,234", "3.5", "-7", "1984", "1990s", "$3.50", "£5", "50%", "3:30", "pm", "22nd",
+     "Mr.", "St.", "Dr.", "No.", "Chapter", "IV", "Henry", "VIII", "-", "–", "word", "&", "#2",
+     "e.g.", "etc.", "(", ")", ",", ".", "'", "\"", "½", "km", "007", "1,000,000"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_WRITTEN_PARTS, max_size=12), st.sampled_from([" ", ""]))
+def test_written_numbers_become_words(parts: list[str], glue: str) -> None:
+    spoken = normalize(glue.join(parts), "en")
+    assert not _NOT_SPEAKABLE.search(spoken), spoken
+    # Only digit groups that are no recognisable number (a version "1.2.3") may survive.
+    assert not re.search(r"(?<![\d.])\d+(?![\d.])", spoken), spoken

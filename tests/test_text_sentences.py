@@ -1,0 +1,128 @@
+"""Sentence segmentation: right cuts for English and Japanese, and never a lost character."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from narration.model import Book, Chapter, Paragraph
+from narration.text.sentences import segment_book, split_sentences
+
+ENGLISH = [
+    (
+        "Mr. Smith went to Washington. He met Dr. Jones there.",
+        ["Mr. Smith went to Washington.", "He met Dr. Jones there."],
+    ),
+    ('"Hello," she said. "Bye." Then nothing.', ['"Hello," she said.', '"Bye."', "Then nothing."]),
+    ("He waited... and waited. Then he left.", ["He waited... and waited.", "Then he left."]),
+    ("It cost $3.50. That is 1.5 times more, e.g. a lot.", ["It cost $3.50.", "That is 1.5 times more, e.g. a lot."]),
+    ("Really? Yes! Fine.", ["Really?", "Yes!", "Fine."]),
+    ("No full stop at the end", ["No full stop at the end"]),
+    ("   ", []),
+]
+
+
+@pytest.mark.parametrize(("text", "sentences"), ENGLISH)
+def test_english(text: str, sentences: list[str]) -> None:
+    assert split_sentences(text, "en") == sentences
+
+
+QUOTE = "「こんにちは、ねぎです。2026年のAI技術、本当にすごい進化を遂げましたね！」"
+JAPANESE = [
+    (QUOTE, [QUOTE]),  # a quote with sentences inside is one unit
+    (QUOTE + "と彼は言った。次の文です。", [QUOTE + "と彼は言った。", "次の文です。"]),
+    ("彼は言った。" + QUOTE + "彼女は頷いた。", ["彼は言った。", QUOTE, "彼女は頷いた。"]),
+    ("「本当？」「うん！」それで終わり。", ["「本当？」", "「うん！」", "それで終わり。"]),
+    ("『本。まだ本。』それで。", ["『本。まだ本。』", "それで。"]),  # pysbd cuts inside 『』
+    ("「はい。」って言ったよ。", ["「はい。」って言ったよ。"]),  # a particle continues the sentence
+    (
+        "これは文です。これも文です！本当？はい…そうです。",
+        ["これは文です。", "これも文です！", "本当？", "はい…そうです。"],
+    ),
+    ("「閉じない引用。次。", ["「閉じない引用。", "次。"]),  # unbalanced: pysbd's cuts stand
+]
+
+
+@pytest.mark.parametrize(("text", "sentences"), JAPANESE)
+def test_japanese(text: str, sentences: list[str]) -> None:
+    assert split_sentences(text, "ja") == sentences
+
+
+@pytest.mark.parametrize("language", ["xx", "tlh", "en-GB"])
+def test_unsupported_languages_fall_back_to_english(language: str) -> None:
+    text = 'Mr. Smith left. "Bye," he said. Gone...'
+    assert split_sentences(text, language) == split_sentences(text, "en")
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+_EN_PARTS = st.sampled_from(
+    ["Mr.", "Dr.", "St.", "word", "Hello", "e.g.", "U.S.A.", "3.5", "...", "…", ".", "!", "?", ",",
+     '"', "'", "(", ")", "\n", "  ", "—", "a.m.", "No.", "1.", "*"]
+)
+_JA_PARTS = st.sampled_from(
+    ["こんにちは", "です", "。", "、", "！", "？", "「", "」", "『", "』", "（", "）", "と", "って", "彼", "AI",
+     "2026", "…", " ", "\u3000", "\n"]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_EN_PARTS, max_size=30), st.sampled_from([" ", ""]))
+def test_english_split_loses_and_duplicates_nothing(parts: list[str], glue: str) -> None:
+    text = glue.join(parts)
+    sentences = split_sentences(text, "en")
+    assert _squash("".join(sentences)) == _squash(text)
+    assert all(s and s == s.strip() for s in sentences)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_JA_PARTS, max_size=30))
+def test_japanese_split_loses_and_duplicates_nothing(parts: list[str]) -> None:
+    text = "".join(parts)
+    sentences = split_sentences(text, "ja")
+    assert _squash("".join(sentences)) == _squash(text)
+    assert all(s and s == s.strip() for s in sentences)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(["「あ。い！」", "『う？え。』", "お。", "か！", "と言った。", "き"]), max_size=12))
+def test_japanese_never_cuts_inside_balanced_quotes(parts: list[str]) -> None:
+    for sentence in split_sentences("".join(parts), "ja"):
+        depth = 0
+        for char in sentence:
+            depth += {"「": 1, "『": 1, "」": -1, "』": -1}.get(char, 0)
+            assert depth >= 0, sentence
+        assert depth == 0, sentence
+
+
+def test_segment_book_fills_a_copy_and_keeps_given_sentences() -> None:
+    given_sentences = ["Kept as", "the user split it."]
+    book = Book(
+        "t",
+        language="en",
+        chapters=[
+            Chapter(
+                "One",
+                [Paragraph("Mr. Smith left. He came back."), Paragraph("Kept as the user split it.", given_sentences)],
+            ),
+            Chapter("Two", [Paragraph("Only one.")]),
+        ],
+    )
+    before = book.to_json()
+    segmented = segment_book(book)
+    assert book.to_json() == before  # the input is untouched
+    assert [p.sentences for c in segmented.chapters for p in c.paragraphs] == [
+        ["Mr. Smith left.", "He came back."],
+        given_sentences,
+        ["Only one."],
+    ]
+
+
+def test_segment_book_uses_the_book_language() -> None:
+    book = Book("t", language="ja", chapters=[Chapter("一", [Paragraph("「本当？」「うん！」それで。")])])
+    assert segment_book(book).chapters[0].paragraphs[0].sentences == ["「本当？」", "「うん！」", "それで。"]
