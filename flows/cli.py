@@ -146,19 +146,22 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print_plan(plan)
         return 0
 
-    from flows.book import narrate_book  # Prefect loads only when something is narrated
+    from flows.book import BookIncomplete, narrate_book  # Prefect loads only when something is narrated
 
     started = time.monotonic()
-    results = []
+    results, failures = [], []
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
     try:
         with Progress(*columns, console=stderr) as bar:
             progress.set_listener(RichProgress(bar))
             for plan in plans:
-                results.append(narrate_book(str(plan.source), str(args.out), options))
+                try:  # one book's failure does not stop the others
+                    results.append(narrate_book(str(plan.source), str(args.out), options))
+                except BookIncomplete as exc:
+                    failures.append(str(exc))
     except NarrationError as exc:
         return fail(str(exc))
-    except Exception as exc:  # a failed run: say what failed, keep the traceback for --verbose
+    except Exception as exc:  # a crashed run: say what failed, keep the traceback for --verbose
         if args.verbose:
             raise
         stderr.print(f"narrate: run failed: {type(exc).__name__}: {exc}", markup=False, highlight=False)
@@ -169,7 +172,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2))
     else:
         print_summary(results, time.monotonic() - started)
-    return 0
+    for message in failures:
+        stderr.print(f"narrate: incomplete: {message}", markup=False, highlight=False, soft_wrap=True)
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
         chapters/01 - <title>.mp3    one file per chapter
         book.json                    the parsed book (chapters, paragraphs, sentences)
         .work/chunks/ab/<key>.wav    synthesized chunks, content-addressed
+        .work/manifest.sqlite        per-chunk status, attempts, errors; runs
         .work/chapters/01.wav        lossless chapter audio the M4B is built from
 """
 
@@ -42,6 +43,10 @@ class BookLayout:
     @property
     def chunks(self) -> Path:
         return self.work / "chunks"
+
+    @property
+    def manifest(self) -> Path:
+        return self.work / "manifest.sqlite"
 
     @property
     def book_json(self) -> Path:

@@ -20,9 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-XHTML_DOCTYPE_2 = (
-    '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.1//EN" "http://www.w3.org/TR/xhtml11/DTD/xhtml11.dtd">'
-)
+XHTML_DOCTYPE_2 = '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.1//EN" "http://www.w3.org/TR/xhtml11/DTD/xhtml11.dtd">'
 
 
 @dataclass
@@ -51,6 +49,12 @@ class Cover:
     media_type: str = "image/png"
     name: str = "images/cover.png"
 
+
+SAMPLE_CHAPTERS: list[tuple[str, list[str]]] = [
+    ("Chapter One", ["It was a bright cold day in April.", "The clocks were striking thirteen."]),
+    ("Chapter Two", ["Winston made for the stairs."]),
+    ("Chapter Three", ["Outside, even through the shut window-pane, the world looked cold."]),
+]
 
 # A 1x1 PNG, enough for a cover image.
 TINY_PNG = bytes.fromhex(
@@ -81,7 +85,7 @@ def xhtml(doc: Doc, *, version: int, language: str) -> bytes:
         f'xml:lang="{language}" lang="{language}">\n'
         f"<head><title>{escape(doc.title)}</title></head>\n"
         f"<body{attrs}>\n{doc.body}\n</body>\n</html>\n"
-    ).encode("utf-8")
+    ).encode()
 
 
 def _rel(href: str, from_dir: str) -> str:
@@ -97,7 +101,7 @@ def nav_document(
         out = []
         for entry in entries:
             label = (
-                f'<a href={quoteattr(_rel(entry.href, nav_dir))}>{escape(entry.title)}</a>'
+                f"<a href={quoteattr(_rel(entry.href, nav_dir))}>{escape(entry.title)}</a>"
                 if entry.href
                 else f"<span>{escape(entry.title)}</span>"
             )
@@ -116,7 +120,7 @@ def nav_document(
         f'xml:lang="{language}"><head><title>Contents</title></head><body>'
         f'<nav epub:type="toc" id="toc"><h1>Contents</h1><ol>{items(toc)}</ol></nav>{landmark_nav}'
         "</body></html>"
-    ).encode("utf-8")
+    ).encode()
 
 
 def ncx_document(toc: Sequence[TocEntry], title: str, ncx_dir: str) -> bytes:
@@ -139,7 +143,7 @@ def ncx_document(toc: Sequence[TocEntry], title: str, ncx_dir: str) -> bytes:
         '<ncx xmlns="http://www.daisy.org/z3986/2005/ncx/" version="2005-1">'
         '<head><meta name="dtb:uid" content="urn:uuid:test-book"/></head>'
         f"<docTitle><text>{escape(title)}</text></docTitle><navMap>{points(toc)}</navMap></ncx>"
-    ).encode("utf-8")
+    ).encode()
 
 
 def _first_href(entries: Sequence[TocEntry]) -> str | None:
@@ -181,7 +185,7 @@ def write_epub(
     nav_name: str = "nav.xhtml",
     nav_in_spine: bool = False,
     opf_dir: str = "OEBPS",
-    extra_members: Mapping[str, bytes] = {},  # noqa: B006 - read only; archive path -> bytes
+    extra_members: Mapping[str, bytes] | None = None,  # archive path -> bytes, added last (overrides)
     extra_manifest: Sequence[tuple[str, str, str]] = (),  # (id, href, media-type)
     opf_override: bytes | None = None,
 ) -> Path:
@@ -194,9 +198,7 @@ def write_epub(
     for n, doc in enumerate(docs, 1):
         doc_id = doc.id or f"doc{n}"
         props = f" properties={quoteattr(doc.properties)}" if doc.properties and version == 3 else ""
-        manifest.append(
-            f'<item id="{doc_id}" href={quoteattr(doc.name)} media-type="application/xhtml+xml"{props}/>'
-        )
+        manifest.append(f'<item id="{doc_id}" href={quoteattr(doc.name)} media-type="application/xhtml+xml"{props}/>')
         if doc.in_spine:
             linear = "" if doc.linear else ' linear="no"'
             spine.append(f'<itemref idref="{doc_id}"{linear}/>')
@@ -238,16 +240,19 @@ def write_epub(
         else ""
     )
     toc_attr = ' toc="ncx"' if use_ncx else ""
-    opf = opf_override or (
-        '<?xml version="1.0" encoding="utf-8"?>\n'
-        f'<package xmlns="http://www.idpf.org/2007/opf" version="{"3.0" if version == 3 else "2.0"}" '
-        'unique-identifier="bookid">'
-        '<metadata xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:opf="http://www.idpf.org/2007/opf">'
-        f'<dc:identifier id="bookid">urn:uuid:test-book</dc:identifier><dc:title>{escape(title)}</dc:title>'
-        f"{''.join(creators)}<dc:language>{escape(language)}</dc:language>{modified}{''.join(meta_extra)}"
-        f"</metadata><manifest>{''.join(manifest)}</manifest>"
-        f"<spine{toc_attr}>{''.join(spine)}</spine>{guide_xml}</package>"
-    ).encode("utf-8")
+    opf = (
+        opf_override
+        or (
+            '<?xml version="1.0" encoding="utf-8"?>\n'
+            f'<package xmlns="http://www.idpf.org/2007/opf" version="{"3.0" if version == 3 else "2.0"}" '
+            'unique-identifier="bookid">'
+            '<metadata xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:opf="http://www.idpf.org/2007/opf">'
+            f'<dc:identifier id="bookid">urn:uuid:test-book</dc:identifier><dc:title>{escape(title)}</dc:title>'
+            f"{''.join(creators)}<dc:language>{escape(language)}</dc:language>{modified}{''.join(meta_extra)}"
+            f"</metadata><manifest>{''.join(manifest)}</manifest>"
+            f"<spine{toc_attr}>{''.join(spine)}</spine>{guide_xml}</package>"
+        ).encode()
+    )
 
     prefix = f"{opf_dir}/" if opf_dir else ""
     archive = {
@@ -256,10 +261,10 @@ def write_epub(
             'xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles>'
             f'<rootfile full-path="{prefix}content.opf" media-type="application/oebps-package+xml"/>'
             "</rootfiles></container>"
-        ).encode("utf-8"),
+        ).encode(),
         f"{prefix}content.opf": opf,
         **{prefix + name: data for name, data in members.items()},
-        **extra_members,
+        **(extra_members or {}),
     }
     return write_zip(path, archive)
 
@@ -292,14 +297,21 @@ def build_epub(
     title = str(kwargs.get("title", "Test Book"))
     if front_matter:
         docs += [
-            Doc("text/cover.xhtml", '<div><img src="../images/cover.png" alt="Cover"/></div>', title="Cover", linear=False),
+            Doc(
+                "text/cover.xhtml",
+                '<div><img src="../images/cover.png" alt="Cover"/></div>',
+                title="Cover",
+                linear=False,
+            ),
             Doc("text/title.xhtml", f"<h1>{escape(title)}</h1><p>A Novel</p>", title=title),
             Doc("text/copyright.xhtml", "<p>Copyright 2026 Ada Author. All rights reserved.</p>", title="Copyright"),
         ]
         if version == 3:
             docs[1].body_attrs = 'epub:type="frontmatter titlepage"'
             docs[2].body_attrs = 'epub:type="frontmatter copyright-page"'
-            kwargs.setdefault("landmarks", [("cover", "text/cover.xhtml", "Cover"), ("bodymatter", "text/ch1.xhtml", "Start")])
+            kwargs.setdefault(
+                "landmarks", [("cover", "text/cover.xhtml", "Cover"), ("bodymatter", "text/ch1.xhtml", "Start")]
+            )
         else:
             kwargs.setdefault(
                 "guide",

@@ -8,17 +8,23 @@ from pathlib import Path
 
 import pytest
 from ebooklib import epub
+from epub_factory import (
+    SAMPLE_CHAPTERS,
+    TINY_PNG,
+    Cover,
+    Doc,
+    TocEntry,
+    build_epub,
+    chapter_body,
+    ncx_document,
+    write_epub,
+)
 
 from narration.ingest.epub import load_epub
 from narration.ingest.html import html_paragraphs
 from narration.model import Book
-from epub_factory import TINY_PNG, Cover, Doc, TocEntry, build_epub, chapter_body, ncx_document, write_epub
 
-CHAPTERS = [
-    ("Chapter One", ["It was a bright cold day in April.", "The clocks were striking thirteen."]),
-    ("Chapter Two", ["Winston made for the stairs."]),
-    ("Chapter Three", ["Outside, even through the shut window-pane, the world looked cold."]),
-]
+CHAPTERS = SAMPLE_CHAPTERS
 
 
 def titles(book: Book) -> list[str]:
@@ -94,7 +100,7 @@ def test_chapter_spanning_two_files_and_preface_missing_from_toc(tmp_path: Path)
 @pytest.mark.parametrize("version", [3, 2])
 def test_nested_toc_parts_are_not_chapters_unless_they_have_text(tmp_path: Path, version: int) -> None:
     docs = [
-        Doc("part1.xhtml", "<h1>Part I</h1>"),
+        Doc("part1.xhtml", "<h1>Part One</h1><h2>The Beginning</h2>"),  # differs from its TOC title
         Doc("ch1.xhtml", chapter_body("Chapter 1", ["One."])),
         Doc("ch2.xhtml", chapter_body("Chapter 2", ["Two."])),
         Doc("part2.xhtml", chapter_body("Part II", ["In which things get worse."])),
@@ -109,7 +115,28 @@ def test_nested_toc_parts_are_not_chapters_unless_they_have_text(tmp_path: Path,
     book = load_epub(write_epub(tmp_path / "parts.epub", docs, toc, version=version))
     assert titles(book) == ["Chapter 1", "Chapter 2", "Part II", "Chapter 3", "Epilogue"]
     assert texts(book)[2] == ["In which things get worse."]
-    assert "Part I" not in all_text(book)
+    assert "Part One" not in all_text(book) and "The Beginning" not in all_text(book)
+
+
+def test_book_without_a_toc_is_chaptered_by_headings(tmp_path: Path) -> None:
+    docs = [
+        Doc("a.xhtml", "<p>An untitled opening.</p>", title="Test Book"),
+        Doc("b.xhtml", chapter_body("The Storm", ["Rain."])),
+        Doc("c.xhtml", "<p>More rain, same chapter.</p>"),
+        Doc("d.xhtml", chapter_body("The Calm", ["Sun."])),
+        Doc("e.xhtml", raw=b"  "),  # a blank file is skipped, not an error
+    ]
+    book = load_epub(write_epub(tmp_path / "notoc.epub", docs, [], version=2))
+    assert titles(book) == ["Front matter", "The Storm", "The Calm"]
+    assert texts(book)[1] == ["Rain.", "More rain, same chapter."]
+
+
+def test_broken_nav_falls_back_to_ncx(tmp_path: Path) -> None:
+    docs = [Doc(f"ch{n}.xhtml", chapter_body(f"Chapter {n}", [f"Text {n}."])) for n in (1, 2)]
+    toc = [TocEntry("Chapter 1", "ch1.xhtml"), TocEntry("Chapter 2", "ch2.xhtml")]
+    broken_nav = b'<html xmlns="http://www.w3.org/1999/xhtml"><body><p>no nav here</p></body></html>'
+    path = write_epub(tmp_path / "n.epub", docs, toc, ncx=True, extra_members={"OEBPS/nav.xhtml": broken_nav})
+    assert titles(load_epub(path)) == ["Chapter 1", "Chapter 2"]
 
 
 def test_unlinked_part_headings_in_nav(tmp_path: Path) -> None:
@@ -126,7 +153,9 @@ def test_chapter_with_sections_in_its_own_file_is_one_chapter(tmp_path: Path) ->
     )
     docs = [Doc("ch1.xhtml", body), Doc("ch2.xhtml", chapter_body("Chapter 2", ["Next."]))]
     toc = [
-        TocEntry("Chapter 1", "ch1.xhtml", [TocEntry("Background", "ch1.xhtml#s1"), TocEntry("Method", "ch1.xhtml#s2")]),
+        TocEntry(
+            "Chapter 1", "ch1.xhtml", [TocEntry("Background", "ch1.xhtml#s1"), TocEntry("Method", "ch1.xhtml#s2")]
+        ),
         TocEntry("Chapter 2", "ch2.xhtml"),
     ]
     book = load_epub(write_epub(tmp_path / "sections.epub", docs, toc, version=2))
@@ -198,7 +227,7 @@ def test_cover_title_and_copyright_pages_are_skipped(tmp_path: Path, version: in
 
 def test_furniture_found_by_heuristics_when_unmarked(tmp_path: Path) -> None:
     docs = [
-        Doc("titlepage.xhtml", "<h1>Test Book</h1><p>by Ada Author</p>"),
+        Doc("01_title_page.xhtml", "<h1>Test Book</h1><p>by Ada Author</p>"),
         Doc("legal.xhtml", "<p>Copyright 2026. All rights reserved. ISBN 978-0-00-000000-0</p>"),
         Doc("contents.xhtml", '<h1>Contents</h1><p><a href="ch1.xhtml">Chapter 1</a></p>'),
         Doc("ch1.xhtml", chapter_body("Chapter 1", ["Call me Ishmael."])),
@@ -270,11 +299,10 @@ def test_metadata_epub2_cover_meta_and_guide(tmp_path: Path) -> None:
 
 
 def test_japanese_ruby_keeps_base_text(tmp_path: Path) -> None:
-    body = (
-        "<h1>第一章</h1>"
-        "<p><ruby>吾輩<rp>(</rp><rt>わがはい</rt><rp>)</rp></ruby>は猫である。\n名前はまだ無い。</p>"
+    body = "<h1>第一章</h1><p><ruby>吾輩<rp>(</rp><rt>わがはい</rt><rp>)</rp></ruby>は猫である。\n名前はまだ無い。</p>"
+    book = load_epub(
+        write_epub(tmp_path / "ja.epub", [Doc("c.xhtml", body)], [TocEntry("第一章", "c.xhtml")], language="ja-JP")
     )
-    book = load_epub(write_epub(tmp_path / "ja.epub", [Doc("c.xhtml", body)], [TocEntry("第一章", "c.xhtml")], language="ja-JP"))
     assert book.language == "ja"
     assert texts(book) == [["吾輩は猫である。名前はまだ無い。"]]
 
@@ -347,8 +375,9 @@ def test_html_paragraphs_drops_markers_and_non_text() -> None:
         '<p>Word<sup class="footnote-ref"><a href="#fn1" id="fnref1">[1]</a></sup> end.</p>'
         "<script>var SCRIPT = 1;</script><style>p { color: red }</style>"
         '<p hidden="">HIDDEN</p><p style="display: none">ALSO-HIDDEN</p>'
-        '<p>x<sup>2</sup> and 1<sup>st</sup></p>'  # unlinked superscripts are text
+        "<p>x<sup>2</sup> and 1<sup>st</sup></p>"  # unlinked superscripts are text
+        '<div epub:type="note"><p>Callout box.</p></div>'  # an in-flow note (O'Reilly style), not a footnote
         '<hr class="footnotes-sep"/><section class="footnotes"><ol><li id="fn1"><p>NOTE</p></li></ol></section>'
     )
-    assert html_paragraphs(html) == ["Word end.", "x2 and 1st"]
+    assert html_paragraphs(html) == ["Word end.", "x2 and 1st", "Callout box."]
     assert "NOTE" in " ".join(html_paragraphs(html, keep_notes=True))

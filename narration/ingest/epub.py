@@ -28,6 +28,7 @@ import logging
 import posixpath
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
@@ -78,8 +79,8 @@ FURNITURE_TITLE = re.compile(
 NOTES_TITLE = re.compile(r"^(foot|end)?notes$", re.IGNORECASE)
 # Furniture file names (after stripping numbering): only trusted for short documents.
 FURNITURE_FILE = re.compile(
-    r"^(front-?)?cover(-?page)?|(half-?)?title(-?page)?|copyrights?(-?page)?|toc|contents|"
-    r"table-?of-?contents|colophon|imprint$",
+    r"(front-?)?cover(-?page)?|(half-?)?title(-?page)?|copyrights?(-?page)?|toc|contents|"
+    r"table-?of-?contents|colophon|imprint"
 )
 COPYRIGHT_TEXT = re.compile(r"all rights reserved|\bISBN\b|無断(転載|複製)", re.IGNORECASE)
 SHORT_DOC_CHARS = 3000  # about 500 English words; title and copyright pages are far shorter
@@ -144,10 +145,10 @@ def load_epub(path: Path, *, include_notes: bool = False, limits: ArchiveLimits 
     docs = _spine_documents(book, path)
     note_files |= {d.file for d in docs if document_types(d.root) & NOTE_TYPES}
     note_files |= {n.file for n in nodes if n.file and not n.fragment and NOTES_TITLE.match(n.title)}
-    _extract_all(docs, note_files, include_notes)
-    docs = [d for d in docs if not _left_out(d, nodes, furniture, note_files, include_notes)]
+    _extract_all(docs, note_files, include_notes, path)
+    docs = [d for d in docs if not _left_out(d, nodes, furniture, note_files, include_notes, path)]
 
-    chapters = _chapters(docs, toc, nodes, furniture, book.title)
+    chapters = _chapters(docs, toc, nodes, furniture, book.title, path)
     if not chapters:
         raise InputError(path, "no readable text (every document is empty, furniture or notes)")
     title, authors, language = _metadata(book, docs, path)
@@ -165,16 +166,26 @@ def load_epub(path: Path, *, include_notes: bool = False, limits: ArchiveLimits 
 
 
 def _read_with_ebooklib(data: bytes, path: Path) -> tuple[epub.EpubBook, bool]:
-    """ebooklib's reader; a broken nav document gets a second try with the NCX instead."""
+    """ebooklib's reader, preferring the EPUB 3 nav; returns the book and whether the TOC is the nav.
+
+    A nav document that is broken or lists nothing gets a second try with the NCX instead.
+    """
     error: Exception | None = None
+    without_toc: epub.EpubBook | None = None
     for ignore_ncx in (True, False):
         try:
             book = epub.read_epub(io.BytesIO(data), {"ignore_ncx": ignore_ncx})
         except Exception as exc:  # noqa: BLE001 - ebooklib raises anything from KeyError to IndexError
             error = exc
             continue
-        has_nav = any(isinstance(item, epub.EpubNav) for item in book.get_items())
-        return book, has_nav and ignore_ncx
+        items = list(book.get_items())
+        from_nav = ignore_ncx and any(isinstance(item, epub.EpubNav) for item in items)
+        if from_nav and not book.toc and any(i.media_type == "application/x-dtbncx+xml" for i in items):
+            without_toc = book
+            continue
+        return book, from_nav
+    if without_toc is not None:
+        return without_toc, True
     raise InputError(path, f"not a readable EPUB ({' '.join(str(error).split()) or type(error).__name__})")
 
 
@@ -254,11 +265,14 @@ def _spine_documents(book: epub.EpubBook, path: Path) -> list[_Doc]:
         if str(linear).lower() == "no":
             log.info("%s: %s is marked non-linear (auxiliary); not read", path, item.file_name)
             continue
+        if not (item.content or b"").strip():
+            log.warning("%s: %s is empty; skipped", path, item.file_name)
+            continue
         docs.append(_Doc(item.file_name, read_html_tree(item.content, path, item.file_name)))
     return docs
 
 
-def _extract_all(docs: list[_Doc], note_files: set[str], include_notes: bool) -> None:
+def _extract_all(docs: list[_Doc], note_files: set[str], include_notes: bool, path: Path) -> None:
     note_ids = {(d.file, i) for d in docs for i in note_anchor_ids(d.root)}
 
     for doc in docs:
@@ -271,7 +285,7 @@ def _extract_all(docs: list[_Doc], note_files: set[str], include_notes: bool) ->
 
         doc.extract = extract_blocks(doc.root, keep_notes=include_notes, is_note_link=is_note_link)
         for notice, count in Counter(doc.extract.notices).items():
-            log.info("%s: skipped %d %s(s) (not narrated)", doc.file, count, notice)
+            log.info("%s: %s: skipped %d %s(s) (not narrated)", path, doc.file, count, notice)
 
 
 def _left_out(
@@ -280,15 +294,20 @@ def _left_out(
     furniture: set[tuple[str, str | None]],
     note_files: set[str],
     include_notes: bool,
+    path: Path,
 ) -> bool:
     """Whether a whole document is not read (module docstring, point 2)."""
     text = "\n".join(b.text for b in doc.extract.blocks)
     entries = [n for n in nodes if n.file == doc.file]
     sections = any(n.fragment and doc.extract.anchors.get(n.fragment, 0) > 0 for n in entries)
-    stem = re.sub(r"^[\d_\-.]+|[\d_\-.]+$", "", posixpath.basename(doc.file).rsplit(".", 1)[0].lower())
+    stem = posixpath.basename(doc.file).rsplit(".", 1)[0].lower().replace("_", "-")
+    stem = stem.strip("0123456789-.")  # "01-cover", "cover_1"
     short = len(text) < SHORT_DOC_CHARS and not sections
     reasons = [
-        (document_types(doc.root) & (NON_NARRATIVE_TYPES | (set() if include_notes else NOTE_TYPES)), "marked as furniture or notes"),
+        (
+            document_types(doc.root) & (NON_NARRATIVE_TYPES | (set() if include_notes else NOTE_TYPES)),
+            "marked as furniture or notes",
+        ),
         ((doc.file, None) in furniture, "a furniture landmark/guide target"),
         (not include_notes and doc.file in note_files, "notes"),
         (entries and not sections and all(n.skip for n in entries), "its TOC title is furniture or notes"),
@@ -298,26 +317,36 @@ def _left_out(
     ]
     reason = next((why for hit, why in reasons if hit), None)
     if reason:
-        log.info("%s: not read (%s)", doc.file, reason)
+        log.info("%s: %s: not read (%s)", path, doc.file, reason)
     return reason is not None
 
 
 # --- chapters ------------------------------------------------------------------------------------
 
 
-def _chapters(docs: list[_Doc], toc: list[_TocNode], nodes: list[_TocNode], furniture: set, book_title: str) -> list[Chapter]:
+def _chapters(
+    docs: list[_Doc],
+    toc: list[_TocNode],
+    nodes: list[_TocNode],
+    furniture: set[tuple[str, str | None]],
+    book_title: str,
+    path: Path,
+) -> list[Chapter]:
     blocks: list[Block] = []
     by_file: dict[str, _Doc] = {}
     for doc in docs:
         doc.start = len(blocks)
         blocks.extend(doc.extract.blocks)
         by_file[doc.file] = doc
+    if not blocks:
+        return []
 
-    boundaries = _toc_boundaries(nodes, furniture, by_file)
+    boundaries = _toc_boundaries(nodes, furniture, by_file, path)
     boundaries = _add_implicit(boundaries, docs, book_title)
     boundaries.sort(key=lambda b: (b.pos, b.order))
     ends = [b.pos for b in boundaries[1:]] + [len(blocks)]
-    segments = {id(b.owner): (b.pos, end) for b, end in zip(boundaries, ends) if isinstance(b.owner, _TocNode)}
+    spans = list(zip(boundaries, ends, strict=True))
+    segments = {id(b.owner): (b.pos, end) for b, end in spans if isinstance(b.owner, _TocNode)}
 
     def own_text(node: _TocNode) -> bool:
         start, end = segments.get(id(node), (0, 0))
@@ -328,7 +357,7 @@ def _chapters(docs: list[_Doc], toc: list[_TocNode], nodes: list[_TocNode], furn
     # Consecutive segments of one unit make one chapter; a skipped segment inside a chapter
     # (furniture, notes) does not split it.
     units: list[tuple[_TocNode | _Implicit, list[Block]]] = []
-    for boundary, end in zip(boundaries, ends):
+    for boundary, end in spans:
         owner = boundary.owner
         unit = unit_of.get(id(owner)) if isinstance(owner, _TocNode) else owner
         if unit is None:
@@ -341,7 +370,9 @@ def _chapters(docs: list[_Doc], toc: list[_TocNode], nodes: list[_TocNode], furn
     return [c for c in chapters if c.paragraphs]
 
 
-def _toc_boundaries(nodes: list[_TocNode], furniture: set, by_file: dict[str, _Doc]) -> list[_Boundary]:
+def _toc_boundaries(
+    nodes: list[_TocNode], furniture: set[tuple[str, str | None]], by_file: dict[str, _Doc], path: Path
+) -> list[_Boundary]:
     boundaries = []
     for node in nodes:
         doc = by_file.get(node.file or "")
@@ -352,7 +383,13 @@ def _toc_boundaries(nodes: list[_TocNode], furniture: set, by_file: dict[str, _D
         if (node.file, node.fragment) in furniture:
             node.skip = True
         if node.fragment and node.fragment not in doc.extract.anchors:
-            log.warning("%s: TOC entry %r points at missing anchor #%s; using the file start", node.file, node.title, node.fragment)
+            log.warning(
+                "%s: TOC entry %r points at a missing anchor %s#%s; using the file start",
+                path,
+                node.title,
+                node.file,
+                node.fragment,
+            )
         node.pos = doc.start + (doc.extract.anchors.get(node.fragment, 0) if node.fragment else 0)
         boundaries.append(_Boundary(node.pos, node.order, node))
     for file, fragment in furniture:
@@ -366,20 +403,17 @@ def _toc_boundaries(nodes: list[_TocNode], furniture: set, by_file: dict[str, _D
 def _add_implicit(boundaries: list[_Boundary], docs: list[_Doc], book_title: str) -> list[_Boundary]:
     """Boundaries for spine text the TOC does not cover (module docstring, point 5)."""
     result = sorted(boundaries, key=lambda b: (b.pos, b.order))
-    toc_seen = False
     for doc in docs:
         before = [b for b in result if b.pos <= doc.start]
         if before and before[-1].pos == doc.start:
-            toc_seen = True
-            continue
+            continue  # a TOC entry or landmark starts here
         previous = before[-1].owner if before else None
-        toc_seen = toc_seen or bool(before)
+        continues_reading = previous is not None and not (isinstance(previous, _TocNode) and previous.skip)
         first = doc.extract.blocks[0]
-        reading_before = previous is not None and not (isinstance(previous, _TocNode) and previous.skip)
-        if first.heading or not reading_before:
-            title = first.text if first.heading else _doc_title(doc, book_title) or (UNTITLED if toc_seen else FRONT_MATTER_TITLE)
-            boundary = _Boundary(doc.start, -2, _Implicit(" ".join(title.split()), doc.file))
-            result.append(boundary)
+        if first.heading or not continues_reading:
+            fallback = UNTITLED if before else FRONT_MATTER_TITLE
+            title = first.text if first.heading else _doc_title(doc, book_title) or fallback
+            result.append(_Boundary(doc.start, -2, _Implicit(" ".join(title.split()), doc.file)))
             result.sort(key=lambda b: (b.pos, b.order))
     return result
 
@@ -389,15 +423,19 @@ def _doc_title(doc: _Doc, book_title: str) -> str:
     return "" if _norm(title) in ("", _norm(book_title)) else title
 
 
-def _units(toc: list[_TocNode], nodes: list[_TocNode], own_text) -> dict[int, _TocNode | None]:
+def _units(
+    toc: list[_TocNode], nodes: list[_TocNode], own_text: Callable[[_TocNode], bool]
+) -> dict[int, _TocNode | None]:
     """Which chapter each TOC entry's text belongs to (None: not read). See docstring point 4."""
     files_of = {id(n): {d.file for d in n.walk() if d.pos is not None} for n in nodes}
     unit_of: dict[int, _TocNode | None] = {}
 
     def owns_file(node: _TocNode) -> bool:
         inside = {id(d) for d in node.walk()}
-        return node.file is not None and files_of[id(node)] == {node.file} and not any(
-            n.file == node.file and id(n) not in inside for n in nodes
+        return (
+            node.file is not None
+            and files_of[id(node)] == {node.file}
+            and not any(n.file == node.file and id(n) not in inside for n in nodes)
         )
 
     def assign(node: _TocNode) -> None:
@@ -502,7 +540,11 @@ def _cover(book: epub.EpubBook, path: Path) -> Cover | None:
 
 def _cover_from_page(book: epub.EpubBook, path: Path) -> epub.EpubItem | None:
     page = next(
-        (book.get_item_with_href(r["href"].split("#")[0]) for r in book.guide if (r.get("type") or "").lower() == "cover" and r.get("href")),
+        (
+            book.get_item_with_href(r["href"].split("#")[0])
+            for r in book.guide
+            if (r.get("type") or "").lower() == "cover" and r.get("href")
+        ),
         None,
     )
     if page is None or page.media_type not in HTML_TYPES:
@@ -514,4 +556,3 @@ def _cover_from_page(book: epub.EpubBook, path: Path) -> epub.EpubItem | None:
         if src and (target := resolve_href(posixpath.dirname(page.file_name), src)):
             return book.get_item_with_href(target)
     return None
-

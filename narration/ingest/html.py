@@ -27,8 +27,9 @@ EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 # epub:type values (EPUB 3 Structural Semantics) and DPUB-ARIA roles, lower case.
+# ("note" is left out on purpose: publishers such as O'Reilly mark in-flow callout boxes with it.)
 NOTE_TYPES = frozenset(
-    {"footnote", "footnotes", "endnote", "endnotes", "rearnote", "rearnotes", "note", "notes"}
+    {"footnote", "footnotes", "endnote", "endnotes", "rearnote", "rearnotes"}
     | {"doc-footnote", "doc-endnote", "doc-endnotes"}
 )
 MARKER_TYPES = frozenset(
@@ -182,10 +183,11 @@ class _Walker:
     def walk(self, el: etree._Element) -> None:
         tag = local_name(el)
         if (reason := self.drop_reason(el, tag)) is not None:
-            self.out.dropped_anchors.update(d.get("id") for d in el.iter() if isinstance(d.tag, str) and d.get("id"))
-            for d in el.iter():
-                if isinstance(d.tag, str) and d.get("id"):
-                    self.out.anchors.setdefault(d.get("id"), len(self.out.blocks))
+            # Still record ids inside: a TOC entry pointing into dropped content must be found.
+            ids = [d.get("id") for d in el.iter() if isinstance(d.tag, str) and d.get("id")]
+            self.out.dropped_anchors.update(ids)
+            for anchor in ids:
+                self.out.anchors.setdefault(anchor, len(self.out.blocks))
             if reason:
                 self.out.notices.append(reason)
             return
@@ -198,7 +200,9 @@ class _Walker:
             if tag in HEADING_TAGS:
                 self.heading = HEADING_TAGS[tag]
             elif tag == "hgroup":
-                self.heading = min((HEADING_TAGS[local_name(c)] for c in el if local_name(c) in HEADING_TAGS), default=1)
+                self.heading = min(
+                    (HEADING_TAGS[local_name(c)] for c in el if local_name(c) in HEADING_TAGS), default=1
+                )
         if tag == "br":
             self.buffer.append(_BR)
         if el.text:
@@ -290,4 +294,6 @@ def extract_blocks(
 
 def html_paragraphs(data: bytes | str, *, source: str | Path = "<html>", keep_notes: bool = False) -> list[str]:
     """Reading paragraphs (headings included) of an HTML/XHTML document or fragment."""
+    if not data.strip():
+        return []
     return [block.text for block in extract_blocks(read_html_tree(data, source), keep_notes=keep_notes).blocks]

@@ -36,9 +36,7 @@ MAX_TOTAL_BYTES = 500 * 1024 * 1024
 MAX_MEMBERS = 10_000
 
 # Font obfuscation is not DRM: the text stays readable (EPUB OCF spec and Adobe's variant).
-FONT_OBFUSCATION_ALGORITHMS = frozenset(
-    {"http://www.idpf.org/2008/embedding", "http://ns.adobe.com/pdf/enc#RC"}
-)
+FONT_OBFUSCATION_ALGORITHMS = frozenset({"http://www.idpf.org/2008/embedding", "http://ns.adobe.com/pdf/enc#RC"})
 
 CONTAINER_NS = "urn:oasis:names:tc:opendocument:xmlns:container"
 OPF_NS = "http://www.idpf.org/2007/opf"
@@ -64,9 +62,7 @@ DEFAULT_LIMITS = ArchiveLimits()
 
 
 def _safe_xml_parser(recover: bool = False) -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False, recover=recover
-    )
+    return etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False, recover=recover)
 
 
 def declares_entities(data: bytes) -> bool:

@@ -1,0 +1,189 @@
+"""The book's chunk manifest: one SQLite file per book recording what happened to each chunk.
+
+SQLite gives atomic, durable transactions, so a kill at any moment leaves the manifest as of
+its last commit; the audio itself lives in the content-addressed store and is the ground
+truth for "done" (a chunk counts as done only when its file exists).
+
+Tables:
+    chunks(key)       status, attempts, last error, duration, QA figures, per chunk key
+    plan(idx)         the latest run's chunks in book order (index, chapter, key, text)
+    runs(id)          one row per run: when, how many chunks it synthesized, how many retakes
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from narration.model import Chunk
+
+PENDING, DONE, FAILED = "pending", "done", "failed"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS chunks (
+    key TEXT PRIMARY KEY,
+    status TEXT NOT NULL DEFAULT 'pending',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    retakes INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    duration REAL,
+    qa TEXT,
+    run_id TEXT,
+    updated REAL
+);
+CREATE TABLE IF NOT EXISTS plan (
+    idx INTEGER PRIMARY KEY,
+    chapter INTEGER NOT NULL,
+    chapter_title TEXT NOT NULL,
+    key TEXT NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY,
+    started REAL NOT NULL,
+    finished REAL,
+    state TEXT,
+    synthesized INTEGER NOT NULL DEFAULT 0,
+    retakes INTEGER NOT NULL DEFAULT 0
+);
+"""
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    index: int
+    chapter: int
+    chapter_title: str
+    key: str
+    text: str
+    status: str
+    attempts: int
+    retakes: int
+    last_error: str | None
+    duration: float | None
+
+
+class Manifest:
+    """A thin, thread-safe wrapper: each call opens its own connection (SQLite connections
+    must not cross threads, and task runners call from worker threads)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.path, timeout=60)
+        try:
+            db.executescript(_SCHEMA)  # commits by itself
+        finally:
+            db.close()
+
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+        finally:
+            db.close()
+
+    # --- runs -------------------------------------------------------------------------------
+
+    def start_run(self, run_id: str | None = None) -> str:
+        run_id = run_id or uuid.uuid4().hex
+        with self._connect() as db:
+            db.execute("INSERT OR REPLACE INTO runs (id, started, state) VALUES (?, ?, 'running')", (run_id, time.time()))
+        return run_id
+
+    def finish_run(self, run_id: str, state: str) -> None:
+        with self._connect() as db:
+            db.execute("UPDATE runs SET finished = ?, state = ? WHERE id = ?", (time.time(), state, run_id))
+
+    def last_run(self) -> dict[str, Any] | None:
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT id, started, finished, state, synthesized, retakes FROM runs ORDER BY started DESC LIMIT 1"
+            ).fetchone()
+        if row is None:
+            return None
+        return dict(zip(("id", "started", "finished", "state", "synthesized", "retakes"), row))
+
+    # --- plan -------------------------------------------------------------------------------
+
+    def set_plan(self, chunks: Sequence[Chunk], keys: Sequence[str], chapter_titles: Sequence[str]) -> None:
+        with self._connect() as db:
+            db.execute("DELETE FROM plan")
+            db.executemany(
+                "INSERT INTO plan (idx, chapter, chapter_title, key, text) VALUES (?, ?, ?, ?, ?)",
+                [(c.index, c.chapter, chapter_titles[c.chapter], k, c.source) for c, k in zip(chunks, keys, strict=True)],
+            )
+            db.executemany("INSERT OR IGNORE INTO chunks (key, updated) VALUES (?, ?)", [(k, time.time()) for k in keys])
+
+    def records(self) -> list[ChunkRecord]:
+        """The current plan's chunks in book order, with their latest status."""
+        with self._connect() as db:
+            rows = db.execute(
+                """SELECT p.idx, p.chapter, p.chapter_title, p.key, p.text, c.status, c.attempts, c.retakes,
+                          c.last_error, c.duration
+                   FROM plan p JOIN chunks c ON c.key = p.key ORDER BY p.idx"""
+            ).fetchall()
+        return [ChunkRecord(*row) for row in rows]
+
+    # --- chunk events -----------------------------------------------------------------------
+
+    def attempts(self, key: str) -> int:
+        with self._connect() as db:
+            row = db.execute("SELECT attempts FROM chunks WHERE key = ?", (key,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def begin_attempt(self, key: str) -> int:
+        """Count an attempt; returns the 0-based number of this attempt."""
+        with self._connect() as db:
+            db.execute("INSERT OR IGNORE INTO chunks (key) VALUES (?)", (key,))
+            db.execute("UPDATE chunks SET attempts = attempts + 1, updated = ? WHERE key = ?", (time.time(), key))
+            (attempts,) = db.execute("SELECT attempts FROM chunks WHERE key = ?", (key,)).fetchone()
+        return int(attempts) - 1
+
+    def mark_done(
+        self, key: str, duration: float, run_id: str | None, qa: dict[str, Any] | None = None, retakes: int = 0
+    ) -> None:
+        with self._connect() as db:
+            db.execute(
+                """UPDATE chunks SET status = 'done', last_error = NULL, duration = ?, qa = ?, run_id = ?,
+                   retakes = retakes + ?, updated = ? WHERE key = ?""",
+                (duration, json.dumps(qa) if qa else None, run_id, retakes, time.time(), key),
+            )
+            if run_id:
+                db.execute(
+                    "UPDATE runs SET synthesized = synthesized + 1, retakes = retakes + ? WHERE id = ?", (retakes, run_id)
+                )
+
+    def mark_stored(self, key: str, duration: float) -> None:
+        """A chunk found in the store (synthesized by an earlier run or another book)."""
+        with self._connect() as db:
+            db.execute(
+                "UPDATE chunks SET status = 'done', last_error = NULL, duration = ?, updated = ? WHERE key = ?",
+                (duration, time.time(), key),
+            )
+
+    def mark_failed(self, key: str, error: str, run_id: str | None, retakes: int = 0) -> None:
+        with self._connect() as db:
+            db.execute(
+                "UPDATE chunks SET status = 'failed', last_error = ?, run_id = ?, retakes = retakes + ?, updated = ? "
+                "WHERE key = ?",
+                (error[:2000], run_id, retakes, time.time(), key),
+            )
+            if run_id and retakes:
+                db.execute("UPDATE runs SET retakes = retakes + ? WHERE id = ?", (retakes, run_id))
