@@ -23,6 +23,7 @@ from narration import progress
 from narration.errors import NarrationError
 from narration.options import NarrationOptions, PauseOptions
 from narration.plan import BookPlan, plan_book
+from narration.status import status_for_book
 from narration.synthesis import available_backends
 
 stderr = Console(stderr=True)
@@ -30,7 +31,10 @@ stderr = Console(stderr=True)
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="narrate", description="Narrate EPUB or Markdown books into chapter audio files and a chaptered M4B."
+        prog="narrate",
+        description="Narrate EPUB or Markdown books into chapter audio files and a chaptered M4B.",
+        epilog="other commands: narrate status BOOK (chunks done/failed/pending), "
+        "narrate serve (Prefect deployments and schedule); each has --help",
     )
     p.add_argument("books", nargs="+", type=Path, metavar="BOOK", help="EPUB or Markdown files")
     p.add_argument("--out", type=Path, default=Path("outputs"), help="output folder (default: outputs/)")
@@ -124,7 +128,56 @@ def fail(message: str) -> int:
     return 2
 
 
+def status_main(argv: Sequence[str]) -> int:
+    p = argparse.ArgumentParser(prog="narrate status", description="Done / failed / pending chunks of a book, per chapter.")
+    p.add_argument("book", type=Path, metavar="BOOK")
+    p.add_argument("--out", type=Path, default=Path("outputs"), help="output folder the book was narrated into")
+    p.add_argument("--json", action="store_true", help="print the status as JSON")
+    args = p.parse_args(argv)
+    try:
+        doc = status_for_book(args.out, args.book)
+    except NarrationError as exc:
+        return fail(str(exc))
+    if args.json:
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
+        return 0
+    table = Table(title=f"{args.book.name}: {doc['done']}/{doc['total']} done, {doc['failed']} failed, {doc['pending']} pending")
+    for col in ("#", "chapter", "done", "failed", "pending"):
+        table.add_column(col)
+    for ch in doc["chapters"]:
+        table.add_row(str(ch["index"] + 1), ch["title"], str(ch["done"]), str(ch["failed"]), str(ch["pending"]))
+    console = Console()
+    console.print(table)
+    for chunk in doc["failed_chunks"]:
+        console.print(f"failed chunk {chunk['index']} (chapter {chunk['chapter'] + 1}): {chunk['error']}", markup=False)
+    console.print(f"last run synthesized {doc['synthesized_last_run']} chunk(s); {doc['retakes']} retake(s) in all")
+    return 0
+
+
+def serve_main(argv: Sequence[str]) -> int:
+    p = argparse.ArgumentParser(
+        prog="narrate serve",
+        description="Register and serve the Prefect deployments (bulk-narrate on a schedule, narrate-book, "
+        "rerun-failed-chunks). Needs a Prefect server: set PREFECT_API_URL (see README, Dashboard).",
+    )
+    p.add_argument("--inputs", default="inputs", help="folder the scheduled bulk run scans (default inputs/)")
+    p.add_argument("--out", default="outputs", help="output folder (default outputs/)")
+    p.add_argument("--cron", default="0 2 * * *", help="bulk scan schedule, cron syntax (default: 02:00 daily)")
+    p.add_argument("--limit", type=int, help="most flow runs at once (default: no limit)")
+    args = p.parse_args(argv)
+    from flows.deployments import serve_all
+
+    serve_all(str(Path(args.inputs).resolve()), str(Path(args.out).resolve()), args.cron, args.limit)
+    return 0
+
+
+SUBCOMMANDS = {"status": status_main, "serve": serve_main}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in SUBCOMMANDS:
+        return SUBCOMMANDS[argv[0]](argv[1:])
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:

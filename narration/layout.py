@@ -59,6 +59,11 @@ class BookLayout:
     def chunk_audio(self, key: str) -> Path:
         return self.chunks / key[:2] / f"{key}.wav"
 
+    def replaced_take(self, key: str) -> Path:
+        folder = self.work / "replaced"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / f"{key}.wav"
+
     def chapter_file(self, index: int, title: str, fmt: str) -> Path:
         return self.root / "chapters" / f"{index + 1:02d} - {slugify(title, 60)}.{fmt}"
 

@@ -1,0 +1,74 @@
+"""Deployments served by ``narrate serve``: a scheduled bulk scan of the inbox, one book on
+demand (a validated form in the dashboard), and a rerun of failed or named chunks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import flows  # noqa: F401  (Prefect defaults before Prefect is imported)
+from prefect import flow, get_run_logger, serve
+from prefect.deployments import run_deployment
+
+from flows.book import BookResult, narrate_book
+from narration.inbox import Ledger, new_books
+from narration.layout import BookLayout
+from narration.manifest import Manifest
+from narration.options import NarrationOptions
+
+BOOK_DEPLOYMENT = "narrate-book/narrate-book"
+
+
+@flow(name="bulk-narrate")
+def bulk_narrate(inputs: str = "inputs", out_dir: str = "outputs", options: NarrationOptions | None = None) -> list[str]:
+    """Start one narrate-book run per new or changed book in ``inputs``; returns the runs' ids."""
+    options = options or NarrationOptions()
+    logger = get_run_logger()
+    ledger = Ledger(Path(out_dir) / ".inbox.sqlite")
+    started = []
+    for book in new_books(inputs, ledger, options):
+        try:
+            run = run_deployment(
+                BOOK_DEPLOYMENT,
+                parameters={"book_path": str(book.path), "out_dir": out_dir, "options": options.model_dump()},
+                timeout=0,  # queue it; the serve process runs it
+            )
+        except Exception:
+            ledger.release(book)  # not queued after all: the next scan tries again
+            raise
+        ledger.set_run(book, str(run.id))
+        logger.info("queued %s as run %s", book.path, run.id)
+        started.append(str(run.id))
+    return started
+
+
+@flow(name="rerun-failed-chunks")
+def rerun_failed_chunks(
+    book_path: str, out_dir: str = "outputs", chunk_ids: list[int] | None = None, options: NarrationOptions | None = None
+) -> BookResult:
+    """Resynthesize a book's failed chunks, or the named ones (0-based book-order indices, which
+    get a fresh take even if they were done), then assemble what they complete."""
+    layout = BookLayout.for_book(out_dir, book_path)
+    if chunk_ids:
+        wanted = set(chunk_ids)
+        for record in Manifest(layout.manifest).records():
+            take = layout.chunk_audio(record.key)
+            if record.index in wanted and take.exists():
+                # Kept aside, not deleted: a retake that fails must not lose the old one.
+                take.replace(layout.replaced_take(record.key))
+    # Everything stored is reused, so this synthesizes exactly the missing chunks.
+    return narrate_book(book_path, out_dir, options)
+
+
+def serve_all(inputs: str, out_dir: str, cron: str, limit: int | None = None) -> None:
+    """Register the deployments and run their flow runs until interrupted."""
+    params = {"inputs": inputs, "out_dir": out_dir}
+    serve(
+        bulk_narrate.to_deployment(name="bulk-narrate", cron=cron, parameters=params,
+                                   description=f"Narrate new or changed books in {inputs} on a schedule"),
+        narrate_book.to_deployment(name="narrate-book", parameters={"out_dir": out_dir},
+                                   description="Narrate one book"),
+        rerun_failed_chunks.to_deployment(name="rerun-failed-chunks", parameters={"out_dir": out_dir},
+                                          description="Resynthesize failed (or named) chunks of a book"),
+        pause_on_shutdown=False,  # stopping the server process must not pause the schedule
+        limit=limit,
+    )

@@ -1,0 +1,62 @@
+"""``narrate --dry-run --json`` on books built to have the structures real books have."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from epub_factory import Doc, TocEntry, chapter_body, write_epub
+
+from flows.cli import main
+
+PARAS = ["It was a quiet morning in the town, and nobody expected anything at all.", "Then the bell rang twice."]
+
+
+def dry_run(path: Path, capsys: pytest.CaptureFixture[str]) -> dict:
+    assert main([str(path), "--dry-run", "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("version", [2, 3])
+def test_varied_epub(tmp_path: Path, capsys: pytest.CaptureFixture[str], version: int) -> None:
+    # Parts over chapters (nested TOC); one file holding two chapters split at anchors; a figure;
+    # a noteref into an endnotes file that is in the TOC but must not be read.
+    shared = "\n".join(chapter_body(t, PARAS, heading="h2", anchor=a) for t, a in [("Chapter 2", "c2"), ("Chapter 3", "c3")])
+    docs = [
+        Doc("part1.xhtml", "<h1>Part One</h1>"),
+        Doc("ch1.xhtml", chapter_body("Chapter 1", PARAS)
+            + '<figure><img src="pic.png" alt="A PICTURE"/></figure>'
+            + '<p>A remark<a epub:type="noteref" href="notes.xhtml#n1">1</a> here.</p>'),
+        Doc("shared.xhtml", shared),
+        Doc("notes.xhtml", '<section epub:type="endnotes"><h1>Notes</h1><ol><li id="n1"><p>NOTE TEXT.</p></li></ol></section>'),
+    ]
+    toc = [
+        TocEntry("Part One", "part1.xhtml", [
+            TocEntry("Chapter 1", "ch1.xhtml"),
+            TocEntry("Chapter 2", "shared.xhtml#c2"),
+            TocEntry("Chapter 3", "shared.xhtml#c3"),
+        ]),
+        TocEntry("Notes", "notes.xhtml"),
+    ]
+    plan = dry_run(write_epub(tmp_path / "varied.epub", docs, toc, version=version), capsys)
+    assert [c["title"] for c in plan["chapters"]] == ["Chapter 1", "Chapter 2", "Chapter 3"]
+    words = len(" ".join(PARAS).split())
+    assert [c["words"] for c in plan["chapters"]] == [words + 3, words, words]  # + "A remark here."
+    assert all(c["chunks"] >= 2 for c in plan["chapters"])  # the title and the text
+
+
+def test_markdown_with_inconsistent_headings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    md = tmp_path / "uneven.md"
+    md.write_text(
+        "---\ntitle: Uneven\nauthor: A. Writer\n---\n\n"
+        "# Part One\n\n"  # no text under it: not a chapter
+        "## Chapter 1\n\n" + PARAS[0] + "\n\n![a map](map.png)\n\n"
+        "# Chapter 2\n\n" + PARAS[1] + "\n\n```\ncode is not read\n```\n\n"
+        "### Chapter 3\n\n" + PARAS[0] + "\n",
+        encoding="utf-8",
+    )
+    plan = dry_run(md, capsys)
+    assert plan["title"] == "Uneven" and plan["authors"] == ["A. Writer"]
+    assert [c["title"] for c in plan["chapters"]] == ["Part One: Chapter 1", "Chapter 2", "Chapter 3"]
+    assert [c["words"] for c in plan["chapters"]] == [len(PARAS[0].split()), len(PARAS[1].split()), len(PARAS[0].split())]
