@@ -1,0 +1,124 @@
+"""The Prefect book flow against a real (test-harness) Prefect API, with the real Piper voice."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+from prefect.testing.utilities import prefect_test_harness
+
+from flows.book import BookIncomplete, narrate_book
+from flows.deployments import rerun_failed_chunks
+from narration.faults import ENV as FAULTS_ENV
+from narration.options import NarrationOptions
+from narration.status import status_for_book
+
+BOOK = """---
+title: Three Short Chapters
+author: Test Writer
+---
+
+# Three Short Chapters
+
+## One
+
+The first chapter has a single short paragraph. It ends here.
+
+## Two
+
+The second chapter speaks briefly. Then it stops.
+
+Another paragraph follows in chapter two.
+
+## Three
+
+The last chapter is the shortest.
+"""
+
+OPTIONS = NarrationOptions(batch_size=2, format="flac", m4b=True, loudness=None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def prefect_api():
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture()
+def book(tmp_path: Path) -> Path:
+    path = tmp_path / "short.md"
+    path.write_text(BOOK, encoding="utf-8")
+    return path
+
+
+def task_states(flow_run_id) -> dict[str, list[str]]:
+    async def read() -> dict[str, list[str]]:
+        async with get_client() as client:
+            runs = await client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
+        states: dict[str, list[str]] = {}
+        for run in runs:
+            states.setdefault(run.name.split(" ")[0], []).append(run.state.name)
+        return states
+
+    return asyncio.run(read())
+
+
+def test_rerun_hits_the_cache_and_synthesizes_nothing(book: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = narrate_book(str(book), str(out), OPTIONS)
+    assert first.synthesized == first.chunks > 0
+    assert [c.title for c in first.chapters] == ["One", "Two", "Three"]
+    second_state = narrate_book(str(book), str(out), OPTIONS, return_state=True)
+    second = second_state.result()
+    assert second.synthesized == 0
+    assert [c.duration for c in second.chapters] == [c.duration for c in first.chapters]
+    # The second run found the chunk files, so its batch keys existed; a third run is served
+    # from Prefect's result cache without running the batch tasks at all.
+    third_state = narrate_book(str(book), str(out), OPTIONS, return_state=True)
+    states = task_states(third_state.state_details.flow_run_id)
+    assert states["synthesize"] and set(states["synthesize"]) == {"Cached"}
+    assert set(states["assemble"]) == {"Cached"}
+
+
+def test_edit_one_sentence_resynthesizes_only_its_chunk(book: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    narrate_book(str(book), str(out), OPTIONS)
+    book.write_text(BOOK.replace("Then it stops.", "Then it stops for good."), encoding="utf-8")
+    again = narrate_book(str(book), str(out), OPTIONS)
+    assert again.synthesized == 1
+
+
+def test_failed_chunk_is_isolated_and_rerun_redoes_only_it(
+    book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    monkeypatch.setenv(FAULTS_ENV, "fail@3")  # chunk 3 is chapter Two's first sentence
+    state = narrate_book(str(book), str(out), OPTIONS, return_state=True)
+    assert state.is_failed()
+    with pytest.raises(BookIncomplete, match=r"#3 \(chapter 2\)"):
+        state.result()
+    status = status_for_book(out, book)
+    assert (status["failed"], status["pending"]) == (1, 0)
+    assert status["failed_chunks"][0]["index"] == 3
+    assert [(c["title"], c["failed"]) for c in status["chapters"]] == [("One", 0), ("Two", 1), ("Three", 0)]
+    chapters = sorted(p.name for p in (out / "short" / "chapters").iterdir())
+    assert chapters == ["01 - One.flac", "03 - Three.flac"]  # chapter Two is not assembled
+    assert not (out / "short" / "short.m4b").exists()
+
+    # The same fault stays in the environment: it fires on a chunk's first attempt only.
+    result = rerun_failed_chunks(str(book), str(out), None, OPTIONS)
+    assert result.synthesized == 1 and result.failed == []
+    assert (out / "short" / "short.m4b").exists()
+    status = status_for_book(out, book)
+    assert (status["done"], status["failed"], status["synthesized_last_run"]) == (status["total"], 0, 1)
+
+
+def test_rerun_named_chunks_gives_them_a_new_take(book: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    narrate_book(str(book), str(out), OPTIONS)
+    result = rerun_failed_chunks(str(book), str(out), [1, 4], OPTIONS)
+    assert result.synthesized == 2
+    assert len(list((out / "short" / ".work" / "replaced").glob("*.wav"))) == 2
