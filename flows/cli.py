@@ -104,18 +104,18 @@ def print_plan(plan: BookPlan) -> None:
 
 
 def print_summary(results: list, wall: float) -> None:
-    table = Table(title="narrated")
-    for col in ("book", "chapters", "audio", "wall", "RTF", "chunks synthesized", "output"):
-        table.add_column(col)
+    console = Console()
     for r in results:
         rtf = r.wall_seconds / r.audio_seconds if r.audio_seconds else float("nan")
-        table.add_row(
-            r.title, str(len(r.chapters)), _hms(r.audio_seconds), _hms(r.wall_seconds), f"{rtf:.3f}",
-            f"{r.synthesized}/{r.chunks}", r.m4b or r.root,
+        console.print(
+            f"[bold]{r.title}[/bold]: {len(r.chapters)} chapters, {_hms(r.audio_seconds)} of audio in "
+            f"{_hms(r.wall_seconds)} (real-time factor {rtf:.3f}), {r.synthesized}/{r.chunks} chunks synthesized",
+            highlight=False,
         )
-    Console().print(table)
-    audio = sum(r.audio_seconds for r in results)
-    Console().print(f"total: {_hms(audio)} of audio in {_hms(wall)} (real-time factor {wall / audio if audio else 0:.3f})")
+        console.print(f"  -> {r.m4b or r.root}", markup=False, highlight=False, soft_wrap=True)
+    if len(results) > 1:
+        audio = sum(r.audio_seconds for r in results)
+        console.print(f"total: {_hms(audio)} of audio in {_hms(wall)} (real-time factor {wall / audio if audio else 0:.3f})")
 
 
 def _hms(seconds: float) -> str:

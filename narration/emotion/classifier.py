@@ -44,7 +44,8 @@ def _is_offline() -> bool:
 
 
 def _looks_like_path(name: str) -> bool:
-    return name.startswith((".", "/", "~")) or os.sep in name.strip("/").replace("/", "", 1) or Path(name).exists()
+    # Hub ids are "name" or "owner/name"; anything else is meant as a folder.
+    return name.startswith((".", "/", "~")) or name.count("/") > 1 or "\\" in name
 
 
 def load_model(name: str, *, local_files_only: bool | None = None) -> tuple[Any, Any]:

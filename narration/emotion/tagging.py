@@ -1,0 +1,95 @@
+"""The emotion stage's entry points: tag a book's passages, then set each chunk's style."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from narration.emotion.classifier import EmotionClassifier
+from narration.emotion.passages import book_passages
+from narration.emotion.restraint import restrain
+from narration.emotion.settings import EmotionSettings
+from narration.emotion.tags import NEUTRAL, TAGS
+from narration.model import PAUSE_PARAGRAPH, PAUSE_TITLE, Book, Chunk
+from narration.text.normalize import normalize
+from narration.text.sentences import split_sentences
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PassageTag:
+    """The emotion chosen for one paragraph."""
+
+    chapter: int  # 0-based chapter index
+    paragraph: int  # 0-based paragraph index within the chapter
+    tag: str  # one of TAGS, after restraint
+    score: float  # smoothed probability of ``tag``
+    is_dialogue: bool
+    model_tag: str = ""  # the model's own top tag before restraint; "" when not classified
+    model_score: float = 0.0
+
+
+def tag_book(book: Book, classifier: EmotionClassifier | None, settings: EmotionSettings) -> list[PassageTag]:
+    """One tag per paragraph of ``book``, in reading order.
+
+    Every passage stays neutral when the stage is off, when there is no classifier, or when
+    the classifier does not read the book's language (a Japanese book needs a Japanese model
+    with "ja" in ``settings.languages``).
+    """
+    passages = book_passages(book)
+    if not settings.enabled or classifier is None or not classifier.reads(book.language):
+        if settings.enabled and classifier is not None:
+            log.info("emotion: %s does not read %r; every passage stays neutral", classifier.name, book.language)
+        return [PassageTag(p.chapter, p.paragraph, NEUTRAL, 1.0, p.is_dialogue) for p in passages]
+    probs = classifier.probabilities([p.text for p in passages])
+    chosen = restrain(probs, [p.chapter for p in passages], [p.is_dialogue for p in passages], settings)
+    return [
+        PassageTag(p.chapter, p.paragraph, tag, score, p.is_dialogue, TAGS[int(row.argmax())], float(row.max()))
+        for p, (tag, score), row in zip(passages, chosen, probs, strict=True)
+    ]
+
+
+def _speaks(text: str, sentences: list[str], language: str) -> bool:
+    """Whether the chunker makes any chunk of this paragraph (a scene break like "* * *" says nothing)."""
+    return any(normalize(s, language) for s in (sentences or split_sentences(text, language)))
+
+
+def chunk_paragraphs(chunks: Sequence[Chunk], book: Book) -> list[int | None]:
+    """The paragraph index of each chunk within its chapter; None for spoken titles.
+
+    Uses ``chunk.paragraph`` when chunks carry it; otherwise rebuilds it from the pause
+    markers ``chunk_book`` writes (a title ends with a title pause, a paragraph with a
+    paragraph pause), skipping paragraphs that yield no chunk.
+    """
+    if chunks and hasattr(chunks[0], "paragraph"):
+        return [getattr(c, "paragraph") for c in chunks]
+    speaking = {
+        c: [p for p, par in enumerate(ch.paragraphs) if _speaks(par.text, par.sentences, book.language)]
+        for c, ch in enumerate(book.chapters)
+    }
+    result: list[int | None] = []
+    chapter, in_title, position = -1, False, 0
+    for chunk in chunks:
+        if chunk.chapter != chapter:
+            chapter, position = chunk.chapter, 0
+            in_title = bool(book.chapters[chapter].title.strip())
+        if in_title:
+            result.append(None)
+            in_title = chunk.pause_after != PAUSE_TITLE
+            continue
+        result.append(speaking[chapter][position])
+        if chunk.pause_after == PAUSE_PARAGRAPH:
+            position += 1
+    return result
+
+
+def apply_tags(chunks: Sequence[Chunk], tags: Sequence[PassageTag], book: Book) -> list[Chunk]:
+    """``chunks`` with ``style`` set to their paragraph's tag (spoken titles stay neutral)."""
+    by_paragraph = {(t.chapter, t.paragraph): t.tag for t in tags}
+    return [
+        dataclasses.replace(chunk, style=NEUTRAL if p is None else by_paragraph.get((chunk.chapter, p), NEUTRAL))
+        for chunk, p in zip(chunks, chunk_paragraphs(chunks, book), strict=True)
+    ]
