@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import flows  # noqa: F401  (Prefect defaults before Prefect is imported)
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.client.schemas.objects import TaskRun
 from prefect.context import TaskRunContext
 from prefect.futures import PrefectFuture
@@ -170,7 +170,9 @@ def narrate_book(book_path: str, out_dir: str = "outputs", options: NarrationOpt
     run then fails naming the failed chunks (rerun it, or Retry it in the dashboard).
     """
     started = time.monotonic()
-    options = options or NarrationOptions()
+    options, why = (options or NarrationOptions()).resolved()
+    if why:
+        get_run_logger().info("backend %s: %s", options.backend, why)
     plan = plan_book(book_path, options)
     layout = BookLayout.for_book(out_dir, book_path)
     atomic.clean_temp_files(layout.root)  # leftovers of a killed run are never used

@@ -7,6 +7,7 @@ Exit codes: 0 done, 1 a run failed, 2 bad input or options (one line on stderr, 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
@@ -38,7 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("books", nargs="+", type=Path, metavar="BOOK", help="EPUB or Markdown files")
     p.add_argument("--out", type=Path, default=Path("outputs"), help="output folder (default: outputs/)")
-    p.add_argument("--backend", default="piper", help=f"synthesis backend: {', '.join(available_backends())}")
+    p.add_argument("--backend", default="auto",
+                   help=f"synthesis backend: auto (default: qwen3 on a CUDA GPU with its model, else piper), "
+                   f"{', '.join(available_backends())}")
+    p.add_argument("--model", help="qwen3: hub id or local model dir (default Qwen/Qwen3-TTS-12Hz-1.7B-CustomVoice)")
+    p.add_argument("--quantization", help="qwen3: nf4 (GPU default), int8, bf16, fp32 (CPU default)")
     p.add_argument("--voice", help="voice name or model path (default: the backend's voice for the language)")
     p.add_argument("--speed", type=float, default=1.0, help="speaking rate multiplier (default 1.0)")
     p.add_argument("--format", default="mp3", help="chapter files: mp3 (default), m4a, opus, flac")
@@ -61,6 +66,8 @@ def options_from_args(args: argparse.Namespace) -> NarrationOptions:
     pauses = PauseOptions(**{name: getattr(args, f"pause_{name}") for name in PauseOptions.model_fields})
     return NarrationOptions(
         backend=args.backend,
+        model=args.model,
+        quantization=args.quantization,
         voice=args.voice,
         speed=args.speed,
         format=args.format,
@@ -181,7 +188,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        options = options_from_args(args)
+        options, why = options_from_args(args).resolved()
+        if why:
+            stderr.print(f"backend: {options.backend} ({why})", markup=False, highlight=False)
         # Every book is read before anything is synthesized: a bad file fails fast and
         # nothing is written for any book.
         plans = [plan_book(path, options) for path in args.books]
@@ -205,7 +214,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     results, failures = [], []
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
     try:
-        with Progress(*columns, console=stderr) as bar:
+        # Libraries that print (model loaders do) must not corrupt the --json document on stdout.
+        with contextlib.redirect_stdout(sys.stderr), Progress(*columns, console=stderr) as bar:
             progress.set_listener(RichProgress(bar))
             for plan in plans:
                 try:  # one book's failure does not stop the others

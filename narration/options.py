@@ -27,8 +27,10 @@ class PauseOptions(BaseModel):
 class NarrationOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    backend: str = Field("piper", description="synthesis backend name")
-    voice: str | None = Field(None, description="backend voice name or model path; None: the default")
+    backend: str = Field("auto", description="synthesis backend name; auto: qwen3 on a CUDA GPU with the model available, else the CPU voice")
+    model: str | None = Field(None, description="model hub id or local dir for model backends (qwen3); None: the default")
+    quantization: str | None = Field(None, description="qwen3: nf4, int8, bf16 or fp32; None: nf4 on GPU, fp32 on CPU")
+    voice: str | None = Field(None, description="backend voice/speaker name or model path; None: the default")
     speed: float = Field(1.0, gt=0.25, le=4.0, description="speaking rate multiplier")
     format: AudioFormat = Field("mp3", description="chapter file format")
     bitrate: str = Field("64k", pattern=r"^\d+k$", description="lossy chapter and M4B bitrate")
@@ -38,9 +40,20 @@ class NarrationOptions(BaseModel):
     m4b: bool = Field(True, description="also write one chaptered .m4b for the book")
     pauses: PauseOptions = Field(default_factory=PauseOptions)
 
+    def resolved(self) -> tuple[NarrationOptions, str | None]:
+        """These options with ``auto`` replaced by a concrete backend, and the reason for it."""
+        if self.backend != "auto":
+            return self, None
+        from narration.synthesis import choose_backend
+
+        name, why = choose_backend(self.model)
+        return self.model_copy(update={"backend": name}), why
+
     def backend_options(self) -> dict[str, object]:
         """Keyword arguments for ``narration.synthesis.get_backend``."""
         opts: dict[str, object] = {"voice": self.voice, "speed": self.speed}
         if self.backend == "piper":
             opts["sentence_pause"] = self.pauses.sentence
+        if self.backend == "qwen3":
+            opts.update(model=self.model, quantization=self.quantization)
         return opts

@@ -49,6 +49,7 @@ class BookPlan:
 def plan_book(path: str | Path, options: NarrationOptions) -> BookPlan:
     """Read, segment and chunk a book. Raises InputError for unreadable books."""
     path = Path(path)
+    options, _ = options.resolved()
     book = segment_book(load_book(path))
     max_chars = options.max_chars or backend_class(options.backend).max_chars
     chunks = chunk_book(book, max_chars=max_chars)

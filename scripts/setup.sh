@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 extras=""
-[ "${1:-}" = "--test" ] && extras="[test]"
+[ "${1:-}" = "--test" ] && extras="[test,qwen3-cpu]"
 
 need_apt=()
 command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || need_apt+=(ffmpeg)
@@ -23,4 +23,7 @@ pip=(.venv/bin/python -m pip install -q --disable-pip-version-check)
 # torch first, pinned: a later unpinned requirement would otherwise pull the multi-GB CUDA build.
 .venv/bin/python -c "import torch" 2>/dev/null || "${pip[@]}" "torch==2.13.0"
 "${pip[@]}" -e ".${extras}"
+# qwen-tts without its declared deps (gradio, a torchaudio that has no CPU build for this torch):
+# the qwen3 backend's CPU tests need only its model code (see narration/synthesis/torchaudio_shim.py).
+[ -n "$extras" ] && "${pip[@]}" --no-deps "qwen-tts==0.1.1"
 echo "narration installed in .venv (run .venv/bin/narrate --help)"

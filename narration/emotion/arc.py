@@ -64,7 +64,7 @@ def plot_arc(book: Book, tags: Sequence[PassageTag], path: str | Path) -> Path:
         for start in starts:
             axis.axvline(start - 0.5, color="#ddd", linewidth=0.8, zorder=0)
     for start in starts:
-        top.annotate(str(tags[start].chapter + 1), (start, len(lanes) - 0.45), fontsize=7, color="#888")
+        top.annotate(f"ch {tags[start].chapter + 1}", (start, len(lanes) - 0.45), fontsize=8, color="#777")
     if len(tags):
         bottom.set_xlim(-0.5, len(tags) - 0.5)
     path = Path(path)

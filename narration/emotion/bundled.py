@@ -19,6 +19,7 @@ import shutil
 import zipfile
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from narration.atomic import TEMP_MARK
 from narration.errors import ConfigError
@@ -87,7 +88,7 @@ def trained_prefixes(top_layers: int, num_layers: int = 6) -> tuple[str, ...]:
     return (*layers, "bert.pooler.", "classifier.")
 
 
-def read_artifact(path: Path) -> tuple[dict[str, object], dict[str, str]]:
+def read_artifact(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
     """(tensors, metadata) of a trained-weights file."""
     from safetensors import safe_open
 

@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from narration.emotion.tags import DEFAULT_LABEL_MAP, NEUTRAL, TAGS, check_tag
 from narration.errors import ConfigError
-from narration.emotion.tags import DEFAULT_LABEL_MAP, TAGS, check_tag
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,8 @@ def load_model(name: str, *, local_files_only: bool | None = None) -> tuple[Any,
     path = Path(name).expanduser()
     if _looks_like_path(name) and not path.is_dir():
         raise ConfigError(f"emotion model folder {name!r} does not exist")
+    if path.is_dir() and not (path / "config.json").is_file():
+        raise ConfigError(f"emotion model folder {name!r} is not a transformers model (no config.json)")
     source = str(path) if path.is_dir() else name
     try:
         tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local_files_only)
@@ -120,15 +122,17 @@ class EmotionClassifier:
         """A Dataset of model inputs: one row per window, ``passage`` naming its text."""
         from datasets import Dataset
 
+        limit = min(MAX_TOKENS, self.tokenizer.model_max_length)
+
         def tokenize(batch: dict[str, list[Any]]) -> dict[str, list[Any]]:
-            enc = self.tokenizer(
-                batch["text"],
-                truncation=True,
-                max_length=MAX_TOKENS,
-                stride=WINDOW_STRIDE,
-                return_overflowing_tokens=True,
-            )
-            passages = [batch["passage"][i] for i in enc["overflow_to_sample_mapping"]]
+            if self.tokenizer.is_fast:
+                enc = self.tokenizer(
+                    batch["text"], truncation=True, max_length=limit, stride=WINDOW_STRIDE, return_overflowing_tokens=True
+                )
+                passages = [batch["passage"][i] for i in enc["overflow_to_sample_mapping"]]
+            else:  # slow tokenizers (e.g. Japanese MeCab ones) cannot window: the start is read
+                enc = self.tokenizer(batch["text"], truncation=True, max_length=limit)
+                passages = batch["passage"]
             return {"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"], "passage": passages}
 
         data = Dataset.from_dict({"text": [t if t.strip() else "." for t in texts], "passage": list(range(len(texts)))})
@@ -136,14 +140,16 @@ class EmotionClassifier:
 
     def _model_probabilities(self, windows: Any) -> Any:
         import torch
+        from transformers import DataCollatorWithPadding
+
+        collate = DataCollatorWithPadding(self.tokenizer, return_tensors="pt")
 
         self.model.to(self.device).eval()
         multi_label = getattr(self.model.config, "problem_type", None) == "multi_label_classification"
 
-        def run(batch: dict[str, list[Any]]) -> dict[str, list[Any]]:
-            enc = self.tokenizer.pad(
-                {"input_ids": batch["input_ids"], "attention_mask": batch["attention_mask"]}, return_tensors="pt"
-            )
+        def run(batch: dict[str, list[Any]]) -> dict[str, Any]:
+            pairs = zip(batch["input_ids"], batch["attention_mask"], strict=True)
+            enc = collate([{"input_ids": ids, "attention_mask": mask} for ids, mask in pairs])
             with torch.inference_mode():
                 logits = self.model(**{k: v.to(self.device) for k, v in enc.items()}).logits.float()
             probs = torch.sigmoid(logits) if multi_label else torch.softmax(logits, dim=-1)
@@ -163,7 +169,7 @@ class EmotionClassifier:
         bars = is_progress_bar_enabled()
         disable_progress_bar()  # a library call: no progress bars on the caller's terminal
         try:
-            scored = self._model_probabilities(self._windows(texts)).with_format("numpy")
+            scored = self._model_probabilities(self._windows(texts)).with_format("numpy")[:]
             window_probs, passages = scored["probs"], scored["passage"]
         finally:
             if bars:
@@ -171,14 +177,23 @@ class EmotionClassifier:
         per_label = np.zeros((len(texts), window_probs.shape[1]), dtype=np.float64)
         np.add.at(per_label, passages, window_probs)
         per_label /= np.bincount(passages, minlength=len(texts))[:, None]
-        per_tag = np.zeros((len(texts), len(TAGS)), dtype=np.float64)
-        for column, tag_index in enumerate(self.tag_indices):
-            if getattr(self.model.config, "problem_type", None) == "multi_label_classification":
-                per_tag[:, tag_index] = np.maximum(per_tag[:, tag_index], per_label[:, column])
-            else:
+        return self._per_tag(per_label)
+
+    def _per_tag(self, per_label: np.ndarray) -> np.ndarray:
+        """Model-label probabilities -> tag probabilities (rows sum to 1)."""
+        per_tag = np.zeros((len(per_label), len(TAGS)), dtype=np.float64)
+        if getattr(self.model.config, "problem_type", None) != "multi_label_classification":
+            for column, tag_index in enumerate(self.tag_indices):
                 per_tag[:, tag_index] += per_label[:, column]
-        per_tag /= np.clip(per_tag.sum(axis=1, keepdims=True), 1e-9, None)
-        return per_tag.astype(np.float32)
+            return (per_tag / per_tag.sum(axis=1, keepdims=True)).astype(np.float32)
+        # Independent sigmoids: a tag is as likely as its likeliest label, and "no emotion at
+        # all" counts for neutral, so weak scores do not become confident ones when normalised.
+        for column, tag_index in enumerate(self.tag_indices):
+            per_tag[:, tag_index] = np.maximum(per_tag[:, tag_index], per_label[:, column])
+        neutral = TAGS.index(NEUTRAL)
+        emotions = np.delete(per_tag, neutral, axis=1)
+        per_tag[:, neutral] = np.maximum(per_tag[:, neutral], 1.0 - emotions.max(axis=1))
+        return (per_tag / np.clip(per_tag.sum(axis=1, keepdims=True), 1e-9, None)).astype(np.float32)
 
     def classify_texts(self, texts: Sequence[str]) -> list[dict[str, Any]]:
         """The model's own verdict per text (no restraint): ``{"label": tag, "score": p}``."""

@@ -12,8 +12,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from narration.errors import ConfigError
 from narration.emotion.tags import NEUTRAL, TAGS
+from narration.errors import ConfigError
 
 Styles = dict[str, dict[str, Any]]  # backend -> tag -> instruction or {"rate", "noise"}
 

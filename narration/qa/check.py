@@ -1,0 +1,139 @@
+"""One verdict per chunk: signal checks plus the ASR round trip, with a score to rank takes.
+
+``ChunkChecker.check_batch`` transcribes a whole batch in one pass (see ``asr``), shares the
+transcript out among the chunks by alignment, and transcribes alone every chunk that failed
+the ASR checks in the shared pass: a garbled chunk can make Whisper lose its neighbours too,
+and a neighbour must not be retaken for that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from itertools import groupby
+from typing import Any
+
+from narration.qa.asr import Transcriber
+from narration.qa.compare import Comparison, compare_tokens, split_hypothesis, tokens, unit_for
+from narration.qa.signal import SignalReport, SignalThresholds, check_signal
+from narration.synthesis.base import Audio
+from narration.text.normalize import primary_language
+
+
+@dataclass(frozen=True)
+class AsrThresholds:
+    """Limits for one unit (words for English, kana for Japanese)."""
+
+    max_error_rate: float = 0.3  # WER/CER above this fails...
+    min_errors: int = 3  # ...but only with at least this many errors (a 2-word title misheard once is fine)
+    max_missing_run: int = 5  # this many consecutive tokens missing: a skipped phrase or a cut-off end
+    max_extra_run: int = 5  # this many consecutive extra tokens: a repeat or a hallucination
+
+
+DEFAULT_ASR_THRESHOLDS: dict[str, AsrThresholds] = {
+    "word": AsrThresholds(),
+    # A kana is about a third of an English word; readings also vary (良い: ヨイ/イイ).
+    "char": AsrThresholds(max_error_rate=0.3, min_errors=6, max_missing_run=12, max_extra_run=12),
+}
+
+
+@dataclass(frozen=True)
+class QAThresholds:
+    signal: SignalThresholds = field(default_factory=SignalThresholds)
+    asr: dict[str, AsrThresholds] = field(default_factory=lambda: dict(DEFAULT_ASR_THRESHOLDS))
+
+
+@dataclass(frozen=True)
+class QAResult:
+    """The verdict on one take of one chunk."""
+
+    passed: bool
+    score: float  # 0..1, higher is better; ranks takes of the same chunk
+    reasons: tuple[str, ...]
+    signal: SignalReport
+    comparison: Comparison | None  # None: no ASR was run
+    transcript: str | None  # what the ASR heard, normalised (None: no ASR)
+
+    @property
+    def error_rate(self) -> float | None:
+        return self.comparison.error_rate if self.comparison else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, for the manifest's ``qa`` column and the report."""
+        return {
+            "passed": self.passed,
+            "score": round(self.score, 4),
+            "reasons": list(self.reasons),
+            "error_rate": None if self.error_rate is None else round(self.error_rate, 4),
+            "transcript": self.transcript,
+            "signal": self.signal.to_dict(),
+            "asr": self.comparison.to_dict() if self.comparison else None,
+        }
+
+
+def asr_failures(comparison: Comparison, limits: AsrThresholds) -> list[str]:
+    reasons = []
+    if comparison.error_rate > limits.max_error_rate and comparison.errors >= limits.min_errors:
+        reasons.append(f"{'wer' if comparison.unit == 'word' else 'cer'} {comparison.error_rate:.0%}")
+    if comparison.longest_missing >= limits.max_missing_run:
+        reasons.append(f"missing {comparison.longest_missing} {comparison.unit}s")
+    if comparison.longest_extra >= limits.max_extra_run:
+        reasons.append(f"extra {comparison.longest_extra} {comparison.unit}s")
+    return reasons
+
+
+def score(signal: SignalReport, comparison: Comparison | None) -> float:
+    """1 - error rate (capped at 1), halved for every failed signal check."""
+    accuracy = 1.0 - min(1.0, comparison.error_rate) if comparison else 1.0
+    return accuracy * 0.5 ** len(signal.failures)
+
+
+class ChunkChecker:
+    """Checks chunk takes; without a transcriber, only the signal checks run."""
+
+    def __init__(self, transcriber: Transcriber | None = None, thresholds: QAThresholds | None = None) -> None:
+        self.transcriber = transcriber
+        self.thresholds = thresholds or QAThresholds()
+
+    def _verdict(self, signal: SignalReport, comparison: Comparison | None) -> QAResult:
+        reasons = list(signal.failures)
+        if comparison is not None:
+            reasons += asr_failures(comparison, self.thresholds.asr[comparison.unit])
+        sep = " " if comparison is None or comparison.unit == "word" else ""
+        transcript = sep.join(comparison.hypothesis) if comparison else None
+        return QAResult(not reasons, score(signal, comparison), tuple(reasons), signal, comparison, transcript)
+
+    def _asr_fails(self, comparison: Comparison) -> bool:
+        return bool(asr_failures(comparison, self.thresholds.asr[comparison.unit]))
+
+    def check(self, text: str, audio: Audio, language: str) -> QAResult:
+        """The verdict on one take (transcribed alone)."""
+        return self.check_batch([text], [audio], [language])[0]
+
+    def check_batch(self, texts: Sequence[str], audios: Sequence[Audio], languages: Sequence[str]) -> list[QAResult]:
+        """Verdicts on several chunks (in reading order), transcribed together per language run."""
+        if not len(texts) == len(audios) == len(languages):
+            raise ValueError("texts, audios and languages must have the same length")
+        signals = [check_signal(a, t, lang, self.thresholds.signal) for t, a, lang in zip(texts, audios, languages)]
+        if self.transcriber is None:
+            return [self._verdict(s, None) for s in signals]
+        comparisons: list[Comparison] = []
+        # Consecutive chunks of one language share a transcription pass.
+        for language, run in groupby(range(len(texts)), key=lambda i: primary_language(languages[i])):
+            members = list(run)
+            comparisons += self._compare_run([texts[i] for i in members], [audios[i] for i in members], language)
+        return [self._verdict(s, c) for s, c in zip(signals, comparisons, strict=True)]
+
+    def _compare_run(self, texts: list[str], audios: list[Audio], language: str) -> list[Comparison]:
+        assert self.transcriber is not None
+        unit = unit_for(language)
+        references = [tokens(t, language) for t in texts]
+        heard = tokens(self.transcriber.transcribe(audios, language), language)
+        parts = split_hypothesis(references, heard) if len(texts) > 1 else [heard]
+        comparisons = [compare_tokens(r, h, unit) for r, h in zip(references, parts)]
+        if len(texts) > 1:
+            for i, comparison in enumerate(comparisons):
+                if self._asr_fails(comparison):  # confirm alone before blaming this chunk
+                    alone = tokens(self.transcriber.transcribe([audios[i]], language), language)
+                    comparisons[i] = compare_tokens(references[i], alone, unit)
+        return comparisons

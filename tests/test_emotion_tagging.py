@@ -1,0 +1,123 @@
+"""tag_book and apply_tags: one tag per paragraph, and every chunk styled by its paragraph."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from narration.emotion.passages import book_passages, is_dialogue, quoted_share
+from narration.emotion.settings import EmotionSettings
+from narration.emotion.tagging import apply_tags, chunk_paragraphs, tag_book
+from narration.emotion.tags import NEUTRAL, TAGS
+from narration.model import PAUSE_TITLE, Book, Chapter, Paragraph
+from narration.text import chunk_book, segment_book
+
+KEYWORDS = {"wept": "sad", "furious": "angry", "laughed": "happy", "terrified": "fearful"}
+
+
+class KeywordClassifier:
+    """Stands in for a model: a keyword decides, confidently; also records what it was asked."""
+
+    name = "keywords"
+
+    def __init__(self, languages: Sequence[str] = ("en",)) -> None:
+        self.languages = frozenset(languages)
+        self.seen: list[str] = []
+
+    def reads(self, language: str) -> bool:
+        return language.split("-")[0] in self.languages
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        self.seen.extend(texts)
+        probs = np.zeros((len(texts), len(TAGS)))
+        for i, text in enumerate(texts):
+            tag = next((t for word, t in KEYWORDS.items() if word in text), NEUTRAL)
+            probs[i, TAGS.index(tag)] = 0.96
+            probs[i, TAGS.index(NEUTRAL)] += 0.04
+        return probs
+
+
+def make_book(language: str = "en") -> Book:
+    return Book(
+        title="Test",
+        language=language,
+        chapters=[
+            Chapter(
+                "One",
+                [
+                    Paragraph("The morning was grey and the road was long."),
+                    Paragraph("* * *"),  # a scene break: no chunk
+                    Paragraph("She wept for a long time. She wept until dark. Then she slept."),
+                    Paragraph("“I am furious with you!” he shouted across the yard."),
+                ],
+            ),
+            Chapter("", [Paragraph("The house stood empty."), Paragraph("He laughed at last, and the sun came out.")]),
+        ],
+    )
+
+
+LOOSE = EmotionSettings(smoothing=0, dialogue_smoothing=0, max_share=1)
+
+
+def test_one_tag_per_paragraph_with_dialogue_marked() -> None:
+    book = make_book()
+    classifier = KeywordClassifier()
+    tags = tag_book(book, classifier, LOOSE)
+    assert [(t.chapter, t.paragraph) for t in tags] == [(0, 0), (0, 1), (0, 2), (0, 3), (1, 0), (1, 1)]
+    assert [t.tag for t in tags] == [NEUTRAL, NEUTRAL, "sad", "angry", NEUTRAL, "happy"]
+    assert [t.is_dialogue for t in tags] == [False, False, False, True, False, False]
+    assert classifier.seen == [p.text for ch in book.chapters for p in ch.paragraphs]
+    assert all(t.model_tag in TAGS and 0 < t.model_score <= 1 for t in tags)
+
+
+def test_default_restraint_caps_an_emotional_book() -> None:
+    tags = tag_book(make_book(), KeywordClassifier(), EmotionSettings(max_share=0.2, smoothing=0))
+    assert sum(t.tag != NEUTRAL for t in tags) == 1  # floor(0.2 * 6)
+
+
+def test_a_japanese_book_stays_neutral_without_a_japanese_model() -> None:
+    book = make_book("ja")
+    english = KeywordClassifier()
+    assert {t.tag for t in tag_book(book, english, LOOSE)} == {NEUTRAL}
+    assert english.seen == []  # not even classified
+    japanese = KeywordClassifier(languages=("ja",))
+    assert "sad" in {t.tag for t in tag_book(book, japanese, LOOSE)}
+
+
+def test_disabled_stage_or_no_classifier_leaves_everything_neutral() -> None:
+    book = make_book()
+    off = LOOSE.model_copy(update={"enabled": False})
+    assert {t.tag for t in tag_book(book, KeywordClassifier(), off)} == {NEUTRAL}
+    assert {t.tag for t in tag_book(book, None, LOOSE)} == {NEUTRAL}
+
+
+def test_every_chunk_gets_its_paragraphs_style_and_titles_stay_neutral() -> None:
+    book = segment_book(make_book())
+    chunks = chunk_book(book, max_chars=30)  # small: paragraphs split into several chunks
+    tags = tag_book(book, KeywordClassifier(), LOOSE)
+    styled = apply_tags(chunks, tags, book)
+    assert [c.text for c in styled] == [c.text for c in chunks]
+    assert all(c.style == NEUTRAL for c in chunks)  # the input is left alone (frozen chunks)
+    tag_of = {(t.chapter, t.paragraph): t.tag for t in tags}
+    paragraphs = chunk_paragraphs(chunks, book)
+    for chunk, paragraph in zip(styled, paragraphs, strict=True):
+        if paragraph is None:
+            assert chunk.style == NEUTRAL
+            continue
+        assert chunk.source in book.chapters[chunk.chapter].paragraphs[paragraph].text
+        assert chunk.style == tag_of[(chunk.chapter, paragraph)]
+    assert sum(c.pause_after == PAUSE_TITLE for c in chunks) == 1  # chapter two has no title
+    assert {c.style for c in styled} >= {"sad", "angry", "happy", NEUTRAL}
+
+
+def test_dialogue_detection() -> None:
+    assert is_dialogue("“I hate you,” she said.")
+    assert is_dialogue('"Run!" he cried. "They are coming!"')
+    assert is_dialogue("‘I don’t know,’ said Tom.")
+    assert is_dialogue("「ありがとう」と彼は言った。")
+    assert is_dialogue("“It was a long way, and the road")  # speech running on into the next paragraph
+    assert not is_dialogue("The dog’s bone was gone, and nobody knew where.")
+    assert not is_dialogue('He called it "fine", but the house had burned down years ago and nobody rebuilt it.')
+    assert quoted_share("") == 0.0
+    assert [p.is_dialogue for p in book_passages(make_book())] == [False, False, False, True, False, False]
