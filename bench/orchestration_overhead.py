@@ -31,7 +31,7 @@ from narration.manifest import Manifest  # noqa: E402
 from narration.options import NarrationOptions  # noqa: E402
 from narration.plan import plan_book  # noqa: E402
 from narration.store import chunk_keys  # noqa: E402
-from narration.synthesis.render import load_backend, render_chunks  # noqa: E402
+from narration.render import load_backend, render_chunks  # noqa: E402
 
 SOURCE = ROOT / "scripts" / "sample_sources" / "aesop-townsend.txt"
 ORDINALS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"]

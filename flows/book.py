@@ -33,9 +33,10 @@ from narration.layout import BookLayout
 from narration.manifest import Manifest
 from narration.model import Chunk
 from narration.options import NarrationOptions
+from narration.qa.book_report import write_book_report
 from narration.plan import BookPlan, ChapterPlan, plan_book
 from narration.store import chunk_keys
-from narration.synthesis.render import ChunkFailures, RenderedChunk, load_backend, render_chunks
+from narration.render import ChunkFailures, RenderedChunk, load_backend, render_chunks
 
 
 class BookIncomplete(NarrationError):
@@ -152,6 +153,11 @@ def assemble_book_task(plan: BookPlan, chapters: list[ChapterResult], root: str,
     )
 
 
+@task(name="qa-report")
+def write_report_task(root: Path, title: str) -> str:
+    return str(write_book_report(BookLayout(Path(root)), title))
+
+
 def _batches(chunks: list[Chunk], keys: list[str], size: int) -> list[tuple[list[Chunk], list[str]]]:
     return [(chunks[i : i + size], keys[i : i + size]) for i in range(0, len(chunks), size)]
 
@@ -208,6 +214,8 @@ def narrate_book(book_path: str, out_dir: str = "outputs", options: NarrationOpt
         progress.chapter_done(chapter.index, chapter.title)
 
     failed = [r.index for r in manifest.records() if not layout.chunk_audio(r.key).exists()]
+    if options.qa:
+        write_report_task.submit(layout.root, plan.book.title).result()
     m4b = None
     if options.m4b and not failed:
         m4b = assemble_book_task.submit(plan, chapters, str(layout.root), options).result()

@@ -64,6 +64,14 @@ class BookLayout:
         folder.mkdir(parents=True, exist_ok=True)
         return folder / f"{key}.wav"
 
+    def rejected_take(self, key: str) -> Path:
+        """The worst take QA turned down, kept for the report's before/after."""
+        return self.work / "rejected" / key[:2] / f"{key}.wav"
+
+    @property
+    def report(self) -> Path:
+        return self.root / "report.html"
+
     def chapter_file(self, index: int, title: str, fmt: str) -> Path:
         return self.root / "chapters" / f"{index + 1:02d} - {slugify(title, 60)}.{fmt}"
 

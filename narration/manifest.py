@@ -68,6 +68,7 @@ class ChunkRecord:
     retakes: int
     last_error: str | None
     duration: float | None
+    qa: dict[str, Any] | None
 
 
 class Manifest:
@@ -136,10 +137,10 @@ class Manifest:
         with self._connect() as db:
             rows = db.execute(
                 """SELECT p.idx, p.chapter, p.chapter_title, p.key, p.text, c.status, c.attempts, c.retakes,
-                          c.last_error, c.duration
+                          c.last_error, c.duration, c.qa
                    FROM plan p JOIN chunks c ON c.key = p.key ORDER BY p.idx"""
             ).fetchall()
-        return [ChunkRecord(*row) for row in rows]
+        return [ChunkRecord(*row[:-1], json.loads(row[-1]) if row[-1] else None) for row in rows]
 
     # --- chunk events -----------------------------------------------------------------------
 
@@ -162,8 +163,8 @@ class Manifest:
         with self._connect() as db:
             db.execute(
                 """UPDATE chunks SET status = 'done', last_error = NULL, duration = ?, qa = ?, run_id = ?,
-                   retakes = retakes + ?, updated = ? WHERE key = ?""",
-                (duration, json.dumps(qa) if qa else None, run_id, retakes, time.time(), key),
+                   retakes = retakes + ?, attempts = attempts + ?, updated = ? WHERE key = ?""",
+                (duration, json.dumps(qa) if qa else None, run_id, retakes, retakes, time.time(), key),
             )
             if run_id:
                 db.execute(
@@ -178,12 +179,14 @@ class Manifest:
                 (duration, time.time(), key),
             )
 
-    def mark_failed(self, key: str, error: str, run_id: str | None, retakes: int = 0) -> None:
+    def mark_failed(
+        self, key: str, error: str, run_id: str | None, qa: dict[str, Any] | None = None, retakes: int = 0
+    ) -> None:
         with self._connect() as db:
             db.execute(
-                "UPDATE chunks SET status = 'failed', last_error = ?, run_id = ?, retakes = retakes + ?, updated = ? "
-                "WHERE key = ?",
-                (error[:2000], run_id, retakes, time.time(), key),
+                "UPDATE chunks SET status = 'failed', last_error = ?, run_id = ?, qa = ?, retakes = retakes + ?, "
+                "attempts = attempts + ?, updated = ? WHERE key = ?",
+                (error[:2000], run_id, json.dumps(qa) if qa else None, retakes, retakes, time.time(), key),
             )
             if run_id and retakes:
                 db.execute("UPDATE runs SET retakes = retakes + ? WHERE id = ?", (retakes, run_id))

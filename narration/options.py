@@ -38,6 +38,10 @@ class NarrationOptions(BaseModel):
     max_chars: int | None = Field(None, ge=40, le=2000, description="chunk bound; None: the backend's")
     batch_size: int = Field(8, ge=1, le=256, description="chunks per synthesis task")
     m4b: bool = Field(True, description="also write one chaptered .m4b for the book")
+    qa: bool = Field(True, description="check every chunk (signal checks and an ASR round trip)")
+    asr_model: str = Field("base", description="faster-whisper model for QA: size/id or local dir (base ships offline)")
+    max_retakes: int = Field(2, ge=0, le=10, description="new takes of a chunk that fails QA before it counts as failed")
+    allow_failures: bool = Field(False, description="keep the best take of a chunk that still fails QA and assemble")
     pauses: PauseOptions = Field(default_factory=PauseOptions)
 
     def resolved(self) -> tuple[NarrationOptions, str | None]:

@@ -17,8 +17,8 @@ from narration.synthesis.base import Backend, Utterance
 KEY_VERSION = 1
 
 
-def utterance_for(chunk: Chunk, voice: str | None) -> Utterance:
-    return Utterance(text=chunk.text, language=chunk.language, voice=voice, style=chunk.style)
+def utterance_for(chunk: Chunk, voice: str | None, seed: int | None = None) -> Utterance:
+    return Utterance(text=chunk.text, language=chunk.language, voice=voice, style=chunk.style, seed=seed)
 
 
 def chunk_key(utterance: Utterance, identity: dict[str, Any]) -> str:

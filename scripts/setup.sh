@@ -11,6 +11,8 @@ extras=""
 
 need_apt=()
 command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || need_apt+=(ffmpeg)
+# the QA report test renders the report in headless Chromium
+[ "${1:-}" = "--test" ] && { command -v chromium >/dev/null || need_apt+=(chromium); }
 if [ ${#need_apt[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
   $sudo apt-get update -qq
@@ -26,4 +28,6 @@ pip=(.venv/bin/python -m pip install -q --disable-pip-version-check)
 # qwen-tts without its declared deps (gradio, a torchaudio that has no CPU build for this torch):
 # the qwen3 backend's CPU tests need only its model code (see narration/synthesis/torchaudio_shim.py).
 [ -n "$extras" ] && "${pip[@]}" --no-deps "qwen-tts==0.1.1"
+# Japanese kana readings (QA): these pin old build tools, so they go in without their deps.
+[ -n "$extras" ] && "${pip[@]}" --no-deps pyopenjtalk-plus sudachipy
 echo "narration installed in .venv (run .venv/bin/narrate --help)"

@@ -100,14 +100,14 @@ class Top(nn.Module):
 
     def __init__(self, model, top_layers: int) -> None:
         super().__init__()
-        self.full = [model]  # a list: not registered, so only the trained parts are parameters
         self.layers = nn.ModuleList(model.bert.encoder.layer[-top_layers:])
         self.pooler = model.bert.pooler
         self.dropout = model.dropout
         self.classifier = model.classifier
 
     def forward(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        extended = self.full[0].get_extended_attention_mask(mask, mask.shape, dtype=torch.float32)
+        # The additive mask BertModel builds: 0 where attended, the float minimum on padding.
+        extended = (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
         for layer in self.layers:
             hidden = layer(hidden, attention_mask=extended)[0]
         return self.classifier(self.dropout(self.pooler(hidden)))
@@ -177,7 +177,7 @@ def train(args: argparse.Namespace) -> dict:
     total = args.epochs * math.ceil(len(states) / args.batch_size)
     warmup = max(1, int(0.06 * total))
     scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: step / warmup if step < warmup else max(0.0, (total - step) / (total - warmup))
+        optimizer, lambda step: step / warmup if step < warmup else max(0.0, (total - step) / max(1, total - warmup))
     )
     curve = []
     top.train()
@@ -227,6 +227,7 @@ def save_weights(model, prefixes: tuple[str, ...], path: Path, metadata: dict[st
     tensors = {k: v.detach().to(torch.float16).contiguous() for k, v in state.items() if k.startswith(prefixes)}
     with atomic.atomic_path(path) as tmp:
         save_file(tensors, str(tmp), metadata=metadata)
+        tmp.chmod(0o644)  # safetensors writes 0600; the file ships in the package
 
 
 def evaluate(weights: Path, data: Path) -> dict:

@@ -121,3 +121,18 @@ def test_dialogue_detection() -> None:
     assert not is_dialogue('He called it "fine", but the house had burned down years ago and nobody rebuilt it.')
     assert quoted_share("") == 0.0
     assert [p.is_dialogue for p in book_passages(make_book())] == [False, False, False, True, False, False]
+
+
+def test_an_empty_book_has_no_tags() -> None:
+    assert tag_book(Book("empty"), KeywordClassifier(), LOOSE) == []
+    assert apply_tags([], [], Book("empty")) == []
+
+
+def test_an_unspoken_title_does_not_shift_paragraphs() -> None:
+    book = segment_book(
+        Book("t", chapters=[Chapter("* * *", [Paragraph("* * *"), Paragraph("They wept."), Paragraph("Calm.")])])
+    )
+    chunks = chunk_book(book, max_chars=200)
+    assert [c.source for c in chunks] == ["They wept.", "Calm."]  # neither the title nor the break is read
+    styled = apply_tags(chunks, tag_book(book, KeywordClassifier(), LOOSE), book)
+    assert [c.style for c in styled] == ["sad", NEUTRAL]

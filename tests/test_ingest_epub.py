@@ -23,6 +23,7 @@ from epub_factory import (
 from narration.ingest.epub import load_epub
 from narration.ingest.html import html_paragraphs
 from narration.model import Book
+from narration.text.ruby import strip_ruby
 
 CHAPTERS = SAMPLE_CHAPTERS
 
@@ -298,13 +299,15 @@ def test_metadata_epub2_cover_meta_and_guide(tmp_path: Path) -> None:
     assert titles(book) == ["Chapter 1"]
 
 
-def test_japanese_ruby_keeps_base_text(tmp_path: Path) -> None:
+def test_japanese_ruby_keeps_base_and_reading(tmp_path: Path) -> None:
+    # The reading travels with its base in Aozora notation: shown as the base, spoken as the reading.
     body = "<h1>第一章</h1><p><ruby>吾輩<rp>(</rp><rt>わがはい</rt><rp>)</rp></ruby>は猫である。\n名前はまだ無い。</p>"
     book = load_epub(
         write_epub(tmp_path / "ja.epub", [Doc("c.xhtml", body)], [TocEntry("第一章", "c.xhtml")], language="ja-JP")
     )
     assert book.language == "ja"
-    assert texts(book) == [["吾輩は猫である。名前はまだ無い。"]]
+    assert texts(book) == [["｜吾輩《わがはい》は猫である。名前はまだ無い。"]]
+    assert strip_ruby(book.chapters[0].paragraphs[0].text) == "吾輩は猫である。名前はまだ無い。"
 
 
 def test_title_headings_split_over_two_elements_are_not_repeated(tmp_path: Path) -> None:

@@ -127,3 +127,23 @@ def test_cache_root_follows_the_environment(monkeypatch: pytest.MonkeyPatch, tmp
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "x"))
     assert asr.cache_root() == tmp_path / "x" / "narration"
     assert os.environ.get("NARRATION_CACHE") is None
+
+
+def test_auto_device_falls_back_to_the_cpu_when_cuda_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    loads: list[tuple[str, str]] = []
+
+    def fake_load(model: str, device: str, compute_type: str, cpu_threads: int) -> object:
+        loads.append((device, compute_type))
+        if device == "cuda":
+            raise ConfigError("cannot load ASR model 'base' on cuda (float16): libcublas.so.12 not found")
+        return object()
+
+    monkeypatch.setattr(asr, "default_device", lambda: "cuda")
+    monkeypatch.setattr(asr, "_load_whisper", fake_load)
+    transcriber = asr.Transcriber(AsrOptions())
+    transcriber.pipeline()
+    assert loads == [("cuda", "float16"), ("cpu", "int8")]
+    assert transcriber.device == "cpu" and transcriber.options.resolved_batch_size() == 4
+    # a device asked for by name is not silently replaced
+    with pytest.raises(ConfigError, match="libcublas"):
+        asr.Transcriber(AsrOptions(device="cuda")).pipeline()

@@ -75,7 +75,8 @@ def chunk_paragraphs(chunks: Sequence[Chunk], book: Book) -> list[int | None]:
     for chunk in chunks:
         if chunk.chapter != chapter:
             chapter, position = chunk.chapter, 0
-            in_title = bool(book.chapters[chapter].title.strip())
+            title = book.chapters[chapter].title.strip()
+            in_title = bool(title) and bool(normalize(title, book.language))
         if in_title:
             result.append(None)
             in_title = chunk.pause_after != PAUSE_TITLE

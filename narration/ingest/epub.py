@@ -60,6 +60,7 @@ from narration.ingest.safety import (
     resolve_href,
 )
 from narration.model import Book, Chapter, Cover, Paragraph
+from narration.text.ruby import strip_ruby
 
 log = logging.getLogger(__name__)
 
@@ -412,7 +413,7 @@ def _add_implicit(boundaries: list[_Boundary], docs: list[_Doc], book_title: str
         first = doc.extract.blocks[0]
         if first.heading or not continues_reading:
             fallback = UNTITLED if before else FRONT_MATTER_TITLE
-            title = first.text if first.heading else _doc_title(doc, book_title) or fallback
+            title = strip_ruby(first.text) if first.heading else _doc_title(doc, book_title) or fallback
             result.append(_Boundary(doc.start, -2, _Implicit(" ".join(title.split()), doc.file)))
             result.sort(key=lambda b: (b.pos, b.order))
     return result
@@ -461,14 +462,15 @@ def _chapter(unit: _TocNode | _Implicit, blocks: list[Block]) -> Chapter:
     if isinstance(unit, _Implicit):
         title, source = unit.title, unit.file
     else:
-        title = unit.title or next((b.text for b in blocks if b.heading), UNTITLED)
+        title = unit.title or next((strip_ruby(b.text) for b in blocks if b.heading), UNTITLED)
         source = f"{unit.file}#{unit.fragment}" if unit.fragment else unit.file or ""
     blocks = _without_title_headings(blocks, title)
     return Chapter(title, [Paragraph(b.text) for b in blocks], source=source)
 
 
 def _norm(text: str) -> str:
-    return "".join(ch for ch in text.casefold() if ch.isalnum())
+    # Ruby readings are left out: a heading "｜蜘蛛《くも》の糸" repeats the title "蜘蛛の糸".
+    return "".join(ch for ch in strip_ruby(text).casefold() if ch.isalnum())
 
 
 def _without_title_headings(blocks: list[Block], title: str) -> list[Block]:

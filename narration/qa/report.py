@@ -143,7 +143,8 @@ pre{background:#f6f6f6;padding:.6em;overflow:auto}
 {% if row.extra %}<div class="small">extra: {{ row.extra|join(" | ") }}</div>{% endif %}</td>
 <td>{{ row.chunk.status }}{% if row.chunk.retakes %}, {{ row.chunk.retakes }} retake(s){% endif %}
 {% for take in row.takes %}<div class="small">take {{ take.attempt }}: {{ "pass" if take.passed else "fail" }}
-{% if take.reasons %}<span class="reasons">({{ take.reasons|join(", ") }})</span>{% endif %}</div>{% endfor %}
+{% if take.reasons %}<span class="reasons">({{ take.reasons|join(", ") }})</span>{% endif %}
+{% if not take.passed and take.transcript is not none %}<div class="heard">heard: {{ take.transcript|truncate(160) or "(nothing)" }}</div>{% endif %}</div>{% endfor %}
 {% if row.reasons %}<div class="reasons">{{ row.reasons|join(", ") }}</div>{% endif %}
 {% if row.chunk.error %}<div class="reasons">{{ row.chunk.error }}</div>{% endif %}</td>
 <td>{% if row.audio %}<div class="small">kept take</div><audio controls preload="none" src="{{ row.audio }}"></audio>{% endif %}

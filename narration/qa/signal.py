@@ -75,7 +75,9 @@ class SignalReport:
         return not self.failures
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(self).items()}
+        data = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(self).items()}
+        data["failures"] = list(self.failures)
+        return data
 
 
 def frame_db(samples: np.ndarray, sample_rate: int, frame_ms: float = 20.0) -> np.ndarray:
@@ -189,7 +191,9 @@ def check_signal(
     )
 
 
-def trim_pauses(samples: np.ndarray, sample_rate: int, keep: float, thresholds: SignalThresholds | None = None) -> np.ndarray:
+def trim_pauses(
+    samples: np.ndarray, sample_rate: int, keep: float, thresholds: SignalThresholds | None = None
+) -> np.ndarray:
     """``samples`` with every silence shortened to at most ``keep`` seconds (ASR needs no more,
     and every second cut is a second it does not have to listen to)."""
     t = thresholds or SignalThresholds()

@@ -16,6 +16,7 @@ from typing import NamedTuple
 from narration.errors import ConfigError
 from narration.model import PAUSE_PARAGRAPH, PAUSE_SENTENCE, PAUSE_TITLE, Book, Chunk, Paragraph
 from narration.text.normalize import normalize, primary_language
+from narration.text.ruby import ruby_spans
 from narration.text.sentences import split_sentences
 
 # Languages written without spaces between words: sentences join without a space.
@@ -56,8 +57,10 @@ def word_cuts(text: str) -> list[int]:
 
 
 def character_cuts(text: str) -> list[int]:
-    """Japanese has no spaces: any character boundary, except inside a Latin word or number."""
-    return [i for i in range(1, len(text)) if not _LATIN_PAIR.fullmatch(text[i - 1 : i + 1])]
+    """Japanese has no spaces: any character boundary, except inside a Latin word or number
+    or inside a ruby annotation (｜base《reading》 must stay whole to be read as its reading)."""
+    inside = {i for start, end in ruby_spans(text) for i in range(start + 1, end)}
+    return [i for i in range(1, len(text)) if i not in inside and not _LATIN_PAIR.fullmatch(text[i - 1 : i + 1])]
 
 
 def _cut_levels(language: str) -> Sequence[CutFinder]:

@@ -2,10 +2,9 @@
 
 ``normalize(text, language)`` runs a pipeline of small named rules (each ``str -> str``).
 English is covered in depth: numbers, years, currency, times, abbreviations, roman numerals
-in safe contexts and symbols. Japanese is a placeholder for now: it only strips markup, turns
-full-width digits into ASCII and collapses whitespace (the Japanese voice reads numbers and
-Latin text itself; proper Japanese normalisation is a later issue). Other languages get the
-language-neutral rules only.
+in safe contexts and symbols. Japanese rules live in ``narration.text.japanese``: ruby
+readings, numbers with 万/億 grouping, dates, times, counters with their sound changes and
+Latin abbreviations, read in katakana. Other languages get the language-neutral rules only.
 
 The rules run on one sentence at a time (the chunker calls them per sentence), so a period
 that ends the text is treated as the end of a sentence.
@@ -18,6 +17,8 @@ import unicodedata
 from collections.abc import Callable, Sequence
 
 from num2words import num2words
+
+from narration.text import japanese
 
 Rule = Callable[[str], str]
 
@@ -105,14 +106,6 @@ def collapse_whitespace(text: str) -> str:
     """One space between words, none before closing punctuation, none at the ends."""
     text = " ".join(text.split())
     return _SPACE_BEFORE_PUNCT.sub(r"\1", text)
-
-
-_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
-
-
-def full_width_digits(text: str) -> str:
-    """'２０２６' -> '2026', so every later stage (and the voice) sees one kind of digit."""
-    return text.translate(_FULL_WIDTH_DIGITS)
 
 
 # -- English rules ---------------------------------------------------------------------------
@@ -522,9 +515,13 @@ ENGLISH_RULES: tuple[Rule, ...] = (
     collapse_whitespace,
 )
 
-# Placeholder until Japanese normalisation is done properly (readings of numbers, counters,
-# Latin words): the Japanese voice copes with digits and Latin text itself.
-JAPANESE_RULES: tuple[Rule, ...] = (strip_markup, full_width_digits, collapse_whitespace)
+# Japanese: see narration.text.japanese for the rules and why they run in this order.
+JAPANESE_RULES: tuple[Rule, ...] = (
+    *japanese.EARLY_RULES,
+    strip_markup,
+    *japanese.READING_RULES,
+    collapse_whitespace,
+)
 
 NEUTRAL_RULES: tuple[Rule, ...] = (strip_markup, collapse_whitespace)
 

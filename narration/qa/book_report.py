@@ -1,0 +1,37 @@
+"""The book's QA report, built from what the manifest and the chunk store hold."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from narration.layout import BookLayout
+from narration.manifest import DONE, FAILED, Manifest
+from narration.qa.lexicon import pronunciation_hints
+from narration.qa.report import ReportChunk, write_report
+
+ARC_FILE = "emotion-arc.png"
+
+
+def write_book_report(layout: BookLayout, title: str) -> Path:
+    """Write ``report.html`` for the book's current plan; returns its path."""
+    chunks = []
+    for record in Manifest(layout.manifest).records():
+        audio = layout.chunk_audio(record.key)
+        rejected = layout.rejected_take(record.key)
+        chunks.append(
+            ReportChunk(
+                index=record.index,
+                chapter=record.chapter,
+                chapter_title=record.chapter_title,
+                text=record.text,
+                status=DONE if audio.exists() else FAILED,
+                qa=record.qa,
+                retakes=record.retakes,
+                audio=audio if audio.exists() else None,
+                rejected_audio=rejected if rejected.exists() else None,
+                error=None if audio.exists() else record.last_error,
+            )
+        )
+    hints = pronunciation_hints(c.qa["asr"] for c in chunks if c.qa and c.qa.get("asr"))
+    arc = layout.root / ARC_FILE
+    return write_report(layout.report, title, chunks, emotion_arc=arc if arc.exists() else None, hints=hints)

