@@ -59,6 +59,7 @@ class BookResult:
     chapters: list[ChapterResult] = field(default_factory=list)
     chunks: int = 0
     synthesized: int = 0
+    retakes: int = 0
     failed: list[int] = field(default_factory=list)
     audio_seconds: float = 0.0
     wall_seconds: float = 0.0
@@ -228,6 +229,7 @@ def narrate_book(book_path: str, out_dir: str = "outputs", options: NarrationOpt
         chapters=chapters,
         chunks=len(keys),
         synthesized=int(last.get("synthesized", 0)),
+        retakes=int(last.get("retakes", 0)),
         failed=failed,
         audio_seconds=sum(c.duration for c in chapters),
         wall_seconds=time.monotonic() - started,

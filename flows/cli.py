@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import json
 import logging
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -53,6 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-m4b", action="store_true", help="chapter files only")
     p.add_argument("--max-chars", type=int, help="longest synthesis chunk in characters (default: the backend's)")
     p.add_argument("--batch-size", type=int, default=8, help="chunks per synthesis task (default 8)")
+    p.add_argument("--no-qa", action="store_true", help="skip chunk QA (signal checks and ASR round trip)")
+    p.add_argument("--asr-model", default="base", help="faster-whisper model for QA: size/id or local dir (default base, bundled)")
+    p.add_argument("--max-retakes", type=int, default=2, help="new takes of a chunk that fails QA (default 2)")
+    p.add_argument("--allow-failures", action="store_true", help="assemble chapters with the best take of chunks that still fail QA")
     for name, default in PauseOptions().model_dump().items():
         p.add_argument(f"--{name.replace('_', '-')}-pause", type=float, default=default, dest=f"pause_{name}",
                        help=f"seconds of silence: {PauseOptions.model_fields[name].description} (default {default})")
@@ -76,6 +81,10 @@ def options_from_args(args: argparse.Namespace) -> NarrationOptions:
         max_chars=args.max_chars,
         batch_size=args.batch_size,
         m4b=not args.no_m4b,
+        qa=not args.no_qa,
+        asr_model=args.asr_model,
+        max_retakes=args.max_retakes,
+        allow_failures=args.allow_failures,
         pauses=pauses,
     )
 
@@ -120,6 +129,8 @@ def print_summary(results: list, wall: float) -> None:
             highlight=False,
         )
         console.print(f"  -> {r.m4b or r.root}", markup=False, highlight=False, soft_wrap=True)
+        if r.retakes:
+            console.print(f"  {r.retakes} chunk retake(s) after QA; see {Path(r.root) / 'report.html'}", markup=False)
     if len(results) > 1:
         audio = sum(r.audio_seconds for r in results)
         console.print(f"total: {_hms(audio)} of audio in {_hms(wall)} (real-time factor {wall / audio if audio else 0:.3f})")
@@ -182,6 +193,14 @@ SUBCOMMANDS = {"status": status_main, "serve": serve_main}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # `narrate ... | head`: the reader left; not an error of ours
+        sys.stdout = open(os.devnull, "w")
+        return 0
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in SUBCOMMANDS:
         return SUBCOMMANDS[argv[0]](argv[1:])

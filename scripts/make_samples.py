@@ -3,7 +3,9 @@
     python scripts/make_samples.py [--out DIR]
 
 Writes ``aesop-fables.epub`` (EPUB 3: nav TOC, NCX, cover image, 5 chapters of Townsend's
-Aesop) and ``romantic-poems.md`` (YAML front matter, H1 title, H2 chapters, H3 poems).
+Aesop), ``romantic-poems.md`` (YAML front matter, H1 title, H2 chapters, H3 poems) and
+``kumo-no-ito.epub`` (EPUB 3 in Japanese: vertical writing, right-to-left page progression,
+ruby; 3 chapters of an excerpt of Akutagawa's "The Spider's Thread").
 The build is deterministic: fixed identifier, modification date and zip timestamps, so a
 rebuild gives the same bytes; tests/test_samples.py checks the committed files against one.
 """
@@ -14,6 +16,7 @@ import argparse
 import datetime
 import html
 import io
+import re
 import struct
 import sys
 import uuid
@@ -33,11 +36,13 @@ from narration.atomic import write_bytes, write_text  # noqa: E402
 SOURCES = ROOT / "scripts" / "sample_sources"
 EPUB_NAME = "aesop-fables.epub"
 MARKDOWN_NAME = "romantic-poems.md"
+JAPANESE_NAME = "kumo-no-ito.epub"
 
 # Fixed so that rebuilding gives identical files.
 BUILD_DATE = datetime.datetime(2025, 1, 1, 0, 0, 0)
 ZIP_DATE = (2025, 1, 1, 0, 0, 0)
 AESOP_ID = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'narration/inputs/aesop-fables')}"
+KUMO_ID = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'narration/inputs/kumo-no-ito')}"
 
 AESOP_CHAPTERS = [
     ("Flattery and Pride", ["The Fox and the Crow", "The Fox and the Grapes"]),
@@ -215,6 +220,75 @@ def reproducible_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
+# --- Japanese EPUB ---------------------------------------------------------------------------
+
+# Vertical writing, right to left: what a Japanese novel looks like. The reading order is
+# the spine's, whatever the page progression (narration must not reverse it).
+VERTICAL_STYLE = """html { writing-mode: vertical-rl; -epub-writing-mode: vertical-rl; -webkit-writing-mode: vertical-rl; }
+body { font-family: serif; line-height: 1.8; margin: 1em; }
+h1 { font-size: 1.2em; margin: 0 0 0 2em; }
+p { text-indent: 1em; margin: 0; }
+rt { font-size: 0.5em; }
+"""
+_RUBY_SOURCE = re.compile(r"｜([^｜《》]+)《([^《》]+)》")
+
+
+def read_sections(name: str) -> list[tuple[str, list[str]]]:
+    """(section title, paragraphs) from a source with "== title" headings, one paragraph a line."""
+    sections: list[tuple[str, list[str]]] = []
+    for line in _source_lines(name):
+        if line.startswith("== "):
+            sections.append((line[3:].strip(), []))
+        elif line.strip():
+            sections[-1][1].append(line.strip())
+    return sections
+
+
+def ruby_html(text: str) -> str:
+    """Escape ``text`` and turn its Aozora ruby notation (｜base《reading》) into <ruby> markup."""
+    parts, last = [], 0
+    for match in _RUBY_SOURCE.finditer(text):
+        base, reading = (html.escape(g, quote=False) for g in match.groups())
+        parts.append(html.escape(text[last : match.start()], quote=False))
+        parts.append(f"<ruby>{base}<rp>（</rp><rt>{reading}</rt><rp>）</rp></ruby>")
+        last = match.end()
+    parts.append(html.escape(text[last:], quote=False))
+    return "".join(parts)
+
+
+def build_kumo_epub() -> bytes:
+    book = epub.EpubBook()
+    book.metadata[epub.NAMESPACES["OPF"]].pop("generator", None)
+    book.set_identifier(KUMO_ID)
+    book.set_title("蜘蛛の糸")
+    book.set_language("ja")
+    book.add_author("芥川龍之介")
+    book.add_metadata("DC", "description", "抄録 (an excerpt): about 1,500 of the story's 4,000 characters.")
+    book.add_metadata("DC", "rights", "Public domain: first published in 1918; the author died in 1927.")
+    book.add_metadata(None, "meta", "", {"name": "primary-writing-mode", "content": "vertical-rl"})
+    book.set_direction("rtl")  # spine page-progression-direction="rtl"
+
+    css = epub.EpubItem(uid="style", file_name="style/vertical.css", media_type="text/css", content=VERTICAL_STYLE)
+    book.add_item(css)
+    chapters = []
+    for number, (title, paragraphs) in enumerate(read_sections("kumo-no-ito.txt"), start=1):
+        chapter = epub.EpubHtml(title=title, file_name=f"section-{number:02d}.xhtml", lang="ja")
+        body = [f"<h1>{html.escape(title)}</h1>"] + [f"<p>{ruby_html(p)}</p>" for p in paragraphs]
+        chapter.content = "\n".join(body)
+        chapter.add_item(css)
+        book.add_item(chapter)
+        chapters.append(chapter)
+
+    book.toc = chapters
+    book.add_item(epub.EpubNcx())
+    book.add_item(epub.EpubNav())
+    book.spine = chapters
+
+    buffer = io.BytesIO()
+    epub.write_epub(buffer, book, {"mtime": BUILD_DATE, "raise_exceptions": True})
+    return reproducible_zip(buffer.getvalue())
+
+
 # --- Markdown --------------------------------------------------------------------------------
 
 
@@ -244,7 +318,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     write_bytes(args.out / EPUB_NAME, build_aesop_epub())
     write_text(args.out / MARKDOWN_NAME, build_poems_markdown())
-    print(f"wrote {args.out / EPUB_NAME} and {args.out / MARKDOWN_NAME}")
+    write_bytes(args.out / JAPANESE_NAME, build_kumo_epub())
+    print(f"wrote {args.out / EPUB_NAME}, {args.out / MARKDOWN_NAME} and {args.out / JAPANESE_NAME}")
     return 0
 
 

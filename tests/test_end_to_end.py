@@ -4,6 +4,8 @@ checked from the outside with ffprobe and mutagen."""
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,9 +16,12 @@ from ebooklib import epub
 from mutagen.mp4 import MP4
 
 from narration.assembly import probe_chapters, probe_duration
+from narration.faults import ENV as FAULTS_ENV
+from narration.status import status_for_book
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "inputs" / "aesop-fables.epub"
+FAULTS = "truncate@2,garble@5,silence@7"
 
 pytestmark = pytest.mark.slow
 
@@ -32,16 +37,18 @@ def toc_titles(path: Path) -> list[str]:
     return titles
 
 
-def run_narrate(*args: str) -> subprocess.CompletedProcess[str]:
+def run_narrate(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "flows.cli", *args], cwd=ROOT, capture_output=True, text=True, timeout=900
+        [sys.executable, "-m", "flows.cli", *args], cwd=ROOT, capture_output=True, text=True, timeout=900,
+        env={**os.environ, **(env or {})},
     )
 
 
 @pytest.fixture(scope="module")
 def narrated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict]]:
     out = tmp_path_factory.mktemp("out")
-    result = run_narrate(str(SAMPLE), "--out", str(out), "--json")
+    # Three damaged takes: QA must catch each and retake it, and the run must still succeed.
+    result = run_narrate(str(SAMPLE), "--out", str(out), "--json", env={FAULTS_ENV: FAULTS})
     assert result.returncode == 0, result.stderr[-3000:]
     return out, json.loads(result.stdout)
 
@@ -89,6 +96,16 @@ def test_no_temp_files_and_rerun_synthesizes_nothing(narrated: tuple[Path, list[
     again = run_narrate(str(SAMPLE), "--out", str(out), "--json", "--no-m4b")
     assert again.returncode == 0, again.stderr[-3000:]
     assert json.loads(again.stdout)[0]["synthesized"] == 0
+
+
+def test_injected_faults_are_caught_retaken_and_reported(narrated: tuple[Path, list[dict]]) -> None:
+    out, (result,) = narrated
+    assert result["failed"] == [] and result["retakes"] == 3
+    status = status_for_book(out, SAMPLE)
+    assert (status["done"], status["failed"], status["retakes"]) == (status["total"], 0, 3)
+    report = (out / SAMPLE.stem / "report.html").read_text(encoding="utf-8")
+    flagged = re.findall(r'<tr class="flagged-chunk [^"]*" data-chunk="(\d+)"', report)
+    assert sorted(map(int, flagged)) == [2, 5, 7]
 
 
 def test_dry_run_json_matches_the_toc() -> None:

@@ -38,7 +38,8 @@ Another paragraph follows in chapter two.
 The last chapter is the shortest.
 """
 
-OPTIONS = NarrationOptions(batch_size=2, format="flac", m4b=True, loudness=None)
+# QA is tested with the sample book in test_end_to_end; here it would only add ASR time.
+OPTIONS = NarrationOptions(batch_size=2, format="flac", m4b=True, loudness=None, qa=False)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -12,11 +12,15 @@ from pathlib import Path
 import pytest
 
 from narration.ingest import load_book
+from narration.text.chunking import chunk_book
+from narration.text.ruby import strip_ruby
+from narration.text.sentences import segment_book
 
 ROOT = Path(__file__).resolve().parents[1]
 INPUTS = ROOT / "inputs"
 EPUB = INPUTS / "aesop-fables.epub"
 MARKDOWN = INPUTS / "romantic-poems.md"
+JAPANESE = INPUTS / "kumo-no-ito.epub"
 
 AESOP_CHAPTERS = ["Flattery and Pride", "Great and Small", "Slow but Steady", "Thrift and Greed", "Lies and Shadows"]
 POET_CHAPTERS = ["William Blake", "William Wordsworth", "Percy Bysshe Shelley"]
@@ -62,10 +66,11 @@ def test_markdown_sample_rebuilds_byte_for_byte(rebuilt: Path) -> None:
     assert (rebuilt / MARKDOWN.name).read_bytes() == MARKDOWN.read_bytes()
 
 
-def test_epub_sample_rebuilds_with_identical_contents(rebuilt: Path) -> None:
+@pytest.mark.parametrize("epub", [EPUB, JAPANESE], ids=lambda p: p.name)
+def test_epub_sample_rebuilds_with_identical_contents(rebuilt: Path, epub: Path) -> None:
     # Member by member (inflated), so a different zlib build on another machine still compares equal.
-    assert zip_members(rebuilt / EPUB.name) == zip_members(EPUB)
-    with zipfile.ZipFile(EPUB) as zf:
+    assert zip_members(rebuilt / epub.name) == zip_members(epub)
+    with zipfile.ZipFile(epub) as zf:
         first = zf.infolist()[0]
         assert (first.filename, first.compress_type) == ("mimetype", zipfile.ZIP_STORED)
         assert zf.read(first) == b"application/epub+zip"
@@ -99,7 +104,46 @@ def test_markdown_sample_loads_with_its_chapters() -> None:
     assert 400 <= words <= 650, words
 
 
+def test_japanese_sample_is_vertical_rtl_with_ruby_and_chapters() -> None:
+    with zipfile.ZipFile(JAPANESE) as zf:
+        opf = zf.read("EPUB/content.opf").decode()
+        css = zf.read("EPUB/style/vertical.css").decode()
+        first = zf.read("EPUB/section-01.xhtml").decode()
+    assert 'page-progression-direction="rtl"' in opf and "<dc:language>ja</dc:language>" in opf
+    assert "writing-mode: vertical-rl" in css
+    assert "<ruby>犍陀多<rp>（</rp><rt>かんだた</rt><rp>）</rp></ruby>" in first
+
+    book = load_book(JAPANESE)
+    assert (book.title, book.authors, book.language) == ("蜘蛛の糸", ["芥川龍之介"], "ja")
+    assert [c.title for c in book.chapters] == ["一", "二", "三"]
+    shown = [strip_ruby(c.text) for c in book.chapters]
+    assert shown[0].startswith("ある日の事でございます。御釈迦様は極楽の蓮池のふちを")
+    assert "この蜘蛛の糸は己のものだぞ。" in shown[1]
+    assert shown[2].endswith("極楽ももう午に近くなったのでございましょう。\n\n（大正七年四月十六日）")
+    # Ruby is printed once; the reading reaches every later mention of the name.
+    assert book.chapters[1].text.count("｜犍陀多《かんだた》") == shown[1].count("犍陀多") > 3
+
+
+def test_japanese_sample_chunks_speak_the_readings() -> None:
+    from narration.synthesis.kokoro import KokoroBackend
+
+    book = segment_book(load_book(JAPANESE))
+    chunks = chunk_book(book, KokoroBackend.max_chars)
+    assert {c.chapter for c in chunks} == {0, 1, 2}
+    assert all(0 < len(c.text) <= KokoroBackend.max_chars for c in chunks)
+    spoken = "".join(c.text for c in chunks)
+    assert "かんだた" in spoken and "犍陀多" not in spoken and not set("｜《》") & set(spoken)
+    # Nothing is lost or read twice: the chunks' sources are the book's text, in order.
+    assert "".join(c.source for c in chunks) == "".join(
+        c.title + "".join(p.text for p in c.paragraphs) for c in book.chapters
+    ).replace("\n", "")
+
+
 def test_samples_stay_small_enough_to_narrate_quickly() -> None:
     # Piper reads ~150 words a minute at ~15x real time on 2 cores: 1,700 words is under 1 minute of CPU.
     total = sum(c.words for path in (EPUB, MARKDOWN) for c in load_book(path).chapters)
     assert total <= 1700, total
+    # Kokoro reads ~7 characters a second at 0.4-0.9x real time on 2 cores: 2,000 characters
+    # are about 5 minutes of audio, 2-4 minutes of CPU.
+    characters = sum(len(strip_ruby(c.text)) for c in load_book(JAPANESE).chapters)
+    assert 1200 <= characters <= 2000, characters

@@ -60,7 +60,7 @@ from narration.ingest.safety import (
     resolve_href,
 )
 from narration.model import Book, Chapter, Cover, Paragraph
-from narration.text.ruby import strip_ruby
+from narration.text.ruby import annotate_repeats, strip_ruby
 
 log = logging.getLogger(__name__)
 
@@ -152,6 +152,7 @@ def load_epub(path: Path, *, include_notes: bool = False, limits: ArchiveLimits 
     chapters = _chapters(docs, toc, nodes, furniture, book.title, path)
     if not chapters:
         raise InputError(path, "no readable text (every document is empty, furniture or notes)")
+    _repeat_ruby(chapters)
     title, authors, language = _metadata(book, docs, path)
     return Book(
         title=title,
@@ -456,6 +457,13 @@ def _units(
     for top in toc:
         assign(top)
     return unit_of
+
+
+def _repeat_ruby(chapters: list[Chapter]) -> None:
+    """A word given a reading once keeps it for the rest of the book (narration.text.ruby)."""
+    paragraphs = [p for chapter in chapters for p in chapter.paragraphs]
+    for paragraph, text in zip(paragraphs, annotate_repeats([p.text for p in paragraphs]), strict=True):
+        paragraph.text = text
 
 
 def _chapter(unit: _TocNode | _Implicit, blocks: list[Block]) -> Chapter:

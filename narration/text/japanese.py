@@ -69,7 +69,7 @@ def decimal(whole: str, fraction: str) -> str:
 
 
 # A written number: 1,234 / 1234 / 3.14 / 1億2000万 / 1.5万 / 5千 (digits with 万/億 units).
-_PLAIN = r"\d{1,3}(?:,\d{3})+|\d+"
+_PLAIN = r"\d{1,3}(?:,\d{3})+(?!\d)|\d+"
 _PART = rf"(?:{_PLAIN})(?:\.\d+)?"
 _UNITS = {"兆": 10**12, "億": 10**8, "万": 10**4, "千": 10**3}
 NUMBER = rf"(?:{_PART}[兆億万千])+(?:{_PLAIN})?|{_PART}"
@@ -366,7 +366,8 @@ def expand_negatives(text: str) -> str:
     return _NEGATIVE.sub("マイナス", text)
 
 
-_NUMBER_TOKEN = re.compile(rf"(?<![\d.,])({NUMBER})")
+# Any digits left are read: after the counters, a number glued to a stray "," or "." is still a number.
+_NUMBER_TOKEN = re.compile(rf"(?<!\d)({NUMBER})")
 
 
 _PHONE = re.compile(r"(?<![\d-])0\d{1,4}-\d{1,4}-\d{3,4}(?![\d-])")

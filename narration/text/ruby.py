@@ -46,6 +46,39 @@ def ruby_readings(text: str) -> str:
     return RUBY.sub(lambda m: m.group("reading") or m.group("kana"), text)
 
 
+_WORD_BASE = re.compile(rf"[{_KANJI}]{{2,}}")
+
+
+def annotate_repeats(texts: list[str]) -> list[str]:
+    """Give later bare occurrences of an annotated word its reading: books print ruby once
+    (犍陀多《かんだた》, then plain 犍陀多), but the voice needs it every time.
+
+    Only words of two or more kanji with a single reading in the whole book, and only where
+    they stand alone (no kanji right before or after: a longer compound reads its own way).
+    """
+    readings: dict[str, set[str]] = {}
+    for text in texts:
+        for match in RUBY.finditer(text):
+            base = match.group("base") or match.group("kanji")
+            if _WORD_BASE.fullmatch(base):
+                readings.setdefault(base, set()).add(match.group("reading") or match.group("kana"))
+    known = {base: next(iter(found)) for base, found in readings.items() if len(found) == 1}
+    if not known:
+        return list(texts)
+    words = "|".join(re.escape(base) for base in sorted(known, key=len, reverse=True))
+    bare = re.compile(rf"(?<![{_KANJI}])(?:{words})(?![{_KANJI}])")
+
+    def annotate(text: str) -> str:
+        out, last = [], 0
+        for start, end in [*ruby_spans(text), (len(text), len(text))]:
+            out.append(bare.sub(lambda m: ruby_notation(m.group(0), known[m.group(0)]), text[last:start]))
+            out.append(text[start:end])
+            last = end
+        return "".join(out)
+
+    return [annotate(text) for text in texts]
+
+
 def ruby_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each annotation, so a cut never falls inside one."""
     return [m.span() for m in RUBY.finditer(text)]
