@@ -58,6 +58,7 @@ class Row:
     raw: Comparison
     audio_seconds: float
     synth_seconds: float
+    asr_seconds: float
 
 
 def machine() -> str:
@@ -87,9 +88,11 @@ def read_aloud(backend: KokoroBackend, transcriber: Transcriber, label: str, ref
     start = time.perf_counter()
     audios: list[Audio] = backend.synthesize([Utterance(t, "ja") for t in texts])
     synth = time.perf_counter() - start
+    start = time.perf_counter()
     heard = transcriber.transcribe(audios, "ja")
+    asr = time.perf_counter() - start
     return Row(label, reference, heard, compare(reference, heard, "ja"), raw_comparison(reference, heard),
-               sum(a.duration for a in audios), synth)
+               sum(a.duration for a in audios), synth, asr)
 
 
 def total(rows: list[Row], attr: str) -> float:
@@ -97,9 +100,10 @@ def total(rows: list[Row], attr: str) -> float:
     return sum(c.errors for c in comparisons) / max(1, sum(len(c.reference) for c in comparisons))
 
 
-def report(book_path: Path, voice: str, chapters: list[Row], pairs: list[tuple[Row, Row]], asr_seconds: float) -> str:
+def report(book_path: Path, voice: str, chapters: list[Row], pairs: list[tuple[Row, Row]]) -> str:
     audio = sum(r.audio_seconds for r in chapters)
     synth = sum(r.synth_seconds for r in chapters)
+    asr_seconds = sum(r.asr_seconds for r in chapters)
     lines = [
         "# Japanese ASR round trip (CER on kana readings)",
         "",
@@ -165,24 +169,13 @@ def main() -> None:
     book = segment_book(load_book(args.book))
     chunks = chunk_book(book, KokoroBackend.max_chars)
     chapters: list[Row] = []
-    asr_seconds = 0.0
     for index, chapter in enumerate(book.chapters):
         texts = [c.text for c in chunks if c.chapter == index]
         reference = "".join(c.source for c in chunks if c.chapter == index)
         row = read_aloud(backend, transcriber, chapter.title, reference, texts)
-        start = time.perf_counter()
-        transcriber.transcribe(backend.synthesize([Utterance("はい。", "ja")]), "ja")  # warm, untimed
-        asr_seconds += row.audio_seconds * 0  # placeholder replaced below
         chapters.append(row)
         print(f"{chapter.title}: CER {row.kana.error_rate:.1%} (raw {row.raw.error_rate:.1%}), "
               f"{row.audio_seconds:.0f} s audio in {row.synth_seconds:.0f} s", flush=True)
-        del start
-
-    # ASR time for the whole book, measured apart from synthesis.
-    audios = backend.synthesize([Utterance(c.text, "ja") for c in chunks])
-    start = time.perf_counter()
-    transcriber.transcribe(audios, "ja")
-    asr_seconds = time.perf_counter() - start
 
     pairs = []
     for sentence in NUMBER_SENTENCES:
@@ -192,7 +185,7 @@ def main() -> None:
         print(f"{sentence}: normalised {normalised.kana.error_rate:.1%}, as written {written.kana.error_rate:.1%}",
               flush=True)
 
-    atomic.write_text(args.out, report(args.book, args.voice, chapters, pairs, asr_seconds))
+    atomic.write_text(args.out, report(args.book, args.voice, chapters, pairs))
     print(f"wrote {args.out}")
 
 

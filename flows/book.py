@@ -36,7 +36,7 @@ from narration.options import NarrationOptions
 from narration.qa.book_report import write_book_report
 from narration.plan import BookPlan, ChapterPlan, plan_book
 from narration.store import chunk_keys
-from narration.render import ChunkFailures, RenderedChunk, load_backend, render_chunks
+from narration.render import ChunkFailures, RenderedChunk, load_backend, release_backends, render_chunks
 
 
 class BookIncomplete(NarrationError):
@@ -220,6 +220,7 @@ def narrate_book(book_path: str, out_dir: str = "outputs", options: NarrationOpt
     m4b = None
     if options.m4b and not failed:
         m4b = assemble_book_task.submit(plan, chapters, str(layout.root), options).result()
+    release_backends()  # the next book (or another process) gets the GPU memory back
     last = manifest.last_run() or {}
     manifest.finish_run(run_id, "failed" if failed else "completed")
     result = BookResult(

@@ -54,12 +54,27 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (OSError, MemoryError, Timeo
 
 @functools.lru_cache(maxsize=4)
 def _cached_backend(name: str, options_json: str) -> Backend:
-    return get_backend(name, **json.loads(options_json))
+    backend = get_backend(name, **json.loads(options_json))
+    _loaded.append(backend)
+    return backend
 
 
 def load_backend(options: NarrationOptions) -> Backend:
     """One backend instance per process and configuration: models load once, not per batch."""
     return _cached_backend(options.backend, json.dumps(options.backend_options(), sort_keys=True))
+
+
+_loaded: list[Backend] = []
+
+
+def release_backends() -> None:
+    """Unload every backend this process loaded (frees GPU memory between books)."""
+    for backend in _loaded:
+        close = getattr(backend, "close", None)
+        if close is not None:
+            close()
+    _loaded.clear()
+    _cached_backend.cache_clear()
 
 
 @functools.lru_cache(maxsize=2)
