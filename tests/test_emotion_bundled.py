@@ -35,7 +35,7 @@ def test_shipped_weights_are_small_and_documented() -> None:
     weights = bundled.shipped_weights()
     assert weights.stat().st_size < 6_000_000
     tensors, meta = bundled.read_artifact(weights)
-    assert json.loads(meta["labels"]) == list(DATA_LABELS)
+    assert meta["labels"] == list(DATA_LABELS) and len(meta["base_sha256"]) == 64
     assert all(name.startswith(("bert.encoder.layer.", "bert.pooler.", "classifier.")) for name in tensors)
     report = json.loads((weights.parent / bundled.REPORT_NAME).read_text())
     assert report["weights_sha256"] == bundled.file_sha256(weights)  # the metrics belong to these weights
@@ -84,7 +84,7 @@ def test_weights_for_another_encoder_build_are_refused(in_cache: Path, tmp_path:
 
     tensors, meta = bundled.read_artifact(bundled.shipped_weights())
     forged = tmp_path / "w.safetensors"
-    save_file(tensors, str(forged), metadata={**meta, "base_sha256": "0" * 64})
+    save_file(tensors, str(forged), metadata=bundled.artifact_metadata({**meta, "base_sha256": "0" * 64}))
     with pytest.raises(ConfigError, match="different all-MiniLM-L6-v2 build"):
         bundled.assemble(bundled.base_encoder_dir(), forged, tmp_path / "out")
     assert not (tmp_path / "out").exists()

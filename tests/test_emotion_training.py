@@ -36,8 +36,10 @@ def test_the_training_script_writes_small_weights_and_their_metrics(
     assert spec and spec.loader
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
-    monkeypatch.setattr("sys.argv", ["train_emotion.py", "--data", str(data), "--out", str(out), "--epochs", "1", "--batch-size", "8"])
-    script.main()
+    for folder in (out, tmp_path / "again"):
+        args = ["--data", str(data), "--out", str(folder), "--epochs", "1", "--batch-size", "8"]
+        monkeypatch.setattr("sys.argv", ["train_emotion.py", *args])
+        script.main()
 
     weights = out / bundled.WEIGHTS_NAME
     report = json.loads((out / bundled.REPORT_NAME).read_text())
@@ -46,7 +48,10 @@ def test_the_training_script_writes_small_weights_and_their_metrics(
     assert report["settings"]["seed"] == 13 and len(report["curve"]) == 1
     assert report["dev"]["dev_rows"] == 14 and 0 <= report["dev"]["macro_f1"] <= 1
     assert weights.stat().st_size < 6_000_000
+    # Same seed, same data: the same bytes.
+    assert bundled.file_sha256(tmp_path / "again" / bundled.WEIGHTS_NAME) == report["weights_sha256"]
     tensors, meta = bundled.read_artifact(weights)
+    assert meta["data_sha256"] == report["data"]["sha256"] and meta["labels"] == list(DATA_LABELS)
     assert {str(t.dtype) for t in tensors.values()} == {"torch.float16"}
     assert any(name.startswith("bert.encoder.layer.5.") for name in tensors)
     assert not any(name.startswith("bert.encoder.layer.4.") for name in tensors)  # only the top layer

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import pytest
@@ -55,7 +56,17 @@ def book(tmp_path: Path) -> Path:
     return path
 
 
-def task_states(flow_run_id) -> dict[str, list[str]]:
+def task_states(flow_run_id, expect: str = "synthesize", timeout: float = 30) -> dict[str, list[str]]:
+    """Task run states by task name, once the server's recorder has them (it flushes in batches)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        states = asyncio.run(_read_states(flow_run_id))
+        if expect in states or time.monotonic() > deadline:
+            return states
+        time.sleep(0.5)
+
+
+def _read_states(flow_run_id):
     async def read() -> dict[str, list[str]]:
         async with get_client() as client:
             runs = await client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
@@ -64,7 +75,7 @@ def task_states(flow_run_id) -> dict[str, list[str]]:
             states.setdefault(run.name.split(" ")[0], []).append(run.state.name)
         return states
 
-    return asyncio.run(read())
+    return read()
 
 
 def test_rerun_hits_the_cache_and_synthesizes_nothing(book: Path, tmp_path: Path) -> None:
@@ -123,3 +134,25 @@ def test_rerun_named_chunks_gives_them_a_new_take(book: Path, tmp_path: Path) ->
     result = rerun_failed_chunks(str(book), str(out), [1, 4], OPTIONS)
     assert result.synthesized == 2
     assert len(list((out / "short" / ".work" / "replaced").glob("*.wav"))) == 2
+
+
+def test_editing_the_script_resynthesizes_only_touched_chunks(book: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = narrate_book(str(book), str(out), OPTIONS)
+    script = out / "short" / "script.tsv"
+    lines = script.read_text(encoding="utf-8").splitlines()
+    edited = []
+    for line in lines:
+        cells = line.split("\t")
+        if cells[:2] == ["2", "1"]:  # chapter Two, first paragraph: a new tag
+            cells[2] = "sad"
+        if cells[:2] == ["3", "1"]:  # chapter Three: a word
+            cells[5] = cells[5].replace("shortest", "briefest")
+        edited.append("\t".join(cells))
+    script.write_text("\n".join(edited) + "\n", encoding="utf-8")
+
+    again = narrate_book(str(book), str(out), OPTIONS)
+    assert again.synthesized == 2 < first.synthesized
+    book_json = (out / "short" / "book.json").read_text(encoding="utf-8")
+    assert "briefest" in book_json and "shortest" not in book_json
+    assert (out / "short" / "emotion-arc.png").stat().st_size > 1000

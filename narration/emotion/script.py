@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import csv
 import io
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -131,3 +132,60 @@ def apply_script(book: Book, rows: list[ScriptRow], path: str | Path) -> tuple[B
                 paragraph.text, paragraph.sentences = row.text, []
             tags.append(PassageTag(c, p, row.tag, 1.0, is_dialogue(paragraph.text), row.tag, 1.0))
     return edited, tags
+
+
+# --- merging a (maybe edited) script with a (maybe edited) book --------------------------------
+#
+# Both the book and its script can change between runs. The script base (written beside the
+# script on every run) holds the book's own text of each paragraph and the classifier's tag as
+# of that run. A script row whose text or tag differs from its base was edited by a person and
+# wins; any other paragraph follows the book, so an edit to the source book gets through too.
+
+
+def write_script_base(path: str | Path, source: Book, model_tags: dict[tuple[int, int], str]) -> Path:
+    """Record the book's own paragraph texts and the classifier's tags (atomically)."""
+    paragraphs = [
+        {"chapter": c, "paragraph": p, "text": par.text, "tag": model_tags.get((c, p), "neutral")}
+        for c, chapter in enumerate(source.chapters)
+        for p, par in enumerate(chapter.paragraphs)
+    ]
+    return atomic.write_text(path, json.dumps({"paragraphs": paragraphs}, ensure_ascii=False))
+
+
+def read_script_base(path: str | Path) -> dict[tuple[int, int], tuple[str, str]]:
+    """(chapter, paragraph) -> (book text, classifier tag); empty when there is no base."""
+    path = Path(path)
+    if not path.exists():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {(r["chapter"], r["paragraph"]): (r["text"], r["tag"]) for r in data["paragraphs"]}
+
+
+def edited_rows(rows: list[ScriptRow], base: dict[tuple[int, int], tuple[str, str]]) -> list[ScriptRow]:
+    """Rows a person changed since the script was written (all of them when there is no base)."""
+    return [r for r in rows if base.get((r.chapter, r.paragraph)) != (r.text, r.tag)]
+
+
+def merge_script(
+    book: Book, rows: list[ScriptRow], base: dict[tuple[int, int], tuple[str, str]], path: str | Path
+) -> tuple[Book, list[PassageTag]] | None:
+    """The book with the script's edits applied, and the tags; None when the book's paragraphs
+    changed so the script no longer fits and nobody edited it (the caller tags afresh).
+
+    A script that was edited but no longer fits raises InputError naming it: nothing is lost.
+    """
+    shape = {(c, p) for c, ch in enumerate(book.chapters) for p in range(len(ch.paragraphs))}
+    if shape != {(r.chapter, r.paragraph) for r in rows} and not edited_rows(rows, base):
+        return None
+    by_key = {(r.chapter, r.paragraph): r for r in rows}
+    merged_rows = []
+    for c, chapter in enumerate(book.chapters):
+        for p, paragraph in enumerate(chapter.paragraphs):
+            row = by_key.get((c, p))
+            if row is not None and base.get((c, p)) == (row.text, row.tag):
+                row = ScriptRow(c, p, row.tag, paragraph.text)  # not edited here: the book's text
+            merged_rows.append(row if row is not None else ScriptRow(c, p, "neutral", paragraph.text))
+    if shape != {(r.chapter, r.paragraph) for r in rows}:
+        raise InputError(path, "the book's paragraphs changed since this script was written and the script has "
+                         "edits; move your edits over to a fresh script (delete this one to have it rewritten)")
+    return apply_script(book, merged_rows, path)
