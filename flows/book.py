@@ -189,11 +189,12 @@ def narrate_book(book_path: str, out_dir: str = "outputs", options: NarrationOpt
     run then fails naming the failed chunks (rerun it, or Retry it in the dashboard).
     """
     started = time.monotonic()
-    options, why = (options or NarrationOptions()).resolved()
-    if why:
-        get_run_logger().info("backend %s: %s", options.backend, why)
+    options = options or NarrationOptions()
     layout = BookLayout.for_book(out_dir, book_path)
     plan = plan_book(book_path, options, layout.script, layout.script_base)
+    options = plan.options or options  # ``auto`` resolved for this book's language
+    if plan.backend_note:
+        get_run_logger().info("backend %s: %s", options.backend, plan.backend_note)
     atomic.clean_temp_files(layout.root)  # leftovers of a killed run are never used
     atomic.write_text(layout.book_json, plan.book.to_json(indent=1))
     if plan.tags is None:  # first run: classify; later runs read the (maybe edited) script

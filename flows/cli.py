@@ -235,7 +235,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        options, why = options_from_args(args).resolved()
+        options = options_from_args(args)
         # Every book is read before anything is synthesized: a bad file fails fast and
         # nothing is written for any book.
         plans = [plan_book(path, options) for path in args.books]
@@ -244,8 +244,9 @@ def _main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as exc:
         return fail("; ".join(f"--{'-'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
 
-    if why:  # said once every book is known to be readable, so a bad input stays one line
-        stderr.print(f"backend: {options.backend} ({why})", markup=False, highlight=False)
+    # Said once every book is known to be readable, so a bad input stays one line.
+    for note in dict.fromkeys(f"{p.options.backend} ({p.backend_note})" for p in plans if p.backend_note):
+        stderr.print(f"backend: {note}", markup=False, highlight=False)
     if args.dry_run:
         if args.json:
             docs = [p.summary() for p in plans]

@@ -47,23 +47,24 @@ class NarrationOptions(BaseModel):
     pauses: PauseOptions = Field(default_factory=PauseOptions)
     emotion: EmotionSettings = Field(default_factory=EmotionSettings)
 
-    def resolved(self) -> tuple[NarrationOptions, str | None]:
-        """These options with ``auto`` replaced by a concrete backend, and the reason for it."""
+    def resolved(self, language: str = "en") -> tuple[NarrationOptions, str | None]:
+        """These options with ``auto`` replaced by a concrete backend for a book in ``language``,
+        and the reason for the choice."""
         if self.backend != "auto":
             return self, None
         from narration.synthesis import choose_backend
 
-        name, why = choose_backend(self.model)
+        name, why = choose_backend(self.model, language)
         return self.model_copy(update={"backend": name}), why
 
     def backend_options(self) -> dict[str, object]:
         """Keyword arguments for ``narration.synthesis.get_backend``."""
         opts: dict[str, object] = {"voice": self.voice, "speed": self.speed}
-        if self.backend == "piper":
+        if self.backend in ("piper", "kokoro"):
             from narration.emotion import load_styles, prosody_table
 
             opts["sentence_pause"] = self.pauses.sentence
-            opts["style_prosody"] = prosody_table("piper", load_styles(self.emotion.styles))
+            opts["style_prosody"] = prosody_table(self.backend, load_styles(self.emotion.styles))
         if self.backend == "qwen3":
             opts.update(model=self.model, quantization=self.quantization, styles=self.emotion.styles)
         return opts

@@ -5,6 +5,7 @@ This is what ``narrate --dry-run`` prints and what the flow executes.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,8 @@ class BookPlan:
     chapters: list[ChapterPlan]
     tags: list[PassageTag] | None = None  # one per paragraph; None: not tagged yet
     source_book: Book | None = None  # the book as its file says, before the script's edits
+    options: NarrationOptions | None = None  # with ``auto`` resolved to this book's backend
+    backend_note: str | None = None  # why ``auto`` chose that backend
 
     def with_tags(self, tags: list[PassageTag]) -> BookPlan:
         """The plan with each chunk's style set from its paragraph's tag."""
@@ -40,7 +43,7 @@ class BookPlan:
         chapters = [
             ChapterPlan(ch.index, ch.title, ch.words, [styled[c.index] for c in ch.chunks]) for ch in self.chapters
         ]
-        return BookPlan(self.source, self.book, chapters, tags, self.source_book)
+        return dataclasses.replace(self, chapters=chapters, tags=tags)
 
     @property
     def chunks(self) -> list[Chunk]:
@@ -68,8 +71,8 @@ def plan_book(
     classifier's tags.
     """
     path = Path(path)
-    options, _ = options.resolved()
     source_book = segment_book(load_book(path))
+    options, note = options.resolved(source_book.language)
     book, tags = source_book, None
     if script is not None and script.exists():
         base = read_script_base(script_base) if script_base is not None else {}
@@ -83,5 +86,6 @@ def plan_book(
         ChapterPlan(index=i, title=ch.title, words=ch.words, chunks=[c for c in chunks if c.chapter == i])
         for i, ch in enumerate(book.chapters)
     ]
-    plan = BookPlan(source=path, book=book, chapters=chapters, source_book=source_book)
+    plan = BookPlan(source=path, book=book, chapters=chapters, source_book=source_book, options=options,
+                    backend_note=note)
     return plan.with_tags(tags) if tags is not None else plan

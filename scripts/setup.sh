@@ -6,8 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-extras=""
-[ "${1:-}" = "--test" ] && extras="[test,qwen3-cpu]"
+extras="[ja]"
+[ "${1:-}" = "--test" ] && extras="[test,qwen3-cpu,ja]"
 
 need_apt=()
 command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || need_apt+=(ffmpeg)
@@ -27,7 +27,5 @@ pip=(.venv/bin/python -m pip install -q --disable-pip-version-check)
 "${pip[@]}" -e ".${extras}"
 # qwen-tts without its declared deps (gradio, a torchaudio that has no CPU build for this torch):
 # the qwen3 backend's CPU tests need only its model code (see narration/synthesis/torchaudio_shim.py).
-[ -n "$extras" ] && "${pip[@]}" --no-deps "qwen-tts==0.1.1"
-# Japanese kana readings (QA): these pin old build tools, so they go in without their deps.
-[ -n "$extras" ] && "${pip[@]}" --no-deps pyopenjtalk-plus sudachipy
+[ "${1:-}" = "--test" ] && "${pip[@]}" --no-deps "qwen-tts==0.1.1"
 echo "narration installed in .venv (run .venv/bin/narrate --help)"

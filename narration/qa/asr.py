@@ -216,11 +216,16 @@ def pack_windows(pieces: Sequence[np.ndarray], window: float) -> tuple[np.ndarra
     return audio, [{"start": a / ASR_RATE, "end": b / ASR_RATE} for a, b in bounds]
 
 
-def max_tokens(seconds: float) -> int:
+# Whisper tokens per second of fast speech: English words are ~1.3 tokens; Chinese and Japanese
+# characters are often a token or more each, so they need about three times the room.
+TOKENS_PER_SECOND = {"ja": 24, "zh": 24}
+
+
+def max_tokens(seconds: float, language: str | None = None) -> int:
     """A cap on tokens for a window of ``seconds``: about twice the fastest speech. Garbled
     audio can send Whisper into a loop that repeats a phrase up to its 448-token limit; QA only
     needs to see that it went wrong, not to pay for all of it."""
-    return min(440, int(8 * seconds) + 16)
+    return min(440, int(TOKENS_PER_SECOND.get(language or "", 8) * seconds) + 16)
 
 
 class Transcriber:
@@ -281,7 +286,7 @@ class Transcriber:
                 temperature=0.0,
                 without_timestamps=True,
                 condition_on_previous_text=False,
-                max_new_tokens=max_tokens(max(c["end"] - c["start"] for c in clips)),
+                max_new_tokens=max_tokens(max(c["end"] - c["start"] for c in clips), lang),
             )
             texts = [segment.text.strip() for segment in segments]
         return ("" if lang in CHAR_JOINED else " ").join(t for t in texts if t)

@@ -13,7 +13,11 @@ from narration.synthesis.base import Audio, Backend, Utterance
 BACKENDS: dict[str, str] = {
     "piper": "narration.synthesis.piper:PiperBackend",
     "qwen3": "narration.synthesis.qwen3:Qwen3Backend",
+    "kokoro": "narration.synthesis.kokoro:KokoroBackend",
 }
+
+# The CPU voice per book language when ``auto`` does not pick qwen3.
+CPU_VOICES = {"ja": "kokoro"}
 
 
 def available_backends() -> list[str]:
@@ -32,15 +36,17 @@ def backend_class(name: str) -> type:
     return getattr(importlib.import_module(module_name), class_name)
 
 
-def choose_backend(model: str | None = None) -> tuple[str, str]:
+def choose_backend(model: str | None = None, language: str = "en") -> tuple[str, str]:
     """The backend ``auto`` stands for here, and why: qwen3 on a CUDA machine whose model is a
-    local dir or in (or fetchable into) the Hugging Face cache, else the bundled CPU voice."""
+    local dir or in (or fetchable into) the Hugging Face cache, else the bundled CPU voice for
+    the language (Kokoro for Japanese, Piper otherwise)."""
     from narration.synthesis.qwen3_model import unavailable_reason
 
     reason = unavailable_reason(model)
     if reason is None:
         return "qwen3", "CUDA GPU with the Qwen3-TTS model"
-    return "piper", f"CPU voice; qwen3 not used: {reason}"
+    cpu = CPU_VOICES.get(language.split("-")[0].lower(), "piper")
+    return cpu, f"CPU voice for {language!r}; qwen3 not used: {reason}"
 
 
 def get_backend(name: str, **options: Any) -> Backend:
