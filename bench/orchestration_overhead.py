@@ -26,6 +26,9 @@ import flows  # noqa: E402,F401
 from flows.book import narrate_book  # noqa: E402
 from narration import atomic  # noqa: E402
 from narration.assembly import Pauses, assemble_book, assemble_chapter  # noqa: E402
+from narration.emotion import tag_book  # noqa: E402
+from narration.emotion.arc import plot_arc  # noqa: E402
+from narration.emotion.script import write_script, write_script_base  # noqa: E402
 from narration.layout import BookLayout  # noqa: E402
 from narration.manifest import Manifest  # noqa: E402
 from narration.options import NarrationOptions  # noqa: E402
@@ -52,10 +55,15 @@ def build_book(path: Path, words: int) -> Path:
 
 
 def direct(book: Path, out: Path, options: NarrationOptions) -> float:
+    """What the flow does, step by step, without Prefect."""
     started = time.perf_counter()
-    plan = plan_book(book, options)
     layout = BookLayout.for_book(out, book)
+    plan = plan_book(book, options, layout.script, layout.script_base)
     atomic.write_text(layout.book_json, plan.book.to_json(indent=1))
+    plan = plan.with_tags(tag_book(plan.book, None, options.emotion))
+    write_script(layout.script, plan.book, plan.tags)
+    write_script_base(layout.script_base, plan.source_book or plan.book, {})
+    plot_arc(plan.book, plan.tags, layout.arc)
     keys = chunk_keys(plan.chunks, load_backend(options), options.voice)
     key_of = {c.index: k for c, k in zip(plan.chunks, keys)}
     manifest = Manifest(layout.manifest)
@@ -83,7 +91,9 @@ def main() -> None:
     parser.add_argument("--words", type=int, default=5000)
     parser.add_argument("--out", type=Path, help="also write the results table here (markdown)")
     args = parser.parse_args()
-    options = NarrationOptions()
+    # The CPU voice, no QA and no emotion model: what is left is synthesis, assembly and the
+    # orchestration around them (QA and tagging would cost the same in both modes).
+    options = NarrationOptions(backend="piper", qa=False, emotion={"enabled": False})
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         book = build_book(tmp / "bench.md", args.words)
