@@ -21,6 +21,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from narration.cache import cache_root
 from narration.atomic import TEMP_MARK
 from narration.errors import ConfigError
 
@@ -30,13 +31,6 @@ WEIGHTS_NAME = "emotion-minilm.safetensors"
 REPORT_NAME = "emotion-minilm.json"  # training metrics and provenance, beside the weights
 PROVENANCE_KEY = "narration"
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt")
-
-
-def cache_root() -> Path:
-    """Where derived models live: $NARRATION_CACHE, else $XDG_CACHE_HOME/narration, else ~/.cache/narration."""
-    if os.environ.get("NARRATION_CACHE"):
-        return Path(os.environ["NARRATION_CACHE"]).expanduser()
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache").expanduser() / "narration"
 
 
 def shipped_weights() -> Path:

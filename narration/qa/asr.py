@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from narration.cache import cache_root
 from narration.atomic import atomic_path
 from narration.errors import ConfigError
 from narration.qa.signal import SignalThresholds, frame_db, trim_pauses
@@ -43,13 +44,6 @@ MODEL_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
 CHAR_JOINED = frozenset({"ja", "zh", "th"})  # transcripts of these are joined without spaces
 
 log = logging.getLogger(__name__)
-
-
-def cache_root() -> Path:
-    """Where derived models live: $NARRATION_CACHE, else $XDG_CACHE_HOME/narration, else ~/.cache/narration."""
-    if os.environ.get("NARRATION_CACHE"):
-        return Path(os.environ["NARRATION_CACHE"]).expanduser()
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache").expanduser() / "narration"
 
 
 def _package_data(module: str) -> Path | None:
