@@ -235,7 +235,8 @@ def narrate_book(book_path: str, out_dir: str = "outputs", options: NarrationOpt
         chapters.append(future.result())
         progress.chapter_done(chapter.index, chapter.title)
 
-    failed = [r.index for r in manifest.records() if not layout.chunk_audio(r.key).exists()]
+    missing = [r for r in manifest.records() if not layout.chunk_audio(r.key).exists()]
+    failed = [r.index for r in missing]
     if options.qa:
         write_report_task.submit(layout.root, plan.book.title).result()
     m4b = None
@@ -257,8 +258,7 @@ def narrate_book(book_path: str, out_dir: str = "outputs", options: NarrationOpt
         wall_seconds=time.monotonic() - started,
     )
     if failed:
-        records = {r.index: r for r in manifest.records()}
-        named = "; ".join(f"#{i} (chapter {records[i].chapter + 1}): {records[i].last_error}" for i in failed[:10])
+        named = "; ".join(f"#{r.index} (chapter {r.chapter + 1}): {r.last_error}" for r in missing[:10])
         raise BookIncomplete(
             f"{plan.book.title}: {len(failed)} chunk(s) failed, their chapters were not assembled: {named}"
             f"{' ...' if len(failed) > 10 else ''}. Rerun the book (or Retry the flow run) to redo only these."

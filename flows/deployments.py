@@ -54,7 +54,9 @@ def rerun_failed_chunks(
             take = layout.chunk_audio(record.key)
             if record.index in wanted and take.exists():
                 # Kept aside, not deleted: a retake that fails must not lose the old one.
-                take.replace(layout.replaced_take(record.key))
+                aside = layout.replaced_take(record.key)
+                aside.parent.mkdir(parents=True, exist_ok=True)
+                take.replace(aside)
     # Everything stored is reused, so this synthesizes exactly the missing chunks.
     return narrate_book(book_path, out_dir, options)
 

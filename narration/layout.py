@@ -63,9 +63,8 @@ class BookLayout:
         return self.chunks / key[:2] / f"{key}.wav"
 
     def replaced_take(self, key: str) -> Path:
-        folder = self.work / "replaced"
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder / f"{key}.wav"
+        """A take a named-chunk rerun set aside before making a new one."""
+        return self.work / "replaced" / key[:2] / f"{key}.wav"
 
     def rejected_take(self, key: str) -> Path:
         """The worst take QA turned down, kept for the report's before/after."""

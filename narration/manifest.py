@@ -144,11 +144,6 @@ class Manifest:
 
     # --- chunk events -----------------------------------------------------------------------
 
-    def attempts(self, key: str) -> int:
-        with self._connect() as db:
-            row = db.execute("SELECT attempts FROM chunks WHERE key = ?", (key,)).fetchone()
-        return int(row[0]) if row else 0
-
     def begin_attempt(self, key: str) -> int:
         """Count an attempt; returns the 0-based number of this attempt."""
         with self._connect() as db:

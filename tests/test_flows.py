@@ -133,7 +133,7 @@ def test_rerun_named_chunks_gives_them_a_new_take(book: Path, tmp_path: Path) ->
     narrate_book(str(book), str(out), OPTIONS)
     result = rerun_failed_chunks(str(book), str(out), [1, 4], OPTIONS)
     assert result.synthesized == 2
-    assert len(list((out / "short" / ".work" / "replaced").glob("*.wav"))) == 2
+    assert len(list((out / "short" / ".work" / "replaced").rglob("*.wav"))) == 2
 
 
 def test_editing_the_script_resynthesizes_only_touched_chunks(book: Path, tmp_path: Path) -> None:
