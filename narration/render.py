@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -65,6 +66,15 @@ def load_backend(options: NarrationOptions) -> Backend:
 
 
 _loaded: list[Backend] = []
+_slots: dict[int, threading.Lock] = {}
+_slots_guard = threading.Lock()
+
+
+def synthesis_slot(backend: Backend) -> threading.Lock:
+    """One batch at a time per loaded model: batches from concurrent tasks queue here rather
+    than share a GPU's memory (or a CPU voice's cores) and slow each other down."""
+    with _slots_guard:
+        return _slots.setdefault(id(backend), threading.Lock())
 
 
 def release_backends() -> None:
@@ -74,6 +84,7 @@ def release_backends() -> None:
         if close is not None:
             close()
     _loaded.clear()
+    _slots.clear()
     _cached_backend.cache_clear()
 
 
@@ -101,17 +112,22 @@ def stored_duration(layout: BookLayout, key: str) -> float | None:
     return frames / rate
 
 
+def _synthesize(backend: Backend, utterances: list[Utterance]) -> list[Audio]:
+    with synthesis_slot(backend):
+        return list(backend.synthesize(utterances))
+
+
 def _synthesize_all(backend: Backend, utterances: list[Utterance]) -> list[Audio | Exception]:
     """One batch call (what GPUs want); if it raises, each chunk alone, so only the bad one fails."""
     try:
-        return list(backend.synthesize(utterances))
+        return _synthesize(backend, utterances)
     except Exception:
         if len(utterances) == 1:
             raise
     results: list[Audio | Exception] = []
     for utterance in utterances:
         try:
-            results.extend(backend.synthesize([utterance]))
+            results.extend(_synthesize(backend, [utterance]))
         except Exception as exc:
             results.append(exc)
     return results
@@ -141,7 +157,7 @@ def _check_and_retake(
 
         def synthesize(n: int, chunk: Chunk = chunk, key: str = key, base: int = take.attempt) -> Audio:
             assert backend is not None
-            return backend.synthesize([utterance_for(chunk, options.voice, retake_seed(key, base + n))])[0]
+            return _synthesize(backend, [utterance_for(chunk, options.voice, retake_seed(key, base + n))])[0]
 
         def check(audio: Audio, chunk: Chunk = chunk) -> QAResult:
             return checker.check(chunk.source, audio, chunk.language)

@@ -1,0 +1,97 @@
+"""render_chunks from several threads at once (what a Prefect pool with more than one worker
+does): batches wait for the model rather than run on it side by side."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from narration import render
+from narration.layout import BookLayout
+from narration.manifest import Manifest
+from narration.options import NarrationOptions
+from narration.plan import plan_book
+from narration.store import chunk_keys
+from narration.synthesis.base import Audio, Utterance
+
+BOOK = "# Slots\n\n## One\n\n" + "\n\n".join(f"Paragraph number {n} is short and plain." for n in range(12))
+
+
+class CountingBackend:
+    """Records how many batches it is asked to synthesize at the same time."""
+
+    name = "counting"
+    max_chars = 400
+
+    def __init__(self) -> None:
+        self.running = 0
+        self.most = 0
+        self.calls = 0
+        self._guard = threading.Lock()
+
+    def identity(self, utterance: Utterance) -> dict[str, Any]:
+        return {"backend": self.name, "style": utterance.style}
+
+    def synthesize(self, batch: Sequence[Utterance]) -> list[Audio]:
+        with self._guard:
+            self.running += 1
+            self.calls += 1
+            self.most = max(self.most, self.running)
+        time.sleep(0.05)  # long enough for the other threads to arrive
+        with self._guard:
+            self.running -= 1
+        return [Audio(np.full(2205, 0.1, dtype=np.float32), 22050) for _ in batch]
+
+
+@pytest.fixture()
+def counting(monkeypatch: pytest.MonkeyPatch) -> CountingBackend:
+    backend = CountingBackend()
+    monkeypatch.setattr(render, "load_backend", lambda options: backend)
+    return backend
+
+
+def test_concurrent_batches_take_turns_on_one_model(tmp_path: Path, counting: CountingBackend) -> None:
+    source = tmp_path / "slots.md"
+    source.write_text(BOOK, encoding="utf-8")
+    options = NarrationOptions(backend="piper", qa=False, emotion={"enabled": False})
+    plan = plan_book(source, options)
+    keys = chunk_keys(plan.chunks, counting, options.voice)
+    layout = BookLayout(tmp_path / "out")
+    manifest = Manifest(layout.manifest)
+    manifest.set_plan(plan.chunks, keys, [ch.title for ch in plan.chapters])
+    run_id = manifest.start_run()
+    batches = [(plan.chunks[i : i + 2], keys[i : i + 2]) for i in range(0, len(plan.chunks), 2)]
+    assert len(batches) >= 4
+
+    errors: list[BaseException] = []
+
+    def work(chunks: Any, batch_keys: Any) -> None:
+        try:
+            render.render_chunks(chunks, batch_keys, layout, options, Manifest(layout.manifest), run_id)
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=batch) for batch in batches]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert not errors
+    assert counting.calls == len(batches)
+    assert counting.most == 1
+    assert all(layout.chunk_audio(k).exists() for k in keys)
+
+
+def test_book_flow_pool_is_bounded() -> None:
+    # Prefect's default pool is unbounded: every batch of a book would synthesize at once.
+    from flows import default_task_workers
+    from flows.book import narrate_book
+
+    assert narrate_book.task_runner._max_workers == default_task_workers() <= 2
