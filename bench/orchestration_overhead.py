@@ -5,9 +5,11 @@
 Builds a ~5,000-word Markdown book of distinct paragraphs (the chunk store is content-addressed,
 so repeated text would be synthesized once), then narrates it from scratch, side by side in one
 process: (a) plan -> render_chunks -> assemble_chapter -> assemble_book called directly, batch
-after batch; (b) the ``narrate-book`` flow. The two alternate (``--repeats`` rounds, the order
-flipped each round, so drift of a shared machine falls on both) and the best of each is
-compared: a run on 2 cores varies by several percent on its own. Prefect's temporary server is
+after batch; (b) the ``narrate-book`` flow with one task worker, which does the same work one
+task at a time, so the difference is what Prefect costs; (c) the flow as shipped, two task
+workers (chapters assemble while the next batch synthesizes). The three alternate
+(``--repeats`` rounds, the order reversed each round, so drift of a shared machine falls on
+all) and the best of each is compared: a run on 2 cores varies by several percent on its own. Prefect's temporary server is
 started by a warm-up flow run before timing, and its start is reported apart.
 """
 
@@ -27,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 import flows  # noqa: E402,F401
 from flows.book import narrate_book  # noqa: E402
+from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 from narration import atomic  # noqa: E402
 from narration.assembly import Pauses, assemble_book, assemble_chapter  # noqa: E402
 from narration.emotion import tag_book  # noqa: E402
@@ -92,7 +95,7 @@ def direct(book: Path, out: Path, options: NarrationOptions) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--words", type=int, default=5000)
-    parser.add_argument("--repeats", type=int, default=2, help="rounds of (direct, flow)")
+    parser.add_argument("--repeats", type=int, default=2, help="rounds of (direct, flow with 1 worker, flow)")
     parser.add_argument("--out", type=Path, help="also write the results table here (markdown)")
     args = parser.parse_args()
     # The CPU voice, no QA and no emotion model: what is left is synthesis, assembly and the
@@ -108,37 +111,37 @@ def main() -> None:
         narrate_book(str(warm), str(tmp / "warm"), options)  # starts Prefect's temporary server
         server_start = time.perf_counter() - t0
 
-        def run_direct() -> None:
-            direct(book, tmp / "direct", options)
-
-        def run_flow() -> None:
-            nonlocal result
-            result = narrate_book(str(book), str(tmp / "flow"), options)
-
-        result = None
-        times: dict[str, list[float]] = {"direct": [], "flow": []}
-        cpu: dict[str, list[float]] = {"direct": [], "flow": []}
+        serial = narrate_book.with_options(task_runner=ThreadPoolTaskRunner(max_workers=1))
+        modes = {
+            "direct": lambda: direct(book, tmp / "direct", options),
+            "flow, 1 worker": lambda: serial(str(book), str(tmp / "serial"), options),
+            "flow": lambda: narrate_book(str(book), str(tmp / "flow"), options),
+        }
+        times: dict[str, list[float]] = {mode: [] for mode in modes}
+        cpu: dict[str, list[float]] = {mode: [] for mode in modes}
         for round_ in range(args.repeats):
-            order = [("direct", run_direct), ("flow", run_flow)]
-            for mode, run in order if round_ % 2 == 0 else order[::-1]:
-                shutil.rmtree(tmp / mode, ignore_errors=True)
+            for mode in list(modes) if round_ % 2 == 0 else list(modes)[::-1]:
+                for folder in ("direct", "serial", "flow"):
+                    shutil.rmtree(tmp / folder, ignore_errors=True)
                 c0, t0 = time.process_time(), time.perf_counter()
-                run()
+                result = modes[mode]()
                 times[mode].append(time.perf_counter() - t0)
                 cpu[mode].append(time.process_time() - c0)
                 print(f"{mode}: {times[mode][-1]:.1f} s wall, {cpu[mode][-1]:.1f} s CPU", flush=True)
+                if mode == "flow":
+                    shape = (f"{args.words} words, {result.chunks} chunks, {len(result.chapters)} chapters, "
+                             f"{result.audio_seconds / 60:.1f} min of audio")
 
     best = {mode: min(values) for mode, values in times.items()}
     rows = [
         ("machine", f"{platform.machine()}, {os.cpu_count()} cores, no GPU, Python {platform.python_version()}"),
-        ("book", f"{args.words} words, {result.chunks} chunks, {len(result.chapters)} chapters, "
-                 f"{result.audio_seconds / 60:.1f} min of audio"),
-        ("direct library calls, each run (s)", ", ".join(f"{t:.1f}" for t in times["direct"])),
-        ("Prefect flow, each run (s)", ", ".join(f"{t:.1f}" for t in times["flow"])),
-        ("CPU of this process, direct / flow (s)",
-         f"{min(cpu['direct']):.1f} / {min(cpu['flow']):.1f}"),
-        ("flow / direct (best of each)", f"{best['flow'] / best['direct']:.3f}"),
-        ("task workers (PREFECT_TASK_RUNNER_THREAD_POOL_MAX_WORKERS)", os.environ["PREFECT_TASK_RUNNER_THREAD_POOL_MAX_WORKERS"]),
+        ("book", shape),
+        *[(f"{mode}, each run (s)", ", ".join(f"{t:.1f}" for t in values)) for mode, values in times.items()],
+        *[(f"{mode}, CPU of this process (s, best)", f"{min(values):.1f}") for mode, values in cpu.items()],
+        ("**flow, 1 worker / direct** (what Prefect costs; best of each)",
+         f"**{best['flow, 1 worker'] / best['direct']:.3f}**"),
+        (f"**flow / direct** (as shipped, {os.environ['PREFECT_TASK_RUNNER_THREAD_POOL_MAX_WORKERS']} task workers)",
+         f"**{best['flow'] / best['direct']:.3f}**"),
         ("warm-up flow incl. temporary server start (s)", f"{server_start:.1f}"),
     ]
     table = "| measure | value |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)

@@ -9,6 +9,11 @@ each batch, side by side in one process: synthesize it with Piper (timed), check
 batch keeps the ratio fair when the machine's load drifts. Model loading (Piper voice, Whisper)
 happens once before timing and is reported apart. ``--repeats`` runs the whole book again and
 reports each pass; several ``--batch-size`` values are run one after the other.
+
+Then the same book through the ``narrate-book`` flow, QA off and QA on (``--flow-rounds``
+rounds, the order flipped each round): with two task workers, one batch's QA runs while the
+next batch synthesizes, so what QA costs a user is the wall it adds to the flow, reported
+against the sequential pass's synthesis wall.
 """
 
 from __future__ import annotations
@@ -117,8 +122,38 @@ def encoder_only(transcriber: Transcriber, batches: list[list[Audio]]) -> tuple[
     return seconds, windows
 
 
+def flow_walls(book: Path, rounds: int) -> dict[str, list[float]]:
+    """Wall seconds of the book flow with QA off and on, alternating, after a warm-up run that
+    starts Prefect's temporary server and loads both models."""
+    import shutil
+    import tempfile
+
+    import flows  # noqa: F401
+    from flows.book import narrate_book
+
+    modes = {
+        "off": NarrationOptions(backend="piper", qa=False, emotion={"enabled": False}),
+        "on": NarrationOptions(backend="piper", qa=True, emotion={"enabled": False}),
+    }
+    walls: dict[str, list[float]] = {"off": [], "on": []}
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        warm = tmp / "warm.md"
+        warm.write_text("# Warm\n\n## One\n\nA short warm-up paragraph for the models.\n", encoding="utf-8")
+        narrate_book(str(warm), str(tmp / "warm"), modes["on"])
+        for round_ in range(rounds):
+            for mode in ("off", "on") if round_ % 2 == 0 else ("on", "off"):
+                shutil.rmtree(tmp / mode, ignore_errors=True)
+                t = time.perf_counter()
+                narrate_book(str(book), str(tmp / mode), modes[mode])
+                walls[mode].append(time.perf_counter() - t)
+                print(f"flow, QA {mode}: {walls[mode][-1]:.1f} s", flush=True)
+    return walls
+
+
 def report(book: Path, plan, passes: list[Pass], loads: dict[str, float], asr: AsrOptions, device: str,
-           load_before: tuple[float, ...], load_after: tuple[float, ...], encoder: tuple[float, int]) -> str:
+           load_before: tuple[float, ...], load_after: tuple[float, ...], encoder: tuple[float, int],
+           walls: dict[str, list[float]]) -> str:
     info = machine()
     last = passes[-1]
     flagged = [(i, r) for i, _, r in last.results if not r.passed]
@@ -158,6 +193,18 @@ def report(book: Path, plan, passes: list[Pass], loads: dict[str, float], asr: A
         "",
         f"One-time loads (not in the walls): {', '.join(f'{k} {v:.1f} s' for k, v in loads.items())}.",
         "",
+        "## In the book flow",
+        "",
+        f"Task workers: {os.environ.get('PREFECT_TASK_RUNNER_THREAD_POOL_MAX_WORKERS')} (one batch's QA overlaps the next "
+        "batch's synthesis). Emotion tagging off in both.",
+        "",
+        "| QA | flow wall s, each run |",
+        "|---|---|",
+        *[f"| {mode} | {', '.join(f'{w:.1f}' for w in values)} |" for mode, values in walls.items()],
+        "",
+        f"QA adds {min(walls['on']) - min(walls['off']):.1f} s (best of each) to the flow: "
+        f"**{(min(walls['on']) - min(walls['off'])) / last.synth_wall:.0%}** of the last sequential pass's synthesis wall.",
+        "",
         "Per-chapter WER (last pass): "
         + ", ".join(f"{ch.index + 1}: {last.wer(ch.index):.1%}" for ch in plan.chapters)
         + ".",
@@ -175,6 +222,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--batch-size", type=int, nargs="+", default=[NarrationOptions().batch_size])
     parser.add_argument("--asr-model", default="base")
+    parser.add_argument("--flow-rounds", type=int, default=2, help="rounds of (QA off, QA on) through the flow")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "qa.md"))
     args = parser.parse_args()
 
@@ -197,6 +245,7 @@ def main() -> None:
     load_before = os.getloadavg()
     passes = [run_pass(plan, backend, checker, size) for size in args.batch_size for _ in range(args.repeats)]
     encoder = encoder_only(transcriber, passes[-1].batches)
+    walls = flow_walls(book, args.flow_rounds)
     load_after = os.getloadavg()
 
     for n, p in enumerate(passes, 1):
@@ -204,7 +253,7 @@ def main() -> None:
               f"QA/synthesis {p.ratio:.0%}, total WER {p.wer():.1%} ({p.audio_seconds:.0f} s of audio)")
     print(f"encoder alone: {encoder[0]:.1f} s on {encoder[1]} windows "
           f"({encoder[0] / passes[-1].synth_wall:.0%} of the last pass's synthesis)")
-    text = report(book, plan, passes, loads, asr, transcriber.device, load_before, load_after, encoder)
+    text = report(book, plan, passes, loads, asr, transcriber.device, load_before, load_after, encoder, walls)
     atomic.write_text(args.out, text)
     print(f"wrote {args.out}")
 

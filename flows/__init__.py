@@ -11,16 +11,6 @@ from __future__ import annotations
 import os
 
 
-def default_task_workers() -> int:
-    """Tasks a flow runs at once. Prefect's default pool is unbounded, which ran every
-    synthesis batch of a book at once: on CPU the voice's own threads already fill the cores,
-    so extra batches only contend (28 % more CPU and up to 9 % more wall than the same calls made
-    directly, bench/orchestration_overhead.py).
-    With an NVIDIA GPU (its driver's device node is there) a second worker lets assembly and
-    QA on the CPU overlap GPU synthesis; synthesis itself stays one batch at a time per model."""
-    return 2 if os.path.exists("/dev/nvidiactl") else 1
-
-
 PREFECT_DEFAULTS = {
     "PREFECT_LOGGING_LEVEL": "WARNING",
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -30,7 +20,12 @@ PREFECT_DEFAULTS = {
     "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE": "200",
     "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_READ_BATCH_SIZE": "200",
     "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_FLUSH_INTERVAL": "1",
-    "PREFECT_TASK_RUNNER_THREAD_POOL_MAX_WORKERS": str(default_task_workers()),
+    # Prefect's default task pool is unbounded: every synthesis batch of a book would run at
+    # once and contend for the cores (28 % more CPU, up to 9 % more wall than direct calls).
+    # Two workers: batches take turns on the model (narration.render.synthesis_slot) while the
+    # other worker assembles finished chapters and runs QA (12 % less wall than direct calls;
+    # bench/orchestration_overhead.py).
+    "PREFECT_TASK_RUNNER_THREAD_POOL_MAX_WORKERS": "2",
 }
 
 for _name, _value in PREFECT_DEFAULTS.items():

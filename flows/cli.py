@@ -54,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-loudnorm", action="store_true", help="leave loudness as synthesized")
     p.add_argument("--no-m4b", action="store_true", help="chapter files only")
     p.add_argument("--max-chars", type=int, help="longest synthesis chunk in characters (default: the backend's)")
+    p.add_argument("--lexicon", help="pronunciation lexicon, TOML or TSV: word -> how to say it (report.html suggests entries)")
     p.add_argument("--batch-size", type=int, default=8, help="chunks per synthesis task (default 8)")
     p.add_argument("--no-qa", action="store_true", help="skip chunk QA (signal checks and ASR round trip)")
     p.add_argument("--asr-model", default="base", help="faster-whisper model for QA: size/id or local dir (default base, bundled)")
@@ -84,6 +85,7 @@ def options_from_args(args: argparse.Namespace) -> NarrationOptions:
         bitrate=args.bitrate,
         loudness=None if args.no_loudnorm else args.loudness,
         max_chars=args.max_chars,
+        lexicon=args.lexicon,
         batch_size=args.batch_size,
         m4b=not args.no_m4b,
         qa=not args.no_qa,

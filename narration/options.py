@@ -38,6 +38,7 @@ class NarrationOptions(BaseModel):
     bitrate: str = Field("64k", pattern=r"^\d+k$", description="lossy chapter and M4B bitrate")
     loudness: float | None = Field(-19.0, ge=-40, le=-5, description="target LUFS; None: leave as is")
     max_chars: int | None = Field(None, ge=40, le=2000, description="chunk bound; None: the backend's")
+    lexicon: str | None = Field(None, description="pronunciation lexicon file (TOML or TSV): word -> how to say it")
     batch_size: int = Field(8, ge=1, le=256, description="chunks per synthesis task")
     m4b: bool = Field(True, description="also write one chaptered .m4b for the book")
     qa: bool = Field(True, description="check every chunk (signal checks and an ASR round trip)")

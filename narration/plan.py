@@ -17,6 +17,7 @@ from narration.model import Book, Chunk
 from narration.options import NarrationOptions
 from narration.synthesis import backend_class
 from narration.text import chunk_book, segment_book
+from narration.text.lexicon import load_lexicon
 
 
 @dataclass
@@ -81,7 +82,8 @@ def plan_book(
             book, tags = merged
             book = segment_book(book)  # edited paragraphs are split again
     max_chars = options.max_chars or backend_class(options.backend).max_chars
-    chunks = chunk_book(book, max_chars=max_chars)
+    lexicon = load_lexicon(options.lexicon) if options.lexicon else None
+    chunks = chunk_book(book, max_chars=max_chars, lexicon=lexicon)
     chapters = [
         ChapterPlan(index=i, title=ch.title, words=ch.words, chunks=[c for c in chunks if c.chapter == i])
         for i, ch in enumerate(book.chapters)

@@ -8,7 +8,8 @@ import pytest
 
 from narration.errors import InputError
 from narration.qa.compare import compare
-from narration.qa.lexicon import apply_lexicon, load_lexicon, pronunciation_hints
+from narration.qa.lexicon import pronunciation_hints
+from narration.text.lexicon import apply_lexicon, load_lexicon
 
 
 def test_load_toml_with_or_without_a_words_table(tmp_path: Path) -> None:

@@ -91,7 +91,6 @@ def test_concurrent_batches_take_turns_on_one_model(tmp_path: Path, counting: Co
 
 def test_book_flow_pool_is_bounded() -> None:
     # Prefect's default pool is unbounded: every batch of a book would synthesize at once.
-    from flows import default_task_workers
     from flows.book import narrate_book
 
-    assert narrate_book.task_runner._max_workers == default_task_workers() <= 2
+    assert narrate_book.task_runner._max_workers == 2

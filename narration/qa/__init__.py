@@ -6,7 +6,7 @@
     check    ChunkChecker: one QAResult (pass/fail, reasons, score) per chunk take
     retake   retake a failing chunk with new seeds, keep the best take
     report   the self-contained HTML report per book
-    lexicon  pronunciation hints and the user's pronunciation lexicon
+    lexicon  pronunciation hints: candidates for the user's lexicon (narration.text.lexicon)
 
 Nothing heavy is imported here: the ASR model loads on the first transcription.
 """
@@ -14,12 +14,11 @@ Nothing heavy is imported here: the ASR model loads on the first transcription.
 from narration.qa.asr import AsrOptions, Transcriber
 from narration.qa.check import AsrThresholds, ChunkChecker, QAResult, QAThresholds
 from narration.qa.compare import Comparison
-from narration.qa.lexicon import apply_lexicon, load_lexicon, pronunciation_hints
+from narration.qa.lexicon import pronunciation_hints
 from narration.qa.retake import RetakeOutcome, Take, outcome_record, retake, retake_seed
 from narration.qa.signal import SignalReport, SignalThresholds, check_signal
 
 __all__ = [
     "AsrOptions", "AsrThresholds", "ChunkChecker", "Comparison", "QAResult", "QAThresholds", "RetakeOutcome",
-    "SignalReport", "SignalThresholds", "Take", "Transcriber", "apply_lexicon", "check_signal",
-    "load_lexicon", "outcome_record", "pronunciation_hints", "retake", "retake_seed",
+    "SignalReport", "SignalThresholds", "Take", "Transcriber", "check_signal", "outcome_record", "pronunciation_hints", "retake", "retake_seed",
 ]

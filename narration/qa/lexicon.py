@@ -5,24 +5,17 @@ wrongly is misheard the same way every time, while ASR slips are scattered; so a
 in at least ``min_chunks`` chunks is a candidate for the lexicon (or an ASR weakness: the user
 judges by listening).
 
-Lexicon: a user-editable file mapping a written word to how it should be spoken, applied to
-the text before normalisation. TOML (``Hermione = "her-MY-oh-nee"``, optionally under a
-``[words]`` table) or TSV (``word<TAB>spoken form``, ``#`` comments).
+The lexicon itself (reading and applying it) is a text concern: ``narration.text.lexicon``.
 """
 
 from __future__ import annotations
 
-import csv
 import json
-import re
-import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from narration.errors import InputError
 from narration.qa.compare import Comparison
 
 # Words too short or too common to say anything about pronunciation.
@@ -80,62 +73,3 @@ def pronunciation_hints(
         if n >= min_chunks
     ]
     return sorted(hints, key=lambda h: (-h.chunks, h.word))
-
-
-def load_lexicon(path: str | Path) -> dict[str, str]:
-    """Read a lexicon file (``.toml``, else TSV); bad content raises InputError naming the file."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "lexicon file not found")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"cannot read the lexicon ({exc})") from None
-    entries = _parse_toml(path, text) if path.suffix.lower() == ".toml" else _parse_tsv(path, text)
-    for word, spoken in entries.items():
-        if not word.strip() or not spoken.strip():
-            raise InputError(path, f"empty word or spoken form in entry {word!r}")
-    return entries
-
-
-def _parse_toml(path: Path, text: str) -> dict[str, str]:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(path, f"not valid TOML ({exc})") from None
-    table = data.get("words", data) if isinstance(data.get("words"), dict) else data
-    entries: dict[str, str] = {}
-    for word, spoken in table.items():
-        if not isinstance(spoken, str):
-            raise InputError(path, f"entry {word!r}: the spoken form must be a string")
-        entries[word] = spoken
-    return entries
-
-
-def _parse_tsv(path: Path, text: str) -> dict[str, str]:
-    entries: dict[str, str] = {}
-    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    for number, row in enumerate(csv.reader(lines, delimiter="\t", quoting=csv.QUOTE_NONE), 1):
-        if len(row) != 2:
-            raise InputError(path, f"entry {number}: expected 'word<TAB>spoken form', got {len(row)} field(s)")
-        entries[row[0].strip()] = row[1].strip()
-    return entries
-
-
-def _entry_pattern(word: str) -> str:
-    # Whole words only where the entry starts/ends with a word character ("Dr." ends with ".").
-    start = r"(?<!\w)" if re.match(r"\w", word) else ""
-    end = r"(?!\w)" if re.search(r"\w$", word) else ""
-    return start + re.escape(word) + end
-
-
-def apply_lexicon(text: str, lexicon: Mapping[str, str]) -> str:
-    """Replace each lexicon word in ``text`` by its spoken form: whole words, any case (a name
-    also starts sentences), longer entries first ("New York" before "York"), in one pass so a
-    spoken form is never replaced again."""
-    if not lexicon:
-        return text
-    spoken = {word.casefold(): form for word, form in lexicon.items()}
-    words = sorted(lexicon, key=len, reverse=True)
-    pattern = re.compile("|".join(_entry_pattern(w) for w in words), re.IGNORECASE)
-    return pattern.sub(lambda m: spoken.get(m.group(0).casefold(), m.group(0)), text)

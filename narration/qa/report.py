@@ -154,7 +154,8 @@ pre{background:#f6f6f6;padding:.6em;overflow:auto}
 
 <section id="pronunciation"><h2>Pronunciation candidates</h2>
 {% if hints %}<p>Words the ASR misheard in several chunks. If the voice says them wrongly, add them to your
-pronunciation lexicon with the spoken form you want:</p>
+pronunciation lexicon (a TOML file, <code>narrate --lexicon FILE</code>) with the spoken form you want;
+a rerun resynthesizes only the chunks holding them:</p>
 <table><tr><th>word</th><th>chunks</th><th>heard as</th></tr>
 {% for hint in hints %}<tr class="hint"><td>{{ hint.word }}</td><td class="num">{{ hint.chunks }}</td>
 <td>{% for heard, n in hint.heard %}{{ heard or "(nothing)" }} &times;{{ n }}{% if not loop.last %}, {% endif %}{% endfor %}</td></tr>

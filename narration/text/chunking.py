@@ -10,7 +10,7 @@ only a single word whose spoken form is itself longer than the limit is cut by c
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import NamedTuple
 
 from narration.errors import ConfigError
@@ -83,19 +83,23 @@ def _split_spoken(source: str, text: str, max_chars: int) -> list[Piece]:
 
 
 def fit_sentence(
-    source: str, language: str, max_chars: int, levels: Sequence[CutFinder] | None = None
+    source: str,
+    language: str,
+    max_chars: int,
+    levels: Sequence[CutFinder] | None = None,
+    lexicon: Mapping[str, str] | None = None,
 ) -> list[Piece]:
     """``source`` as pieces whose speech text fits ``max_chars``: one piece if it fits, else
     the fewest cuts at the coarsest boundary level that works (greedy, left to right)."""
     levels = _cut_levels(primary_language(language)) if levels is None else levels
-    text = normalize(source, language)
+    text = normalize(source, language, lexicon)
     if len(text) <= max_chars:
         return [Piece(source, text)] if text else []
     if not levels:
         return _split_spoken(source, text, max_chars)
     cuts = levels[0](source)
     if not cuts:
-        return fit_sentence(source, language, max_chars, levels[1:])
+        return fit_sentence(source, language, max_chars, levels[1:], lexicon)
     pieces: list[Piece] = []
     bounds = [*cuts, len(source)]
     start = 0
@@ -105,12 +109,12 @@ def fit_sentence(
         end = candidates[0]
         for bound in candidates:
             span = source[start:bound].strip()
-            spoken = normalize(span, language)
+            spoken = normalize(span, language, lexicon)
             if len(spoken) > max_chars:
                 break  # spoken length grows with the span: no later bound fits either
             best, end = Piece(span, spoken), bound
         if best is None:  # even the shortest span is too long: cut it finer
-            pieces.extend(fit_sentence(source[start:end].strip(), language, max_chars, levels[1:]))
+            pieces.extend(fit_sentence(source[start:end].strip(), language, max_chars, levels[1:], lexicon))
         elif best.text:
             pieces.append(best)
         start = end
@@ -140,15 +144,20 @@ def _pack(pieces: list[list[Piece]], joiner: str, max_chars: int) -> Iterator[Pi
     yield from flush()
 
 
-def _paragraph_pieces(paragraph: Paragraph, language: str, max_chars: int) -> list[Piece]:
+def _paragraph_pieces(
+    paragraph: Paragraph, language: str, max_chars: int, lexicon: Mapping[str, str] | None
+) -> list[Piece]:
     sentences = paragraph.sentences or split_sentences(paragraph.text, language)
     joiner = "" if primary_language(language) in _UNSPACED else " "
-    fitted = [fit_sentence(s, language, max_chars) for s in sentences]
+    fitted = [fit_sentence(s, language, max_chars, lexicon=lexicon) for s in sentences]
     return list(_pack([f for f in fitted if f], joiner, max_chars))
 
 
-def chunk_book(book: Book, max_chars: int) -> list[Chunk]:
+def chunk_book(book: Book, max_chars: int, lexicon: Mapping[str, str] | None = None) -> list[Chunk]:
     """Every chapter's spoken title (if any), then its paragraphs, as chunks in book order.
+
+    ``lexicon`` (word -> spoken form) changes the speech text only; ``Chunk.source`` keeps the
+    book's words, which QA compares the transcript with.
 
     ``Chunk.index`` runs 0.. across the whole book. The last chunk of a paragraph pauses for
     a paragraph, the title's last chunk for a title, every other chunk for a sentence.
@@ -167,7 +176,8 @@ def chunk_book(book: Book, max_chars: int) -> list[Chunk]:
 
     for chapter_index, chapter in enumerate(book.chapters):
         if chapter.title.strip():
-            emit(chapter_index, fit_sentence(chapter.title.strip(), book.language, max_chars), PAUSE_TITLE)
+            emit(chapter_index, fit_sentence(chapter.title.strip(), book.language, max_chars, lexicon=lexicon),
+                 PAUSE_TITLE)
         for paragraph in chapter.paragraphs:
-            emit(chapter_index, _paragraph_pieces(paragraph, book.language, max_chars), PAUSE_PARAGRAPH)
+            emit(chapter_index, _paragraph_pieces(paragraph, book.language, max_chars, lexicon), PAUSE_PARAGRAPH)
     return chunks
