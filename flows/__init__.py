@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 
-
 PREFECT_DEFAULTS = {
     "PREFECT_LOGGING_LEVEL": "WARNING",
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",

@@ -187,21 +187,34 @@ def build_aesop_epub() -> bytes:
     book.set_cover("images/cover.png", cover_png())
 
     css = epub.EpubItem(uid="style", file_name="style/book.css", media_type="text/css", content=STYLE)
+    chapters = _add_pages(book, css, "en", [
+        (title, f"chapter-{number:02d}.xhtml", _chapter_body(title, [(name, fables[name]) for name in names]))
+        for number, (title, names) in enumerate(AESOP_CHAPTERS, start=1)
+    ])
+    # The cover page comes first but is not part of the reading order proper.
+    book.spine = [("cover", "no"), *chapters]
+    return _epub_bytes(book)
+
+
+def _add_pages(
+    book: epub.EpubBook, css: epub.EpubItem, lang: str, pages: list[tuple[str, str, str]]
+) -> list[epub.EpubHtml]:
+    """Add (title, file name, XHTML body) pages styled by ``css``; they are also the table of contents."""
     book.add_item(css)
     chapters = []
-    for number, (title, names) in enumerate(AESOP_CHAPTERS, start=1):
-        chapter = epub.EpubHtml(title=title, file_name=f"chapter-{number:02d}.xhtml", lang="en")
-        chapter.content = _chapter_body(title, [(name, fables[name]) for name in names])
+    for title, file_name, content in pages:
+        chapter = epub.EpubHtml(title=title, file_name=file_name, lang=lang)
+        chapter.content = content
         chapter.add_item(css)
         book.add_item(chapter)
         chapters.append(chapter)
-
     book.toc = chapters
     book.add_item(epub.EpubNcx())
     book.add_item(epub.EpubNav())
-    # The cover page comes first but is not part of the reading order proper.
-    book.spine = [("cover", "no"), *chapters]
+    return chapters
 
+
+def _epub_bytes(book: epub.EpubBook) -> bytes:
     buffer = io.BytesIO()
     epub.write_epub(buffer, book, {"mtime": BUILD_DATE, "raise_exceptions": True})
     return reproducible_zip(buffer.getvalue())
@@ -269,24 +282,12 @@ def build_kumo_epub() -> bytes:
     book.set_direction("rtl")  # spine page-progression-direction="rtl"
 
     css = epub.EpubItem(uid="style", file_name="style/vertical.css", media_type="text/css", content=VERTICAL_STYLE)
-    book.add_item(css)
-    chapters = []
-    for number, (title, paragraphs) in enumerate(read_sections("kumo-no-ito.txt"), start=1):
-        chapter = epub.EpubHtml(title=title, file_name=f"section-{number:02d}.xhtml", lang="ja")
-        body = [f"<h1>{html.escape(title)}</h1>"] + [f"<p>{ruby_html(p)}</p>" for p in paragraphs]
-        chapter.content = "\n".join(body)
-        chapter.add_item(css)
-        book.add_item(chapter)
-        chapters.append(chapter)
-
-    book.toc = chapters
-    book.add_item(epub.EpubNcx())
-    book.add_item(epub.EpubNav())
-    book.spine = chapters
-
-    buffer = io.BytesIO()
-    epub.write_epub(buffer, book, {"mtime": BUILD_DATE, "raise_exceptions": True})
-    return reproducible_zip(buffer.getvalue())
+    book.spine = _add_pages(book, css, "ja", [
+        (title, f"section-{number:02d}.xhtml",
+         "\n".join([f"<h1>{html.escape(title)}</h1>"] + [f"<p>{ruby_html(p)}</p>" for p in paragraphs]))
+        for number, (title, paragraphs) in enumerate(read_sections("kumo-no-ito.txt"), start=1)
+    ])
+    return _epub_bytes(book)
 
 
 # --- Markdown --------------------------------------------------------------------------------

@@ -20,5 +20,6 @@ from narration.qa.signal import SignalReport, SignalThresholds, check_signal
 
 __all__ = [
     "AsrOptions", "AsrThresholds", "ChunkChecker", "Comparison", "QAResult", "QAThresholds", "RetakeOutcome",
-    "SignalReport", "SignalThresholds", "Take", "Transcriber", "check_signal", "outcome_record", "pronunciation_hints", "retake", "retake_seed",
+    "SignalReport", "SignalThresholds", "Take", "Transcriber", "check_signal", "outcome_record",
+    "pronunciation_hints", "retake", "retake_seed",
 ]

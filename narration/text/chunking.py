@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from narration.errors import ConfigError
 from narration.model import PAUSE_PARAGRAPH, PAUSE_SENTENCE, PAUSE_TITLE, Book, Chunk, Paragraph
+from narration.text.lexicon import Lexicon
 from narration.text.normalize import normalize, primary_language
 from narration.text.ruby import ruby_spans
 from narration.text.sentences import split_sentences
@@ -87,7 +88,7 @@ def fit_sentence(
     language: str,
     max_chars: int,
     levels: Sequence[CutFinder] | None = None,
-    lexicon: Mapping[str, str] | None = None,
+    lexicon: Lexicon | None = None,
 ) -> list[Piece]:
     """``source`` as pieces whose speech text fits ``max_chars``: one piece if it fits, else
     the fewest cuts at the coarsest boundary level that works (greedy, left to right)."""
@@ -145,7 +146,7 @@ def _pack(pieces: list[list[Piece]], joiner: str, max_chars: int) -> Iterator[Pi
 
 
 def _paragraph_pieces(
-    paragraph: Paragraph, language: str, max_chars: int, lexicon: Mapping[str, str] | None
+    paragraph: Paragraph, language: str, max_chars: int, lexicon: Lexicon | None
 ) -> list[Piece]:
     sentences = paragraph.sentences or split_sentences(paragraph.text, language)
     joiner = "" if primary_language(language) in _UNSPACED else " "
@@ -165,6 +166,7 @@ def chunk_book(book: Book, max_chars: int, lexicon: Mapping[str, str] | None = N
     """
     if max_chars < 1:
         raise ConfigError(f"max_chars must be a positive number of characters, not {max_chars}")
+    spoken = Lexicon(lexicon) if lexicon else None
     chunks: list[Chunk] = []
 
     def emit(chapter: int, pieces: list[Piece], last_pause: str) -> None:
@@ -176,8 +178,8 @@ def chunk_book(book: Book, max_chars: int, lexicon: Mapping[str, str] | None = N
 
     for chapter_index, chapter in enumerate(book.chapters):
         if chapter.title.strip():
-            emit(chapter_index, fit_sentence(chapter.title.strip(), book.language, max_chars, lexicon=lexicon),
+            emit(chapter_index, fit_sentence(chapter.title.strip(), book.language, max_chars, lexicon=spoken),
                  PAUSE_TITLE)
         for paragraph in chapter.paragraphs:
-            emit(chapter_index, _paragraph_pieces(paragraph, book.language, max_chars, lexicon), PAUSE_PARAGRAPH)
+            emit(chapter_index, _paragraph_pieces(paragraph, book.language, max_chars, spoken), PAUSE_PARAGRAPH)
     return chunks

@@ -64,13 +64,24 @@ def _entry_pattern(word: str) -> str:
     return start + re.escape(word) + end
 
 
+class Lexicon:
+    """A lexicon ready to apply. Its pattern is compiled once: the chunker normalises every
+    candidate span of every sentence, so compiling per call would repeat it thousands of times."""
+
+    def __init__(self, entries: Mapping[str, str]) -> None:
+        self._spoken = {word.casefold(): form for word, form in entries.items()}
+        words = sorted(entries, key=len, reverse=True)
+        self._pattern = re.compile("|".join(_entry_pattern(w) for w in words), re.IGNORECASE) if words else None
+
+    def apply(self, text: str) -> str:
+        """Replace each lexicon word in ``text`` by its spoken form: whole words, any case (a
+        name also starts sentences), longer entries first ("New York" before "York"), in one
+        pass so a spoken form is never replaced again."""
+        if self._pattern is None:
+            return text
+        return self._pattern.sub(lambda m: self._spoken.get(m.group(0).casefold(), m.group(0)), text)
+
+
 def apply_lexicon(text: str, lexicon: Mapping[str, str]) -> str:
-    """Replace each lexicon word in ``text`` by its spoken form: whole words, any case (a name
-    also starts sentences), longer entries first ("New York" before "York"), in one pass so a
-    spoken form is never replaced again."""
-    if not lexicon:
-        return text
-    spoken = {word.casefold(): form for word, form in lexicon.items()}
-    words = sorted(lexicon, key=len, reverse=True)
-    pattern = re.compile("|".join(_entry_pattern(w) for w in words), re.IGNORECASE)
-    return pattern.sub(lambda m: spoken.get(m.group(0).casefold(), m.group(0)), text)
+    """``text`` with ``lexicon`` applied once (see ``Lexicon.apply``)."""
+    return Lexicon(lexicon).apply(text)

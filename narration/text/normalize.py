@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 
 from num2words import num2words
 
 from narration.text import japanese
-from narration.text.lexicon import apply_lexicon
+from narration.text.lexicon import Lexicon
 
 Rule = Callable[[str], str]
 
@@ -538,11 +538,11 @@ def rules_for(language: str) -> tuple[Rule, ...]:
     return _PIPELINES.get(primary_language(language), NEUTRAL_RULES)
 
 
-def normalize(text: str, language: str, lexicon: Mapping[str, str] | None = None) -> str:
+def normalize(text: str, language: str, lexicon: Lexicon | None = None) -> str:
     """Speech text for ``text`` in ``language`` (BCP 47; only the primary subtag matters).
-    The user's ``lexicon`` (word -> spoken form) applies first, so its entries win."""
-    if lexicon:
-        text = apply_lexicon(text, lexicon)
+    The user's ``lexicon`` applies first, so its entries win."""
+    if lexicon is not None:
+        text = lexicon.apply(text)
     for rule in rules_for(language):
         text = rule(text)
     return text
