@@ -30,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from hardware import cpu_description  # noqa: E402  (bench/ is on sys.path when run)
 from narration import atomic  # noqa: E402
 from narration.ingest import load_book  # noqa: E402
 from narration.qa import asr  # noqa: E402
@@ -78,18 +79,8 @@ def rate(comparisons: list[Comparison]) -> float:
 
 
 def machine() -> str:
-    model = platform.processor() or platform.machine()
-    try:
-        model = next(
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        )
-    except (OSError, StopIteration):
-        pass
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return f"{model}, {cores} cores available, load average {load:.1f} at the start (other jobs running), no GPU"
+    return f"{cpu_description()}, load average {load:.1f} at the start (other jobs running), no GPU"
 
 
 def raw_comparison(reference: str, heard: str) -> Comparison:

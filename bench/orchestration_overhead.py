@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from hardware import cpu_description  # noqa: E402  (bench/ is on sys.path when run)
 import flows  # noqa: E402,F401
 from flows.book import narrate_book  # noqa: E402
 from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
@@ -134,7 +135,7 @@ def main() -> None:
 
     best = {mode: min(values) for mode, values in times.items()}
     rows = [
-        ("machine", f"{platform.machine()}, {os.cpu_count()} cores, no GPU, Python {platform.python_version()}"),
+        ("machine", f"{cpu_description()}, no GPU, Python {platform.python_version()}"),
         ("book", shape),
         *[(f"{mode}, each run (s)", ", ".join(f"{t:.1f}" for t in values)) for mode, values in times.items()],
         *[(f"{mode}, CPU of this process (s, best)", f"{min(values):.1f}") for mode, values in cpu.items()],

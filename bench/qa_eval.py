@@ -31,6 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from hardware import cpu_description  # noqa: E402  (bench/ is on sys.path when run)
 from narration import atomic  # noqa: E402
 from narration.options import NarrationOptions  # noqa: E402
 from narration.plan import plan_book  # noqa: E402
@@ -62,17 +63,8 @@ class Pass:
 
 
 def machine() -> dict[str, str]:
-    model = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return {
-        "cpu": f"{model}, {cores} cores available",
+        "cpu": cpu_description(),
         "python": platform.python_version(),
         "os": platform.platform(),
         "faster-whisper": importlib.metadata.version("faster-whisper"),
