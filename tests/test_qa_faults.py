@@ -24,7 +24,10 @@ TEXTS = [
 
 @pytest.fixture(scope="module")
 def takes() -> list[Audio]:
-    return get_backend("piper").synthesize([Utterance(text) for text in TEXTS])
+    # Without noise Piper's takes are the same every run. With it, a take now and then is
+    # misheard past the WER bound (seen once in a full run): a flaky test, not a QA fault.
+    voice = get_backend("piper", noise_scale=0.0, noise_w_scale=0.0)
+    return voice.synthesize([Utterance(text) for text in TEXTS])
 
 
 @pytest.fixture(scope="module")
