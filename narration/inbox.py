@@ -8,13 +8,13 @@ options queues it again. The ledger is SQLite (atomic, safe against concurrent s
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import sqlite3
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from narration.hashing import file_hash
 from narration.ingest import BOOK_SUFFIXES
 from narration.options import NarrationOptions
 
@@ -37,10 +37,7 @@ def scan_books(folder: str | Path) -> list[Path]:
 
 
 def fingerprint(path: Path, options: NarrationOptions) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
+    digest = file_hash(path)
     digest.update(options.model_dump_json().encode("utf-8"))
     return digest.hexdigest()
 

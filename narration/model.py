@@ -105,6 +105,7 @@ class Chunk:
     language: str
     pause_after: str = PAUSE_SENTENCE
     style: str = "neutral"  # emotion tag, chosen by the emotion stage
+    paragraph: int | None = None  # 0-based paragraph within the chapter; None: the spoken title
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

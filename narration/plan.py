@@ -40,7 +40,7 @@ class BookPlan:
 
     def with_tags(self, tags: list[PassageTag]) -> BookPlan:
         """The plan with each chunk's style set from its paragraph's tag."""
-        styled = {c.index: c for c in apply_tags(self.chunks, tags, self.book)}
+        styled = {c.index: c for c in apply_tags(self.chunks, tags)}
         chapters = [
             ChapterPlan(ch.index, ch.title, ch.words, [styled[c.index] for c in ch.chunks]) for ch in self.chapters
         ]

@@ -8,7 +8,7 @@ import numpy as np
 
 from narration.emotion.passages import book_passages, is_dialogue, quoted_share
 from narration.emotion.settings import EmotionSettings
-from narration.emotion.tagging import apply_tags, chunk_paragraphs, tag_book
+from narration.emotion.tagging import apply_tags, tag_book
 from narration.emotion.tags import NEUTRAL, TAGS
 from narration.model import PAUSE_TITLE, Book, Chapter, Paragraph
 from narration.text import chunk_book, segment_book
@@ -96,11 +96,11 @@ def test_every_chunk_gets_its_paragraphs_style_and_titles_stay_neutral() -> None
     book = segment_book(make_book())
     chunks = chunk_book(book, max_chars=30)  # small: paragraphs split into several chunks
     tags = tag_book(book, KeywordClassifier(), LOOSE)
-    styled = apply_tags(chunks, tags, book)
+    styled = apply_tags(chunks, tags)
     assert [c.text for c in styled] == [c.text for c in chunks]
     assert all(c.style == NEUTRAL for c in chunks)  # the input is left alone (frozen chunks)
     tag_of = {(t.chapter, t.paragraph): t.tag for t in tags}
-    paragraphs = chunk_paragraphs(chunks, book)
+    paragraphs = [c.paragraph for c in chunks]
     for chunk, paragraph in zip(styled, paragraphs, strict=True):
         if paragraph is None:
             assert chunk.style == NEUTRAL
@@ -125,7 +125,7 @@ def test_dialogue_detection() -> None:
 
 def test_an_empty_book_has_no_tags() -> None:
     assert tag_book(Book("empty"), KeywordClassifier(), LOOSE) == []
-    assert apply_tags([], [], Book("empty")) == []
+    assert apply_tags([], []) == []
 
 
 def test_an_unspoken_title_does_not_shift_paragraphs() -> None:
@@ -134,5 +134,5 @@ def test_an_unspoken_title_does_not_shift_paragraphs() -> None:
     )
     chunks = chunk_book(book, max_chars=200)
     assert [c.source for c in chunks] == ["They wept.", "Calm."]  # neither the title nor the break is read
-    styled = apply_tags(chunks, tag_book(book, KeywordClassifier(), LOOSE), book)
+    styled = apply_tags(chunks, tag_book(book, KeywordClassifier(), LOOSE))
     assert [c.style for c in styled] == ["sad", NEUTRAL]

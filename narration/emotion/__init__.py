@@ -2,7 +2,7 @@
 
     classifier = load_classifier(settings.model, settings.label_map, languages=settings.languages)
     tags = tag_book(book, classifier, settings)          # one PassageTag per paragraph
-    chunks = apply_tags(chunks, tags, book)              # Chunk.style = the paragraph's tag
+    chunks = apply_tags(chunks, tags)                    # Chunk.style = the paragraph's tag
 
 Heavy imports (torch, transformers, datasets, matplotlib) happen only inside the functions
 that need them.

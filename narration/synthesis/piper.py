@@ -6,7 +6,6 @@ nothing is downloaded. Users with other Piper voices pass the ``.onnx`` path as 
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 from collections.abc import Sequence
@@ -16,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from narration.errors import ConfigError
+from narration.hashing import file_sha256
 from narration.synthesis.base import Audio, Utterance
 
 log = logging.getLogger(__name__)
@@ -42,14 +42,6 @@ def resolve_voice(voice: str | None) -> tuple[Path, Path]:
         f"unknown Piper voice {voice!r}: use one of {', '.join(BUNDLED_VOICES)} "
         "or the path to a Piper .onnx voice (with its .onnx.json beside it)"
     )
-
-
-def _file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()[:16]
 
 
 class PiperBackend:
@@ -79,7 +71,7 @@ class PiperBackend:
         self.noise_w_scale = noise_w_scale
         # tag -> {"rate": multiplier on speed, "noise": multiplier on noise_scale}
         self.style_prosody = style_prosody or {}
-        self._model_digest = _file_digest(self.model_path)
+        self._model_digest = file_sha256(self.model_path)[:16]
         self._voice: Any = None
         # onnxruntime sessions are thread-safe for run(), but loading twice wastes memory.
         self._lock = threading.Lock()

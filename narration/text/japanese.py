@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 from num2words import num2words
 
-from narration.text.ruby import ruby_readings as _ruby_readings
+from narration.text.ruby import ruby_readings  # ruby speaks its reading: ｜犍陀多《かんだた》 -> かんだた
 
 # -- numbers ---------------------------------------------------------------------------------
 
@@ -276,11 +276,6 @@ def expand_counters(text: str) -> str:
 
 
 # -- rules that rewrite into counter form ----------------------------------------------------
-
-
-def ruby_readings(text: str) -> str:
-    """Ruby speaks its reading: ｜犍陀多《かんだた》 -> かんだた (see narration.text.ruby)."""
-    return _ruby_readings(text)
 
 
 _AOZORA_NOTE = re.compile(r"※?［＃[^］\n]*］")
