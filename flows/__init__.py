@@ -25,6 +25,8 @@ PREFECT_DEFAULTS = {
     # other worker assembles finished chapters and runs QA (8 % less wall than direct calls;
     # bench/results/orchestration.md).
     "PREFECT_TASK_RUNNER_THREAD_POOL_MAX_WORKERS": "2",
+    # Dask (NARRATION_DASK): its scheduler and workers log every start and stop at INFO.
+    "DASK_LOGGING__DISTRIBUTED": "warning",
 }
 
 for _name, _value in PREFECT_DEFAULTS.items():

@@ -26,6 +26,7 @@ from prefect.context import TaskRunContext
 from prefect.futures import PrefectFuture
 from prefect.states import State
 
+from flows.scaleout import synthesis_placement, task_runner_from_env, uses_dask
 from narration import atomic, progress
 from narration.assembly import Pauses, assemble_book, assemble_chapter
 from narration.errors import NarrationError
@@ -175,13 +176,20 @@ def _batches(chunks: list[Chunk], keys: list[str], size: int) -> list[tuple[list
     return [(chunks[i : i + size], keys[i : i + size]) for i in range(0, len(chunks), size)]
 
 
+def _report_progress(futures: list[PrefectFuture]) -> None:
+    for future in futures:
+        if future.state.is_completed():
+            rendered: list[RenderedChunk] = future.result()
+            progress.chunks_done(len(rendered), sum(r.duration for r in rendered))
+
+
 def _succeeded(futures: list[PrefectFuture]) -> bool:
     for future in futures:
         future.wait()
     return all(future.state.is_completed() for future in futures)
 
 
-@flow(name="narrate-book", flow_run_name="{book_path}")
+@flow(name="narrate-book", flow_run_name="{book_path}", task_runner=task_runner_from_env())
 def narrate_book(book_path: str, out_dir: str = "outputs", options: NarrationOptions | None = None) -> BookResult:
     """Narrate one book into ``out_dir/<book>/``: chapter files and a chaptered M4B.
 
@@ -217,16 +225,21 @@ def narrate_book(book_path: str, out_dir: str = "outputs", options: NarrationOpt
     # Submit every batch first so synthesis never waits on assembly, then assemble each chapter
     # as soon as its own batches are in.
     batches_of: dict[int, list[PrefectFuture]] = {}
-    for chapter in plan.chapters:
-        chapter_keys = [key_of[c.index] for c in chapter.chunks]
-        batches_of[chapter.index] = [
-            synthesize_batch.submit(batch, batch_keys, str(layout.root), options, run_id,
-                                    label=f"chunks {batch[0].index}-{batch[-1].index}")
-            for batch, batch_keys in _batches(chapter.chunks, chapter_keys, options.batch_size)
-        ]
+    with synthesis_placement():
+        for chapter in plan.chapters:
+            chapter_keys = [key_of[c.index] for c in chapter.chunks]
+            batches_of[chapter.index] = [
+                synthesize_batch.submit(batch, batch_keys, str(layout.root), options, run_id,
+                                        label=f"chunks {batch[0].index}-{batch[-1].index}")
+                for batch, batch_keys in _batches(chapter.chunks, chapter_keys, options.batch_size)
+            ]
+    remote = uses_dask()  # batches run in other processes: their progress events stay there
     assembling: list[tuple[ChapterPlan, PrefectFuture]] = []
     for chapter in plan.chapters:
-        if _succeeded(batches_of[chapter.index]):
+        succeeded = _succeeded(batches_of[chapter.index])
+        if remote:
+            _report_progress(batches_of[chapter.index])
+        if succeeded:
             keys_in_chapter = [key_of[c.index] for c in chapter.chunks]
             assembling.append((chapter, assemble_chapter_task.submit(
                 chapter, keys_in_chapter, str(layout.root), options, plan.book.title)))

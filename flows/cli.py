@@ -37,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="narrate",
         description="Narrate EPUB or Markdown books into chapter audio files and a chaptered M4B.",
         epilog="other commands: narrate status BOOK (chunks done/failed/pending), "
-        "narrate serve (Prefect deployments and schedule), narrate classify (emotion of lines on stdin); each has --help",
+        "narrate serve (Prefect deployments and schedule), narrate deploy (the same on a work pool), narrate classify (emotion of lines on stdin); each has --help",
     )
     p.add_argument("books", nargs="+", type=Path, metavar="BOOK", help="EPUB or Markdown files")
     p.add_argument("--out", type=Path, default=Path("outputs"), help="output folder (default: outputs/)")
@@ -69,8 +69,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--styles", help="TOML file overriding how each backend voices each emotion tag")
     p.add_argument("--dry-run", action="store_true", help="print the plan without synthesizing")
     p.add_argument("--json", action="store_true", help="print the plan (--dry-run) or the results as JSON")
+    add_scaleout_arguments(p)
     p.add_argument("-v", "--verbose", action="store_true", help="show library and Prefect logs")
     return p
+
+
+def add_scaleout_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dask", metavar="CLUSTER",
+                   help="run tasks on Dask: local (2 worker processes), local:N, or a scheduler address "
+                   "tcp://host:8786 (needs PREFECT_API_URL; sets NARRATION_DASK)")
+    p.add_argument("--dask-synth-resources", metavar="NAME=N",
+                   help="Dask worker resources each synthesis batch needs, e.g. GPU=1 "
+                   "(workers started with --resources GPU=1; sets NARRATION_DASK_SYNTH_RESOURCES)")
+
+
+def apply_scaleout_arguments(args: argparse.Namespace) -> None:
+    """The flags become the environment the flows read (and Prefect workers inherit), then are
+    checked, so a bad address is one line before anything runs."""
+    from flows.scaleout import DASK_ENV, RESOURCES_ENV, synthesis_resources, task_runner_from_env
+
+    if args.dask:
+        os.environ[DASK_ENV] = args.dask
+    if args.dask_synth_resources:
+        os.environ[RESOURCES_ENV] = args.dask_synth_resources
+    task_runner_from_env()
+    synthesis_resources()
 
 
 def options_from_args(args: argparse.Namespace) -> NarrationOptions:
@@ -191,10 +214,43 @@ def serve_main(argv: Sequence[str]) -> int:
     p.add_argument("--out", default="outputs", help="output folder (default outputs/)")
     p.add_argument("--cron", default="0 2 * * *", help="bulk scan schedule, cron syntax (default: 02:00 daily)")
     p.add_argument("--limit", type=int, help="most flow runs at once (default: no limit)")
+    add_scaleout_arguments(p)
     args = p.parse_args(argv)
+    try:
+        apply_scaleout_arguments(args)
+    except NarrationError as exc:
+        return fail(str(exc))
     from flows.deployments import serve_all
 
     serve_all(str(Path(args.inputs).resolve()), str(Path(args.out).resolve()), args.cron, args.limit)
+    return 0
+
+
+def deploy_main(argv: Sequence[str]) -> int:
+    p = argparse.ArgumentParser(
+        prog="narrate deploy",
+        description="Register the deployments (bulk-narrate on a schedule, narrate-book, rerun-failed-chunks) "
+        "on a Prefect work pool, for `prefect worker start --pool POOL` on machines with narration installed "
+        "and the same paths mounted. Needs a Prefect server: set PREFECT_API_URL (see README, Scale-out).",
+    )
+    p.add_argument("--pool", required=True, help="work pool name (created as a process pool if missing)")
+    p.add_argument("--inputs", default="inputs", help="folder the scheduled bulk run scans (default inputs/)")
+    p.add_argument("--out", default="outputs", help="output folder (default outputs/)")
+    p.add_argument("--cron", default="0 2 * * *", help="bulk scan schedule, cron syntax (default: 02:00 daily)")
+    add_scaleout_arguments(p)
+    args = p.parse_args(argv)
+    try:
+        apply_scaleout_arguments(args)
+    except NarrationError as exc:
+        return fail(str(exc))
+    from prefect.settings import PREFECT_API_URL
+
+    if not PREFECT_API_URL.value():  # a temporary server would vanish with this command
+        return fail("narrate deploy needs a Prefect server: start one (prefect server start) and set PREFECT_API_URL")
+    from flows.deployments import deploy_all
+
+    ids = deploy_all(args.pool, str(Path(args.inputs).resolve()), str(Path(args.out).resolve()), args.cron)
+    print(f"{len(ids)} deployments on work pool {args.pool}; start workers with: prefect worker start --pool {args.pool}")
     return 0
 
 
@@ -219,7 +275,7 @@ def classify_main(argv: Sequence[str]) -> int:
     return 0
 
 
-SUBCOMMANDS = {"status": status_main, "serve": serve_main, "classify": classify_main}
+SUBCOMMANDS = {"status": status_main, "serve": serve_main, "deploy": deploy_main, "classify": classify_main}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -258,7 +314,11 @@ def _main(argv: Sequence[str] | None = None) -> int:
                 print_plan(plan)
         return 0
 
-    from flows.book import BookIncomplete, narrate_book  # Prefect loads only when something is narrated
+    try:
+        apply_scaleout_arguments(args)  # Prefect loads only when something is narrated
+    except NarrationError as exc:
+        return fail(str(exc))
+    from flows.book import BookIncomplete, narrate_book
 
     started = time.monotonic()
     results, failures = [], []

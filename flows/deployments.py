@@ -1,15 +1,25 @@
-"""Deployments served by ``narrate serve``: a scheduled bulk scan of the inbox, one book on
-demand (a validated form in the dashboard), and a rerun of failed or named chunks."""
+"""The deployments: a scheduled bulk scan of the inbox, one book on demand (a validated form in
+the dashboard), and a rerun of failed or named chunks. ``narrate serve`` runs them in its own
+process; ``narrate deploy`` puts them on a work pool for Prefect workers on other machines."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Any
+from uuid import UUID
 
 import flows  # noqa: F401  (Prefect defaults before Prefect is imported)
-from prefect import flow, get_run_logger, serve
+from prefect import deploy, flow, get_run_logger, serve
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.actions import WorkPoolCreate
 from prefect.deployments import run_deployment
+from prefect.deployments.runner import EntrypointType, RunnerDeployment
+from prefect.exceptions import ObjectNotFound
+from prefect.workers.process import ProcessWorker
 
 from flows.book import BookResult, narrate_book
+from flows.scaleout import DASK_ENV, RESOURCES_ENV
 from narration.inbox import Ledger, new_books
 from narration.layout import BookLayout
 from narration.manifest import Manifest
@@ -61,16 +71,48 @@ def rerun_failed_chunks(
     return narrate_book(book_path, out_dir, options)
 
 
-def serve_all(inputs: str, out_dir: str, cron: str, limit: int | None = None) -> None:
-    """Register the deployments and run their flow runs until interrupted."""
+def _deployments(inputs: str, out_dir: str, cron: str, **extra: Any) -> list[RunnerDeployment]:
     params = {"inputs": inputs, "out_dir": out_dir}
-    serve(
+    return [
         bulk_narrate.to_deployment(name="bulk-narrate", cron=cron, parameters=params,
-                                   description=f"Narrate new or changed books in {inputs} on a schedule"),
+                                   description=f"Narrate new or changed books in {inputs} on a schedule", **extra),
         narrate_book.to_deployment(name="narrate-book", parameters={"out_dir": out_dir},
-                                   description="Narrate one book"),
+                                   description="Narrate one book", **extra),
         rerun_failed_chunks.to_deployment(name="rerun-failed-chunks", parameters={"out_dir": out_dir},
-                                          description="Resynthesize failed (or named) chunks of a book"),
+                                          description="Resynthesize failed (or named) chunks of a book", **extra),
+    ]
+
+
+def serve_all(inputs: str, out_dir: str, cron: str, limit: int | None = None) -> None:
+    """Register the deployments and run their flow runs in this process until interrupted."""
+    serve(
+        *_deployments(inputs, out_dir, cron),
         pause_on_shutdown=False,  # stopping the server process must not pause the schedule
         limit=limit,
     )
+
+
+def deploy_all(pool: str, inputs: str, out_dir: str, cron: str) -> list[UUID]:
+    """Register the deployments on a work pool, so that ``prefect worker start --pool POOL`` on
+    any machine with narration installed (and the same paths mounted) runs them.
+
+    A missing pool is created as a process pool. The flows are found by module path (the
+    installed package), not by a file on this machine; the Dask settings of this process travel
+    in each run's environment.
+    """
+    _ensure_process_pool(pool)
+    env = {name: os.environ[name] for name in (DASK_ENV, RESOURCES_ENV) if os.environ.get(name)}
+    deployments = _deployments(inputs, out_dir, cron, entrypoint_type=EntrypointType.MODULE_PATH,
+                               job_variables={"env": env} if env else None)
+    return deploy(*deployments, work_pool_name=pool, build=False, push=False,
+                  print_next_steps_message=False, ignore_warnings=True)
+
+
+def _ensure_process_pool(name: str) -> None:
+    with get_client(sync_client=True) as client:
+        try:
+            client.read_work_pool(name)
+        except ObjectNotFound:
+            client.create_work_pool(WorkPoolCreate(
+                name=name, type="process", base_job_template=ProcessWorker.get_default_base_job_template(),
+            ))

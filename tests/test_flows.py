@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import math
-import time
 from pathlib import Path
 
 import pytest
-from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
-from prefect.testing.utilities import prefect_test_harness
 
 from flows.book import BookIncomplete, narrate_book
 from flows.deployments import rerun_failed_chunks
 from narration.faults import ENV as FAULTS_ENV
 from narration.options import NarrationOptions
 from narration.status import status_for_book
+from prefect_stack import task_states
 
 BOOK = """---
 title: Three Short Chapters
@@ -40,14 +36,10 @@ Another paragraph follows in chapter two.
 The last chapter is the shortest.
 """
 
+pytestmark = pytest.mark.usefixtures("prefect_api")
+
 # QA is tested with the sample book in test_end_to_end; here it would only add ASR time.
 OPTIONS = NarrationOptions(batch_size=2, format="flac", m4b=True, loudness=None, qa=False)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def prefect_api():
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
 
 
 @pytest.fixture()
@@ -55,34 +47,6 @@ def book(tmp_path: Path) -> Path:
     path = tmp_path / "short.md"
     path.write_text(BOOK, encoding="utf-8")
     return path
-
-
-def task_states(flow_run_id, expect: dict[str, int], timeout: float = 120) -> dict[str, list[str]]:
-    """Task run states by task name, once the server has recorded ``expect`` runs of each name in a
-    final state. The recorder writes task runs in batches, so a read straight after the flow may see
-    some of them, or none (on a loaded CI machine this took seconds)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        states = asyncio.run(_read_states(flow_run_id))
-        recorded = {name: sum(s in FINAL for s in states.get(name, [])) for name in expect}
-        if recorded == expect or time.monotonic() > deadline:
-            return states
-        time.sleep(0.5)
-
-
-FINAL = {"Completed", "Cached", "Failed", "Crashed", "Cancelled"}
-
-
-def _read_states(flow_run_id):
-    async def read() -> dict[str, list[str]]:
-        async with get_client() as client:
-            runs = await client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
-        states: dict[str, list[str]] = {}
-        for run in runs:
-            states.setdefault(run.name.split(" ")[0], []).append(run.state.name)
-        return states
-
-    return read()
 
 
 def test_rerun_hits_the_cache_and_synthesizes_nothing(book: Path, tmp_path: Path) -> None:

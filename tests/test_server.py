@@ -5,12 +5,9 @@ rerun-failed-chunks deployment. Slow (two server processes, flow runs in subproc
 from __future__ import annotations
 
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from uuid import UUID
@@ -22,30 +19,12 @@ from prefect.deployments import run_deployment
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from narration.status import status_for_book
+from prefect_stack import final_state, prefect_server
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
 BOOK = "# {title}\n\n## First\n\nA short opening line. {title} begins.\n\n## Second\n\nThe middle part is here.\n\nAnd then it ends.\n"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_http(url: str, proc: subprocess.Popen, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, "prefect server exited"
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise TimeoutError(url)
 
 
 @pytest.fixture(scope="module")
@@ -54,24 +33,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     inputs, out = tmp / "inputs", tmp / "outputs"
     inputs.mkdir()
     (inputs / "alpha.md").write_text(BOOK.format(title="Alpha"), encoding="utf-8")
-    port = free_port()
-    api = f"http://127.0.0.1:{port}/api"
-    env = {
-        **os.environ,
-        "PREFECT_HOME": str(tmp / "prefect-home"),
-        "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{tmp / 'prefect.db'}",
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_UI_ENABLED": "false",
-        "PREFECT_LOGGING_LEVEL": "WARNING",
-    }
-    env.pop("PREFECT_API_URL", None)
-    prefect = str(Path(sys.executable).with_name("prefect"))
-    server = subprocess.Popen([prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    procs = [server]
-    try:
-        wait_http(f"{api}/health", server)
-        serve_env = {**env, "PREFECT_API_URL": api, "NARRATION_INJECT_FAULTS": "fail@3"}
+    with prefect_server(tmp) as (env, procs), temporary_settings(updates={PREFECT_API_URL: env["PREFECT_API_URL"]}):
+        serve_env = {**env, "NARRATION_INJECT_FAULTS": "fail@3"}
         serve = subprocess.Popen(
             [sys.executable, "-m", "flows.cli", "serve", "--inputs", str(inputs), "--out", str(out),
              "--cron", "0 3 1 1 *"],
@@ -79,17 +42,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
             start_new_session=True,
         )
         procs.append(serve)
-        with temporary_settings(updates={PREFECT_API_URL: api}):
-            wait_for_deployments(3, serve, tmp / "serve.log")
-            yield {"inputs": inputs, "out": out, "log": tmp / "serve.log"}
-    finally:
-        for proc in reversed(procs):
-            try:
-                os.killpg(proc.pid, 15)
-                proc.wait(timeout=30)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                os.killpg(proc.pid, 9)
-        shutil.rmtree(tmp / "prefect-home", ignore_errors=True)
+        wait_for_deployments(3, serve, tmp / "serve.log")
+        yield {"inputs": inputs, "out": out, "log": tmp / "serve.log"}
 
 
 def wait_for_deployments(count: int, serve: subprocess.Popen, log: Path, timeout: float = 120) -> None:
@@ -102,17 +56,6 @@ def wait_for_deployments(count: int, serve: subprocess.Popen, log: Path, timeout
         for deployment in client.read_deployments():
             if deployment.name == "bulk-narrate":
                 assert deployment.schedules and deployment.schedules[0].schedule.cron == "0 3 1 1 *"
-
-
-def final_state(run_id: UUID, timeout: float = 300) -> str:
-    deadline = time.monotonic() + timeout
-    with get_client(sync_client=True) as client:
-        while time.monotonic() < deadline:
-            state = client.read_flow_run(run_id).state
-            if state is not None and state.is_final():
-                return state.name
-            time.sleep(0.5)
-    raise TimeoutError(f"flow run {run_id} did not finish")
 
 
 def test_bulk_scan_failure_dashboard_retry_and_rerun_deployment(stack: dict) -> None:
