@@ -17,7 +17,7 @@ import json
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -144,13 +144,14 @@ class Manifest:
 
     # --- chunk events -----------------------------------------------------------------------
 
-    def begin_attempt(self, key: str) -> int:
-        """Count an attempt; returns the 0-based number of this attempt."""
+    def begin_attempts(self, keys: Sequence[str]) -> list[int]:
+        """Count an attempt of each chunk (one transaction for the batch); returns each attempt's
+        0-based number. Committed before synthesis, so a take killed midway still counts."""
+        now = time.time()
         with self._connect() as db:
-            db.execute("INSERT OR IGNORE INTO chunks (key) VALUES (?)", (key,))
-            db.execute("UPDATE chunks SET attempts = attempts + 1, updated = ? WHERE key = ?", (time.time(), key))
-            (attempts,) = db.execute("SELECT attempts FROM chunks WHERE key = ?", (key,)).fetchone()
-        return int(attempts) - 1
+            db.executemany("INSERT OR IGNORE INTO chunks (key) VALUES (?)", [(k,) for k in keys])
+            db.executemany("UPDATE chunks SET attempts = attempts + 1, updated = ? WHERE key = ?", [(now, k) for k in keys])
+            return [int(db.execute("SELECT attempts FROM chunks WHERE key = ?", (k,)).fetchone()[0]) - 1 for k in keys]
 
     def mark_done(
         self, key: str, duration: float, run_id: str | None, qa: dict[str, Any] | None = None, retakes: int = 0
@@ -166,12 +167,14 @@ class Manifest:
                     "UPDATE runs SET synthesized = synthesized + 1, retakes = retakes + ? WHERE id = ?", (retakes, run_id)
                 )
 
-    def mark_stored(self, key: str, duration: float) -> None:
-        """A chunk found in the store (synthesized by an earlier run or another book)."""
+    def mark_stored(self, durations: Mapping[str, float]) -> None:
+        """Chunks found in the store (synthesized by an earlier run or another book), in one
+        transaction: a resumed batch costs one commit, not one per chunk."""
+        now = time.time()
         with self._connect() as db:
-            db.execute(
+            db.executemany(
                 "UPDATE chunks SET status = 'done', last_error = NULL, duration = ?, updated = ? WHERE key = ?",
-                (duration, time.time(), key),
+                [(duration, now, key) for key, duration in durations.items()],
             )
 
     def mark_failed(

@@ -178,14 +178,18 @@ def render_chunks(
     injected = faults.active_faults()
     rendered: dict[int, RenderedChunk] = {}
     errors: dict[int, tuple[str, bool]] = {}  # chunk index -> (message, transient)
-    todo: list[tuple[Chunk, str, int]] = []
+    missing: list[tuple[Chunk, str]] = []
     for chunk, key in zip(chunks, keys, strict=True):
         duration = stored_duration(layout, key)
-        if duration is not None:
-            manifest.mark_stored(key, duration)
+        if duration is None:
+            missing.append((chunk, key))
+        else:
             rendered[chunk.index] = RenderedChunk(chunk.index, key, duration, False)
-            continue
-        attempt = manifest.begin_attempt(key)
+    if rendered:
+        manifest.mark_stored({r.key: r.duration for r in rendered.values()})
+    attempts = manifest.begin_attempts([key for _, key in missing]) if missing else []
+    todo: list[tuple[Chunk, str, int]] = []
+    for (chunk, key), attempt in zip(missing, attempts, strict=True):
         if attempt == 0 and injected.get(chunk.index) == "fail":
             errors[chunk.index] = (f"InjectedFault: injected failure (fail@{chunk.index})", False)
             manifest.mark_failed(key, errors[chunk.index][0], run_id)

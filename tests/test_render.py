@@ -94,3 +94,41 @@ def test_book_flow_pool_is_bounded() -> None:
     from flows.book import narrate_book
 
     assert narrate_book.task_runner._max_workers == 2
+
+
+def test_a_batch_commits_the_manifest_once_for_stored_chunks(
+    tmp_path: Path, counting: CountingBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every manifest transaction is an fsync: a resumed book must not pay one per stored chunk.
+    source = tmp_path / "slots.md"
+    source.write_text(BOOK, encoding="utf-8")
+    options = NarrationOptions(backend="piper", qa=False, emotion={"enabled": False})
+    plan = plan_book(source, options)
+    chunks = plan.chunks[:8]
+    keys = chunk_keys(chunks, counting, options.voice)
+    layout = BookLayout(tmp_path / "out")
+    manifest = Manifest(layout.manifest)
+    manifest.set_plan(chunks, keys, [ch.title for ch in plan.chapters])
+    transactions = 0
+    connect = Manifest._connect
+
+    def counted(self: Manifest) -> Any:
+        nonlocal transactions
+        transactions += 1
+        return connect(self)
+
+    monkeypatch.setattr(Manifest, "_connect", counted)
+    first = render.render_chunks(chunks, keys, layout, options, manifest, manifest.start_run())
+    assert [r.synthesized for r in first] == [True] * 8
+    assert transactions == 1 + 1 + 8  # the run, the batch's attempts, one per stored take
+    transactions = 0
+    again = render.render_chunks(chunks, keys, layout, options, manifest)
+    assert [r.synthesized for r in again] == [False] * 8 and transactions == 1
+    assert all(r.status == "done" and r.attempts == 1 for r in manifest.records())
+
+
+def test_attempts_are_counted_per_chunk_across_batches(tmp_path: Path) -> None:
+    manifest = Manifest(tmp_path / "manifest.sqlite")
+    assert manifest.begin_attempts(["a", "b"]) == [0, 0]
+    assert manifest.begin_attempts(["b", "c"]) == [1, 0]
+    assert manifest.begin_attempts(["b"]) == [2]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from distributed import Nanny, Scheduler, SpecCluster
-from prefect.settings import PREFECT_API_URL
+from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect_dask import DaskTaskRunner
 
@@ -67,7 +67,7 @@ def test_bad_dask_settings_name_the_variable(monkeypatch: pytest.MonkeyPatch, sp
 def test_a_remote_cluster_needs_a_prefect_server(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(PREFECT_API_URL.name, raising=False)
     monkeypatch.setenv(DASK_ENV, "tcp://10.0.0.5:8786")
-    with pytest.raises(NarrationError, match="PREFECT_API_URL"):
+    with temporary_settings(restore_defaults={PREFECT_API_URL}), pytest.raises(NarrationError, match="PREFECT_API_URL"):
         task_runner_from_env()
     monkeypatch.setenv(PREFECT_API_URL.name, "http://10.0.0.4:4200/api")
     assert task_runner_from_env().address == "tcp://10.0.0.5:8786"
