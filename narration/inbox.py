@@ -1,8 +1,8 @@
 """The bulk-run inbox: which books in a folder are new or changed since they were last queued.
 
-A book's fingerprint hashes its bytes and the narration options, so the same content with the
-same settings is queued once, however often the scan runs; editing the book or changing the
-options queues it again. The ledger is SQLite (atomic, safe against concurrent scans).
+A book's fingerprint hashes its bytes, the narration options and the files they name (lexicon,
+styles), so the same content with the same settings is queued once, however often the scan
+runs; editing the book, the options or those files queues it again. The ledger is SQLite (atomic, safe against concurrent scans).
 """
 
 from __future__ import annotations
@@ -39,6 +39,10 @@ def scan_books(folder: str | Path) -> list[Path]:
 def fingerprint(path: Path, options: NarrationOptions) -> str:
     digest = file_hash(path)
     digest.update(options.model_dump_json().encode("utf-8"))
+    # Files the options name count by content: editing the lexicon in place changes the speech.
+    for extra in (options.lexicon, options.emotion.styles):
+        if extra and Path(extra).is_file():
+            digest.update(file_hash(Path(extra)).digest())
     return digest.hexdigest()
 
 

@@ -34,3 +34,15 @@ def test_released_claim_is_retried(tmp_path: Path) -> None:
     ledger.release(book)  # e.g. the run could not be started
     assert [b.path for b in new_books(tmp_path, ledger, NarrationOptions())] == [book.path]
     assert scan_books(tmp_path / "missing") == []
+
+
+def test_editing_the_lexicon_in_place_requeues_the_books(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text("# A\n\nText about Hermione.\n", encoding="utf-8")
+    lexicon = tmp_path / "lexicon.toml"
+    lexicon.write_text('Hermione = "her-my-oh-nee"\n', encoding="utf-8")
+    ledger = Ledger(tmp_path / "ledger.sqlite")
+    options = NarrationOptions(lexicon=str(lexicon))
+    assert len(new_books(tmp_path, ledger, options)) == 1
+    assert new_books(tmp_path, ledger, options) == []
+    lexicon.write_text('Hermione = "her-MY-oh-nee"\n', encoding="utf-8")  # same path, new content
+    assert [b.path.name for b in new_books(tmp_path, ledger, options)] == ["a.md"]
