@@ -2,7 +2,8 @@
 
 A book's fingerprint hashes its bytes, the narration options and the files they name (lexicon,
 styles), so the same content with the same settings is queued once, however often the scan
-runs; editing the book, the options or those files queues it again. The ledger is SQLite (atomic, safe against concurrent scans).
+runs; editing the book, the options or those files queues it again. The ledger is SQLite
+(atomic, safe against concurrent scans).
 """
 
 from __future__ import annotations
