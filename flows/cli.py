@@ -24,8 +24,10 @@ from rich.table import Table
 from narration import progress
 from narration.emotion.settings import EmotionSettings
 from narration.errors import NarrationError
+from narration.layout import BookLayout
 from narration.options import NarrationOptions, PauseOptions
 from narration.plan import BookPlan, plan_book
+from narration.prune import prune_book
 from narration.status import status_for_book
 from narration.synthesis import available_backends
 
@@ -36,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="narrate",
         description="Narrate EPUB or Markdown books into chapter audio files and a chaptered M4B.",
-        epilog="other commands: narrate status BOOK (chunks done/failed/pending), "
+        epilog="other commands: narrate status BOOK (chunks done/failed/pending), narrate prune BOOK (delete unused takes), "
         "narrate serve (Prefect deployments and schedule), narrate deploy (the same on a work pool), narrate classify (emotion of lines on stdin); each has --help",
     )
     p.add_argument("books", nargs="+", type=Path, metavar="BOOK", help="EPUB or Markdown files")
@@ -204,6 +206,28 @@ def status_main(argv: Sequence[str]) -> int:
     return 0
 
 
+def prune_main(argv: Sequence[str]) -> int:
+    p = argparse.ArgumentParser(
+        prog="narrate prune",
+        description="Delete a book's chunk takes and chapter files that its last run's plan no longer uses "
+        "(left by edits, another voice or options). Run it when no run of the book is in progress.",
+    )
+    p.add_argument("book", type=Path, metavar="BOOK")
+    p.add_argument("--out", type=Path, default=Path("outputs"), help="output folder the book was narrated into")
+    p.add_argument("--dry-run", action="store_true", help="list what would be deleted")
+    args = p.parse_args(argv)
+    try:
+        result = prune_book(BookLayout.for_book(args.out, args.book), dry_run=args.dry_run)
+    except NarrationError as exc:
+        return fail(str(exc))
+    console = Console()
+    for path in result.files:
+        console.print(f"{'would delete' if args.dry_run else 'deleted'} {path}", markup=False, highlight=False, soft_wrap=True)
+    verb = "would free" if args.dry_run else "freed"
+    console.print(f"{len(result.files)} file(s), {verb} {result.bytes / 1e6:.1f} MB", highlight=False)
+    return 0
+
+
 def serve_main(argv: Sequence[str]) -> int:
     p = argparse.ArgumentParser(
         prog="narrate serve",
@@ -275,7 +299,7 @@ def classify_main(argv: Sequence[str]) -> int:
     return 0
 
 
-SUBCOMMANDS = {"status": status_main, "serve": serve_main, "deploy": deploy_main, "classify": classify_main}
+SUBCOMMANDS = {"status": status_main, "prune": prune_main, "serve": serve_main, "deploy": deploy_main, "classify": classify_main}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -62,13 +62,21 @@ class BookLayout:
     def chunk_audio(self, key: str) -> Path:
         return self.chunks / key[:2] / f"{key}.wav"
 
+    @property
+    def replaced(self) -> Path:
+        return self.work / "replaced"
+
+    @property
+    def rejected(self) -> Path:
+        return self.work / "rejected"
+
     def replaced_take(self, key: str) -> Path:
         """A take a named-chunk rerun set aside before making a new one."""
-        return self.work / "replaced" / key[:2] / f"{key}.wav"
+        return self.replaced / key[:2] / f"{key}.wav"
 
     def rejected_take(self, key: str) -> Path:
         """The worst take QA turned down, kept for the report's before/after."""
-        return self.work / "rejected" / key[:2] / f"{key}.wav"
+        return self.rejected / key[:2] / f"{key}.wav"
 
     @property
     def script(self) -> Path:
@@ -88,8 +96,16 @@ class BookLayout:
     def report(self) -> Path:
         return self.root / "report.html"
 
+    @property
+    def chapters(self) -> Path:
+        return self.root / "chapters"
+
+    @property
+    def chapter_masters(self) -> Path:
+        return self.work / "chapters"
+
     def chapter_file(self, index: int, title: str, fmt: str) -> Path:
-        return self.root / "chapters" / f"{index + 1:02d} - {slugify(title, 60)}.{fmt}"
+        return self.chapters / f"{index + 1:02d} - {slugify(title, 60)}.{fmt}"
 
     def chapter_master(self, index: int) -> Path:
-        return self.work / "chapters" / f"{index + 1:02d}.wav"
+        return self.chapter_masters / f"{index + 1:02d}.wav"

@@ -132,6 +132,11 @@ class Manifest:
             )
             db.executemany("INSERT OR IGNORE INTO chunks (key, updated) VALUES (?, ?)", [(k, time.time()) for k in keys])
 
+    def forget_unplanned(self) -> int:
+        """Drop the status of chunks the current plan does not use; returns how many."""
+        with self._connect() as db:
+            return db.execute("DELETE FROM chunks WHERE key NOT IN (SELECT key FROM plan)").rowcount
+
     def records(self) -> list[ChunkRecord]:
         """The current plan's chunks in book order, with their latest status."""
         with self._connect() as db:

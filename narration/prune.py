@@ -1,0 +1,59 @@
+"""Delete what a book's current plan no longer uses: chunk takes of edited or re-voiced text,
+their set-aside and rejected takes, and chapter files of chapters that were renamed or removed.
+
+The chunk store is content-addressed, so every edit leaves the old takes behind (a 14-hour book
+is ~2 GB of WAV). Nothing is pruned automatically: switching back to an earlier voice or text
+reuses those takes. "Current" is the plan of the book's last run, so prune after the run that
+settled the book, not during one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from narration.errors import NarrationError
+from narration.layout import BookLayout
+from narration.manifest import Manifest
+
+
+@dataclass
+class PruneResult:
+    files: list[Path] = field(default_factory=list)
+    bytes: int = 0
+    forgotten_keys: int = 0
+
+
+def prune_book(layout: BookLayout, dry_run: bool = False) -> PruneResult:
+    """Remove (or with ``dry_run`` only list) the files of ``layout`` the last plan does not use."""
+    if not layout.manifest.exists():
+        raise NarrationError(f"{layout.root}: not narrated yet (no manifest), nothing to prune")
+    manifest = Manifest(layout.manifest)
+    records = manifest.records()
+    keys = {r.key for r in records}
+    chapters = {r.chapter: r.chapter_title for r in records}
+    stale = [p for folder in (layout.chunks, layout.replaced, layout.rejected) for p in _wavs(folder) if p.stem not in keys]
+    stale += _stale_chapter_files(layout, chapters)
+    result = PruneResult(files=sorted(stale), bytes=sum(p.stat().st_size for p in stale))
+    if dry_run:
+        return result
+    for path in result.files:
+        path.unlink(missing_ok=True)
+    result.forgotten_keys = manifest.forget_unplanned()
+    return result
+
+
+def _wavs(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*/*.wav")) if folder.is_dir() else []
+
+
+def _stale_chapter_files(layout: BookLayout, chapters: dict[int, str]) -> list[Path]:
+    # Any format counts as current: the manifest does not record which one the last run wrote.
+    current = {layout.chapter_file(i, title, "x").stem for i, title in chapters.items()}
+    masters = {layout.chapter_master(i).name for i in chapters}
+    stale = [p for p in _files(layout.chapters) if p.stem not in current]
+    return stale + [p for p in _files(layout.chapter_masters) if p.suffix == ".wav" and p.name not in masters]
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
