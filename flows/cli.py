@@ -85,17 +85,21 @@ def add_scaleout_arguments(p: argparse.ArgumentParser) -> None:
                    "(workers started with --resources GPU=1; sets NARRATION_DASK_SYNTH_RESOURCES)")
 
 
-def apply_scaleout_arguments(args: argparse.Namespace) -> None:
-    """The flags become the environment the flows read (and Prefect workers inherit), then are
-    checked, so a bad address is one line before anything runs."""
+def scaleout_error(args: argparse.Namespace) -> str | None:
+    """Turn the flags into the environment the flows read (and Prefect workers inherit), then
+    check it, so a bad address is one line before anything runs; the problem, or None."""
     from flows.scaleout import DASK_ENV, RESOURCES_ENV, synthesis_resources, task_runner_from_env
 
     if args.dask:
         os.environ[DASK_ENV] = args.dask
     if args.dask_synth_resources:
         os.environ[RESOURCES_ENV] = args.dask_synth_resources
-    task_runner_from_env()
-    synthesis_resources()
+    try:
+        task_runner_from_env()
+        synthesis_resources()
+    except NarrationError as exc:
+        return str(exc)
+    return None
 
 
 def options_from_args(args: argparse.Namespace) -> NarrationOptions:
@@ -228,22 +232,26 @@ def prune_main(argv: Sequence[str]) -> int:
     return 0
 
 
-def serve_main(argv: Sequence[str]) -> int:
-    p = argparse.ArgumentParser(
-        prog="narrate serve",
-        description="Register and serve the Prefect deployments (bulk-narrate on a schedule, narrate-book, "
-        "rerun-failed-chunks). Needs a Prefect server: set PREFECT_API_URL (see README, Dashboard).",
-    )
+def deployment_parser(prog: str, description: str) -> argparse.ArgumentParser:
+    """The options ``narrate serve`` and ``narrate deploy`` share."""
+    p = argparse.ArgumentParser(prog=prog, description=description)
     p.add_argument("--inputs", default="inputs", help="folder the scheduled bulk run scans (default inputs/)")
     p.add_argument("--out", default="outputs", help="output folder (default outputs/)")
     p.add_argument("--cron", default="0 2 * * *", help="bulk scan schedule, cron syntax (default: 02:00 daily)")
-    p.add_argument("--limit", type=int, help="most flow runs at once (default: no limit)")
     add_scaleout_arguments(p)
+    return p
+
+
+def serve_main(argv: Sequence[str]) -> int:
+    p = deployment_parser(
+        "narrate serve",
+        "Register and serve the Prefect deployments (bulk-narrate on a schedule, narrate-book, "
+        "rerun-failed-chunks). Needs a Prefect server: set PREFECT_API_URL (see README, Dashboard).",
+    )
+    p.add_argument("--limit", type=int, help="most flow runs at once (default: no limit)")
     args = p.parse_args(argv)
-    try:
-        apply_scaleout_arguments(args)
-    except NarrationError as exc:
-        return fail(str(exc))
+    if error := scaleout_error(args):
+        return fail(error)
     from flows.deployments import serve_all
 
     serve_all(str(Path(args.inputs).resolve()), str(Path(args.out).resolve()), args.cron, args.limit)
@@ -251,22 +259,16 @@ def serve_main(argv: Sequence[str]) -> int:
 
 
 def deploy_main(argv: Sequence[str]) -> int:
-    p = argparse.ArgumentParser(
-        prog="narrate deploy",
-        description="Register the deployments (bulk-narrate on a schedule, narrate-book, rerun-failed-chunks) "
+    p = deployment_parser(
+        "narrate deploy",
+        "Register the deployments (bulk-narrate on a schedule, narrate-book, rerun-failed-chunks) "
         "on a Prefect work pool, for `prefect worker start --pool POOL` on machines with narration installed "
         "and the same paths mounted. Needs a Prefect server: set PREFECT_API_URL (see README, Scale-out).",
     )
     p.add_argument("--pool", required=True, help="work pool name (created as a process pool if missing)")
-    p.add_argument("--inputs", default="inputs", help="folder the scheduled bulk run scans (default inputs/)")
-    p.add_argument("--out", default="outputs", help="output folder (default outputs/)")
-    p.add_argument("--cron", default="0 2 * * *", help="bulk scan schedule, cron syntax (default: 02:00 daily)")
-    add_scaleout_arguments(p)
     args = p.parse_args(argv)
-    try:
-        apply_scaleout_arguments(args)
-    except NarrationError as exc:
-        return fail(str(exc))
+    if error := scaleout_error(args):
+        return fail(error)
     from prefect.settings import PREFECT_API_URL
 
     if not PREFECT_API_URL.value():  # a temporary server would vanish with this command
@@ -338,10 +340,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
                 print_plan(plan)
         return 0
 
-    try:
-        apply_scaleout_arguments(args)  # Prefect loads only when something is narrated
-    except NarrationError as exc:
-        return fail(str(exc))
+    if error := scaleout_error(args):  # Prefect loads only when something is narrated
+        return fail(error)
     from flows.book import BookIncomplete, narrate_book
 
     started = time.monotonic()
