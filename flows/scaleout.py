@@ -32,12 +32,32 @@ from narration.errors import NarrationError
 DASK_ENV = "NARRATION_DASK"
 RESOURCES_ENV = "NARRATION_DASK_SYNTH_RESOURCES"
 LOCAL_WORKERS = 2
+POOL_ENV = "PREFECT_TASK_RUNNER_THREAD_POOL_MAX_WORKERS"
+
+
+def configured_api_url() -> str | None:
+    """The Prefect server this process was pointed at: the environment (set after Prefect was
+    imported, too) or Prefect's settings; None in ephemeral mode."""
+    return os.environ.get(PREFECT_API_URL.name) or PREFECT_API_URL.value()
 
 
 def task_runner_from_env() -> TaskRunner:
     """The task runner ``NARRATION_DASK`` asks for (Prefect's thread pool when unset)."""
     spec = os.environ.get(DASK_ENV, "").strip()
-    return dask_task_runner(spec) if spec else ThreadPoolTaskRunner()
+    return dask_task_runner(spec) if spec else ThreadPoolTaskRunner(max_workers=_thread_pool_size())
+
+
+def _thread_pool_size() -> int | None:
+    # Read from the environment, not Prefect's settings: those are fixed when Prefect is first
+    # imported, and a program that imports Prefect before ``flows`` would miss our bounded
+    # default (flows/__init__.py) and get Prefect's unbounded pool.
+    value = os.environ.get(POOL_ENV, "").strip()
+    if not value:
+        return None  # Prefect's own setting
+    try:
+        return int(value)
+    except ValueError:
+        raise NarrationError(f"{POOL_ENV}={value!r}: expected a number of worker threads") from None
 
 
 def dask_task_runner(spec: str) -> TaskRunner:
@@ -51,7 +71,7 @@ def dask_task_runner(spec: str) -> TaskRunner:
         })
     if "://" not in spec:
         raise NarrationError(f"{DASK_ENV}={spec!r}: expected local, local:N or a scheduler address like tcp://host:8786")
-    if not (os.environ.get(PREFECT_API_URL.name) or PREFECT_API_URL.value()):
+    if not configured_api_url():
         raise NarrationError(
             f"{DASK_ENV}={spec}: the workers of a Dask cluster must report to a Prefect server they can reach; "
             "start one (prefect server start) and set PREFECT_API_URL here and on the workers"

@@ -5,6 +5,8 @@ the real Piper voice."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,7 +17,7 @@ from prefect_dask import DaskTaskRunner
 
 from flows.book import narrate_book
 from flows.dask_runner import export_api_url
-from flows.scaleout import DASK_ENV, RESOURCES_ENV, dask_task_runner, synthesis_resources, task_runner_from_env
+from flows.scaleout import DASK_ENV, POOL_ENV, RESOURCES_ENV, dask_task_runner, synthesis_resources, task_runner_from_env
 from narration.errors import NarrationError
 from narration.faults import ENV as FAULTS_ENV
 from narration.manifest import Manifest
@@ -136,3 +138,16 @@ def test_synthesis_goes_only_to_workers_with_its_resources(
         assert spread.is_failed()
         status = status_for_book(tmp_path / "spread", book)
         assert status["failed"] > 0 and status["pending"] == 0
+
+
+@pytest.mark.parametrize("setting, expected", [(None, "2"), ("3", "3")])
+def test_thread_pool_bound_holds_even_when_prefect_is_imported_first(setting: str | None, expected: str) -> None:
+    # Prefect fixes its settings on first import; our bounded default must not depend on order.
+    env = {k: v for k, v in os.environ.items() if k != POOL_ENV}
+    if setting:
+        env[POOL_ENV] = setting
+    code = "import prefect.settings; from flows.book import narrate_book; print(narrate_book.task_runner._max_workers)"
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == expected
