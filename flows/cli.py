@@ -269,9 +269,9 @@ def deploy_main(argv: Sequence[str]) -> int:
     args = p.parse_args(argv)
     if error := scaleout_error(args):
         return fail(error)
-    from prefect.settings import PREFECT_API_URL
+    from flows.scaleout import configured_api_url
 
-    if not PREFECT_API_URL.value():  # a temporary server would vanish with this command
+    if not configured_api_url():  # a temporary server would vanish with this command
         return fail("narrate deploy needs a Prefect server: start one (prefect server start) and set PREFECT_API_URL")
     from flows.deployments import deploy_all
 

@@ -8,6 +8,8 @@ import os
 from prefect.settings import PREFECT_API_URL
 from prefect_dask import DaskTaskRunner
 
+from flows.scaleout import configured_api_url
+
 
 class ReportingDaskTaskRunner(DaskTaskRunner):
     """Dask workers report their task runs to the Prefect API this process uses, temporary too.
@@ -30,7 +32,7 @@ def export_api_url() -> None:
     """
     if os.environ.get(PREFECT_API_URL.name):
         return
-    url = PREFECT_API_URL.value()
+    url = configured_api_url()
     if not url:
         from prefect.server.api.server import SubprocessASGIServer
 

@@ -173,7 +173,7 @@ class Manifest:
                 )
 
     def mark_stored(self, durations: Mapping[str, float]) -> None:
-        """Chunks found in the store (synthesized by an earlier run or another book), in one
+        """Chunks found in the book's store (synthesized by an earlier run), in one
         transaction: a resumed batch costs one commit, not one per chunk."""
         now = time.time()
         with self._connect() as db:

@@ -9,7 +9,7 @@ import pytest
 from narration.errors import InputError
 from narration.qa.compare import compare
 from narration.qa.lexicon import pronunciation_hints
-from narration.text.lexicon import apply_lexicon, load_lexicon
+from narration.text.lexicon import Lexicon, load_lexicon
 
 
 def test_load_toml_with_or_without_a_words_table(tmp_path: Path) -> None:
@@ -46,12 +46,12 @@ def test_bad_lexicons_name_the_file_and_the_problem(tmp_path: Path, name: str, c
         load_lexicon(tmp_path / "missing.toml")
 
 
-def test_apply_lexicon_whole_words_any_case_longest_first() -> None:
+def test_lexicon_applies_whole_words_any_case_longest_first() -> None:
     lexicon = {"Aesop": "EE-sop", "York": "yawk", "New York": "noo yawk", "Dr.": "Doctor"}
     text = "aesop wrote in New York, not York or Yorkshire. Dr. Aesopian"
-    assert apply_lexicon(text, lexicon) == "EE-sop wrote in noo yawk, not yawk or Yorkshire. Doctor Aesopian"
-    assert apply_lexicon("a.b", {"a": "b", "b": "a"}) == "b.a"  # one pass: no chains
-    assert apply_lexicon("unchanged", {}) == "unchanged"
+    assert Lexicon(lexicon).apply(text) == "EE-sop wrote in noo yawk, not yawk or Yorkshire. Doctor Aesopian"
+    assert Lexicon({"a": "b", "b": "a"}).apply("a.b") == "b.a"  # one pass: no chains
+    assert Lexicon({}).apply("unchanged") == "unchanged"
 
 
 def test_hints_need_the_same_word_misheard_in_several_chunks() -> None:

@@ -20,8 +20,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from narration.cache import cache_root
 from narration.atomic import temp_path_for
+from narration.cache import cache_root
 from narration.errors import ConfigError
 from narration.hashing import file_sha256
 

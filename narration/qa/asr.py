@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from narration.cache import cache_root
 from narration.atomic import atomic_path
+from narration.cache import cache_root
 from narration.errors import ConfigError
 from narration.qa.signal import SignalThresholds, frame_db, trim_pauses
 from narration.synthesis.base import Audio

@@ -80,8 +80,3 @@ class Lexicon:
         if self._pattern is None:
             return text
         return self._pattern.sub(lambda m: self._spoken.get(m.group(0).casefold(), m.group(0)), text)
-
-
-def apply_lexicon(text: str, lexicon: Mapping[str, str]) -> str:
-    """``text`` with ``lexicon`` applied once (see ``Lexicon.apply``)."""
-    return Lexicon(lexicon).apply(text)
