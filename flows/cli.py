@@ -25,7 +25,8 @@ from narration import progress
 from narration.emotion.settings import EmotionSettings
 from narration.errors import NarrationError
 from narration.layout import BookLayout
-from narration.options import NarrationOptions, PauseOptions
+from narration.ingest.omissions import KEEPABLE, KINDS
+from narration.options import IngestOptions, NarrationOptions, PauseOptions
 from narration.plan import BookPlan, plan_book
 from narration.prune import prune_book
 from narration.status import status_for_book
@@ -65,6 +66,13 @@ def build_parser() -> argparse.ArgumentParser:
     for name, default in PauseOptions().model_dump().items():
         p.add_argument(f"--{name.replace('_', '-')}-pause", type=float, default=default, dest=f"pause_{name}",
                        help=f"seconds of silence: {PauseOptions.model_fields[name].description} (default {default})")
+    p.add_argument("--notes", choices=("skip", "inline", "end"), default="skip",
+                   help="footnotes and endnotes: skip (default), inline (read after the sentence with the marker), "
+                   "end (read at the chapter's end)")
+    p.add_argument("--keep", metavar="KINDS", default="",
+                   help=f"left-out text to read anyway, comma-separated: {', '.join(sorted(KEEPABLE))}")
+    p.add_argument("--chapter-level", type=int, metavar="N",
+                   help="TOC level whose entries are chapters (default: chosen per book; the dry-run says which)")
     p.add_argument("--no-emotion", action="store_true", help="narrate every passage neutrally")
     p.add_argument("--emotion-model", help="text-classification model (hub id or local dir) for emotion tags")
     p.add_argument("--emotion-share", type=float, default=0.3, help="most passages given a non-neutral tag (default 0.3)")
@@ -122,6 +130,7 @@ def options_from_args(args: argparse.Namespace) -> NarrationOptions:
         max_retakes=args.max_retakes,
         allow_failures=args.allow_failures,
         pauses=pauses,
+        ingest=IngestOptions(notes=args.notes, keep=args.keep, chapter_level=args.chapter_level),
         emotion=EmotionSettings(enabled=not args.no_emotion, model=args.emotion_model, max_share=args.emotion_share,
                                 styles=args.styles),
     )
@@ -147,14 +156,36 @@ class RichProgress:
 
 
 def print_plan(plan: BookPlan) -> None:
-    table = Table(title=f"{plan.book.title} — {', '.join(plan.book.authors) or 'unknown author'} [{plan.book.language}]")
+    """The dry-run: each chapter with its length and its first and last words, how the chapters
+    were found, and what is left out."""
+    doc = plan.summary()
+    console = Console()
+    table = Table(title=f"{doc['title']} — {', '.join(doc['authors']) or 'unknown author'} [{doc['language']}]",
+                  caption=doc["structure"] or None, show_lines=True)
     table.add_column("#", justify="right")
     table.add_column("chapter")
+    table.add_column("length", justify="right")
     table.add_column("words", justify="right")
-    table.add_column("chunks", justify="right")
-    for ch in plan.chapters:
-        table.add_row(str(ch.index + 1), ch.title, str(ch.words), str(len(ch.chunks)))
-    Console().print(table)
+    table.add_column("starts ... ends")
+    for n, ch in enumerate(doc["chapters"], 1):
+        table.add_row(str(n), ch["title"], _hms(ch["estimated_seconds"]), str(ch["words"]),
+                      f"{ch['first_words']} ... {ch['last_words']}")
+    console.print(table)
+    total = sum(c["words"] for c in doc["chapters"])
+    console.print(f"{len(doc['chapters'])} chapters, {total} words, about {_hms(doc['estimated_seconds'])} of audio",
+                  highlight=False)
+    if not doc["omitted"]:
+        console.print("left out: nothing", highlight=False)
+        return
+    console.print("left out (bring a kind back with --keep KIND; notes with --notes inline|end):", highlight=False)
+    for kind, entry in doc["omitted"].items():
+        console.print(f"  {kind}: {entry['parts']} part(s), {entry['words']} words — {KINDS.get(kind, '')}",
+                      markup=False, highlight=False)
+        for item in entry["items"][:3]:
+            console.print(f"    {item['where']}: {item['words']} words: {item['excerpt']}", markup=False,
+                          highlight=False, soft_wrap=True)
+        if len(entry["items"]) > 3:
+            console.print(f"    ... and {len(entry['items']) - 3} more", highlight=False)
 
 
 def print_summary(results: list, wall: float) -> None:

@@ -12,12 +12,34 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
+# What a paragraph is, for the stages after ingest: a note is read neutrally, a heading is a
+# part/volume title spoken at the start of its first chapter.
+PARA_TEXT = "text"
+PARA_NOTE = "note"
+PARA_HEADING = "heading"
+
+
 @dataclass
 class Paragraph:
     """One paragraph of reading text, already stripped of markup and note markers."""
 
     text: str
     sentences: list[str] = field(default_factory=list)
+    kind: str = PARA_TEXT
+    scene_break: bool = False  # a scene break (``* * *``, ``<hr>``) follows: a longer pause
+
+
+@dataclass(frozen=True)
+class Omission:
+    """A part of the source that is not narrated, and why: the dry-run lists these.
+
+    ``kind`` is one of ``narration.ingest.omissions.KINDS`` (``--keep`` names them).
+    """
+
+    kind: str
+    where: str  # file#anchor or file:line
+    words: int
+    excerpt: str  # its first few words, so a user can tell what it was
 
 
 @dataclass
@@ -51,6 +73,8 @@ class Book:
     chapters: list[Chapter] = field(default_factory=list)
     cover: Cover | None = None
     source: str = ""
+    omitted: list[Omission] = field(default_factory=list)
+    structure: str = ""  # how the chapters were chosen (TOC level and why), for the dry-run
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -74,13 +98,19 @@ class Book:
             chapters=[
                 Chapter(
                     title=c["title"],
-                    paragraphs=[Paragraph(p["text"], list(p.get("sentences", []))) for p in c["paragraphs"]],
+                    paragraphs=[
+                        Paragraph(p["text"], list(p.get("sentences", [])), p.get("kind", PARA_TEXT),
+                                  bool(p.get("scene_break", False)))
+                        for p in c["paragraphs"]
+                    ],
                     source=c.get("source", ""),
                 )
                 for c in data.get("chapters", [])
             ],
             cover=Cover(cover["media_type"], base64.b64decode(cover["data"])) if cover else None,
             source=data.get("source", ""),
+            omitted=[Omission(**o) for o in data.get("omitted", [])],
+            structure=data.get("structure", ""),
         )
 
     @classmethod
@@ -92,6 +122,7 @@ class Book:
 PAUSE_SENTENCE = "sentence"
 PAUSE_PARAGRAPH = "paragraph"
 PAUSE_TITLE = "title"  # after the spoken chapter title
+PAUSE_SCENE = "scene"  # at a scene break
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,29 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from narration.emotion.settings import EmotionSettings
 
 AudioFormat = Literal["mp3", "m4a", "opus", "flac"]
+NotesMode = Literal["skip", "inline", "end"]
+
+
+class IngestOptions(BaseModel):
+    """How a book file is read into chapters: what is left out, where notes go, chapter level."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    notes: NotesMode = Field("skip", description="footnotes and endnotes: skip, inline (read at their marker) or end (at the chapter's end)")
+    keep: frozenset[str] = Field(frozenset(), description="kinds of left-out text to read anyway, e.g. captions, transcriber-notes")
+    chapter_level: int | None = Field(None, ge=1, le=6, description="TOC level whose entries are chapters; None: chosen per book")
+
+    @field_validator("keep", mode="before")
+    @classmethod
+    def _known_kinds(cls, value: object) -> frozenset[str]:
+        from narration.ingest.omissions import parse_keep
+
+        return parse_keep(value)  # type: ignore[arg-type]
 
 
 class PauseOptions(BaseModel):
@@ -24,6 +42,7 @@ class PauseOptions(BaseModel):
     title: float = Field(1.2, ge=0, le=10, description="after the spoken chapter title")
     chapter_lead: float = Field(0.5, ge=0, le=10, description="at the start of each chapter file")
     chapter_tail: float = Field(1.5, ge=0, le=10, description="at the end of each chapter file")
+    scene: float = Field(2.0, ge=0, le=10, description="at a scene break (* * *)")
 
 
 class NarrationOptions(BaseModel):
@@ -46,6 +65,7 @@ class NarrationOptions(BaseModel):
     max_retakes: int = Field(2, ge=0, le=10, description="new takes of a chunk that fails QA before it counts as failed")
     allow_failures: bool = Field(False, description="keep the best take of a chunk that still fails QA and assemble")
     pauses: PauseOptions = Field(default_factory=PauseOptions)
+    ingest: IngestOptions = Field(default_factory=IngestOptions)
     emotion: EmotionSettings = Field(default_factory=EmotionSettings)
 
     def resolved(self, language: str = "en") -> tuple[NarrationOptions, str | None]:

@@ -20,12 +20,37 @@ from narration.text import chunk_book, segment_book
 from narration.text.lexicon import load_lexicon
 
 
+# Narration pace at speed 1.0, for the dry-run's duration estimate: audiobooks run at about
+# 150-160 words a minute in English, 300-400 characters a minute in Japanese.
+WORDS_PER_MINUTE = 155.0
+CJK_CHARS_PER_MINUTE = 350.0
+EDGE_WORDS = 8  # the dry-run shows a chapter's first and last words
+
+
 @dataclass
 class ChapterPlan:
     index: int
     title: str
     words: int
     chunks: list[Chunk] = field(default_factory=list)
+
+    def estimated_seconds(self, language: str, speed: float = 1.0) -> float:
+        """Spoken length at the usual narration pace, pauses included roughly."""
+        text = "".join(c.source for c in self.chunks)
+        if language.split("-")[0] in ("ja", "zh"):
+            minutes = len("".join(text.split())) / CJK_CHARS_PER_MINUTE
+        else:
+            minutes = sum(len(c.source.split()) for c in self.chunks) / WORDS_PER_MINUTE
+        return 60.0 * minutes / speed
+
+    def edges(self, language: str) -> tuple[str, str]:
+        """The chapter's first and last few words (after its spoken title)."""
+        body = [c.source for c in self.chunks if c.paragraph is not None]
+        if language.split("-")[0] in ("ja", "zh"):
+            text = "".join(body)
+            return text[:24], text[-24:]
+        words = " ".join(body).split()
+        return " ".join(words[:EDGE_WORDS]), " ".join(words[-EDGE_WORDS:])
 
 
 @dataclass
@@ -51,14 +76,31 @@ class BookPlan:
         return [c for ch in self.chapters for c in ch.chunks]
 
     def summary(self) -> dict[str, Any]:
-        """The ``--dry-run --json`` document."""
+        """The ``--dry-run --json`` document: the chapters the run will make and what is left out."""
+        language = self.book.language
+        speed = self.options.speed if self.options else 1.0
+        chapters = []
+        for ch in self.chapters:
+            first, last = ch.edges(language)
+            chapters.append({
+                "title": ch.title, "words": ch.words, "chunks": len(ch.chunks),
+                "estimated_seconds": round(ch.estimated_seconds(language, speed), 1),
+                "first_words": first, "last_words": last,
+            })  # fmt: skip
+        omitted: dict[str, dict[str, Any]] = {}
+        for o in (self.source_book or self.book).omitted:
+            entry = omitted.setdefault(o.kind, {"parts": 0, "words": 0, "items": []})
+            entry["parts"] += 1
+            entry["words"] += o.words
+            entry["items"].append({"where": o.where, "words": o.words, "excerpt": o.excerpt})
         return {
             "title": self.book.title,
             "authors": self.book.authors,
-            "language": self.book.language,
-            "chapters": [
-                {"title": ch.title, "words": ch.words, "chunks": len(ch.chunks)} for ch in self.chapters
-            ],
+            "language": language,
+            "structure": (self.source_book or self.book).structure,
+            "estimated_seconds": round(sum(c["estimated_seconds"] for c in chapters), 1),
+            "chapters": chapters,
+            "omitted": omitted,
         }
 
 
@@ -72,7 +114,7 @@ def plan_book(
     classifier's tags.
     """
     path = Path(path)
-    source_book = segment_book(load_book(path))
+    source_book = segment_book(load_book(path, options.ingest))
     options, note = options.resolved(source_book.language)
     book, tags = source_book, None
     if script is not None and script.exists():

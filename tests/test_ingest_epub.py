@@ -23,6 +23,7 @@ from epub_factory import (
 from narration.ingest.epub import load_epub
 from narration.ingest.html import html_paragraphs
 from narration.model import Book
+from narration.options import IngestOptions
 from narration.text.ruby import strip_ruby
 
 CHAPTERS = SAMPLE_CHAPTERS
@@ -99,7 +100,7 @@ def test_chapter_spanning_two_files_and_preface_missing_from_toc(tmp_path: Path)
 
 
 @pytest.mark.parametrize("version", [3, 2])
-def test_nested_toc_parts_are_not_chapters_unless_they_have_text(tmp_path: Path, version: int) -> None:
+def test_parts_prefix_their_first_chapter_and_lend_it_their_text(tmp_path: Path, version: int) -> None:
     docs = [
         Doc("part1.xhtml", "<h1>Part One</h1><h2>The Beginning</h2>"),  # differs from its TOC title
         Doc("ch1.xhtml", chapter_body("Chapter 1", ["One."])),
@@ -114,9 +115,11 @@ def test_nested_toc_parts_are_not_chapters_unless_they_have_text(tmp_path: Path,
         TocEntry("Epilogue", "epilogue.xhtml"),
     ]
     book = load_epub(write_epub(tmp_path / "parts.epub", docs, toc, version=version))
-    assert titles(book) == ["Chapter 1", "Chapter 2", "Part II", "Chapter 3", "Epilogue"]
-    assert texts(book)[2] == ["In which things get worse."]
+    # A part is not a chapter: its title prefixes its first chapter's, its short text opens it.
+    assert titles(book) == ["Part I: Chapter 1", "Chapter 2", "Part II: Chapter 3", "Epilogue"]
+    assert texts(book)[2] == ["In which things get worse.", "Three."]
     assert "Part One" not in all_text(book) and "The Beginning" not in all_text(book)
+    assert book.structure.startswith("chapters are TOC level 2 of 2")
 
 
 def test_book_without_a_toc_is_chaptered_by_headings(tmp_path: Path) -> None:
@@ -143,7 +146,7 @@ def test_broken_nav_falls_back_to_ncx(tmp_path: Path) -> None:
 def test_unlinked_part_headings_in_nav(tmp_path: Path) -> None:
     docs = [Doc(f"ch{n}.xhtml", chapter_body(f"Chapter {n}", [f"Text {n}."])) for n in (1, 2)]
     toc = [TocEntry("Book One", None, [TocEntry("Chapter 1", "ch1.xhtml"), TocEntry("Chapter 2", "ch2.xhtml")])]
-    assert titles(load_epub(write_epub(tmp_path / "span.epub", docs, toc))) == ["Chapter 1", "Chapter 2"]
+    assert titles(load_epub(write_epub(tmp_path / "span.epub", docs, toc))) == ["Book One: Chapter 1", "Chapter 2"]
 
 
 def test_chapter_with_sections_in_its_own_file_is_one_chapter(tmp_path: Path) -> None:
@@ -196,14 +199,30 @@ def test_notes_and_note_markers_are_not_read(tmp_path: Path) -> None:
     ]
     assert "FOOTNOTE" not in all_text(book) and "ENDNOTE" not in all_text(book)
 
-    with_notes = load_epub(path, include_notes=True)
-    assert titles(with_notes) == ["Chapter 1", "Chapter 2", "Notes"]
-    assert "ENDNOTE-ONE text." in with_notes.chapters[2].text
-    assert "The whale surfaced." in with_notes.chapters[0].text  # markers still go
-    assert "back" not in with_notes.chapters[2].text  # and so do back links
+    assert {o.kind for o in book.omitted} == {"notes"}
+    assert sum(o.words for o in book.omitted) >= 8  # four notes of two words and more
+
+    # Read at the chapter's end, in marker order, numbered; the notes file is still no chapter.
+    at_end = load_epub(path, IngestOptions(notes="end"))
+    assert titles(at_end) == ["Chapter 1", "Chapter 2"]
+    assert texts(at_end)[0][5:] == [
+        "Notes.",
+        "Note 1: ENDNOTE-ONE text.",
+        "Note 2: FOOTNOTE-ONE text.",
+        "Note 3: FOOTNOTE-TWO text.",
+        "Note 4: ENDNOTE-TWO text.",
+    ]
+    assert "back" not in at_end.chapters[0].text  # back links are not read
+    assert not [o for o in at_end.omitted if o.kind == "notes"]
+
+    # Read where their markers stand: after the sentence, as paragraphs of their own.
+    inline = load_epub(path, IngestOptions(notes="inline"))
+    assert texts(inline)[0][:4] == ["The whale surfaced.", "Note: ENDNOTE-ONE text.", "A ship passed.",
+                                     "Note: FOOTNOTE-ONE text."]
+    assert [p.kind for p in inline.chapters[0].paragraphs][:2] == ["text", "note"]
 
 
-def test_images_tables_and_code_are_skipped_with_a_notice(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_images_captions_tables_and_code_are_left_out_and_recorded(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     body = (
         "<h1>Chapter 1</h1><p>Before.</p>"
         '<figure><img src="../images/cover.png" alt="ALT-TEXT"/><figcaption>A map of the island.</figcaption></figure>'
@@ -214,8 +233,12 @@ def test_images_tables_and_code_are_skipped_with_a_notice(tmp_path: Path, caplog
     path = write_epub(tmp_path / "img.epub", [Doc("ch1.xhtml", body)], [TocEntry("Chapter 1", "ch1.xhtml")])
     with caplog.at_level(logging.INFO, logger="narration.ingest.epub"):
         book = load_epub(path)
-    assert texts(book) == [["Before.", "A map of the island.", "After ls runs."]]
-    assert "table" in caplog.text and "code block" in caplog.text
+    assert texts(book) == [["Before.", "After ls runs."]]
+    assert "tables-and-code" in caplog.text and "captions" in caplog.text
+    assert [(o.kind, o.excerpt) for o in book.omitted] == [
+        ("captions", "A map of the island."), ("tables-and-code", "CELL-TEXT print('CODE-TEXT')")]
+    kept = load_epub(path, IngestOptions(keep=frozenset({"captions"})))
+    assert texts(kept) == [["Before.", "A map of the island.", "After ls runs."]]
 
 
 @pytest.mark.parametrize("version", [3, 2])

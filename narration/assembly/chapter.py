@@ -19,7 +19,7 @@ from narration.assembly.loudness import normalize_loudness
 from narration.assembly.tags import tag_file
 from narration.atomic import atomic_path, temp_path_for
 from narration.errors import ConfigError
-from narration.model import PAUSE_PARAGRAPH, PAUSE_SENTENCE, PAUSE_TITLE, Cover
+from narration.model import PAUSE_PARAGRAPH, PAUSE_SCENE, PAUSE_SENTENCE, PAUSE_TITLE, Cover
 from narration.synthesis.base import Audio
 
 # ffmpeg encoder and muxer per chapter format. "ipod" is the MP4 flavour iTunes expects for .m4a.
@@ -41,10 +41,12 @@ class Pauses:
     title: float = 1.2  # after the spoken chapter title
     chapter_lead: float = 0.5  # at the start of each chapter file
     chapter_tail: float = 1.5  # at the end of each chapter file
+    scene: float = 2.0  # at a scene break
 
     def after(self, marker: str) -> float:
         """The pause for a chunk's ``pause_after`` marker."""
-        lengths = {PAUSE_SENTENCE: self.sentence, PAUSE_PARAGRAPH: self.paragraph, PAUSE_TITLE: self.title}
+        lengths = {PAUSE_SENTENCE: self.sentence, PAUSE_PARAGRAPH: self.paragraph, PAUSE_TITLE: self.title,
+                   PAUSE_SCENE: self.scene}
         try:
             return lengths[marker]
         except KeyError:

@@ -6,14 +6,17 @@ from pathlib import Path
 
 from narration.errors import InputError
 from narration.model import Book
+from narration.options import IngestOptions
 
 EPUB_SUFFIXES = (".epub",)
-MARKDOWN_SUFFIXES = (".md", ".markdown", ".txt")
-BOOK_SUFFIXES = EPUB_SUFFIXES + MARKDOWN_SUFFIXES
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+TEXT_SUFFIXES = (".txt",)
+BOOK_SUFFIXES = EPUB_SUFFIXES + MARKDOWN_SUFFIXES + TEXT_SUFFIXES
 
 
-def load_book(path: str | Path) -> Book:
+def load_book(path: str | Path, options: IngestOptions | None = None) -> Book:
     """Read an EPUB, Markdown or plain-text book; raises InputError naming the file if it can't."""
+    options = options or IngestOptions()
     path = Path(path)
     if not path.exists():
         raise InputError(path, "file not found")
@@ -24,10 +27,14 @@ def load_book(path: str | Path) -> Book:
     if suffix in EPUB_SUFFIXES:
         from narration.ingest.epub import load_epub
 
-        return load_epub(path)
+        return load_epub(path, options)
     if suffix in MARKDOWN_SUFFIXES:
         from narration.ingest.markdown import load_markdown
 
-        return load_markdown(path)
+        return load_markdown(path, options)
+    if suffix in TEXT_SUFFIXES:
+        from narration.ingest.plaintext import load_text
+
+        return load_text(path, options)
     kind = f"'{path.suffix}'" if path.suffix else "no suffix"
     raise InputError(path, f"unsupported book type ({kind}); expected one of {', '.join(BOOK_SUFFIXES)}")

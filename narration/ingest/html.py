@@ -7,10 +7,16 @@ Aozora Bunko notation, ``｜吾輩《わがはい》``, so the voice says the re
 base (``narration.text.ruby``); other ruby (pinyin, glosses) keeps only its base text.
 
 Dropped, because reading it aloud makes no sense: images, SVG, scripts and styles, tables and
-preformatted code (each logged as a notice, since that is real content), note reference markers
+preformatted code (recorded as omissions, since that is real content), note reference markers
 (``epub:type="noteref"``, ``role="doc-noteref"``, ``<sup><a href="#fn1">1</a></sup>``), page
 break markers, embedded navigation, hidden elements, and - unless ``keep_notes`` - footnote and
-endnote bodies.
+endnote bodies. Left out and recorded by kind (``narration.ingest.omissions``), unless the kind
+is in ``keep``: Project Gutenberg's header and licence, transcriber's notes, illustration
+captions, contents lines (a paragraph that is only links into the book) and furniture marked by
+``epub:type``/``role``.
+
+A note marker that ``note_ref`` resolves is remembered on its block (``Block.refs``: the text
+offset where it stood and the note's key), so notes can be read inline or at a chapter's end.
 """
 
 from __future__ import annotations
@@ -23,6 +29,9 @@ from pathlib import Path
 
 from lxml import etree
 
+from narration.ingest import gutenberg
+from narration.ingest.omissions import CAPTIONS, COLOPHON, CONTENTS, COPYRIGHT, LICENCE, NOTES, TITLE_PAGE
+from narration.ingest.omissions import TRANSCRIBER_NOTES, UNREADABLE
 from narration.ingest.safety import read_html_tree
 from narration.text.ruby import is_kana, ruby_notation
 
@@ -47,7 +56,18 @@ NON_NARRATIVE_TYPES = frozenset(
     | {"bibliography", "credits"}
     | {"doc-cover", "doc-toc", "doc-index", "doc-colophon", "doc-pagelist", "doc-bibliography", "doc-credits"}
 )
+# Which omission kind each furniture type is (for the dry-run and --keep).
+TYPE_KINDS = {
+    "copyright-page": COPYRIGHT, "toc": CONTENTS, "doc-toc": CONTENTS, "loi": CONTENTS, "lot": CONTENTS,
+    "landmarks": CONTENTS, "page-list": CONTENTS, "doc-pagelist": CONTENTS, "index": CONTENTS,
+    "doc-index": CONTENTS, "bibliography": CONTENTS, "doc-bibliography": CONTENTS, "colophon": COLOPHON,
+    "doc-colophon": COLOPHON, "imprimatur": COLOPHON, "credits": COLOPHON, "doc-credits": COLOPHON,
+}  # fmt: skip
+NOTE_REF_TYPES = frozenset({"noteref", "doc-noteref"})
 NOTE_CLASSES = frozenset({"footnote", "footnotes", "endnote", "endnotes"})
+CONTENTS_CLASSES = frozenset({"toc", "contents", "tocline", "toc-entry", "loi"})
+_CAPTION_CLASS = re.compile(r"caption|^(?:illus|illustration)$")
+_INTERNAL_HREF = re.compile(r"^(?![a-z][a-z0-9+.-]*:)", re.IGNORECASE)  # no scheme: inside the book
 MARKER_CLASSES = frozenset({"footnote-ref", "footnote-backref", "footnote-back", "noteref", "fnref"})
 
 BLOCK_TAGS = frozenset(
@@ -80,10 +100,16 @@ _SPACE = re.compile(r"\s+")
 
 @dataclass(frozen=True)
 class Block:
-    """One paragraph-like unit of text; ``heading`` is 1-6 for h1..h6 (and hgroup parts), else 0."""
+    """One paragraph-like unit of text; ``heading`` is 1-6 for h1..h6 (and hgroup parts), else 0.
+
+    ``refs``: note markers that stood in the text, as (character offset, note key).
+    ``scene_break``: an ``<hr>`` (a scene break) follows.
+    """
 
     text: str
     heading: int = 0
+    refs: tuple[tuple[int, str], ...] = ()
+    scene_break: bool = False
 
 
 @dataclass
@@ -93,7 +119,27 @@ class Extract:
     anchors: dict[str, int] = field(default_factory=dict)
     # ids of elements that were dropped (notes, tables...): links into them are not reading text
     dropped_anchors: set[str] = field(default_factory=set)
-    notices: list[str] = field(default_factory=list)  # e.g. "table", once per dropped element
+    # left out, as (omission kind, block index where it stood, its text)
+    omitted: list[tuple[str, int, str]] = field(default_factory=list)
+
+    def remove(self, indices: set[int], kind: str, *, region: bool = False) -> None:
+        """Take blocks out (recording them as omitted ``kind``), keeping anchors right.
+
+        ``region``: the blocks are a region nobody reads (a licence), so an anchor on a removed
+        block is dropped too and a TOC entry pointing there is skipped.
+        """
+        if not indices:
+            return
+        kept = [i for i in range(len(self.blocks)) if i not in indices]
+        new_index = {old: new for new, old in enumerate(kept)}
+        for i in sorted(indices):
+            self.omitted.append((kind, i, self.blocks[i].text))
+        self.omitted = [(k, sum(1 for j in kept if j < i), t) for k, i, t in self.omitted]
+        for anchor, old in list(self.anchors.items()):
+            if region and old in indices:
+                self.dropped_anchors.add(anchor)
+            self.anchors[anchor] = new_index.get(old, sum(1 for j in kept if j < old))
+        self.blocks = [self.blocks[i] for i in kept]
 
 
 def local_name(el: etree._Element) -> str:
@@ -169,19 +215,60 @@ def clean_text(raw: str) -> list[str]:
     return paragraphs
 
 
+_REF = re.compile("\ue000(\\d+)\ue001")  # a note marker's place in the buffer: \ue000<n>\ue001
+
+
 class _Walker:
-    def __init__(self, keep_notes: bool, is_note_link: Callable[[str], bool], drop_ids: Iterable[str]) -> None:
+    def __init__(
+        self,
+        keep_notes: bool,
+        is_note_link: Callable[[str], bool],
+        drop_ids: Iterable[str],
+        keep: frozenset[str] = frozenset(),
+        note_ref: Callable[[str], str | None] | None = None,
+    ) -> None:
         self.keep_notes = keep_notes
         self.is_note_link = is_note_link
         self.drop_ids = set(drop_ids)
+        self.keep = keep
+        self.note_ref = note_ref
         self.out = Extract()
         self.buffer: list[str] = []
         self.heading = 0
+        self.refs: list[str] = []
+        self.pre = False  # inside a <pre> of verse: its line breaks are kept
+
+    def buffer_pre(self) -> str:
+        """A verse ``<pre>``: each line a line, blank lines between stanzas."""
+        return "".join(self.buffer).replace("\r", "").replace("\n\n", _BR + _BR).replace("\n", _BR)
 
     def flush(self) -> None:
+        if self.pre:
+            self.buffer = [self.buffer_pre()]
         for text in clean_text("".join(self.buffer)):
-            self.out.blocks.append(Block(text, self.heading))
+            if _SCENE_BREAK.match(text):  # "* * *" typed as a paragraph
+                self.buffer.clear()
+                self.scene_break()
+                continue
+            refs: list[tuple[int, str]] = []
+            while match := _REF.search(text):
+                refs.append((match.start(), self.refs[int(match.group(1))]))
+                text = text[: match.start()] + text[match.end() :]
+            if refs:
+                text = re.sub(r"[ \t]{2,}", " ", text).strip()
+            if text:
+                self.out.blocks.append(Block(text, self.heading, tuple((min(o, len(text)), k) for o, k in refs)))
+            elif refs and self.out.blocks:  # a marker alone in its block belongs to the one before
+                last = self.out.blocks[-1]
+                extra = tuple((len(last.text), k) for _, k in refs)
+                self.out.blocks[-1] = Block(last.text, last.heading, last.refs + extra, last.scene_break)
         self.buffer.clear()
+
+    def scene_break(self) -> None:
+        self.flush()
+        if self.out.blocks and not self.out.blocks[-1].heading:
+            last = self.out.blocks[-1]
+            self.out.blocks[-1] = Block(last.text, last.heading, last.refs, True)
 
     def walk(self, el: etree._Element) -> None:
         tag = local_name(el)
@@ -191,8 +278,23 @@ class _Walker:
             self.out.dropped_anchors.update(ids)
             for anchor in ids:
                 self.out.anchors.setdefault(anchor, len(self.out.blocks))
-            if reason:
-                self.out.notices.append(reason)
+            if reason == _MARKER:
+                self.mark_note(el)
+            elif reason and (text := element_text(el)):
+                self.out.omitted.append((reason, len(self.out.blocks), text))
+            return
+        if tag == "hr":
+            self.scene_break()
+            return
+        if tag == "pre":  # verse set in <pre> (code was dropped by drop_reason)
+            self.flush()
+            self.pre = True
+            self.buffer.append(el.text or "")
+            for child in el:
+                self.buffer.append(element_text(child) if isinstance(child.tag, str) else "")
+                self.buffer.append(child.tail or "")
+            self.flush()
+            self.pre = False
             return
         if el.get("id"):
             self.out.anchors.setdefault(el.get("id"), len(self.out.blocks))
@@ -224,10 +326,28 @@ class _Walker:
             self.flush()
             self.heading = outer_heading
 
+    def mark_note(self, el: etree._Element) -> None:
+        """A dropped note marker: remember where it stood, if it leads to a note we know."""
+        link = el if local_name(el) == "a" and el.get("href") else None
+        link = link if link is not None else next(
+            (a for a in el.iter() if local_name(a) == "a" and a.get("href")), None)
+        if link is None and local_name(el) == "sup":
+            link = next((a for a in el.iterancestors() if local_name(a) == "a" and a.get("href")), None)
+        if link is None or self.note_ref is None or "backlink" in " ".join(semantic_types(el)):
+            return
+        if (key := self.note_ref(link.get("href") or "")) is not None:
+            self.buffer.append(f"\ue000{len(self.refs)}\ue001")
+            self.refs.append(key)
+
     def drop_reason(self, el: etree._Element, tag: str) -> str | None:
-        """None to keep the element, "" to drop it silently, or a notice to log."""
+        """None to keep the element, "" to drop it silently, ``_MARKER`` for a note marker, or
+        the omission kind it is recorded as."""
+        if tag == "pre" and not _looks_like_code(el):
+            if "project gutenberg" in element_text(el).lower():
+                return None if LICENCE in self.keep else LICENCE
+            return None
         if tag in NOTICE_DROP_TAGS:
-            return NOTICE_DROP_TAGS[tag]
+            return UNREADABLE
         if tag in SILENT_DROP_TAGS or el.get("id") in self.drop_ids:
             return ""
         if el.get("hidden") is not None or el.get("aria-hidden") == "true":
@@ -235,16 +355,35 @@ class _Walker:
         if _HIDDEN_STYLE.search(el.get("style") or ""):
             return ""
         types = semantic_types(el)
-        if types & (MARKER_TYPES | NON_NARRATIVE_TYPES) or classes(el) & MARKER_CLASSES:
-            return ""
+        if types & MARKER_TYPES or classes(el) & MARKER_CLASSES:
+            return _MARKER
+        if kind := self.omission_kind(el, tag, types):
+            return None if kind in self.keep else kind
         if not self.keep_notes and is_note_container(el):
-            return ""
+            return NOTES
         if tag == "a" and self.is_marker_link(el):
-            return ""
+            return _MARKER
         if tag == "sup" and _MARKER_TEXT.match(element_text(el)):
             links = [a for a in el.iter() if local_name(a) == "a" and a.get("href")]
             if links or _inside_link(el):
-                return ""
+                return _MARKER
+        return None
+
+    @staticmethod
+    def omission_kind(el: etree._Element, tag: str, types: set[str]) -> str | None:
+        """The kind of non-narration an element is by its markup, or None for reading text."""
+        if gutenberg.boilerplate_element(el):
+            return LICENCE
+        if gutenberg.transcriber_element(el):
+            return TRANSCRIBER_NOTES
+        if furniture := types & NON_NARRATIVE_TYPES:
+            return next((TYPE_KINDS[t] for t in sorted(furniture) if t in TYPE_KINDS), TITLE_PAGE)
+        if tag == "figcaption" or any(_CAPTION_CLASS.search(c) for c in classes(el)):
+            return CAPTIONS
+        if (tag == "figure" or (tag == "div" and _FIGURE_CLASS.search(el.get("class") or ""))) and _holds_only_figure(el):
+            return CAPTIONS  # an illustration with its caption (a figure of text is read)
+        if classes(el) & CONTENTS_CLASSES or (tag in _LEAF_BLOCKS and _only_internal_links(el)):
+            return CONTENTS
         return None
 
     def is_marker_link(self, a: etree._Element) -> bool:
@@ -262,6 +401,46 @@ class _Walker:
         bracketed = text[0] in "[(" and text[-1] in "])"
         named_like_note = bool(_NOTE_ID.search(f"{a.get('id') or ''} {a.get('class') or ''}"))
         return has_sup or bracketed or named_like_note
+
+
+_MARKER = "\x00marker"  # drop_reason's answer for a note marker (never an omission kind)
+_LEAF_BLOCKS = frozenset({"p", "li", "dt", "dd", "div"})
+_FIGURE_CLASS = re.compile(r"fig|illus|image|img|plate|picture|photo", re.IGNORECASE)
+
+
+_SCENE_BREAK = re.compile(r"^[*·•~#◆◇✱⁂–—-]+(?:\s*[*·•~#◆◇✱⁂–—-]+)*$")
+_CODE_CHARS = re.compile(r"[{}\[\]();=<>/\\#$|_`]")
+
+
+def _looks_like_code(pre: etree._Element) -> bool:
+    """A ``<pre>`` of program text (or ASCII art), not verse or a letter set line by line."""
+    if any(local_name(d) in ("code", "kbd", "samp") for d in pre.iter()):
+        return True
+    text = "".join(t for t in pre.itertext() if isinstance(t, str))
+    letters = sum(ch.isalpha() for ch in text)
+    return letters == 0 or len(_CODE_CHARS.findall(text)) > 0.04 * letters
+
+
+def _holds_only_figure(el: etree._Element) -> bool:
+    """A ``<div>`` that frames an image with a little text: an illustration and its caption."""
+    if not any(local_name(d) in ("img", "svg", "image") for d in el.iter()):
+        return False
+    if any(local_name(d) in ("h1", "h2", "h3", "h4", "h5", "h6") for d in el.iter()):
+        return False
+    return len(element_text(el).split()) <= 60
+
+
+def _only_internal_links(el: etree._Element) -> bool:
+    """A block whose every word is inside links into the book: a line of a table of contents."""
+    if any(local_name(d) in BLOCK_TAGS for d in el.iterdescendants()):
+        return False
+    text = element_text(el)
+    if not text:
+        return False
+    links = [a for a in el.iter() if local_name(a) == "a" and _INTERNAL_HREF.match(a.get("href") or "x:")]
+    linked = "".join(element_text(a) for a in links)
+    rest = re.sub(r"[\W\d_]+", "", text.replace(" ", ""))
+    return bool(links) and len(re.sub(r"[\W\d_]+", "", linked)) >= len(rest) > 0
 
 
 def _text_of(el: etree._Element) -> str:
@@ -324,18 +503,78 @@ def extract_blocks(
     keep_notes: bool = False,
     is_note_link: Callable[[str], bool] | None = None,
     drop_ids: Iterable[str] = (),
+    keep: frozenset[str] = frozenset(),
+    note_ref: Callable[[str], str | None] | None = None,
 ) -> Extract:
     """Walk a parsed document (from ``read_html_tree``) into reading blocks.
 
     ``is_note_link(href)`` says whether a link points at a note (EPUB ingest knows the notes
     documents of the whole book); by default links to notes in the same document count.
-    ``drop_ids``: ids of elements to leave out entirely.
+    ``drop_ids``: ids of elements to leave out entirely. ``keep``: omission kinds to read
+    anyway. ``note_ref(href)``: the key of the note a marker's link leads to, or None.
     """
-    walker = _Walker(keep_notes, is_note_link or _same_document_note_links(root), drop_ids)
+    walker = _Walker(keep_notes, is_note_link or _same_document_note_links(root), drop_ids, keep, note_ref)
     body = next((el for el in root.iter() if local_name(el) == "body"), root)
     walker.walk(body)
     walker.flush()
+    _drop_empty_list_headings(walker.out, keep)
     return walker.out
+
+
+_LIST_HEADING = re.compile(
+    r"^(?:table\s+of\s+)?contents\.?$|^list\s+of\s+(?:illustrations|plates|figures|maps)\.?$"
+    r"|^illustrations\.?$|^目次$",
+    re.IGNORECASE,
+)
+
+
+def _drop_empty_list_headings(extract: Extract, keep: frozenset[str]) -> None:
+    """A "Contents" / "List of Illustrations" heading whose list was left out goes with it."""
+    if CONTENTS in keep:
+        return
+    blocks = extract.blocks
+    drop = {
+        i
+        for i, block in enumerate(blocks)
+        if block.heading
+        and _LIST_HEADING.match(block.text)
+        and (i + 1 == len(blocks) or blocks[i + 1].heading)
+    }
+    extract.remove(drop, CONTENTS, region=True)
+
+
+def note_bodies(root: etree._Element) -> dict[str, str]:
+    """Every note's text by the ids in it: a footnote, an endnote, a Gutenberg ``div.footnote``.
+
+    An id on a block inside a notes container (``<li id="note-3">`` in an endnotes section) is
+    that note; an id on an inline anchor (``<a id="Footnote_1_1">``) belongs to the innermost note
+    container around it. Markers, back links and labels are left out of the text.
+    """
+    bodies: dict[str, str] = {}
+    for container in root.iter():
+        if not isinstance(container.tag, str) or not is_note_container(container):
+            continue
+        for el in container.iter():
+            if not isinstance(el.tag, str) or not el.get("id"):
+                continue
+            if el is container or is_note_container(el) or local_name(el) in _NOTE_BLOCKS:
+                note = el
+            else:
+                note = next((a for a in el.iterancestors() if is_note_container(a)), container)
+            if text := _note_text(note):
+                bodies[el.get("id")] = text  # inner containers come later in iter() order and win
+    return bodies
+
+
+_NOTE_BLOCKS = frozenset({"li", "p", "div", "aside", "dd", "section", "article"})
+
+
+def _note_text(note: etree._Element) -> str:
+    walker = _Walker(True, lambda href: False, ())
+    walker.walk(note)
+    walker.flush()
+    text = " ".join(b.text for b in walker.out.blocks if not gutenberg.is_transcriber_note(b.text))
+    return re.sub(r"^\s*(?:\[\w{1,4}\]|\(\w{1,4}\)|\d{1,4}\.)\s*", "", text)  # a label left as text
 
 
 def html_paragraphs(data: bytes | str, *, source: str | Path = "<html>", keep_notes: bool = False) -> list[str]:

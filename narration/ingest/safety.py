@@ -17,6 +17,7 @@ never resolved, no DTD is loaded, nothing is fetched from the network.
 from __future__ import annotations
 
 import io
+import logging
 import posixpath
 import re
 import zipfile
@@ -28,6 +29,8 @@ from urllib.parse import unquote, urlsplit
 from lxml import etree, html
 
 from narration.errors import InputError
+
+log = logging.getLogger(__name__)
 
 # Limits on what one book may inflate to. Generous for real books (a large illustrated EPUB is
 # tens of MB), small enough that a bomb is refused long before memory runs out.
@@ -277,21 +280,59 @@ def resolve_href(base_dir: str, href: str) -> str | None:
     return resolved
 
 
-def check_manifest(opf_path: str, opf_xml: bytes, names: set[str], path: Path) -> None:
-    """Every manifest item must be a file inside this archive (ebooklib reads them all)."""
+# Manifest items a book can be read without: a missing one is a warning, not an error (real
+# files list fonts and images that were stripped, and samples ship without their media).
+_OPTIONAL_MEDIA = re.compile(r"^(image|audio|video|font)/|^application/(font-|x-font|vnd\.ms-opentype|.*font)")
+_OPTIONAL_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".svg", ".webp", ".mp3", ".mp4", ".m4a", ".ogg", ".webm",
+                      ".otf", ".ttf", ".woff", ".woff2", ".css")
+
+
+def check_manifest(opf_path: str, opf_xml: bytes, names: set[str], path: Path) -> list[str]:
+    """Every manifest item must be a file inside this archive, except media and fonts.
+
+    Returns the ids of missing optional items (images, audio, video, fonts, stylesheets), each
+    logged as a warning naming the file; a missing text document (in the spine or not) is an
+    error, since its words would be lost.
+    """
     root = read_xml_tree(opf_xml, path, opf_path)
     base = posixpath.dirname(opf_path)
+    spine = {ref.get("idref") for ref in root.iter(f"{{{OPF_NS}}}itemref")}
+    missing: list[str] = []
     for item in root.iter(f"{{{OPF_NS}}}item"):
         href = item.get("href", "")
         resolved = resolve_href(base, href)
         if resolved is None:
             raise InputError(path, f"manifest item {href!r} points outside the EPUB")
-        if resolved not in names:
+        if resolved in names:
+            continue
+        optional = _OPTIONAL_MEDIA.match(item.get("media-type") or "") or resolved.lower().endswith(_OPTIONAL_SUFFIXES)
+        if not optional or item.get("id") in spine:
             raise InputError(path, f"manifest lists {href!r}, which is missing from the archive")
+        log.warning("%s: manifest lists %s, which is missing from the archive; reading on without it", path, href)
+        missing.append(item.get("id") or "")
+    return missing
 
 
-def check_epub_archive(data: bytes, path: Path, limits: ArchiveLimits = DEFAULT_LIMITS) -> None:
-    """Every check above, in order; raises InputError naming ``path`` on the first failure."""
+def _without_items(data: bytes, opf_path: str, opf_xml: bytes, ids: list[str], path: Path) -> bytes:
+    """The archive with the given manifest items taken out of its OPF (ebooklib reads every item)."""
+    root = read_xml_tree(opf_xml, path, opf_path)
+    for item in list(root.iter(f"{{{OPF_NS}}}item")):
+        if item.get("id") in ids:
+            item.getparent().remove(item)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            content = etree.tostring(root, xml_declaration=True, encoding="utf-8") if info.filename == opf_path else src.read(info)
+            dst.writestr(info, content)
+    return out.getvalue()
+
+
+def check_epub_archive(data: bytes, path: Path, limits: ArchiveLimits = DEFAULT_LIMITS) -> bytes:
+    """Every check above, in order; raises InputError naming ``path`` on the first failure.
+
+    Returns the archive to read: ``data`` itself, or a copy whose OPF no longer lists the
+    missing media files (see ``check_manifest``).
+    """
     with open_zip(data, path) as zf:
         check_members(zf, path, limits)
         opf = package_path(_member(zf, "META-INF/container.xml", path, limits), path)
@@ -299,4 +340,5 @@ def check_epub_archive(data: bytes, path: Path, limits: ArchiveLimits = DEFAULT_
         if opf_xml is None:
             raise InputError(path, f"package document {opf!r} is missing from the archive")
         check_drm(_member(zf, "META-INF/encryption.xml", path, limits), path)
-        check_manifest(opf, opf_xml, set(zf.namelist()), path)
+        missing = check_manifest(opf, opf_xml, set(zf.namelist()), path)
+    return _without_items(data, opf, opf_xml, missing, path) if missing else data

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import NamedTuple
 
 from narration.errors import ConfigError
-from narration.model import PAUSE_PARAGRAPH, PAUSE_SENTENCE, PAUSE_TITLE, Book, Chunk, Paragraph
+from narration.model import PAUSE_PARAGRAPH, PAUSE_SCENE, PAUSE_SENTENCE, PAUSE_TITLE, Book, Chunk, Paragraph
 from narration.text.lexicon import Lexicon
 from narration.text.normalize import normalize, primary_language
 from narration.text.ruby import ruby_spans
@@ -161,7 +161,8 @@ def chunk_book(book: Book, max_chars: int, lexicon: Mapping[str, str] | None = N
     book's words, which QA compares the transcript with.
 
     ``Chunk.index`` runs 0.. across the whole book. The last chunk of a paragraph pauses for
-    a paragraph, the title's last chunk for a title, every other chunk for a sentence.
+    a paragraph (a scene break where one follows), the title's last chunk for a title, every
+    other chunk for a sentence.
     Paragraphs without ``sentences`` are segmented here; ``book`` is not modified.
     """
     if max_chars < 1:
@@ -182,5 +183,5 @@ def chunk_book(book: Book, max_chars: int, lexicon: Mapping[str, str] | None = N
                  PAUSE_TITLE)
         for number, paragraph in enumerate(chapter.paragraphs):
             emit(chapter_index, number, _paragraph_pieces(paragraph, book.language, max_chars, spoken),
-                 PAUSE_PARAGRAPH)
+                 PAUSE_SCENE if paragraph.scene_break else PAUSE_PARAGRAPH)
     return chunks

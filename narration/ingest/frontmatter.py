@@ -1,0 +1,62 @@
+"""Front matter that is not narration, recognised by its text when markup does not say so.
+
+A printed title page survives in most Project Gutenberg editions as a few short lines: the
+title, "by", the author, "Illustrated by ...", the publisher, a city and a year, a copyright
+line. A listener hears the title and author from the chapter announcement and the M4B tags;
+the page itself is left out. Prose front matter (a preface, a dedication, an epigraph) has
+sentences and stays.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+COPYRIGHT_LINE = re.compile(
+    r"^\W*(?:copyright(?:ed)?\b|\(c\)\s*\d|©|all rights reserved|printed in\b|published by\b|"
+    r"entered according to act of congress|first (?:published|edition|printed)\b|isbn\b)",
+    re.IGNORECASE,
+)
+_IMPRINT = re.compile(
+    r"\b(?:by|author of|illustrat\w*|with \w+ illustrations|edited|translated|publish\w*|press|"
+    r"company|co\.|sons|brothers|& co|limited|ltd|london|new york|boston|philadelphia|chicago|"
+    r"edinburgh|paris|toronto|printed|edition|copyright|frontispiece|volume|vol\.)\b"
+    r"|\b1[5-9]\d\d\b|\b20\d\d\b|\b[MDCLX]{3,}\b",
+    re.IGNORECASE,
+)
+MAX_LINE_WORDS = 16
+MAX_PAGE_WORDS = 160
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
+
+
+def is_copyright_line(text: str) -> bool:
+    return bool(COPYRIGHT_LINE.match(text)) and len(text.split()) <= 40
+
+
+def looks_like_title_page(lines: Sequence[str], title: str = "", authors: Sequence[str] = ()) -> bool:
+    """Whether these paragraphs are a title page: only short lines, no running prose, and at
+    least one line that names the book, its author, a publisher, a place or a year."""
+    lines = [line for line in lines if line.strip()]
+    if not lines:
+        return False
+    words = sum(len(line.split()) for line in lines)
+    if words > MAX_PAGE_WORDS or any(len(line.split()) > MAX_LINE_WORDS for line in lines):
+        return False
+    # Prose: a line of several words that ends a sentence and reads like one.
+    prose = [line for line in lines if len(line.split()) >= 8 and re.search(r"[a-z][.!?]['\"”’]?$", line)
+             and not is_copyright_line(line)]
+    if prose:
+        return False
+    names = [_norm(n) for n in (title, *authors) if n and _norm(n)]
+    text = _norm(" ".join(lines))
+    def contains(haystack: str, needle: str) -> bool:
+        return len(needle) >= 4 and re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", haystack) is not None
+
+    names_book = any(contains(text, name) for name in names) or any(
+        contains(name, _norm(line)) for line in lines for name in names
+    )
+    imprint = sum(bool(_IMPRINT.search(line)) or is_copyright_line(line) for line in lines)
+    return names_book or imprint >= max(1, len(lines) // 3)
