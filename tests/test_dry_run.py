@@ -40,7 +40,7 @@ def test_varied_epub(tmp_path: Path, capsys: pytest.CaptureFixture[str], version
         TocEntry("Notes", "notes.xhtml"),
     ]
     plan = dry_run(write_epub(tmp_path / "varied.epub", docs, toc, version=version), capsys)
-    assert [c["title"] for c in plan["chapters"]] == ["Chapter 1", "Chapter 2", "Chapter 3"]
+    assert [c["title"] for c in plan["chapters"]] == ["Part One: Chapter 1", "Chapter 2", "Chapter 3"]
     words = len(" ".join(PARAS).split())
     assert [c["words"] for c in plan["chapters"]] == [words + 3, words, words]  # + "A remark here."
     assert all(c["chunks"] >= 2 for c in plan["chapters"])  # the title and the text
@@ -60,3 +60,34 @@ def test_markdown_with_inconsistent_headings(tmp_path: Path, capsys: pytest.Capt
     assert plan["title"] == "Uneven" and plan["authors"] == ["A. Writer"]
     assert [c["title"] for c in plan["chapters"]] == ["Part One: Chapter 1", "Chapter 2", "Chapter 3"]
     assert [c["words"] for c in plan["chapters"]] == [len(PARAS[0].split()), len(PARAS[1].split()), len(PARAS[0].split())]
+
+
+def test_dry_run_shows_lengths_edges_structure_and_what_is_left_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from editions import gutenberg_epub2, first, last
+
+    path = gutenberg_epub2(tmp_path).path
+    plan = dry_run(path, capsys)
+    one, two = plan["chapters"]
+    assert one["first_words"] == " ".join(first(1).split()[:8])
+    assert one["last_words"] == " ".join(last(1).split()[-8:])
+    # About 155 words a minute, the spoken title included: the estimate follows the words.
+    spoken = one["words"] + len(one["title"].split())
+    assert one["estimated_seconds"] == pytest.approx(spoken / 155 * 60, rel=0.02)
+    assert plan["estimated_seconds"] == pytest.approx(one["estimated_seconds"] + two["estimated_seconds"], abs=0.2)
+    assert plan["structure"]
+    assert plan["omitted"]["licence"]["words"] > 80
+    assert plan["omitted"]["captions"]["parts"] == 2
+    assert {"where", "words", "excerpt"} <= set(plan["omitted"]["licence"]["items"][0])
+
+    # The table says the same, and what to do about it.
+    assert main([str(path), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "CHAPTER I. THE ROCK" in out and "left out" in out and "licence:" in out and "--keep" in out
+
+    # --keep and --notes reach the plan the run would execute; a bad kind is one line, exit 2.
+    kept = json.loads((main([str(path), "--dry-run", "--json", "--keep", "captions"]), capsys.readouterr().out)[1])
+    assert "captions" not in kept["omitted"]
+    assert main([str(path), "--dry-run", "--keep", "everything"]) == 2
+    assert "unknown kind" in capsys.readouterr().err

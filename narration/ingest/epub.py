@@ -62,6 +62,7 @@ from narration.ingest.html import (
     local_name,
     note_anchor_ids,
     note_bodies,
+    note_text,
     semantic_types,
 )
 from narration.ingest.notes import MarkedParagraph, place_notes
@@ -395,6 +396,8 @@ def _extract_all(
     docs: list[_Doc], note_files: set[str], options: IngestOptions, notes: dict[str, str], path: Path
 ) -> None:
     note_ids = {(d.file, i) for d in docs for i in note_anchor_ids(d.root)}
+    read_notes = options.notes != "skip"
+    linked = _linked_targets(docs) if read_notes else set()
 
     for doc in docs:
         doc_dir = posixpath.dirname(doc.file)
@@ -412,10 +415,37 @@ def _extract_all(
             key = f"{file}#{fragment}"
             return key if key in notes else None
 
+        def loose_note(el: etree._Element, doc_file: str = doc.file) -> str | None:
+            ids = [d.get("id") for d in el.iter() if isinstance(d.tag, str) and d.get("id")]
+            if any(f"{doc_file}#{i}" in linked for i in ids) or not (text := note_text(el)):
+                return None
+            key = f"{doc_file}#loose-note-{len(notes)}"
+            notes[key] = text
+            return key
+
         doc.extract = extract_blocks(doc.root, keep_notes=False, is_note_link=is_note_link, keep=options.keep,
-                                     note_ref=note_ref if notes else None)
+                                     note_ref=note_ref if read_notes else None,
+                                     loose_note=loose_note if read_notes else None)
         for kind, count in Counter(k for k, _, _ in doc.extract.omitted).items():
             log.info("%s: %s: left out %d part(s): %s", path, doc.file, count, kind)
+
+
+def _caption(bracketed: str) -> str:
+    """``[Illustration: THE STEPS.]`` -> ``THE STEPS.``"""
+    return f" {bracketed[1:-1].partition(':')[2].strip()} " if ":" in bracketed else " "
+
+
+def _linked_targets(docs: list[_Doc]) -> set[str]:
+    """Every ``file#id`` some link in the book points at."""
+    targets = set()
+    for doc in docs:
+        doc_dir = posixpath.dirname(doc.file)
+        for a in doc.root.iter():
+            href = a.get("href") if isinstance(a.tag, str) else None
+            if href and "#" in href:
+                file = doc.file if href.startswith("#") else resolve_href(doc_dir, href)
+                targets.add(f"{file}#{unquote(href.partition('#')[2])}")
+    return targets
 
 
 _ILLUSTRATION = re.compile(r"\[(?:illustration|ill\.)s?\b[^\]]*\]", re.IGNORECASE)
@@ -428,11 +458,11 @@ def _strip_gutenberg(docs: list[_Doc], keep: frozenset[str]) -> None:
     located = [(doc, i) for doc in docs for i in range(len(doc.extract.blocks))]
     texts = [doc.extract.blocks[i].text for doc, i in located]
     start, end = gutenberg.body_span(texts)
-    drop: dict[str, dict[int, set[int]]] = {}  # kind -> id(doc) -> block indices
+    drop: dict[int, dict[int, str]] = {}  # id(doc) -> block index -> kind
 
     def mark(kind: str, index: int) -> None:
         doc, i = located[index]
-        drop.setdefault(kind, {}).setdefault(id(doc), set()).add(i)
+        drop.setdefault(id(doc), {}).setdefault(i, kind)
 
     if LICENCE not in keep:
         for index in [*range(start), *range(end, len(located))]:
@@ -454,28 +484,28 @@ def _strip_gutenberg(docs: list[_Doc], keep: frozenset[str]) -> None:
             elif in_note_section:
                 mark(TRANSCRIBER_NOTES, index)
     for doc in docs:
-        for kind, region in ((LICENCE, True), (TRANSCRIBER_NOTES, False)):
-            doc.extract.remove(drop.get(kind, {}).get(id(doc), set()), kind, region=region)
-        if CAPTIONS not in keep:
-            _strip_illustrations(doc.extract)
+        doc.extract.remove(drop.get(id(doc), {}), regions=frozenset({LICENCE}))
+        _strip_illustrations(doc.extract, CAPTIONS in keep)
 
 
-def _strip_illustrations(extract: Extract) -> None:
-    """``[Illustration: caption]`` left in the text by a transcriber: the caption goes."""
+def _strip_illustrations(extract: Extract, keep: bool) -> None:
+    """``[Illustration: caption]`` left in the text by a transcriber: the caption goes (or,
+    kept, is read without its brackets)."""
     empty: set[int] = set()
     for i, block in enumerate(extract.blocks):
         if not _ILLUSTRATION.search(block.text):
             continue
-        for match in _ILLUSTRATION.finditer(block.text):
-            extract.omitted.append((CAPTIONS, i, match.group(0)))
-        text = " ".join(_ILLUSTRATION.sub(" ", block.text).split())
+        if not keep:
+            for match in _ILLUSTRATION.finditer(block.text):
+                extract.omitted.append((CAPTIONS, i, match.group(0)))
+        text = " ".join(_ILLUSTRATION.sub(lambda m: _caption(m.group(0)) if keep else " ", block.text).split())
         if text:
             extract.blocks[i] = Block(text, block.heading, (), block.scene_break)
         else:
             empty.add(i)
     if empty:
         before = len(extract.omitted)
-        extract.remove(empty, CAPTIONS)
+        extract.remove(dict.fromkeys(empty, CAPTIONS))
         del extract.omitted[before:]  # already recorded above, caption by caption
 
 
@@ -803,6 +833,9 @@ def _without_title_pages(
             out.append(chapter)
             continue
         lines = [p.text for p in chapter.paragraphs]
+        if any(map(gutenberg.is_credit, lines)):  # credits kept on purpose (--keep transcriber-notes)
+            out.append(chapter)
+            continue
         kind = (COPYRIGHT if lines and all(map(is_copyright_line, lines))
                 else TITLE_PAGE if looks_like_title_page([chapter.title, *lines], title, authors) else "")
         if kind and kind not in keep:

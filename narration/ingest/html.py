@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import html.entities
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -122,23 +122,24 @@ class Extract:
     # left out, as (omission kind, block index where it stood, its text)
     omitted: list[tuple[str, int, str]] = field(default_factory=list)
 
-    def remove(self, indices: set[int], kind: str, *, region: bool = False) -> None:
-        """Take blocks out (recording them as omitted ``kind``), keeping anchors right.
-
-        ``region``: the blocks are a region nobody reads (a licence), so an anchor on a removed
-        block is dropped too and a TOC entry pointing there is skipped.
-        """
-        if not indices:
+    def remove(self, marks: Mapping[int, str], *, regions: frozenset[str] = frozenset()) -> None:
+        """Take blocks out (block index -> the omission kind it is recorded as), keeping anchors
+        right. An anchor on a removed block of a kind in ``regions`` (a licence: text nobody
+        reads) is dropped too, so a TOC entry pointing there is skipped."""
+        if not marks:
             return
-        kept = [i for i in range(len(self.blocks)) if i not in indices]
+        kept = [i for i in range(len(self.blocks)) if i not in marks]
         new_index = {old: new for new, old in enumerate(kept)}
-        for i in sorted(indices):
-            self.omitted.append((kind, i, self.blocks[i].text))
-        self.omitted = [(k, sum(1 for j in kept if j < i), t) for k, i, t in self.omitted]
+
+        def shifted(old: int) -> int:
+            return new_index.get(old, sum(1 for j in kept if j < old))
+
+        self.omitted = [(k, shifted(i), t) for k, i, t in self.omitted]
+        self.omitted += [(kind, shifted(i), self.blocks[i].text) for i, kind in sorted(marks.items())]
         for anchor, old in list(self.anchors.items()):
-            if region and old in indices:
+            if old in marks and marks[old] in regions:
                 self.dropped_anchors.add(anchor)
-            self.anchors[anchor] = new_index.get(old, sum(1 for j in kept if j < old))
+            self.anchors[anchor] = shifted(old)
         self.blocks = [self.blocks[i] for i in kept]
 
 
@@ -226,8 +227,10 @@ class _Walker:
         drop_ids: Iterable[str],
         keep: frozenset[str] = frozenset(),
         note_ref: Callable[[str], str | None] | None = None,
+        loose_note: Callable[[etree._Element], str | None] | None = None,
     ) -> None:
         self.keep_notes = keep_notes
+        self.loose_note = loose_note
         self.is_note_link = is_note_link
         self.drop_ids = set(drop_ids)
         self.keep = keep
@@ -360,6 +363,12 @@ class _Walker:
         if kind := self.omission_kind(el, tag, types):
             return None if kind in self.keep else kind
         if not self.keep_notes and is_note_container(el):
+            if self.loose_note is not None and (key := self.loose_note(el)) is not None:
+                # A note no marker links to (Gutenberg's "<p class=footnote>* ...</p>" under its
+                # paragraph): it is read from where it stands.
+                self.buffer.append(f"\ue000{len(self.refs)}\ue001")
+                self.refs.append(key)
+                return ""
             return NOTES
         if tag == "a" and self.is_marker_link(el):
             return _MARKER
@@ -505,6 +514,7 @@ def extract_blocks(
     drop_ids: Iterable[str] = (),
     keep: frozenset[str] = frozenset(),
     note_ref: Callable[[str], str | None] | None = None,
+    loose_note: Callable[[etree._Element], str | None] | None = None,
 ) -> Extract:
     """Walk a parsed document (from ``read_html_tree``) into reading blocks.
 
@@ -512,8 +522,10 @@ def extract_blocks(
     documents of the whole book); by default links to notes in the same document count.
     ``drop_ids``: ids of elements to leave out entirely. ``keep``: omission kinds to read
     anyway. ``note_ref(href)``: the key of the note a marker's link leads to, or None.
+    ``loose_note(element)``: for a note no marker links to, the key it is read under, or None.
     """
-    walker = _Walker(keep_notes, is_note_link or _same_document_note_links(root), drop_ids, keep, note_ref)
+    walker = _Walker(keep_notes, is_note_link or _same_document_note_links(root), drop_ids, keep, note_ref,
+                     loose_note)
     body = next((el for el in root.iter() if local_name(el) == "body"), root)
     walker.walk(body)
     walker.flush()
@@ -540,7 +552,7 @@ def _drop_empty_list_headings(extract: Extract, keep: frozenset[str]) -> None:
         and _LIST_HEADING.match(block.text)
         and (i + 1 == len(blocks) or blocks[i + 1].heading)
     }
-    extract.remove(drop, CONTENTS, region=True)
+    extract.remove(dict.fromkeys(drop, CONTENTS), regions=frozenset({CONTENTS}))
 
 
 def note_bodies(root: etree._Element) -> dict[str, str]:
@@ -557,11 +569,13 @@ def note_bodies(root: etree._Element) -> dict[str, str]:
         for el in container.iter():
             if not isinstance(el.tag, str) or not el.get("id"):
                 continue
+            if _holds_notes(el):
+                continue  # a list of notes ("Endnotes"), not one note
             if el is container or is_note_container(el) or local_name(el) in _NOTE_BLOCKS:
                 note = el
             else:
                 note = next((a for a in el.iterancestors() if is_note_container(a)), container)
-            if text := _note_text(note):
+            if text := note_text(note):
                 bodies[el.get("id")] = text  # inner containers come later in iter() order and win
     return bodies
 
@@ -569,12 +583,19 @@ def note_bodies(root: etree._Element) -> dict[str, str]:
 _NOTE_BLOCKS = frozenset({"li", "p", "div", "aside", "dd", "section", "article"})
 
 
-def _note_text(note: etree._Element) -> str:
+def _holds_notes(el: etree._Element) -> bool:
+    """Whether an element is a list of notes: it holds more than one note with an id."""
+    inner = [d for d in el.iterdescendants() if isinstance(d.tag, str) and d.get("id")
+             and (is_note_container(d) or local_name(d) in _NOTE_BLOCKS)]
+    return len(inner) > 1
+
+
+def note_text(note: etree._Element) -> str:
     walker = _Walker(True, lambda href: False, ())
     walker.walk(note)
     walker.flush()
     text = " ".join(b.text for b in walker.out.blocks if not gutenberg.is_transcriber_note(b.text))
-    return re.sub(r"^\s*(?:\[\w{1,4}\]|\(\w{1,4}\)|\d{1,4}\.)\s*", "", text)  # a label left as text
+    return re.sub(r"^\s*(?:\[\w{1,4}\]|\(\w{1,4}\)|\d{1,4}\.|\[?[*†‡§]+\]?)\s*", "", text)  # a label left as text
 
 
 def html_paragraphs(data: bytes | str, *, source: str | Path = "<html>", keep_notes: bool = False) -> list[str]:

@@ -1,0 +1,282 @@
+"""EPUBs shaped like the editions people narrate, with text written for these tests.
+
+Each builder writes one book whose structure copies a real edition's habits (where Project
+Gutenberg puts its header and licence, how Standard Ebooks files its front and back matter, how
+single-file books nest their TOC) and returns an ``Edition``: the chapters a listener expects
+(title, first sentence, last sentence) and sentences that must never be narrated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from epub_factory import Doc, TocEntry, write_epub
+
+
+@dataclass
+class Edition:
+    path: Path
+    chapters: list[tuple[str, str, str]]  # (title, first sentence, last sentence)
+    never: list[str] = field(default_factory=list)  # text that must not be narrated
+    notes: list[str] = field(default_factory=list)  # note texts, read only with --notes
+
+
+# Prose for the chapters: two or three sentences a paragraph, invented for these tests.
+STORY = {
+    1: ["The lighthouse stood on a rock that the sea had been trying to swallow for a hundred years.",
+        "Every evening the keeper climbed the hundred and twelve steps with a can of oil.",
+        "He counted them aloud, because the counting kept the wind out of his head."],
+    2: ["The storm came on a Tuesday, which the keeper thought was an insult.",
+        "By midnight the glass in the lantern room was singing like a struck bell.",
+        "At dawn the rock was still there, and so was he."],
+    3: ["A boat arrived in the spring with a letter from the mainland.",
+        "The letter said the light would be made electric, and the keeper would no longer be needed.",
+        "He read it twice and then used it to light the stove."],
+    4: ["Years later the children of the harbour still told the story wrongly.",
+        "In their version the keeper fought the sea with his bare hands and won.",
+        "Nobody corrected them, since the true story was stranger."],
+}
+LICENCE_LINES = [
+    "THE FULL PROJECT GUTENBERG LICENSE",
+    "PLEASE READ THIS BEFORE YOU SHARE OR USE THIS WORK.",
+    "Section 1. General terms for using and sharing electronic works of this kind.",
+    "By reading or using any part of this electronic work you say you accept every term of this licence.",
+    "Section 5. General information about the electronic works of the foundation.",
+    "This site includes information about how to subscribe to our email newsletter.",
+]
+HEADER_LINES = [
+    "This eBook is for the use of anyone anywhere at no cost and with almost no restrictions.",
+    "You may copy it, give it away or re-use it under the terms of the licence included with it.",
+]
+
+
+def paragraphs(*numbers: int) -> str:
+    return "\n".join(f"<p>{escape(s)}</p>" for n in numbers for s in STORY[n])
+
+
+def first(n: int) -> str:
+    return STORY[n][0]
+
+
+def last(n: int) -> str:
+    return STORY[n][-1]
+
+
+def gutenberg_epub2(tmp: Path) -> Edition:
+    """An older Gutenberg EPUB 2: one XHTML file, NCX, the header, title page, contents and
+    licence inline as plain paragraphs (no ids or classes to go by)."""
+    body = f"""
+<div class="c3"><p>The Project Gutenberg EBook of The Lantern Keeper, by Mara Ellison</p>
+{''.join(f'<p>{escape(line)}</p>' for line in HEADER_LINES)}
+<p>Title: The Lantern Keeper</p><p>Author: Mara Ellison</p>
+<p>Release Date: March 3, 2011 [EBook #99901]</p><p>Language: English</p>
+<p>*** START OF THIS PROJECT GUTENBERG EBOOK THE LANTERN KEEPER ***</p>
+<p>Produced by Jon Marsh, Ann Cole and the Online Distributed Proofreading Team at http://www.pgdp.net</p></div>
+<div class="figcenter"><img src="images/frontis.jpg" alt=""/><p class="caption">THE KEEPER AT HIS WINDOW.</p></div>
+<h1 id="title">THE LANTERN KEEPER</h1>
+<p class="center">BY</p><p class="center">MARA ELLISON</p>
+<p class="center">ILLUSTRATED BY R. T. DUNN</p>
+<p class="center">NEW YORK<br/>HALLORAN &amp; SONS<br/>1903</p>
+<p class="center">Copyright, 1903, by Halloran &amp; Sons</p>
+<h2>CONTENTS</h2>
+<p class="toc"><a href="#ch1">I. The Rock</a></p><p class="toc"><a href="#ch2">II. The Storm</a></p>
+<h2 id="ch1">CHAPTER I.<br/>THE ROCK</h2>
+{paragraphs(1)}
+<p>[Illustration: THE HUNDRED AND TWELVE STEPS.]</p>
+<h2 id="ch2">CHAPTER II.<br/>THE STORM</h2>
+{paragraphs(2)}
+<p>End of the Project Gutenberg EBook of The Lantern Keeper, by Mara Ellison</p>
+<p>*** END OF THIS PROJECT GUTENBERG EBOOK THE LANTERN KEEPER ***</p>
+<p>***** This file should be named 99901-h.htm or 99901-h.zip *****</p>
+{''.join(f'<p>{escape(line)}</p>' for line in LICENCE_LINES)}
+"""
+    toc = [
+        TocEntry("The Lantern Keeper", "book.xhtml#title"),
+        TocEntry("CHAPTER I. THE ROCK", "book.xhtml#ch1"),
+        TocEntry("CHAPTER II. THE STORM", "book.xhtml#ch2"),
+    ]
+    path = write_epub(tmp / "pg-epub2.epub", [Doc("book.xhtml", body, title="The Lantern Keeper")], toc,
+                      version=2, title="The Lantern Keeper", authors=["Mara Ellison"])
+    return Edition(
+        path,
+        [("CHAPTER I. THE ROCK", first(1), last(1)), ("CHAPTER II. THE STORM", first(2), last(2))],
+        never=["Project Gutenberg", "anyone anywhere", "Produced by", "THE KEEPER AT HIS WINDOW", "HUNDRED AND TWELVE STEPS",
+               "ILLUSTRATED BY", "Copyright, 1903", "CONTENTS", "newsletter", "Release Date"],
+    )
+
+
+def gutenberg_epub3(tmp: Path) -> Edition:
+    """A current Gutenberg EPUB 3: ``pg-header`` at the top of the first content file, the
+    licence as a ``pg-footer`` file of its own, both in the nav."""
+    header = f"""
+<section class="pg-boilerplate pgheader" id="pg-header" lang="en">
+<h2 id="pg-header-heading">The Project Gutenberg eBook of <span id="pg-title">The Lantern Keeper</span></h2>
+<div>{''.join(f'<p>{escape(line)}</p>' for line in HEADER_LINES)}</div>
+<div id="pg-machine-header"><p><strong>Title</strong>: The Lantern Keeper</p>
+<p><strong>Author</strong>: Mara Ellison</p><p><strong>Language</strong>: English</p>
+<p><strong>Credits</strong>: Ann Cole and the Online Distributed Proofreading Team</p></div>
+<div id="pg-start-separator"><span>*** START OF THE PROJECT GUTENBERG EBOOK THE LANTERN KEEPER ***</span></div>
+</section>
+<div class="titlepage"><h1>THE LANTERN KEEPER</h1><p>by Mara Ellison</p></div>"""
+    footer = f"""
+<section class="pg-boilerplate pgheader" id="pg-footer" lang="en">
+<div id="pg-end-separator"><span>*** END OF THE PROJECT GUTENBERG EBOOK THE LANTERN KEEPER ***</span></div>
+<h2 id="pg-footer-heading">{escape(LICENCE_LINES[0])}</h2>
+{''.join(f'<p>{escape(line)}</p>' for line in LICENCE_LINES[1:])}
+</section>"""
+    docs = [
+        Doc("wrap0000.xhtml", '<div class="x-ebookmaker-cover"><img src="cover.jpg" alt=""/></div>'),
+        Doc("h-0.xhtml", header, title="The Project Gutenberg eBook of The Lantern Keeper, by Mara Ellison"),
+        Doc("h-1.xhtml", f'<div class="chapter"><h2 id="c1">CHAPTER I. The Rock</h2>{paragraphs(1)}</div>',
+            title="The Project Gutenberg eBook of The Lantern Keeper, by Mara Ellison"),
+        Doc("h-2.xhtml", f'<div class="chapter"><h2 id="c2">CHAPTER II. The Storm</h2>{paragraphs(2)}'
+            '<p class="center">THE END</p></div>'),
+        Doc("h-3.xhtml", footer),
+    ]
+    toc = [
+        TocEntry("The Project Gutenberg eBook of The Lantern Keeper", "h-0.xhtml#pg-header"),
+        TocEntry("CHAPTER I. The Rock", "h-1.xhtml#c1"),
+        TocEntry("CHAPTER II. The Storm", "h-2.xhtml#c2"),
+        TocEntry("THE FULL PROJECT GUTENBERG LICENSE", "h-3.xhtml#pg-footer-heading"),
+    ]
+    path = write_epub(tmp / "pg-epub3.epub", docs, toc, title="The Lantern Keeper", authors=["Mara Ellison"],
+                      extra_manifest=[("cover", "cover.jpg", "image/jpeg")],
+                      extra_members={"OEBPS/cover.jpg": b"\xff\xd8\xff\xe0not-really-a-jpeg"})
+    return Edition(
+        path,
+        [("CHAPTER I. The Rock", first(1), last(1)), ("CHAPTER II. The Storm", first(2), "THE END")],
+        never=["Project Gutenberg", "anyone anywhere", "Distributed Proofreading", "by Mara Ellison", "newsletter"],
+    )
+
+
+def single_file_nested_nav(tmp: Path) -> Edition:
+    """One XHTML file; the nav has one top entry (the book) with the chapters below it as anchors."""
+    sections = "\n".join(
+        f'<section id="s{n}"><h2>{roman}. {name}</h2>{paragraphs(n)}</section>'
+        for n, roman, name in [(1, "I", "The Rock"), (2, "II", "The Storm"), (3, "III", "The Letter"), (4, "IV", "The Story")]
+    )
+    body = f'<section id="book"><h1>The Lantern Keeper</h1>{sections}</section>'
+    toc = [TocEntry("The Lantern Keeper", "book.xhtml#book", [
+        TocEntry(f"{roman}. {name}", f"book.xhtml#s{n}")
+        for n, roman, name in [(1, "I", "The Rock"), (2, "II", "The Storm"), (3, "III", "The Letter"), (4, "IV", "The Story")]
+    ])]
+    path = write_epub(tmp / "single.epub", [Doc("book.xhtml", body)], toc, title="The Lantern Keeper")
+    return Edition(path, [(t, first(n), last(n)) for n, t in
+                          [(1, "I. The Rock"), (2, "II. The Storm"), (3, "III. The Letter"), (4, "IV. The Story")]])
+
+
+def technical_book(tmp: Path) -> Edition:
+    """A manual: a file per chapter, each chapter's sections listed under it in the nav."""
+    docs, toc, chapters = [], [], []
+    for n, name in [(1, "Getting Started"), (2, "Daily Use")]:
+        a, b = STORY[n + 2] if n + 2 in STORY else STORY[n], STORY[n]
+        body = (f'<section id="c{n}"><h1>{n}. {name}</h1><p>{escape(a[0])}</p>'
+                f'<section id="c{n}s1"><h2>{n}.1 Before You Begin</h2><p>{escape(b[0])}</p></section>'
+                f'<section id="c{n}s2"><h2>{n}.2 Next Steps</h2><p>{escape(b[-1])}</p></section></section>')
+        docs.append(Doc(f"ch{n}.xhtml", body))
+        toc.append(TocEntry(f"{n}. {name}", f"ch{n}.xhtml", [
+            TocEntry(f"{n}.1 Before You Begin", f"ch{n}.xhtml#c{n}s1"), TocEntry(f"{n}.2 Next Steps", f"ch{n}.xhtml#c{n}s2")]))
+        chapters.append((f"{n}. {name}", a[0], b[-1]))
+    path = write_epub(tmp / "manual.epub", docs, toc, title="Keeping a Light")
+    return Edition(path, chapters)
+
+
+def standard_ebooks(tmp: Path) -> Edition:
+    """Standard Ebooks' layout: titlepage, imprint, dedication, a file per chapter with noteref
+    links into endnotes.xhtml, colophon and uncopyright, all in the nav and landmarks."""
+    note_ref = '<a href="endnotes.xhtml#note-{n}" id="noteref-{n}" epub:type="noteref">{n}</a>'
+    ch1 = (f'<section id="chapter-1" epub:type="chapter"><h2 epub:type="ordinal z3998:roman">I</h2>'
+           f'<p>{escape(STORY[1][0])}{note_ref.format(n=1)} {escape(STORY[1][1])}</p><p>{escape(STORY[1][2])}</p></section>')
+    ch2 = (f'<section id="chapter-2" epub:type="chapter"><h2 epub:type="ordinal z3998:roman">II</h2>'
+           f'<p>{escape(STORY[2][0])}</p><p>{escape(STORY[2][1])}{note_ref.format(n=2)}</p>'
+           f'<hr/><p>{escape(STORY[2][2])}</p></section>')
+    notes = ["A keeper of that coast was paid in oil as well as in coin.",
+             "Lantern glass of the period was thick enough to ring when struck."]
+    endnotes = ('<section id="endnotes" epub:type="backmatter endnotes"><h2 epub:type="title">Endnotes</h2><ol>'
+                + "".join(f'<li id="note-{n}" epub:type="endnote"><p>{escape(t)} '
+                          f'<a href="chapter-{n}.xhtml#noteref-{n}" epub:type="backlink">↩</a></p></li>'
+                          for n, t in enumerate(notes, 1)) + "</ol></section>")
+    docs = [
+        Doc("text/titlepage.xhtml", '<section id="titlepage" epub:type="titlepage"><h1 epub:type="title">The Lantern Keeper</h1>'
+            '<p>By <b epub:type="z3998:author-name">Mara Ellison</b>.</p></section>', body_attrs='epub:type="frontmatter"'),
+        Doc("text/imprint.xhtml", '<section id="imprint" epub:type="imprint"><h2 epub:type="title">Imprint</h2>'
+            "<p>This ebook is the work of many volunteer hands and is kept in the public domain.</p></section>",
+            body_attrs='epub:type="frontmatter"'),
+        Doc("text/dedication.xhtml", '<section id="dedication" epub:type="dedication"><p>To the keepers of every light.</p></section>',
+            body_attrs='epub:type="frontmatter"'),
+        Doc("text/chapter-1.xhtml", ch1, body_attrs='epub:type="bodymatter z3998:fiction"'),
+        Doc("text/chapter-2.xhtml", ch2, body_attrs='epub:type="bodymatter z3998:fiction"'),
+        Doc("text/endnotes.xhtml", endnotes, body_attrs='epub:type="backmatter"'),
+        Doc("text/colophon.xhtml", '<section id="colophon" epub:type="colophon"><h2 epub:type="title">Colophon</h2>'
+            "<p>The Lantern Keeper was first printed in 1903 and set again for this edition.</p></section>",
+            body_attrs='epub:type="backmatter"'),
+        Doc("text/uncopyright.xhtml", '<section id="uncopyright" epub:type="copyright-page"><h2 epub:type="title">Uncopyright</h2>'
+            "<p>May you use this work freely and well; its makers give up their rights to it.</p></section>",
+            body_attrs='epub:type="backmatter"'),
+    ]
+    toc = [TocEntry("Titlepage", "text/titlepage.xhtml"), TocEntry("Imprint", "text/imprint.xhtml"),
+           TocEntry("Dedication", "text/dedication.xhtml"), TocEntry("I", "text/chapter-1.xhtml"),
+           TocEntry("II", "text/chapter-2.xhtml"), TocEntry("Endnotes", "text/endnotes.xhtml"),
+           TocEntry("Colophon", "text/colophon.xhtml"), TocEntry("Uncopyright", "text/uncopyright.xhtml")]
+    landmarks = [("bodymatter", "text/chapter-1.xhtml", "Start"), ("endnotes", "text/endnotes.xhtml", "Endnotes")]
+    path = write_epub(tmp / "se.epub", docs, toc, landmarks=landmarks, title="The Lantern Keeper",
+                      authors=["Mara Ellison"], extra_manifest=[("font", "fonts/league-spartan.otf", "font/otf")])
+    return Edition(
+        path,
+        [("Dedication", "To the keepers of every light.", "To the keepers of every light."),
+         ("I", first(1), last(1)), ("II", first(2), last(2))],
+        never=["volunteer hands", "first printed in 1903", "give up their rights", "By Mara Ellison", "↩"],
+        notes=notes,
+    )
+
+
+def volumes(tmp: Path) -> Edition:
+    """Volumes that only group chapters: files holding just the volume's heading (one with an
+    epigraph), chapters in files of their own, the nav nested volume > chapter."""
+    docs = [
+        Doc("vol1.xhtml", "<h1>VOLUME ONE</h1>"),
+        Doc("ch1.xhtml", f"<h2>Chapter 1. The Rock</h2>{paragraphs(1)}"),
+        Doc("ch2.xhtml", f"<h2>Chapter 2. The Storm</h2>{paragraphs(2)}"),
+        Doc("vol2.xhtml", '<h1>VOLUME TWO</h1><blockquote><p>What the sea keeps, it keeps for good.</p></blockquote>'),
+        Doc("ch3.xhtml", f"<h2>Chapter 3. The Letter</h2>{paragraphs(3)}"),
+        Doc("ch4.xhtml", f"<h2>Chapter 4. The Story</h2>{paragraphs(4)}"),
+    ]
+    toc = [
+        TocEntry("Volume One", "vol1.xhtml", [TocEntry("Chapter 1. The Rock", "ch1.xhtml"),
+                                              TocEntry("Chapter 2. The Storm", "ch2.xhtml")]),
+        TocEntry("Volume Two", "vol2.xhtml", [TocEntry("Chapter 3. The Letter", "ch3.xhtml"),
+                                              TocEntry("Chapter 4. The Story", "ch4.xhtml")]),
+    ]
+    path = write_epub(tmp / "volumes.epub", docs, toc, title="The Lantern Keeper")
+    return Edition(path, [
+        ("Volume One: Chapter 1. The Rock", first(1), last(1)),
+        ("Chapter 2. The Storm", first(2), last(2)),
+        ("Volume Two: Chapter 3. The Letter", "What the sea keeps, it keeps for good.", last(3)),
+        ("Chapter 4. The Story", first(4), last(4)),
+    ], never=["VOLUME ONE", "VOLUME TWO"])
+
+
+def flat_books(tmp: Path) -> Edition:
+    """Gutenberg's flat TOC with "BOOK ONE" entries beside the chapters in one file."""
+    body = (f'<h2 id="b1">BOOK ONE: 1805</h2><h2 id="c1">CHAPTER I</h2>{paragraphs(1)}'
+            f'<h2 id="c2">CHAPTER II</h2>{paragraphs(2)}'
+            f'<h2 id="b2">BOOK TWO: 1806</h2><h2 id="c3">CHAPTER I</h2>{paragraphs(3)}')
+    toc = [TocEntry("BOOK ONE: 1805", "b.xhtml#b1"), TocEntry("CHAPTER I", "b.xhtml#c1"),
+           TocEntry("CHAPTER II", "b.xhtml#c2"), TocEntry("BOOK TWO: 1806", "b.xhtml#b2"),
+           TocEntry("CHAPTER I", "b.xhtml#c3")]
+    path = write_epub(tmp / "flat.epub", [Doc("b.xhtml", body)], toc, title="The Lantern Keeper")
+    return Edition(path, [("BOOK ONE: 1805: CHAPTER I", first(1), last(1)), ("CHAPTER II", first(2), last(2)),
+                          ("BOOK TWO: 1806: CHAPTER I", first(3), last(3))])
+
+
+EDITIONS = {
+    "gutenberg-epub2": gutenberg_epub2,
+    "gutenberg-epub3": gutenberg_epub3,
+    "single-file-nested-nav": single_file_nested_nav,
+    "technical": technical_book,
+    "standard-ebooks": standard_ebooks,
+    "volumes": volumes,
+    "flat-books": flat_books,
+}

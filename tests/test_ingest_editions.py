@@ -1,0 +1,98 @@
+"""The regression corpus: EPUBs shaped like real editions (``editions.py``) read into the
+book's own chapters, with nothing of the publisher's or Gutenberg's text narrated."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from editions import EDITIONS, Edition, gutenberg_epub2, standard_ebooks, volumes
+from epub_factory import Doc, TocEntry, write_epub
+
+from narration.errors import InputError
+from narration.ingest import load_book
+from narration.options import IngestOptions, NarrationOptions
+from narration.plan import plan_book
+
+
+def narrated(path: Path, **ingest: object) -> list[tuple[str, list[str]]]:
+    """(title, every sentence read) per chapter, from the same plan a run executes."""
+    plan = plan_book(path, NarrationOptions(backend="piper", ingest=IngestOptions(**ingest)))
+    return [(ch.title, [s for p in plan.book.chapters[ch.index].paragraphs for s in p.sentences])
+            for ch in plan.chapters]
+
+
+@pytest.mark.parametrize("name", sorted(EDITIONS))
+def test_edition_reads_its_own_chapters(tmp_path: Path, name: str) -> None:
+    edition: Edition = EDITIONS[name](tmp_path)
+    chapters = narrated(edition.path)
+    assert [title for title, _ in chapters] == [title for title, _, _ in edition.chapters]
+    for (title, sentences), (_, first, last) in zip(chapters, edition.chapters, strict=True):
+        assert sentences[0] == first, title
+        assert sentences[-1] == last, title
+    script = "\n".join(s for _, sentences in chapters for s in sentences)
+    for text in edition.never + edition.notes:
+        assert text not in script
+
+
+def test_gutenberg_parts_left_out_are_named_with_word_counts(tmp_path: Path) -> None:
+    book = load_book(gutenberg_epub2(tmp_path).path)
+    kinds = {o.kind: o for o in book.omitted}
+    assert set(kinds) >= {"licence", "transcriber-notes", "title-page", "captions", "contents"}
+    assert kinds["licence"].words > 80 and kinds["transcriber-notes"].excerpt.startswith("Produced by")
+    assert (book.title, book.authors, book.language) == ("The Lantern Keeper", ["Mara Ellison"], "en")
+
+
+def test_keep_brings_a_kind_back(tmp_path: Path) -> None:
+    path = gutenberg_epub2(tmp_path).path
+    kept = "\n".join(s for _, ss in narrated(path, keep={"captions", "transcriber-notes"}) for s in ss)
+    assert "THE HUNDRED AND TWELVE STEPS." in kept and "[Illustration" not in kept
+    assert "Produced by" in kept
+    assert "Project Gutenberg License" not in kept.title()  # the licence stays out
+    with pytest.raises(ValueError, match="unknown kind"):
+        IngestOptions(keep="captions,everything")
+
+
+def test_standard_ebooks_notes_inline_and_at_the_end(tmp_path: Path) -> None:
+    edition = standard_ebooks(tmp_path)
+    inline = dict(narrated(edition.path, notes="inline"))
+    assert inline["I"][:2] == [edition.chapters[1][1], "Note: " + edition.notes[0]]
+    at_end = dict(narrated(edition.path, notes="end"))
+    assert at_end["II"][-2:] == ["Notes.", "Note 1: " + edition.notes[1]]
+    assert at_end["II"][-3] == edition.chapters[2][2]
+    book = load_book(edition.path, IngestOptions(notes="end"))
+    assert not [o for o in book.omitted if o.kind == "notes"]
+    assert [o for o in load_book(edition.path).omitted if o.kind == "notes"]
+
+
+def test_scene_break_is_a_longer_pause(tmp_path: Path) -> None:
+    plan = plan_book(standard_ebooks(tmp_path).path, NarrationOptions(backend="piper"))
+    chapter = plan.book.chapters[2]
+    assert [p.scene_break for p in chapter.paragraphs] == [False, True, False]
+    assert "scene" in [c.pause_after for c in plan.chapters[2].chunks]
+
+
+def test_chapter_level_is_said_and_can_be_overridden(tmp_path: Path) -> None:
+    path = volumes(tmp_path).path
+    book = load_book(path)
+    assert "level 2 of 2" in book.structure and "Volume One" in book.structure
+    top = load_book(path, IngestOptions(chapter_level=1))
+    assert [c.title for c in top.chapters] == ["Volume One", "Volume Two"]
+    assert "--chapter-level" in top.structure
+
+
+def test_missing_media_is_a_warning_and_missing_text_an_error(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    docs = [Doc("ch1.xhtml", "<h1>One</h1><p>Text.</p>")]
+    media = [("img", "images/plate.png", "image/png"), ("font", "fonts/serif.woff2", "font/woff2"),
+             ("snd", "audio/intro.mp3", "audio/mpeg")]
+    path = write_epub(tmp_path / "stripped.epub", docs, [TocEntry("One", "ch1.xhtml")], extra_manifest=media)
+    with caplog.at_level(logging.WARNING):
+        book = load_book(path)
+    assert [c.title for c in book.chapters] == ["One"]
+    assert "images/plate.png" in caplog.text and "fonts/serif.woff2" in caplog.text
+
+    broken = write_epub(tmp_path / "broken.epub", docs, [TocEntry("One", "ch1.xhtml")],
+                        extra_manifest=[("ch9", "ch9.xhtml", "application/xhtml+xml")])
+    with pytest.raises(InputError, match="ch9.xhtml"):
+        load_book(broken)
