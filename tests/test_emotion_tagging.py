@@ -136,3 +136,15 @@ def test_an_unspoken_title_does_not_shift_paragraphs() -> None:
     assert [c.source for c in chunks] == ["They wept.", "Calm."]  # neither the title nor the break is read
     styled = apply_tags(chunks, tag_book(book, KeywordClassifier(), LOOSE))
     assert [c.style for c in styled] == ["sad", NEUTRAL]
+
+
+def test_notes_read_aloud_stay_neutral() -> None:
+    from narration.model import PARA_NOTE
+
+    book = Book(title="Test", chapters=[Chapter("One", [
+        Paragraph("“You are furious,” she said, and he was."),
+        Paragraph("Note: the translator was furious with this line.", kind=PARA_NOTE),
+    ])])
+    tags = tag_book(book, KeywordClassifier(), EmotionSettings(max_share=1.0))
+    assert [t.model_tag for t in tags] == ["angry", "angry"]  # the model hears anger in both
+    assert [t.tag for t in tags] == ["angry", NEUTRAL]  # the note is read neutrally anyway

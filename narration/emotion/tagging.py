@@ -12,7 +12,7 @@ from narration.emotion.passages import book_passages
 from narration.emotion.restraint import restrain
 from narration.emotion.settings import EmotionSettings
 from narration.emotion.tags import NEUTRAL, TAGS
-from narration.model import Book, Chunk
+from narration.model import PARA_NOTE, Book, Chunk
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,9 @@ def tag_book(book: Book, classifier: EmotionClassifier | None, settings: Emotion
         return [PassageTag(p.chapter, p.paragraph, NEUTRAL, 1.0, p.is_dialogue) for p in passages]
     probs = classifier.probabilities([p.text for p in passages])
     chosen = restrain(probs, [p.chapter for p in passages], [p.is_dialogue for p in passages], settings)
+    # Notes read aloud are the editor's voice, not the story's: always neutral.
+    chosen = [(NEUTRAL, 1.0) if book.chapters[p.chapter].paragraphs[p.paragraph].kind == PARA_NOTE else c
+              for p, c in zip(passages, chosen, strict=True)]
     return [
         PassageTag(p.chapter, p.paragraph, tag, score, p.is_dialogue, TAGS[int(row.argmax())], float(row.max()))
         for p, (tag, score), row in zip(passages, chosen, probs, strict=True)

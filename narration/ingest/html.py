@@ -65,6 +65,7 @@ TYPE_KINDS = {
 }  # fmt: skip
 NOTE_REF_TYPES = frozenset({"noteref", "doc-noteref"})
 NOTE_CLASSES = frozenset({"footnote", "footnotes", "endnote", "endnotes"})
+LINE_NUMBER_CLASSES = frozenset({"lnum", "linenum", "linenumber", "line-number", "lineno", "linenr", "linenb"})
 CONTENTS_CLASSES = frozenset({"toc", "contents", "tocline", "toc-entry", "loi"})
 _CAPTION_CLASS = re.compile(r"caption|^(?:illus|illustration)$")
 _INTERNAL_HREF = re.compile(r"^(?![a-z][a-z0-9+.-]*:)", re.IGNORECASE)  # no scheme: inside the book
@@ -357,6 +358,8 @@ class _Walker:
             return ""
         if _HIDDEN_STYLE.search(el.get("style") or ""):
             return ""
+        if classes(el) & LINE_NUMBER_CLASSES:
+            return ""  # a poem's printed line numbers
         types = semantic_types(el)
         if types & MARKER_TYPES or classes(el) & MARKER_CLASSES:
             return _MARKER
