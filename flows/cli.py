@@ -24,8 +24,8 @@ from rich.table import Table
 from narration import progress
 from narration.emotion.settings import EmotionSettings
 from narration.errors import NarrationError
-from narration.layout import BookLayout
 from narration.ingest.omissions import KEEPABLE, KINDS
+from narration.layout import BookLayout
 from narration.options import IngestOptions, NarrationOptions, PauseOptions
 from narration.plan import BookPlan, plan_book
 from narration.prune import prune_book

@@ -19,7 +19,6 @@ from narration.synthesis import backend_class
 from narration.text import chunk_book, segment_book
 from narration.text.lexicon import load_lexicon
 
-
 # Narration pace at speed 1.0, for the dry-run's duration estimate: audiobooks run at about
 # 150-160 words a minute in English, 300-400 characters a minute in Japanese.
 WORDS_PER_MINUTE = 155.0

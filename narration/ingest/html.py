@@ -30,8 +30,17 @@ from pathlib import Path
 from lxml import etree
 
 from narration.ingest import gutenberg
-from narration.ingest.omissions import CAPTIONS, COLOPHON, CONTENTS, COPYRIGHT, LICENCE, NOTES, TITLE_PAGE
-from narration.ingest.omissions import TRANSCRIBER_NOTES, UNREADABLE
+from narration.ingest.omissions import (
+    CAPTIONS,
+    COLOPHON,
+    CONTENTS,
+    COPYRIGHT,
+    LICENCE,
+    NOTES,
+    TITLE_PAGE,
+    TRANSCRIBER_NOTES,
+    UNREADABLE,
+)
 from narration.ingest.safety import read_html_tree
 from narration.text.ruby import is_kana, ruby_notation
 
