@@ -11,6 +11,9 @@ from narration.errors import InputError
 from narration.ingest import BOOK_SUFFIXES, load_book
 from narration.ingest.markdown import detect_language, heading_label, load_markdown, split_authors
 from narration.model import Book
+from narration.options import IngestOptions
+
+CLASSIC = Path(__file__).parent / "fixtures" / "books" / "glass-orchard.md"
 
 
 def write(tmp_path: Path, text: str, name: str = "book.md") -> Path:
@@ -311,10 +314,8 @@ def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
 # --- plain text and the dispatcher -----------------------------------------------------------
 
 
-def test_txt_files_read_indented_paragraphs(tmp_path: Path) -> None:
-    path = write(tmp_path, "CHAPTER I\n\n    It was a dark night.\n\n    The wind blew.\n", name="story.txt")
-    book = load_book(path)
-    assert paragraphs(book) == ["CHAPTER I", "It was a dark night.", "The wind blew."]
+# (.txt files have their own reader now, narration.ingest.plaintext; a .txt written in Markdown
+# is still read as Markdown: see tests/test_ingest_plaintext.py.)
 
 
 @pytest.mark.parametrize("name", ["book.md", "book.markdown", "book.txt", "BOOK.MD"])
@@ -342,3 +343,142 @@ def test_load_book_rejects_unknown_missing_and_directories(tmp_path: Path) -> No
 
 def test_book_suffixes() -> None:
     assert set(BOOK_SUFFIXES) == {".epub", ".md", ".markdown", ".txt"}
+
+
+# --- metadata lines, Gutenberg conversions, what is left out -------------------------------------
+
+
+def test_markdown_classic_with_metadata_headings() -> None:
+    book = load_book(CLASSIC)
+    assert (book.title, book.authors, book.language) == ("The Glass Orchard", ["Henrietta Vale"], "en")
+    assert titles(book) == ["Book One: Chapter I", "Chapter II", "Book Two: Chapter III"]
+    firsts_lasts = [(c.paragraphs[0].text, c.paragraphs[-1].text) for c in book.chapters]
+    assert firsts_lasts[0][0].startswith("The orchard behind the house had been planted by a man")
+    assert firsts_lasts[0][1] == "In spring the blossoms came anyway, white among the glitter, and the bees did not seem to mind."
+    assert firsts_lasts[1][0].startswith("Clara was nine the year the great storm")
+    assert firsts_lasts[1][1] == "In the morning the grass was covered with rainbows."
+    assert firsts_lasts[2][0].startswith("The house was sold the year Clara turned twenty")
+    assert firsts_lasts[2][1].endswith("she hung it in the kitchen window.")
+    text = "\n".join(c.title + "\n" + c.text for c in book.chapters)
+    for unread in ("Title:", "Author", "Year", "1907", "Translated", "Peter Lorn", "* * *", "---"):
+        assert unread not in text, unread
+    assert [(o.kind, o.where, o.excerpt) for o in book.omitted] == [("title-page", "glass-orchard.md:8", "Translated by Peter Lorn")]
+    assert [p.scene_break for p in book.chapters[0].paragraphs] == [False, True, False]
+    assert book.structure.startswith("3 chapter headings (### headings; first: 'Book One: Chapter I')")
+
+
+def test_year_heading_is_never_a_chapter_title(tmp_path: Path) -> None:
+    # A real conversion had "Year: 1907: I" as its first chapter's title.
+    path = write(tmp_path, "# Title: Short Tales\n\n## Author: Ann Bee\n\n## Year: 1907\n\n### I\n\nOne.\n\n### II\n\nTwo.\n")
+    book = load_markdown(path, IngestOptions())
+    assert (book.title, book.authors, titles(book)) == ("Short Tales", ["Ann Bee"], ["I", "II"])
+    assert paragraphs(book) == ["One.", "Two."]
+
+
+def test_metadata_paragraphs_at_the_top(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "Title: The Map\nAuthor: Cid Dee\nTranslator: Eve Eff\nIllustrator: Gus Ho\nEditor: Ida Jay\nDate: 1911\n\n"
+        "# Chapter 1\n\nThe map was wrong.\n",
+    )
+    book = load_markdown(path)
+    assert (book.title, book.authors, titles(book), paragraphs(book)) == ("The Map", ["Cid Dee"], ["Chapter 1"], ["The map was wrong."])
+
+
+def test_pandoc_title_block(tmp_path: Path) -> None:
+    path = write(tmp_path, "% Studies of Light\n% Ada Lux\n% 1904\n\n# First Chapter\n\nText.\n")
+    book = load_markdown(path)
+    assert (book.title, book.authors, titles(book), paragraphs(book)) == ("Studies of Light", ["Ada Lux"], ["First Chapter"], ["Text."])
+
+
+GUTENBERG_MD = """The Project Gutenberg eBook of Small Hours, by Noor Ray
+
+This ebook is for the use of anyone anywhere at no cost and with almost no restrictions
+whatsoever, under the terms of the Project Gutenberg License included with this ebook.
+
+Title: Small Hours
+
+Author: Noor Ray
+
+Language: English
+
+*** START OF THE PROJECT GUTENBERG EBOOK SMALL HOURS ***
+
+Produced by Imaginary Volunteers.
+
+# SMALL HOURS
+
+## CHAPTER I
+
+The clock in the hall struck three, and nobody was awake to hear it.
+
+***
+
+Except the cat, who heard everything.
+
+## CHAPTER II
+
+By morning the clock had stopped.
+
+*** END OF THE PROJECT GUTENBERG EBOOK SMALL HOURS ***
+
+Updated editions will replace this one. Read the Project Gutenberg License before sharing it.
+
+Section 1. General Terms of Use of Project Gutenberg electronic works.
+"""
+
+
+def test_gutenberg_conversion_to_markdown_drops_the_boilerplate(tmp_path: Path) -> None:
+    book = load_markdown(write(tmp_path, GUTENBERG_MD, name="small-hours.md"))
+    assert (book.title, book.authors, book.language) == ("Small Hours", ["Noor Ray"], "en")
+    assert titles(book) == ["Chapter I", "Chapter II"]
+    assert paragraphs(book) == [
+        "The clock in the hall struck three, and nobody was awake to hear it.",
+        "Except the cat, who heard everything.",
+        "By morning the clock had stopped.",
+    ]
+    assert book.chapters[0].paragraphs[0].scene_break and not book.chapters[0].paragraphs[1].scene_break
+    assert [o.kind for o in book.omitted] == ["licence", "transcriber-notes", "licence"]
+    assert book.omitted[0].where == "small-hours.md:1" and book.omitted[-1].excerpt.startswith("Updated editions")
+    kept = load_markdown(write(tmp_path, GUTENBERG_MD, name="kept.md"), IngestOptions(keep=frozenset({"transcriber-notes"})))
+    assert "Produced by Imaginary Volunteers." in paragraphs(kept)
+
+
+def test_thematic_breaks_are_scene_breaks(tmp_path: Path) -> None:
+    path = write(tmp_path, "# Chapter 1\n\nA one.\n\n***\n\nB two.\n\n- - -\n\nC three.\n\n* * *\n\nD four.\n\n---\n\n# Chapter 2\n\nE.\n")
+    book = load_markdown(path)
+    assert [(p.text, p.scene_break) for p in book.chapters[0].paragraphs] == [
+        ("A one.", True), ("B two.", True), ("C three.", True), ("D four.", False),
+    ]
+
+
+def test_unreadable_parts_are_recorded(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "# Chapter 1\n\nA claim.[^1]\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```\ncode here\n```\n\n[^1]: The note itself.\n",
+    )
+    book = load_markdown(path)
+    assert paragraphs(book) == ["A claim."]
+    assert [(o.kind, o.where) for o in book.omitted] == [("tables-and-code", "book.md:5"), ("tables-and-code", "book.md:9"),
+                                                         ("notes", "book.md:13")]
+    assert book.omitted[-1].excerpt == "The note itself."
+
+
+def test_same_level_volume_book_and_chapter_headings_join(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "# Title: Tales\n\n##  VOLUME I.--SPRING.\n\n##  BOOK FIRST--THE THAW\n\n##  CHAPTER I--ICE\n\nA.\n\n"
+        "##  CHAPTER II--WATER\n\nB.\n\n##  BOOK SECOND--THE FLOOD\n\n##  CHAPTER I--RAIN\n\nC.\n",
+    )
+    assert titles(load_markdown(path)) == [
+        "Volume I.--Spring.: Book First--The Thaw: Chapter I--Ice",
+        "Chapter II--Water",
+        "Book Second--The Flood: Chapter I--Rain",
+    ]
+
+
+def test_contents_section_is_left_out(tmp_path: Path) -> None:
+    path = write(tmp_path, "# Book\n\n## Contents\n\n- Chapter 1\n- Chapter 2\n\n## Chapter 1\n\nA.\n\n## Chapter 2\n\nB.\n")
+    book = load_markdown(path)
+    assert titles(book) == ["Chapter 1", "Chapter 2"]
+    assert [o.kind for o in book.omitted] == ["contents"]

@@ -46,7 +46,9 @@ def looks_like_title_page(lines: Sequence[str], title: str = "", authors: Sequen
     if words > MAX_PAGE_WORDS or any(len(line.split()) > MAX_LINE_WORDS for line in lines):
         return False
     # Prose: a line of several words that ends a sentence and reads like one.
+    # (Most of its words in lower case: "Nos. 19 To 39 Astor Place, New York." is an imprint.)
     prose = [line for line in lines if len(line.split()) >= 8 and re.search(r"[a-z][.!?]['\"”’]?$", line)
+             and sum(w[:1].islower() for w in line.split()) >= len(line.split()) / 2
              and not is_copyright_line(line)]
     if prose:
         return False

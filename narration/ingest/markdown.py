@@ -1,14 +1,24 @@
-"""Markdown (and plain-text) books -> ``Book``.
+"""Markdown books -> ``Book``.
 
 The file is parsed into markdown-it tokens; only reading text survives: images, link targets,
-raw HTML, code blocks, footnotes and tables are dropped (tables with a warning, since their
-content is lost), emphasis markers vanish, list items and blockquote paragraphs become
-ordinary paragraphs. ``.txt`` files go through the same parser with indented code blocks
-turned off, so indented prose paragraphs are still read.
+raw HTML, code blocks, footnotes and tables are dropped (recorded in ``Book.omitted``; tables
+also with a warning, since their content is lost), emphasis markers vanish, list items and
+blockquote paragraphs become ordinary paragraphs, and a thematic break (``***``, ``---``,
+``* * *``) is a scene break after the paragraph before it. ``.txt`` files have their own reader
+(``narration.ingest.plaintext``), which hands a ``.txt`` written in Markdown to this one (with
+indented code blocks turned off, so indented prose paragraphs are still read).
 
 Metadata comes from YAML front matter (``title``, ``author``/``authors``, ``language``/``lang``),
-else from leading lines: a title heading, then ``by Name`` / ``Author: Name`` (also ``Title:``
-and ``Language:``) paragraphs.
+else from the top of the file: metadata headings or lines (``# Title: The Book``, ``## Author:
+Jane Doe``, ``## Year: 1907``, ``Translator:``, ``Illustrator:``, ``Editor:``, ``Date:``; never
+chapter text or chapter titles) or a Pandoc title block (``% Title`` / ``% Author`` / ``% Date``),
+then a title heading, then ``by Name`` / ``Author: Name`` (also ``Title:`` and ``Language:``)
+paragraphs. A Markdown conversion of a Project Gutenberg edition keeps Gutenberg's header and
+licence: everything outside the ``*** START``/``*** END`` lines is left out (its Title/Author/
+Language fields are the metadata), and so are the production credits after the START line.
+Text before the first chapter heading that is a title page or copyright lines, and a Contents
+section of short lines, are left out too; all-capital chapter titles are title-cased
+("CHAPTER I" -> "Chapter I").
 
 How headings become chapters (only top-level headings count; one inside a list or quote is text):
 
@@ -25,8 +35,9 @@ How headings become chapters (only top-level headings count; one inside a list o
    "# Chapter 3"; "Prologue"/"Epilogue" count as chapter labels); any other deeper heading is
    a section heading, read as a paragraph of its chapter.
 4. A chapter heading with no text under it is not a chapter of its own: its title is kept
-   and joined to the next chapter's ("Part One: Chapter 1"). Text before any chapter heading
-   forms a chapter named after the book.
+   and joined to the next chapter's ("Part One: Chapter 1"; on one level too: "## VOLUME I",
+   "## BOOK FIRST", "## CHAPTER I" give "Volume I: Book First: Chapter I"). Text before any
+   chapter heading forms a chapter named after the book.
 """
 
 from __future__ import annotations
@@ -46,8 +57,13 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from narration.errors import InputError
-from narration.ingest.safety import read_book_file
-from narration.model import Book, Chapter, Paragraph
+from narration.ingest import gutenberg
+from narration.ingest.frontmatter import is_copyright_line, looks_like_title_page
+from narration.ingest.omissions import CONTENTS, COPYRIGHT, LICENCE, NOTES, TITLE_PAGE, TRANSCRIBER_NOTES, UNREADABLE
+from narration.ingest.omissions import omission
+from narration.ingest.textfile import is_caps, is_cjk, join_lines, read_text, title_case
+from narration.model import Book, Chapter, Omission, Paragraph
+from narration.options import IngestOptions
 
 logger = logging.getLogger("narration.ingest")
 
@@ -71,7 +87,15 @@ class _Text:
         return _join_lines(self.lines)
 
 
-_Block = _Heading | _Text
+@dataclass
+class _Break:
+    """A thematic break (``***``, ``---``, ``* * *``): a scene break after the paragraph before."""
+
+    line: int
+    lines: tuple[str, ...] = ()
+
+
+_Block = _Heading | _Text | _Break
 
 
 @dataclass
@@ -81,46 +105,46 @@ class _Meta:
     language: str = ""
 
 
-def load_markdown(path: Path) -> Book:
+def load_markdown(path: Path, options: IngestOptions | None = None) -> Book:
     """Read a Markdown or plain-text book; paragraphs get ``text``, ``sentences`` stay empty."""
     path = Path(path)
+    options = options or IngestOptions()
     source = _read_source(path)
     tokens = _parser(plain_text=path.suffix.lower() in PLAIN_TEXT_SUFFIXES).parse(source)
     meta = _front_matter(tokens, path)
-    blocks = _blocks(tokens, path)
+    omitted: list[Omission] = []
+    blocks = _blocks(tokens, path, omitted)
+    blocks, pg_meta = _without_gutenberg(blocks, source.split("\n"), path, options, omitted)
+    fields, blocks = _field_blocks(blocks)
+    fm_title = meta.title or pg_meta.title or fields.title
 
-    title_heading, body = _split_title_heading(blocks, meta.title)
-    lead, body = _leading_metadata(body, has_title=bool(title_heading or meta.title))
+    title_heading, body = _split_title_heading(blocks, fm_title)
+    lead, body = _leading_metadata(body, has_title=bool(title_heading or fm_title))
     heading_title = title_heading.text if title_heading else ""
-    title = meta.title or heading_title or lead.title or _title_from_name(path)
-    authors = meta.authors if meta.authors is not None else (lead.authors or [])
+    title = fm_title or heading_title or lead.title or _title_from_name(path)
+    authors = meta.authors if meta.authors is not None else (pg_meta.authors or fields.authors or lead.authors or [])
 
-    chapters = _chapters(body, title, path)
+    chapters, structure = _chapters(body, title, path, authors=authors, options=options, omitted=omitted)
     if not any(ch.paragraphs for ch in chapters):
         raise InputError(path, "no readable text (only headings, code, images, HTML or tables)")
-    language = meta.language or lead.language or detect_language(
+    language = meta.language or pg_meta.language or fields.language or lead.language or detect_language(
         "\n".join(p.text for ch in chapters for p in ch.paragraphs)
     )
-    return Book(title=title, authors=authors, language=language, chapters=chapters, source=str(path))
+    omitted.sort(key=_omission_line)
+    return Book(title=title, authors=authors, language=language, chapters=chapters, source=str(path),
+                omitted=omitted, structure=structure)
+
+
+def _omission_line(item: Omission) -> int:
+    tail = item.where.rsplit(":", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
 
 
 # --- reading -------------------------------------------------------------------------------
 
 
 def _read_source(path: Path) -> str:
-    data = read_book_file(path)  # missing, directory, empty, oversized, unreadable
-    if not data.strip():
-        raise InputError(path, "file is empty (only whitespace)")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(path, "UTF-16 text; save the file as UTF-8")
-    if b"\x00" in data:
-        raise InputError(path, "binary file (contains NUL bytes), not Markdown or text")
-    try:
-        return data.decode("utf-8-sig")  # a BOM is common in files saved by Windows editors
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            path, f"not UTF-8 text (invalid byte 0x{data[exc.start]:02x} at offset {exc.start})"
-        ) from exc
+    return read_text(path, "Markdown or text")
 
 
 def _parser(plain_text: bool) -> MarkdownIt:
@@ -186,29 +210,45 @@ def _language_tag(value: Any) -> str:
 _SKIPPED_CONTAINERS = {"table_open": "table_close", "footnote_block_open": "footnote_block_close"}
 
 
-def _blocks(tokens: list[Token], path: Path) -> list[_Block]:
-    """Flatten the token stream into top-level headings and readable paragraphs."""
+def _blocks(tokens: list[Token], path: Path, omitted: list[Omission] | None = None) -> list[_Block]:
+    """Flatten the token stream into top-level headings, readable paragraphs and thematic breaks;
+    tables, code and footnotes are recorded in ``omitted``."""
     blocks: list[_Block] = []
+    omitted = omitted if omitted is not None else []
     skip_until: str | None = None
+    skipped: list[str] = []  # the text of the container being skipped
+    skipped_at = (0, "")
     for i, token in enumerate(tokens):
+        line = (token.map[0] + 1) if token.map else 0
         if skip_until:
+            if token.type == "inline":
+                skipped.append(token.content)
             if token.type == skip_until and token.level == 0:
                 skip_until = None
+                omitted.append(omission(skipped_at[1], f"{path.name}:{skipped_at[0]}", skipped))
             continue
         if token.type in _SKIPPED_CONTAINERS:
             if token.type == "table_open":
-                line = token.map[0] + 1 if token.map else 0
                 logger.warning("%s:%d: skipped a table (tables are not read aloud)", path, line)
             if token.level == 0:
                 skip_until = _SKIPPED_CONTAINERS[token.type]
+                # The footnote block has no line of its own: its first note's line.
+                if not line:
+                    line = next((t.map[0] + 1 for t in tokens[i:] if t.map), 0)
+                skipped, skipped_at = [], (line, UNREADABLE if token.type == "table_open" else NOTES)
+            continue
+        if token.type in ("fence", "code_block") and token.content.strip():
+            omitted.append(omission(UNREADABLE, f"{path.name}:{line}", [token.content]))
+            continue
+        if token.type == "hr" and token.level == 0:
+            blocks.append(_Break(line))
             continue
         if token.type != "inline":
-            continue  # fence, code_block, html_block, hr carry no inline text and are skipped
+            continue  # html_block and the open/close tokens carry no inline text
         opener = tokens[i - 1]
         lines = _inline_lines(token)
         if not lines:
             continue  # e.g. a paragraph holding only an image, or a heading with no words
-        line = (token.map[0] + 1) if token.map else 0
         if opener.type == "heading_open" and opener.level == 0:
             blocks.append(_Heading(int(opener.tag[1:]), _join_lines(lines), line))
         else:
@@ -242,16 +282,86 @@ def _clean(text: str) -> str:
     return re.sub(r" +([,.;:!?])", r"\1", text)
 
 
-def _join_lines(lines: list[str]) -> str:
-    out = ""
-    for line in lines:
-        # Japanese has no spaces between words: a line break inside a sentence joins directly.
-        sep = "" if not out or (_is_cjk(out[-1]) and _is_cjk(line[0])) else " "
-        out += sep + line
-    return out
+_join_lines = join_lines
+
+
+# --- Project Gutenberg's header and licence ------------------------------------------------
+
+
+def _without_gutenberg(
+    blocks: list[_Block], lines: list[str], path: Path, options: IngestOptions, omitted: list[Omission]
+) -> tuple[list[_Block], _Meta]:
+    """The blocks of the book itself: a Markdown conversion of a Gutenberg edition keeps the
+    header (up to ``*** START OF ...``) and the licence (from ``*** END OF ...``). The marker
+    lines are found in the source, since Markdown turns their asterisks into emphasis."""
+    start, end = gutenberg.body_span([line.strip() for line in lines])
+    if start == 0 and end == len(lines):
+        return blocks, _Meta()
+    header_meta = gutenberg.header_metadata(lines[:start])
+    meta = _Meta(header_meta.title, header_meta.authors or None, header_meta.language)
+    # body_span's start is the line after the marker (1-based: the marker's own line number).
+    inside = [b for b in blocks if start < b.line <= end]
+    if LICENCE not in options.keep:
+        marker = start > 0 and gutenberg.is_start(lines[start - 1].strip())
+        header = [line for line in lines[: start - 1 if marker else start] if line.strip()]
+        footer = [line for line in lines[end + 1 :] if line.strip()]
+        if header:
+            omitted.append(omission(LICENCE, f"{path.name}:1", header))
+        if footer:
+            omitted.append(omission(LICENCE, f"{path.name}:{end + 2}", footer))
+    else:
+        inside = blocks
+    # Production credits right after the START line, and transcriber's notes.
+    texts = [b.text if isinstance(b, _Text) else "" for b in inside]
+    drop = set(gutenberg.credit_indices(texts, 0))
+    drop |= {i for i, b in enumerate(inside) if not isinstance(b, _Break) and gutenberg.is_transcriber_note(b.text)}
+    kept: list[_Block] = []
+    credits: list[_Block] = []  # kept (--keep transcriber-notes): read after the title heading
+    for i, block in enumerate(inside):
+        if i not in drop:
+            kept.append(block)
+        elif TRANSCRIBER_NOTES in options.keep:
+            credits.append(block)
+        else:
+            omitted.append(omission(TRANSCRIBER_NOTES, f"{path.name}:{block.line}", [block.text]))
+    at = 1 if kept and isinstance(kept[0], _Heading) else 0
+    return kept[:at] + credits + kept[at:], meta
 
 
 # --- title and leading metadata lines ------------------------------------------------------
+
+
+def _field_blocks(blocks: list[_Block]) -> tuple[_Meta, list[_Block]]:
+    """Metadata at the very top, as headings or paragraphs: "# Title: The Book", "## Author:
+    Jane Doe", "## Year: 1907", "Translator: ...", or a Pandoc title block ("% Title",
+    "% Author", "% Date"). They are never chapter text or chapter titles."""
+    meta = _Meta()
+    taken = 0
+    for block in blocks:
+        if isinstance(block, _Break):
+            break
+        lines = [block.text] if isinstance(block, _Heading) else block.lines
+        if taken == 0 and isinstance(block, _Text) and all(line.startswith("%") for line in lines):
+            values = [line.lstrip("%").strip() for line in lines]
+            meta.title = values[0] if values else ""
+            meta.authors = split_authors(values[1]) if len(values) > 1 and values[1] else None
+            taken += 1
+            continue
+        fields = [_metadata_line(line, has_title=False) for line in lines]
+        if not all(fields) or not any(key in _STRICT_FIELDS for key, _ in (f for f in fields if f)):
+            break
+        for key, value in (f for f in fields if f):
+            if key == "title" and not meta.title:
+                meta.title = value
+            elif key == "authors":
+                meta.authors = (meta.authors or []) + split_authors(value)
+            elif key == "language":
+                meta.language = _language_tag(value)
+        taken += 1
+    if taken and taken < len(blocks) and isinstance(blocks[taken], _Break):
+        taken += 1  # the rule under the metadata
+    return meta, blocks[taken:]
+
 
 
 def _split_title_heading(blocks: list[_Block], fm_title: str) -> tuple[_Heading | None, list[_Block]]:
@@ -308,7 +418,12 @@ _FIELD_NAMES = {
     "title": "title", "タイトル": "title", "題名": "title",
     "author": "authors", "authors": "authors", "著者": "authors", "作者": "authors",
     "language": "language", "lang": "language",
+    # Read and dropped: they name the edition, not the reading text.
+    "year": "year", "date": "date", "translator": "translator", "illustrator": "illustrator",
+    "editor": "editor", "訳者": "translator", "翻訳": "translator",
 }  # fmt: skip
+# Fields that make a heading a metadata line ("# Title: ...", "## Year: 1907").
+_STRICT_FIELDS = {"title", "authors", "language", "year", "date", "translator", "illustrator", "editor"}
 _FIELD_LINE = re.compile(r"^\s*([^\s:：]+)\s*[:：]\s*(\S.*)$")
 _BY_LINE = re.compile(r"^\s*by\s+(\S.*?)\.?\s*$", re.IGNORECASE)
 _NAME_PARTICLES = {"and", "&", "de", "da", "di", "du", "del", "la", "le", "van", "von", "der", "den", "ten"}
@@ -374,27 +489,116 @@ def heading_label(text: str) -> str | None:
     return _SAME_KIND.get(kind, kind)
 
 
-def _chapters(blocks: list[_Block], book_title: str, path: Path) -> list[Chapter]:
-    is_chapter_heading = _chapter_rule([b for b in blocks if isinstance(b, _Heading)], blocks)
+def _chapters(
+    blocks: list[_Block],
+    book_title: str,
+    path: Path,
+    authors: list[str] | None = None,
+    options: IngestOptions | None = None,
+    omitted: list[Omission] | None = None,
+) -> tuple[list[Chapter], str]:
+    """The chapters, and one line saying how they were found (``Book.structure``)."""
+    options = options or IngestOptions()
+    omitted = omitted if omitted is not None else []
+    content = [b for b in blocks if not isinstance(b, _Break)]
+    headings = [b for b in content if isinstance(b, _Heading)]
+    is_chapter_heading = _chapter_rule(headings, content)
     chapters: list[Chapter] = []
     current: Chapter | None = None
+    front: Chapter | None = None  # the text before the first chapter heading
     pending: list[_Heading] = []  # chapter headings with no text yet: "Part One", then "Chapter 1"
+    started: list[_Heading] = []
+    joined = 0  # chapters whose title carries an empty part/book heading before it
     for block in blocks:
+        if isinstance(block, _Break):
+            if current is not None and current.paragraphs:
+                current.paragraphs[-1].scene_break = True
+            continue
         if isinstance(block, _Heading) and is_chapter_heading(block):
-            # A deeper or equal empty heading before this one was an empty section, not a parent.
-            pending = [h for h in pending if h.level < block.level] + [block]
+            # A deeper or equal empty heading before this one was an empty section, not a parent;
+            # but "## VOLUME I", "## BOOK FIRST", "## CHAPTER I" on one level all open the chapter.
+            kind = heading_label(block.text)
+            pending = [h for h in pending if h.level < block.level or _contains(h, kind)] + [block]
             current = None
             continue
         if current is None:
-            title = ": ".join(h.text for h in pending) or book_title
+            title = ": ".join(_heading_title(h.text) for h in pending) or book_title
             line = pending[-1].line if pending else block.line
             current = Chapter(title=title, source=f"{path.name}:{line}")
             chapters.append(current)
+            if pending:
+                started.append(pending[-1])
+                joined += len(pending) > 1
+            elif not chapters[:-1]:
+                front = current
             pending = []
         # A section heading is read as a line of its chapter.
         text = block.text
         current.paragraphs.append(Paragraph(text))
-    return chapters
+    for chapter in chapters:
+        if chapter.paragraphs:
+            chapter.paragraphs[-1].scene_break = False  # a chapter's end is not a scene break
+    chapters = _without_furniture(chapters, front, book_title, authors or [], path, options, omitted)
+    return chapters, _structure(started, chapters, front in chapters, joined)
+
+
+def _contains(heading: _Heading, kind: str | None) -> bool:
+    """Whether an empty heading is a container of a same-level heading of ``kind``."""
+    outer = heading_label(heading.text)
+    return outer in _CONTAINER_KINDS and outer != kind
+
+
+def _heading_title(text: str) -> str:
+    """A heading as a chapter title: all-capital headings in title case ("CHAPTER I" -> "Chapter I")."""
+    return title_case(text) if is_caps(text) else text
+
+
+_CONTENTS_TITLE = re.compile(r"^\W*(?:table\s+of\s+)?contents\W*$|^\W*list\s+of\s+illustrations\W*$|^目次$", re.IGNORECASE)
+
+
+def _without_furniture(
+    chapters: list[Chapter], front: Chapter | None, title: str, authors: list[str], path: Path,
+    options: IngestOptions, omitted: list[Omission],
+) -> list[Chapter]:
+    """Leave out a title page or copyright lines before the first chapter heading, and tables
+    of contents (a Contents heading over a list of short lines)."""
+    out: list[Chapter] = []
+    for chapter in chapters:
+        texts = [p.text for p in chapter.paragraphs]
+        short = all(len(t.split()) <= 15 for t in texts)
+        if chapter is front and len(chapters) > 1:
+            copyright = [p for p in chapter.paragraphs if is_copyright_line(p.text)]
+            if copyright and COPYRIGHT not in options.keep:
+                omitted.append(omission(COPYRIGHT, chapter.source, [p.text for p in copyright]))
+                chapter.paragraphs = [p for p in chapter.paragraphs if p not in copyright]
+            # Credits read on purpose (--keep transcriber-notes) are not part of a title page.
+            credits = [p for p in chapter.paragraphs if TRANSCRIBER_NOTES in options.keep and gutenberg.is_credit(p.text)]
+            page = [p.text for p in chapter.paragraphs if p not in credits]
+            if page and looks_like_title_page(page, title, authors) and TITLE_PAGE not in options.keep:
+                omitted.append(omission(TITLE_PAGE, chapter.source, page))
+                chapter.paragraphs = credits
+            texts = [p.text for p in chapter.paragraphs]
+            if not texts:
+                continue
+        first = chapter.title if chapter is not front else (texts[0] if texts else "")
+        if _CONTENTS_TITLE.match(first) and short and CONTENTS not in options.keep:
+            omitted.append(omission(CONTENTS, chapter.source, [chapter.title, *texts]))
+            continue
+        out.append(chapter)
+    return out
+
+
+def _structure(started: list[_Heading], chapters: list[Chapter], has_front: bool, joined: int) -> str:
+    if not started:
+        return "no chapter headings: the whole text is one chapter"
+    levels = sorted({h.level for h in started})
+    level = "/".join("#" * n for n in levels)
+    text = f"{len(started)} chapter headings ({level} headings; first: {chapters[int(has_front)].title!r})" if len(chapters) > int(has_front) else f"{len(started)} chapter headings"
+    if joined:
+        text += f", {joined} of them under a part/book heading with no text of its own"
+    if has_front:
+        text += "; the text before the first heading is a chapter named after the book"
+    return text
 
 
 def _chapter_rule(headings: list[_Heading], blocks: list[_Block]) -> Callable[[_Heading], bool]:
@@ -423,16 +627,7 @@ def _chapter_rule(headings: list[_Heading], blocks: list[_Block]) -> Callable[[_
 # --- small helpers --------------------------------------------------------------------------
 
 
-def _is_cjk(ch: str) -> bool:
-    code = ord(ch)
-    return (
-        0x3040 <= code <= 0x30FF  # hiragana, katakana
-        or 0x31F0 <= code <= 0x31FF  # katakana extensions
-        or 0x3400 <= code <= 0x4DBF  # CJK extension A
-        or 0x4E00 <= code <= 0x9FFF  # CJK unified ideographs
-        or 0xFF66 <= code <= 0xFF9F  # half-width katakana
-        or 0x3000 <= code <= 0x303F  # CJK punctuation (。、「」)
-    )
+_is_cjk = is_cjk
 
 
 def detect_language(text: str) -> str:

@@ -1,0 +1,147 @@
+"""Reading a text book file (Markdown or plain text): bytes -> str, with one clear error line
+for what is not UTF-8, and the small text helpers both readers share.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from narration.errors import InputError
+from narration.ingest.safety import read_book_file
+
+SAVE_AS_UTF8 = "save it as UTF-8 (in most editors: Save As, Encoding: UTF-8)"
+
+
+def read_text(path: Path, kind: str = "Markdown or text") -> str:
+    """The file's text, decoded as UTF-8 (a BOM is fine), line ends made ``\\n``.
+
+    Raises InputError naming the file for an empty, binary, UTF-16 or otherwise non-UTF-8 file;
+    the message guesses the encoding and says how to fix it.
+    """
+    data = read_book_file(path)  # missing, directory, empty, oversized, unreadable
+    if not data.strip():
+        raise InputError(path, "file is empty (only whitespace)")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_like_utf16(data):
+        raise InputError(path, f"UTF-16 text, not UTF-8; {SAVE_AS_UTF8}")
+    if b"\x00" in data:
+        raise InputError(path, f"binary file (contains NUL bytes), not {kind}")
+    try:
+        text = data.decode("utf-8-sig")  # a BOM is common in files saved by Windows editors
+    except UnicodeDecodeError as exc:
+        guess = _guess_encoding(data)
+        likely = f"; it looks like {guess}" if guess else ""
+        raise InputError(
+            path,
+            f"not UTF-8 text (invalid byte 0x{data[exc.start]:02x} at offset {exc.start}{likely}); {SAVE_AS_UTF8}",
+        ) from exc
+    # "\r\n" (Windows), "\r" (old Mac) and the "\r\r\n" of some damaged downloads: one line end each.
+    return re.sub(r"\r*\n|\r", "\n", text)
+
+
+def _looks_like_utf16(data: bytes) -> bool:
+    """UTF-16 without a byte-order mark: every other byte of mostly-ASCII text is NUL."""
+    sample = data[:4000]
+    if len(sample) < 8:
+        return False
+    even, odd = sample[0::2], sample[1::2]
+    return max(even.count(0), odd.count(0)) > 0.4 * len(sample) / 2 and min(even.count(0), odd.count(0)) < 0.05 * len(sample) / 2
+
+
+def _guess_encoding(data: bytes) -> str:
+    """A likely legacy encoding for bytes that are not UTF-8 ('' when no guess)."""
+    for codec, name in (("shift_jis", "Shift_JIS (Japanese)"), ("euc_jp", "EUC-JP (Japanese)")):
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if sum(is_cjk(ch) for ch in text) > 0.2 * len(text):
+            return name
+    try:
+        data.decode("cp1252")
+    except UnicodeDecodeError:
+        return "Latin-1 or another single-byte encoding"
+    return "Windows-1252 (or Latin-1)"
+
+
+def is_cjk(ch: str) -> bool:
+    code = ord(ch)
+    return (
+        0x3040 <= code <= 0x30FF  # hiragana, katakana
+        or 0x31F0 <= code <= 0x31FF  # katakana extensions
+        or 0x3400 <= code <= 0x4DBF  # CJK extension A
+        or 0x4E00 <= code <= 0x9FFF  # CJK unified ideographs
+        or 0xFF00 <= code <= 0xFFEF  # full-width forms and half-width katakana
+        or 0x3000 <= code <= 0x303F  # CJK punctuation (。、「」)
+    )
+
+
+def join_lines(lines: list[str]) -> str:
+    """Lines of one paragraph as one line: joined with a space, except between two Japanese
+    characters (Japanese has no spaces between words, so a line break joins directly)."""
+    out = ""
+    for line in lines:
+        if not line:
+            continue
+        sep = "" if not out or (is_cjk(out[-1]) and is_cjk(line[0])) else " "
+        out += sep + line
+    return out
+
+
+# --- titles in capitals -------------------------------------------------------------------
+
+SMALL_WORDS = {
+    "a", "an", "the", "and", "but", "or", "nor", "for", "of", "in", "on", "at", "to", "by", "with",
+    "from", "as", "into", "upon", "via", "vs", "de", "du", "la", "le", "von", "van", "der", "d'",
+}  # fmt: skip
+_ROMAN_WORD = re.compile(r"^[IVXLCDM]+$")
+
+
+def is_caps(text: str) -> bool:
+    letters = [ch for ch in text if ch.isalpha()]
+    return bool(letters) and not any(ch.islower() for ch in letters)
+
+
+def title_case(text: str) -> str:
+    """All-capital title text in title case; Roman numerals, initials and short words handled."""
+    out: list[str] = []
+    first = True  # the first word, or the first after a colon, dash or full stop
+    for token in re.split(r"(\s+|—|--|–|:)", text):
+        if not token:
+            continue
+        core = token.strip(".,;:!?\"'“”‘’()[]—–-")
+        if token.isspace() or not core:
+            out.append(token)
+            first = first or bool(re.search(r"[.:!?—–]|--", token))
+            continue
+        if _ROMAN_WORD.match(core) and _valid_roman(core):
+            out.append(token)  # "CHAPTER XII", "HENRY VIII", and the pronoun "I"
+        elif re.fullmatch(r"(?:[A-Z]\.)+[A-Z]\.?", core):
+            out.append(token)  # U.S.A.
+        elif core.lower() in SMALL_WORDS and not first:
+            out.append(token.lower())
+        else:
+            out.append("-".join(_cap(part) for part in token.split("-")))
+        # After "I." or "XII." (a numeral) a new title starts; after "MR." or an initial it does not.
+        numeral = bool(_ROMAN_WORD.match(core) and _valid_roman(core)) and core != "M"
+        first = token.endswith((".", "!", "?", ":")) and (numeral or not re.fullmatch(r"[A-Z]\.|MRS?\.|DR\.|ST\.|MME\.|MLLE\.", token))
+    return "".join(out)
+
+
+def _cap(word: str) -> str:
+    lower = word.lower()
+    for i, ch in enumerate(lower):
+        if ch.isalpha():
+            capped = lower[:i] + ch.upper() + lower[i + 1 :]
+            # O'Brien, D'Arcy, M'Gregor
+            if re.match(r"^[^\w]*[OoDdMm]['’]\w", capped[i:]) and len(capped) - i > 3:
+                j = i + 2
+                capped = capped[:j] + capped[j].upper() + capped[j + 1 :]
+            return capped
+    return lower
+
+
+def _valid_roman(text: str) -> bool:
+    return bool(re.fullmatch(r"M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})", text))
+
+
