@@ -231,7 +231,7 @@ def test_images_captions_tables_and_code_are_left_out_and_recorded(tmp_path: Pat
         "<p>After <code>ls</code> runs.</p>"
     )
     path = write_epub(tmp_path / "img.epub", [Doc("ch1.xhtml", body)], [TocEntry("Chapter 1", "ch1.xhtml")])
-    with caplog.at_level(logging.INFO, logger="narration.ingest.epub"):
+    with caplog.at_level(logging.INFO, logger="narration.ingest"):
         book = load_epub(path)
     assert texts(book) == [["Before.", "After ls runs."]]
     assert "tables-and-code" in caplog.text and "captions" in caplog.text

@@ -1,0 +1,409 @@
+"""How the read text of an EPUB becomes chapters: every TOC entry marks a position, the text is
+cut at every position, each piece is given to the chapter it belongs to at the chosen TOC level
+(``chapter_level``), text no entry covers gets a chapter of its own or continues the one before,
+and title pages at the front are left out. See ``narration.ingest.epub`` for the rules.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from narration.ingest import gutenberg
+from narration.ingest.chapter_level import choose_level
+from narration.ingest.epub_package import Doc, TocNode
+from narration.ingest.epub_text import SHORT_DOC_CHARS
+from narration.ingest.frontmatter import is_copyright_line, looks_like_title_page
+from narration.ingest.html import (
+    Block,
+    document_language,
+    document_title,
+)
+from narration.ingest.notes import MarkedParagraph, place_notes
+from narration.ingest.omissions import (
+    COPYRIGHT,
+    TITLE_PAGE,
+    omission,
+)
+from narration.model import Chapter, Omission, Paragraph
+from narration.options import IngestOptions
+from narration.text.ruby import annotate_repeats, strip_ruby
+
+log = logging.getLogger(__name__)
+
+
+FRONT_MATTER_TITLE = "Front matter"
+
+
+UNTITLED = "Untitled section"
+
+
+FRONT_UNITS = 4  # the first chapters are searched for title pages glued to a next file
+
+
+GROUP_TEXT_WORDS = 150  # a part with more text of its own than this is a chapter of its own
+
+
+@dataclass(eq=False)
+class _Implicit:
+    """A chapter the TOC does not list (see module docstring, point 5)."""
+
+    title: str
+    file: str
+
+
+@dataclass
+class _Boundary:
+    pos: int
+    order: float
+    owner: TocNode | _Implicit | None  # None: furniture landmark, text not read
+    kind: str = ""  # for a furniture landmark: the omission kind of its text
+
+
+@dataclass
+class _Unit:
+    """One chapter in the making: its title, where it came from, and its blocks."""
+
+    owner: TocNode | _Implicit
+    title: str
+    source: str
+    blocks: list[Block] = field(default_factory=list)
+    files: list[tuple[int, str]] = field(default_factory=list)  # (index in blocks, file) where a file starts
+
+    def add(self, blocks: list[Block], file: str) -> None:
+        if blocks and (not self.files or self.files[-1][1] != file):
+            self.files.append((len(self.blocks), file))
+        self.blocks.extend(blocks)
+
+    def pieces(self) -> list[tuple[str, list[Block]]]:
+        """The blocks split where a new file starts, with the file's name."""
+        if not self.files:
+            return []
+        ends = [start for start, _ in self.files[1:]] + [len(self.blocks)]
+        return [(file, self.blocks[start:end]) for (start, file), end in zip(self.files, ends, strict=True)]
+
+
+def book_chapters(
+    docs: list[Doc],
+    toc: list[TocNode],
+    nodes: list[TocNode],
+    furniture: dict[tuple[str, str | None], str],
+    book_title: str,
+    authors: list[str],
+    options: IngestOptions,
+    notes: dict[str, str],
+    omitted: list[Omission],
+    path: Path,
+) -> tuple[list[Chapter], str]:
+    """The book's chapters and a line saying how they were chosen."""
+    blocks: list[Block] = []
+    by_file: dict[str, Doc] = {}
+    for doc in docs:
+        doc.start = len(blocks)
+        blocks.extend(doc.extract.blocks)
+        by_file[doc.file] = doc
+    if not blocks:
+        return [], ""
+
+    boundaries = _toc_boundaries(nodes, furniture, by_file, path)
+    boundaries = _add_implicit(boundaries, docs, book_title)
+    boundaries.sort(key=lambda b: (b.pos, b.order))
+    ends = [b.pos for b in boundaries[1:]] + [len(blocks)]
+    spans = list(zip(boundaries, ends, strict=True))
+    segments = {id(b.owner): (b.pos, end) for b, end in spans if isinstance(b.owner, TocNode)}
+
+    def own_words(node: TocNode) -> int:
+        start, end = segments.get(id(node), (0, 0))
+        return sum(len(b.text.split()) for b in blocks[start:end])
+
+    choice = choose_level(toc, own_words, lambda n: _owns_file(n, nodes), options.chapter_level)
+    unit_of, titles = _units(toc, choice.level, own_words, book_title)
+
+    # Consecutive segments of one unit make one chapter; a skipped segment inside a chapter
+    # (furniture, notes) does not split it.
+    units: list[_Unit] = []
+    for boundary, end in spans:
+        owner = boundary.owner
+        unit = unit_of.get(id(owner)) if isinstance(owner, TocNode) else owner
+        segment = list(blocks[boundary.pos : end])
+        if unit is None:
+            kind = owner.skip_kind if isinstance(owner, TocNode) else boundary.kind
+            if segment and kind:
+                where = owner.where if isinstance(owner, TocNode) else "landmark"
+                omitted.append(omission(kind, where, (b.text for b in segment)))
+            continue
+        if isinstance(owner, TocNode) and owner is unit:
+            segment = _without_title_headings(segment, owner.title)  # the title is spoken anyway
+        elif isinstance(owner, TocNode) and owner.children and unit_of.get(id(owner)) is not owner:
+            segment = _without_leading_headings(segment)  # a part's heading: its title is in the chapter's
+        if not (units and units[-1].owner is unit):
+            title = titles.get(id(unit)) if isinstance(unit, TocNode) else unit.title
+            units.append(_Unit(unit, title or "", _source(unit)))
+        for file, part in _by_file(segment, boundary.pos, docs):
+            units[-1].add(part, file)
+    for unit in units[:FRONT_UNITS]:
+        if TITLE_PAGE not in options.keep:
+            _drop_title_file(unit, book_title, authors, omitted)
+    chapters = [_chapter(unit, notes, options.notes, _language_hint(docs)) for unit in units]
+    carries = [isinstance(u.owner, TocNode) and _norm(u.title) != _norm(book_title) for u in units]
+    chapters = _titles_carried(chapters, carries)
+    structure = choice.describe() if any(n.children for n in toc) else (
+        "chapters are the table of contents' entries" if toc else "no table of contents: chapters are the files"
+    )
+    return chapters, structure
+
+
+def _drop_title_file(unit: _Unit, book_title: str, authors: list[str], omitted: list[Omission]) -> None:
+    """A title page file that a TOC entry runs on from into the next file (a dedication, a
+    preface): the title page goes, the rest stays."""
+    pieces = unit.pieces()
+    if len(pieces) < 2:
+        return
+    file, blocks = pieces[0]
+    lines = [b.text for b in blocks]
+    if looks_like_title_page(lines, book_title, authors):
+        omitted.append(omission(TITLE_PAGE, file, lines))
+        unit.blocks = unit.blocks[len(blocks) :]
+        unit.files = [(start - len(blocks), f) for start, f in unit.files[1:]]
+
+
+def _by_file(segment: list[Block], pos: int, docs: list[Doc]) -> list[tuple[str, list[Block]]]:
+    """A segment's blocks (starting at global index ``pos``) split by the file they come from."""
+    out: list[tuple[str, list[Block]]] = []
+    for doc in docs:
+        start, end = max(pos, doc.start), min(pos + len(segment), doc.start + len(doc.extract.blocks))
+        if start < end:
+            out.append((doc.file, segment[start - pos : end - pos]))
+    return out
+
+
+def _titles_carried(chapters: list[Chapter], carries: list[bool]) -> list[Chapter]:
+    """A TOC entry with no text (a "BOOK ONE" entry in a flat TOC) lends its title to the next
+    chapter; one that repeats the book's title (a half-title) does not."""
+    out: list[Chapter] = []
+    carried: list[str] = []
+    for chapter, carry in zip(chapters, carries, strict=True):
+        if not chapter.paragraphs:
+            if carry and chapter.title and chapter.title != UNTITLED:
+                carried.append(chapter.title)
+            continue
+        if carried:
+            chapter.title = ": ".join([*carried, chapter.title])
+            carried = []
+        out.append(chapter)
+    return out
+
+
+def _language_hint(docs: list[Doc]) -> str:
+    return next((document_language(d.root) for d in docs if document_language(d.root)), "en")
+
+
+def _source(unit: TocNode | _Implicit) -> str:
+    return unit.file if isinstance(unit, _Implicit) else unit.where
+
+
+def _owns_file(node: TocNode, nodes: list[TocNode]) -> bool:
+    """Whether an entry's whole subtree lives in a file no other entry uses (chapter > sections)."""
+    inside = {id(d) for d in node.walk()}
+    files = {d.file for d in node.walk() if d.pos is not None}
+    return (
+        node.file is not None
+        and files == {node.file}
+        and not any(n.file == node.file and id(n) not in inside for n in nodes)
+    )
+
+
+def _toc_boundaries(
+    nodes: list[TocNode], furniture: dict[tuple[str, str | None], str], by_file: dict[str, Doc], path: Path
+) -> list[_Boundary]:
+    boundaries = []
+    for node in nodes:
+        doc = by_file.get(node.file or "")
+        if doc is None:
+            continue
+        if node.fragment and node.fragment in doc.extract.dropped_anchors:
+            node.skip = True  # its text was left out already (and recorded)
+        if (node.file, node.fragment) in furniture:
+            node.skip = True
+            node.skip_kind = node.skip_kind or furniture[(node.file, node.fragment)]
+        if node.fragment and node.fragment not in doc.extract.anchors:
+            log.warning(
+                "%s: TOC entry %r points at a missing anchor %s#%s; using the file start",
+                path,
+                node.title,
+                node.file,
+                node.fragment,
+            )
+        node.pos = doc.start + (doc.extract.anchors.get(node.fragment, 0) if node.fragment else 0)
+        boundaries.append(_Boundary(node.pos, node.order, node))
+    for (file, fragment), kind in furniture.items():
+        doc = by_file.get(file)
+        if doc is not None and fragment and fragment in doc.extract.anchors:
+            # Before any TOC entry at the same spot: the TOC's own reading wins there.
+            boundaries.append(_Boundary(doc.start + doc.extract.anchors[fragment], -1, None, kind))
+    return boundaries
+
+
+def _add_implicit(boundaries: list[_Boundary], docs: list[Doc], book_title: str) -> list[_Boundary]:
+    """Boundaries for spine text the TOC does not cover (module docstring, point 5)."""
+    result = sorted(boundaries, key=lambda b: (b.pos, b.order))
+    for doc in docs:
+        before = [b for b in result if b.pos <= doc.start]
+        here = [b for b in before if b.pos == doc.start]
+        # A TOC entry or landmark starts here; but furniture whose own text was left out in the
+        # file before (a Contents entry anchored at its removed list) does not own this file.
+        if here and not all(_left_behind(b, doc) for b in here):
+            continue
+        previous = before[-1].owner if before else None
+        continues_reading = previous is not None and not (isinstance(previous, TocNode) and previous.skip)
+        first = doc.extract.blocks[0]
+        if first.heading or not continues_reading:
+            fallback = UNTITLED if before else FRONT_MATTER_TITLE
+            title = strip_ruby(first.text) if first.heading else _doc_title(doc, book_title) or fallback
+            order = max(b.order for b in here) + 0.5 if here else -2  # after what it takes over from
+            result.append(_Boundary(doc.start, order, _Implicit(" ".join(title.split()), doc.file)))
+            result.sort(key=lambda b: (b.pos, b.order))
+    return result
+
+
+def _left_behind(boundary: _Boundary, doc: Doc) -> bool:
+    owner = boundary.owner
+    return isinstance(owner, TocNode) and owner.skip and owner.file != doc.file
+
+
+def _doc_title(doc: Doc, book_title: str) -> str:
+    title = document_title(doc.root)
+    # Every file of a Gutenberg book is titled "The Project Gutenberg eBook of ...".
+    return "" if _norm(title) in ("", _norm(book_title)) or gutenberg.names_gutenberg(title) else title
+
+
+def _units(
+    toc: list[TocNode], level: int, own_words: Callable[[TocNode], int], book_title: str
+) -> tuple[dict[int, TocNode | None], dict[int, str]]:
+    """Which chapter each TOC entry's text belongs to (None: not read), and each chapter's title.
+
+    Module docstring, point 4: entries at ``level`` are chapters with their subtrees; a group
+    above it hands its title (as a prefix) and its short text to its first chapter.
+    """
+    unit_of: dict[int, TocNode | None] = {}
+    titles: dict[int, str] = {}
+
+    def first_unit(node: TocNode) -> TocNode | None:
+        for d in node.walk():
+            if unit_of.get(id(d)) is d:
+                return d
+        return None
+
+    def assign(node: TocNode, depth: int) -> None:
+        if node.skip:
+            for d in node.walk():
+                unit_of[id(d)] = None
+            return
+        readable = [c for c in node.children if not c.skip]
+        if depth >= level or not readable:
+            for d in node.walk():
+                unit_of[id(d)] = None if d.skip else node
+            unit_of[id(node)] = node if node.pos is not None or readable else None
+            titles[id(node)] = node.title
+            return
+        # A group above the chapter level (a part, a volume, the book itself).
+        for child in node.children:
+            assign(child, depth + 1)
+        first = first_unit(node)
+        has_text = node.pos is not None and own_words(node) > 0
+        if has_text and (first is None or own_words(node) > GROUP_TEXT_WORDS):
+            unit_of[id(node)] = node  # a part with an introduction of its own
+            titles[id(node)] = node.title
+            return
+        unit_of[id(node)] = first
+        if first is not None and node.title and not _norm(titles[id(first)]).startswith(_norm(node.title)) \
+                and not _norm(node.title).startswith(_norm(book_title)):  # the book itself is no prefix
+            titles[id(first)] = f"{node.title}: {titles[id(first)]}"
+
+    for top in toc:
+        assign(top, 1)
+    return unit_of, titles
+
+
+def _without_leading_headings(blocks: list[Block]) -> list[Block]:
+    start = 0
+    while start < len(blocks) and blocks[start].heading:
+        start += 1
+    return blocks[start:]
+
+
+def without_title_pages(
+    chapters: list[Chapter], title: str, authors: list[str], keep: frozenset[str], omitted: list[Omission]
+) -> list[Chapter]:
+    """Leading chapters, or the leading files of them, that are only a printed title page or
+    copyright lines are left out (module docstring, point 6). Scanning stops at the first
+    chapter with running text."""
+    if TITLE_PAGE in keep and COPYRIGHT in keep:
+        return chapters
+    out: list[Chapter] = []
+    front = True
+    for chapter in chapters:
+        if front and chapter.words > SHORT_DOC_CHARS // 6:
+            front = False
+        if not front:
+            out.append(chapter)
+            continue
+        lines = [p.text for p in chapter.paragraphs]
+        if any(map(gutenberg.is_credit, lines)):  # credits kept on purpose (--keep transcriber-notes)
+            out.append(chapter)
+            continue
+        kind = (COPYRIGHT if lines and all(map(is_copyright_line, lines))
+                else TITLE_PAGE if looks_like_title_page([chapter.title, *lines], title, authors) else "")
+        if kind and kind not in keep:
+            omitted.append(omission(kind, chapter.source, [chapter.title, *lines]))
+            continue
+        out.append(chapter)
+    return out
+
+
+def _chapter(unit: _Unit, notes: dict[str, str], notes_mode: str, language: str) -> Chapter:
+    title = unit.title
+    if not title:
+        title = next((strip_ruby(b.text) for b in unit.blocks if b.heading), UNTITLED)
+    blocks = _without_title_headings(unit.blocks, title)
+    marked = [
+        MarkedParagraph(Paragraph(b.text, scene_break=b.scene_break), [(o, notes[k]) for o, k in b.refs if k in notes])
+        for b in blocks
+    ]
+    paragraphs = place_notes(marked, notes_mode, language)
+    if paragraphs:
+        paragraphs[-1].scene_break = False  # the chapter's end is pause enough
+    return Chapter(title, paragraphs, source=unit.source)
+
+
+def repeat_ruby(chapters: list[Chapter]) -> None:
+    """A word given a reading once keeps it for the rest of the book (narration.text.ruby)."""
+    paragraphs = [p for chapter in chapters for p in chapter.paragraphs]
+    for paragraph, text in zip(paragraphs, annotate_repeats([p.text for p in paragraphs]), strict=True):
+        paragraph.text = text
+
+
+def _norm(text: str) -> str:
+    # Ruby readings are left out: a heading "｜蜘蛛《くも》の糸" repeats the title "蜘蛛の糸".
+    return "".join(ch for ch in strip_ruby(text).casefold() if ch.isalnum())
+
+
+def _without_title_headings(blocks: list[Block], title: str) -> list[Block]:
+    """Drop leading headings that repeat the chapter title, which is announced separately.
+
+    "Chapter 1" + "Loomings" under the title "Chapter 1: Loomings" both go.
+    """
+    rest = _norm(title)
+    start = 0
+    while start < len(blocks) and blocks[start].heading and rest:
+        heading = _norm(blocks[start].text)
+        if heading in rest:
+            rest = rest.replace(heading, "", 1)
+        elif rest not in heading:
+            break
+        else:
+            rest = ""
+        start += 1
+    return blocks[start:]
