@@ -87,6 +87,7 @@ def gutenberg_epub2(tmp: Path) -> Edition:
 <p>[Illustration: THE HUNDRED AND TWELVE STEPS.]</p>
 <h2 id="ch2">CHAPTER II.<br/>THE STORM</h2>
 {paragraphs(2)}
+<p class="center">HALLORAN &amp; SONS, PRINTERS, NEW YORK.</p>
 <p>End of the Project Gutenberg EBook of The Lantern Keeper, by Mara Ellison</p>
 <p>*** END OF THIS PROJECT GUTENBERG EBOOK THE LANTERN KEEPER ***</p>
 <p>***** This file should be named 99901-h.htm or 99901-h.zip *****</p>
@@ -103,7 +104,7 @@ def gutenberg_epub2(tmp: Path) -> Edition:
         path,
         [("CHAPTER I. THE ROCK", first(1), last(1)), ("CHAPTER II. THE STORM", first(2), last(2))],
         never=["Project Gutenberg", "anyone anywhere", "Produced by", "THE KEEPER AT HIS WINDOW", "HUNDRED AND TWELVE STEPS",
-               "ILLUSTRATED BY", "Copyright, 1903", "CONTENTS", "newsletter", "Release Date"],
+               "ILLUSTRATED BY", "Copyright, 1903", "CONTENTS", "newsletter", "Release Date", "PRINTERS"],
     )
 
 

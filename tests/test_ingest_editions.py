@@ -39,7 +39,7 @@ def test_edition_reads_its_own_chapters(tmp_path: Path, name: str) -> None:
 def test_gutenberg_parts_left_out_are_named_with_word_counts(tmp_path: Path) -> None:
     book = load_book(gutenberg_epub2(tmp_path).path)
     kinds = {o.kind: o for o in book.omitted}
-    assert set(kinds) >= {"licence", "transcriber-notes", "title-page", "captions", "contents"}
+    assert set(kinds) >= {"licence", "transcriber-notes", "title-page", "captions", "contents", "colophon"}
     assert kinds["licence"].words > 80 and kinds["transcriber-notes"].excerpt.startswith("Produced by")
     assert (book.title, book.authors, book.language) == ("The Lantern Keeper", ["Mara Ellison"], "en")
 

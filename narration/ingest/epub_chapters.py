@@ -15,7 +15,7 @@ from narration.ingest import gutenberg
 from narration.ingest.chapter_level import choose_level
 from narration.ingest.epub_package import Doc, TocNode
 from narration.ingest.epub_text import SHORT_DOC_CHARS
-from narration.ingest.frontmatter import is_copyright_line, looks_like_title_page
+from narration.ingest.frontmatter import is_copyright_line, looks_like_title_page, trailing_colophon
 from narration.ingest.html import (
     Block,
     document_language,
@@ -23,6 +23,7 @@ from narration.ingest.html import (
 )
 from narration.ingest.notes import MarkedParagraph, place_notes
 from narration.ingest.omissions import (
+    COLOPHON,
     COPYRIGHT,
     TITLE_PAGE,
     omission,
@@ -339,7 +340,7 @@ def without_title_pages(
 ) -> list[Chapter]:
     """Leading chapters, or the leading files of them, that are only a printed title page or
     copyright lines are left out (module docstring, point 6). Scanning stops at the first
-    chapter with running text."""
+    chapter with running text. A printer's colophon ending the book goes too."""
     if TITLE_PAGE in keep and COPYRIGHT in keep:
         return chapters
     out: list[Chapter] = []
@@ -360,6 +361,9 @@ def without_title_pages(
             omitted.append(omission(kind, chapter.source, [chapter.title, *lines]))
             continue
         out.append(chapter)
+    if out and COLOPHON not in keep and (n := trailing_colophon([p.text for p in out[-1].paragraphs])):
+        omitted.append(omission(COLOPHON, out[-1].source, [p.text for p in out[-1].paragraphs[-n:]]))
+        del out[-1].paragraphs[-n:]
     return out
 
 

@@ -62,3 +62,23 @@ def looks_like_title_page(lines: Sequence[str], title: str = "", authors: Sequen
     )
     imprint = sum(bool(_IMPRINT.search(line)) or is_copyright_line(line) for line in lines)
     return names_book or imprint >= max(1, len(lines) // 3)
+
+
+# A printer's colophon closing a scanned edition: "CHISWICK PRESS:—CHARLES WHITTINGHAM AND CO.
+# TOOKS COURT, CHANCERY LANE, LONDON." Short, mostly capitals, naming a press or printer.
+_PRINTER = re.compile(r"\b(?:press|printers?|printed\s+by|printing|typograph\w*|electrotyped|& co\b|and co\b)",
+                      re.IGNORECASE)
+
+
+def is_printer_colophon(text: str) -> bool:
+    letters = [ch for ch in text if ch.isalpha()]
+    capitals = sum(ch.isupper() for ch in letters) >= 0.7 * len(letters) if letters else False
+    return len(text.split()) <= 30 and capitals and _PRINTER.search(text) is not None
+
+
+def trailing_colophon(lines: Sequence[str]) -> int:
+    """How many of a book's last paragraphs are a printer's colophon (0 if none)."""
+    count = 0
+    while count < min(3, len(lines)) and is_printer_colophon(lines[len(lines) - 1 - count]):
+        count += 1
+    return count
