@@ -22,7 +22,7 @@ from narration.assembly.ffmpeg import find_tool, probe
 from narration.assembly.loudness import measure, normalize_loudness
 from narration.atomic import TEMP_MARK
 from narration.errors import ConfigError, InputError
-from narration.model import PAUSE_PARAGRAPH, PAUSE_SENTENCE, PAUSE_TITLE, Cover
+from narration.model import PAUSE_PARAGRAPH, PAUSE_SCENE, PAUSE_SENTENCE, PAUSE_TITLE, Cover
 from narration.synthesis.base import Audio
 
 PAUSES = Pauses(sentence=0.3, paragraph=0.6, title=0.9, chapter_lead=0.4, chapter_tail=0.7)
@@ -328,3 +328,12 @@ def test_book_failures_leave_nothing(tmp_path: Path) -> None:
         assemble_book([("A", master)], out, title="T", authors=[], language="en", bitrate="bogus")
     assert not out.exists()
     assert no_temp_files(tmp_path)
+
+
+def test_scene_break_pause_is_its_own_length(tmp_path: Path) -> None:
+    a, b = speechlike(22050, 0.4, 300, seed=1), speechlike(22050, 0.3, 500, seed=2)
+    pa, pb = write_wav(tmp_path / "a.wav", a), write_wav(tmp_path / "b.wav", b)
+    pauses = Pauses(paragraph=0.6, scene=1.7, chapter_lead=0.0, chapter_tail=0.0)
+    result = assemble_chapter([(pa, PAUSE_SCENE), (pb, PAUSE_PARAGRAPH)], tmp_path / "c.flac", fmt="flac",
+                              pauses=pauses, loudness=None)
+    assert result.duration == pytest.approx(0.4 + 1.7 + 0.3, abs=0.003)

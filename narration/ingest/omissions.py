@@ -39,7 +39,7 @@ EXCERPT_WORDS = 8
 
 def omission(kind: str, where: str, texts: Iterable[str]) -> Omission:
     """An ``Omission`` of ``texts`` (the left-out paragraphs) with their word count and opening."""
-    words = " ".join(texts).split()
+    words = " ".join(texts).replace("↩", " ").split()
     excerpt = " ".join(words[:EXCERPT_WORDS])
     if not words:
         excerpt = ""
