@@ -15,7 +15,12 @@ from narration.ingest import gutenberg
 from narration.ingest.chapter_level import choose_level
 from narration.ingest.epub_package import Doc, TocNode
 from narration.ingest.epub_text import SHORT_DOC_CHARS
-from narration.ingest.frontmatter import is_copyright_line, looks_like_title_page, trailing_colophon
+from narration.ingest.frontmatter import (
+    is_copyright_line,
+    looks_like_copyright_page,
+    looks_like_title_page,
+    trailing_colophon,
+)
 from narration.ingest.html import (
     Block,
     document_language,
@@ -355,7 +360,7 @@ def without_title_pages(
         if any(map(gutenberg.is_credit, lines)):  # credits kept on purpose (--keep transcriber-notes)
             out.append(chapter)
             continue
-        kind = (COPYRIGHT if lines and all(map(is_copyright_line, lines))
+        kind = (COPYRIGHT if lines and (all(map(is_copyright_line, lines)) or looks_like_copyright_page(lines))
                 else TITLE_PAGE if looks_like_title_page([chapter.title, *lines], title, authors) else "")
         if kind and kind not in keep:
             omitted.append(omission(kind, chapter.source, [chapter.title, *lines]))

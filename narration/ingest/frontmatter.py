@@ -82,3 +82,24 @@ def trailing_colophon(lines: Sequence[str]) -> int:
     while count < min(3, len(lines)) and is_printer_colophon(lines[len(lines) - 1 - count]):
         count += 1
     return count
+
+
+_LEGAL = re.compile(
+    r"\b(?:rights?|reserved|trademarks?|publishers?|isbn|printed|precaution|liability|responsibility|"
+    r"warrant\w*|permission|reproduc\w*|licen[cs]\w*|library of congress|catalog\w*|edition|editors?|"
+    r"designations?|purchased?|inc\b|ltd\b|media)",
+    re.IGNORECASE,
+)
+MAX_COPYRIGHT_PAGE_WORDS = 400
+
+
+def looks_like_copyright_page(lines: Sequence[str]) -> bool:
+    """A publisher's copyright page: a copyright line, and otherwise only names, addresses and
+    legal notices (rights, trademarks, ISBN, "every precaution has been taken...")."""
+    lines = [line for line in lines if line.strip()]
+    if not lines or sum(len(line.split()) for line in lines) > MAX_COPYRIGHT_PAGE_WORDS:
+        return False
+    if not any(is_copyright_line(line) or "©" in line for line in lines):
+        return False
+    furniture = sum(len(line.split()) <= 8 or bool(_LEGAL.search(line)) for line in lines)
+    return furniture == len(lines)

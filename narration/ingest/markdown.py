@@ -61,7 +61,7 @@ from narration.ingest import gutenberg
 from narration.ingest.frontmatter import is_copyright_line, looks_like_title_page
 from narration.ingest.omissions import CONTENTS, COPYRIGHT, LICENCE, NOTES, TITLE_PAGE, TRANSCRIBER_NOTES, UNREADABLE
 from narration.ingest.omissions import omission
-from narration.ingest.textfile import is_caps, is_cjk, join_lines, read_text, title_case
+from narration.ingest.textfile import caps_to_title, is_cjk, join_lines, read_text, title_from_name
 from narration.model import Book, Chapter, Omission, Paragraph
 from narration.options import IngestOptions
 
@@ -104,6 +104,16 @@ class _Meta:
     authors: list[str] | None = None
     language: str = ""
 
+    def take(self, fields: list[tuple[str, str] | None]) -> None:
+        """Title, authors and language from ``_metadata_line`` fields (the first title wins)."""
+        for key, value in (f for f in fields if f):
+            if key == "title" and not self.title:
+                self.title = value
+            elif key == "authors":
+                self.authors = (self.authors or []) + split_authors(value)
+            elif key == "language":
+                self.language = _language_tag(value)
+
 
 def load_markdown(path: Path, options: IngestOptions | None = None) -> Book:
     """Read a Markdown or plain-text book; paragraphs get ``text``, ``sentences`` stay empty."""
@@ -121,7 +131,7 @@ def load_markdown(path: Path, options: IngestOptions | None = None) -> Book:
     title_heading, body = _split_title_heading(blocks, fm_title)
     lead, body = _leading_metadata(body, has_title=bool(title_heading or fm_title))
     heading_title = title_heading.text if title_heading else ""
-    title = fm_title or heading_title or lead.title or _title_from_name(path)
+    title = fm_title or heading_title or lead.title or title_from_name(path)
     authors = meta.authors if meta.authors is not None else (pg_meta.authors or fields.authors or lead.authors or [])
 
     chapters, structure = _chapters(body, title, path, authors=authors, options=options, omitted=omitted)
@@ -350,13 +360,7 @@ def _field_blocks(blocks: list[_Block]) -> tuple[_Meta, list[_Block]]:
         fields = [_metadata_line(line, has_title=False) for line in lines]
         if not all(fields) or not any(key in _STRICT_FIELDS for key, _ in (f for f in fields if f)):
             break
-        for key, value in (f for f in fields if f):
-            if key == "title" and not meta.title:
-                meta.title = value
-            elif key == "authors":
-                meta.authors = (meta.authors or []) + split_authors(value)
-            elif key == "language":
-                meta.language = _language_tag(value)
+        meta.take(fields)
         taken += 1
     if taken and taken < len(blocks) and isinstance(blocks[taken], _Break):
         taken += 1  # the rule under the metadata
@@ -403,13 +407,7 @@ def _leading_metadata(blocks: list[_Block], has_title: bool) -> tuple[_Meta, lis
         fields = [_metadata_line(line, has_title or bool(meta.title)) for line in block.lines]
         if not all(fields):
             break
-        for key, value in (f for f in fields if f):
-            if key == "title" and not meta.title:
-                meta.title = value
-            elif key == "authors":
-                meta.authors = (meta.authors or []) + split_authors(value)
-            elif key == "language":
-                meta.language = _language_tag(value)
+        meta.take(fields)
         consumed += 1
     return meta, blocks[consumed:]
 
@@ -522,7 +520,7 @@ def _chapters(
             current = None
             continue
         if current is None:
-            title = ": ".join(_heading_title(h.text) for h in pending) or book_title
+            title = ": ".join(caps_to_title(h.text) for h in pending) or book_title
             line = pending[-1].line if pending else block.line
             current = Chapter(title=title, source=f"{path.name}:{line}")
             chapters.append(current)
@@ -546,11 +544,6 @@ def _contains(heading: _Heading, kind: str | None) -> bool:
     """Whether an empty heading is a container of a same-level heading of ``kind``."""
     outer = heading_label(heading.text)
     return outer in _CONTAINER_KINDS and outer != kind
-
-
-def _heading_title(text: str) -> str:
-    """A heading as a chapter title: all-capital headings in title case ("CHAPTER I" -> "Chapter I")."""
-    return title_case(text) if is_caps(text) else text
 
 
 _CONTENTS_TITLE = re.compile(r"^\W*(?:table\s+of\s+)?contents\W*$|^\W*list\s+of\s+illustrations\W*$|^目次$", re.IGNORECASE)
@@ -644,7 +637,3 @@ def _same_text(a: str, b: str) -> bool:
         return " ".join(unicodedata.normalize("NFKC", s).casefold().split())
 
     return norm(a) == norm(b)
-
-
-def _title_from_name(path: Path) -> str:
-    return " ".join(re.split(r"[-_\s]+", path.stem)).strip() or path.name

@@ -88,6 +88,11 @@ def join_lines(lines: list[str]) -> str:
     return out
 
 
+def title_from_name(path: Path) -> str:
+    """A book's title when nothing in it names it: its file name, ``-`` and ``_`` as spaces."""
+    return " ".join(re.split(r"[-_\s]+", path.stem)).strip() or path.name
+
+
 # --- titles in capitals -------------------------------------------------------------------
 
 SMALL_WORDS = {
@@ -126,6 +131,11 @@ def title_case(text: str) -> str:
         numeral = bool(_ROMAN_WORD.match(core) and _valid_roman(core)) and core != "M"
         first = token.endswith((".", "!", "?", ":")) and (numeral or not re.fullmatch(r"[A-Z]\.|MRS?\.|DR\.|ST\.|MME\.|MLLE\.", token))
     return "".join(out)
+
+
+def caps_to_title(text: str) -> str:
+    """All-capital text in title case ("CHAPTER I" -> "Chapter I"); mixed case kept as written."""
+    return title_case(text) if is_caps(text) else text
 
 
 def _cap(word: str) -> str:

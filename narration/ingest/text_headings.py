@@ -1,0 +1,331 @@
+"""Chapter headings in plain text: heading labels, title lines, and telling prose from them.
+
+- **Chapter headings** are short paragraphs (one or two lines) that carry a label:
+  ``CHAPTER I.``, ``Chapter 1``, ``CHAPTER XII. The Title``, ``BOOK ONE``, ``PART I``,
+  ``VOLUME II``, ``STAVE ONE``, ``LETTER 4``, a Roman or Arabic numeral alone (``IV.``; only
+  when a book has two or more of these), ``PREFACE``, ``INTRODUCTION``, ``EPILOGUE``...,
+  Japanese ``第一章`` or a kanji numeral alone, and Aozora Bunko's ``［＃「一」は中見出し］``.
+  A label alone may be followed by a separate short title paragraph (all capitals or in title
+  case, not a sentence): the chapter title joins them, ``Chapter I. Down the Rabbit-Hole``.
+  All-capital labels and titles are title-cased (``CHAPTER I. A SCANDAL IN BOHEMIA`` ->
+  ``Chapter I. A Scandal in Bohemia``); mixed-case ones are kept as written.
+- A short paragraph with no label that repeats an entry of the table of contents, after the
+  contents and a wider gap, is a heading too (``A Scandal in Bohemia``; once only).
+- An illustrated edition's label printed in a caption (``[Illustration: ... Chapter I.]``)
+  is a heading as well.
+
+Whether a heading starts a chapter (prose follows it) is ``text_chapters``' business; the
+prose tests it and the contents finder use (``is_prose``, ``reads_as_text``,
+``is_list_like``) are here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from narration.ingest.markdown import heading_label
+from narration.ingest.text_blocks import (
+    ILLUSTRATION,
+    ITALIC,
+    SPECIAL,
+    TEXT,
+    Block,
+    Reader,
+    clean_text,
+    next_content,
+)
+from narration.ingest.textfile import (
+    SMALL_WORDS,
+    caps_to_title,
+    is_caps,
+    is_cjk,
+    title_case,
+)
+
+_AOZORA_NOTE = re.compile(r"※?［＃[^］\n]*］")
+_AOZORA_HEADING = re.compile(r"［＃「[^」]*」は(大|中|小)見出し］")
+# A contents entry's page number ("... 12", "... xiv").
+PAGE_NUMBER = re.compile(r"(?:\.\s*|\s{2,}|\s)(?:\d{1,4}|[ivxlc]{1,6})\s*$", re.IGNORECASE)
+CONTAINER_KINDS = {"part", "book", "volume", "部", "巻", "大見出し"}
+_KANJI_NUMBER = re.compile(r"^[一二三四五六七八九十百〇零]+[\s　.．、]*$|^[０-９]+[\s　.．、]*$")
+_JA_PART = re.compile(r"^[上中下][\s　]+\S")
+
+MAX_HEADING_LINES = 2
+MAX_HEADING_CHARS = 100
+
+
+@dataclass
+class Heading:
+    kind: str  # heading_label's kind: "chapter", "part", "number"...
+    title: str  # as it will be shown
+    line: int
+    blocks: list[int]  # indices of the blocks it is made of (label, title)
+
+
+# --- labels and titles ----------------------------------------------------------------------------
+
+
+def _label_of_text(text: str) -> str | None:
+    """heading_label, plus Japanese kanji numerals alone and 上/中/下 parts."""
+    text = _AOZORA_NOTE.sub("", text).strip().strip("_=").strip()
+    if not text:
+        return None
+    if _KANJI_NUMBER.match(text):
+        return "number"
+    if _JA_PART.match(text) and len(text) <= 20:
+        return "部"
+    if re.fullmatch(r"[—–-]+\s*([IVXLC]+|\d+)\.?\s*[—–-]+", text):
+        return "number"  # "— II —"
+    kind = heading_label(text)
+    if kind == "number":
+        # Not "M" or "C" alone (a letter, not a numeral), not "1899" (a year), and not
+        # "7 Hunter Street, Liverpool": a numeral is followed by a stop, nothing, or capitals.
+        match = re.match(r"(\d+|[MDCLXVI]+)\s*([.:)]?)\s*(.*)$", text)
+        if not match:
+            return None
+        number, stop, rest = match.groups()
+        if number in ("M", "D", "C", "L") or (number.isdigit() and int(number) > 300):
+            return None
+        if rest and not stop and not is_caps(rest):
+            return None
+    return kind
+
+
+def label_of(block: Block) -> str | None:
+    """The label kind of a block that can be a heading (short, one or two lines), else None."""
+    if block.kind != TEXT or len(block.lines) > MAX_HEADING_LINES + 2:
+        return None
+    # Up to two lines; a numbered label with a long title in capitals may run to four.
+    long_title = _NUMBERED.match(block.lines[0].strip()) and is_caps(block.text)
+    if len(block.lines) > MAX_HEADING_LINES and not long_title:
+        return None
+    if match := _AOZORA_HEADING.search(block.raw):
+        return {"大": "大見出し", "中": "number"}.get(match.group(1))  # 小見出し: a section, read as text
+    text = block.text
+    if len(text) > (3 * MAX_HEADING_CHARS if long_title else MAX_HEADING_CHARS):
+        return None
+    first = block.lines[0].strip()
+    kind = _label_of_text(first)
+    if kind is None:
+        return None
+    # Not a sentence that happens to begin like a label ("Part of the money was...").
+    rest = label_rest(_AOZORA_NOTE.sub("", text).strip())
+    if rest and _is_sentence(rest):
+        return None
+    if kind == "chapter" and not _NUMBERED.match(first) and len(rest.split()) > 8:
+        return None  # "Introduction" with a long tail is prose
+    return kind
+
+
+def _is_sentence(text: str) -> bool:
+    """Whether a heading's words after its label read as a sentence rather than a title."""
+    words = text.split()
+    if len(words) < 4 or is_caps(text):
+        return False
+    lower = sum(1 for w in words if w[:1].islower())
+    return lower > len(words) / 2 and bool(re.search(r"[.!?,;]['\"”’]?$", text) or lower > 0.7 * len(words))
+
+
+_NUMBERED = re.compile(
+    r"^(?:chapter|chap\.|part|book|volume|vol\.|stave|canto|letter|act|fable|story|tale)\s+"
+    r"(?:\d+|[MDCLXVI]+\b|(?:the\s+)?[a-z]+)",
+    re.IGNORECASE,
+)
+_LABEL_HEAD = re.compile(
+    r"^(?:(?:chapter|chap\.|part|book|volume|vol\.|stave|canto|letter|act|fable|story|tale)\s+"
+    r"(?:\d+|[MDCLXVI]+\b|(?:the\s+)?[a-z]+)|\d+\b|[MDCLXVI]+\b|第[0-9０-９一二三四五六七八九十百千]+[章部話巻節]"
+    r"|prologue|epilogue|preface|foreword|afterword|introduction|conclusion|interlude|appendix)",
+    re.IGNORECASE,
+)
+
+
+def label_rest(text: str) -> str:
+    """What follows a heading's label: "CHAPTER I. Down the Rabbit-Hole" -> "Down the Rabbit-Hole"."""
+    match = _LABEL_HEAD.match(text)
+    if not match:
+        return text
+    return text[match.end() :].lstrip(" .:;,-–—)").strip()
+
+
+def _is_title_block(block: Block) -> bool:
+    """A short title paragraph after a label: all capitals, or title case, not a sentence."""
+    if block.kind != TEXT or len(block.lines) > 3:
+        return False
+    text = _AOZORA_NOTE.sub("", block.text).strip()
+    if not text or len(text) > 120 or label_of(block) is not None:
+        return False
+    if text[:1] in "\"“'‘«(—-[":
+        return False
+    if sum(is_cjk(ch) for ch in text) > len(text) / 2:
+        return len(text) <= 30 and "。" not in text
+    if is_caps(text):
+        return sum(ch.isalpha() for ch in text) >= 3
+    if re.search(r"[!?,;:]['\"”’]?$", text) or len(text.split()) > 14:
+        return False
+    words = [w for w in re.findall(r"[^\W\d_][\w'’-]*", text)]
+    if not words or not words[0][:1].isupper():
+        return False
+    significant = [w for w in words[1:] if w.lower() not in SMALL_WORDS]
+    if not significant:
+        return len(words) <= 3 and not text.endswith(".")
+    return sum(w[:1].isupper() for w in significant) >= 0.75 * len(significant)
+
+
+def _format_label(label: str, title: str) -> str:
+    """"CHAPTER I." + "DOWN THE RABBIT-HOLE" -> "Chapter I. Down the Rabbit-Hole"."""
+    label = clean_text(_AOZORA_NOTE.sub("", label)).strip()
+    match = _LABEL_HEAD.match(label)
+    if match and is_caps(match.group(0)):
+        head, rest = match.group(0), label[match.end() :]
+        label = title_case(head) + caps_to_title(rest)
+    elif is_caps(label):
+        label = title_case(label)
+    label = label.strip()
+    if not title:
+        return label[:-1] if label.endswith(".") and not label.endswith("..") else label
+    title = caps_to_title(title)
+    label = label.rstrip(" .:")
+    if all(is_cjk(ch) or ch.isspace() for ch in label):
+        return f"{label} {title}"
+    return f"{label}. {title}"
+
+
+# --- prose, lists and contents entries ------------------------------------------------------------
+
+
+def is_prose(block: Block) -> bool:
+    """Running prose: a sentence of several words, or a long paragraph; not a title page's or
+    a list's short lines."""
+    text = block.text
+    lines = [line.strip() for line in block.lines]
+    if len(lines) >= 2 and max(len(line) for line in lines) < 50:
+        return False  # short lines: a title page, an imprint, a list (or verse)
+    if len(lines) <= 4 and all(len(line) - len(line.lstrip()) >= 10 for line in block.lines):
+        return False  # centred lines: a title page's display type
+    if sum(is_cjk(ch) for ch in text) >= 15:
+        return "。" in text  # Japanese: a sentence ends with 。
+    if is_caps(text):
+        return False  # a title, a list of titles, a notice in capitals
+    words = text.split()
+    if len(words) >= 30:
+        return True
+    if len(words) < 6 or sum(ch.islower() for ch in text) <= 0.5 * sum(ch.isalpha() for ch in text):
+        return False
+    return any(not _ABBREVIATION.search(text[: m.start() + 2]) for m in _SENTENCE_END.finditer(text))
+
+
+_SENTENCE_END = re.compile(r"[a-z\u00e0-\u00ff,;'’\")\]][.!?…]['\"”’)\]]*(?:\s|$)")
+_ABBREVIATION = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|St|Co|No|Mme|Mlle|Messrs|Jr|Sr|Rev|Capt|Col|Gen|vol|ch|pp?|[A-Z])\.$")
+
+
+def reads_as_text(block: Block) -> bool:
+    """Text of the book rather than an entry of a list: running prose, or a sentence ("It was
+    night."), not a title, not a line with a page number."""
+    if block.kind != TEXT or label_of(block) is not None:
+        return False
+    lines = [line.strip() for line in block.lines]
+    listed = _listed(lines)
+    if listed and listed >= 0.3 * len(lines):
+        return False
+    if is_prose(block):
+        return True
+    text = block.text
+    words = text.split()
+    sentence = bool(re.search(r"[.!?…。][\"'”’)」]*$", text)) and any(w[:1].islower() for w in words[1:])
+    return sentence and not _is_title_block(block)
+
+
+def is_list_like(block: Block) -> bool:
+    """A block of a table of contents: short lines, page numbers, no running prose."""
+    lines = [line.strip() for line in block.lines]
+    listed = _listed(lines)
+    if listed == len(lines) or (len(lines) >= 4 and listed >= 0.3 * len(lines)):
+        return True  # "CHAPTER I ... 1", or "Chapter I." over its summary line
+    return all(len(line) <= 80 for line in lines) and not is_prose(block)
+
+
+def _listed(lines: list[str]) -> int:
+    """How many lines read as entries of a list: a heading label, or a page number at the end."""
+    return sum(_label_of_text(line) is not None or bool(PAGE_NUMBER.search(line)) for line in lines)
+
+
+def entry_keys(text: str) -> set[str]:
+    """How a contents entry (or a heading) is compared: without page number, case, punctuation;
+    also without its label ("I. A Scandal in Bohemia" -> "a scandal in bohemia")."""
+    text = PAGE_NUMBER.sub("", _AOZORA_NOTE.sub("", text)).strip()
+    keys = {entry_key(text)}
+    if _LABEL_HEAD.match(text):
+        keys.add(entry_key(label_rest(text)))
+    return {k for k in keys if len(k) >= 3}
+
+
+def entry_key(text: str) -> str:
+    """A contents entry or title as compared: italics, case and punctuation gone."""
+    return " ".join(re.sub(r"[\W_]+", " ", ITALIC.sub(r"\1", text).casefold()).split())
+
+
+# --- finding headings -----------------------------------------------------------------------------
+
+
+def find_headings(reader: Reader) -> dict[int, Heading]:
+    """Every block that can head a chapter, by the index of its first block."""
+    blocks = reader.blocks
+    found: dict[int, Heading] = {}
+    i = 0
+    while i < len(blocks):
+        block = blocks[i]
+        if i in reader.dropped:
+            i += 1
+            continue
+        heading = None
+        if block.kind == TEXT and (kind := label_of(block)) is not None:
+            heading = _heading_at(reader, i, kind)
+        elif (block.kind == TEXT and i > reader.toc_end >= 0 and len(block.lines) <= MAX_HEADING_LINES and block.gap >= 2
+              and len(block.text) <= MAX_HEADING_CHARS and entry_key(block.text) in reader.toc_entries
+              and block.text[:1] not in "\"“‘'"):
+            # A title the contents listed, with no label: "A Scandal in Bohemia" (once only).
+            reader.toc_entries.discard(entry_key(block.text))
+            text = clean_text(block.text)
+            heading = Heading("toc", caps_to_title(text), block.line, [i])
+        elif block.kind == SPECIAL and (caption := ILLUSTRATION.match(block.raw)):
+            # An illustrated edition's chapter opening: the label is printed in the picture.
+            last = caption.group("text").strip().splitlines()[-1:] if caption.group("text").strip() else []
+            if last and (kind := _label_of_text(last[0])) not in (None, "number"):
+                heading = Heading(kind, _format_label(last[0], ""), block.line, [])
+        if heading is not None:
+            found[i] = heading
+            i = max([i, *heading.blocks]) + 1
+        else:
+            i += 1
+    # Numbers alone ("IV.") are headings only in a book with several of them, and sections when
+    # the book's chapters carry words ("CHAPTER IV" ... "1.", "2." inside).
+    numbers = [i for i, h in found.items() if h.kind == "number"]
+    # Worded headings that carry text of their own (BOOK ONE over CHAPTER I. does not count).
+    worded = [i for i, h in found.items() if _NUMBERED.match(h.title)
+              and (nxt := next_content(reader, max([i, *h.blocks]) + 1)) is not None and nxt not in found]
+    if len(numbers) < 2 or len(worded) >= 2:
+        for i in numbers:
+            del found[i]
+    return found
+
+
+def _heading_at(reader: Reader, i: int, kind: str) -> Heading:
+    blocks = reader.blocks
+    block = blocks[i]
+    lines = [_AOZORA_NOTE.sub("", line).strip() for line in block.lines]
+    lines = [line for line in lines if line]
+    used = [i]
+    if len(lines) == 2 and _label_of_text(lines[1]) is None and not label_rest(lines[0]):
+        label, title = lines[0], clean_text(lines[1])  # "CHAPTER XII" / "THE TITLE" in one paragraph
+    else:
+        label, title = " ".join(lines), ""
+        if not label_rest(label):
+            nxt = next_content(reader, i + 1)
+            # Only a blank line (and maybe a picture) between label and title.
+            if nxt is not None and nxt - i <= 3 and _is_title_block(blocks[nxt]):
+                after = next_content(reader, nxt + 1)
+                if after is not None:  # a title with nothing after it is the book's last words
+                    title = clean_text(blocks[nxt].text)
+                    used.append(nxt)
+    return Heading(kind, _format_label(label, title), block.line, used)
