@@ -360,8 +360,9 @@ def without_title_pages(
         if any(map(gutenberg.is_credit, lines)):  # credits kept on purpose (--keep transcriber-notes)
             out.append(chapter)
             continue
-        kind = (COPYRIGHT if lines and (all(map(is_copyright_line, lines)) or looks_like_copyright_page(lines))
-                else TITLE_PAGE if looks_like_title_page([chapter.title, *lines], title, authors) else "")
+        kind = (COPYRIGHT if lines and all(map(is_copyright_line, lines))
+                else TITLE_PAGE if looks_like_title_page([chapter.title, *lines], title, authors)
+                else COPYRIGHT if looks_like_copyright_page(lines) else "")
         if kind and kind not in keep:
             omitted.append(omission(kind, chapter.source, [chapter.title, *lines]))
             continue
