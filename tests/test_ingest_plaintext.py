@@ -94,7 +94,7 @@ def test_gutenberg_edition_leaves_out_everything_but_the_book() -> None:
 def test_gutenberg_edition_records_what_it_left_out() -> None:
     book = load_book(LANTERN)
     assert kinds(book) == ["licence", "transcriber-notes", "title-page", "contents", "contents",
-                           "captions", "notes", "captions", "licence"]
+                           "captions", "notes", "captions", "colophon", "licence"]
     by_kind = {o.kind: o for o in book.omitted}
     assert book.omitted[0].where == "lantern-keeper-pg.txt:1"
     assert book.omitted[0].excerpt.startswith("The Project Gutenberg eBook of The Lantern Keeper")
@@ -102,6 +102,7 @@ def test_gutenberg_edition_records_what_it_left_out() -> None:
     assert by_kind["transcriber-notes"].excerpt.startswith("Produced by Imaginary Volunteers")
     assert by_kind["title-page"].excerpt.startswith("THE LANTERN KEEPER BY MARA QUILL")
     assert by_kind["notes"].where == "lantern-keeper-pg.txt:85"
+    assert by_kind["colophon"].excerpt.startswith("HARBOUR & FINCH, PRINTERS")  # the printer, after THE END
     assert by_kind["notes"].excerpt.startswith("The rock is named on the old charts")
     captions = [o for o in book.omitted if o.kind == "captions"]
     assert [c.excerpt for c in captions] == ["The lamp room at dusk, with the great ...", "Old Brannock at the rail"]

@@ -16,10 +16,10 @@ from narration.ingest.chapter_level import choose_level
 from narration.ingest.epub_package import Doc, TocNode
 from narration.ingest.epub_text import SHORT_DOC_CHARS
 from narration.ingest.frontmatter import (
+    cut_printer_colophon,
     is_copyright_line,
     looks_like_copyright_page,
     looks_like_title_page,
-    trailing_colophon,
 )
 from narration.ingest.html import (
     Block,
@@ -28,7 +28,6 @@ from narration.ingest.html import (
 )
 from narration.ingest.notes import MarkedParagraph, place_notes
 from narration.ingest.omissions import (
-    COLOPHON,
     COPYRIGHT,
     TITLE_PAGE,
     omission,
@@ -367,9 +366,8 @@ def without_title_pages(
             omitted.append(omission(kind, chapter.source, [chapter.title, *lines]))
             continue
         out.append(chapter)
-    if out and COLOPHON not in keep and (n := trailing_colophon([p.text for p in out[-1].paragraphs])):
-        omitted.append(omission(COLOPHON, out[-1].source, [p.text for p in out[-1].paragraphs[-n:]]))
-        del out[-1].paragraphs[-n:]
+    if cut := cut_printer_colophon(out, keep):
+        omitted.append(cut)
     return out
 
 

@@ -12,6 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from narration.ingest.omissions import COLOPHON, omission
+from narration.model import Chapter, Omission
+
 COPYRIGHT_LINE = re.compile(
     r"^\W*(?:copyright(?:ed)?\b|\(c\)\s*\d|©|all rights reserved|printed in\b|published by\b|"
     r"entered according to act of congress|first (?:published|edition|printed)\b|isbn\b)",
@@ -82,6 +85,19 @@ def trailing_colophon(lines: Sequence[str]) -> int:
     while count < min(3, len(lines)) and is_printer_colophon(lines[len(lines) - 1 - count]):
         count += 1
     return count
+
+
+def cut_printer_colophon(chapters: list[Chapter], keep: frozenset[str]) -> Omission | None:
+    """Take a printer's colophon off the end of the last chapter; what was cut, or None."""
+    if not chapters or COLOPHON in keep:
+        return None
+    last = chapters[-1]
+    count = trailing_colophon([p.text for p in last.paragraphs])
+    if not count or count == len(last.paragraphs):
+        return None
+    cut = [p.text for p in last.paragraphs[-count:]]
+    del last.paragraphs[-count:]
+    return omission(COLOPHON, last.source, cut)
 
 
 _LEGAL = re.compile(

@@ -45,9 +45,9 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -58,9 +58,17 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from narration.errors import InputError
 from narration.ingest import gutenberg
-from narration.ingest.frontmatter import is_copyright_line, looks_like_title_page
-from narration.ingest.omissions import CONTENTS, COPYRIGHT, LICENCE, NOTES, TITLE_PAGE, TRANSCRIBER_NOTES, UNREADABLE
-from narration.ingest.omissions import omission
+from narration.ingest.frontmatter import cut_printer_colophon, is_copyright_line, looks_like_title_page
+from narration.ingest.omissions import (
+    CONTENTS,
+    COPYRIGHT,
+    LICENCE,
+    NOTES,
+    TITLE_PAGE,
+    TRANSCRIBER_NOTES,
+    UNREADABLE,
+    omission,
+)
 from narration.ingest.textfile import caps_to_title, is_cjk, join_lines, read_text, title_from_name
 from narration.model import Book, Chapter, Omission, Paragraph
 from narration.options import IngestOptions
@@ -140,6 +148,8 @@ def load_markdown(path: Path, options: IngestOptions | None = None) -> Book:
     language = meta.language or pg_meta.language or fields.language or lead.language or detect_language(
         "\n".join(p.text for ch in chapters for p in ch.paragraphs)
     )
+    if cut := cut_printer_colophon(chapters, options.keep):
+        omitted.append(cut)
     omitted.sort(key=_omission_line)
     return Book(title=title, authors=authors, language=language, chapters=chapters, source=str(path),
                 omitted=omitted, structure=structure)

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from narration.errors import InputError
 from narration.ingest import gutenberg
+from narration.ingest.frontmatter import cut_printer_colophon
 from narration.ingest.markdown import detect_language
 from narration.ingest.omissions import LICENCE, TITLE_PAGE, TRANSCRIBER_NOTES
 from narration.ingest.text_blocks import (
@@ -131,6 +132,8 @@ def _read(reader: Reader, blocks: list[Block]) -> Book:
         raise InputError(path, "no readable text (only headings, illustrations or Project Gutenberg's licence)")
     if is_gutenberg:
         structure = f"Project Gutenberg plain text; {structure}"
+    if cut := cut_printer_colophon(chapters, options.keep):
+        reader.omitted.append(cut)
     reader.omitted.sort(key=lambda item: int(item.where.rsplit(":", 1)[1]))
     return Book(
         title=title,
