@@ -482,3 +482,22 @@ def test_contents_section_is_left_out(tmp_path: Path) -> None:
     book = load_markdown(path)
     assert titles(book) == ["Chapter 1", "Chapter 2"]
     assert [o.kind for o in book.omitted] == ["contents"]
+
+
+def test_markdown_footnotes_follow_the_notes_option(tmp_path: Path) -> None:
+    path = write(tmp_path, "# The Keeper\n\n## Chapter 1\n\nThe lamp was lit at dusk.[^oil] The keeper slept.\n\n"
+                           "The sea was calm.[^calm]\n\n## Chapter 2\n\nMorning came.\n\n"
+                           "[^oil]: Whale oil, in *those* years.\n[^calm]: It was not calm for long.\n")
+
+    def chapter_texts(notes: str) -> list[list[str]]:
+        return [[p.text for p in c.paragraphs] for c in load_book(path, IngestOptions(notes=notes)).chapters]
+
+    assert chapter_texts("skip") == [["The lamp was lit at dusk. The keeper slept.", "The sea was calm."],
+                                     ["Morning came."]]
+    assert [o.kind for o in load_book(path).omitted] == ["notes"]
+    assert chapter_texts("inline")[0] == ["The lamp was lit at dusk.", "Note: Whale oil, in those years.",
+                                          "The keeper slept.", "The sea was calm.", "Note: It was not calm for long."]
+    assert chapter_texts("end") == [["The lamp was lit at dusk. The keeper slept.", "The sea was calm.", "Notes.",
+                                     "Note 1: Whale oil, in those years.", "Note 2: It was not calm for long."],
+                                    ["Morning came."]]
+    assert load_book(path, IngestOptions(notes="end")).omitted == []

@@ -1,8 +1,9 @@
 """Markdown books -> ``Book``.
 
 The file is parsed into markdown-it tokens; only reading text survives: images, link targets,
-raw HTML, code blocks, footnotes and tables are dropped (recorded in ``Book.omitted``; tables
-also with a warning, since their content is lost), emphasis markers vanish, list items and
+raw HTML, code blocks, footnotes (unless ``--notes`` reads them) and tables are dropped
+(recorded in ``Book.omitted``; tables also with a warning, since their content is lost),
+emphasis markers vanish, list items and
 blockquote paragraphs become ordinary paragraphs, and a thematic break (``***``, ``---``,
 ``* * *``) is a scene break after the paragraph before it. ``.txt`` files have their own reader
 (``narration.ingest.plaintext``), which hands a ``.txt`` written in Markdown to this one (with
@@ -59,6 +60,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 from narration.errors import InputError
 from narration.ingest import gutenberg
 from narration.ingest.frontmatter import cut_printer_colophon, is_copyright_line, looks_like_title_page
+from narration.ingest.notes import MarkedParagraph, place_notes
 from narration.ingest.omissions import (
     CONTENTS,
     COPYRIGHT,
@@ -142,12 +144,16 @@ def load_markdown(path: Path, options: IngestOptions | None = None) -> Book:
     title = fm_title or heading_title or lead.title or title_from_name(path)
     authors = meta.authors if meta.authors is not None else (pg_meta.authors or fields.authors or lead.authors or [])
 
-    chapters, structure = _chapters(body, title, path, authors=authors, options=options, omitted=omitted)
+    language = meta.language or pg_meta.language or fields.language or lead.language or detect_language(
+        "\n".join(b.text for b in body if isinstance(b, _Text))
+    )
+    notes = footnote_bodies(tokens) if options.notes != "skip" else {}
+    chapters, structure = _chapters(body, title, path, authors=authors, options=options, omitted=omitted,
+                                    notes=notes, language=language)
     if not any(ch.paragraphs for ch in chapters):
         raise InputError(path, "no readable text (only headings, code, images, HTML or tables)")
-    language = meta.language or pg_meta.language or fields.language or lead.language or detect_language(
-        "\n".join(p.text for ch in chapters for p in ch.paragraphs)
-    )
+    if notes:  # read aloud now: not left out
+        omitted[:] = [o for o in omitted if o.kind != NOTES]
     if cut := cut_printer_colophon(chapters, options.keep):
         omitted.append(cut)
     omitted.sort(key=_omission_line)
@@ -230,6 +236,20 @@ def _language_tag(value: Any) -> str:
 _SKIPPED_CONTAINERS = {"table_open": "table_close", "footnote_block_open": "footnote_block_close"}
 
 
+def footnote_bodies(tokens: list[Token]) -> dict[int, str]:
+    """Each Markdown footnote's text (``[^1]: ...``) by its id, markup removed."""
+    bodies: dict[int, list[str]] = {}
+    current: int | None = None
+    for token in tokens:
+        if token.type == "footnote_open":
+            current = token.meta["id"]
+        elif token.type == "footnote_close":
+            current = None
+        elif token.type == "inline" and current is not None:
+            bodies.setdefault(current, []).append(_without_refs(_join_lines(_inline_lines(token)))[0])
+    return {key: " ".join(parts) for key, parts in bodies.items()}
+
+
 def _blocks(tokens: list[Token], path: Path, omitted: list[Omission] | None = None) -> list[_Block]:
     """Flatten the token stream into top-level headings, readable paragraphs and thematic breaks;
     tables, code and footnotes are recorded in ``omitted``."""
@@ -270,7 +290,7 @@ def _blocks(tokens: list[Token], path: Path, omitted: list[Omission] | None = No
         if not lines:
             continue  # e.g. a paragraph holding only an image, or a heading with no words
         if opener.type == "heading_open" and opener.level == 0:
-            blocks.append(_Heading(int(opener.tag[1:]), _join_lines(lines), line))
+            blocks.append(_Heading(int(opener.tag[1:]), _without_refs(_join_lines(lines))[0], line))
         else:
             blocks.append(_Text(lines, line))  # paragraphs, list items, quotes, nested headings
     return blocks
@@ -291,9 +311,24 @@ def _inline_lines(token: Token) -> list[str]:
             in_autolink = child.markup == "autolink"
         elif kind == "link_close":
             in_autolink = False
-        # image, html_inline, footnote_ref and emphasis/strike markers are not read
+        elif kind == "footnote_ref":  # where a note's marker stood (read by --notes, never the marker)
+            lines[-1].append(f"{_REF_OPEN}{child.meta['id']}{_REF_CLOSE}")
+        # image, html_inline and emphasis/strike markers are not read
     cleaned = (_clean("".join(parts)) for parts in lines)
     return [line for line in cleaned if line]
+
+
+_REF_OPEN, _REF_CLOSE = "\ue000", "\ue001"
+_REF = re.compile(f"{_REF_OPEN}(\\d+){_REF_CLOSE}")
+
+
+def _without_refs(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """Text with its footnote markers taken out, and (offset, footnote id) for each."""
+    refs: list[tuple[int, int]] = []
+    while match := _REF.search(text):
+        refs.append((match.start(), int(match.group(1))))
+        text = text[: match.start()] + text[match.end() :]
+    return re.sub(r" +([,.;:!?])", r"\1", " ".join(text.split())) if refs else text, refs
 
 
 def _clean(text: str) -> str:
@@ -504,9 +539,14 @@ def _chapters(
     authors: list[str] | None = None,
     options: IngestOptions | None = None,
     omitted: list[Omission] | None = None,
+    notes: dict[int, str] | None = None,
+    language: str = "en",
 ) -> tuple[list[Chapter], str]:
-    """The chapters, and one line saying how they were found (``Book.structure``)."""
+    """The chapters, and one line saying how they were found (``Book.structure``); footnotes
+    (``notes`` by id) placed as ``options.notes`` says."""
     options = options or IngestOptions()
+    notes = notes or {}
+    marks: dict[int, list[list[tuple[int, str]]]] = {}  # id(chapter) -> each paragraph's note markers
     omitted = omitted if omitted is not None else []
     content = [b for b in blocks if not isinstance(b, _Break)]
     headings = [b for b in content if isinstance(b, _Heading)]
@@ -541,9 +581,13 @@ def _chapters(
                 front = current
             pending = []
         # A section heading is read as a line of its chapter.
-        text = block.text
+        text, refs = _without_refs(block.text)
         current.paragraphs.append(Paragraph(text))
+        marks.setdefault(id(current), []).append([(offset, notes.get(key, "")) for offset, key in refs])
     for chapter in chapters:
+        if options.notes != "skip":
+            marked = [MarkedParagraph(p, r) for p, r in zip(chapter.paragraphs, marks.get(id(chapter), []), strict=True)]
+            chapter.paragraphs = place_notes(marked, options.notes, language)
         if chapter.paragraphs:
             chapter.paragraphs[-1].scene_break = False  # a chapter's end is not a scene break
     chapters = _without_furniture(chapters, front, book_title, authors or [], path, options, omitted)
