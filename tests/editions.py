@@ -281,3 +281,30 @@ EDITIONS = {
     "volumes": volumes,
     "flat-books": flat_books,
 }
+
+
+def poetry_collection(tmp: Path) -> Edition:
+    """Standard Ebooks' poetry: each poem an entry, a long poem's numbered stanzas listed under it
+    as anchors. Stanzas are not chapters."""
+    def stanza(n: int) -> str:
+        return "<br/>".join(f"The lamp went round for the {w} time, and stanza {n} kept count" for w in
+                            ("first", "second", "third", "fourth", "fifth", "sixth"))
+
+    poems = [(f"poem-{n}", f"Ode {n}", "<br/>".join(f"Ode {n} says the sea is wide and the night is long, line {i}"
+                                                       for i in range(30))) for n in range(1, 11)]
+    ballad = "".join(f'<section id="ballad-{n}"><h3>{n}</h3><p>{stanza(n)}</p></section>' for n in range(1, 21))
+    docs = [Doc(f"{name}.xhtml", f'<section id="{name}"><h2>{title}</h2><p>{body}</p></section>')
+            for name, title, body in poems]
+    docs.insert(5, Doc("ballad.xhtml", f'<section id="ballad"><h2>The Keeper’s Ballad</h2>{ballad}</section>'))
+    toc = [TocEntry(title, f"{name}.xhtml") for name, title, _ in poems]
+    toc.insert(5, TocEntry("The Keeper’s Ballad", "ballad.xhtml",
+                           [TocEntry(str(n), f"ballad.xhtml#ballad-{n}") for n in range(1, 21)]))
+    path = write_epub(tmp / "poems.epub", docs, toc, title="Poems of the Light")
+    ode = [(f"Ode {n}", f"Ode {n} says the sea is wide and the night is long, line 0",
+            f"Ode {n} says the sea is wide and the night is long, line 29") for n in range(1, 11)]
+    # The stanzas' numbers are read as section headings inside the poem's chapter.
+    ballad_chapter = ("The Keeper’s Ballad", "1", "The lamp went round for the sixth time, and stanza 20 kept count")
+    return Edition(path, [*ode[:5], ballad_chapter, *ode[5:]])
+
+
+EDITIONS["poetry-collection"] = poetry_collection

@@ -96,3 +96,16 @@ def test_missing_media_is_a_warning_and_missing_text_an_error(tmp_path: Path, ca
                         extra_manifest=[("ch9", "ch9.xhtml", "application/xhtml+xml")])
     with pytest.raises(InputError, match="ch9.xhtml"):
         load_book(broken)
+
+
+def test_an_entry_standing_for_the_book_is_no_prefix_and_title_page_lines_are_not_carried(tmp_path: Path) -> None:
+    from editions import paragraphs
+
+    # The nav's one top entry is the author's name (a translated edition), holding every chapter;
+    # a flat TOC elsewhere lists the publisher's line as an entry with no text of its own.
+    docs = [Doc("t.xhtml", '<h2 id="pub">HALLORAN &amp; SONS, NEW YORK</h2>'),
+            Doc("c1.xhtml", f'<h2>Chapter 1</h2>{paragraphs(1)}'), Doc("c2.xhtml", f'<h2>Chapter 2</h2>{paragraphs(2)}')]
+    toc = [TocEntry("Halloran & Sons, New York", "t.xhtml#pub"),
+           TocEntry("Mara Ellison", "c1.xhtml", [TocEntry("Chapter 1", "c1.xhtml"), TocEntry("Chapter 2", "c2.xhtml")])]
+    book = load_book(write_epub(tmp_path / "b.epub", docs, toc, title="The Lantern Keeper", authors=["Mara Ellison"]))
+    assert [c.title for c in book.chapters] == ["Chapter 1", "Chapter 2"]

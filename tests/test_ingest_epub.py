@@ -407,3 +407,22 @@ def test_html_paragraphs_drops_markers_and_non_text() -> None:
     )
     assert html_paragraphs(html) == ["Word end.", "x2 and 1st", "Callout box."]
     assert "NOTE" in " ".join(html_paragraphs(html, keep_notes=True))
+
+
+def test_tables_of_verse_and_of_a_play_are_read_data_tables_are_not() -> None:
+    verse = ('<p>They sang—</p><table><tr><td>“Round the rock the lamp is lit,</td></tr><tr><td>'
+             '<span style="margin-left: 2em">Keeper, keeper, mind your wick;</span></td></tr></table>')
+    assert html_paragraphs(verse) == ["They sang—", "“Round the rock the lamp is lit,\nKeeper, keeper, mind your wick;"]
+    play = ('<table><tr><td/><td><i>A room in the lighthouse. Enter Keeper.</i></td></tr>'
+            '<tr><td epub:type="z3998:persona">Keeper</td><td>Who is there?</td></tr>'
+            '<tr><td>Visitor</td><td><p><span>Only the fog,</span><br/><span>and I within it.</span></p><p>Let me in.</p></td></tr>'
+            '</table>')
+    assert html_paragraphs(play) == ["A room in the lighthouse. Enter Keeper.", "Keeper: Who is there?",
+                                     "Visitor: Only the fog,\nand I within it.", "Let me in."]
+    data = ('<p>x</p><table><tr><td>Year</td><td>1805</td></tr><tr><td>Keepers</td><td>12</td></tr></table>'
+            '<table><tr><td>I</td><td><a href="#c1">The Rock</a></td><td>1</td></tr></table>'
+            '<table><tr><th>Light</th><th>Range</th></tr><tr><td>Gull Rock</td><td>twelve miles out</td></tr></table>')
+    assert html_paragraphs(data) == ["x"]
+    # Verse set in <pre> is read too; code is not.
+    assert html_paragraphs("<pre>\n  My sister loved me best of all;\n</pre><pre><code>x = f(y)</code></pre>") == [
+        "My sister loved me best of all;"]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from narration.ingest import gutenberg
-from narration.ingest.chapter_level import choose_level
+from narration.ingest.chapter_level import CONTAINER_LABELS, MOST_OF_THE_BOOK, choose_level
 from narration.ingest.epub_package import Doc, TocNode
 from narration.ingest.epub_text import SHORT_DOC_CHARS
 from narration.ingest.frontmatter import (
@@ -26,6 +26,7 @@ from narration.ingest.html import (
     document_language,
     document_title,
 )
+from narration.ingest.markdown import heading_label
 from narration.ingest.notes import MarkedParagraph, place_notes
 from narration.ingest.omissions import (
     COPYRIGHT,
@@ -48,7 +49,11 @@ UNTITLED = "Untitled section"
 FRONT_UNITS = 4  # the first chapters are searched for title pages glued to a next file
 
 
-GROUP_TEXT_WORDS = 150  # a part with more text of its own than this is a chapter of its own
+GROUP_TEXT_WORDS = 150
+# Sub-entries shorter than this on average are sections, not chapters (in a book of a real size:
+# a short sample's chapters are all short).
+MIN_CHAPTER_WORDS = 250
+MIN_BOOK_WORDS = 20 * MIN_CHAPTER_WORDS  # a part with more text of its own than this is a chapter of its own
 
 
 @dataclass(eq=False)
@@ -153,7 +158,7 @@ def book_chapters(
             _drop_title_file(unit, book_title, authors, omitted)
     chapters = [_chapter(unit, notes, options.notes, _language_hint(docs)) for unit in units]
     carries = [isinstance(u.owner, TocNode) and _norm(u.title) != _norm(book_title) for u in units]
-    chapters = _titles_carried(chapters, carries)
+    chapters = _titles_carried(chapters, carries, book_title, authors)
     structure = choice.describe() if any(n.children for n in toc) else (
         "chapters are the table of contents' entries" if toc else "no table of contents: chapters are the files"
     )
@@ -184,14 +189,16 @@ def _by_file(segment: list[Block], pos: int, docs: list[Doc]) -> list[tuple[str,
     return out
 
 
-def _titles_carried(chapters: list[Chapter], carries: list[bool]) -> list[Chapter]:
+def _titles_carried(chapters: list[Chapter], carries: list[bool], book_title: str, authors: list[str]) -> list[Chapter]:
     """A TOC entry with no text (a "BOOK ONE" entry in a flat TOC) lends its title to the next
-    chapter; one that repeats the book's title (a half-title) does not."""
+    chapter; one that repeats the book's title (a half-title), or is a line of the title page
+    (the author, the publisher), does not."""
     out: list[Chapter] = []
     carried: list[str] = []
     for chapter, carry in zip(chapters, carries, strict=True):
         if not chapter.paragraphs:
-            if carry and chapter.title and chapter.title != UNTITLED:
+            title_page = looks_like_title_page([chapter.title], book_title, authors) and not heading_label(chapter.title)
+            if carry and chapter.title and chapter.title != UNTITLED and not title_page:
                 carried.append(chapter.title)
             continue
         if carried:
@@ -301,13 +308,21 @@ def _units(
                 return d
         return None
 
+    def subtree(node: TocNode) -> int:
+        return own_words(node) + sum(subtree(c) for c in node.children if not c.skip)
+
+    total = sum(subtree(t) for t in toc if not t.skip) or 1
+
     def assign(node: TocNode, depth: int) -> None:
         if node.skip:
             for d in node.walk():
                 unit_of[id(d)] = None
             return
         readable = [c for c in node.children if not c.skip]
-        if depth >= level or not readable:
+        # Sub-entries too short to be chapters (a poem's numbered stanzas, a story's short
+        # parts) stay inside their entry, whatever the level elsewhere in the book.
+        too_short = readable and total >= MIN_BOOK_WORDS and subtree(node) / len(readable) < MIN_CHAPTER_WORDS
+        if depth >= level or not readable or too_short:
             for d in node.walk():
                 unit_of[id(d)] = None if d.skip else node
             unit_of[id(node)] = node if node.pos is not None or readable else None
@@ -323,8 +338,12 @@ def _units(
             titles[id(node)] = node.title
             return
         unit_of[id(node)] = first
-        if first is not None and node.title and not _norm(titles[id(first)]).startswith(_norm(node.title)) \
-                and not _norm(node.title).startswith(_norm(book_title)):  # the book itself is no prefix
+        # An entry standing for the whole book (its title, its author's name) is no prefix; "Part
+        # One" is one even when it holds most of the book.
+        whole_book = _norm(node.title).startswith(_norm(book_title)) or (
+            subtree(node) >= MOST_OF_THE_BOOK * total and heading_label(node.title) not in CONTAINER_LABELS)
+        if first is not None and node.title and not whole_book \
+                and not _norm(titles[id(first)]).startswith(_norm(node.title)):
             titles[id(first)] = f"{node.title}: {titles[id(first)]}"
 
     for top in toc:

@@ -28,6 +28,18 @@ _IMPRINT = re.compile(
     re.IGNORECASE,
 )
 MAX_LINE_WORDS = 16
+# A play's cast list is read, though it names the play and is made of short lines.
+CAST_LIST = re.compile(r"^\W*(?:dramatis\s+person\w*|persons\s+(?:of\s+the\s+(?:drama|play)|represented)|"
+                       r"the\s+persons|characters(?:\s+in\s+the\s+play)?|cast(?:\s+of\s+characters)?)\W*$",
+                       re.IGNORECASE)
+_BYLINE = re.compile(r"^\W*(?:by\b|author\s+of\b|by\s+the\s+author\s+of\b|with\b|illustrat|translated|edited)",
+                     re.IGNORECASE)
+_CJK_SENTENCE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff][。！？]")
+
+
+def _cjk_words(line: str) -> int:
+    """Japanese has no spaces: about two characters a word."""
+    return sum(1 for ch in line if "\u3040" <= ch <= "\u9fff") // 2
 MAX_PAGE_WORDS = 160
 
 
@@ -43,10 +55,15 @@ def looks_like_title_page(lines: Sequence[str], title: str = "", authors: Sequen
     """Whether these paragraphs are a title page: only short lines, no running prose, and at
     least one line that names the book, its author, a publisher, a place or a year."""
     lines = [line for line in lines if line.strip()]
-    if not lines:
+    if not lines or CAST_LIST.match(lines[0]):
         return False
+    if any(_CJK_SENTENCE.search(line) or _cjk_words(line) > MAX_LINE_WORDS for line in lines):
+        return False  # Japanese prose: sentences end with 。 and words are not spaced
     words = sum(len(line.split()) for line in lines)
-    if words > MAX_PAGE_WORDS or any(len(line.split()) > MAX_LINE_WORDS for line in lines):
+    # "Author of 'Little Lord Fauntleroy', 'A Little Princess' ..." runs long on a title page.
+    long_lines = [line for line in lines if len(line.split()) > MAX_LINE_WORDS and not _BYLINE.match(line)
+                  and not is_copyright_line(line)]
+    if words > MAX_PAGE_WORDS or long_lines:
         return False
     # Prose: a line of several words that ends a sentence and reads like one.
     # (Most of its words in lower case: "Nos. 19 To 39 Astor Place, New York." is an imprint.)

@@ -250,6 +250,7 @@ class _Walker:
         self.heading = 0
         self.refs: list[str] = []
         self.pre = False  # inside a <pre> of verse: its line breaks are kept
+        self.prefix = ""  # put before the next block's text (a speaker's name)
 
     def buffer_pre(self) -> str:
         """A verse ``<pre>``: each line a line, blank lines between stanzas."""
@@ -269,6 +270,9 @@ class _Walker:
                 text = text[: match.start()] + text[match.end() :]
             if refs:
                 text = re.sub(r"[ \t]{2,}", " ", text).strip()
+            if text and self.prefix:  # a speaker's name before a line of a play set as a table
+                refs = [(o + len(self.prefix), k) for o, k in refs]
+                text, self.prefix = self.prefix + text, ""
             if text:
                 self.out.blocks.append(Block(text, self.heading, tuple((min(o, len(text)), k) for o, k in refs)))
             elif refs and self.out.blocks:  # a marker alone in its block belongs to the one before
@@ -298,6 +302,9 @@ class _Walker:
             return
         if tag == "hr":
             self.scene_break()
+            return
+        if tag == "table":  # a table of text (drop_reason dropped data tables): verse, or a play
+            self.text_table(el)
             return
         if tag == "pre":  # verse set in <pre> (code was dropped by drop_reason)
             self.flush()
@@ -339,6 +346,35 @@ class _Walker:
             self.flush()
             self.heading = outer_heading
 
+    def text_table(self, table: etree._Element) -> None:
+        """Verse laid out one line a row is read as lines, a stanza a paragraph; a play's rows
+        (speaker, speech) as paragraphs that begin with the speaker's name."""
+        self.flush()
+        rows = _rows(table)
+        if all(len(cells) <= 1 for cells in rows):
+            lines = [element_text(cells[0]) if cells else "" for cells in rows]
+            self.buffer.append(_BR.join(lines))
+            self.flush()
+            return
+        for cells in rows:
+            *speaker, speech = cells
+            name = element_text(speaker[0]).rstrip(".:") if speaker else ""
+            self.prefix = f"{name}: " if name else ""
+            self.walk_children(speech)
+            self.flush()
+            self.prefix = ""
+
+    def walk_children(self, el: etree._Element) -> None:
+        if el.text:
+            self.buffer.append(el.text)
+        for child in el:
+            if isinstance(child, etree._Entity):
+                self.buffer.append(_entity_text(child))
+            elif isinstance(child.tag, str):
+                self.walk(child)
+            if child.tail:
+                self.buffer.append(child.tail)
+
     def mark_note(self, el: etree._Element) -> None:
         """A dropped note marker: remember where it stood, if it leads to a note we know."""
         link = el if local_name(el) == "a" and el.get("href") else None
@@ -358,6 +394,8 @@ class _Walker:
         if tag == "pre" and not _looks_like_code(el):
             if "project gutenberg" in element_text(el).lower():
                 return None if LICENCE in self.keep else LICENCE
+            return None
+        if tag == "table" and _is_text_table(el):
             return None
         if tag in NOTICE_DROP_TAGS:
             return UNREADABLE
@@ -430,7 +468,34 @@ _FIGURE_CLASS = re.compile(r"fig|illus|image|img|plate|picture|photo", re.IGNORE
 
 
 _SCENE_BREAK = re.compile(r"^[*·•~#◆◇✱⁂–—-]+(?:\s*[*·•~#◆◇✱⁂–—-]+)*$")
-_CODE_CHARS = re.compile(r"[{}\[\]();=<>/\\#$|_`]")
+_CODE_CHARS = re.compile(r"[{}\[\]=<>/\\#$|_`]")  # not ;() which prose and verse use too
+
+
+def _rows(table: etree._Element) -> list[list[etree._Element]]:
+    """A table's rows as lists of their cells (nested tables' rows not included)."""
+    rows = []
+    for tr in table.iter():
+        if local_name(tr) != "tr" or next((a for a in tr.iterancestors() if local_name(a) == "table"), None) is not table:
+            continue
+        rows.append([c for c in tr if local_name(c) in ("td", "th")])
+    return rows
+
+
+def _is_text_table(table: etree._Element) -> bool:
+    """A table used to lay out text: verse one line a row, or a play's speaker and speech. A
+    table of data (numbers, three or more columns, a contents list of links) is not."""
+    rows = _rows(table)
+    if not rows or any(len(cells) > 2 for cells in rows) or any(local_name(c) == "th" for r in rows for c in r):
+        return False
+    if any(is_note_container(d) for d in table.iter()):
+        return False
+    text = element_text(table)
+    words = text.split()
+    digits = sum(ch.isdigit() for ch in text)
+    letters = sum(ch.isalpha() for ch in text)
+    if letters == 0 or digits > 0.1 * letters or len(words) < 3 * len(rows):
+        return False
+    return not any(_only_internal_links(c) for cells in rows for c in cells if element_text(c))
 
 
 def _looks_like_code(pre: etree._Element) -> bool:
@@ -439,7 +504,8 @@ def _looks_like_code(pre: etree._Element) -> bool:
         return True
     text = "".join(t for t in pre.itertext() if isinstance(t, str))
     letters = sum(ch.isalpha() for ch in text)
-    return letters == 0 or len(_CODE_CHARS.findall(text)) > 0.04 * letters
+    code = len(_CODE_CHARS.findall(text))
+    return letters == 0 or (code >= 2 and code > 0.04 * letters)
 
 
 def _holds_only_figure(el: etree._Element) -> bool:

@@ -1,0 +1,39 @@
+"""Front and back matter recognised by its text: title pages, copyright pages, printers' colophons."""
+
+from __future__ import annotations
+
+from narration.ingest.frontmatter import (
+    is_printer_colophon,
+    looks_like_copyright_page,
+    looks_like_title_page,
+)
+
+
+def test_title_pages_are_recognised_in_their_usual_shapes() -> None:
+    assert looks_like_title_page(["THE LANTERN KEEPER", "BY", "MARA ELLISON", "ILLUSTRATED BY R. T. DUNN",
+                                  "NEW YORK", "HALLORAN & SONS", "1903"], "The Lantern Keeper", ["Mara Ellison"])
+    # A long "Author of ..." line and a copyright line are still a title page.
+    assert looks_like_title_page(["THE LANTERN KEEPER", "BY", "MARA ELLISON",
+                                  "Author of “The Gull Rock,” “A Winter on the Skerry,” “Fog and Other Stories,” "
+                                  "“The Harbour Master’s Daughter,” etc. etc.",
+                                  "Copyright, 1911, by Mara Ellison"], "The Lantern Keeper", ["Mara Ellison"])
+
+
+def test_what_is_not_a_title_page() -> None:
+    book = ("The Lantern Keeper", ["Mara Ellison"])
+    assert not looks_like_title_page(["To my mother"], *book)  # a dedication is read
+    assert not looks_like_title_page(["Dramatis Personae", "The Keeper, of the Lantern", "A Visitor, from the mainland"],
+                                     *book)  # a play's cast list is read
+    assert not looks_like_title_page(["The lamp was lit at dusk, as it had been every night for thirty years."], *book)
+    # Japanese prose has no spaces to count words by: its sentences end with 。
+    assert not looks_like_title_page(["第一章", "灯台守は毎晩、百十二段の階段を上った。"], "灯台守", ["マラ・エリソン"])
+
+
+def test_copyright_page_and_printers_colophon() -> None:
+    assert looks_like_copyright_page(["Mara Ellison", "Editor", "Copyright © 2012 Halloran Media, Inc.",
+                                      "Halloran books may be purchased for educational or business use.",
+                                      "While every precaution has been taken, the publisher assumes no responsibility."])
+    assert not looks_like_copyright_page(["Copyright, 1903.", "The lamp was lit at dusk and the keeper slept until dawn."])
+    assert is_printer_colophon("HALLORAN & SONS, PRINTERS, 12 QUAY STREET, PORTHAVEN.")
+    assert not is_printer_colophon("THE END")
+    assert not is_printer_colophon("He pressed the bell and waited.")
