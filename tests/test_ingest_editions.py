@@ -109,3 +109,28 @@ def test_an_entry_standing_for_the_book_is_no_prefix_and_title_page_lines_are_no
            TocEntry("Mara Ellison", "c1.xhtml", [TocEntry("Chapter 1", "c1.xhtml"), TocEntry("Chapter 2", "c2.xhtml")])]
     book = load_book(write_epub(tmp_path / "b.epub", docs, toc, title="The Lantern Keeper", authors=["Mara Ellison"]))
     assert [c.title for c in book.chapters] == ["Chapter 1", "Chapter 2"]
+
+
+def test_title_page_lines_glued_to_the_text_go_and_the_text_stays(tmp_path: Path) -> None:
+    from editions import first, last, paragraphs
+
+    # Middlemarch's shape: the author's TOC entry holds the publisher's lines and the dedication.
+    docs = [Doc("front.xhtml", '<h2 id="a">Mara Ellison</h2><p>New York and Boston<br/>Halloran &amp; Sons, Publishers</p>'
+                               "<p>To my brother, who kept the light on Gull Rock for forty years of his life.</p>"),
+            Doc("c1.xhtml", f"<h2>Chapter 1</h2>{paragraphs(1, 2)}")]
+    toc = [TocEntry("Mara Ellison", "front.xhtml#a"), TocEntry("Chapter 1", "c1.xhtml")]
+    chapters = narrated(write_epub(tmp_path / "m.epub", docs, toc, title="The Lantern Keeper", authors=["Mara Ellison"]))
+    assert chapters[0][1] == ["To my brother, who kept the light on Gull Rock for forty years of his life."]
+    assert "Publishers" not in str(chapters)
+
+    # Peter Rabbit's shape: one story whose first lines are the title page and its back, under a
+    # TOC whose entries are the page's lines (the author, the publisher twice).
+    body = ('<h1 id="t">THE LANTERN KEEPER</h1><p>BY</p><h2 id="a">MARA ELLISON</h2><h3 id="p1">HALLORAN &amp; SONS</h3>'
+            '<p>First published 1903</p><p>Halloran &amp; Sons, 1903</p><h3 id="p2">HALLORAN &amp; SONS</h3>'
+            f'{paragraphs(1, 2)}<h3 id="end">THE END</h3>')
+    toc = [TocEntry("THE LANTERN KEEPER", "b.xhtml#t"), TocEntry("MARA ELLISON", "b.xhtml#a", [
+        TocEntry("HALLORAN & SONS", "b.xhtml#p1"), TocEntry("HALLORAN & SONS", "b.xhtml#p2"), TocEntry("THE END", "b.xhtml#end")])]
+    chapters = narrated(write_epub(tmp_path / "p.epub", [Doc("b.xhtml", body)], toc, title="The Lantern Keeper",
+                                   authors=["Mara Ellison"]))
+    assert [t for t, _ in chapters] == ["The Lantern Keeper"]
+    assert chapters[0][1][0] == first(1) and chapters[0][1][-1] == last(2)

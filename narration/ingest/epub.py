@@ -58,6 +58,7 @@ from narration.ingest.epub_text import (
     strip_gutenberg,
     unread_notes,
 )
+from narration.ingest.frontmatter import cut_printer_colophon
 from narration.ingest.html import NOTE_TYPES, document_types
 from narration.ingest.omissions import NOTES
 from narration.ingest.safety import (
@@ -100,6 +101,8 @@ def load_epub(path: Path, options: IngestOptions | None = None, *, limits: Archi
     title, authors, language = book_metadata(book, docs, path)
     chapters, structure = book_chapters(docs, toc, nodes, furniture, title, authors, options, notes, omitted, path)
     chapters = without_title_pages(chapters, title, authors, options.keep, omitted)
+    if cut := cut_printer_colophon(chapters, options.keep):
+        omitted.append(cut)
     if not chapters:
         raise InputError(path, "no readable text (every document is empty, furniture or notes)")
     repeat_ruby(chapters)

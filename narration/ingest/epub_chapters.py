@@ -7,6 +7,7 @@ and title pages at the front are left out. See ``narration.ingest.epub`` for the
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,10 +17,10 @@ from narration.ingest.chapter_level import CONTAINER_LABELS, MOST_OF_THE_BOOK, c
 from narration.ingest.epub_package import Doc, TocNode
 from narration.ingest.epub_text import SHORT_DOC_CHARS
 from narration.ingest.frontmatter import (
-    cut_printer_colophon,
     is_copyright_line,
     looks_like_copyright_page,
     looks_like_title_page,
+    title_page_lines,
 )
 from narration.ingest.html import (
     Block,
@@ -50,6 +51,8 @@ FRONT_UNITS = 4  # the first chapters are searched for title pages glued to a ne
 
 
 GROUP_TEXT_WORDS = 150
+_FILE_NAME = re.compile(r"\.x?html?$", re.IGNORECASE)
+FRONT_WORDS = 100  # until a chapter this long, the book is still in its front matter
 # Sub-entries shorter than this on average are sections, not chapters (in a book of a real size:
 # a short sample's chapters are all short).
 MIN_CHAPTER_WORDS = 250
@@ -197,8 +200,12 @@ def _titles_carried(chapters: list[Chapter], carries: list[bool], book_title: st
     carried: list[str] = []
     for chapter, carry in zip(chapters, carries, strict=True):
         if not chapter.paragraphs:
-            title_page = looks_like_title_page([chapter.title], book_title, authors) and not heading_label(chapter.title)
-            if carry and chapter.title and chapter.title != UNTITLED and not title_page:
+            # Before the first chapter only a part's or a volume's title is carried: the others
+            # there are title-page lines (the author, the publisher) listed in the TOC.
+            label = heading_label(chapter.title)
+            title_page = looks_like_title_page([chapter.title], book_title, authors) and not label
+            front_line = label not in CONTAINER_LABELS and not any(c.words >= FRONT_WORDS for c in out)
+            if carry and chapter.title and chapter.title != UNTITLED and not title_page and not front_line:
                 carried.append(chapter.title)
             continue
         if carried:
@@ -287,8 +294,11 @@ def _left_behind(boundary: _Boundary, doc: Doc) -> bool:
 
 def _doc_title(doc: Doc, book_title: str) -> str:
     title = document_title(doc.root)
-    # Every file of a Gutenberg book is titled "The Project Gutenberg eBook of ...".
-    return "" if _norm(title) in ("", _norm(book_title)) or gutenberg.names_gutenberg(title) else title
+    # Every file of a Gutenberg book is titled "The Project Gutenberg eBook of ..."; some
+    # converters title each file with its own name ("ch001.xhtml").
+    if _norm(title) in ("", _norm(book_title)) or gutenberg.names_gutenberg(title) or _FILE_NAME.search(title):
+        return ""
+    return title
 
 
 def _units(
@@ -361,19 +371,19 @@ def _without_leading_headings(blocks: list[Block]) -> list[Block]:
 def without_title_pages(
     chapters: list[Chapter], title: str, authors: list[str], keep: frozenset[str], omitted: list[Omission]
 ) -> list[Chapter]:
-    """Leading chapters, or the leading files of them, that are only a printed title page or
-    copyright lines are left out (module docstring, point 6). Scanning stops at the first
-    chapter with running text. A printer's colophon ending the book goes too."""
+    """Leading chapters that are only a printed title page or copyright lines are left out, and
+    title-page lines glued to the start of a chapter (module docstring, point 6). Scanning stops
+    at the first chapter with running text; if that chapter is named by a line of the page left
+    out (the publisher, listed in the TOC), it takes the book's title instead."""
     if TITLE_PAGE in keep and COPYRIGHT in keep:
         return chapters
     out: list[Chapter] = []
-    front = True
-    for chapter in chapters:
-        if front and chapter.words > SHORT_DOC_CHARS // 6:
-            front = False
-        if not front:
-            out.append(chapter)
-            continue
+    pages: list[str] = []  # the title-page text left out so far
+    for n, chapter in enumerate(chapters):
+        if chapter.words > SHORT_DOC_CHARS // 6:
+            _cut_title_page(chapter, title, authors, keep, omitted, pages, heading=chapter.title)
+            _retitle(chapter, pages, title)
+            return out + chapters[n:]
         lines = [p.text for p in chapter.paragraphs]
         if any(map(gutenberg.is_credit, lines)):  # credits kept on purpose (--keep transcriber-notes)
             out.append(chapter)
@@ -383,11 +393,31 @@ def without_title_pages(
                 else COPYRIGHT if looks_like_copyright_page(lines) else "")
         if kind and kind not in keep:
             omitted.append(omission(kind, chapter.source, [chapter.title, *lines]))
+            pages += [chapter.title, *lines]
             continue
+        _cut_title_page(chapter, title, authors, keep, omitted, pages, heading=chapter.title)
+        _retitle(chapter, pages, title)
         out.append(chapter)
-    if cut := cut_printer_colophon(out, keep):
-        omitted.append(cut)
     return out
+
+
+def _retitle(chapter: Chapter, pages: list[str], book_title: str) -> None:
+    """A chapter named by a line of a title page that was left out takes the book's title."""
+    name = _norm(chapter.title)
+    if pages and name and name in _norm(" ".join(pages)) and not heading_label(chapter.title):
+        chapter.title = book_title
+
+
+def _cut_title_page(chapter: Chapter, title: str, authors: list[str], keep: frozenset[str],
+                    omitted: list[Omission], pages: list[str], heading: str) -> None:
+    """Title-page lines at the start of a chapter go; the text after them stays."""
+    if TITLE_PAGE in keep:
+        return
+    lines = [p.text for p in chapter.paragraphs]
+    if n := title_page_lines(lines, title, authors, heading=heading):
+        omitted.append(omission(TITLE_PAGE, chapter.source, lines[:n]))
+        pages += lines[:n]
+        del chapter.paragraphs[:n]
 
 
 def _chapter(unit: _Unit, notes: dict[str, str], notes_mode: str, language: str) -> Chapter:

@@ -60,7 +60,8 @@ GUIDE_NOTES = frozenset({"notes"})
 
 FURNITURE_TITLE = re.compile(
     r"^(front cover|cover|title|title page|half title( page)?|copyright( page| notice)?|"
-    r"(table of )?contents|toc|index|colophon|imprint|also by\b.*)$",
+    r"(table of )?contents|toc|index|colophon|imprint|also by\b.*|"
+    r"sommario|indice|inhalt(sverzeichnis)?|table des matières|índice|目次|目录|もくじ)$",
     re.IGNORECASE,
 )
 

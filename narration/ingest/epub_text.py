@@ -159,15 +159,18 @@ def strip_gutenberg(docs: list[Doc], keep: frozenset[str]) -> None:
     if TRANSCRIBER_NOTES not in keep:
         for index in gutenberg.credit_indices(texts, start):
             mark(TRANSCRIBER_NOTES, index)
-        in_note_section = 0
+        # A transcriber's note runs from its title to the next heading (of its level or above),
+        # or, titled by a paragraph ("TRANSCRIBER'S NOTE"), to the next heading or its file's end.
+        section: tuple[int, object] | None = None  # (heading level, or 7 for a paragraph title; its file)
         for index in range(start, end):
-            block = located[index][0].extract.blocks[located[index][1]]
-            if block.heading and in_note_section and block.heading <= in_note_section:
-                in_note_section = 0
-            if gutenberg.is_transcriber_note(block.text):
-                in_note_section = block.heading
+            doc, i = located[index]
+            block = doc.extract.blocks[i]
+            if section and (section[1] is not doc or (block.heading and block.heading <= section[0])):
+                section = None
+            if gutenberg.is_transcriber_note(block.text) and (block.heading or len(block.text.split()) <= 6):
+                section = (block.heading or 7, doc)
                 mark(TRANSCRIBER_NOTES, index)
-            elif in_note_section:
+            elif gutenberg.is_transcriber_note(block.text) or section:
                 mark(TRANSCRIBER_NOTES, index)
     for doc in docs:
         doc.extract.remove(drop.get(id(doc), {}), regions=frozenset({LICENCE}))

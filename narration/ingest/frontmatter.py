@@ -28,6 +28,10 @@ _IMPRINT = re.compile(
     re.IGNORECASE,
 )
 MAX_LINE_WORDS = 16
+# "1874 was 1st edition of this translation. 1909 was the London reprinting.": a sentence, but
+# an edition note of the title page's back, not prose of the book.
+_EDITION_NOTE = re.compile(r"\b1[5-9]\d\d\b.*\b(?:edition|reprint\w*|impression|printing|published)\b"
+                           r"|\b(?:edition|reprint\w*|impression|printing|published)\b.*\b1[5-9]\d\d\b", re.IGNORECASE)
 # A play's cast list is read, though it names the play and is made of short lines.
 CAST_LIST = re.compile(r"^\W*(?:dramatis\s+person\w*|persons\s+(?:of\s+the\s+(?:drama|play)|represented)|"
                        r"the\s+persons|characters(?:\s+in\s+the\s+play)?|cast(?:\s+of\s+characters)?)\W*$",
@@ -51,10 +55,13 @@ def is_copyright_line(text: str) -> bool:
     return bool(COPYRIGHT_LINE.match(text)) and len(text.split()) <= 40
 
 
-def looks_like_title_page(lines: Sequence[str], title: str = "", authors: Sequence[str] = ()) -> bool:
+def looks_like_title_page(
+    lines: Sequence[str], title: str = "", authors: Sequence[str] = (), *, strict: bool = False
+) -> bool:
     """Whether these paragraphs are a title page: only short lines, no running prose, and at
-    least one line that names the book, its author, a publisher, a place or a year."""
-    lines = [line for line in lines if line.strip()]
+    least one line that names the book, its author, a publisher, a place or a year (``strict``:
+    the book or its author by name, or a copyright line)."""
+    lines = [part for line in lines for part in line.split("\n") if part.strip()]  # <br> lines count alone
     if not lines or CAST_LIST.match(lines[0]):
         return False
     if any(_CJK_SENTENCE.search(line) or _cjk_words(line) > MAX_LINE_WORDS for line in lines):
@@ -69,7 +76,7 @@ def looks_like_title_page(lines: Sequence[str], title: str = "", authors: Sequen
     # (Most of its words in lower case: "Nos. 19 To 39 Astor Place, New York." is an imprint.)
     prose = [line for line in lines if len(line.split()) >= 8 and re.search(r"[a-z][.!?]['\"”’]?$", line)
              and sum(w[:1].islower() for w in line.split()) >= len(line.split()) / 2
-             and not is_copyright_line(line)]
+             and not is_copyright_line(line) and not _EDITION_NOTE.search(line)]
     if prose:
         return False
     names = [_norm(n) for n in (title, *authors) if n and _norm(n)]
@@ -80,8 +87,24 @@ def looks_like_title_page(lines: Sequence[str], title: str = "", authors: Sequen
     names_book = any(contains(text, name) for name in names) or any(
         contains(name, _norm(line)) for line in lines for name in names
     )
+    if strict:
+        return names_book or any(map(is_copyright_line, lines))
     imprint = sum(bool(_IMPRINT.search(line)) or is_copyright_line(line) for line in lines)
     return names_book or imprint >= max(1, len(lines) // 3)
+
+
+def title_page_lines(lines: Sequence[str], title: str, authors: Sequence[str], heading: str = "") -> int:
+    """How many of a chapter's first paragraphs are a title page glued to its text (a
+    dedication or a chapter after it): 0 when none, never all of them. ``heading``: the
+    chapter's title, which counts as a line of the page (an author's name as a TOC entry)."""
+    found = 0
+    for n in range(1 if heading else 2, min(len(lines), 16)):
+        page = [heading, *lines[:n]] if heading else list(lines[:n])
+        if looks_like_title_page(page, title, authors, strict=True):
+            found = n
+        elif not looks_like_title_page(page, title, authors):
+            break
+    return found
 
 
 # A printer's colophon closing a scanned edition: "CHISWICK PRESS:—CHARLES WHITTINGHAM AND CO.

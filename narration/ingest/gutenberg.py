@@ -50,7 +50,11 @@ CREDIT_LINE = re.compile(
     r"|.{0,200}\bdistributed\s+proofread(?:ing|ers)\b)",
     re.IGNORECASE,
 )
-TRANSCRIBER_NOTE = re.compile(r"^\W*(?:original\s+|etext\s+)?transcriber['’]?s?\s+notes?\b", re.IGNORECASE)
+TRANSCRIBER_NOTE = re.compile(
+    r"^\W*(?:original\s+|etext\s+|e-text\s+)?(?:transcriber|preparer)['’]?s?\s+notes?\b"
+    r"|^\W*(?:a\s+)?note\s+on\s+the\s+(?:e-?)?text\b",
+    re.IGNORECASE,
+)
 
 BOILERPLATE_IDS = frozenset({"pg-header", "pg-footer", "pg-machine-header", "pg-start-separator",
                              "pg-end-separator", "pg-smallprint"})

@@ -433,7 +433,7 @@ class _Walker:
         """The kind of non-narration an element is by its markup, or None for reading text."""
         if gutenberg.boilerplate_element(el):
             return LICENCE
-        if gutenberg.transcriber_element(el):
+        if gutenberg.transcriber_element(el) or (tag in _NOTE_BOXES and _opens_transcriber_note(el)):
             return TRANSCRIBER_NOTES
         if furniture := types & NON_NARRATIVE_TYPES:
             return next((TYPE_KINDS[t] for t in sorted(furniture) if t in TYPE_KINDS), TITLE_PAGE)
@@ -506,6 +506,16 @@ def _looks_like_code(pre: etree._Element) -> bool:
     letters = sum(ch.isalpha() for ch in text)
     code = len(_CODE_CHARS.findall(text))
     return letters == 0 or (code >= 2 and code > 0.04 * letters)
+
+
+_NOTE_BOXES = frozenset({"div", "section", "aside", "blockquote"})
+TRANSCRIBER_BOX_WORDS = 400  # a box longer than this is more than a transcriber's note
+
+
+def _opens_transcriber_note(el: etree._Element) -> bool:
+    """A box whose text opens with "Transcriber's Note" (and is no longer than such a note)."""
+    text = element_text(el)
+    return gutenberg.is_transcriber_note(text) and len(text.split()) <= TRANSCRIBER_BOX_WORDS
 
 
 def _holds_only_figure(el: etree._Element) -> bool:
