@@ -426,3 +426,35 @@ def test_tables_of_verse_and_of_a_play_are_read_data_tables_are_not() -> None:
     # Verse set in <pre> is read too; code is not.
     assert html_paragraphs("<pre>\n  My sister loved me best of all;\n</pre><pre><code>x = f(y)</code></pre>") == [
         "My sister loved me best of all;"]
+
+
+def test_gutenberg_return_notes_rows_of_chapter_links_and_markers_in_titles(tmp_path: Path) -> None:
+    from narration.ingest.html import note_bodies
+    from narration.ingest.safety import read_html_tree
+
+    # Gutenberg's "(return)" notes: an empty anchor paragraph, then the note with its back link.
+    html = ('<p>The keeper wrote it down.<a href="#linknote-3" id="linknoteref-3">3</a></p>'
+            '<h2>NOTES TO BOOK I</h2><p><a id="linknote-3"><!-- Note --></a></p>'
+            '<p class="foot">3 (<a href="#linknoteref-3">return</a>)<br/> [ The log survives in the harbour office. ]</p>')
+    assert note_bodies(read_html_tree(html, "x")) == {"linknote-3": "The log survives in the harbour office."}
+    # A row of chapter numbers linking into the book is contents, not text.
+    assert html_paragraphs('<div class="chapmen"><a href="#c1">1</a> <a href="#c2">2</a> <a href="#c3">3</a></div>'
+                           "<p>Text.</p>") == ["Text."]
+    # A note marker copied into a TOC title is not part of it; the documents' language outvotes
+    # a package that says otherwise.
+    docs = [Doc("c.xhtml", "<h1>COMPENSATION.</h1><p>Testo italiano.</p>")]
+    book = load_epub(write_epub(tmp_path / "t.epub", docs, [TocEntry("COMPENSATION.[93]", "c.xhtml")], language="it",
+                                opf_override=None))
+    assert titles(book) == ["COMPENSATION."]
+    path = tmp_path / "lang.epub"
+    write_epub(path, docs, [TocEntry("One", "c.xhtml")], language="it")
+    import zipfile as zf
+
+    with zf.ZipFile(path) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    members["OEBPS/content.opf"] = members["OEBPS/content.opf"].replace(b"<dc:language>it</dc:language>",
+                                                                        b"<dc:language>en</dc:language>")
+    from epub_factory import write_zip
+
+    write_zip(path, {k: v for k, v in members.items() if k != "mimetype"})
+    assert load_epub(path).language == "it"

@@ -37,3 +37,9 @@ def test_copyright_page_and_printers_colophon() -> None:
     assert is_printer_colophon("HALLORAN & SONS, PRINTERS, 12 QUAY STREET, PORTHAVEN.")
     assert not is_printer_colophon("THE END")
     assert not is_printer_colophon("He pressed the bell and waited.")
+
+
+def test_printers_lines_in_capitals_or_saying_printed_by() -> None:
+    assert is_printer_colophon("JOHN HALLORAN AND SON, PORTHAVEN.")
+    assert is_printer_colophon("Printed by T. and R. Halloran, Printers to the Harbour Board, at the Quay Press")
+    assert not is_printer_colophon("Printed matter lay all over the keeper's table, and he read none of it.")

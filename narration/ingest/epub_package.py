@@ -10,6 +10,7 @@ import io
 import logging
 import posixpath
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
@@ -66,7 +67,8 @@ FURNITURE_TITLE = re.compile(
 )
 
 
-NOTES_TITLE = re.compile(r"^(foot|end)?notes$", re.IGNORECASE)
+NOTES_TITLE = re.compile(r"^(foot|end)?notes(\s+(to|on)\s+(the\s+)?(book|chapter|preface|introduction|volume|part)\b.*)?$",
+                         re.IGNORECASE)
 
 
 # Which omission kind a furniture TOC title, file name or guide type is.
@@ -167,7 +169,9 @@ def table_of_contents(book: epub.EpubBook, from_nav: bool) -> list[TocNode]:
     def node(title: str | None, href: str | None, children: list) -> TocNode:
         file = resolve_href(base, href) if href else None
         file, fragment = _split_target(file, href)
-        return TocNode(" ".join((title or "").split()), file, fragment, convert(children))
+        # A note marker copied into the TOC ("COMPENSATION.[93]") is not part of the title.
+        clean = _TITLE_MARKER.sub("", " ".join((title or "").split()))
+        return TocNode(clean, file, fragment, convert(children))
 
     def convert(entries: list) -> list[TocNode]:
         nodes = []
@@ -258,11 +262,27 @@ def book_metadata(book: epub.EpubBook, docs: list[Doc], path: Path) -> tuple[str
     authors = list(dict.fromkeys(authors))
 
     language = next((v.strip() for v, _ in dc.get("language", []) if v and v.strip()), "")
-    language = language or next((document_language(d.root) for d in docs if document_language(d.root)), "")
+    declared = Counter(_primary(document_language(d.root)) for d in docs if document_language(d.root))
+    if declared:
+        # The documents outvote the package: a template's "en" over a book whose every file says "it".
+        majority, count = declared.most_common(1)[0]
+        if count > sum(declared.values()) / 2 and majority != _primary(language):
+            if language:
+                log.warning("%s: the package says %r, its documents say %r; reading it as %r", path, language,
+                            majority, majority)
+            language = majority
     if not language:
         log.warning("%s: no language declared; assuming English", path)
-    primary = re.split(r"[-_]", language, maxsplit=1)[0].lower()
+    primary = _primary(language)
     return title, authors, primary or "en"
+
+
+_TITLE_MARKER = re.compile(r"\s*\[\d{1,4}\]")
+
+
+def _primary(language: str) -> str:
+    """"en-GB" -> "en": the primary subtag, lower case."""
+    return re.split(r"[-_]", language.strip(), maxsplit=1)[0].lower()
 
 
 def _opf_metas(book: epub.EpubBook) -> list[tuple[str | None, dict[str, str]]]:

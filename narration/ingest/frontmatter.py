@@ -109,14 +109,18 @@ def title_page_lines(lines: Sequence[str], title: str, authors: Sequence[str], h
 
 # A printer's colophon closing a scanned edition: "CHISWICK PRESS:—CHARLES WHITTINGHAM AND CO.
 # TOOKS COURT, CHANCERY LANE, LONDON." Short, mostly capitals, naming a press or printer.
-_PRINTER = re.compile(r"\b(?:press|printers?|printed\s+by|printing|typograph\w*|electrotyped|& co\b|and co\b)",
-                      re.IGNORECASE)
+_PRINTER = re.compile(r"\b(?:press|printers?|printed\s+by|printing|typograph\w*|electrotyped|& co\b|and co\b|"
+                      r"(?:&|and)\s+sons?\b)", re.IGNORECASE)
+_PRINTED_BY = re.compile(r"^\W*printed\s+(?:and\s+bound\s+)?(?:by|at)\b|\bprinters\s+to\b", re.IGNORECASE)
 
 
 def is_printer_colophon(text: str) -> bool:
+    """A printer's line: short, naming a press or printer, in capitals or saying "Printed by"."""
     letters = [ch for ch in text if ch.isalpha()]
     capitals = sum(ch.isupper() for ch in letters) >= 0.7 * len(letters) if letters else False
-    return len(text.split()) <= 30 and capitals and _PRINTER.search(text) is not None
+    if len(text.split()) > 30:
+        return False
+    return (capitals and _PRINTER.search(text) is not None) or _PRINTED_BY.search(text) is not None
 
 
 def trailing_colophon(lines: Sequence[str]) -> int:

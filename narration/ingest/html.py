@@ -73,7 +73,7 @@ TYPE_KINDS = {
     "doc-colophon": COLOPHON, "imprimatur": COLOPHON, "credits": COLOPHON, "doc-credits": COLOPHON,
 }  # fmt: skip
 NOTE_REF_TYPES = frozenset({"noteref", "doc-noteref"})
-NOTE_CLASSES = frozenset({"footnote", "footnotes", "endnote", "endnotes"})
+NOTE_CLASSES = frozenset({"footnote", "footnotes", "endnote", "endnotes", "foot"})  # "foot": Gutenberg's "(return)" notes
 LINE_NUMBER_CLASSES = frozenset({"lnum", "linenum", "linenumber", "line-number", "lineno", "linenr", "linenb"})
 CONTENTS_CLASSES = frozenset({"toc", "contents", "tocline", "toc-entry", "loi"})
 _CAPTION_CLASS = re.compile(r"caption|^(?:illus|illustration)$")
@@ -536,8 +536,9 @@ def _only_internal_links(el: etree._Element) -> bool:
         return False
     links = [a for a in el.iter() if local_name(a) == "a" and _INTERNAL_HREF.match(a.get("href") or "x:")]
     linked = "".join(element_text(a) for a in links)
-    rest = re.sub(r"[\W\d_]+", "", text.replace(" ", ""))
-    return bool(links) and len(re.sub(r"[\W\d_]+", "", linked)) >= len(rest) > 0
+    # Letters and digits: a row of chapter numbers ("1 2 3 ... 65") is contents too.
+    rest = re.sub(r"[\W_]+", "", text)
+    return bool(links) and len(re.sub(r"[\W_]+", "", linked)) >= len(rest) > 0
 
 
 def _text_of(el: etree._Element) -> str:
@@ -651,6 +652,13 @@ def note_bodies(root: etree._Element) -> dict[str, str]:
     container around it. Markers, back links and labels are left out of the text.
     """
     bodies: dict[str, str] = {}
+    for anchor in root.iter():
+        # Gutenberg's "(return)" notes: the note's anchor stands alone in the paragraph before it.
+        if isinstance(anchor.tag, str) and anchor.get("id") and not element_text(anchor):
+            block = anchor.getparent()
+            after = block.getnext() if block is not None and not element_text(block) else None
+            if after is not None and isinstance(after.tag, str) and is_note_container(after) and (text := note_text(after)):
+                bodies[anchor.get("id")] = text
     for container in root.iter():
         if not isinstance(container.tag, str) or not is_note_container(container):
             continue
@@ -683,6 +691,7 @@ def note_text(note: etree._Element) -> str:
     walker.walk(note)
     walker.flush()
     text = " ".join(b.text for b in walker.out.blocks if not gutenberg.is_transcriber_note(b.text))
+    text = re.sub(r"^\s*\d{1,4}\s*\(\s*return\s*\)\s*\[\s*(.*?)\s*\]?\s*$", r"\1", text)  # "331 (return) [ ... ]"
     return re.sub(r"^\s*(?:\[\w{1,4}\]|\(\w{1,4}\)|\d{1,4}\.|\[?[*†‡§]+\]?)\s*", "", text)  # a label left as text
 
 
