@@ -456,3 +456,14 @@ def test_licence_can_be_kept() -> None:
     book = load_book(LANTERN, IngestOptions(keep=frozenset({"licence"})))
     assert titles(book)[0] == "The Lantern Keeper" and titles(book)[-1] == "The Project Gutenberg License"
     assert "licence" not in kinds(book)
+
+
+def test_a_list_of_illustrations_whose_captions_read_like_sentences_is_left_out(tmp_path: Path) -> None:
+    captions = "\n".join(f"    The keeper climbs the stair, plate {n}." for n in range(1, 9))
+    path = write(tmp_path, "THE LANTERN KEEPER\n\nIllustrations.\n\n\n" + captions + "\n\n\n\nCHAPTER I.\n\n"
+                 "The lighthouse stood on a rock that the sea had been trying to swallow for a hundred years.\n"
+                 "Every evening the keeper climbed the steps with a can of oil.\n")
+    book = load_book(path)
+    assert [c.title for c in book.chapters] == ["Chapter I"]
+    assert "plate" not in "\n".join(c.text for c in book.chapters)
+    assert any(o.kind == "contents" and o.words > 40 for o in book.omitted)

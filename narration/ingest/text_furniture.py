@@ -102,7 +102,8 @@ def mark_contents(reader: Reader) -> None:
         if i in reader.dropped or not (heads_list or (caption and _CONTENTS_LINE.match(clean_text(caption.group("text"))))):
             i += 1
             continue
-        region, j = _contents_list(reader, i)
+        listed_text = block.lines[0] if block.kind == TEXT else caption.group("text") if caption else ""
+        region, j = _contents_list(reader, i, captions=bool(_ILLUSTRATIONS.search(listed_text)))
         region = _without_book_start(blocks, region)
         drop(reader, region, CONTENTS)
         listed = block.lines[0] if block.kind == TEXT else caption.group("text") if caption else ""
@@ -114,8 +115,18 @@ def mark_contents(reader: Reader) -> None:
         i = j
 
 
-def _contents_list(reader: Reader, i: int) -> tuple[list[int], int]:
-    """The contents label at ``i`` and the list blocks after it, and where the list stopped."""
+_ILLUSTRATIONS = re.compile(r"illustrations|plates|figures", re.IGNORECASE)
+
+
+def _caption_lines(block: Block) -> bool:
+    """A block of short caption lines, one a line ("Huck stealing away." ...)."""
+    lengths = sorted(len(line.strip()) for line in block.lines)
+    return len(lengths) >= 3 and lengths[-1] <= 80 and lengths[len(lengths) // 2] <= 50
+
+
+def _contents_list(reader: Reader, i: int, captions: bool = False) -> tuple[list[int], int]:
+    """The contents label at ``i`` and the list blocks after it, and where the list stopped
+    (``captions``: a list of illustrations, whose lines may read like short sentences)."""
     blocks = reader.blocks
     region = [i]
     j = i + 1
@@ -132,7 +143,7 @@ def _contents_list(reader: Reader, i: int) -> tuple[list[int], int]:
             region.append(j)
             j += 1
             continue
-        if is_list_like(nxt) and not reads_as_text(nxt):
+        if (is_list_like(nxt) and not reads_as_text(nxt)) or (captions and _caption_lines(nxt)):
             region.append(j)
             j += 1
             continue
