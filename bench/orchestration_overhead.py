@@ -4,8 +4,8 @@
 
 Builds a ~5,000-word Markdown book of distinct paragraphs (the chunk store is content-addressed,
 so repeated text would be synthesized once), then narrates it from scratch, side by side in one
-process: (a) plan -> render_chunks -> assemble_chapter -> assemble_book called directly, batch
-after batch; (b) the ``narrate-book`` flow with one task worker, which does the same work one
+process: (a) ``narration.narrate()``, the library call running the pipeline's steps one after
+another; (b) the ``narrate-book`` flow with one task worker, which does the same work one
 task at a time, so the difference is what Prefect costs; (c) the flow as shipped, two task
 workers (chapters assemble while the next batch synthesizes). The three alternate
 (``--repeats`` rounds, the order reversed each round, so drift of a shared machine falls on
@@ -31,17 +31,8 @@ from hardware import cpu_description  # noqa: E402  (bench/ is on sys.path when 
 import flows  # noqa: E402,F401
 from flows.book import narrate_book  # noqa: E402
 from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
-from narration import atomic  # noqa: E402
-from narration.assembly import Pauses, assemble_book, assemble_chapter  # noqa: E402
-from narration.emotion import tag_book  # noqa: E402
-from narration.emotion.arc import plot_arc  # noqa: E402
-from narration.emotion.script import write_script, write_script_base  # noqa: E402
-from narration.layout import BookLayout  # noqa: E402
-from narration.manifest import Manifest  # noqa: E402
+from narration import atomic, narrate  # noqa: E402
 from narration.options import NarrationOptions  # noqa: E402
-from narration.plan import plan_book  # noqa: E402
-from narration.store import chunk_keys  # noqa: E402
-from narration.render import load_backend, render_chunks  # noqa: E402
 
 SOURCE = ROOT / "scripts" / "sample_sources" / "aesop-townsend.txt"
 ORDINALS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"]
@@ -62,34 +53,10 @@ def build_book(path: Path, words: int) -> Path:
 
 
 def direct(book: Path, out: Path, options: NarrationOptions) -> float:
-    """What the flow does, step by step, without Prefect."""
+    """The same steps without Prefect: ``narration.narrate()`` (it loads the voice and unloads
+    it at the end, as the flow does for each book)."""
     started = time.perf_counter()
-    layout = BookLayout.for_book(out, book)
-    plan = plan_book(book, options, layout.script, layout.script_base)
-    atomic.write_text(layout.book_json, plan.book.to_json(indent=1))
-    plan = plan.with_tags(tag_book(plan.book, None, options.emotion))
-    write_script(layout.script, plan.book, plan.tags)
-    write_script_base(layout.script_base, plan.source_book or plan.book, {})
-    plot_arc(plan.book, plan.tags, layout.arc)
-    keys = chunk_keys(plan.chunks, load_backend(options), options.voice)
-    key_of = {c.index: k for c, k in zip(plan.chunks, keys)}
-    manifest = Manifest(layout.manifest)
-    manifest.set_plan(plan.chunks, keys, [ch.title for ch in plan.chapters])
-    run_id = manifest.start_run()
-    masters = []
-    for chapter in plan.chapters:
-        ck = [key_of[c.index] for c in chapter.chunks]
-        for i in range(0, len(ck), options.batch_size):
-            render_chunks(chapter.chunks[i : i + options.batch_size], ck[i : i + options.batch_size], layout, options,
-                          manifest, run_id)
-        master = layout.chapter_master(chapter.index)
-        assemble_chapter([(layout.chunk_audio(k), c.pause_after) for k, c in zip(ck, chapter.chunks)],
-                         layout.chapter_file(chapter.index, chapter.title, options.format), master_path=master,
-                         pauses=Pauses(**options.pauses.model_dump()), fmt=options.format, bitrate=options.bitrate,
-                         loudness=options.loudness, tags={"title": chapter.title})
-        masters.append((chapter.title, master))
-    assemble_book(masters, layout.m4b, title=plan.book.title, authors=plan.book.authors,
-                  language=plan.book.language, cover=plan.book.cover, bitrate=options.bitrate)
+    narrate(book, out, options)
     return time.perf_counter() - started
 
 
@@ -106,7 +73,6 @@ def main() -> None:
         tmp = Path(tmp_name)
         book = build_book(tmp / "bench.md", args.words)
         warm = build_book(tmp / "warm.md", 40)
-        load_backend(options)  # the voice loads once per process in both modes
 
         t0 = time.perf_counter()
         narrate_book(str(warm), str(tmp / "warm"), options)  # starts Prefect's temporary server

@@ -21,7 +21,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from narration import progress
 from narration.emotion.settings import EmotionSettings
 from narration.errors import NarrationError
 from narration.ingest.omissions import KEEPABLE, KINDS
@@ -373,7 +372,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
 
     if error := scaleout_error(args):  # Prefect loads only when something is narrated
         return fail(error)
-    from flows.book import BookIncomplete, narrate_book
+    from flows.book import BookIncomplete, narrate_book, set_progress_listener
 
     started = time.monotonic()
     results, failures = [], []
@@ -381,7 +380,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
     try:
         # Libraries that print (model loaders do) must not corrupt the --json document on stdout.
         with contextlib.redirect_stdout(sys.stderr), Progress(*columns, console=stderr) as bar:
-            progress.set_listener(RichProgress(bar))
+            set_progress_listener(RichProgress(bar))
             for plan in plans:
                 try:  # one book's failure does not stop the others
                     results.append(narrate_book(str(plan.source), str(args.out), options))
@@ -395,7 +394,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
         stderr.print(f"narrate: run failed: {type(exc).__name__}: {exc}", markup=False, highlight=False)
         return 1
     finally:
-        progress.set_listener(None)
+        set_progress_listener(None)
     if args.json:
         print(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2))
     else:

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-import flows  # noqa: F401  (Prefect defaults before Prefect is imported)
 from prefect import deploy, flow, get_run_logger, serve
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import WorkPoolCreate
@@ -18,6 +17,7 @@ from prefect.deployments.runner import EntrypointType, RunnerDeployment
 from prefect.exceptions import ObjectNotFound
 from prefect.workers.process import ProcessWorker
 
+import flows  # noqa: F401  (Prefect defaults before Prefect is imported)
 from flows.book import BookResult, narrate_book
 from flows.scaleout import DASK_ENV, RESOURCES_ENV
 from narration.inbox import Ledger, new_books

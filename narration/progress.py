@@ -1,12 +1,12 @@
-"""Progress events from the pipeline to whoever displays them (the CLI's rich bar).
+"""Progress events from a narration run to whoever displays them (the CLI's rich bar).
 
-The library only emits; a module-level listener keeps the call sites free of UI plumbing and
-works across the worker threads synthesis runs in.
+The runner (``narrate()`` or the Prefect flow) emits them from its own thread, from what each
+step returns, so they read the same whether batches ran in threads or on Dask workers in other
+processes. Nothing here is global: a listener is passed to the run.
 """
 
 from __future__ import annotations
 
-import threading
 from typing import Protocol
 
 
@@ -16,28 +16,14 @@ class ProgressListener(Protocol):
     def chapter_done(self, index: int, title: str) -> None: ...
 
 
-_listener: ProgressListener | None = None
-_lock = threading.Lock()
+class NoProgress:
+    """A listener that ignores everything (a run with nobody watching)."""
 
+    def book_started(self, title: str, chapters: int, chunks: int, cached: int) -> None:
+        pass
 
-def set_listener(listener: ProgressListener | None) -> None:
-    global _listener
-    with _lock:
-        _listener = listener
+    def chunks_done(self, count: int, audio_seconds: float) -> None:
+        pass
 
-
-def book_started(title: str, chapters: int, chunks: int, cached: int) -> None:
-    if _listener is not None:
-        _listener.book_started(title, chapters, chunks, cached)
-
-
-def chunks_done(count: int, audio_seconds: float) -> None:
-    if _listener is not None:
-        with _lock:
-            _listener.chunks_done(count, audio_seconds)
-
-
-def chapter_done(index: int, title: str) -> None:
-    if _listener is not None:
-        with _lock:
-            _listener.chapter_done(index, title)
+    def chapter_done(self, index: int, title: str) -> None:
+        pass

@@ -4,27 +4,24 @@ Chunks already stored are skipped. Each new take is checked (signal checks and a
 trip); a failing take is retaken with new seeds and the best take kept. A chunk that still
 fails, or whose synthesis raised, is recorded in the manifest and does not stop the others in
 its batch; ``render_chunks`` raises ``ChunkFailures`` at the end so the caller (a Prefect task)
-can show the batch as failed and retry it.
+can show the batch as failed and retry it. The models come from a ``Narrator``.
 """
 
 from __future__ import annotations
 
-import functools
-import json
 import logging
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from narration import faults, progress
+from narration import faults
 from narration.assembly.audio import frame_count, write_wav
 from narration.layout import BookLayout
 from narration.manifest import Manifest
 from narration.model import Chunk
+from narration.narrator import Narrator
 from narration.options import NarrationOptions
-from narration.qa import AsrOptions, ChunkChecker, QAResult, RetakeOutcome, Transcriber, outcome_record, retake, retake_seed
+from narration.qa import QAResult, RetakeOutcome, outcome_record, retake, retake_seed
 from narration.store import utterance_for
-from narration.synthesis import get_backend
 from narration.synthesis.base import Audio, Backend, Utterance
 
 log = logging.getLogger(__name__)
@@ -53,51 +50,6 @@ class ChunkFailures(RuntimeError):
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (OSError, MemoryError, TimeoutError)
 
 
-@functools.lru_cache(maxsize=4)
-def _cached_backend(name: str, options_json: str) -> Backend:
-    backend = get_backend(name, **json.loads(options_json))
-    _loaded.append(backend)
-    return backend
-
-
-def load_backend(options: NarrationOptions) -> Backend:
-    """One backend instance per process and configuration: models load once, not per batch."""
-    return _cached_backend(options.backend, json.dumps(options.backend_options(), sort_keys=True))
-
-
-_loaded: list[Backend] = []
-_slots: dict[int, threading.Lock] = {}
-_slots_guard = threading.Lock()
-
-
-def synthesis_slot(backend: Backend) -> threading.Lock:
-    """One batch at a time per loaded model: batches from concurrent tasks queue here rather
-    than share a GPU's memory (or a CPU voice's cores) and slow each other down."""
-    with _slots_guard:
-        return _slots.setdefault(id(backend), threading.Lock())
-
-
-def release_backends() -> None:
-    """Unload every backend this process loaded (frees GPU memory between books)."""
-    for backend in _loaded:
-        close = getattr(backend, "close", None)
-        if close is not None:
-            close()
-    _loaded.clear()
-    _slots.clear()
-    _cached_backend.cache_clear()
-
-
-@functools.lru_cache(maxsize=2)
-def _cached_checker(asr_model: str) -> ChunkChecker:
-    return ChunkChecker(Transcriber(AsrOptions(model=asr_model)))
-
-
-def load_checker(options: NarrationOptions) -> ChunkChecker | None:
-    """One QA checker (and ASR model) per process; None when QA is off."""
-    return _cached_checker(options.asr_model) if options.qa else None
-
-
 def take_seed(key: str, attempt: int) -> int | None:
     # The first attempt leaves the seed to the backend (derived from the text, so a rerun
     # reproduces it); every later attempt, in this run or a rerun, gets a fresh one.
@@ -112,22 +64,22 @@ def stored_duration(layout: BookLayout, key: str) -> float | None:
     return frames / rate
 
 
-def _synthesize(backend: Backend, utterances: list[Utterance]) -> list[Audio]:
-    with synthesis_slot(backend):
+def _synthesize(narrator: Narrator, backend: Backend, utterances: list[Utterance]) -> list[Audio]:
+    with narrator.slot(backend):
         return list(backend.synthesize(utterances))
 
 
-def _synthesize_all(backend: Backend, utterances: list[Utterance]) -> list[Audio | Exception]:
+def _synthesize_all(narrator: Narrator, backend: Backend, utterances: list[Utterance]) -> list[Audio | Exception]:
     """One batch call (what GPUs want); if it raises, each chunk alone, so only the bad one fails."""
     try:
-        return _synthesize(backend, utterances)
+        return _synthesize(narrator, backend, utterances)
     except Exception:
         if len(utterances) == 1:
             raise
     results: list[Audio | Exception] = []
     for utterance in utterances:
         try:
-            results.extend(_synthesize(backend, [utterance]))
+            results.extend(_synthesize(narrator, backend, [utterance]))
         except Exception as exc:
             results.append(exc)
     return results
@@ -142,10 +94,10 @@ class _Take:
 
 
 def _check_and_retake(
-    takes: list[_Take], backend: Backend | None, options: NarrationOptions
+    takes: list[_Take], backend: Backend | None, options: NarrationOptions, narrator: Narrator
 ) -> list[tuple[_Take, RetakeOutcome | None]]:
     """QA every take (ASR in one batch), and retake the failing ones with fresh seeds."""
-    checker = load_checker(options)
+    checker = narrator.checker(options)
     if checker is None or not takes:
         return [(take, None) for take in takes]
     verdicts = checker.check_batch(
@@ -157,7 +109,7 @@ def _check_and_retake(
 
         def synthesize(n: int, chunk: Chunk = chunk, key: str = key, base: int = take.attempt) -> Audio:
             assert backend is not None
-            return _synthesize(backend, [utterance_for(chunk, options.voice, retake_seed(key, base + n))])[0]
+            return _synthesize(narrator, backend, [utterance_for(chunk, options.voice, retake_seed(key, base + n))])[0]
 
         def check(audio: Audio, chunk: Chunk = chunk) -> QAResult:
             return checker.check(chunk.source, audio, chunk.language)
@@ -173,8 +125,11 @@ def render_chunks(
     options: NarrationOptions,
     manifest: Manifest,
     run_id: str | None = None,
+    *,
+    narrator: Narrator,
 ) -> list[RenderedChunk]:
-    """Synthesize, check and store the chunks whose audio is not stored yet."""
+    """Synthesize, check and store the chunks whose audio is not stored yet, with the
+    narrator's models."""
     injected = faults.active_faults()
     rendered: dict[int, RenderedChunk] = {}
     errors: dict[int, tuple[str, bool]] = {}  # chunk index -> (message, transient)
@@ -196,11 +151,11 @@ def render_chunks(
         else:
             todo.append((chunk, key, attempt))
 
-    backend = load_backend(options) if todo else None
+    backend = narrator.backend(options) if todo else None
     takes: list[_Take] = []
     if backend is not None:
         utterances = [utterance_for(c, options.voice, take_seed(k, a)) for c, k, a in todo]
-        for (chunk, key, attempt), audio in zip(todo, _synthesize_all(backend, utterances), strict=True):
+        for (chunk, key, attempt), audio in zip(todo, _synthesize_all(narrator, backend, utterances), strict=True):
             if isinstance(audio, Exception):
                 errors[chunk.index] = (f"{type(audio).__name__}: {audio}", isinstance(audio, TRANSIENT_ERRORS))
                 manifest.mark_failed(key, errors[chunk.index][0], run_id)
@@ -208,7 +163,7 @@ def render_chunks(
             fault = injected.get(chunk.index) if attempt == 0 else None
             takes.append(_Take(chunk, key, attempt, faults.damage(audio, fault) if fault else audio))
 
-    for take, outcome in _check_and_retake(takes, backend, options):
+    for take, outcome in _check_and_retake(takes, backend, options, narrator):
         chunk, key = take.chunk, take.key
         if outcome is None:
             kept, record, retakes = take.audio, None, 0
@@ -225,7 +180,6 @@ def render_chunks(
         manifest.mark_done(key, kept.duration, run_id, qa=record, retakes=retakes)
         rendered[chunk.index] = RenderedChunk(chunk.index, key, kept.duration, True)
 
-    progress.chunks_done(len(rendered), sum(r.duration for r in rendered.values()))
     if errors:
         for index, (message, _) in sorted(errors.items()):
             log.warning("chunk %d failed: %s", index, message)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from flows.book import narrate_book
 from flows.cli import main
+from narration import narrate
 from narration.errors import NarrationError
 from narration.layout import BookLayout
 from narration.manifest import Manifest
@@ -17,18 +17,15 @@ from narration.prune import prune_book
 BOOK = "# Pruned\n\n## One\n\nThe first line stays. So does this one.\n\n## Two\n\nThis sentence will change.\n"
 OPTIONS = NarrationOptions(batch_size=4, format="flac", m4b=False, loudness=None, qa=False)
 
-pytestmark = pytest.mark.usefixtures("prefect_api")
-
-
 def test_prune_removes_only_what_the_current_plan_does_not_use(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     book, out = tmp_path / "pruned.md", tmp_path / "out"
     book.write_text(BOOK, encoding="utf-8")
-    narrate_book(str(book), str(out), OPTIONS)
+    narrate(book, out, OPTIONS)
     layout = BookLayout.for_book(out, book)
     before = set(layout.chunks.glob("*/*.wav"))
 
     book.write_text(BOOK.replace("## Two", "## Deux").replace("will change", "has changed"), encoding="utf-8")
-    edited = narrate_book(str(book), str(out), OPTIONS)
+    edited = narrate(book, out, OPTIONS)
     assert edited.synthesized >= 1
     keys = {r.key for r in Manifest(layout.manifest).records()}
     old_takes = {p for p in before if p.stem not in keys}
@@ -45,7 +42,7 @@ def test_prune_removes_only_what_the_current_plan_does_not_use(tmp_path: Path, c
     assert not any(p.exists() for p in result.files)
     assert {p.stem for p in layout.chunks.glob("*/*.wav")} == keys
     assert sorted(p.name for p in layout.chapters.iterdir()) == ["01 - One.flac", "02 - Deux.flac"]
-    assert narrate_book(str(book), str(out), OPTIONS).synthesized == 0  # nothing it needs was lost
+    assert narrate(book, out, OPTIONS).synthesized == 0  # nothing it needs was lost
     assert prune_book(layout).files == []
 
 

@@ -15,6 +15,7 @@ import pytest
 from narration import render
 from narration.layout import BookLayout
 from narration.manifest import Manifest
+from narration.narrator import Narrator
 from narration.options import NarrationOptions
 from narration.plan import plan_book
 from narration.store import chunk_keys
@@ -50,10 +51,12 @@ class CountingBackend:
 
 
 @pytest.fixture()
-def counting(monkeypatch: pytest.MonkeyPatch) -> CountingBackend:
-    backend = CountingBackend()
-    monkeypatch.setattr(render, "load_backend", lambda options: backend)
-    return backend
+def counting() -> CountingBackend:
+    return CountingBackend()
+
+
+def narrator_with(backend: CountingBackend) -> Narrator:
+    return Narrator(backend_factory=lambda options: backend)
 
 
 def test_concurrent_batches_take_turns_on_one_model(tmp_path: Path, counting: CountingBackend) -> None:
@@ -70,10 +73,12 @@ def test_concurrent_batches_take_turns_on_one_model(tmp_path: Path, counting: Co
     assert len(batches) >= 4
 
     errors: list[BaseException] = []
+    narrator = narrator_with(counting)  # one narrator shared by the workers, as in the flow
 
     def work(chunks: Any, batch_keys: Any) -> None:
         try:
-            render.render_chunks(chunks, batch_keys, layout, options, Manifest(layout.manifest), run_id)
+            render.render_chunks(chunks, batch_keys, layout, options, Manifest(layout.manifest), run_id,
+                                 narrator=narrator)
         except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
             errors.append(exc)
 
@@ -118,11 +123,12 @@ def test_a_batch_commits_the_manifest_once_for_stored_chunks(
         return connect(self)
 
     monkeypatch.setattr(Manifest, "_connect", counted)
-    first = render.render_chunks(chunks, keys, layout, options, manifest, manifest.start_run())
+    first = render.render_chunks(chunks, keys, layout, options, manifest, manifest.start_run(),
+                                 narrator=narrator_with(counting))
     assert [r.synthesized for r in first] == [True] * 8
     assert transactions == 1 + 1 + 8  # the run, the batch's attempts, one per stored take
     transactions = 0
-    again = render.render_chunks(chunks, keys, layout, options, manifest)
+    again = render.render_chunks(chunks, keys, layout, options, manifest, narrator=narrator_with(counting))
     assert [r.synthesized for r in again] == [False] * 8 and transactions == 1
     assert all(r.status == "done" and r.attempts == 1 for r in manifest.records())
 

@@ -1,0 +1,243 @@
+"""The narration pipeline as plain steps, and ``narrate()``, which runs them in order.
+
+    prepare -> tag -> start_run -> render_batch (each batch) -> assemble_chapter_audio (each
+    chapter) -> write_report, assemble_audiobook -> finish_run
+
+Each step is a function of its inputs and the book's folder (``BookLayout``): the chunk store,
+the manifest and every output live there, so a step can run again after a crash, in another
+thread or on another machine. ``narrate()`` calls them one after another in plain Python; the
+Prefect flow (``flows/book.py``) calls the same steps, one task each, and adds only what Prefect
+gives: retries, result caching, concurrency, the dashboard and deployments.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from narration import atomic
+from narration.assembly import Pauses, assemble_book, assemble_chapter
+from narration.emotion import EmotionSettings, PassageTag, load_classifier, tag_book
+from narration.emotion.arc import plot_arc
+from narration.emotion.script import read_script_base, write_script, write_script_base
+from narration.layout import BookLayout
+from narration.manifest import Manifest
+from narration.model import Book, Chunk
+from narration.narrator import Narrator
+from narration.options import NarrationOptions
+from narration.plan import BookPlan, ChapterPlan, plan_book
+from narration.progress import NoProgress, ProgressListener
+from narration.qa.book_report import write_book_report
+from narration.render import ChunkFailures, RenderedChunk, render_chunks
+from narration.results import BookIncomplete, BookResult, ChapterResult
+from narration.store import chunk_keys
+
+Batch = tuple[list[Chunk], list[str]]
+
+
+@dataclass
+class Run:
+    """One run of one book: its plan, where it lives, and the manifest's run."""
+
+    plan: BookPlan
+    layout: BookLayout
+    options: NarrationOptions  # ``auto`` resolved for this book
+    keys: list[str]  # one per chunk, in book order
+    run_id: str
+    cached: int  # chunks already stored when the run started
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def manifest(self) -> Manifest:
+        return Manifest(self.layout.manifest)
+
+    def chapter_keys(self, chapter: ChapterPlan) -> list[str]:
+        first = chapter.chunks[0].index if chapter.chunks else 0
+        return self.keys[first : first + len(chapter.chunks)]
+
+    def batches(self, chapter: ChapterPlan) -> list[Batch]:
+        """The chapter's chunks in batches of ``options.batch_size``, with their keys."""
+        keys, size = self.chapter_keys(chapter), self.options.batch_size
+        return [(chapter.chunks[i : i + size], keys[i : i + size]) for i in range(0, len(keys), size)]
+
+
+def prepare(book_path: str | Path, out_dir: str | Path, options: NarrationOptions) -> tuple[BookPlan, BookLayout]:
+    """Read and plan the book (with its edited script, if any) and write ``book.json``.
+
+    Leftover temporary files of a killed run are removed first: they are never used.
+    """
+    layout = BookLayout.for_book(out_dir, book_path)
+    plan = plan_book(book_path, options, layout.script, layout.script_base)
+    atomic.clean_temp_files(layout.root)
+    atomic.write_text(layout.book_json, plan.book.to_json(indent=1))
+    return plan, layout
+
+
+def classify(book: Book, settings: EmotionSettings) -> list[PassageTag]:
+    """An emotion tag per paragraph; every passage neutral when the stage is off or the model
+    does not read the book's language (then no model is loaded)."""
+    classifier = None
+    if settings.enabled and book.language.split("-")[0] in settings.languages:
+        classifier = load_classifier(settings.model, settings.label_map, device=settings.device,
+                                     batch_size=settings.batch_size, languages=settings.languages)
+    return tag_book(book, classifier, settings)
+
+
+def tag(plan: BookPlan, layout: BookLayout, tags: list[PassageTag] | None) -> BookPlan:
+    """The plan with its emotion tags, and the script, its base and the arc written.
+
+    ``tags``: the classifier's (``classify``), needed only when the plan has none yet (a first
+    run); later runs take them from the (maybe edited) script.
+    """
+    if plan.tags is None:
+        if tags is None:
+            raise ValueError("a first run needs the classifier's tags")
+        plan = plan.with_tags(tags)
+        model_tags = {(t.chapter, t.paragraph): t.tag for t in tags}
+    else:
+        model_tags = {key: tag for key, (_, tag) in read_script_base(layout.script_base).items()}
+    write_script(layout.script, plan.book, plan.tags or [])
+    write_script_base(layout.script_base, plan.source_book or plan.book, model_tags)
+    plot_arc(plan.book, plan.tags or [], layout.arc)
+    return plan
+
+
+def start_run(plan: BookPlan, layout: BookLayout, narrator: Narrator) -> Run:
+    """Key every chunk, record the plan in the manifest and open a run."""
+    options = plan.options or NarrationOptions()
+    keys = chunk_keys(plan.chunks, narrator.backend(options), options.voice)
+    manifest = Manifest(layout.manifest)
+    manifest.set_plan(plan.chunks, keys, [ch.title for ch in plan.chapters])
+    run_id = manifest.start_run(uuid.uuid4().hex)
+    cached = sum(layout.chunk_audio(k).exists() for k in keys)
+    return Run(plan, layout, options, keys, run_id, cached)
+
+
+def render_batch(
+    chunks: list[Chunk], keys: list[str], root: str | Path, options: NarrationOptions, run_id: str, narrator: Narrator
+) -> list[RenderedChunk]:
+    """Synthesize, check and store one batch (``narration.render``); raises ``ChunkFailures``."""
+    layout = BookLayout(Path(root))
+    return render_chunks(chunks, keys, layout, options, Manifest(layout.manifest), run_id, narrator=narrator)
+
+
+def chapter_outputs(layout: BookLayout, chapter: ChapterPlan, options: NarrationOptions) -> tuple[Path, Path]:
+    """The chapter's encoded file and its lossless master."""
+    return layout.chapter_file(chapter.index, chapter.title, options.format), layout.chapter_master(chapter.index)
+
+
+def assemble_chapter_audio(
+    chapter: ChapterPlan, keys: list[str], root: str | Path, options: NarrationOptions, album: str
+) -> ChapterResult:
+    """Join the chapter's stored chunks with their pauses into its file and master."""
+    layout = BookLayout(Path(root))
+    out, master = chapter_outputs(layout, chapter, options)
+    result = assemble_chapter(
+        [(layout.chunk_audio(key), chunk.pause_after) for key, chunk in zip(keys, chapter.chunks, strict=True)],
+        out,
+        master_path=master,
+        pauses=Pauses(**options.pauses.model_dump()),
+        fmt=options.format,
+        bitrate=options.bitrate,
+        loudness=options.loudness,
+        tags={"title": chapter.title, "album": album, "track": str(chapter.index + 1)},
+    )
+    return ChapterResult(chapter.index, chapter.title, str(out), result.duration)
+
+
+def assemble_audiobook(plan: BookPlan, chapters: list[ChapterResult], root: str | Path, options: NarrationOptions) -> str:
+    """The chaptered M4B from the chapters' masters."""
+    layout = BookLayout(Path(root))
+    book = plan.book
+    return str(assemble_book([(c.title, layout.chapter_master(c.index)) for c in chapters], layout.m4b,
+                             title=book.title, authors=book.authors, language=book.language, cover=book.cover,
+                             bitrate=options.bitrate))
+
+
+def write_report(root: str | Path, title: str) -> str:
+    """``report.html``: the QA report of the book's current plan."""
+    return str(write_book_report(BookLayout(Path(root)), title))
+
+
+def failed_chunks(run: Run) -> list[int]:
+    """Chunks of the plan whose audio is not stored: they failed."""
+    return [r.index for r in run.manifest.records() if not run.layout.chunk_audio(r.key).exists()]
+
+
+def finish_run(run: Run, chapters: list[ChapterResult], m4b: str | None) -> BookResult:
+    """Close the run in the manifest and say how it went; raises ``BookIncomplete`` naming the
+    failed chunks, after everything that could be made was made."""
+    manifest = run.manifest
+    missing = [r for r in manifest.records() if not run.layout.chunk_audio(r.key).exists()]
+    last = manifest.last_run() or {}
+    manifest.finish_run(run.run_id, "failed" if missing else "completed")
+    result = BookResult(
+        title=run.plan.book.title,
+        root=str(run.layout.root),
+        m4b=m4b,
+        chapters=chapters,
+        chunks=len(run.keys),
+        synthesized=int(last.get("synthesized", 0)),
+        retakes=int(last.get("retakes", 0)),
+        failed=[r.index for r in missing],
+        audio_seconds=sum(c.duration for c in chapters),
+        wall_seconds=time.monotonic() - run.started,
+    )
+    if missing:
+        named = "; ".join(f"#{r.index} (chapter {r.chapter + 1}): {r.last_error}" for r in missing[:10])
+        raise BookIncomplete(
+            f"{run.plan.book.title}: {len(missing)} chunk(s) failed, their chapters were not assembled: {named}"
+            f"{' ...' if len(missing) > 10 else ''}. Rerun the book (or Retry the flow run) to redo only these."
+        )
+    return result
+
+
+def narrate(
+    book: str | Path,
+    out_dir: str | Path = "outputs",
+    options: NarrationOptions | None = None,
+    *,
+    on_progress: ProgressListener | None = None,
+    narrator: Narrator | None = None,
+) -> BookResult:
+    """Narrate one book into ``out_dir/<book>/``: chapter files, a chaptered M4B, the script, the
+    QA report. Chunks already stored are reused; a chapter with a failed chunk is not assembled
+    and ``BookIncomplete`` is raised at the end, naming them (run again to redo only those).
+
+    ``narrator``: loaded models to use (and keep) across books; without one, the models are
+    loaded for this book and unloaded at the end.
+    """
+    progress = on_progress or NoProgress()
+    owned = narrator is None
+    narrator = narrator or Narrator()
+    try:
+        plan, layout = prepare(book, out_dir, options or NarrationOptions())
+        options = plan.options or NarrationOptions()
+        plan = tag(plan, layout, classify(plan.book, options.emotion) if plan.tags is None else None)
+        run = start_run(plan, layout, narrator)
+        progress.book_started(plan.book.title, len(plan.chapters), len(run.keys), run.cached)
+        chapters: list[ChapterResult] = []
+        for chapter in plan.chapters:
+            complete = True
+            for chunks, keys in run.batches(chapter):
+                try:
+                    rendered = render_batch(chunks, keys, layout.root, options, run.run_id, narrator)
+                except ChunkFailures:
+                    complete = False  # recorded in the manifest; the other batches go on
+                    continue
+                progress.chunks_done(len(rendered), sum(r.duration for r in rendered))
+            if complete:
+                chapters.append(assemble_chapter_audio(chapter, run.chapter_keys(chapter), layout.root, options,
+                                                       plan.book.title))
+                progress.chapter_done(chapter.index, chapter.title)
+        if options.qa:
+            write_report(layout.root, plan.book.title)
+        m4b = None
+        if options.m4b and not failed_chunks(run):
+            m4b = assemble_audiobook(plan, chapters, layout.root, options)
+        return finish_run(run, chapters, m4b)
+    finally:
+        if owned:
+            narrator.close()

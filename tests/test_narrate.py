@@ -1,0 +1,82 @@
+"""``narration.narrate()``: the whole pipeline as one library call, without Prefect."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from narration import BookIncomplete, NarrationOptions, Narrator, narrate
+from narration.faults import ENV as FAULTS_ENV
+from narration.layout import BookLayout
+from narration.manifest import Manifest
+
+BOOK = "# Two Short Chapters\n\n## One\n\nThe first chapter is short. It ends here.\n\n## Two\n\nThe second one too.\n"
+OPTIONS = NarrationOptions(backend="piper", batch_size=2, format="flac", loudness=None, qa=False)
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture()
+def book(tmp_path: Path) -> Path:
+    path = tmp_path / "short.md"
+    path.write_text(BOOK, encoding="utf-8")
+    return path
+
+
+def test_narrate_makes_the_audiobook_without_prefect(tmp_path: Path, book: Path) -> None:
+    # In a fresh interpreter: this test session may have imported Prefect for other tests.
+    code = (
+        "import sys, json; from narration import narrate, NarrationOptions\n"
+        f"r = narrate({str(book)!r}, {str(tmp_path / 'out')!r}, NarrationOptions(backend='piper', qa=False))\n"
+        "print(json.dumps({'prefect': 'prefect' in sys.modules, 'm4b': r.m4b, 'chapters': len(r.chapters),"
+        " 'synthesized': r.synthesized, 'chunks': r.chunks}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert out.returncode == 0, out.stderr
+    import json
+
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["prefect"] is False
+    assert result["chapters"] == 2 and result["synthesized"] == result["chunks"] > 0
+    layout = BookLayout.for_book(tmp_path / "out", book)
+    assert Path(result["m4b"]).exists() and layout.script.exists() and layout.book_json.exists()
+    assert len(list(layout.chapters.glob("*.mp3"))) == 2
+
+
+def test_narrate_resumes_and_reports_progress(tmp_path: Path, book: Path) -> None:
+    events: list[tuple[str, int]] = []
+
+    class Listener:
+        def book_started(self, title: str, chapters: int, chunks: int, cached: int) -> None:
+            events.append(("book", cached))
+
+        def chunks_done(self, count: int, audio_seconds: float) -> None:
+            events.append(("chunks", count))
+
+        def chapter_done(self, index: int, title: str) -> None:
+            events.append(("chapter", index))
+
+    with Narrator() as narrator:
+        first = narrate(book, tmp_path, OPTIONS, narrator=narrator, on_progress=Listener())
+        assert events[0] == ("book", 0) and ("chapter", 0) in events and ("chapter", 1) in events
+        assert sum(n for kind, n in events if kind == "chunks") == first.chunks
+        events.clear()
+        again = narrate(book, tmp_path, OPTIONS, narrator=narrator, on_progress=Listener())
+    assert again.synthesized == 0 and events[0] == ("book", first.chunks)
+    assert [c.path for c in again.chapters] == [c.path for c in first.chapters]
+
+
+def test_narrate_raises_book_incomplete_and_a_rerun_redoes_only_the_failed_chunk(
+    tmp_path: Path, book: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(FAULTS_ENV, "fail@2")
+    with pytest.raises(BookIncomplete, match="#2"):
+        narrate(book, tmp_path, OPTIONS)
+    layout = BookLayout.for_book(tmp_path, book)
+    assert [r.status for r in Manifest(layout.manifest).records()].count("failed") == 1
+    assert len(list(layout.chapters.glob("*.flac"))) == 1  # the chapter without the failure
+    monkeypatch.delenv(FAULTS_ENV)
+    result = narrate(book, tmp_path, OPTIONS)
+    assert result.synthesized == 1 and not result.failed and result.m4b
