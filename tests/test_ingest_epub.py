@@ -458,3 +458,15 @@ def test_gutenberg_return_notes_rows_of_chapter_links_and_markers_in_titles(tmp_
 
     write_zip(path, {k: v for k, v in members.items() if k != "mimetype"})
     assert load_epub(path).language == "it"
+
+
+def test_typed_note_markers_contents_as_link_paragraphs_and_plain_contents_lists() -> None:
+    # A marker typed as text after a word is never read.
+    assert html_paragraphs("<p>Il vivait ailleurs[1] avec Pangloss[12].</p>") == ["Il vivait ailleurs avec Pangloss."]
+    # A paragraph of many links into the book, with a few words between them, is a contents list.
+    links = "<br/>".join(f'LETTER {n}. — <a href="#l{n}">To Monsieur de Keeper, on the {n}th night</a>' for n in range(1, 11))
+    assert html_paragraphs(f"<p>{links}</p><p>Text.</p>") == ["Text."]
+    # A converted text's contents: a title paragraph, then the list as plain lines.
+    assert html_paragraphs("<p>Table des matières</p><h5>PREMIÈRE PARTIE\nI\nII\nIII\nDEUXIÈME PARTIE\nI\nII</h5>"
+                           "<p>Nous étions à l'étude, quand le proviseur entra.</p>") == [
+        "Nous étions à l'étude, quand le proviseur entra."]

@@ -43,3 +43,12 @@ def test_printers_lines_in_capitals_or_saying_printed_by() -> None:
     assert is_printer_colophon("JOHN HALLORAN AND SON, PORTHAVEN.")
     assert is_printer_colophon("Printed by T. and R. Halloran, Printers to the Harbour Board, at the Quay Press")
     assert not is_printer_colophon("Printed matter lay all over the keeper's table, and he read none of it.")
+
+
+def test_transcribers_credits_and_printers_in_other_languages() -> None:
+    from narration.ingest.gutenberg import is_credit, is_transcriber_note
+
+    assert is_transcriber_note("Note du transcripteur: les fautes évidentes ont été corrigées.")
+    assert is_transcriber_note("Anmerkungen zur Transkription")
+    assert is_credit("A Millennium Fulcrum Edition produced in 1991 by Halloran Research.")
+    assert is_printer_colophon("Druck vom Bibliographischen Institut in Leipzig")

@@ -501,3 +501,11 @@ def test_markdown_footnotes_follow_the_notes_option(tmp_path: Path) -> None:
                                      "Note 1: Whale oil, in those years.", "Note 2: It was not calm for long."],
                                     ["Morning came."]]
     assert load_book(path, IngestOptions(notes="end")).omitted == []
+
+
+def test_indented_verse_and_letters_are_read_indented_code_is_not(tmp_path: Path) -> None:
+    path = write(tmp_path, "# Chapter 1\n\nThe pirates sang.\n\n    Yo ho, yo ho, the lantern's lit,\n"
+                           "    The keeper's on the stair.\n\n    As you value your life, keep away from the rock.\n\n"
+                           "Then:\n\n    print(keeper.steps[0])\n")
+    assert paragraphs(load_book(path)) == ["The pirates sang.", "Yo ho, yo ho, the lantern's lit, The keeper's on the stair.",
+                                           "As you value your life, keep away from the rock.", "Then:"]

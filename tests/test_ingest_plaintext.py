@@ -467,3 +467,20 @@ def test_a_list_of_illustrations_whose_captions_read_like_sentences_is_left_out(
     assert [c.title for c in book.chapters] == ["Chapter I"]
     assert "plate" not in "\n".join(c.text for c in book.chapters)
     assert any(o.kind == "contents" and o.words > 40 for o in book.omitted)
+
+
+def test_a_label_on_the_first_line_of_its_paragraph_still_starts_a_chapter(tmp_path: Path) -> None:
+    text = ("Chapter I.\nTHE ROCK\nThe lighthouse stood on a rock that the sea had been trying to swallow for years.\n"
+            "Every evening the keeper climbed the steps with a can of oil.\n\n"
+            "Chapter II.\nTHE STORM\nShort first line.\nThe storm came on a Tuesday, which the keeper thought an insult.\n")
+    book = load_book(write(tmp_path, text))
+    assert [c.title for c in book.chapters] == ["Chapter I. The Rock", "Chapter II. The Storm"]
+    assert book.chapters[1].paragraphs[0].text.startswith("Short first line.")
+
+
+def test_unlabelled_titles_after_wide_gaps_are_chapters_when_nothing_is_labelled(tmp_path: Path) -> None:
+    story = ("The keeper counted the steps as he climbed, one by one, every night of the year.\n\n"
+             "He never missed a night, not in thirty-one years of keeping the light.\n")
+    text = "".join(f"\n\n\n\n{title}\n\n{story}" for title in ("The Rock", "Gull's Warning", '"Fog! Fog!"'))
+    book = load_book(write(tmp_path, "THE LANTERN KEEPER\n" + text))
+    assert [c.title for c in book.chapters] == ["The Rock", "Gull's Warning", '"Fog! Fog!"']

@@ -404,7 +404,11 @@ def without_title_pages(
 def _retitle(chapter: Chapter, pages: list[str], book_title: str) -> None:
     """A chapter named by a line of a title page that was left out takes the book's title."""
     name = _norm(chapter.title)
-    if pages and name and name in _norm(" ".join(pages)) and not heading_label(chapter.title):
+    lines = {_norm(line) for page in pages for line in page.split("\n")}
+    # A whole line ("FREDERICK WARNE"), or the start of one in two words or more ("Frederick
+    # Warne & Co., 1902"); not one word inside a line ("Préface" in "Préface de Jules Claretie").
+    starts = len(chapter.title.split()) >= 2 and any(line.startswith(name) for line in lines)
+    if name and (name in lines or starts) and not heading_label(chapter.title):
         chapter.title = book_title
 
 

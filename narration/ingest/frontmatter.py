@@ -111,7 +111,8 @@ def title_page_lines(lines: Sequence[str], title: str, authors: Sequence[str], h
 # TOOKS COURT, CHANCERY LANE, LONDON." Short, mostly capitals, naming a press or printer.
 _PRINTER = re.compile(r"\b(?:press|printers?|printed\s+by|printing|typograph\w*|electrotyped|& co\b|and co\b|"
                       r"(?:&|and)\s+sons?\b)", re.IGNORECASE)
-_PRINTED_BY = re.compile(r"^\W*printed\s+(?:and\s+bound\s+)?(?:by|at)\b|\bprinters\s+to\b", re.IGNORECASE)
+_PRINTED_BY = re.compile(r"^\W*printed\s+(?:and\s+bound\s+)?(?:by|at)\b|\bprinters\s+to\b"
+                         r"|^\W*(?:druck\s+(?:von|vom|der)|gedruckt\s+bei|imprimerie|imprimé\s+par)\b", re.IGNORECASE)
 
 
 def is_printer_colophon(text: str) -> bool:

@@ -47,12 +47,15 @@ CREDIT_LINE = re.compile(
     rf"|(?:this\s+)?(?:{_EBOOK}|html\s+version|e-?book\s+edition)\s+(?:was\s+)?"
     r"(?:produced|prepared|created|transcribed|scanned|updated)\s+by"
     r"|transcribed\s+from\s+the\s+.{0,80}\bby\b"
+    r"|(?:an?\s+)?[\w\s]{0,40}\bedition\s+(?:was\s+)?produced\s+(?:in\s+\d{4}\s+)?by\b"
     r"|.{0,200}\bdistributed\s+proofread(?:ing|ers)\b)",
     re.IGNORECASE,
 )
 TRANSCRIBER_NOTE = re.compile(
     r"^\W*(?:original\s+|etext\s+|e-text\s+)?(?:transcriber|preparer)['’]?s?\s+notes?\b"
-    r"|^\W*(?:a\s+)?note\s+on\s+the\s+(?:e-?)?text\b",
+    r"|^\W*(?:a\s+)?note\s+on\s+the\s+(?:e-?)?text\b"
+    r"|^\W*notes?\s+(?:du|de\s+la)\s+(?:transcripteur|transcription)\b"
+    r"|^\W*(?:anmerkungen?|hinweise?)\s+(?:des|der|zur)\s+(?:transkription|bearbeit\w*|digitalisier\w*)",
     re.IGNORECASE,
 )
 

@@ -42,6 +42,7 @@ from narration.ingest.omissions import (
     UNREADABLE,
 )
 from narration.ingest.safety import read_html_tree
+from narration.ingest.textfile import looks_like_code
 from narration.text.ruby import is_kana, ruby_notation
 
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
@@ -214,9 +215,13 @@ def document_language(root: etree._Element) -> str:
     return root.get(XML_LANG) or root.get("lang") or ""
 
 
+# A note marker typed as text right after a word ("ailleurs[1]", "Pangloss[12]"): never read.
+_TYPED_MARKER = re.compile(r"(?<=[^\s\[(])\[\d{1,3}\]")
+
+
 def clean_text(raw: str) -> list[str]:
     """Collapse whitespace; ``_BR`` becomes a line break, two or more a paragraph break."""
-    raw = _INVISIBLE.sub("", _CJK_BREAK.sub("", raw))
+    raw = _TYPED_MARKER.sub("", _INVISIBLE.sub("", _CJK_BREAK.sub("", raw)))
     paragraphs = []
     for part in re.split(f"{_BR}(?:\\s*{_BR})+", raw):
         lines = (_SPACE.sub(" ", line).strip() for line in part.split(_BR))
@@ -464,11 +469,11 @@ class _Walker:
 
 _MARKER = "\x00marker"  # drop_reason's answer for a note marker (never an omission kind)
 _LEAF_BLOCKS = frozenset({"p", "li", "dt", "dd", "div"})
+MANY_LINKS = 8  # a paragraph with this many links into the book, and little else, is a contents list
 _FIGURE_CLASS = re.compile(r"fig|illus|image|img|plate|picture|photo", re.IGNORECASE)
 
 
 _SCENE_BREAK = re.compile(r"^[*·•~#◆◇✱⁂–—-]+(?:\s*[*·•~#◆◇✱⁂–—-]+)*$")
-_CODE_CHARS = re.compile(r"[{}\[\]=<>/\\#$|_`]")  # not ;() which prose and verse use too
 
 
 def _rows(table: etree._Element) -> list[list[etree._Element]]:
@@ -502,10 +507,7 @@ def _looks_like_code(pre: etree._Element) -> bool:
     """A ``<pre>`` of program text (or ASCII art), not verse or a letter set line by line."""
     if any(local_name(d) in ("code", "kbd", "samp") for d in pre.iter()):
         return True
-    text = "".join(t for t in pre.itertext() if isinstance(t, str))
-    letters = sum(ch.isalpha() for ch in text)
-    code = len(_CODE_CHARS.findall(text))
-    return letters == 0 or (code >= 2 and code > 0.04 * letters)
+    return looks_like_code("".join(t for t in pre.itertext() if isinstance(t, str)))
 
 
 _NOTE_BOXES = frozenset({"div", "section", "aside", "blockquote"})
@@ -536,9 +538,11 @@ def _only_internal_links(el: etree._Element) -> bool:
         return False
     links = [a for a in el.iter() if local_name(a) == "a" and _INTERNAL_HREF.match(a.get("href") or "x:")]
     linked = "".join(element_text(a) for a in links)
-    # Letters and digits: a row of chapter numbers ("1 2 3 ... 65") is contents too.
+    # Letters and digits: a row of chapter numbers ("1 2 3 ... 65") is contents too; so is a
+    # paragraph of many links with a few words between them ("I. — To Monsieur ...<br/>").
     rest = re.sub(r"[\W_]+", "", text)
-    return bool(links) and len(re.sub(r"[\W_]+", "", linked)) >= len(rest) > 0
+    share = len(re.sub(r"[\W_]+", "", linked)) / len(rest) if rest else 0.0
+    return bool(links) and (share >= 1.0 or (len(links) >= MANY_LINKS and share >= 0.3))
 
 
 def _text_of(el: etree._Element) -> str:
@@ -624,23 +628,32 @@ def extract_blocks(
 
 _LIST_HEADING = re.compile(
     r"^(?:table\s+of\s+)?contents\.?$|^list\s+of\s+(?:illustrations|plates|figures|maps)\.?$"
-    r"|^illustrations\.?$|^目次$",
+    r"|^illustrations\.?$|^目次$|^table\s+des\s+matières\.?$|^sommaire\.?$|^inhalt(?:sverzeichnis)?\.?$"
+    r"|^índice\.?$|^indice\.?$|^sommario\.?$",
     re.IGNORECASE,
 )
+_SENTENCE = re.compile(r"[a-zà-ÿ][.!?…]['\"”’»)]?(?:\s|$)")
 
 
 def _drop_empty_list_headings(extract: Extract, keep: frozenset[str]) -> None:
-    """A "Contents" / "List of Illustrations" heading whose list was left out goes with it."""
+    """A "Contents" / "List of Illustrations" title whose list was left out goes with it; one
+    whose list is still here as plain lines (a converted text's contents, no links) takes the
+    lines after it that read no sentence with it."""
     if CONTENTS in keep:
         return
     blocks = extract.blocks
-    drop = {
-        i
-        for i, block in enumerate(blocks)
-        if block.heading
-        and _LIST_HEADING.match(block.text)
-        and (i + 1 == len(blocks) or blocks[i + 1].heading)
-    }
+    drop: set[int] = set()
+    for i, block in enumerate(blocks):
+        if not _LIST_HEADING.match(block.text):
+            continue
+        listed = list(range(i + 1, min(i + 4, len(blocks))))
+        ends = (k for k, j in enumerate(listed) if _SENTENCE.search(blocks[j].text)
+                or (block.heading and blocks[j].heading and blocks[j].heading <= block.heading))
+        listed = listed[: next(ends, len(listed))]
+        if block.heading and (i + 1 == len(blocks) or blocks[i + 1].heading) and not listed:
+            drop.add(i)
+        elif listed and all(len(blocks[j].text.split()) >= 5 for j in listed[:1]):
+            drop.update([i, *listed])
     extract.remove(dict.fromkeys(drop, CONTENTS), regions=frozenset({CONTENTS}))
 
 

@@ -71,7 +71,7 @@ from narration.ingest.omissions import (
     UNREADABLE,
     omission,
 )
-from narration.ingest.textfile import caps_to_title, is_cjk, join_lines, read_text, title_from_name
+from narration.ingest.textfile import caps_to_title, is_cjk, join_lines, looks_like_code, read_text, title_from_name
 from narration.model import Book, Chapter, Omission, Paragraph
 from narration.options import IngestOptions
 
@@ -276,6 +276,13 @@ def _blocks(tokens: list[Token], path: Path, omitted: list[Omission] | None = No
                 if not line:
                     line = next((t.map[0] + 1 for t in tokens[i:] if t.map), 0)
                 skipped, skipped_at = [], (line, UNREADABLE if token.type == "table_open" else NOTES)
+            continue
+        if token.type == "code_block" and token.content.strip() and not looks_like_code(token.content):
+            # An indented block of verse or of a letter (Gutenberg converters indent them): read
+            # line by line, stanza by stanza.
+            for stanza in re.split(r"\n\s*\n", token.content.strip("\n")):
+                if lines := [_clean(ln) for ln in stanza.splitlines() if ln.strip()]:
+                    blocks.append(_Text(lines, line))
             continue
         if token.type in ("fence", "code_block") and token.content.strip():
             omitted.append(omission(UNREADABLE, f"{path.name}:{line}", [token.content]))

@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from narration.ingest import gutenberg
+from narration.ingest.markdown import heading_label
 from narration.ingest.omissions import omission
-from narration.ingest.textfile import join_lines
+from narration.ingest.textfile import is_caps, join_lines
 from narration.model import Omission
 from narration.options import IngestOptions
 
@@ -189,7 +190,7 @@ def _resplit(blocks: list[Block], lines: list[str]) -> list[Block]:
     per line, as Aozora Bunko and many web texts are), or a file with no blank lines at all."""
     line_mode, wrapped, indented_starts = _layout(lines)
     out: list[Block] = []
-    for block in blocks:
+    for block in [part for b in blocks for part in _label_apart(b)]:
         if block.kind != TEXT or len(block.lines) == 1:
             out.append(block)
             continue
@@ -205,6 +206,25 @@ def _resplit(blocks: list[Block], lines: list[str]) -> list[Block]:
         else:
             out.append(block)
     return out
+
+
+_LABEL_KINDS = frozenset({"chapter", "part", "book", "volume", "letter", "stave"})
+
+
+def _label_apart(block: Block) -> list[Block]:
+    """A chapter label on the first line of a paragraph ("Chapter XI." then its title and text
+    with no blank line between) is a block of its own, and so is an all-capitals title under it."""
+    first = block.lines[0].strip()
+    if block.kind != TEXT or len(block.lines) < 2 or len(first.split()) > 4 or heading_label(first) not in _LABEL_KINDS:
+        return [block]
+    parts = [Block(block.lines[:1], block.line, TEXT, block.gap)]
+    rest = 1
+    title = block.lines[1].strip()
+    if len(block.lines) > 2 and is_caps(title) and len(title.split()) <= 12:
+        parts.append(Block(block.lines[1:2], block.line + 1, TEXT, 0))
+        rest = 2
+    parts.append(Block(block.lines[rest:], block.line + rest, TEXT, 0))
+    return parts
 
 
 def _layout(lines: list[str]) -> tuple[bool, bool, bool]:

@@ -143,7 +143,8 @@ def _contents_list(reader: Reader, i: int, captions: bool = False) -> tuple[list
             region.append(j)
             j += 1
             continue
-        if (is_list_like(nxt) and not reads_as_text(nxt)) or (captions and _caption_lines(nxt)):
+        if (is_list_like(nxt) and not reads_as_text(nxt)) or (captions and _caption_lines(nxt)) or (
+                captions and len(nxt.lines) <= 2 and all(len(line.strip()) <= 80 for line in nxt.lines)):
             region.append(j)
             j += 1
             continue

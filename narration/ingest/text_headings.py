@@ -307,7 +307,28 @@ def find_headings(reader: Reader) -> dict[int, Heading]:
     if len(numbers) < 2 or len(worded) >= 2:
         for i in numbers:
             del found[i]
-    return found
+    return found or _titles_after_gaps(reader)
+
+
+WIDE_GAP = 3  # blank lines before an unlabelled title (Gutenberg plain text leaves four)
+
+
+def _titles_after_gaps(reader: Reader) -> dict[int, Heading]:
+    """Unlabelled chapter titles ("Kaa's Hunting", "Tiger! Tiger!"): a short line after a wide
+    gap with text after it, when there are several of them. Used only when nothing is labelled."""
+    blocks = reader.blocks
+    found: dict[int, Heading] = {}
+    for i, block in enumerate(blocks):
+        if i in reader.dropped or block.kind != TEXT or block.gap < WIDE_GAP or len(block.lines) != 1:
+            continue
+        text = clean_text(block.text)
+        words = text.split()
+        if not 1 <= len(words) <= 8 or re.search(r"[a-z][.,;:]$", text) or (nxt := next_content(reader, i + 1)) is None:
+            continue
+        if blocks[nxt].gap >= WIDE_GAP:
+            continue  # a line standing alone between wide gaps: a title page's, not a chapter's
+        found[i] = Heading("title", caps_to_title(text.strip("\"“”")) if is_caps(text) else text, block.line, [i])
+    return found if len(found) >= 2 else {}
 
 
 def _heading_at(reader: Reader, i: int, kind: str) -> Heading:

@@ -155,3 +155,15 @@ def _valid_roman(text: str) -> bool:
     return bool(re.fullmatch(r"M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})", text))
 
 
+
+
+# Marks of program text: brackets and operators, a call "f(", a name_with_underscores. Not ;()
+# alone, which prose and verse use too.
+_CODE_MARKS = re.compile(r"[{}\[\]=<>/\\#$|`]|\w\(|\w_\w")
+
+
+def looks_like_code(text: str) -> bool:
+    """Program text (or ASCII art), not verse or a letter set line by line."""
+    letters = sum(ch.isalpha() for ch in text)
+    code = len(_CODE_MARKS.findall(text))
+    return letters == 0 or (code >= 1 and (letters < 40 or (code >= 2 and code > 0.04 * letters)))
