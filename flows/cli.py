@@ -37,11 +37,11 @@ stderr = Console(stderr=True)
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="narrate",
-        description="Narrate EPUB or Markdown books into chapter audio files and a chaptered M4B.",
+        description="Narrate EPUB, Markdown or plain-text books into chapter audio files and a chaptered M4B.",
         epilog="other commands: narrate status BOOK (chunks done/failed/pending), narrate prune BOOK (delete unused takes), "
         "narrate serve (Prefect deployments and schedule), narrate deploy (the same on a work pool), narrate classify (emotion of lines on stdin); each has --help",
     )
-    p.add_argument("books", nargs="+", type=Path, metavar="BOOK", help="EPUB or Markdown files")
+    p.add_argument("books", nargs="+", type=Path, metavar="BOOK", help="EPUB, Markdown or plain-text (.txt, UTF-8) files")
     p.add_argument("--out", type=Path, default=Path("outputs"), help="output folder (default: outputs/)")
     p.add_argument("--backend", default="auto",
                    help=f"synthesis backend: auto (default: qwen3 on a CUDA GPU with its model, else piper), "
