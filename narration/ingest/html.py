@@ -338,15 +338,7 @@ class _Walker:
                 )
         if tag == "br":
             self.buffer.append(_BR)
-        if el.text:
-            self.buffer.append(el.text)
-        for child in el:
-            if isinstance(child, etree._Entity):
-                self.buffer.append(_entity_text(child))
-            elif isinstance(child.tag, str):
-                self.walk(child)
-            if child.tail:
-                self.buffer.append(child.tail)
+        self.walk_children(el)
         if is_block:
             self.flush()
             self.heading = outer_heading
@@ -370,6 +362,7 @@ class _Walker:
             self.prefix = ""
 
     def walk_children(self, el: etree._Element) -> None:
+        """An element's text and its children, in order (the element itself is not a block)."""
         if el.text:
             self.buffer.append(el.text)
         for child in el:
