@@ -1,0 +1,29 @@
+"""Stores made by an earlier release are reused: the sample books' chunk keys, computed by the
+code of commit b113d05 (before the ingest rework and ``narrate()``), must not change.
+
+The keys use a fixed backend identity, so they test what our code decides (the reading, the
+chunks, their speech text and the key's hashing), not the voice package's version. A change
+that must change them bumps ``narration.store.KEY_VERSION`` and regenerates this fixture.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from narration.options import NarrationOptions
+from narration.plan import plan_book
+from narration.store import chunk_key, utterance_for
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE = Path(__file__).with_name("fixtures") / "chunk-keys-b113d05.json"
+
+
+@pytest.mark.parametrize("name", sorted(json.loads(FIXTURE.read_text(encoding="utf-8"))))
+def test_sample_books_keep_their_chunk_keys(name: str) -> None:
+    expected = json.loads(FIXTURE.read_text(encoding="utf-8"))[name]
+    plan = plan_book(ROOT / "inputs" / name, NarrationOptions(backend="piper", emotion={"enabled": False}))
+    keys = [chunk_key(utterance_for(chunk, None), {"backend": "fixture"}) for chunk in plan.chunks]
+    assert keys == expected
