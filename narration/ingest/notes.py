@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from narration.language import primary_language
 from narration.model import PARA_NOTE, Paragraph
 
 _SENTENCE_END = {
@@ -34,12 +35,12 @@ class MarkedParagraph:
 
 
 def _labels(language: str) -> tuple[str, str, str]:
-    return _LABELS.get(language.split("-")[0], _LABELS[""])
+    return _LABELS.get(primary_language(language), _LABELS[""])
 
 
 def _sentence_end(text: str, offset: int, language: str) -> int:
     """Where the sentence holding ``offset`` ends (the cut for an inline note)."""
-    pattern = _SENTENCE_END.get(language.split("-")[0], _SENTENCE_END[""])
+    pattern = _SENTENCE_END.get(primary_language(language), _SENTENCE_END[""])
     before = text[:offset].rstrip()
     if before and pattern.search(before[-4:]) and pattern.search(before[-4:]).end() == len(before[-4:]):
         return offset  # the marker stands after the sentence's full stop

@@ -32,9 +32,9 @@ import numpy as np
 from narration.atomic import atomic_path
 from narration.cache import cache_root
 from narration.errors import ConfigError
+from narration.language import primary_language
 from narration.qa.signal import SignalThresholds, frame_db, trim_pauses
 from narration.synthesis.base import Audio
-from narration.text.normalize import primary_language
 
 ASR_RATE = 16000
 BUNDLED_NAMES = frozenset({"base", "whisper-base", "bundled"})

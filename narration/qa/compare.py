@@ -27,7 +27,8 @@ from typing import Any, Literal
 
 import jiwer
 
-from narration.text.normalize import normalize, primary_language
+from narration.language import primary_language
+from narration.text.normalize import normalize
 
 Unit = Literal["word", "char"]
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from narration.language import primary_language
 from narration.synthesis.base import Audio
-from narration.text.normalize import primary_language
 
 # Character rates (spoken characters per second) a narrator plausibly reads at. English counts
 # letters and digits of the speech text; Japanese counts characters (kana and kanji), of which a

@@ -7,6 +7,7 @@ import importlib
 from typing import Any
 
 from narration.errors import ConfigError
+from narration.language import primary_language
 from narration.synthesis.base import Audio, Backend, Utterance
 
 # name -> "module:class"; the modules import their engines only when instantiated.
@@ -45,7 +46,7 @@ def choose_backend(model: str | None = None, language: str = "en") -> tuple[str,
     reason = unavailable_reason(model)
     if reason is None:
         return "qwen3", "CUDA GPU with the Qwen3-TTS model"
-    cpu = CPU_VOICES.get(language.split("-")[0].lower(), "piper")
+    cpu = CPU_VOICES.get(primary_language(language), "piper")
     return cpu, f"CPU voice for {language!r}; qwen3 not used: {reason}"
 
 

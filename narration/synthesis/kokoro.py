@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 
 from narration.errors import ConfigError
+from narration.language import primary_language
 from narration.synthesis.base import Audio, Utterance
-from narration.text.normalize import primary_language
 
 DEFAULT_VOICE = "jf_alpha"
 LANGUAGES = frozenset({"ja"})

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from narration.errors import ConfigError
+from narration.language import primary_language
 from narration.synthesis.base import Audio, Utterance
 from narration.synthesis.qwen3_batching import (
     FRAME_RATE,
@@ -482,7 +483,7 @@ class Qwen3Backend:
 
 
 def _primary(language: str) -> str:
-    return language.lower().replace("_", "-").split("-")[0]
+    return primary_language(language)
 
 
 __all__ = ["Qwen3Backend", "Request", "Take", "attempt_seed", "text_seed"]

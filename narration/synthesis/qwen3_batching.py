@@ -10,6 +10,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from narration.language import primary_language
+
 FRAME_RATE = 12.5  # codec frames per second of audio (1920 samples at 24 kHz)
 
 # Characters per second of ordinary read speech: European languages ~14 (spaces included);
@@ -31,7 +33,7 @@ class LengthLimits:
     min_checked_chars: int = 12  # below this a rate says little (a title, "Yes.")
 
     def rate(self, language: str) -> float:
-        primary = language.lower().replace("_", "-").split("-")[0]
+        primary = primary_language(language)
         return self.chars_per_second.get(primary, self.default_chars_per_second)
 
 

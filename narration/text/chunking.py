@@ -14,14 +14,12 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import NamedTuple
 
 from narration.errors import ConfigError
+from narration.language import UNSPACED, primary_language
 from narration.model import PAUSE_PARAGRAPH, PAUSE_SCENE, PAUSE_SENTENCE, PAUSE_TITLE, Book, Chunk, Paragraph
 from narration.text.lexicon import Lexicon
-from narration.text.normalize import normalize, primary_language
+from narration.text.normalize import normalize
 from narration.text.ruby import ruby_spans
 from narration.text.sentences import split_sentences
-
-# Languages written without spaces between words: sentences join without a space.
-_UNSPACED = frozenset({"ja", "zh", "th"})
 
 
 class Piece(NamedTuple):
@@ -65,7 +63,7 @@ def character_cuts(text: str) -> list[int]:
 
 
 def _cut_levels(language: str) -> Sequence[CutFinder]:
-    return (clause_cuts, character_cuts) if language in _UNSPACED else (clause_cuts, word_cuts)
+    return (clause_cuts, character_cuts) if language in UNSPACED else (clause_cuts, word_cuts)
 
 
 def _split_spoken(source: str, text: str, max_chars: int) -> list[Piece]:
@@ -149,7 +147,7 @@ def _paragraph_pieces(
     paragraph: Paragraph, language: str, max_chars: int, lexicon: Lexicon | None
 ) -> list[Piece]:
     sentences = paragraph.sentences or split_sentences(paragraph.text, language)
-    joiner = "" if primary_language(language) in _UNSPACED else " "
+    joiner = "" if primary_language(language) in UNSPACED else " "
     fitted = [fit_sentence(s, language, max_chars, lexicon=lexicon) for s in sentences]
     return list(_pack([f for f in fitted if f], joiner, max_chars))
 

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 
 from num2words import num2words
 
+from narration.language import primary_language
 from narration.text import japanese
 from narration.text.lexicon import Lexicon
 
@@ -527,11 +528,6 @@ JAPANESE_RULES: tuple[Rule, ...] = (
 NEUTRAL_RULES: tuple[Rule, ...] = (strip_markup, collapse_whitespace)
 
 _PIPELINES: dict[str, tuple[Rule, ...]] = {"en": ENGLISH_RULES, "ja": JAPANESE_RULES}
-
-
-def primary_language(language: str) -> str:
-    """'en-US' -> 'en', 'ja_JP' -> 'ja'."""
-    return language.replace("_", "-").split("-")[0].lower()
 
 
 def rules_for(language: str) -> tuple[Rule, ...]:

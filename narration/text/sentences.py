@@ -17,8 +17,8 @@ from itertools import pairwise
 import pysbd
 from pysbd.languages import LANGUAGE_CODES
 
+from narration.language import primary_language
 from narration.model import Book
-from narration.text.normalize import primary_language
 
 FALLBACK_LANGUAGE = "en"
 
