@@ -10,8 +10,8 @@ nothing stale can ever be served from Prefect's result storage). A new run and a
 Retry both find finished batches Cached and finished chunks stored; only failures redo work.
 
 The models live in one ``Narrator`` per process (``flows.models``), unloaded when a book is
-done. Progress is reported from the flow's own
-thread, from what each batch returns, so it reads the same on threads and on Dask.
+done. Progress is reported from the flow's own thread, from what each batch returns, so it
+reads the same on threads and on Dask.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from narration.emotion.arc import plot_arc
 from narration.emotion.script import read_script_base, write_script, write_script_base
 from narration.language import primary_language
 from narration.layout import BookLayout
-from narration.manifest import Manifest
+from narration.manifest import ChunkRecord, Manifest
 from narration.model import Book, Chunk
 from narration.narrator import Narrator
 from narration.options import NarrationOptions
@@ -162,16 +162,21 @@ def write_report(root: str | Path, title: str) -> str:
     return str(write_book_report(BookLayout(Path(root)), title))
 
 
+def _missing(run: Run) -> list[ChunkRecord]:
+    """The manifest's records of the plan's chunks whose audio is not stored: they failed."""
+    return [r for r in run.manifest.records() if not run.layout.chunk_audio(r.key).exists()]
+
+
 def failed_chunks(run: Run) -> list[int]:
     """Chunks of the plan whose audio is not stored: they failed."""
-    return [r.index for r in run.manifest.records() if not run.layout.chunk_audio(r.key).exists()]
+    return [r.index for r in _missing(run)]
 
 
 def finish_run(run: Run, chapters: list[ChapterResult], m4b: str | None) -> BookResult:
     """Close the run in the manifest and say how it went; raises ``BookIncomplete`` naming the
     failed chunks, after everything that could be made was made."""
     manifest = run.manifest
-    missing = [r for r in manifest.records() if not run.layout.chunk_audio(r.key).exists()]
+    missing = _missing(run)
     last = manifest.last_run() or {}
     manifest.finish_run(run.run_id, "failed" if missing else "completed")
     result = BookResult(

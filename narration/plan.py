@@ -36,9 +36,8 @@ class ChapterPlan:
 
     def estimated_seconds(self, language: str, speed: float = 1.0) -> float:
         """Spoken length at the usual narration pace, pauses included roughly."""
-        text = "".join(c.source for c in self.chunks)
         if primary_language(language) in UNSPACED:
-            minutes = len("".join(text.split())) / CJK_CHARS_PER_MINUTE
+            minutes = sum(len("".join(c.source.split())) for c in self.chunks) / CJK_CHARS_PER_MINUTE
         else:
             minutes = sum(len(c.source.split()) for c in self.chunks) / WORDS_PER_MINUTE
         return 60.0 * minutes / speed

@@ -99,7 +99,7 @@ def load_epub(path: Path, options: IngestOptions | None = None, *, limits: Archi
     docs = [d for d in docs if not left_out(d, nodes, furniture, note_files, options.keep, omitted, path)]
 
     title, authors, language = book_metadata(book, docs, path)
-    chapters, structure = book_chapters(docs, toc, nodes, furniture, title, authors, options, notes, omitted, path)
+    chapters, structure = book_chapters(docs, toc, nodes, furniture, title, authors, language, options, notes, omitted, path)
     chapters = without_title_pages(chapters, title, authors, options.keep, omitted)
     if cut := cut_printer_colophon(chapters, options.keep):
         omitted.append(cut)

@@ -24,7 +24,6 @@ from narration.ingest.frontmatter import (
 )
 from narration.ingest.html import (
     Block,
-    document_language,
     document_title,
 )
 from narration.ingest.markdown import heading_label
@@ -105,6 +104,7 @@ def book_chapters(
     furniture: dict[tuple[str, str | None], str],
     book_title: str,
     authors: list[str],
+    language: str,
     options: IngestOptions,
     notes: dict[str, str],
     omitted: list[Omission],
@@ -159,7 +159,7 @@ def book_chapters(
     for unit in units[:FRONT_UNITS]:
         if TITLE_PAGE not in options.keep:
             _drop_title_file(unit, book_title, authors, omitted)
-    chapters = [_chapter(unit, notes, options.notes, _language_hint(docs)) for unit in units]
+    chapters = [_chapter(unit, notes, options.notes, language) for unit in units]
     carries = [isinstance(u.owner, TocNode) and _norm(u.title) != _norm(book_title) for u in units]
     chapters = _titles_carried(chapters, carries, book_title, authors)
     structure = choice.describe() if any(n.children for n in toc) else (
@@ -213,10 +213,6 @@ def _titles_carried(chapters: list[Chapter], carries: list[bool], book_title: st
             carried = []
         out.append(chapter)
     return out
-
-
-def _language_hint(docs: list[Doc]) -> str:
-    return next((document_language(d.root) for d in docs if document_language(d.root)), "en")
 
 
 def _source(unit: TocNode | _Implicit) -> str:

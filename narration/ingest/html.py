@@ -30,6 +30,7 @@ from pathlib import Path
 from lxml import etree
 
 from narration.ingest import gutenberg
+from narration.ingest.notes import note_mark, take_note_marks
 from narration.ingest.omissions import (
     CAPTIONS,
     COLOPHON,
@@ -231,7 +232,6 @@ def clean_text(raw: str) -> list[str]:
     return paragraphs
 
 
-_REF = re.compile("\ue000(\\d+)\ue001")  # a note marker's place in the buffer: \ue000<n>\ue001
 
 
 class _Walker:
@@ -269,10 +269,8 @@ class _Walker:
                 self.buffer.clear()
                 self.scene_break()
                 continue
-            refs: list[tuple[int, str]] = []
-            while match := _REF.search(text):
-                refs.append((match.start(), self.refs[int(match.group(1))]))
-                text = text[: match.start()] + text[match.end() :]
+            text, marks = take_note_marks(text)
+            refs = [(offset, self.refs[number]) for offset, number in marks]
             if refs:
                 text = re.sub(r"[ \t]{2,}", " ", text).strip()
             if text and self.prefix:  # a speaker's name before a line of a play set as a table
@@ -383,7 +381,7 @@ class _Walker:
         if link is None or self.note_ref is None or "backlink" in " ".join(semantic_types(el)):
             return
         if (key := self.note_ref(link.get("href") or "")) is not None:
-            self.buffer.append(f"\ue000{len(self.refs)}\ue001")
+            self.buffer.append(note_mark(len(self.refs)))
             self.refs.append(key)
 
     def drop_reason(self, el: etree._Element, tag: str) -> str | None:
@@ -414,7 +412,7 @@ class _Walker:
             if self.loose_note is not None and (key := self.loose_note(el)) is not None:
                 # A note no marker links to (Gutenberg's "<p class=footnote>* ...</p>" under its
                 # paragraph): it is read from where it stands.
-                self.buffer.append(f"\ue000{len(self.refs)}\ue001")
+                self.buffer.append(note_mark(len(self.refs)))
                 self.refs.append(key)
                 return ""
             return NOTES

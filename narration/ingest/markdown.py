@@ -60,7 +60,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 from narration.errors import InputError
 from narration.ingest import gutenberg
 from narration.ingest.frontmatter import cut_printer_colophon, is_copyright_line, looks_like_title_page
-from narration.ingest.notes import MarkedParagraph, place_notes
+from narration.ingest.notes import MarkedParagraph, note_mark, place_notes, take_note_marks
 from narration.ingest.omissions import (
     CONTENTS,
     COPYRIGHT,
@@ -320,23 +320,16 @@ def _inline_lines(token: Token) -> list[str]:
         elif kind == "link_close":
             in_autolink = False
         elif kind == "footnote_ref":  # where a note's marker stood (read by --notes, never the marker)
-            lines[-1].append(f"{_REF_OPEN}{child.meta['id']}{_REF_CLOSE}")
+            lines[-1].append(note_mark(child.meta["id"]))
         # image, html_inline and emphasis/strike markers are not read
     cleaned = (_clean("".join(parts)) for parts in lines)
     return [line for line in cleaned if line]
 
 
-_REF_OPEN, _REF_CLOSE = "\ue000", "\ue001"
-_REF = re.compile(f"{_REF_OPEN}(\\d+){_REF_CLOSE}")
-
-
 def _without_refs(text: str) -> tuple[str, list[tuple[int, int]]]:
     """Text with its footnote markers taken out, and (offset, footnote id) for each."""
-    refs: list[tuple[int, int]] = []
-    while match := _REF.search(text):
-        refs.append((match.start(), int(match.group(1))))
-        text = text[: match.start()] + text[match.end() :]
-    return re.sub(r" +([,.;:!?])", r"\1", " ".join(text.split())) if refs else text, refs
+    text, refs = take_note_marks(text)
+    return (_clean(text) if refs else text), refs
 
 
 def _clean(text: str) -> str:

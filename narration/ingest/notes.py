@@ -26,6 +26,26 @@ _SENTENCE_END = {
 _LABELS = {"ja": ("注：", "注{n}：", "注。"), "": ("Note: ", "Note {n}: ", "Notes.")}
 
 
+# Where a note marker stood, kept in a reader's text until its paragraph is cut: two
+# private-use characters around the marker's number, which no book's text contains.
+_MARK_OPEN, _MARK_CLOSE = "\ue000", "\ue001"
+_MARK = re.compile(f"{_MARK_OPEN}(\\d+){_MARK_CLOSE}")
+
+
+def note_mark(number: int) -> str:
+    """The placeholder a reader puts where note marker ``number`` stood."""
+    return f"{_MARK_OPEN}{number}{_MARK_CLOSE}"
+
+
+def take_note_marks(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """The text without its placeholders, and (offset in that text, marker number) for each."""
+    marks: list[tuple[int, int]] = []
+    while match := _MARK.search(text):
+        marks.append((match.start(), int(match.group(1))))
+        text = text[: match.start()] + text[match.end() :]
+    return text, marks
+
+
 @dataclass
 class MarkedParagraph:
     """A paragraph as a reader found it, with its note markers: (offset in text, note text)."""
