@@ -356,7 +356,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
     except NarrationError as exc:
         return fail(str(exc))
     except ValidationError as exc:
-        return fail("; ".join(f"--{'-'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+        return fail("; ".join(f"--{'-'.join(map(str, e['loc'])).replace('_', '-')}: {e['msg'].removeprefix('Value error, ')}"
+                              for e in exc.errors()))
 
     # Said once every book is known to be readable, so a bad input stays one line.
     for note in dict.fromkeys(f"{p.options.backend} ({p.backend_note})" for p in plans if p.backend_note):

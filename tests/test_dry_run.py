@@ -90,4 +90,6 @@ def test_dry_run_shows_lengths_edges_structure_and_what_is_left_out(
     kept = json.loads((main([str(path), "--dry-run", "--json", "--keep", "captions"]), capsys.readouterr().out)[1])
     assert "captions" not in kept["omitted"]
     assert main([str(path), "--dry-run", "--keep", "everything"]) == 2
-    assert "unknown kind" in capsys.readouterr().err
+    assert "--keep: unknown kind" in capsys.readouterr().err
+    assert main([str(path), "--dry-run", "--chapter-level", "0"]) == 2
+    assert "--chapter-level: " in capsys.readouterr().err  # named as the user typed it
