@@ -52,3 +52,12 @@ def test_transcribers_credits_and_printers_in_other_languages() -> None:
     assert is_transcriber_note("Anmerkungen zur Transkription")
     assert is_credit("A Millennium Fulcrum Edition produced in 1991 by Halloran Research.")
     assert is_printer_colophon("Druck vom Bibliographischen Institut in Leipzig")
+
+
+def test_a_long_subtitle_is_still_the_title_pages() -> None:
+    title = ("A Modest Lantern / For keeping the lamps of poor harbours in Porthaven from going out, "
+             "and for making their keepers beneficial to the town")
+    subtitle = title.split(" / ")[1] + "."
+    assert looks_like_title_page([subtitle, "by Dr. Mara Ellison"], title, ["Mara Ellison"])
+    # The same words as prose of a chapter, under another book's title, are not a title page.
+    assert not looks_like_title_page([subtitle, "by Dr. Mara Ellison"], "The Lantern Keeper", ["Mara Ellison"])

@@ -66,17 +66,21 @@ def looks_like_title_page(
         return False
     if any(_CJK_SENTENCE.search(line) or _cjk_words(line) > MAX_LINE_WORDS for line in lines):
         return False  # Japanese prose: sentences end with 。 and words are not spaced
-    words = sum(len(line.split()) for line in lines)
+    # The book's own (sub)title may be a long sentence: "For preventing the children of poor
+    # people in Ireland, from being a burden ..." is still the title page's.
+    book_title = _norm(title)
+    titled = {line for line in lines if len(_norm(line)) >= 4 and _norm(line) in book_title}
+    words = sum(len(line.split()) for line in lines if line not in titled)
     # "Author of 'Little Lord Fauntleroy', 'A Little Princess' ..." runs long on a title page.
     long_lines = [line for line in lines if len(line.split()) > MAX_LINE_WORDS and not _BYLINE.match(line)
-                  and not is_copyright_line(line)]
+                  and not is_copyright_line(line) and line not in titled]
     if words > MAX_PAGE_WORDS or long_lines:
         return False
     # Prose: a line of several words that ends a sentence and reads like one.
     # (Most of its words in lower case: "Nos. 19 To 39 Astor Place, New York." is an imprint.)
     prose = [line for line in lines if len(line.split()) >= 8 and re.search(r"[a-z][.!?]['\"”’]?$", line)
              and sum(w[:1].islower() for w in line.split()) >= len(line.split()) / 2
-             and not is_copyright_line(line) and not _EDITION_NOTE.search(line)]
+             and not is_copyright_line(line) and not _EDITION_NOTE.search(line) and line not in titled]
     if prose:
         return False
     names = [_norm(n) for n in (title, *authors) if n and _norm(n)]
