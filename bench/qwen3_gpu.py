@@ -3,6 +3,8 @@
     .venv/bin/python bench/qwen3_gpu.py [--size 1.7b] [--frames 150] [--batch-sizes 1,8,16,32,64]
         [--quantizations bf16,nf4] [--attentions sdpa,flash_attention_2] [--samplers seeded]
         [--workdir DIR] [--out bench/results/qwen3_gpu-<device>.md]
+    .venv/bin/python bench/qwen3_gpu.py --size tiny --device cpu --frames 12 --batch-sizes 1,4
+        (the tests' tiny model on the CPU: checks that the script runs, measures nothing useful)
 
 Builds the real Qwen3-TTS-12Hz CustomVoice architecture (1.7B or 0.6B talker, code predictor,
 12 Hz speech tokenizer) with random weights from config alone, nothing downloaded: the compute
@@ -17,7 +19,8 @@ decode; the aggregate real-time factor), the same per stream, and peak GPU memor
 batch. ``--samplers hf`` also times qwen_tts's own HF sampling (one global RNG) to show what the
 per-item seeded sampler costs.
 
-Exits with a message, and status 2, on a machine without CUDA.
+The table is rewritten after every row, so a run cut short keeps what it measured. Exits with a
+message, and status 2, on a machine without CUDA (unless ``--device cpu``).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import re
 import sys
 import tempfile
 import time
+import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -146,42 +150,54 @@ def hf_sampling(backend, frames: int) -> Iterator[None]:
         backend._generate = original_generate
 
 
+def synchronize() -> None:
+    import torch
+
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+
+
 def measure(backend, batch: int, frames: int, row: Row) -> Row:
     import torch
 
     from narration.synthesis.base import Utterance
 
+    cuda = torch.cuda.is_available()
     requests = [backend._request(i, Utterance(text_for(frames, i), seed=1000 + i)) for i in range(batch)]
-    torch.cuda.synchronize()
-    torch.cuda.reset_peak_memory_stats()
+    synchronize()
+    if cuda:
+        torch.cuda.reset_peak_memory_stats()
     started = time.perf_counter()
     takes = backend._generate(requests, 0)
-    torch.cuda.synchronize()
+    synchronize()
     row.generate_s = time.perf_counter() - started
     started = time.perf_counter()
     backend._decode(takes)
-    torch.cuda.synchronize()
+    synchronize()
     row.decode_s = time.perf_counter() - started
     row.frames = sum(t.frames for t in takes)
-    row.peak_gb = torch.cuda.max_memory_allocated() / 2**30
+    row.peak_gb = torch.cuda.max_memory_allocated() / 2**30 if cuda else 0.0
     if row.frames != batch * frames:
         row.note = f"expected {batch * frames} frames"
     return row
 
 
-def run_config(model_dir: Path, args: argparse.Namespace, quantization: str, attention: str) -> list[Row]:
+def run_config(
+    model_dir: Path, args: argparse.Namespace, quantization: str, attention: str, rows: list[Row], saved
+) -> None:
     import torch
 
     from narration.synthesis.base import Utterance
     from narration.synthesis.qwen3 import Qwen3Backend
 
-    rows: list[Row] = []
     base = {"size": args.size, "quantization": quantization, "attention": attention}
     if attention == "flash_attention_2" and importlib.util.find_spec("flash_attn") is None:
-        return [Row(**base, sampler="-", batch=0, note="flash-attn not installed")]
+        rows.append(Row(**base, sampler="-", batch=0, note="flash-attn not installed"))
+        saved()
+        return
     backend = Qwen3Backend(
         model=str(model_dir),
-        device="cuda:0",
+        device=args.device,
         quantization=quantization,
         attention=attention,
         max_batch_size=max(args.batch_sizes),
@@ -191,7 +207,7 @@ def run_config(model_dir: Path, args: argparse.Namespace, quantization: str, att
     started = time.perf_counter()
     tts = backend._model()
     load_s = time.perf_counter() - started
-    weights_gb = torch.cuda.memory_allocated() / 2**30
+    weights_gb = torch.cuda.memory_allocated() / 2**30 if torch.cuda.is_available() else 0.0
     print(f"{quantization}/{attention}: loaded in {load_s:.1f} s, {weights_gb:.2f} GB, runs {backend.attention_used}")
     eos = tts.model.config.talker_config.codec_eos_token_id
     backend._extra_talker_processors = lambda requests, attempt: [fixed_length_processor(args.frames, eos)]
@@ -207,13 +223,16 @@ def run_config(model_dir: Path, args: argparse.Namespace, quantization: str, att
                 except torch.OutOfMemoryError:
                     row.note = "out of memory"
                     torch.cuda.empty_cache()
+                except Exception as error:  # noqa: BLE001 - a failed row is reported, the next one still runs
+                    traceback.print_exc()
+                    row.note = f"failed: {type(error).__name__}: {str(error)[:120]}"
                 print(
                     f"  {sampler:6} batch {batch:3}: {row.frames_per_s:8.1f} frames/s, "
                     f"{row.audio_per_wall:7.2f} x real time, peak {row.peak_gb:.2f} GB {row.note}"
                 )
                 rows.append(row)
+                saved()
     backend.close()
-    return rows
 
 
 def versions() -> str:
@@ -261,7 +280,8 @@ def verdicts(rows: list[Row]) -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--size", choices=("1.7b", "0.6b"), default="1.7b")
+    parser.add_argument("--size", choices=("1.7b", "0.6b", "tiny"), default="1.7b", help="tiny: the tests' model")
+    parser.add_argument("--device", default="cuda:0", help="cpu (with --size tiny) checks the script without a GPU")
     parser.add_argument("--frames", type=int, default=150, help="frames per item (12.5 per second of audio)")
     parser.add_argument("--batch-sizes", type=lambda s: [int(x) for x in s.split(",")], default=[1, 8, 16, 32, 64])
     parser.add_argument("--quantizations", type=lambda s: s.split(","), default=["bf16", "nf4"])
@@ -273,7 +293,7 @@ def main() -> int:
 
     import torch
 
-    if not torch.cuda.is_available():
+    if args.device.startswith("cuda") and not torch.cuda.is_available():
         print(
             "bench/qwen3_gpu.py measures GPU synthesis and needs CUDA; torch.cuda.is_available() is False "
             f"on this machine ({platform.node()}, torch {torch.__version__}). Run it on a GPU machine.",
@@ -283,33 +303,49 @@ def main() -> int:
     if args.frames < 8 or any(b < 1 for b in args.batch_sizes):
         parser.error("--frames must be >= 8 and batch sizes >= 1")
 
-    from narration import atomic
-    from qwen3_tiny import REAL_0_6B, REAL_1_7B, build_random_custom_voice
+    from qwen3_tiny import REAL_0_6B, REAL_1_7B, TINY, build_random_custom_voice
 
-    device_name = torch.cuda.get_device_name(0)
+    cuda = args.device.startswith("cuda")
+    device_name = torch.cuda.get_device_name(0) if cuda else f"CPU {platform.processor() or platform.machine()}"
     with contextlib.ExitStack() as stack:
         workdir = args.workdir or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="qwen3-bench-")))
         model_dir = workdir / f"random-{args.size}-custom-voice"
         if not (model_dir / "speech_tokenizer" / "config.json").is_file():
             started = time.perf_counter()
-            spec = REAL_1_7B if args.size == "1.7b" else REAL_0_6B
-            build_random_custom_voice(model_dir, spec=spec, model_size=args.size.replace(".", "b"), device="cuda")
-            torch.cuda.empty_cache()
+            spec = {"1.7b": REAL_1_7B, "0.6b": REAL_0_6B, "tiny": TINY}[args.size]
+            size = "0b6" if args.size == "tiny" else args.size.replace(".", "b")
+            build_random_custom_voice(model_dir, spec=spec, model_size=size, device="cuda" if cuda else "cpu")
+            if cuda:
+                torch.cuda.empty_cache()
             print(f"built a random {args.size} checkpoint in {time.perf_counter() - started:.1f} s: {model_dir}")
+        slug = re.sub(r"[^a-z0-9]+", "-", device_name.lower()).strip("-")
+        out = args.out or ROOT / "bench" / "results" / f"qwen3_gpu-{slug}.md"
         rows: list[Row] = []
         for quantization in args.quantizations:
             for attention in args.attentions:
-                rows.extend(run_config(model_dir, args, quantization, attention))
+                # the table is rewritten after each row, so a run cut short keeps what it measured
+                run_config(model_dir, args, quantization, attention, rows, lambda: write_report(out, args, device_name, rows))
+    print(f"\n{out.read_text()}\nwritten to {out}")
+    return 0
 
-    slug = re.sub(r"[^a-z0-9]+", "-", device_name.lower()).strip("-")
-    out = args.out or ROOT / "bench" / "results" / f"qwen3_gpu-{slug}.md"
+
+def write_report(out: Path, args: argparse.Namespace, device_name: str, rows: list[Row]) -> None:
+    import torch
+
+    from narration import atomic
+
+    cuda = args.device.startswith("cuda")
+    where = (
+        f"CUDA {torch.version.cuda}, capability {'.'.join(map(str, torch.cuda.get_device_capability(0)))}"
+        if cuda else "CPU"
+    )
     report = "\n".join(
         [
             f"# Qwen3-TTS {args.size} CustomVoice on {device_name}",
             "",
             f"Random weights, real architecture; {args.frames} frames ({args.frames / FRAME_RATE:.1f} s of audio) "
             f"per item; {time.strftime('%Y-%m-%d')}; {versions()}; "
-            f"CUDA {torch.version.cuda}, capability {'.'.join(map(str, torch.cuda.get_device_capability(0)))}.",
+            f"{where}.",
             "Generated by `bench/qwen3_gpu.py`. 'audio s per wall s' = all streams' audio over generate + decode time.",
             "",
             table(rows),
@@ -319,8 +355,6 @@ def main() -> int:
         ]
     )
     atomic.write_text(out, report)
-    print(f"\n{report}\nwritten to {out}")
-    return 0
 
 
 if __name__ == "__main__":

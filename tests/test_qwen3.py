@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from qwen3_tiny import build_random_custom_voice
 from transformers import LogitsProcessor
 
 from narration.errors import ConfigError
@@ -34,8 +35,7 @@ from narration.synthesis.qwen3_batching import (
     plan_batches,
     runaway_reason,
 )
-from narration.synthesis.qwen3_sampling import gumbel_noise
-from qwen3_tiny import build_random_custom_voice
+from narration.synthesis.qwen3_sampling import GumbelMax, gumbel_noise, uniform_from_bits
 
 SAMPLES_PER_FRAME = 1920
 LIMITS = LengthLimits()
@@ -236,6 +236,59 @@ def test_persistent_runaway_is_kept_and_flagged_after_the_retries(backend: Qwen3
     assert audio.info["runaway"].startswith("no end of speech")
     assert audio.info["frames"] == cap - 1  # stopped at its own cap, not the default 8192 frames
     assert len(audio.samples) == (cap - 1) * SAMPLES_PER_FRAME
+
+
+def test_a_take_with_codes_outside_the_codebook_is_retaken_never_decoded(backend: Qwen3Backend, steer, monkeypatch) -> None:
+    # An out-of-range code reaching the decoder aborts a CUDA process with a device-side assert
+    # (seen on an H100 at batch 64); it must be a problem of that take, retaken alone.
+    texts = TEXTS[:2]
+    steer({t: plausible_frames(t) for t in texts})
+    generate = backend._generate
+    corrupted: list[str] = []
+
+    def corrupt_first(requests, attempt):
+        takes = generate(requests, attempt)
+        if attempt == 0:
+            takes[0].codes = takes[0].codes.clone()
+            takes[0].codes[1, 0] = 4096
+            from narration.synthesis.qwen3 import invalid_codes
+
+            takes[0].problem = invalid_codes(takes[0].codes, 64)
+            corrupted.append(takes[0].request.text)
+        return takes
+
+    monkeypatch.setattr(backend, "_generate", corrupt_first)
+    audios = backend.synthesize([Utterance(t, seed=5) for t in texts])
+    by_text = dict(zip(texts, audios, strict=True))
+    assert by_text[corrupted[0]].info["attempts"] == 2 and "runaway" not in by_text[corrupted[0]].info
+    assert all(len(a.samples) > 0 for a in audios)
+
+    def always_corrupt(requests, attempt):
+        takes = generate(requests, attempt)
+        for take in takes:
+            take.codes = take.codes.clone()
+            take.codes[0, 0] = -3
+            from narration.synthesis.qwen3 import invalid_codes
+
+            take.problem = invalid_codes(take.codes, 64)
+        return takes
+
+    monkeypatch.setattr(backend, "_generate", always_corrupt)
+    monkeypatch.setattr(backend, "retries", 1)
+    with pytest.raises(RuntimeError, match="codes outside 0..63"):
+        backend.synthesize([Utterance(texts[0])])
+
+
+def test_generated_codes_are_checked_against_the_codebook(backend: Qwen3Backend, steer) -> None:
+    from narration.synthesis.qwen3 import codebook_size, invalid_codes
+
+    steer({TEXTS[1]: plausible_frames(TEXTS[1])})
+    [take] = backend._generate([backend._request(0, Utterance(TEXTS[1]))], 0)
+    codebook = codebook_size(backend._model().model.config)
+    assert codebook == 64 and take.problem is None
+    assert invalid_codes(take.codes, codebook) is None
+    assert "max 64" in invalid_codes(torch.tensor([[0, 64]]), codebook)
+    assert invalid_codes(torch.zeros((0, 4), dtype=torch.long), codebook) is None
 
 
 def test_out_of_memory_halves_the_batch(backend: Qwen3Backend, steer, monkeypatch) -> None:
@@ -509,3 +562,22 @@ def test_seeded_gumbel_noise_is_per_seed_and_samples_the_softmax() -> None:
     frequencies = torch.bincount(draws, minlength=4).float() / len(draws)
     assert torch.allclose(frequencies, torch.softmax(logits, 0), atol=0.02)
     assert math.isclose(float(gumbel_noise(torch.arange(4), 0, 20000).mean()), 0.5772, abs_tol=0.03)
+
+
+def test_gumbel_noise_is_finite_at_the_top_draw_so_a_banned_token_is_never_picked() -> None:
+    # (2^24 - 0.5) / 2^24 rounds to 1.0 in float32, whose noise was +inf: -inf + inf = NaN, and
+    # argmax picks NaN, so a banned special token became a code (found on an H100 at batch 64).
+    top = torch.tensor([-1, (1 << 40) - 1, 0], dtype=torch.int64)  # all 64 bits set; top 24 bits clear
+    uniform = uniform_from_bits(top)
+    assert bool((uniform < 1).all()) and bool((uniform > 0).all())
+    assert bool(torch.isfinite(-torch.log(-torch.log(uniform))).all())
+    # every other draw is exactly what it was (stores made before keep reproducing)
+    bits = torch.randint(-(1 << 62), 1 << 62, (10000,), dtype=torch.int64)
+    old = ((bits >> 40) & ((1 << 24) - 1)).to(torch.float32).add(0.5).div(1 << 24)
+    unchanged = old < 1
+    assert torch.equal(uniform_from_bits(bits)[unchanged], old[unchanged])
+    # banned tokens stay banned after the noise
+    scores = torch.full((3, 8), float("-inf"))
+    scores[:, 2] = 0.0
+    picked = GumbelMax(torch.tensor([1, 2, 3]), lambda n: n)(torch.zeros((3, 5), dtype=torch.long), scores).argmax(-1)
+    assert picked.tolist() == [2, 2, 2]

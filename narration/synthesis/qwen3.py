@@ -357,7 +357,10 @@ class Qwen3Backend:
             if take.problem is None:
                 return take
             tried.append(take)
-        best = min(tried, key=lambda t: self._distance_from_expected(t))
+        decodable = [t for t in tried if not t.problem.startswith("codes outside")]
+        if not decodable:
+            raise RuntimeError(f"chunk {request.text[:40]!r}...: {first.problem} in all {len(tried)} attempts")
+        best = min(decodable, key=lambda t: self._distance_from_expected(t))
         log.warning("chunk %r...: still %s after %d attempts; keeping the closest", request.text[:40], best.problem, len(tried))
         return best
 
@@ -436,10 +439,13 @@ class Qwen3Backend:
                 max_new_tokens=max(r.cap for r in requests),
                 repetition_penalty=s["repetition_penalty"],
             )
+        codebook = codebook_size(model.config)
         takes = []
         for request, item_codes, seed in zip(requests, codes, seeds, strict=True):
             take = Take(request, item_codes.detach(), seed, attempt, len(requests))
-            take.problem = runaway_reason(request.text, request.language, take.frames, request.cap, self.limits)
+            take.problem = invalid_codes(take.codes, codebook) or runaway_reason(
+                request.text, request.language, take.frames, request.cap, self.limits
+            )
             takes.append(take)
         return takes
 
@@ -480,6 +486,23 @@ class Qwen3Backend:
         if take.problem:
             info["runaway"] = take.problem
         return Audio(samples=samples, sample_rate=SAMPLE_RATE, info=info)
+
+
+def codebook_size(config: Any) -> int:
+    """Codes per code group of the speech tokenizer (2048 in the published models)."""
+    return int(config.talker_config.code_predictor_config.vocab_size)
+
+
+def invalid_codes(codes: Any, codebook: int) -> str | None:
+    """Why these codes cannot be decoded, or None. An out-of-range code would abort the process
+    with a device-side assert in the decoder (CUDA), taking every take of the batch with it; as a
+    problem it is retaken alone with a derived seed instead."""
+    if codes.numel() == 0:
+        return None
+    low, high = int(codes.min()), int(codes.max())
+    if low < 0 or high >= codebook:
+        return f"codes outside 0..{codebook - 1} (min {low}, max {high})"
+    return None
 
 
 def _primary(language: str) -> str:

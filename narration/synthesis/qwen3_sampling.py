@@ -55,14 +55,26 @@ def mix_seed(seed: int, salt: int) -> int:
     return int(mixed.item()) & ((1 << 63) - 1)
 
 
+# The largest float32 below 1. The top 24-bit draw, (2^24 - 0.5) / 2^24, rounds to 1.0 in float32,
+# whose noise is +inf: added to a banned token's -inf it made NaN, which argmax picks, so a talker
+# sampled a special token as a code (1 draw in 2^24 per token: about once per batch of 64 x 100
+# frames on an H100, where it aborted the process with a device-side assert in the decoder).
+_BELOW_ONE = 1.0 - 2.0**-24
+
+
+def uniform_from_bits(bits: torch.Tensor) -> torch.Tensor:
+    """Uniform floats in the open interval (0, 1) from the top 24 of 64 random bits."""
+    uniform = (_shift_right(bits, 40).to(torch.float32) + 0.5) / float(1 << 24)
+    return uniform.clamp_(max=_BELOW_ONE)
+
+
 def gumbel_noise(seeds: torch.Tensor, stream: int, vocab: int) -> torch.Tensor:
-    """Gumbel(0, 1) noise of shape (rows, vocab), a pure function of (seed, stream, token id)."""
+    """Gumbel(0, 1) noise of shape (rows, vocab), a pure function of (seed, stream, token id); finite."""
     device = seeds.device
     row_key = mix64(seeds.view(-1, 1) ^ _int64(stream * _GOLDEN))
     token = torch.arange(vocab, device=device, dtype=torch.int64).view(1, -1)
     bits = mix64(row_key + token * _GOLDEN)
-    uniform = (_shift_right(bits, 40).to(torch.float32) + 0.5) / float(1 << 24)  # (0, 1), 24 bits
-    return -torch.log(-torch.log(uniform))
+    return -torch.log(-torch.log(uniform_from_bits(bits)))
 
 
 class GumbelMax(LogitsProcessor):
