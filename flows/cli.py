@@ -13,7 +13,8 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -34,13 +35,10 @@ from narration.synthesis import available_backends
 stderr = Console(stderr=True)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="narrate",
-        description="Narrate EPUB, Markdown or plain-text books into chapter audio files and a chaptered M4B.",
-        epilog="other commands: narrate status BOOK (chunks done/failed/pending), narrate prune BOOK (delete unused takes), "
-        "narrate serve (Prefect deployments and schedule), narrate deploy (the same on a work pool), narrate classify (emotion of lines on stdin); each has --help",
-    )
+RUN_DESCRIPTION = "Narrate EPUB, Markdown or plain-text books into chapter audio files and a chaptered M4B."
+
+
+def add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("books", nargs="+", type=Path, metavar="BOOK", help="EPUB, Markdown or plain-text (.txt, UTF-8) files")
     p.add_argument("--out", type=Path, default=Path("outputs"), help="output folder (default: outputs/)")
     p.add_argument("--backend", default="auto",
@@ -80,7 +78,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the plan (--dry-run) or the results as JSON")
     add_scaleout_arguments(p)
     p.add_argument("-v", "--verbose", action="store_true", help="show library and Prefect logs")
-    return p
 
 
 def add_scaleout_arguments(p: argparse.ArgumentParser) -> None:
@@ -214,12 +211,13 @@ def fail(message: str) -> int:
     return 2
 
 
-def status_main(argv: Sequence[str]) -> int:
-    p = argparse.ArgumentParser(prog="narrate status", description="Done / failed / pending chunks of a book, per chapter.")
+def add_status_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("book", type=Path, metavar="BOOK")
     p.add_argument("--out", type=Path, default=Path("outputs"), help="output folder the book was narrated into")
     p.add_argument("--json", action="store_true", help="print the status as JSON")
-    args = p.parse_args(argv)
+
+
+def status_main(args: argparse.Namespace) -> int:
     try:
         doc = status_for_book(args.out, args.book)
     except NarrationError as exc:
@@ -240,16 +238,19 @@ def status_main(argv: Sequence[str]) -> int:
     return 0
 
 
-def prune_main(argv: Sequence[str]) -> int:
-    p = argparse.ArgumentParser(
-        prog="narrate prune",
-        description="Delete a book's chunk takes and chapter files that its last run's plan no longer uses "
-        "(left by edits, another voice or options). Run it when no run of the book is in progress.",
-    )
+PRUNE_DESCRIPTION = (
+    "Delete a book's chunk takes and chapter files that its last run's plan no longer uses "
+    "(left by edits, another voice or options). Run it when no run of the book is in progress."
+)
+
+
+def add_prune_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("book", type=Path, metavar="BOOK")
     p.add_argument("--out", type=Path, default=Path("outputs"), help="output folder the book was narrated into")
     p.add_argument("--dry-run", action="store_true", help="list what would be deleted")
-    args = p.parse_args(argv)
+
+
+def prune_main(args: argparse.Namespace) -> int:
     try:
         result = prune_book(BookLayout.for_book(args.out, args.book), dry_run=args.dry_run)
     except NarrationError as exc:
@@ -262,24 +263,26 @@ def prune_main(argv: Sequence[str]) -> int:
     return 0
 
 
-def deployment_parser(prog: str, description: str) -> argparse.ArgumentParser:
+def add_deployment_arguments(p: argparse.ArgumentParser) -> None:
     """The options ``narrate serve`` and ``narrate deploy`` share."""
-    p = argparse.ArgumentParser(prog=prog, description=description)
     p.add_argument("--inputs", default="inputs", help="folder the scheduled bulk run scans (default inputs/)")
     p.add_argument("--out", default="outputs", help="output folder (default outputs/)")
     p.add_argument("--cron", default="0 2 * * *", help="bulk scan schedule, cron syntax (default: 02:00 daily)")
     add_scaleout_arguments(p)
-    return p
 
 
-def serve_main(argv: Sequence[str]) -> int:
-    p = deployment_parser(
-        "narrate serve",
-        "Register and serve the Prefect deployments (bulk-narrate on a schedule, narrate-book, "
-        "rerun-failed-chunks). Needs a Prefect server: set PREFECT_API_URL (see README, Dashboard).",
-    )
+SERVE_DESCRIPTION = (
+    "Register and serve the Prefect deployments (bulk-narrate on a schedule, narrate-book, "
+    "rerun-failed-chunks). Needs a Prefect server: set PREFECT_API_URL (see README, Dashboard)."
+)
+
+
+def add_serve_arguments(p: argparse.ArgumentParser) -> None:
+    add_deployment_arguments(p)
     p.add_argument("--limit", type=int, help="most flow runs at once (default: no limit)")
-    args = p.parse_args(argv)
+
+
+def serve_main(args: argparse.Namespace) -> int:
     if error := scaleout_error(args):
         return fail(error)
     from flows.deployments import serve_all
@@ -288,15 +291,19 @@ def serve_main(argv: Sequence[str]) -> int:
     return 0
 
 
-def deploy_main(argv: Sequence[str]) -> int:
-    p = deployment_parser(
-        "narrate deploy",
-        "Register the deployments (bulk-narrate on a schedule, narrate-book, rerun-failed-chunks) "
-        "on a Prefect work pool, for `prefect worker start --pool POOL` on machines with narration installed "
-        "and the same paths mounted. Needs a Prefect server: set PREFECT_API_URL (see README, Scale-out).",
-    )
+DEPLOY_DESCRIPTION = (
+    "Register the deployments (bulk-narrate on a schedule, narrate-book, rerun-failed-chunks) "
+    "on a Prefect work pool, for `prefect worker start --pool POOL` on machines with narration installed "
+    "and the same paths mounted. Needs a Prefect server: set PREFECT_API_URL (see README, Scale-out)."
+)
+
+
+def add_deploy_arguments(p: argparse.ArgumentParser) -> None:
+    add_deployment_arguments(p)
     p.add_argument("--pool", required=True, help="work pool name (created as a process pool if missing)")
-    args = p.parse_args(argv)
+
+
+def deploy_main(args: argparse.Namespace) -> int:
     if error := scaleout_error(args):
         return fail(error)
     from flows.scaleout import configured_api_url
@@ -310,15 +317,18 @@ def deploy_main(argv: Sequence[str]) -> int:
     return 0
 
 
-def classify_main(argv: Sequence[str]) -> int:
-    p = argparse.ArgumentParser(
-        prog="narrate classify",
-        description="Read one passage per line on stdin; print its emotion tag and score per line "
-        "(the narration's default model, without the restraint rules).",
-    )
+CLASSIFY_DESCRIPTION = (
+    "Read one passage per line on stdin; print its emotion tag and score per line "
+    "(the narration's default model, without the restraint rules)."
+)
+
+
+def add_classify_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help='one {"label": ..., "score": ...} per line')
     p.add_argument("--model", help="text-classification model (hub id or local dir); default: the bundled one")
-    args = p.parse_args(argv)
+
+
+def classify_main(args: argparse.Namespace) -> int:
     from narration.emotion import classify_texts, load_classifier
 
     texts = [line.rstrip("\n") for line in sys.stdin]
@@ -331,7 +341,58 @@ def classify_main(argv: Sequence[str]) -> int:
     return 0
 
 
-SUBCOMMANDS = {"status": status_main, "prune": prune_main, "serve": serve_main, "deploy": deploy_main, "classify": classify_main}
+@dataclass(frozen=True)
+class Command:
+    help: str
+    description: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+COMMANDS: dict[str, Command] = {
+    "run": Command("narrate books (the default command: `narrate BOOK...` is `narrate run BOOK...`)",
+                   RUN_DESCRIPTION, add_run_arguments, lambda args: run_main(args)),
+    "status": Command("done / failed / pending chunks of a book, per chapter",
+                      "Done / failed / pending chunks of a book, per chapter.", add_status_arguments, status_main),
+    "prune": Command("delete takes and chapter files the book's plan no longer uses", PRUNE_DESCRIPTION,
+                     add_prune_arguments, prune_main),
+    "serve": Command("serve the Prefect deployments and the bulk schedule", SERVE_DESCRIPTION, add_serve_arguments,
+                     serve_main),
+    "deploy": Command("register the deployments on a Prefect work pool", DEPLOY_DESCRIPTION, add_deploy_arguments,
+                      deploy_main),
+    "classify": Command("emotion tag of each line on stdin", CLASSIFY_DESCRIPTION, add_classify_arguments,
+                        classify_main),
+}
+DEFAULT_COMMAND = "run"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """One parser with a sub-parser per command."""
+    p = argparse.ArgumentParser(
+        prog="narrate",
+        description=RUN_DESCRIPTION,
+        usage="narrate [COMMAND] ...",
+        epilog="Without a command, narrate narrates: `narrate book.epub` is `narrate run book.epub`. A book file "
+        "named like a command is narrated when given as a path: `narrate ./status`. `narrate COMMAND --help` "
+        "lists a command's options.",
+    )
+    commands = p.add_subparsers(dest="command", title="commands", metavar="COMMAND")
+    for name, command in COMMANDS.items():
+        sub = commands.add_parser(name, prog=f"narrate {name}", help=command.help, description=command.description)
+        command.add_arguments(sub)
+        sub.set_defaults(handler=command.run)
+    return p
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    """Parsed arguments; anything that does not start with a command (or the top-level --help) is a run."""
+    argv = list(argv)
+    parser = build_parser()
+    if not argv:
+        parser.error("give the books to narrate, or a command (narrate --help lists them)")
+    if argv[0] not in COMMANDS and argv[0] not in ("-h", "--help"):
+        argv = [DEFAULT_COMMAND, *argv]
+    return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -343,10 +404,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] in SUBCOMMANDS:
-        return SUBCOMMANDS[argv[0]](argv[1:])
-    args = build_parser().parse_args(argv)
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    return args.handler(args)
+
+
+def run_main(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         options = options_from_args(args)

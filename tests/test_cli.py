@@ -74,3 +74,28 @@ def test_bad_options_are_named(tmp_path: Path) -> None:
     result = narrate(str(good), "--format", "wma", "--dry-run")
     assert result.returncode == 2 and "--format" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_commands_are_sub_parsers_and_a_book_named_like_one_is_narrated(tmp_path: Path) -> None:
+    from flows.cli import COMMANDS, parse_args
+
+    args = parse_args(["./status", "--dry-run"])
+    assert args.command == "run" and args.books == [Path("./status")] and args.dry_run
+    assert parse_args(["book.epub", "--out", "x"]).command == "run"
+    assert parse_args(["--out", "x", "book.epub"]).books == [Path("book.epub")]  # options first still narrate
+    assert parse_args(["run", "status"]).books == [Path("status")]  # `run` forces a book named like a command
+    status = parse_args(["status", "book.epub", "--json"])
+    assert status.command == "status" and status.book == Path("book.epub") and status.json
+    assert parse_args(["prune", "b.md", "--dry-run"]).handler is COMMANDS["prune"].run
+
+    # a file literally named `status` reaches the book reader (which names the problem), not `narrate status`
+    (tmp_path / "status").write_text("# T\n\nwords\n", encoding="utf-8")
+    result = narrate("./status", "--dry-run", cwd=tmp_path)
+    assert result.returncode == 2 and "status: unsupported book type" in result.stderr
+
+    helped = narrate("--help")
+    assert helped.returncode == 0
+    for name in COMMANDS:
+        assert f"    {name} " in helped.stdout
+    no_args = narrate()
+    assert no_args.returncode == 2 and "narrate --help" in no_args.stderr
