@@ -17,6 +17,7 @@ reads the same on threads and on Dask.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,7 @@ from narration.progress import NoProgress, ProgressListener
 from narration.render import ChunkFailures, RenderedChunk
 from narration.results import BookIncomplete, BookResult, ChapterResult
 
-__all__ = ["BookIncomplete", "BookResult", "ChapterResult", "narrate_book", "set_progress_listener"]
+__all__ = ["BookIncomplete", "BookResult", "ChapterResult", "PlannedBook", "narrate_book", "set_progress_listener"]
 
 _progress: ProgressListener = NoProgress()
 
@@ -117,6 +118,27 @@ def write_report_task(root: Path, title: str) -> str:
     return pipeline.write_report(root, title)
 
 
+class PlannedBook:
+    """A book planned before its flow run (by the CLI, with its edited script and ``auto``
+    resolved), for the flow to execute as it is instead of planning again.
+
+    Prefect records a flow run's parameters with ``jsonable_encoder``, which reads ``dict(obj)``
+    of an object it does not know: the record holds this summary, not the whole book.
+    """
+
+    def __init__(self, plan: BookPlan, layout: BookLayout) -> None:
+        self.plan = plan
+        self.layout = layout
+
+    def __iter__(self) -> Iterator[tuple[str, Any]]:
+        options = self.plan.options or NarrationOptions()
+        yield from {
+            "source": str(self.plan.source), "title": self.plan.book.title, "chapters": len(self.plan.chapters),
+            "chunks": len(self.plan.chunks), "backend": options.backend, "edited": self.plan.source_book is not None
+            and self.plan.source_book is not self.plan.book,
+        }.items()  # fmt: skip
+
+
 def _wait_and_report(futures: list[PrefectFuture]) -> bool:
     """Wait for a chapter's batches, reporting each as it is in; whether all succeeded."""
     for future in futures:
@@ -128,13 +150,21 @@ def _wait_and_report(futures: list[PrefectFuture]) -> bool:
 
 
 @flow(name="narrate-book", flow_run_name="{book_path}", task_runner=task_runner_from_env())
-def narrate_book(book_path: str, out_dir: str = "outputs", options: NarrationOptions | None = None) -> BookResult:
+def narrate_book(
+    book_path: str, out_dir: str = "outputs", options: NarrationOptions | None = None,
+    planned: PlannedBook | None = None,
+) -> BookResult:
     """Narrate one book into ``out_dir/<book>/``: chapter files and a chaptered M4B.
 
     Chunks already stored are reused; a chapter with a failed chunk is not assembled, and the
     run then fails naming the failed chunks (rerun it, or Retry it in the dashboard).
+    ``planned``: the plan to execute (the CLI's); without it the flow plans the book itself.
     """
-    plan, layout = pipeline.prepare(book_path, out_dir, options or NarrationOptions())
+    if planned is None:
+        plan, layout = pipeline.plan(book_path, out_dir, options or NarrationOptions())
+    else:
+        plan, layout = planned.plan, planned.layout
+    pipeline.prepare(plan, layout)
     options = plan.options or NarrationOptions()  # ``auto`` resolved for this book's language
     if plan.backend_note:
         get_run_logger().info("backend %s: %s", options.backend, plan.backend_note)

@@ -22,12 +22,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from narration import pipeline
 from narration.emotion.settings import EmotionSettings
 from narration.errors import NarrationError
 from narration.ingest.omissions import KEEPABLE, KINDS
 from narration.layout import BookLayout
-from narration.options import IngestOptions, NarrationOptions, PauseOptions
-from narration.plan import BookPlan, plan_book
+from narration.options import IngestOptions, NarrationOptions, Pauses
+from narration.plan import BookPlan
 from narration.prune import prune_book
 from narration.status import status_for_book
 from narration.synthesis import available_backends
@@ -60,9 +61,9 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--asr-model", default="base", help="faster-whisper model for QA: size/id or local dir (default base, bundled)")
     p.add_argument("--max-retakes", type=int, default=2, help="new takes of a chunk that fails QA (default 2)")
     p.add_argument("--allow-failures", action="store_true", help="assemble chapters with the best take of chunks that still fail QA")
-    for name, default in PauseOptions().model_dump().items():
+    for name, default in Pauses().model_dump().items():
         p.add_argument(f"--{name.replace('_', '-')}-pause", type=float, default=default, dest=f"pause_{name}",
-                       help=f"seconds of silence: {PauseOptions.model_fields[name].description} (default {default})")
+                       help=f"seconds of silence: {Pauses.model_fields[name].description} (default {default})")
     p.add_argument("--notes", choices=("skip", "inline", "end"), default="skip",
                    help="footnotes and endnotes: skip (default), inline (read after the sentence with the marker), "
                    "end (read at the chapter's end)")
@@ -107,7 +108,7 @@ def scaleout_error(args: argparse.Namespace) -> str | None:
 
 
 def options_from_args(args: argparse.Namespace) -> NarrationOptions:
-    pauses = PauseOptions(**{name: getattr(args, f"pause_{name}") for name in PauseOptions.model_fields})
+    pauses = Pauses(**{name: getattr(args, f"pause_{name}") for name in Pauses.model_fields})
     return NarrationOptions(
         backend=args.backend,
         model=args.model,
@@ -412,9 +413,11 @@ def run_main(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         options = options_from_args(args)
-        # Every book is read before anything is synthesized: a bad file fails fast and
-        # nothing is written for any book.
-        plans = [plan_book(path, options) for path in args.books]
+        # Every book is read and planned before anything is synthesized: a bad file fails fast
+        # and nothing is written for any book. These plans (script edits included, ``auto``
+        # resolved) are what the dry-run prints and what the flow runs execute.
+        planned = [pipeline.plan(path, args.out, options) for path in args.books]
+        plans = [plan for plan, _layout in planned]
     except NarrationError as exc:
         return fail(str(exc))
     except ValidationError as exc:
@@ -435,7 +438,7 @@ def run_main(args: argparse.Namespace) -> int:
 
     if error := scaleout_error(args):  # Prefect loads only when something is narrated
         return fail(error)
-    from flows.book import BookIncomplete, narrate_book, set_progress_listener
+    from flows.book import BookIncomplete, PlannedBook, narrate_book, set_progress_listener
 
     started = time.monotonic()
     results, failures = [], []
@@ -444,9 +447,9 @@ def run_main(args: argparse.Namespace) -> int:
         # Libraries that print (model loaders do) must not corrupt the --json document on stdout.
         with contextlib.redirect_stdout(sys.stderr), Progress(*columns, console=stderr) as bar:
             set_progress_listener(RichProgress(bar))
-            for plan in plans:
+            for plan, layout in planned:
                 try:  # one book's failure does not stop the others
-                    results.append(narrate_book(str(plan.source), str(args.out), options))
+                    results.append(narrate_book(str(plan.source), str(args.out), options, PlannedBook(plan, layout)))
                 except BookIncomplete as exc:
                     failures.append(str(exc))
     except NarrationError as exc:

@@ -1,6 +1,6 @@
 """The narration pipeline as plain steps, and ``narrate()``, which runs them in order.
 
-    prepare -> tag -> start_run -> render_batch (each batch) -> assemble_chapter_audio (each
+    plan -> prepare -> tag -> start_run -> render_batch (each batch) -> assemble_chapter_audio (each
     chapter) -> write_report, assemble_audiobook -> finish_run
 
 Each step is a function of its inputs and the book's folder (``BookLayout``): the chunk store,
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from narration import atomic
-from narration.assembly import Pauses, assemble_book, assemble_chapter
+from narration.assembly import assemble_book, assemble_chapter
 from narration.emotion import EmotionSettings, PassageTag, load_classifier, tag_book
 from narration.emotion.arc import plot_arc
 from narration.emotion.script import read_script_base, write_script, write_script_base
@@ -64,16 +64,18 @@ class Run:
         return [(chapter.chunks[i : i + size], keys[i : i + size]) for i in range(0, len(keys), size)]
 
 
-def prepare(book_path: str | Path, out_dir: str | Path, options: NarrationOptions) -> tuple[BookPlan, BookLayout]:
-    """Read and plan the book (with its edited script, if any) and write ``book.json``.
-
-    Leftover temporary files of a killed run are removed first: they are never used.
-    """
+def plan(book_path: str | Path, out_dir: str | Path, options: NarrationOptions) -> tuple[BookPlan, BookLayout]:
+    """Read and plan the book as a run will narrate it: with its edited script, if the book has
+    one, and ``auto`` resolved. Writes nothing (the dry-run prints this plan)."""
     layout = BookLayout.for_book(out_dir, book_path)
-    plan = plan_book(book_path, options, layout.script, layout.script_base)
+    return plan_book(book_path, options, layout.script, layout.script_base), layout
+
+
+def prepare(plan: BookPlan, layout: BookLayout) -> None:
+    """Open the book's folder for a run of ``plan``: write ``book.json``. Leftover temporary
+    files of a killed run are removed first: they are never used."""
     atomic.clean_temp_files(layout.root)
     atomic.write_text(layout.book_json, plan.book.to_json(indent=1))
-    return plan, layout
 
 
 def classify(book: Book, settings: EmotionSettings) -> list[PassageTag]:
@@ -139,7 +141,7 @@ def assemble_chapter_audio(
         [(layout.chunk_audio(key), chunk.pause_after) for key, chunk in zip(keys, chapter.chunks, strict=True)],
         out,
         master_path=master,
-        pauses=Pauses(**options.pauses.model_dump()),
+        pauses=options.pauses,
         fmt=options.format,
         bitrate=options.bitrate,
         loudness=options.loudness,
@@ -219,13 +221,14 @@ def narrate(
     owned = narrator is None
     narrator = narrator or Narrator()
     try:
-        plan, layout = prepare(book, out_dir, options or NarrationOptions())
-        options = plan.options or NarrationOptions()
-        plan = tag(plan, layout, classify(plan.book, options.emotion) if plan.tags is None else None)
-        run = start_run(plan, layout, narrator)
-        progress.book_started(plan.book.title, len(plan.chapters), len(run.keys), run.cached)
+        run_plan, layout = plan(book, out_dir, options or NarrationOptions())
+        prepare(run_plan, layout)
+        options = run_plan.options or NarrationOptions()
+        run_plan = tag(run_plan, layout, classify(run_plan.book, options.emotion) if run_plan.tags is None else None)
+        run = start_run(run_plan, layout, narrator)
+        progress.book_started(run_plan.book.title, len(run_plan.chapters), len(run.keys), run.cached)
         chapters: list[ChapterResult] = []
-        for chapter in plan.chapters:
+        for chapter in run_plan.chapters:
             complete = True
             for chunks, keys in run.batches(chapter):
                 try:
@@ -236,13 +239,13 @@ def narrate(
                 progress.chunks_done(len(rendered), sum(r.duration for r in rendered))
             if complete:
                 chapters.append(assemble_chapter_audio(chapter, run.chapter_keys(chapter), layout.root, options,
-                                                       plan.book.title))
+                                                       run_plan.book.title))
                 progress.chapter_done(chapter.index, chapter.title)
         if options.qa:
-            write_report(layout.root, plan.book.title)
+            write_report(layout.root, run_plan.book.title)
         m4b = None
         if options.m4b and not failed_chunks(run):
-            m4b = assemble_audiobook(plan, chapters, layout.root, options)
+            m4b = assemble_audiobook(run_plan, chapters, layout.root, options)
         return finish_run(run, chapters, m4b)
     finally:
         if owned:

@@ -99,3 +99,28 @@ def test_commands_are_sub_parsers_and_a_book_named_like_one_is_narrated(tmp_path
         assert f"    {name} " in helped.stdout
     no_args = narrate()
     assert no_args.returncode == 2 and "narrate --help" in no_args.stderr
+
+
+def test_dry_run_prints_the_plan_with_the_script_edits(tmp_path: Path) -> None:
+    import json
+
+    from narration import pipeline
+    from narration.options import NarrationOptions
+
+    book = tmp_path / "tale.md"
+    book.write_text("# A Tale\n\n## One\n\nThe fox ran across the field.\n\nIt was late.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    options = NarrationOptions(backend="piper")
+    plan, layout = pipeline.plan(book, out, options)
+    pipeline.prepare(plan, layout)
+    pipeline.tag(plan, layout, [])  # writes script.tsv as a first run does (every passage neutral)
+    script = layout.script.read_text(encoding="utf-8").replace("The fox ran", "The grey fox ran")
+    layout.script.write_text(script, encoding="utf-8")
+
+    result = narrate(str(book), "--out", str(out), "--backend", "piper", "--dry-run", "--json")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["chapters"][0]["first_words"].startswith("The grey fox ran")
+    replanned, _ = pipeline.plan(book, out, options)
+    assert [c.text for c in replanned.chunks] == [c.text for c in pipeline.plan(book, out, options)[0].chunks]
+    assert any("grey fox" in c.text for c in replanned.chunks)

@@ -130,3 +130,24 @@ def test_editing_the_script_resynthesizes_only_touched_chunks(book: Path, tmp_pa
     book_json = (out / "short" / "book.json").read_text(encoding="utf-8")
     assert "briefest" in book_json and "shortest" not in book_json
     assert (out / "short" / "emotion-arc.png").stat().st_size > 1000
+
+
+def test_the_flow_executes_the_plan_it_is_given_and_records_only_its_summary(book: Path, tmp_path: Path) -> None:
+    from fastapi.encoders import jsonable_encoder
+
+    from flows.book import PlannedBook
+    from narration import pipeline
+
+    out = tmp_path / "out"
+    plan, layout = pipeline.plan(book, out, OPTIONS)
+    planned = PlannedBook(plan, layout)
+    record = jsonable_encoder(planned)  # what Prefect stores as the flow run's parameter
+    assert record == {"source": str(book), "title": "Three Short Chapters", "chapters": 3, "chunks": len(plan.chunks),
+                      "backend": "piper", "edited": False}
+    # The file changes after planning: the run narrates the plan it was given, not a new reading.
+    book.write_text(BOOK.replace("The last chapter is the shortest.", "A sentence the plan never saw."),
+                    encoding="utf-8")
+    result = narrate_book(str(book), str(out), OPTIONS, planned)
+    assert result.synthesized == len(plan.chunks)
+    book_json = (out / "short" / "book.json").read_text(encoding="utf-8")
+    assert "the shortest" in book_json and "never saw" not in book_json
