@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from narration.emotion.settings import EmotionSettings
+from narration.model import PAUSE_PARAGRAPH, PAUSE_SCENE, PAUSE_SENTENCE, PAUSE_TITLE
 
 AudioFormat = Literal["mp3", "m4a", "opus", "flac"]
 NotesMode = Literal["skip", "inline", "end"]
@@ -32,10 +33,10 @@ class IngestOptions(BaseModel):
         return parse_keep(value)  # type: ignore[arg-type]
 
 
-class PauseOptions(BaseModel):
-    """Silence, in seconds, inserted by assembly."""
+class Pauses(BaseModel):
+    """Silence, in seconds, that assembly inserts: the options' form and what assembly uses."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     sentence: float = Field(0.35, ge=0, le=5, description="between sentences")
     paragraph: float = Field(0.8, ge=0, le=10, description="between paragraphs")
@@ -43,6 +44,18 @@ class PauseOptions(BaseModel):
     chapter_lead: float = Field(0.5, ge=0, le=10, description="at the start of each chapter file")
     chapter_tail: float = Field(1.5, ge=0, le=10, description="at the end of each chapter file")
     scene: float = Field(2.0, ge=0, le=10, description="at a scene break (* * *)")
+
+    def after(self, marker: str) -> float:
+        """The pause for a chunk's ``pause_after`` marker."""
+        lengths = {PAUSE_SENTENCE: self.sentence, PAUSE_PARAGRAPH: self.paragraph, PAUSE_TITLE: self.title,
+                   PAUSE_SCENE: self.scene}
+        try:
+            return lengths[marker]
+        except KeyError:
+            raise ValueError(f"unknown pause marker {marker!r}; expected one of {sorted(lengths)}") from None
+
+
+PauseOptions = Pauses  # the name of releases before 2026-11; the same type
 
 
 class NarrationOptions(BaseModel):
@@ -64,7 +77,7 @@ class NarrationOptions(BaseModel):
     asr_model: str = Field("base", description="faster-whisper model for QA: size/id or local dir (base ships offline)")
     max_retakes: int = Field(2, ge=0, le=10, description="new takes of a chunk that fails QA before it counts as failed")
     allow_failures: bool = Field(False, description="keep the best take of a chunk that still fails QA and assemble")
-    pauses: PauseOptions = Field(default_factory=PauseOptions)
+    pauses: Pauses = Field(default_factory=Pauses)
     ingest: IngestOptions = Field(default_factory=IngestOptions)
     emotion: EmotionSettings = Field(default_factory=EmotionSettings)
 

@@ -19,7 +19,8 @@ from narration.assembly.loudness import normalize_loudness
 from narration.assembly.tags import tag_file
 from narration.atomic import atomic_path, temp_path_for
 from narration.errors import ConfigError
-from narration.model import PAUSE_PARAGRAPH, PAUSE_SCENE, PAUSE_SENTENCE, PAUSE_TITLE, Cover
+from narration.model import Cover
+from narration.options import Pauses
 from narration.synthesis.base import Audio
 
 # ffmpeg encoder and muxer per chapter format. "ipod" is the MP4 flavour iTunes expects for .m4a.
@@ -30,27 +31,6 @@ FORMATS: dict[str, list[str]] = {
     "flac": ["-c:a", "flac", "-f", "flac"],
 }
 LOSSLESS = frozenset({"flac"})
-
-
-@dataclass(frozen=True)
-class Pauses:
-    """Silence, in seconds, that assembly inserts (``PauseOptions`` converts with ``**model_dump()``)."""
-
-    sentence: float = 0.35
-    paragraph: float = 0.8
-    title: float = 1.2  # after the spoken chapter title
-    chapter_lead: float = 0.5  # at the start of each chapter file
-    chapter_tail: float = 1.5  # at the end of each chapter file
-    scene: float = 2.0  # at a scene break
-
-    def after(self, marker: str) -> float:
-        """The pause for a chunk's ``pause_after`` marker."""
-        lengths = {PAUSE_SENTENCE: self.sentence, PAUSE_PARAGRAPH: self.paragraph, PAUSE_TITLE: self.title,
-                   PAUSE_SCENE: self.scene}
-        try:
-            return lengths[marker]
-        except KeyError:
-            raise ValueError(f"unknown pause marker {marker!r}; expected one of {sorted(lengths)}") from None
 
 
 @dataclass(frozen=True)
