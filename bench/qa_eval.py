@@ -37,9 +37,9 @@ from narration.options import NarrationOptions  # noqa: E402
 from narration.plan import plan_book  # noqa: E402
 from narration.qa.asr import ASR_RATE, AsrOptions, Transcriber, pack_windows  # noqa: E402
 from narration.qa.check import ChunkChecker, QAResult  # noqa: E402
-from narration.store import utterance_for  # noqa: E402
+from narration.chunk_keys import utterance_for  # noqa: E402
 from narration.synthesis import get_backend  # noqa: E402
-from narration.synthesis.base import Audio  # noqa: E402
+from narration.audio import Audio  # noqa: E402
 
 
 @dataclass

@@ -160,7 +160,7 @@ def synchronize() -> None:
 def measure(backend, batch: int, frames: int, row: Row) -> Row:
     import torch
 
-    from narration.synthesis.base import Utterance
+    from narration.model import Utterance
 
     cuda = torch.cuda.is_available()
     requests = [backend._request(i, Utterance(text_for(frames, i), seed=1000 + i)) for i in range(batch)]
@@ -187,7 +187,7 @@ def run_config(
 ) -> None:
     import torch
 
-    from narration.synthesis.base import Utterance
+    from narration.model import Utterance
     from narration.synthesis.qwen3 import Qwen3Backend
 
     base = {"size": args.size, "quantization": quantization, "attention": attention}

@@ -12,8 +12,8 @@ import os
 
 import numpy as np
 
+from narration.audio import Audio
 from narration.errors import ConfigError
-from narration.synthesis.base import Audio
 
 ENV = "NARRATION_INJECT_FAULTS"
 KINDS = ("fail", "truncate", "silence", "garble")

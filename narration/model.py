@@ -1,4 +1,5 @@
-"""The plain data model every stage passes along: Book -> Chapter -> Paragraph -> Sentence.
+"""The plain data model every stage passes along: Book -> Chapter -> Paragraph -> Sentence, the
+synthesis ``Chunk`` and the ``Utterance`` a backend is asked to speak (its ``Audio``: ``narration.audio``).
 
 Ingest fills paragraphs' ``text``; the text stage fills ``sentences``. Everything is a
 dataclass of plain values so a book round-trips through JSON (``Book.to_json``).
@@ -10,7 +11,6 @@ import base64
 import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
-
 
 # What a paragraph is, for the stages after ingest: a note is read neutrally, a heading is a
 # part/volume title spoken at the start of its first chapter.
@@ -140,3 +140,14 @@ class Chunk:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """What one chunk asks of a synthesis backend."""
+
+    text: str
+    language: str = "en"
+    voice: str | None = None  # None: the backend's default voice for the language
+    style: str = "neutral"  # emotion tag; each backend maps it to its own controls
+    seed: int | None = None  # per-chunk seed so a retake differs and a rerun reproduces

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from narration import atomic
 from narration.assembly import assemble_book, assemble_chapter
+from narration.chunk_keys import chunk_keys
 from narration.emotion import EmotionSettings, PassageTag, load_classifier, tag_book
 from narration.emotion.arc import plot_arc
 from narration.emotion.script import read_script_base, write_script, write_script_base
@@ -33,7 +34,6 @@ from narration.progress import NoProgress, ProgressListener
 from narration.qa.book_report import write_book_report
 from narration.render import ChunkFailures, RenderedChunk, render_chunks
 from narration.results import BookIncomplete, BookResult, ChapterResult
-from narration.store import chunk_keys
 
 Batch = tuple[list[Chunk], list[str]]
 

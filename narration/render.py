@@ -14,15 +14,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from narration import faults
-from narration.assembly.audio import frame_count, write_wav
+from narration.audio import Audio, frame_count, write_wav
+from narration.chunk_keys import utterance_for
 from narration.layout import BookLayout
 from narration.manifest import Manifest
-from narration.model import Chunk
+from narration.model import Chunk, Utterance
 from narration.narrator import Narrator
 from narration.options import NarrationOptions
 from narration.qa import QAResult, RetakeOutcome, outcome_record, retake, retake_seed
-from narration.store import utterance_for
-from narration.synthesis.base import Audio, Backend, Utterance
+from narration.synthesis.base import Backend
 
 log = logging.getLogger(__name__)
 

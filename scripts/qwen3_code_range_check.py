@@ -16,7 +16,7 @@ from pathlib import Path
 import qwen3_gpu as qb
 from qwen3_tiny import REAL_1_7B, build_random_custom_voice
 
-from narration.synthesis.base import Utterance
+from narration.model import Utterance
 from narration.synthesis.qwen3 import Qwen3Backend
 
 d = Path("/tmp/w/m"); build_random_custom_voice(d, spec=REAL_1_7B, model_size="1b7", device="cuda")

@@ -14,16 +14,22 @@ from mutagen.flac import Picture
 from mutagen.mp4 import MP4
 
 from narration.assembly import (
-    FFmpegError, Pauses, assemble_book, assemble_chapter, probe_chapters, probe_duration, read_wav, write_wav,
+    FFmpegError,
+    Pauses,
+    assemble_book,
+    assemble_chapter,
+    probe_chapters,
+    probe_duration,
+    read_wav,
+    write_wav,
 )
-from narration.assembly.audio import frame_count, resample
-from narration.assembly.book import ffmeta_escape
-from narration.assembly.ffmpeg import find_tool, probe
+from narration.assembly.audiobook import ffmeta_escape
 from narration.assembly.loudness import measure, normalize_loudness
 from narration.atomic import TEMP_MARK
+from narration.audio import Audio, frame_count, resample
 from narration.errors import ConfigError, InputError
+from narration.ffmpeg import find_tool, probe
 from narration.model import PAUSE_PARAGRAPH, PAUSE_SCENE, PAUSE_SENTENCE, PAUSE_TITLE, Cover
-from narration.synthesis.base import Audio
 
 PAUSES = Pauses(sentence=0.3, paragraph=0.6, title=0.9, chapter_lead=0.4, chapter_tail=0.7)
 COVER = Cover("image/png", b"\x89PNG\r\n\x1a\n" + bytes(range(256)))

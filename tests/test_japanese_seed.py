@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from narration.model import Utterance
 from narration.qa import AsrOptions, ChunkChecker, Transcriber
 from narration.synthesis import get_backend
-from narration.synthesis.base import Utterance
 from narration.text import normalize
 
 SEED = "「こんにちは、ねぎです。2026年のAI技術、本当にすごい進化を遂げましたね！」"

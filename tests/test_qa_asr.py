@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from narration.audio import Audio
 from narration.errors import ConfigError
 from narration.qa import asr
 from narration.qa.asr import ASR_RATE, AsrOptions, bundled_model_dir, pack_windows, resolve_model, to_asr_rate
-from narration.synthesis.base import Audio
 
 
 @pytest.fixture()

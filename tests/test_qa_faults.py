@@ -9,11 +9,12 @@ from __future__ import annotations
 import pytest
 
 from narration import faults
+from narration.audio import Audio
+from narration.model import Utterance
 from narration.qa.asr import Transcriber
 from narration.qa.check import ChunkChecker, QAResult
 from narration.qa.retake import retake
 from narration.synthesis import get_backend
-from narration.synthesis.base import Audio, Utterance
 
 TEXTS = [
     "The tortoise and the hare agreed to run a race across the meadow to the old oak tree.",

@@ -14,12 +14,11 @@ import lxml.html
 import numpy as np
 import pytest
 
-from narration.assembly.audio import write_wav
+from narration.audio import Audio, write_wav
 from narration.qa.check import QAThresholds, judge
 from narration.qa.compare import compare
 from narration.qa.report import ReportChunk, ReportLimits, render_report, write_report
 from narration.qa.signal import check_signal
-from narration.synthesis.base import Audio
 
 RATE = 22050
 

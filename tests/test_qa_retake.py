@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pytest
 
+from narration.audio import Audio
 from narration.qa.check import QAResult
 from narration.qa.retake import outcome_record, retake, retake_seed
 from narration.qa.signal import check_signal
-from narration.synthesis.base import Audio
 
 SIGNAL = check_signal(Audio(np.zeros(100, np.float32), 1000), "", "en")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from narration.audio import Audio
 from narration.qa.signal import SignalThresholds, check_signal, spoken_chars, trim_pauses
-from narration.synthesis.base import Audio
 
 RATE = 22050
 TEXT = "The quick brown fox jumps over the lazy dog near the river bank."  # 51 spoken characters

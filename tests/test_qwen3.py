@@ -23,7 +23,8 @@ from qwen3_tiny import build_random_custom_voice
 from transformers import LogitsProcessor
 
 from narration.errors import ConfigError
-from narration.synthesis.base import Backend, Utterance
+from narration.model import Utterance
+from narration.synthesis.base import Backend
 from narration.synthesis.qwen3 import Qwen3Backend, text_seed
 from narration.synthesis.qwen3_batching import (
     FRAME_RATE,

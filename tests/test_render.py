@@ -13,13 +13,14 @@ import numpy as np
 import pytest
 
 from narration import render
+from narration.audio import Audio
+from narration.chunk_keys import chunk_keys
 from narration.layout import BookLayout
 from narration.manifest import Manifest
+from narration.model import Utterance
 from narration.narrator import Narrator
 from narration.options import NarrationOptions
 from narration.plan import plan_book
-from narration.store import chunk_keys
-from narration.synthesis.base import Audio, Utterance
 
 BOOK = "# Slots\n\n## One\n\n" + "\n\n".join(f"Paragraph number {n} is short and plain." for n in range(12))
 

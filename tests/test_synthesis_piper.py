@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from narration.errors import ConfigError
+from narration.model import Utterance
 from narration.synthesis import available_backends, get_backend
-from narration.synthesis.base import Backend, Utterance
+from narration.synthesis.base import Backend
 
 
 @pytest.fixture(scope="module")

@@ -13,15 +13,14 @@ from pathlib import Path
 
 import numpy as np
 
-from narration.assembly.audio import frame_count, read_wav, resample, write_wav
-from narration.assembly.ffmpeg import run_ffmpeg
 from narration.assembly.loudness import normalize_loudness
-from narration.assembly.tags import tag_file
+from narration.assembly.metadata import tag_file
 from narration.atomic import atomic_path, temp_path_for
+from narration.audio import Audio, frame_count, read_wav, resample, write_wav
 from narration.errors import ConfigError
+from narration.ffmpeg import run_ffmpeg
 from narration.model import Cover
 from narration.options import Pauses
-from narration.synthesis.base import Audio
 
 # ffmpeg encoder and muxer per chapter format. "ipod" is the MP4 flavour iTunes expects for .m4a.
 FORMATS: dict[str, list[str]] = {

@@ -14,7 +14,7 @@ Nothing heavy is imported here: the ASR model loads on the first transcription.
 from narration.qa.asr import AsrOptions, Transcriber
 from narration.qa.check import AsrThresholds, ChunkChecker, QAResult, QAThresholds
 from narration.qa.compare import Comparison
-from narration.qa.lexicon import pronunciation_hints
+from narration.qa.pronunciation import pronunciation_hints
 from narration.qa.retake import RetakeOutcome, Take, outcome_record, retake, retake_seed
 from narration.qa.signal import SignalReport, SignalThresholds, check_signal
 

@@ -30,11 +30,11 @@ from typing import Any
 import numpy as np
 
 from narration.atomic import atomic_path
+from narration.audio import Audio
 from narration.cache import cache_root
 from narration.errors import ConfigError
 from narration.language import primary_language
 from narration.qa.signal import SignalThresholds, frame_db, trim_pauses
-from narration.synthesis.base import Audio
 
 ASR_RATE = 16000
 BUNDLED_NAMES = frozenset({"base", "whisper-base", "bundled"})

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
 
+from narration.audio import Audio
 from narration.language import primary_language
 from narration.qa.asr import Transcriber
 from narration.qa.compare import Comparison, compare_tokens, split_hypothesis, tokens, unit_for
 from narration.qa.signal import SignalReport, SignalThresholds, check_signal
-from narration.synthesis.base import Audio
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ from typing import Any
 from jinja2 import Environment
 
 from narration import atomic
-from narration.assembly.ffmpeg import FFmpegError, run_ffmpeg
-from narration.qa.lexicon import PronunciationHint, pronunciation_hints
+from narration.ffmpeg import FFmpegError, run_ffmpeg
+from narration.qa.pronunciation import PronunciationHint, pronunciation_hints
 
 # Above this error rate a chunk's mistakes say more about the take than about a word.
 HINT_MAX_ERROR_RATE = 0.5

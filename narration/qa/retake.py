@@ -11,8 +11,8 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from narration.audio import Audio
 from narration.qa.check import QAResult
-from narration.synthesis.base import Audio
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from narration.audio import Audio
 from narration.language import primary_language
-from narration.synthesis.base import Audio
 
 # Character rates (spoken characters per second) a narrator plausibly reads at. English counts
 # letters and digits of the speech text; Japanese counts characters (kana and kanji), of which a

@@ -6,9 +6,15 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from narration.audio import Audio
 from narration.errors import ConfigError
 from narration.language import primary_language
-from narration.synthesis.base import Audio, Backend, Utterance
+
+# name -> "module:class"; the modules import their engines only when instantiated.
+from narration.model import Utterance
+
+# name -> "module:class"; the modules import their engines only when instantiated.
+from narration.synthesis.base import Backend
 
 # name -> "module:class"; the modules import their engines only when instantiated.
 BACKENDS: dict[str, str] = {

@@ -1,36 +1,17 @@
-"""The synthesis backend interface: a batch of utterances in, float32 waveforms out."""
+"""The synthesis backend interface: a batch of utterances in, float32 waveforms out.
+
+``Utterance`` (``narration.model``) and ``Audio`` (``narration.audio``) are importable from here too,
+as they were before they moved beside the data model."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-import numpy as np
+from narration.audio import Audio
+from narration.model import Utterance
 
-
-@dataclass(frozen=True)
-class Utterance:
-    """What one chunk asks of a backend."""
-
-    text: str
-    language: str = "en"
-    voice: str | None = None  # None: the backend's default voice for the language
-    style: str = "neutral"  # emotion tag; each backend maps it to its own controls
-    seed: int | None = None  # per-chunk seed so a retake differs and a rerun reproduces
-
-
-@dataclass
-class Audio:
-    """A mono float32 waveform in [-1, 1]."""
-
-    samples: np.ndarray
-    sample_rate: int
-    info: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def duration(self) -> float:
-        return len(self.samples) / float(self.sample_rate)
+__all__ = ["Audio", "Backend", "Utterance"]
 
 
 @runtime_checkable

@@ -26,9 +26,10 @@ from typing import Any
 
 import numpy as np
 
+from narration.audio import Audio
 from narration.errors import ConfigError
 from narration.language import primary_language
-from narration.synthesis.base import Audio, Utterance
+from narration.model import Utterance
 
 DEFAULT_VOICE = "jf_alpha"
 LANGUAGES = frozenset({"ja"})

@@ -14,9 +14,10 @@ from typing import Any
 
 import numpy as np
 
+from narration.audio import Audio
 from narration.errors import ConfigError
 from narration.hashing import file_sha256
-from narration.synthesis.base import Audio, Utterance
+from narration.model import Utterance
 
 log = logging.getLogger(__name__)
 

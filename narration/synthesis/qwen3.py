@@ -23,9 +23,10 @@ from typing import Any
 
 import numpy as np
 
+from narration.audio import Audio
 from narration.errors import ConfigError
 from narration.language import primary_language
-from narration.synthesis.base import Audio, Utterance
+from narration.model import Utterance
 from narration.synthesis.qwen3_batching import (
     FRAME_RATE,
     BatchCost,

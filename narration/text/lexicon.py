@@ -3,7 +3,7 @@
 A user-editable file, applied to the text before normalisation (so "Dr." or "1984" in an
 entry win over the normaliser's rules). TOML (``Hermione = "her-MY-oh-nee"``, optionally under
 a ``[words]`` table) or TSV (``word<TAB>spoken form``, ``#`` comments). QA's pronunciation
-hints (``narration.qa.lexicon``) suggest entries.
+hints (``narration.qa.pronunciation``) suggest entries.
 """
 
 from __future__ import annotations

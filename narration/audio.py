@@ -1,5 +1,5 @@
-"""Chunk audio on disk and in memory: float32 ``Audio`` <-> pydub ``AudioSegment``, WAV files,
-resampling.
+"""Audio in memory and on disk, below synthesis, QA and assembly alike: the float32 ``Audio``
+every voice returns, pydub ``AudioSegment`` conversion, WAV files, resampling.
 
 Chunks are stored as 16-bit PCM mono WAV: lossless for what the voices produce, readable by
 every tool, and small enough (48 KB per second at 24 kHz).
@@ -8,18 +8,32 @@ every tool, and small enough (48 KB per second at 24 kHz).
 from __future__ import annotations
 
 import wave
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from pydub import AudioSegment
 from pydub.exceptions import CouldntDecodeError
 
-from narration.assembly.ffmpeg import FFmpegError, probe, run_ffmpeg
 from narration.atomic import atomic_path
 from narration.errors import InputError
-from narration.synthesis.base import Audio
+from narration.ffmpeg import FFmpegError, probe, run_ffmpeg
 
 _INT16_SCALE = 32768.0
+
+
+@dataclass
+class Audio:
+    """A mono float32 waveform in [-1, 1]."""
+
+    samples: np.ndarray
+    sample_rate: int
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def duration(self) -> float:
+        return len(self.samples) / float(self.sample_rate)
 
 
 def to_segment(audio: Audio) -> AudioSegment:

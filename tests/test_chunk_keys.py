@@ -3,7 +3,7 @@ code of commit b113d05 (before the ingest rework and ``narrate()``), must not ch
 
 The keys use a fixed backend identity, so they test what our code decides (the reading, the
 chunks, their speech text and the key's hashing), not the voice package's version. A change
-that must change them bumps ``narration.store.KEY_VERSION`` and regenerates this fixture.
+that must change them bumps ``narration.chunk_keys.KEY_VERSION`` and regenerates this fixture.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from narration.chunk_keys import chunk_key, utterance_for
 from narration.options import NarrationOptions
 from narration.plan import plan_book
-from narration.store import chunk_key, utterance_for
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = Path(__file__).with_name("fixtures") / "chunk-keys-b113d05.json"

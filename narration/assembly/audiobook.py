@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from narration.assembly.audio import frame_count
-from narration.assembly.ffmpeg import run_ffmpeg
-from narration.assembly.tags import tag_file
+from narration.assembly.metadata import tag_file
 from narration.atomic import TEMP_MARK, atomic_path
+from narration.audio import frame_count
 from narration.errors import InputError
+from narration.ffmpeg import run_ffmpeg
 from narration.model import Cover
 
 

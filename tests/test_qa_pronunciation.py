@@ -8,7 +8,7 @@ import pytest
 
 from narration.errors import InputError
 from narration.qa.compare import compare
-from narration.qa.lexicon import pronunciation_hints
+from narration.qa.pronunciation import pronunciation_hints
 from narration.text.lexicon import Lexicon, load_lexicon
 
 

@@ -10,8 +10,10 @@ import hashlib
 import json
 from typing import Any
 
-from narration.model import Chunk
-from narration.synthesis.base import Backend, Utterance
+from narration.model import Chunk, Utterance
+
+# Bump when a change to the pipeline changes chunk audio without changing any input.
+from narration.synthesis.base import Backend
 
 # Bump when a change to the pipeline changes chunk audio without changing any input.
 KEY_VERSION = 1
