@@ -212,7 +212,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--book", default=str(ROOT / "inputs" / "aesop-fables.epub"))
     parser.add_argument("--repeats", type=int, default=1)
-    parser.add_argument("--batch-size", type=int, nargs="+", default=[NarrationOptions().batch_size])
+    parser.add_argument("--batch-size", type=int, nargs="+", default=[NarrationOptions().synthesis.batch_size])
     parser.add_argument("--asr-model", default="base")
     parser.add_argument("--flow-rounds", type=int, default=2, help="rounds of (QA off, QA on) through the flow")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "qa.md"))
@@ -221,7 +221,7 @@ def main() -> None:
     book = Path(args.book).resolve()
     options = NarrationOptions(backend="piper")  # the CPU voice, whatever "auto" would pick here
     plan = plan_book(book, options)
-    backend = get_backend(options.backend, **options.backend_options())
+    backend = get_backend(options.synthesis.backend, **options.backend_options())
     asr = AsrOptions(model=args.asr_model)
     transcriber = Transcriber(asr)
     checker = ChunkChecker(transcriber)

@@ -91,7 +91,8 @@ def _chapter_cache_key(context: TaskRunContext, parameters: dict[str, Any]) -> s
     if not (out.exists() and master.exists()):
         return None
     options: NarrationOptions = parameters["options"]
-    assembly = options.model_dump(include={"format", "bitrate", "loudness", "pauses"})
+    # the same digest as before the options had sections (format, bitrate, loudness, pauses)
+    assembly = options.assembly.model_dump(include={"format", "bitrate", "loudness", "pauses"})
     return f"chapter-{_digest(out, parameters['album'], assembly, *parameters['keys'])}"
 
 
@@ -134,7 +135,7 @@ class PlannedBook:
         options = self.plan.options or NarrationOptions()
         yield from {
             "source": str(self.plan.source), "title": self.plan.book.title, "chapters": len(self.plan.chapters),
-            "chunks": len(self.plan.chunks), "backend": options.backend, "edited": self.plan.source_book is not None
+            "chunks": len(self.plan.chunks), "backend": options.synthesis.backend, "edited": self.plan.source_book is not None
             and self.plan.source_book is not self.plan.book,
         }.items()  # fmt: skip
 
@@ -167,7 +168,7 @@ def narrate_book(
     pipeline.prepare(plan, layout)
     options = plan.options or NarrationOptions()  # ``auto`` resolved for this book's language
     if plan.backend_note:
-        get_run_logger().info("backend %s: %s", options.backend, plan.backend_note)
+        get_run_logger().info("backend %s: %s", options.synthesis.backend, plan.backend_note)
     tags = tag_emotions.submit(plan.book, options.emotion).result() if plan.tags is None else None
     plan = pipeline.tag(plan, layout, tags)
     run = pipeline.start_run(plan, layout, process_narrator())
@@ -193,10 +194,10 @@ def narrate_book(
         chapters.append(future.result())
         _progress.chapter_done(chapter.index, chapter.title)
 
-    if options.qa:
+    if options.qa.enabled:
         write_report_task.submit(layout.root, plan.book.title).result()
     m4b = None
-    if options.m4b and not pipeline.failed_chunks(run):
+    if options.assembly.m4b and not pipeline.failed_chunks(run):
         m4b = assemble_book_task.submit(plan, chapters, str(layout.root), options).result()
     process_narrator().close()  # the next book (or another process) gets the GPU memory back
     return pipeline.finish_run(run, chapters, m4b)

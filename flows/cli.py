@@ -27,7 +27,7 @@ from narration.emotion.settings import EmotionSettings
 from narration.errors import NarrationError
 from narration.ingest.omissions import KEEPABLE, KINDS
 from narration.layout import BookLayout
-from narration.options import IngestOptions, NarrationOptions, Pauses
+from narration.options import AssemblySettings, IngestOptions, NarrationOptions, Pauses, QASettings, SynthesisSettings
 from narration.plan import BookPlan
 from narration.prune import prune_book
 from narration.status import status_for_book
@@ -110,26 +110,17 @@ def scaleout_error(args: argparse.Namespace) -> str | None:
 def options_from_args(args: argparse.Namespace) -> NarrationOptions:
     pauses = Pauses(**{name: getattr(args, f"pause_{name}") for name in Pauses.model_fields})
     return NarrationOptions(
-        backend=args.backend,
-        model=args.model,
-        quantization=args.quantization,
-        voice=args.voice,
-        speed=args.speed,
-        format=args.format,
-        bitrate=args.bitrate,
-        loudness=None if args.no_loudnorm else args.loudness,
-        max_chars=args.max_chars,
-        lexicon=args.lexicon,
-        batch_size=args.batch_size,
-        m4b=not args.no_m4b,
-        qa=not args.no_qa,
-        asr_model=args.asr_model,
-        max_retakes=args.max_retakes,
-        allow_failures=args.allow_failures,
-        pauses=pauses,
         ingest=IngestOptions(notes=args.notes, keep=args.keep, chapter_level=args.chapter_level),
+        synthesis=SynthesisSettings(backend=args.backend, model=args.model, quantization=args.quantization,
+                                    voice=args.voice, speed=args.speed, max_chars=args.max_chars,
+                                    lexicon=args.lexicon, batch_size=args.batch_size),
         emotion=EmotionSettings(enabled=not args.no_emotion, model=args.emotion_model, max_share=args.emotion_share,
                                 styles=args.styles),
+        qa=QASettings(enabled=not args.no_qa, asr_model=args.asr_model, max_retakes=args.max_retakes,
+                      allow_failures=args.allow_failures),
+        assembly=AssemblySettings(format=args.format, bitrate=args.bitrate,
+                                  loudness=None if args.no_loudnorm else args.loudness, m4b=not args.no_m4b,
+                                  pauses=pauses),
     )
 
 
@@ -425,7 +416,7 @@ def run_main(args: argparse.Namespace) -> int:
                               for e in exc.errors()))
 
     # Said once every book is known to be readable, so a bad input stays one line.
-    for note in dict.fromkeys(f"{p.options.backend} ({p.backend_note})" for p in plans if p.backend_note):
+    for note in dict.fromkeys(f"{p.options.synthesis.backend} ({p.backend_note})" for p in plans if p.backend_note):
         stderr.print(f"backend: {note}", markup=False, highlight=False)
     if args.dry_run:
         if args.json:

@@ -39,9 +39,9 @@ def scan_books(folder: str | Path) -> list[Path]:
 
 def fingerprint(path: Path, options: NarrationOptions) -> str:
     digest = file_hash(path)
-    digest.update(options.model_dump_json().encode("utf-8"))
+    digest.update(options.flat_json().encode("utf-8"))
     # Files the options name count by content: editing the lexicon in place changes the speech.
-    for extra in (options.lexicon, options.emotion.styles):
+    for extra in (options.synthesis.lexicon, options.emotion.styles):
         if extra and Path(extra).is_file():
             digest.update(file_hash(Path(extra)).digest())
     return digest.hexdigest()

@@ -24,7 +24,7 @@ BackendFactory = Callable[[NarrationOptions], Backend]
 
 def load_backend(options: NarrationOptions) -> Backend:
     """A new backend for these options (the backend's own loading, nothing cached)."""
-    return get_backend(options.backend, **options.backend_options())
+    return get_backend(options.synthesis.backend, **options.backend_options())
 
 
 class Narrator:
@@ -39,7 +39,7 @@ class Narrator:
 
     def backend(self, options: NarrationOptions) -> Backend:
         """The backend for these options, loaded on first use."""
-        key = (options.backend, json.dumps(options.backend_options(), sort_keys=True))
+        key = (options.synthesis.backend, json.dumps(options.backend_options(), sort_keys=True))
         with self._lock:  # two workers asking at once must not load the model twice
             if key not in self._backends:
                 self._backends[key] = self._backend_factory(options)
@@ -47,12 +47,12 @@ class Narrator:
 
     def checker(self, options: NarrationOptions) -> ChunkChecker | None:
         """The QA checker (and its ASR model) for these options; None when QA is off."""
-        if not options.qa:
+        if not options.qa.enabled:
             return None
         with self._lock:
-            if options.asr_model not in self._checkers:
-                self._checkers[options.asr_model] = ChunkChecker(Transcriber(AsrOptions(model=options.asr_model)))
-            return self._checkers[options.asr_model]
+            if options.qa.asr_model not in self._checkers:
+                self._checkers[options.qa.asr_model] = ChunkChecker(Transcriber(AsrOptions(model=options.qa.asr_model)))
+            return self._checkers[options.qa.asr_model]
 
     def slot(self, backend: Backend) -> threading.Lock:
         """One batch at a time per loaded model."""

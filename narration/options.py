@@ -5,9 +5,10 @@ A pydantic model so the CLI, the Prefect deployment form and tests share one def
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import to_json
 
 from narration.emotion.settings import EmotionSettings
 from narration.model import PAUSE_PARAGRAPH, PAUSE_SCENE, PAUSE_SENTENCE, PAUSE_TITLE
@@ -58,7 +59,9 @@ class Pauses(BaseModel):
 PauseOptions = Pauses  # the name of releases before 2026-11; the same type
 
 
-class NarrationOptions(BaseModel):
+class SynthesisSettings(BaseModel):
+    """Which voice reads the book, and how the text is cut for it."""
+
     model_config = ConfigDict(extra="forbid")
 
     backend: str = Field("auto", description="synthesis backend name; auto: qwen3 on a CUDA GPU with the model available, else the CPU voice")
@@ -66,39 +69,109 @@ class NarrationOptions(BaseModel):
     quantization: str | None = Field(None, description="qwen3: nf4, int8, bf16 or fp32; None: nf4 on GPU, fp32 on CPU")
     voice: str | None = Field(None, description="backend voice/speaker name or model path; None: the default")
     speed: float = Field(1.0, gt=0.25, le=4.0, description="speaking rate multiplier")
-    format: AudioFormat = Field("mp3", description="chapter file format")
-    bitrate: str = Field("64k", pattern=r"^\d+k$", description="lossy chapter and M4B bitrate")
-    loudness: float | None = Field(-19.0, ge=-40, le=-5, description="target LUFS; None: leave as is")
     max_chars: int | None = Field(None, ge=40, le=2000, description="chunk bound; None: the backend's")
     lexicon: str | None = Field(None, description="pronunciation lexicon file (TOML or TSV): word -> how to say it")
     batch_size: int = Field(8, ge=1, le=256, description="chunks per synthesis task")
-    m4b: bool = Field(True, description="also write one chaptered .m4b for the book")
-    qa: bool = Field(True, description="check every chunk (signal checks and an ASR round trip)")
+
+
+class QASettings(BaseModel):
+    """How every chunk is checked, and what happens to one that fails."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = Field(True, description="check every chunk (signal checks and an ASR round trip)")
     asr_model: str = Field("base", description="faster-whisper model for QA: size/id or local dir (base ships offline)")
     max_retakes: int = Field(2, ge=0, le=10, description="new takes of a chunk that fails QA before it counts as failed")
     allow_failures: bool = Field(False, description="keep the best take of a chunk that still fails QA and assemble")
+
+
+class AssemblySettings(BaseModel):
+    """How chunk audio becomes chapter files and the book."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: AudioFormat = Field("mp3", description="chapter file format")
+    bitrate: str = Field("64k", pattern=r"^\d+k$", description="lossy chapter and M4B bitrate")
+    loudness: float | None = Field(-19.0, ge=-40, le=-5, description="target LUFS; None: leave as is")
+    m4b: bool = Field(True, description="also write one chaptered .m4b for the book")
     pauses: Pauses = Field(default_factory=Pauses)
+
+
+# Where each setting of the flat form (releases before 2026-11; deployments registered then keep
+# their parameters in it) lives now.
+_SECTION_OF = {
+    **{name: ("synthesis", name) for name in SynthesisSettings.model_fields},
+    **{name: ("assembly", name) for name in AssemblySettings.model_fields},
+    "asr_model": ("qa", "asr_model"), "max_retakes": ("qa", "max_retakes"), "allow_failures": ("qa", "allow_failures"),
+}
+
+
+def _schema_takes_the_flat_form(schema: dict[str, Any]) -> None:
+    """Prefect's server checks a deployment run's parameters against this schema before the flow
+    sees them: let the flat form through (``qa`` a boolean, names beside the parts) without
+    listing its names in the dashboard's form. The model still rejects unknown names."""
+    schema["additionalProperties"] = True
+    qa = schema["properties"]["qa"]
+    schema["properties"]["qa"] = {"anyOf": [qa, {"type": "boolean"}], "title": "QA"}
+
+
+class NarrationOptions(BaseModel):
+    """Settings per stage: ingest -> synthesis -> emotion -> QA -> assembly.
+
+    The flat form of earlier releases (``NarrationOptions(backend="piper", qa=False)``) is still
+    accepted and read into the sections.
+    """
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_schema_takes_the_flat_form)
+
     ingest: IngestOptions = Field(default_factory=IngestOptions)
+    synthesis: SynthesisSettings = Field(default_factory=SynthesisSettings)
     emotion: EmotionSettings = Field(default_factory=EmotionSettings)
+    qa: QASettings = Field(default_factory=QASettings)
+    assembly: AssemblySettings = Field(default_factory=AssemblySettings)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sections_from_flat_form(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        if isinstance(data.get("qa"), bool):
+            data["qa"] = {"enabled": data["qa"]}
+        for name in [key for key in data if key in _SECTION_OF]:
+            section, field = _SECTION_OF[name]
+            current = data.get(section)
+            if isinstance(current, BaseModel):
+                current = current.model_dump()
+            data[section] = {**(current or {}), field: data.pop(name)}
+        return data
+
+    def flat_json(self) -> str:
+        """These options as JSON in the flat form of earlier releases, byte for byte: what the
+        inbox fingerprints, so books narrated before the options had sections are not queued again."""
+        s, a, q = self.synthesis, self.assembly, self.qa
+        flat = {
+            "backend": s.backend, "model": s.model, "quantization": s.quantization, "voice": s.voice,
+            "speed": s.speed, "format": a.format, "bitrate": a.bitrate, "loudness": a.loudness,
+            "max_chars": s.max_chars, "lexicon": s.lexicon, "batch_size": s.batch_size, "m4b": a.m4b,
+            "qa": q.enabled, "asr_model": q.asr_model, "max_retakes": q.max_retakes,
+            "allow_failures": q.allow_failures, "pauses": a.pauses, "ingest": self.ingest, "emotion": self.emotion,
+        }  # fmt: skip
+        return to_json(flat).decode("utf-8")
 
     def resolved(self, language: str = "en") -> tuple[NarrationOptions, str | None]:
         """These options with ``auto`` replaced by a concrete backend for a book in ``language``,
         and the reason for the choice."""
-        if self.backend != "auto":
+        if self.synthesis.backend != "auto":
             return self, None
         from narration.synthesis import choose_backend
 
-        name, why = choose_backend(self.model, language)
-        return self.model_copy(update={"backend": name}), why
+        name, why = choose_backend(self.synthesis.model, language)
+        return self.model_copy(update={"synthesis": self.synthesis.model_copy(update={"backend": name})}), why
 
     def backend_options(self) -> dict[str, object]:
-        """Keyword arguments for ``narration.synthesis.get_backend``."""
-        opts: dict[str, object] = {"voice": self.voice, "speed": self.speed}
-        if self.backend in ("piper", "kokoro"):
-            from narration.emotion import load_styles, prosody_table
+        """Keyword arguments for ``narration.synthesis.get_backend``: what the chosen backend takes
+        from these options (each backend declares and checks its own)."""
+        from narration.synthesis import backend_class
 
-            opts["sentence_pause"] = self.pauses.sentence
-            opts["style_prosody"] = prosody_table(self.backend, load_styles(self.emotion.styles))
-        if self.backend == "qwen3":
-            opts.update(model=self.model, quantization=self.quantization, styles=self.emotion.styles)
-        return opts
+        return backend_class(self.synthesis.backend).settings_for(self)

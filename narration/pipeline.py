@@ -59,8 +59,8 @@ class Run:
         return self.keys[first : first + len(chapter.chunks)]
 
     def batches(self, chapter: ChapterPlan) -> list[Batch]:
-        """The chapter's chunks in batches of ``options.batch_size``, with their keys."""
-        keys, size = self.chapter_keys(chapter), self.options.batch_size
+        """The chapter's chunks in batches of ``options.synthesis.batch_size``, with their keys."""
+        keys, size = self.chapter_keys(chapter), self.options.synthesis.batch_size
         return [(chapter.chunks[i : i + size], keys[i : i + size]) for i in range(0, len(keys), size)]
 
 
@@ -110,7 +110,7 @@ def tag(plan: BookPlan, layout: BookLayout, tags: list[PassageTag] | None) -> Bo
 def start_run(plan: BookPlan, layout: BookLayout, narrator: Narrator) -> Run:
     """Key every chunk, record the plan in the manifest and open a run."""
     options = plan.options or NarrationOptions()
-    keys = chunk_keys(plan.chunks, narrator.backend(options), options.voice)
+    keys = chunk_keys(plan.chunks, narrator.backend(options), options.synthesis.voice)
     manifest = Manifest(layout.manifest)
     manifest.set_plan(plan.chunks, keys, [ch.title for ch in plan.chapters])
     run_id = manifest.start_run(uuid.uuid4().hex)
@@ -128,7 +128,7 @@ def render_batch(
 
 def chapter_outputs(layout: BookLayout, chapter: ChapterPlan, options: NarrationOptions) -> tuple[Path, Path]:
     """The chapter's encoded file and its lossless master."""
-    return layout.chapter_file(chapter.index, chapter.title, options.format), layout.chapter_master(chapter.index)
+    return layout.chapter_file(chapter.index, chapter.title, options.assembly.format), layout.chapter_master(chapter.index)
 
 
 def assemble_chapter_audio(
@@ -141,10 +141,10 @@ def assemble_chapter_audio(
         [(layout.chunk_audio(key), chunk.pause_after) for key, chunk in zip(keys, chapter.chunks, strict=True)],
         out,
         master_path=master,
-        pauses=options.pauses,
-        fmt=options.format,
-        bitrate=options.bitrate,
-        loudness=options.loudness,
+        pauses=options.assembly.pauses,
+        fmt=options.assembly.format,
+        bitrate=options.assembly.bitrate,
+        loudness=options.assembly.loudness,
         tags={"title": chapter.title, "album": album, "track": str(chapter.index + 1)},
     )
     return ChapterResult(chapter.index, chapter.title, str(out), result.duration)
@@ -156,7 +156,7 @@ def assemble_audiobook(plan: BookPlan, chapters: list[ChapterResult], root: str 
     book = plan.book
     return str(assemble_book([(c.title, layout.chapter_master(c.index)) for c in chapters], layout.m4b,
                              title=book.title, authors=book.authors, language=book.language, cover=book.cover,
-                             bitrate=options.bitrate))
+                             bitrate=options.assembly.bitrate))
 
 
 def write_report(root: str | Path, title: str) -> str:
@@ -241,10 +241,10 @@ def narrate(
                 chapters.append(assemble_chapter_audio(chapter, run.chapter_keys(chapter), layout.root, options,
                                                        run_plan.book.title))
                 progress.chapter_done(chapter.index, chapter.title)
-        if options.qa:
+        if options.qa.enabled:
             write_report(layout.root, run_plan.book.title)
         m4b = None
-        if options.m4b and not failed_chunks(run):
+        if options.assembly.m4b and not failed_chunks(run):
             m4b = assemble_audiobook(run_plan, chapters, layout.root, options)
         return finish_run(run, chapters, m4b)
     finally:

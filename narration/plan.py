@@ -77,7 +77,7 @@ class BookPlan:
     def summary(self) -> dict[str, Any]:
         """The ``--dry-run --json`` document: the chapters the run will make and what is left out."""
         language = self.book.language
-        speed = self.options.speed if self.options else 1.0
+        speed = self.options.synthesis.speed if self.options else 1.0
         chapters = []
         for ch in self.chapters:
             first, last = ch.edges(language)
@@ -122,8 +122,8 @@ def plan_book(
         if merged is not None:
             book, tags = merged
             book = segment_book(book)  # edited paragraphs are split again
-    max_chars = options.max_chars or backend_class(options.backend).max_chars
-    lexicon = load_lexicon(options.lexicon) if options.lexicon else None
+    max_chars = options.synthesis.max_chars or backend_class(options.synthesis.backend).max_chars
+    lexicon = load_lexicon(options.synthesis.lexicon) if options.synthesis.lexicon else None
     chunks = chunk_book(book, max_chars=max_chars, lexicon=lexicon)
     chapters = [
         ChapterPlan(index=i, title=ch.title, words=ch.words, chunks=[c for c in chunks if c.chapter == i])

@@ -109,12 +109,12 @@ def _check_and_retake(
 
         def synthesize(n: int, chunk: Chunk = chunk, key: str = key, base: int = take.attempt) -> Audio:
             assert backend is not None
-            return _synthesize(narrator, backend, [utterance_for(chunk, options.voice, retake_seed(key, base + n))])[0]
+            return _synthesize(narrator, backend, [utterance_for(chunk, options.synthesis.voice, retake_seed(key, base + n))])[0]
 
         def check(audio: Audio, chunk: Chunk = chunk) -> QAResult:
             return checker.check(chunk.source, audio, chunk.language)
 
-        results.append((take, retake(synthesize, check, options.max_retakes, first=(take.audio, verdict))))
+        results.append((take, retake(synthesize, check, options.qa.max_retakes, first=(take.audio, verdict))))
     return results
 
 
@@ -154,7 +154,7 @@ def render_chunks(
     backend = narrator.backend(options) if todo else None
     takes: list[_Take] = []
     if backend is not None:
-        utterances = [utterance_for(c, options.voice, take_seed(k, a)) for c, k, a in todo]
+        utterances = [utterance_for(c, options.synthesis.voice, take_seed(k, a)) for c, k, a in todo]
         for (chunk, key, attempt), audio in zip(todo, _synthesize_all(narrator, backend, utterances), strict=True):
             if isinstance(audio, Exception):
                 errors[chunk.index] = (f"{type(audio).__name__}: {audio}", isinstance(audio, TRANSIENT_ERRORS))
@@ -171,7 +171,7 @@ def render_chunks(
             kept, record, retakes = outcome.best.audio, outcome_record(outcome), outcome.retakes
             if retakes or not outcome.passed:  # keep a turned-down take for the report
                 write_wav(layout.rejected_take(key), min(outcome.takes, key=lambda t: t.rank).audio)
-            if not (outcome.passed or options.allow_failures):
+            if not (outcome.passed or options.qa.allow_failures):
                 reasons = ", ".join(outcome.best.result.reasons)
                 errors[chunk.index] = (f"QA failed after {retakes + 1} takes: {reasons}", False)
                 manifest.mark_failed(key, errors[chunk.index][0], run_id, qa=record, retakes=retakes)

@@ -27,3 +27,20 @@ def test_sample_books_keep_their_chunk_keys(name: str) -> None:
     plan = plan_book(ROOT / "inputs" / name, NarrationOptions(backend="piper", emotion={"enabled": False}))
     keys = [chunk_key(utterance_for(chunk, None), {"backend": "fixture"}) for chunk in plan.chunks]
     assert keys == expected
+
+
+def test_options_in_sections_keep_the_flat_form_and_the_inbox_fingerprint() -> None:
+    # Deployments registered before the options had sections pass the flat form; the inbox's
+    # fingerprints were made from its JSON. Both must still hold (fixture written by the code
+    # before the change, from the same inputs).
+    from narration.options import NarrationOptions
+
+    cases = json.loads((Path(__file__).parent / "fixtures" / "options-json-before-sections.json").read_text())
+    assert len(cases) == 3
+    for case in cases:
+        options = NarrationOptions(**case["given"])
+        assert options.flat_json() == case["json"]
+        assert NarrationOptions.model_validate(options.model_dump()) == options  # the sectioned form round-trips
+    flat = NarrationOptions(backend="piper", qa=False, format="flac", batch_size=2)
+    assert (flat.synthesis.backend, flat.qa.enabled, flat.assembly.format, flat.synthesis.batch_size) == (
+        "piper", False, "flac", 2)

@@ -61,7 +61,7 @@ def test_rerun_hits_the_cache_and_synthesizes_nothing(book: Path, tmp_path: Path
     # The second run found the chunk files, so its batch keys existed; a third run is served
     # from Prefect's result cache without running the batch tasks at all.
     third_state = narrate_book(str(book), str(out), OPTIONS, return_state=True)
-    batches = sum(math.ceil(c["done"] / OPTIONS.batch_size) for c in status_for_book(out, book)["chapters"])
+    batches = sum(math.ceil(c["done"] / OPTIONS.synthesis.batch_size) for c in status_for_book(out, book)["chapters"])
     expect = {"synthesize": batches, "assemble": len(first.chapters)}
     states = task_states(third_state.state_details.flow_run_id, expect)
     assert {name: states.get(name, []) for name in expect} == {

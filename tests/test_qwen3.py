@@ -424,6 +424,21 @@ def test_bad_options_are_config_errors(tiny_model_dir: Path) -> None:
         Qwen3Backend(model=str(tiny_model_dir), voice="nobody")
 
 
+def test_settings_object_and_keywords_are_one_validated_form(tiny_model_dir: Path) -> None:
+    from narration.synthesis.qwen3 import Qwen3Settings
+
+    settings = Qwen3Settings(model=str(tiny_model_dir), retries=1, max_batch_size=3)
+    backend = Qwen3Backend(settings)
+    assert backend.settings is settings and backend.retries == 1 and backend.max_batch_size == 3
+    overridden = Qwen3Backend(settings, retries=0)
+    assert overridden.retries == 0 and overridden.max_batch_size == 3 and settings.retries == 1
+    assert Qwen3Backend(model=str(tiny_model_dir), retries=1).settings == settings.model_copy(update={"max_batch_size": None})
+    with pytest.raises(ConfigError, match="retries"):
+        Qwen3Backend(model=str(tiny_model_dir), retries=-1)
+    with pytest.raises(ConfigError, match="temprature"):
+        Qwen3Backend(model=str(tiny_model_dir), temprature=0.5)  # a typo is named, not ignored
+
+
 def test_flash_attention_falls_back_to_sdpa_and_says_so_once(tiny_model_dir: Path, caplog, monkeypatch) -> None:
     from narration.synthesis import qwen3_model
 

@@ -65,7 +65,7 @@ def test_concurrent_batches_take_turns_on_one_model(tmp_path: Path, counting: Co
     source.write_text(BOOK, encoding="utf-8")
     options = NarrationOptions(backend="piper", qa=False, emotion={"enabled": False})
     plan = plan_book(source, options)
-    keys = chunk_keys(plan.chunks, counting, options.voice)
+    keys = chunk_keys(plan.chunks, counting, options.synthesis.voice)
     layout = BookLayout(tmp_path / "out")
     manifest = Manifest(layout.manifest)
     manifest.set_plan(plan.chunks, keys, [ch.title for ch in plan.chapters])
@@ -111,7 +111,7 @@ def test_a_batch_commits_the_manifest_once_for_stored_chunks(
     options = NarrationOptions(backend="piper", qa=False, emotion={"enabled": False})
     plan = plan_book(source, options)
     chunks = plan.chunks[:8]
-    keys = chunk_keys(chunks, counting, options.voice)
+    keys = chunk_keys(chunks, counting, options.synthesis.voice)
     layout = BookLayout(tmp_path / "out")
     manifest = Manifest(layout.manifest)
     manifest.set_plan(chunks, keys, [ch.title for ch in plan.chapters])

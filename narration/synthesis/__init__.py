@@ -9,11 +9,7 @@ from typing import Any
 from narration.audio import Audio
 from narration.errors import ConfigError
 from narration.language import primary_language
-
-# name -> "module:class"; the modules import their engines only when instantiated.
 from narration.model import Utterance
-
-# name -> "module:class"; the modules import their engines only when instantiated.
 from narration.synthesis.base import Backend
 
 # name -> "module:class"; the modules import their engines only when instantiated.

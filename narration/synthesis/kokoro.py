@@ -22,7 +22,7 @@ import threading
 from collections.abc import Sequence
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -30,6 +30,10 @@ from narration.audio import Audio
 from narration.errors import ConfigError
 from narration.language import primary_language
 from narration.model import Utterance
+from narration.synthesis.base import cpu_voice_settings
+
+if TYPE_CHECKING:
+    from narration.options import NarrationOptions
 
 DEFAULT_VOICE = "jf_alpha"
 LANGUAGES = frozenset({"ja"})
@@ -79,6 +83,10 @@ class KokoroBackend:
     # 150 characters are about 20 s of speech and at most ~450 phonemes even without a comma.
     max_chars = 150
     sample_rate = SAMPLE_RATE
+
+    @classmethod
+    def settings_for(cls, options: NarrationOptions) -> dict[str, Any]:
+        return cpu_voice_settings(cls.name, options)
 
     def __init__(
         self,

@@ -10,7 +10,7 @@ import logging
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -18,6 +18,10 @@ from narration.audio import Audio
 from narration.errors import ConfigError
 from narration.hashing import file_sha256
 from narration.model import Utterance
+from narration.synthesis.base import cpu_voice_settings
+
+if TYPE_CHECKING:
+    from narration.options import NarrationOptions
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +56,10 @@ class PiperBackend:
     # Piper phonemizes and runs one sentence at a time; chunks of a few sentences keep the
     # per-call overhead low without making a retake expensive.
     max_chars = 400
+
+    @classmethod
+    def settings_for(cls, options: NarrationOptions) -> dict[str, Any]:
+        return cpu_voice_settings(cls.name, options)
 
     def __init__(
         self,

@@ -19,9 +19,10 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from narration.audio import Audio
 from narration.errors import ConfigError
@@ -47,6 +48,9 @@ from narration.synthesis.qwen3_model import (
     read_model_info,
     resolve_model,
 )
+
+if TYPE_CHECKING:
+    from narration.options import NarrationOptions
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +127,49 @@ def attempt_seed(seed: int, attempt: int) -> int:
     return mix_seed(seed, attempt)
 
 
+class Qwen3Settings(BaseModel):
+    """What the ``qwen3`` backend can be told. None: the model's shipped value or the default."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    model: str | None = Field(None, description="hub id or local folder; None: " + DEFAULT_MODEL)
+    voice: str | None = Field(None, description="speaker; None: the language's native speaker")
+    quantization: str | None = Field(None, description="nf4, int8, bf16, fp32; None: nf4 on CUDA, fp32 on CPU")
+    device: str | None = Field(None, description="torch device; None: cuda:0 when there is one, else cpu")
+    attention: str = Field("auto", description="auto, flash_attention_2, sdpa or eager")
+    revision: str | None = Field(None, description="hub revision (branch, tag or commit)")
+    local_files_only: bool = Field(False, description="never reach the hub; the model must be cached")
+    temperature: float | None = None
+    top_k: int | None = Field(None, ge=0)
+    top_p: float | None = None
+    repetition_penalty: float | None = Field(None, gt=0)
+    subtalker_temperature: float | None = None
+    subtalker_top_k: int | None = Field(None, ge=0)
+    subtalker_top_p: float | None = None
+    styles: str | None = Field(None, description="TOML file of emotion tag -> instruction under [qwen3]")
+    instructions: dict[str, str] | None = Field(None, description="emotion tag -> instruction, over the styles")
+    max_batch_size: int | None = Field(None, ge=1, description="None: 64 on CUDA, 8 on CPU")
+    token_budget: int | None = Field(None, ge=1, description="tokens a batch may hold; None: from free GPU memory")
+    retries: int = Field(2, ge=0, description="new takes of a runaway, alone, with derived seeds")
+    speed: float = Field(1.0, gt=0, description="ignored with a warning: Qwen3-TTS has no rate control")
+    limits: LengthLimits | None = Field(None, description="expected speaking rates and runaway bounds")
+
+    @classmethod
+    def build(cls, settings: Qwen3Settings | None, fields: dict[str, Any]) -> Qwen3Settings:
+        """``settings`` with ``fields`` over it, validated; a bad value is a ConfigError naming it."""
+        if settings is not None and not fields:
+            return settings
+        values = {**(settings.model_dump() if settings else {}), **fields}
+        if settings is not None and settings.limits is not None and "limits" not in fields:
+            values["limits"] = settings.limits
+        try:
+            return cls(**values)
+        except ValidationError as exc:
+            raise ConfigError("qwen3: " + "; ".join(
+                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
+            )) from None
+
+
 class Qwen3Backend:
     """The ``qwen3`` backend: Qwen3-TTS-12Hz CustomVoice (1.7B follows instructions, 0.6B does not)."""
 
@@ -130,30 +177,20 @@ class Qwen3Backend:
     # Sentence-sized units: quality degrades on long inputs, and a batch costs its longest item.
     max_chars = 300
 
-    def __init__(
-        self,
-        model: str | None = None,
-        voice: str | None = None,
-        quantization: str | None = None,
-        device: str | None = None,
-        attention: str = "auto",
-        revision: str | None = None,
-        local_files_only: bool = False,
-        temperature: float | None = None,
-        top_k: int | None = None,
-        top_p: float | None = None,
-        repetition_penalty: float | None = None,
-        subtalker_temperature: float | None = None,
-        subtalker_top_k: int | None = None,
-        subtalker_top_p: float | None = None,
-        styles: str | None = None,
-        instructions: dict[str, str] | None = None,
-        max_batch_size: int | None = None,
-        token_budget: int | None = None,
-        retries: int = 2,
-        speed: float = 1.0,
-        limits: LengthLimits | None = None,
-    ) -> None:
+    @classmethod
+    def settings_for(cls, options: NarrationOptions) -> dict[str, Any]:
+        s = options.synthesis
+        return {"model": s.model, "voice": s.voice, "quantization": s.quantization, "speed": s.speed,
+                "styles": options.emotion.styles}
+
+    def __init__(self, settings: Qwen3Settings | None = None, /, **fields: Any) -> None:
+        """``Qwen3Backend(Qwen3Settings(...))`` or ``Qwen3Backend(model=..., ...)`` (the same fields;
+        given with a settings object, they override its values)."""
+        settings = Qwen3Settings.build(settings, fields)
+        self.settings = settings
+        model, voice, quantization, device = settings.model, settings.voice, settings.quantization, settings.device
+        attention, retries, speed = settings.attention, settings.retries, settings.speed
+        max_batch_size, token_budget, limits = settings.max_batch_size, settings.token_budget, settings.limits
         import torch
 
         self.model_name = model or DEFAULT_MODEL
@@ -167,23 +204,13 @@ class Qwen3Backend:
             raise ConfigError(f"unknown quantization {self.quantization!r}; use one of {', '.join(QUANTIZATIONS)}")
         choose_attention(attention, self.device)  # validates the name before any download or load
         self.attention = attention
-        self.source: ModelSource = resolve_model(self.model_name, revision, local_files_only)
+        self.source: ModelSource = resolve_model(self.model_name, settings.revision, settings.local_files_only)
         self.info: ModelInfo = read_model_info(self.source.path)
         self.default_voice = voice.lower() if voice else None
         if self.default_voice:
             self._check_speaker(self.default_voice)
-        self.sampling = self._sampling_settings(
-            temperature=temperature,
-            top_k=top_k,
-            top_p=top_p,
-            repetition_penalty=repetition_penalty,
-            subtalker_temperature=subtalker_temperature,
-            subtalker_top_k=subtalker_top_k,
-            subtalker_top_p=subtalker_top_p,
-        )
-        self.instructions = self._instruction_table(styles, instructions)
-        if retries < 0:
-            raise ConfigError(f"retries must be >= 0, got {retries}")
+        self.sampling = self._sampling_settings(**{key: getattr(settings, key) for key in SAMPLING_DEFAULTS})
+        self.instructions = self._instruction_table(settings.styles, settings.instructions)
         self.retries = retries
         self.max_batch_size = max_batch_size or (64 if self.on_cuda else 8)
         self._requested_budget = token_budget
