@@ -9,7 +9,9 @@ only a single word whose spoken form is itself longer than the limit is cut by c
 
 from __future__ import annotations
 
+import itertools
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import NamedTuple
 
@@ -91,29 +93,36 @@ def fit_sentence(
     """``source`` as pieces whose speech text fits ``max_chars``: one piece if it fits, else
     the fewest cuts at the coarsest boundary level that works (greedy, left to right)."""
     levels = _cut_levels(primary_language(language)) if levels is None else levels
-    text = normalize(source, language, lexicon)
+    return _fit(source, normalize(source, language, lexicon), language, max_chars, levels, lexicon)
+
+
+def _fit(
+    source: str, text: str, language: str, max_chars: int, levels: Sequence[CutFinder], lexicon: Lexicon | None
+) -> list[Piece]:
+    """``fit_sentence`` for a ``source`` whose speech text ``text`` is already known: a span
+    that came out too long is cut finer without being normalised again."""
     if len(text) <= max_chars:
         return [Piece(source, text)] if text else []
     if not levels:
         return _split_spoken(source, text, max_chars)
     cuts = levels[0](source)
     if not cuts:
-        return fit_sentence(source, language, max_chars, levels[1:], lexicon)
+        return _fit(source, text, language, max_chars, levels[1:], lexicon)
     pieces: list[Piece] = []
-    bounds = [*cuts, len(source)]
+    bounds = [*cuts, len(source)]  # ascending; every cut lies inside the text
     start = 0
     while start < len(source):
-        candidates = [b for b in bounds if b > start]
+        first = bisect_right(bounds, start)  # the candidate ends: bounds[first:]
         best: Piece | None = None
-        end = candidates[0]
-        for bound in candidates:
+        end = bounds[first]
+        for bound in itertools.islice(bounds, first, None):
             span = source[start:bound].strip()
             spoken = normalize(span, language, lexicon)
             if len(spoken) > max_chars:
                 break  # spoken length grows with the span: no later bound fits either
             best, end = Piece(span, spoken), bound
-        if best is None:  # even the shortest span is too long: cut it finer
-            pieces.extend(fit_sentence(source[start:end].strip(), language, max_chars, levels[1:], lexicon))
+        if best is None:  # even the shortest span (spoken: its speech text) is too long: cut it finer
+            pieces.extend(_fit(source[start:end].strip(), spoken, language, max_chars, levels[1:], lexicon))
         elif best.text:
             pieces.append(best)
         start = end

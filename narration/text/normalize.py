@@ -8,6 +8,11 @@ Latin abbreviations, read in katakana. Other languages get the language-neutral 
 
 The rules run on one sentence at a time (the chunker calls them per sentence), so a period
 that ends the text is treated as the end of a sentence.
+
+Speed: the chunker normalises every sentence and every candidate span of an over-long one, so
+rules return early when their text cannot match: a rule whose patterns all need a digit skips
+text without one (``_DIGIT``), a pattern that needs a literal ("Mr.") runs only where the
+literal is. Each such check is one a match could not exist without, so results are unchanged.
 """
 
 from __future__ import annotations
@@ -74,6 +79,9 @@ def _is_one(token: str) -> bool:
 
 # A written number: with thousands separators, or plain digits; an optional decimal part.
 NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+# Every pattern of a rule that starts with ``if not _DIGIT(text): return text`` needs a digit
+# (``\d``, the same class as in the patterns), so such text passes through it unchanged.
+_DIGIT = re.compile(r"\d").search
 
 
 def _keep_stop(match: re.Match[str]) -> str:
@@ -94,8 +102,10 @@ _INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u2060-\u2064\ufeff\x00-\x08\x0e-\
 
 def strip_markup(text: str) -> str:
     """Drop stray HTML tags, Markdown links/emphasis and invisible characters."""
-    text = _TAG.sub(" ", text)
-    text = _MD_LINK.sub(r"\1", text)
+    if "<" in text:
+        text = _TAG.sub(" ", text)
+    if "](" in text:
+        text = _MD_LINK.sub(r"\1", text)
     text = _INVISIBLE.sub("", text)
     # Removed, not spaced: emphasis sits against words ("**bold**"), and Japanese has no spaces.
     return _MARKUP_CHARS.sub("", text)
@@ -130,6 +140,8 @@ def _fraction(match: re.Match[str]) -> str:
 def unify_characters(text: str) -> str:
     """Vulgar fractions to words, then NFKC (full-width forms, ligatures, '…' -> '...'),
     curly quotes to straight ones and the minus sign to '-'."""
+    if text.isascii():  # no vulgar fraction or curly quote, and NFKC leaves ASCII as it is
+        return text
     text = _FRACTION.sub(_fraction, text)
     return unicodedata.normalize("NFKC", text).translate(_QUOTES)
 
@@ -182,12 +194,39 @@ _ABBREVIATION_RULES = [(re.compile(p), spoken) for p, spoken in _ABBREVIATIONS]
 _ETC_BEFORE_SENTENCE = re.compile(r"\betc\.(?=\s+[A-Z])")
 
 
+def required_literal(pattern: str) -> str:
+    """The literal text every match of ``pattern`` starts with after a leading ``\\b``:
+    letters, digits and escaped periods up to the first other syntax; a character that a
+    ``?``, ``*`` or ``{`` makes optional ends it too. "" when there is none."""
+    body, literal, i = pattern.removeprefix(r"\b"), "", 0
+    while i < len(body):
+        if body.startswith(r"\.", i):
+            char, step = ".", 2
+        elif body[i].isalnum():
+            char, step = body[i], 1
+        else:
+            break
+        if body[i + step : i + step + 1] in ("?", "*", "{"):
+            break
+        literal, i = literal + char, i + step
+    return literal
+
+
+# A pattern can only match text that holds its literal ("Mr."); ``in`` is far cheaper than a
+# regular expression search that starts with \b. "Elm Dr." starts with a group: its "Dr." is
+# named here.
+_ABBREVIATION_LITERALS = [required_literal(p) or ("Dr." if p.endswith(r"Dr\.(?!\s+[A-Z])") else "")
+                          for p, _ in _ABBREVIATIONS]
+
+
 def expand_abbreviations(text: str) -> str:
     """Mr. -> Mister, St. -> Saint/Street, e.g. -> for example, No. 5 -> number 5..."""
     # "etc." directly followed by a capitalised word ends a sentence inside the text.
-    text = _ETC_BEFORE_SENTENCE.sub("et cetera.", text)
-    for pattern, spoken in _ABBREVIATION_RULES:
-        text = pattern.sub(_expander(spoken), text)
+    if "etc." in text:
+        text = _ETC_BEFORE_SENTENCE.sub("et cetera.", text)
+    for (pattern, spoken), literal in zip(_ABBREVIATION_RULES, _ABBREVIATION_LITERALS, strict=True):
+        if literal in text:
+            text = pattern.sub(_expander(spoken), text)
     return text
 
 
@@ -223,6 +262,8 @@ def _unit(match: re.Match[str]) -> str:
 
 def expand_units(text: str) -> str:
     """'5 km' -> '5 kilometers', '1 lb' -> '1 pound' (the number is spoken by a later rule)."""
+    if not _DIGIT(text):
+        return text
     return _UNIT.sub(_unit, text)
 
 
@@ -231,6 +272,8 @@ _PHONE = re.compile(r"(?<![\w-])(?:\(\d{3}\)\s?|\d{3}-)?\d{3}-\d{4}(?![\w-])")
 
 def expand_phone_numbers(text: str) -> str:
     """'555-1234' -> 'five five five, one two three four', read before it looks like a range."""
+    if not _DIGIT(text):
+        return text
     return _PHONE.sub(
         lambda m: ", ".join(_digits(group) for group in re.findall(r"\d+", m.group(0))), text
     )
@@ -243,6 +286,8 @@ _RANGE = re.compile(rf"(?<![\w.,-])([$£€¥]?)({NUMBER})\s?[-–—]\s?([$£�
 
 def expand_ranges(text: str) -> str:
     """'1990-1995' -> '1990 to 1995', so each end is then read as what it is."""
+    if not _DIGIT(text):
+        return text
     return _RANGE.sub(r"\1\2 to \3\4", text)
 
 
@@ -277,6 +322,8 @@ def _money(sign: str, symbol: str, amount: str, scale: str | None) -> str:
 
 def expand_currency(text: str) -> str:
     """'$3.50' -> 'three dollars and fifty cents', '$1 million' -> 'one million dollars'."""
+    if not _DIGIT(text):
+        return text
     text = _CURRENCY.sub(lambda m: _money(m.group(1) or "", m.group(2), m.group(3), m.group(4)), text)
     return _CURRENCY_AFTER.sub(lambda m: _money("", m.group(2), m.group(1), None), text)
 
@@ -286,6 +333,8 @@ _PERCENT = re.compile(rf"(?:(?<=^)|(?<=[^\w.]))(-)?({NUMBER})\s?%")
 
 def expand_percentages(text: str) -> str:
     """'12.5%' -> 'twelve point five percent'."""
+    if not _DIGIT(text):
+        return text
     return _PERCENT.sub(lambda m: ("minus " if m.group(1) else "") + f"{_number(m.group(2))} percent", text)
 
 
@@ -315,6 +364,8 @@ def _clock(match: re.Match[str]) -> str:
 
 def expand_times(text: str) -> str:
     """'3:30 pm' -> 'three thirty PM', '10:05' -> 'ten oh five', '10:00' -> "ten o'clock"."""
+    if not _DIGIT(text):
+        return text
     text = _CLOCK.sub(_clock, text)
     return _HOUR.sub(lambda m: _cardinal(int(m.group("h"))) + _meridiem(m), text)
 
@@ -325,6 +376,8 @@ _SHORT_DECADE = re.compile(r"(?:'|(?<=\bthe )|(?<=\bThe ))([1-9]0)'?s\b")
 
 def expand_decades(text: str) -> str:
     """'1990s' -> 'nineteen nineties', "the '60s" / 'the 60s' -> 'the sixties'."""
+    if not _DIGIT(text):
+        return text
     text = _DECADE.sub(lambda m: _plural(_year(int(m.group(1)))), text)
     return _SHORT_DECADE.sub(lambda m: _plural(_cardinal(int(m.group(1)))), text)
 
@@ -334,6 +387,8 @@ _ORDINAL = re.compile(r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+)(?:st|nd|rd|th)\b")
 
 def expand_ordinals(text: str) -> str:
     """'1st' -> 'first', '22nd' -> 'twenty-second'."""
+    if not _DIGIT(text):
+        return text
     return _ORDINAL.sub(lambda m: _ordinal(int(m.group(1).replace(",", ""))), text)
 
 
@@ -386,13 +441,23 @@ def _regnal(match: re.Match[str]) -> str:
     return match.group(0) if value is None else f"{match.group(1)} the {_ordinal(value)}"
 
 
+# Each pattern above needs one of these words; finding one is quicker than the \b-led search.
+_SECTION_KEYWORD = re.compile(_SECTION_KEYWORDS)
+_REGNAL_NAME = re.compile(_REGNAL_NAMES)
+
+
 def expand_roman_numerals(text: str) -> str:
     """Only where a roman numeral is unambiguous: 'Chapter IV' -> 'Chapter four',
     'Henry VIII' -> 'Henry the eighth', 'World War II' -> 'World War two'."""
-    text = _SECTION_ROMAN.sub(_section, text)
-    text = _WORLD_WAR.sub(lambda m: f"{m.group(1)} {_cardinal(len(m.group(2)))}", text)
-    text = _REGNAL.sub(_regnal, text)
-    return _REGNAL_FIRST.sub(lambda m: f"{m.group(1)} the first", text)
+    if _SECTION_KEYWORD.search(text):
+        text = _SECTION_ROMAN.sub(_section, text)
+    if "World War" in text:
+        text = _WORLD_WAR.sub(lambda m: f"{m.group(1)} {_cardinal(len(m.group(2)))}", text)
+    if _REGNAL_NAME.search(text):
+        text = _REGNAL.sub(_regnal, text)
+    if _REGNAL_NAME.search(text):
+        text = _REGNAL_FIRST.sub(lambda m: f"{m.group(1)} the first", text)
+    return text
 
 
 _YEAR = re.compile(r"(?<![\w.,$£€¥])(1\d\d\d|20\d\d)(?![\w]|[.,]\d)")
@@ -435,6 +500,8 @@ def expand_years(text: str) -> str:
     """A 4-digit number 1100-2099 is a year unless it counts something ('1500 soldiers');
     'in 1984 people...' is still a year, and so is 1000-1099 after such a cue ('in 1066').
     Numbers left here are spoken as cardinals later."""
+    if not _DIGIT(text):
+        return text
     return _YEAR.sub(_maybe_year, text)
 
 
@@ -454,6 +521,8 @@ def _spoken_number(match: re.Match[str]) -> str:
 
 def expand_numbers(text: str) -> str:
     """Cardinals, decimals and negatives: '-1,234.5' -> 'minus one thousand ... point five'."""
+    if not _DIGIT(text):
+        return text
     return _NUMBER_TOKEN.sub(_spoken_number, text)
 
 
@@ -469,10 +538,14 @@ _SYMBOLS: Sequence[tuple[re.Pattern[str], str]] = (
     (re.compile(r"§"), " section "),
     (re.compile(r"(?<=[A-Za-z])/(?=[A-Za-z])"), " or "),  # "he/she" -> "he or she"
 )
+# Each symbol pattern above needs its symbol, one of these characters.
+_SYMBOL_CHARS = re.compile(r"[#&%+=×@°§/]").search
 
 
 def expand_symbols(text: str) -> str:
     """'&' -> 'and', '%' -> 'percent', '#5' -> 'number 5', 'he/she' -> 'he or she'..."""
+    if not _SYMBOL_CHARS(text):
+        return text
     for pattern, spoken in _SYMBOLS:
         text = pattern.sub(spoken, text)
     return text
@@ -483,14 +556,26 @@ def expand_symbols(text: str) -> str:
 _PROSODY_PUNCTUATION = frozenset(".,;:!?'\"()-–—/")
 
 
+def _readable(c: str) -> bool:
+    return c in _PROSODY_PUNCTUATION or unicodedata.category(c)[0] in "LNMZ" or c == "\n"
+
+
+class _UnreadableTable(dict[int, str]):
+    """``str.translate`` table: each character to itself if ``_readable``, else to a space;
+    filled as characters are first met."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        self[code] = mapped = char if _readable(char) else " "
+        return mapped
+
+
+_UNREADABLE = _UnreadableTable()
+
+
 def strip_unreadable(text: str) -> str:
     """Keep letters, digits, spaces and prosody punctuation; drop every other symbol."""
-    return "".join(
-        c
-        if c in _PROSODY_PUNCTUATION or unicodedata.category(c)[0] in "LNMZ" or c == "\n"
-        else " "
-        for c in text
-    )
+    return text.translate(_UNREADABLE)
 
 
 # -- pipelines -------------------------------------------------------------------------------

@@ -12,9 +12,14 @@ from __future__ import annotations
 
 import copy
 import re
+import sys
+import types
 from itertools import pairwise
+from typing import Any
 
 import pysbd
+import pysbd.processor
+from pysbd.abbreviation_replacer import AbbreviationReplacer
 from pysbd.languages import LANGUAGE_CODES
 
 from narration.language import primary_language
@@ -23,10 +28,247 @@ from narration.model import Book
 FALLBACK_LANGUAGE = "en"
 
 
-def _segmenter(language: str) -> pysbd.Segmenter:
-    # A fresh one per call: segment() keeps state on the instance, so sharing one across
-    # threads (Prefect's default task runner) would mix texts up; construction costs ~1 us.
-    return pysbd.Segmenter(language=language, clean=False, char_span=False)
+# -- pysbd's regular expressions, compiled once ------------------------------------------------
+#
+# pysbd calls ``re.sub(pattern_string, ...)``, ``re.findall(...)`` and so on with pattern
+# *strings*, several of them built per abbreviation (~3 x 200 for English) on every call.
+# Python's ``re`` caches only 512 compiled patterns, so on a book those evict each other and
+# about half of pysbd's time went into ``re.compile`` (57k compiles for War and Peace). The
+# module-level name ``re`` inside pysbd's own modules is pointed at ``_CompiledPatterns``, which
+# does exactly what ``re``'s functions do with a compiled pattern from its own, larger cache.
+# Behaviour is unchanged by construction (same pattern, same flags, same ``Pattern`` method);
+# only pysbd's modules see it, never the rest of the program's ``re``. (Checked in
+# tests/test_planning_speed.py.) ``pysbd.segmenter`` is left alone: we do its one job ourselves
+# (``_sentence_spans``), and its per-sentence patterns would only churn a cache.
+
+
+class _CompiledPatterns(types.ModuleType):
+    """``re``'s pattern functions, with an unbounded-in-practice cache of compiled patterns
+    (cleared when it reaches ``LIMIT``: pysbd builds a few thousand distinct patterns at most)."""
+
+    LIMIT = 20_000
+
+    def __init__(self) -> None:
+        super().__init__("narration_pysbd_re", "re for pysbd, with a larger pattern cache")
+        self._patterns: dict[tuple[type, Any, int], re.Pattern[Any]] = {}
+
+    def __getattr__(self, name: str) -> Any:  # escape, IGNORECASE, error... as in re
+        return getattr(re, name)
+
+    def compile(self, pattern: Any, flags: int = 0) -> re.Pattern[Any]:
+        key = (type(pattern), pattern, flags)
+        compiled = self._patterns.get(key)
+        if compiled is None:
+            compiled = re.compile(pattern, flags)  # raises as re would, for bad flags too
+            if len(self._patterns) >= self.LIMIT:
+                self._patterns.clear()
+            self._patterns[key] = compiled
+        return compiled
+
+    def sub(self, pattern: Any, repl: Any, string: Any, count: int = 0, flags: int = 0) -> Any:
+        return self.compile(pattern, flags).sub(repl, string, count)
+
+    def subn(self, pattern: Any, repl: Any, string: Any, count: int = 0, flags: int = 0) -> Any:
+        return self.compile(pattern, flags).subn(repl, string, count)
+
+    def split(self, pattern: Any, string: Any, maxsplit: int = 0, flags: int = 0) -> Any:
+        return self.compile(pattern, flags).split(string, maxsplit)
+
+    def findall(self, pattern: Any, string: Any, flags: int = 0) -> Any:
+        return self.compile(pattern, flags).findall(string)
+
+    def finditer(self, pattern: Any, string: Any, flags: int = 0) -> Any:
+        return self.compile(pattern, flags).finditer(string)
+
+    def search(self, pattern: Any, string: Any, flags: int = 0) -> Any:
+        return self.compile(pattern, flags).search(string)
+
+    def match(self, pattern: Any, string: Any, flags: int = 0) -> Any:
+        return self.compile(pattern, flags).match(string)
+
+    def fullmatch(self, pattern: Any, string: Any, flags: int = 0) -> Any:
+        return self.compile(pattern, flags).fullmatch(string)
+
+
+PYSBD_RE = _CompiledPatterns()
+
+
+def _install_pattern_cache() -> list[str]:
+    """Point ``re`` in pysbd's modules (all imported by now: ``pysbd.languages`` imports every
+    language) at ``PYSBD_RE``; returns the modules' names."""
+    patched = []
+    for name, module in list(sys.modules.items()):
+        in_pysbd = (name == "pysbd" or name.startswith("pysbd.")) and name != "pysbd.segmenter"
+        if in_pysbd and getattr(module, "re", None) is re:
+            module.re = PYSBD_RE  # type: ignore[attr-defined]
+            patched.append(name)
+    return patched
+
+
+PATCHED_MODULES = _install_pattern_cache()
+
+
+# -- pysbd's abbreviation pass, without repeating itself -------------------------------------
+#
+# pysbd 0.3.4's ``AbbreviationReplacer.search_for_abbreviations_in_string`` takes each of its
+# ~190 abbreviations that occurs in the paragraph as a substring ("no" in "know", "p" in "up"),
+# looks for it after a space with ``re.findall`` and, for every occurrence, runs a ``re.sub``
+# over the *whole* paragraph in ``scan_for_replacements``: the same substitution again and
+# again, quadratic in the paragraph's length (a 400,000-character paragraph took minutes).
+# ``_QuickAbbreviations`` does the same with shortcuts that cannot change a result:
+#
+# - each substitution replaces the period right after the abbreviation: without the
+#   abbreviation and a period in the text, it is not run (the text is returned as it is);
+# - a substitution's result depends only on the text, the abbreviation as matched
+#   (``am.strip()``) and the character pysbd looked up after it; once it has left a text
+#   unchanged, running it on that same text again would too, so it is not run again;
+# - ``findall(r"(?:^|\s|\r|\n)" + abbreviation, text, IGNORECASE)`` finds nothing unless the
+#   abbreviation (plain letters) follows a space or the start in the text with each character
+#   folded the way IGNORECASE compares it (``_FOLD``), which ``in`` checks much faster; two out
+#   of three such searches found nothing.
+#
+# Only for pysbd 0.3.4, whose method this copies, and languages that do not replace it.
+
+# What ``\s`` matches, to a space; what an IGNORECASE letter a-z matches (besides A-Z: dotted
+# and dotless I, the long s, the Kelvin sign), to that letter. Every other character stays
+# itself, so it is no letter a-z and no space. Checked against ``re`` in the tests.
+
+
+class _Table(dict[int, str]):
+    """A ``str.translate`` table that maps characters it lacks to themselves, remembering them
+    (a plain dict's misses make ``translate`` raise and catch KeyError for each character)."""
+
+    def __missing__(self, code: int) -> str:
+        self[code] = char = chr(code)
+        return char
+
+
+_FOLD = _Table({
+    **{ord(c): " " for c in "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000"},
+    **{code: " " for code in range(0x2000, 0x200B)},
+    **{ord(c): c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"},
+    0x130: "i", 0x131: "i", 0x17F: "s", 0x212A: "k",
+})
+
+
+_ABBREVIATIONS: dict[int, list[tuple[str, bool]]] = {}
+
+
+def _abbreviations(lang: Any) -> list[tuple[str, bool]]:
+    """A language's abbreviations, stripped, each with whether it is plain ASCII letters."""
+    listed = lang.Abbreviation.ABBREVIATIONS
+    if id(listed) not in _ABBREVIATIONS:
+        stripped = [abbr.strip() for abbr in listed]
+        _ABBREVIATIONS[id(listed)] = [(a, a.isascii() and a.isalpha()) for a in stripped]
+    return _ABBREVIATIONS[id(listed)]
+
+
+class _QuickAbbreviations:
+    """Mixed in before a language's ``AbbreviationReplacer``."""
+
+    lang: Any
+
+    def search_for_abbreviations_in_string(self, text: str) -> str:
+        # pysbd 0.3.4's method (same statements, same order), with the ``_FOLD`` check added.
+        lowered = text.lower()
+        folded, folded_from = "", None
+        for stripped, letters in _abbreviations(self.lang):
+            if stripped not in lowered:
+                continue
+            if letters:
+                if folded_from is not text:
+                    folded, folded_from = " " + text.translate(_FOLD), text
+                if " " + stripped.lower() not in folded:
+                    continue  # findall below would find nothing
+            abbrev_match = re.findall(rf"(?:^|\s|\r|\n){stripped}", text, flags=re.IGNORECASE)
+            if not abbrev_match:
+                continue
+            next_word_start = r"(?<={" + str(re.escape(stripped)) + "} ).{1}"
+            char_array = re.findall(next_word_start, text)
+            for ind, match in enumerate(abbrev_match):
+                text = self.scan_for_replacements(text, match, ind, char_array)
+        return text
+
+    def scan_for_replacements(self, txt: str, am: str, ind: int, char_array: list[str]) -> str:
+        abbreviation = am.strip()
+        key = (abbreviation, char_array[ind] if ind < len(char_array) else "")
+        fixpoints: dict[tuple[str, str], str] = self.__dict__.setdefault("_fixpoints", {})
+        if fixpoints.get(key) is txt:
+            return txt
+        if abbreviation + "." not in txt and re.escape(abbreviation) == abbreviation:
+            result = txt  # each substitution replaces the period right after the abbreviation
+        else:
+            result = super().scan_for_replacements(txt, am, ind, char_array)  # type: ignore[misc]
+            if result == txt:
+                result = txt  # the same object, so that the next call knows it at once
+        if result is txt:
+            fixpoints[key] = txt
+        return result
+
+
+_PROCESSORS: dict[str, type] = {}
+
+
+def _processor_class(language: str) -> type:
+    """The processor ``pysbd.Segmenter`` uses for ``language``, with ``_QuickAbbreviations``
+    where it applies (pysbd 0.3.4, a language that keeps the base class's two methods)."""
+    if language not in _PROCESSORS:
+        module = LANGUAGE_CODES[language]
+        processor = getattr(module, "Processor", pysbd.processor.Processor)
+        replacer = getattr(module, "AbbreviationReplacer", AbbreviationReplacer)
+        if pysbd.__version__ == "0.3.4" and all(
+            getattr(replacer, name) is getattr(AbbreviationReplacer, name)
+            for name in ("search_for_abbreviations_in_string", "scan_for_replacements")
+        ):
+            quick = type(f"Quick{replacer.__name__}", (_QuickAbbreviations, replacer), {})
+            processor = type(
+                f"Quick{processor.__name__}", (processor,), {"abbreviations_replacer": lambda self: quick(self.text, self.lang)}
+            )
+        _PROCESSORS[language] = processor
+    return _PROCESSORS[language]
+
+
+def _sentence_spans(sentences: list[str], text: str) -> list[str]:
+    r"""What ``pysbd.Segmenter.segment`` returns for ``text`` (clean=False, char_span=False)
+    given the processor's ``sentences``: each one found in ``text`` with the whitespace after
+    it, at its first non-overlapping occurrence that ends past the previous one's end.
+
+    pysbd does this with ``re.finditer(re.escape(sentence) + r"\s*", text)``, one new pattern
+    per sentence; ``str.find`` finds the same matches (a literal, then ``\s*``, whose ``\s`` is
+    ``str.isspace`` for str patterns) without compiling any. An empty sentence, whose empty
+    matches finditer steps over differently, still goes through the regular expression."""
+    spans: list[str] = []
+    prior_end = 0
+    for sentence in sentences:
+        if not sentence:
+            for match in re.finditer(r"\s*", text):
+                if match.end() > prior_end:
+                    spans.append(match.group())
+                    prior_end = match.end()
+                    break
+            continue
+        position = 0
+        while (found := text.find(sentence, position)) >= 0:
+            end = found + len(sentence)
+            while end < len(text) and text[end].isspace():
+                end += 1
+            if end > prior_end:
+                spans.append(text[found:end])
+                prior_end = end
+                break
+            position = end
+    return spans
+
+
+def _segment(text: str, language: str) -> list[str]:
+    """``pysbd.Segmenter(language, clean=False, char_span=False).segment(text)``: its processor
+    (with ``_processor_class``'s abbreviation pass), then ``_sentence_spans``."""
+    if not text:
+        return []
+    # A fresh processor per call: it keeps state on the instance, so sharing one across threads
+    # (Prefect's default task runner) would mix texts up; construction costs ~1 us.
+    processor = _processor_class(language)(text, LANGUAGE_CODES[language], char_span=False)
+    return _sentence_spans(processor.process(), text)
 
 
 def _pysbd_language(language: str) -> str:
@@ -37,7 +279,7 @@ def _pysbd_language(language: str) -> str:
 def _pysbd_starts(text: str, language: str) -> list[int]:
     """Offsets in ``text`` where pysbd starts a sentence (after the first)."""
     starts, cursor = [], 0
-    for segment in _segmenter(language).segment(text):
+    for segment in _segment(text, language):
         piece = segment.strip()
         if not piece:
             continue
