@@ -78,6 +78,9 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dry-run", action="store_true", help="print the plan without synthesizing")
     p.add_argument("--json", action="store_true", help="print the plan (--dry-run) or the results as JSON")
     add_scaleout_arguments(p)
+    p.add_argument("--prefect", action="store_true",
+                   help="run each book as a Prefect flow run even without a Prefect server (a temporary one); "
+                   "with PREFECT_API_URL set or --dask, books always run as flow runs")
     p.add_argument("-v", "--verbose", action="store_true", help="show library and Prefect logs")
 
 
@@ -400,6 +403,52 @@ def _main(argv: Sequence[str] | None = None) -> int:
     return args.handler(args)
 
 
+Planned = list[tuple[BookPlan, BookLayout]]
+
+
+def uses_prefect(args: argparse.Namespace) -> bool:
+    """Whether the books run as Prefect flow runs: with a Prefect server to record them (the
+    dashboard, retries from it), on Dask, or when asked (--prefect). Otherwise they run in this
+    process through ``narration.narrate()``: the same steps and store without a temporary server
+    that nobody could look at (its start and bookkeeping cost a tenth of a 5,000-word book's CPU)."""
+    from flows.scaleout import DASK_ENV, configured_api_url
+
+    return bool(args.prefect or os.environ.get(DASK_ENV) or configured_api_url())
+
+
+def run_in_process(planned: Planned, out: Path, options: NarrationOptions, progress: RichProgress) -> tuple[list, list]:
+    """Each planned book through ``narrate()``, one voice loaded for all of them."""
+    from narration import Narrator
+    from narration.results import BookIncomplete
+
+    results, failures = [], []
+    with Narrator() as narrator:
+        for plan, layout in planned:
+            try:  # one book's failure does not stop the others
+                results.append(pipeline.narrate(plan.source, out, options, on_progress=progress, narrator=narrator,
+                                                planned=(plan, layout)))
+            except BookIncomplete as exc:
+                failures.append(str(exc))
+    return results, failures
+
+
+def run_flows(planned: Planned, out: Path, options: NarrationOptions, progress: RichProgress) -> tuple[list, list]:
+    """Each planned book as a run of the ``narrate-book`` flow."""
+    from flows.book import BookIncomplete, PlannedBook, narrate_book, set_progress_listener
+
+    results, failures = [], []
+    set_progress_listener(progress)
+    try:
+        for plan, layout in planned:
+            try:
+                results.append(narrate_book(str(plan.source), str(out), options, PlannedBook(plan, layout)))
+            except BookIncomplete as exc:
+                failures.append(str(exc))
+    finally:
+        set_progress_listener(None)
+    return results, failures
+
+
 def run_main(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
@@ -427,22 +476,15 @@ def run_main(args: argparse.Namespace) -> int:
                 print_plan(plan)
         return 0
 
-    if error := scaleout_error(args):  # Prefect loads only when something is narrated
+    if error := scaleout_error(args):
         return fail(error)
-    from flows.book import BookIncomplete, PlannedBook, narrate_book, set_progress_listener
-
     started = time.monotonic()
-    results, failures = [], []
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
     try:
         # Libraries that print (model loaders do) must not corrupt the --json document on stdout.
         with contextlib.redirect_stdout(sys.stderr), Progress(*columns, console=stderr) as bar:
-            set_progress_listener(RichProgress(bar))
-            for plan, layout in planned:
-                try:  # one book's failure does not stop the others
-                    results.append(narrate_book(str(plan.source), str(args.out), options, PlannedBook(plan, layout)))
-                except BookIncomplete as exc:
-                    failures.append(str(exc))
+            run = run_flows if uses_prefect(args) else run_in_process
+            results, failures = run(planned, args.out, options, RichProgress(bar))
     except NarrationError as exc:
         return fail(str(exc))
     except Exception as exc:  # a crashed run: say what failed, keep the traceback for --verbose
@@ -450,8 +492,6 @@ def run_main(args: argparse.Namespace) -> int:
             raise
         stderr.print(f"narrate: run failed: {type(exc).__name__}: {exc}", markup=False, highlight=False)
         return 1
-    finally:
-        set_progress_listener(None)
     if args.json:
         print(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2))
     else:

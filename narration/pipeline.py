@@ -209,19 +209,21 @@ def narrate(
     *,
     on_progress: ProgressListener | None = None,
     narrator: Narrator | None = None,
+    planned: tuple[BookPlan, BookLayout] | None = None,
 ) -> BookResult:
     """Narrate one book into ``out_dir/<book>/``: chapter files, a chaptered M4B, the script, the
     QA report. Chunks already stored are reused; a chapter with a failed chunk is not assembled
     and ``BookIncomplete`` is raised at the end, naming them (run again to redo only those).
 
     ``narrator``: loaded models to use (and keep) across books; without one, the models are
-    loaded for this book and unloaded at the end.
+    loaded for this book and unloaded at the end. ``planned``: the book's plan and folder from
+    ``plan()`` (the CLI's, made before anything runs), executed as it is.
     """
     progress = on_progress or NoProgress()
     owned = narrator is None
     narrator = narrator or Narrator()
     try:
-        run_plan, layout = plan(book, out_dir, options or NarrationOptions())
+        run_plan, layout = planned or plan(book, out_dir, options or NarrationOptions())
         prepare(run_plan, layout)
         options = run_plan.options or NarrationOptions()
         run_plan = tag(run_plan, layout, classify(run_plan.book, options.emotion) if run_plan.tags is None else None)

@@ -124,3 +124,18 @@ def test_dry_run_prints_the_plan_with_the_script_edits(tmp_path: Path) -> None:
     replanned, _ = pipeline.plan(book, out, options)
     assert [c.text for c in replanned.chunks] == [c.text for c in pipeline.plan(book, out, options)[0].chunks]
     assert any("grey fox" in c.text for c in replanned.chunks)
+
+
+def test_books_run_as_flow_runs_only_with_a_server_dask_or_when_asked(monkeypatch) -> None:
+    from flows.cli import parse_args, uses_prefect
+
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.delenv("NARRATION_DASK", raising=False)
+    monkeypatch.setattr("flows.scaleout.configured_api_url", lambda: None)
+    assert not uses_prefect(parse_args(["book.md"]))
+    assert uses_prefect(parse_args(["book.md", "--prefect"]))
+    monkeypatch.setenv("NARRATION_DASK", "local")
+    assert uses_prefect(parse_args(["book.md"]))
+    monkeypatch.delenv("NARRATION_DASK")
+    monkeypatch.setattr("flows.scaleout.configured_api_url", lambda: "http://127.0.0.1:4200/api")
+    assert uses_prefect(parse_args(["book.md"]))

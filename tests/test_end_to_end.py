@@ -1,5 +1,6 @@
 """The README's main job, for real: the sample EPUB through the CLI, Prefect flow and Piper,
-checked from the outside with ffprobe and mutagen."""
+checked from the outside with ffprobe and mutagen (the first run as a Prefect flow run, the rerun
+in process: both paths share one store)."""
 
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ def run_narrate(*args: str, env: dict[str, str] | None = None) -> subprocess.Com
 def narrated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict]]:
     out = tmp_path_factory.mktemp("out")
     # Three damaged takes: QA must catch each and retake it, and the run must still succeed.
-    result = run_narrate(str(SAMPLE), "--out", str(out), "--json", env={FAULTS_ENV: FAULTS})
+    result = run_narrate(str(SAMPLE), "--out", str(out), "--json", "--prefect", env={FAULTS_ENV: FAULTS})
     assert result.returncode == 0, result.stderr[-3000:]
     return out, json.loads(result.stdout)
 

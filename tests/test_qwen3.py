@@ -597,3 +597,15 @@ def test_gumbel_noise_is_finite_at_the_top_draw_so_a_banned_token_is_never_picke
     scores[:, 2] = 0.0
     picked = GumbelMax(torch.tensor([1, 2, 3]), lambda n: n)(torch.zeros((3, 5), dtype=torch.long), scores).argmax(-1)
     assert picked.tolist() == [2, 2, 2]
+
+
+def test_a_machine_without_a_gpu_device_is_told_apart_without_importing_torch() -> None:
+    # every `narrate` (a dry-run too) asks whether qwen3 can run; importing torch costs seconds
+    import glob
+
+    if glob.glob("/dev/nvidia*") or Path("/dev/kfd").exists():
+        pytest.skip("this machine has a GPU device node; the shortcut does not apply")
+    probe = ("import sys; from narration.synthesis.qwen3_model import unavailable_reason; "
+             "print(unavailable_reason('Qwen/X'), 'torch' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert result.stdout.split("\n")[0] == "no CUDA GPU False", result.stderr
