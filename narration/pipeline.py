@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -202,6 +203,18 @@ def finish_run(run: Run, chapters: list[ChapterResult], m4b: str | None) -> Book
     return result
 
 
+def _report_assembled(
+    assembling: list[tuple[ChapterPlan, Future[ChapterResult]]], reported: int, progress: ProgressListener
+) -> int:
+    """Tell the listener, in book order and from the runner's thread, of chapters assembled since
+    ``reported``; the new count."""
+    while reported < len(assembling) and assembling[reported][1].done():
+        chapter = assembling[reported][0]
+        progress.chapter_done(chapter.index, chapter.title)
+        reported += 1
+    return reported
+
+
 def narrate(
     book: str | Path,
     out_dir: str | Path = "outputs",
@@ -229,20 +242,27 @@ def narrate(
         run_plan = tag(run_plan, layout, classify(run_plan.book, options.emotion) if run_plan.tags is None else None)
         run = start_run(run_plan, layout, narrator)
         progress.book_started(run_plan.book.title, len(run_plan.chapters), len(run.keys), run.cached)
-        chapters: list[ChapterResult] = []
-        for chapter in run_plan.chapters:
-            complete = True
-            for chunks, keys in run.batches(chapter):
-                try:
-                    rendered = render_batch(chunks, keys, layout.root, options, run.run_id, narrator)
-                except ChunkFailures:
-                    complete = False  # recorded in the manifest; the other batches go on
-                    continue
-                progress.chunks_done(len(rendered), sum(r.duration for r in rendered))
-            if complete:
-                chapters.append(assemble_chapter_audio(chapter, run.chapter_keys(chapter), layout.root, options,
-                                                       run_plan.book.title))
-                progress.chapter_done(chapter.index, chapter.title)
+        # A finished chapter is assembled (ffmpeg, in subprocesses) on a second thread while the
+        # next one is synthesized, as the Prefect flow does with its two task workers.
+        assembling: list[tuple[ChapterPlan, Future[ChapterResult]]] = []
+        reported = 0
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="assemble-chapter") as assembler:
+            for chapter in run_plan.chapters:
+                complete = True
+                for chunks, keys in run.batches(chapter):
+                    try:
+                        rendered = render_batch(chunks, keys, layout.root, options, run.run_id, narrator)
+                    except ChunkFailures:
+                        complete = False  # recorded in the manifest; the other batches go on
+                        continue
+                    progress.chunks_done(len(rendered), sum(r.duration for r in rendered))
+                    reported = _report_assembled(assembling, reported, progress)
+                if complete:
+                    assembling.append((chapter, assembler.submit(
+                        assemble_chapter_audio, chapter, run.chapter_keys(chapter), layout.root, options,
+                        run_plan.book.title)))
+            chapters = [future.result() for _, future in assembling]  # an assembly error is raised here
+        _report_assembled(assembling, reported, progress)
         if options.qa.enabled:
             write_report(layout.root, run_plan.book.title)
         m4b = None
