@@ -37,8 +37,8 @@ from narration.model import Book, Chunk
 from narration.options import NarrationOptions
 from narration.plan import BookPlan, ChapterPlan
 from narration.progress import NoProgress, ProgressListener
-from narration.render import ChunkFailures, RenderedChunk
 from narration.results import BookIncomplete, BookResult, ChapterResult
+from narration.takes import ChunkFailures, RenderedChunk
 
 __all__ = ["BookIncomplete", "BookResult", "ChapterResult", "PlannedBook", "narrate_book", "set_progress_listener"]
 

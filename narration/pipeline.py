@@ -33,8 +33,8 @@ from narration.options import NarrationOptions
 from narration.plan import BookPlan, ChapterPlan, plan_book
 from narration.progress import NoProgress, ProgressListener
 from narration.qa.book_report import write_book_report
-from narration.render import ChunkFailures, RenderedChunk, render_chunks
 from narration.results import BookIncomplete, BookResult, ChapterResult
+from narration.takes import ChunkFailures, RenderedChunk, render_chunks
 
 Batch = tuple[list[Chunk], list[str]]
 
@@ -122,7 +122,7 @@ def start_run(plan: BookPlan, layout: BookLayout, narrator: Narrator) -> Run:
 def render_batch(
     chunks: list[Chunk], keys: list[str], root: str | Path, options: NarrationOptions, run_id: str, narrator: Narrator
 ) -> list[RenderedChunk]:
-    """Synthesize, check and store one batch (``narration.render``); raises ``ChunkFailures``."""
+    """Synthesize, check and store one batch (``narration.takes``); raises ``ChunkFailures``."""
     layout = BookLayout(Path(root))
     return render_chunks(chunks, keys, layout, options, Manifest(layout.manifest), run_id, narrator=narrator)
 

@@ -139,3 +139,16 @@ def test_attempts_are_counted_per_chunk_across_batches(tmp_path: Path) -> None:
     assert manifest.begin_attempts(["a", "b"]) == [0, 0]
     assert manifest.begin_attempts(["b", "c"]) == [1, 0]
     assert manifest.begin_attempts(["b"]) == [2]
+
+
+def test_batch_results_stored_under_the_modules_old_name_still_load() -> None:
+    # Prefect keeps each finished batch's result (a list of RenderedChunk), pickled under the
+    # module name of the release that ran it: narration.render before the module was renamed.
+    import pickle
+
+    from narration.takes import RenderedChunk
+
+    stored = pickle.dumps([RenderedChunk(3, "abc", 1.5, True)], protocol=0)
+    old = stored.replace(b"narration.takes", b"narration.render")
+    assert b"narration.render" in old and b"narration.takes" not in old
+    assert pickle.loads(old) == [RenderedChunk(3, "abc", 1.5, True)]
