@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import sqlite3
 import time
 import uuid
@@ -23,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from narration.model import Chunk
+
+log = logging.getLogger(__name__)
 
 PENDING, DONE, FAILED = "pending", "done", "failed"
 
@@ -78,11 +81,32 @@ class Manifest:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._open()
+        except sqlite3.DatabaseError as exc:  # overwritten, truncated, not a database at all
+            aside = self._move_aside()
+            log.warning("%s is damaged (%s): moved to %s and started afresh; the chunk store keeps "
+                        "every finished take, so nothing is synthesized again", self.path, exc, aside.name)
+            self._open()
+
+    def _open(self) -> None:
         db = sqlite3.connect(self.path, timeout=60)
         try:
             db.executescript(_SCHEMA)  # commits by itself
+            problems = [row[0] for row in db.execute("PRAGMA quick_check").fetchall()]
+            if problems != ["ok"]:
+                raise sqlite3.DatabaseError(f"quick_check: {'; '.join(problems[:3])}")
         finally:
             db.close()
+
+    def _move_aside(self) -> Path:
+        """The damaged file (and its WAL files) renamed out of the way, kept for a post-mortem."""
+        aside = self.path.with_name(f"{self.path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}")
+        for suffix in ("", "-wal", "-shm"):
+            part = self.path.with_name(self.path.name + suffix)
+            if part.exists():
+                part.replace(aside.with_name(aside.name + suffix))
+        return aside
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:

@@ -80,3 +80,25 @@ def test_narrate_raises_book_incomplete_and_a_rerun_redoes_only_the_failed_chunk
     monkeypatch.delenv(FAULTS_ENV)
     result = narrate(book, tmp_path, OPTIONS)
     assert result.synthesized == 1 and not result.failed and result.m4b
+
+
+def test_a_damaged_manifest_is_moved_aside_and_the_rerun_synthesizes_nothing(
+    tmp_path: Path, book: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    out = tmp_path / "out"
+    first = narrate(book, out, OPTIONS)
+    layout = BookLayout.for_book(out, book)
+    layout.manifest.write_bytes(b"this is not a database" * 100)  # a sync tool or a bad disk
+    for leftover in (layout.manifest.with_name(layout.manifest.name + s) for s in ("-wal", "-shm")):
+        leftover.unlink(missing_ok=True)
+
+    status = subprocess.run([sys.executable, "-m", "flows.cli", "status", str(book), "--out", str(out), "--json"],
+                            capture_output=True, text=True, timeout=300)
+    assert status.returncode == 0 and "Traceback" not in status.stderr, status.stderr
+    with caplog.at_level("WARNING", logger="narration.manifest"):
+        again = narrate(book, out, OPTIONS)
+    assert again.synthesized == 0 and len(again.chapters) == len(first.chapters)
+    damaged = sorted(layout.manifest.parent.glob("manifest.sqlite.damaged-*"))
+    assert damaged and damaged[0].read_bytes().startswith(b"this is not a database")
+    assert str(layout.manifest) in status.stderr and "moved to manifest.sqlite.damaged-" in status.stderr
+    assert Manifest(layout.manifest).last_run()["synthesized"] == 0
