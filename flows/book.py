@@ -31,6 +31,7 @@ import flows  # noqa: F401  (Prefect defaults before Prefect is imported)
 from flows.models import process_narrator
 from flows.scaleout import synthesis_placement, task_runner_from_env
 from narration import pipeline
+from narration.audio import wav_problem
 from narration.emotion import EmotionSettings, PassageTag
 from narration.layout import BookLayout
 from narration.model import Book, Chunk
@@ -58,7 +59,9 @@ def _digest(*parts: object) -> str:
 def _batch_cache_key(context: TaskRunContext, parameters: dict[str, Any]) -> str | None:
     layout = BookLayout(Path(parameters["root"]))
     keys = parameters["keys"]
-    if all(layout.chunk_audio(k).exists() for k in keys):
+    # Only when every take is there and whole: a cached result must never stand for a file that
+    # has gone or been damaged since (the task then runs, and replaces it).
+    if all(wav_problem(layout.chunk_audio(k)) is None for k in keys):
         return f"synth-{_digest(parameters['root'], *keys)}"
     return None
 

@@ -74,6 +74,10 @@ class BookLayout:
         """A take a named-chunk rerun set aside before making a new one."""
         return self.replaced / key[:2] / f"{key}.wav"
 
+    def damaged_take(self, key: str) -> Path:
+        """Where a stored take that failed verification is moved (kept for a post-mortem)."""
+        return self.work / "damaged" / f"{key}.wav"
+
     def rejected_take(self, key: str) -> Path:
         """The worst take QA turned down, kept for the report's before/after."""
         return self.rejected / key[:2] / f"{key}.wav"

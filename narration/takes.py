@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from narration import faults
-from narration.audio import Audio, frame_count, write_wav
+from narration.audio import Audio, frame_count, wav_problem, write_wav
 from narration.chunk_keys import utterance_for
 from narration.layout import BookLayout
 from narration.manifest import Manifest
@@ -57,8 +57,17 @@ def take_seed(key: str, attempt: int) -> int | None:
 
 
 def stored_duration(layout: BookLayout, key: str) -> float | None:
+    """The stored take's length, or None when there is none to use: a file that fails
+    verification (truncated, empty, overwritten) is moved aside with a warning, to be made again."""
     path = layout.chunk_audio(key)
     if not path.exists():
+        return None
+    problem = wav_problem(path)
+    if problem is not None:
+        aside = layout.damaged_take(key)
+        aside.parent.mkdir(parents=True, exist_ok=True)
+        path.replace(aside)
+        log.warning("stored take %s is damaged (%s): moved to %s; it will be synthesized again", key, problem, aside)
         return None
     frames, rate = frame_count(path)
     return frames / rate

@@ -343,3 +343,24 @@ def test_scene_break_pause_is_its_own_length(tmp_path: Path) -> None:
     result = assemble_chapter([(pa, PAUSE_SCENE), (pb, PAUSE_PARAGRAPH)], tmp_path / "c.flac", fmt="flac",
                               pauses=pauses, loudness=None)
     assert result.duration == pytest.approx(0.4 + 1.7 + 0.3, abs=0.003)
+
+
+def test_wav_problem_tells_a_whole_take_from_a_damaged_one(tmp_path: Path) -> None:
+    import os
+
+    from narration.audio import wav_problem
+
+    good = write_wav(tmp_path / "good.wav", Audio(np.full(2400, 0.1, dtype=np.float32), 24000))
+    assert wav_problem(good) is None
+    data = good.read_bytes()
+    cases = {
+        "truncated": data[: len(data) - 100],
+        "empty": b"",
+        "random": os.urandom(len(data)),
+        "header only": data[:44],
+    }
+    for name, content in cases.items():
+        (tmp_path / f"{name}.wav").write_bytes(content)
+        assert wav_problem(tmp_path / f"{name}.wav") is not None, name
+    assert "truncated" in wav_problem(tmp_path / "truncated.wav")
+    assert wav_problem(tmp_path / "missing.wav").startswith("unreadable")

@@ -69,6 +69,17 @@ def test_rerun_hits_the_cache_and_synthesizes_nothing(book: Path, tmp_path: Path
     }
 
 
+def test_a_damaged_take_is_never_served_from_the_cache(book: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    narrate_book(str(book), str(out), OPTIONS)
+    narrate_book(str(book), str(out), OPTIONS)  # now every batch has a cached result
+    take = sorted((out / "short" / ".work" / "chunks").rglob("*.wav"))[0]
+    take.write_bytes(take.read_bytes()[:100])  # truncated after its batch was cached
+    again = narrate_book(str(book), str(out), OPTIONS)
+    assert again.synthesized == 1
+    assert take.stat().st_size > 1000
+
+
 def test_edit_one_sentence_resynthesizes_only_its_chunk(book: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     narrate_book(str(book), str(out), OPTIONS)

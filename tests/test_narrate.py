@@ -102,3 +102,31 @@ def test_a_damaged_manifest_is_moved_aside_and_the_rerun_synthesizes_nothing(
     assert damaged and damaged[0].read_bytes().startswith(b"this is not a database")
     assert str(layout.manifest) in status.stderr and "moved to manifest.sqlite.damaged-" in status.stderr
     assert Manifest(layout.manifest).last_run()["synthesized"] == 0
+
+
+def test_damaged_takes_are_found_moved_aside_and_made_again(tmp_path: Path, book: Path,
+                                                            caplog: pytest.LogCaptureFixture) -> None:
+    import os
+
+    out = tmp_path / "out"
+    first = narrate(book, out, OPTIONS)
+    layout = BookLayout.for_book(out, book)
+    takes = sorted(layout.chunks.rglob("*.wav"))
+    assert len(takes) == first.chunks >= 3
+    truncated, empty, garbage = takes[:3]
+    truncated.write_bytes(truncated.read_bytes()[: truncated.stat().st_size // 2])  # a crash elsewhere, a sync tool
+    empty.write_bytes(b"")
+    garbage.write_bytes(os.urandom(garbage.stat().st_size))
+    for chapter in first.chapters:  # without these, the rerun must rebuild the chapters from the takes
+        Path(chapter.path).unlink()
+
+    with caplog.at_level("WARNING", logger="narration.takes"):
+        again = narrate(book, out, OPTIONS)
+    assert again.synthesized == 3
+    # whole chapters again (a new take of a chunk differs a little in length: Piper samples durations)
+    assert [c.title for c in again.chapters] == [c.title for c in first.chapters]
+    assert all(abs(a.duration - b.duration) < 0.1 * b.duration for a, b in zip(again.chapters, first.chapters))
+    for path in (truncated, empty, garbage):
+        assert path.stat().st_size > 1000 and path.stem in caplog.text
+        assert layout.damaged_take(path.stem).exists()
+    assert narrate(book, out, OPTIONS).synthesized == 0
