@@ -91,7 +91,10 @@ def synthesize_batch(
 def _chapter_cache_key(context: TaskRunContext, parameters: dict[str, Any]) -> str | None:
     layout = BookLayout(Path(parameters["root"]))
     out, master = pipeline.chapter_outputs(layout, parameters["chapter"], parameters["options"])
-    if not (out.exists() and master.exists()):
+    # Only for files that are there and whole, made from these inputs (a damaged master or
+    # chapter file is assembled again, never served from the cache).
+    if pipeline.assembled_chapter(parameters["chapter"], parameters["keys"], layout.root, parameters["options"],
+                                  parameters["album"]) is None:
         return None
     options: NarrationOptions = parameters["options"]
     # the same digest as before the options had sections (format, bitrate, loudness, pauses)

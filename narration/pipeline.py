@@ -12,6 +12,8 @@ gives: retries, result caching, concurrency, the dashboard and deployments.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -24,6 +26,7 @@ from narration.chunk_keys import chunk_keys
 from narration.emotion import EmotionSettings, PassageTag, load_classifier, tag_book
 from narration.emotion.arc import plot_arc
 from narration.emotion.script import read_script_base, write_script, write_script_base
+from narration.hashing import file_sha256
 from narration.language import primary_language
 from narration.layout import BookLayout
 from narration.manifest import ChunkRecord, Manifest
@@ -132,10 +135,52 @@ def chapter_outputs(layout: BookLayout, chapter: ChapterPlan, options: Narration
     return layout.chapter_file(chapter.index, chapter.title, options.assembly.format), layout.chapter_master(chapter.index)
 
 
+def _chapter_inputs(chapter: ChapterPlan, keys: list[str], options: NarrationOptions, album: str) -> str:
+    """A digest of everything a chapter's files are made from."""
+    made_of = {
+        "index": chapter.index, "title": chapter.title, "album": album, "keys": keys,
+        "pauses": [c.pause_after for c in chapter.chunks],
+        "assembly": options.assembly.model_dump(mode="json", exclude={"m4b"}),
+    }  # fmt: skip
+    return hashlib.sha256(json.dumps(made_of, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def _chapter_record(layout: BookLayout, chapter: ChapterPlan) -> Path:
+    return layout.chapter_masters / f"{chapter.index + 1:02d}.json"
+
+
+def assembled_chapter(
+    chapter: ChapterPlan, keys: list[str], root: str | Path, options: NarrationOptions, album: str
+) -> ChapterResult | None:
+    """The chapter as assembled before, when its file and master are whole (the sizes and
+    SHA-256 recorded when they were made) and were made from these very inputs; else None."""
+    layout = BookLayout(Path(root))
+    try:
+        record = json.loads(_chapter_record(layout, chapter).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    out, master = chapter_outputs(layout, chapter, options)
+    if record.get("inputs") != _chapter_inputs(chapter, keys, options, album):
+        return None
+    for path in (out, master):
+        expected = record.get("files", {}).get(path.name)
+        try:
+            whole = expected is not None and path.stat().st_size == expected["bytes"]
+        except OSError:
+            whole = False
+        if not whole or file_sha256(path) != expected["sha256"]:
+            return None
+    return ChapterResult(chapter.index, chapter.title, str(out), float(record["duration"]))
+
+
 def assemble_chapter_audio(
     chapter: ChapterPlan, keys: list[str], root: str | Path, options: NarrationOptions, album: str
 ) -> ChapterResult:
-    """Join the chapter's stored chunks with their pauses into its file and master."""
+    """Join the chapter's stored chunks with their pauses into its file and master; a chapter
+    already assembled from the same inputs, whose files verify, is reused as it is."""
+    done = assembled_chapter(chapter, keys, root, options, album)
+    if done is not None:
+        return done
     layout = BookLayout(Path(root))
     out, master = chapter_outputs(layout, chapter, options)
     result = assemble_chapter(
@@ -148,6 +193,14 @@ def assemble_chapter_audio(
         loudness=options.assembly.loudness,
         tags={"title": chapter.title, "album": album, "track": str(chapter.index + 1)},
     )
+    # What the files are, written after them: a crash in between leaves no record, so the
+    # chapter is assembled again; a file changed or cut short later fails the check.
+    record = {
+        "inputs": _chapter_inputs(chapter, keys, options, album),
+        "duration": result.duration,
+        "files": {path.name: {"bytes": path.stat().st_size, "sha256": file_sha256(path)} for path in (out, master)},
+    }
+    atomic.write_text(_chapter_record(layout, chapter), json.dumps(record, indent=1))
     return ChapterResult(chapter.index, chapter.title, str(out), result.duration)
 
 

@@ -130,3 +130,25 @@ def test_damaged_takes_are_found_moved_aside_and_made_again(tmp_path: Path, book
         assert path.stat().st_size > 1000 and path.stem in caplog.text
         assert layout.damaged_take(path.stem).exists()
     assert narrate(book, out, OPTIONS).synthesized == 0
+
+
+def test_chapters_are_reused_only_when_whole_and_rebuilt_when_damaged(tmp_path: Path, book: Path) -> None:
+    from narration.audio import frame_count
+
+    out = tmp_path / "out"
+    first = narrate(book, out, OPTIONS)
+    layout = BookLayout.for_book(out, book)
+    chapter_file, master = Path(first.chapters[0].path), layout.chapter_master(0)
+    made = {p: p.stat().st_mtime_ns for p in (chapter_file, master, Path(first.chapters[1].path))}
+
+    assert narrate(book, out, OPTIONS).synthesized == 0
+    assert {p: p.stat().st_mtime_ns for p in made} == made  # whole and unchanged: reused, not made again
+
+    master.write_bytes(master.read_bytes()[: master.stat().st_size // 2])  # cut short after the run
+    chapter_file.write_bytes(chapter_file.read_bytes()[:200])
+    again = narrate(book, out, OPTIONS)
+    assert again.synthesized == 0
+    frames, rate = frame_count(master)
+    assert abs(frames / rate - first.chapters[0].duration) < 0.05  # the whole chapter again
+    assert chapter_file.stat().st_size > 1000
+    assert Path(first.chapters[1].path).stat().st_mtime_ns == made[Path(first.chapters[1].path)]
