@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -449,10 +450,56 @@ def run_flows(planned: Planned, out: Path, options: NarrationOptions, progress: 
     return results, failures
 
 
+def output_clash(books: Sequence[Path], out: Path) -> str | None:
+    """Two books of one command that would be narrated into one folder (``a/tiny.md`` and
+    ``b/tiny.md`` both into ``out/tiny/``): the second would overwrite the first. The problem,
+    or None. Folder names are compared ignoring case, as a case-insensitive file system would."""
+    seen: dict[str, Path] = {}
+    for book in books:
+        root = BookLayout.for_book(out, book).root
+        other = seen.setdefault(str(root).casefold(), book)
+        if other is book:
+            continue
+        if other.resolve() == book.resolve():
+            return f"{book}: the same book as {other}, given twice"
+        return (f"{other} and {book} would both be narrated into {root}{os.sep} (one would overwrite the other): "
+                "rename one, or narrate them with different --out folders")
+    return None
+
+
+def output_problem(out: Path, folders: Sequence[Path]) -> str | None:
+    """Why the run could not write its outputs under ``out`` or the book ``folders`` in it (a
+    file where a folder must be, a folder without write permission, a read-only file system),
+    or None. A folder not made yet needs its nearest existing parent writable. Besides the
+    permission bits (which do not stop root) each such folder is tried with an empty folder
+    made and removed at once, so NFS root squash and the like are found too; nothing stays."""
+    tried: set[Path] = set()
+    for folder in (out, *folders):
+        path = folder
+        while not os.path.lexists(path) and path != path.parent:
+            path = path.parent
+        if path in tried:
+            continue
+        tried.add(path)
+        where = f"--out {out}: " + ("" if path == out else f"{path} ")
+        if not path.is_dir():
+            return where + ("exists and is not a folder" if path == out else "is not a folder")
+        if not os.access(path, os.W_OK | os.X_OK):
+            read_only = bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+            return where + ("is on a read-only file system" if read_only else "is not writable (no write permission)")
+        try:
+            os.rmdir(tempfile.mkdtemp(prefix=".narrate-write-check-", dir=path))
+        except OSError as exc:
+            return where + f"cannot be written to ({exc.strerror or exc})"
+    return None
+
+
 def run_main(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         options = options_from_args(args)
+        if clash := output_clash(args.books, args.out):
+            return fail(clash)
         # Every book is read and planned before anything is synthesized: a bad file fails fast
         # and nothing is written for any book. These plans (script edits included, ``auto``
         # resolved) are what the dry-run prints and what the flow runs execute.
@@ -464,6 +511,11 @@ def run_main(args: argparse.Namespace) -> int:
         return fail("; ".join(f"--{'-'.join(map(str, e['loc'])).replace('_', '-')}: {e['msg'].removeprefix('Value error, ')}"
                               for e in exc.errors()))
 
+    # An unusable --out is found once the books are read, before anything is written (a lock
+    # file included): one line, not a traceback midway.
+    folders = [p for _plan, lay in planned for p in (lay.root, lay.work, lay.chapters)]
+    if not args.dry_run and (problem := output_problem(args.out, folders)):
+        return fail(problem)
     # Said once every book is known to be readable, so a bad input stays one line.
     for note in dict.fromkeys(f"{p.options.synthesis.backend} ({p.backend_note})" for p in plans if p.backend_note):
         stderr.print(f"backend: {note}", markup=False, highlight=False)

@@ -6,19 +6,25 @@ This is what ``narrate --dry-run`` prints and what the flow executes.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from narration.emotion import PassageTag, apply_tags
 from narration.emotion.script import merge_script, read_script, read_script_base
+from narration.errors import InputError
 from narration.ingest import load_book
+from narration.ingest.omissions import UNSPEAKABLE, omission
 from narration.language import UNSPACED, primary_language
 from narration.model import Book, Chunk
 from narration.options import NarrationOptions
 from narration.synthesis import backend_class
 from narration.text import chunk_book, segment_book
-from narration.text.lexicon import load_lexicon
+from narration.text.chunking import has_speech
+from narration.text.lexicon import Lexicon, load_lexicon
+
+logger = logging.getLogger(__name__)
 
 # Narration pace at speed 1.0, for the dry-run's duration estimate: audiobooks run at about
 # 150-160 words a minute in English, 300-400 characters a minute in Japanese.
@@ -103,6 +109,33 @@ class BookPlan:
         }
 
 
+def without_unspeakable_chapters(
+    book: Book, path: Path, max_chars: int, lexicon: dict[str, str] | None = None
+) -> Book:
+    """The book without its chapters that give no speech (only emoji, symbols or punctuation
+    under the heading): each is an ``unspeakable`` omission (the dry-run lists it) and a
+    warning, and makes no chapter file or M4B chapter; the chapters after it move up, so
+    chapter files stay numbered 01, 02, ... A spoken title alone does not keep a chapter: an
+    audio file that only says "Chapter Two" is not a chapter. A book with nothing speakable at
+    all raises InputError."""
+    spoken = Lexicon(lexicon) if lexicon else None
+    silent = [n for n, ch in enumerate(book.chapters) if not has_speech(ch, book.language, max_chars, spoken)]
+    skipped = frozenset(silent)
+    if not silent:
+        return book
+    if len(silent) == len(book.chapters):
+        raise InputError(path, "nothing in it can be spoken: its text is only emoji, symbols or punctuation")
+    omitted = []
+    for n in silent:
+        chapter = book.chapters[n]
+        where = chapter.source or f"{path.name}, chapter {n + 1}"
+        omitted.append(omission(UNSPEAKABLE, where, [chapter.title, chapter.text]))
+        logger.warning("%s: chapter %d (%r) skipped: no speakable text (only emoji, symbols or punctuation)",
+                       where, n + 1, chapter.title)
+    chapters = [ch for n, ch in enumerate(book.chapters) if n not in skipped]
+    return dataclasses.replace(book, chapters=chapters, omitted=[*book.omitted, *omitted])
+
+
 def plan_book(
     path: str | Path, options: NarrationOptions, script: Path | None = None, script_base: Path | None = None
 ) -> BookPlan:
@@ -115,6 +148,9 @@ def plan_book(
     path = Path(path)
     source_book = segment_book(load_book(path, options.ingest))
     options, note = options.resolved(source_book.language)
+    max_chars = options.synthesis.max_chars or backend_class(options.synthesis.backend).max_chars
+    lexicon = load_lexicon(options.synthesis.lexicon) if options.synthesis.lexicon else None
+    source_book = without_unspeakable_chapters(source_book, path, max_chars, lexicon)
     book, tags = source_book, None
     if script is not None and script.exists():
         base = read_script_base(script_base) if script_base is not None else {}
@@ -122,9 +158,12 @@ def plan_book(
         if merged is not None:
             book, tags = merged
             book = segment_book(book)  # edited paragraphs are split again
-    max_chars = options.synthesis.max_chars or backend_class(options.synthesis.backend).max_chars
-    lexicon = load_lexicon(options.synthesis.lexicon) if options.synthesis.lexicon else None
     chunks = chunk_book(book, max_chars=max_chars, lexicon=lexicon)
+    speaking = {c.chapter for c in chunks if c.paragraph is not None}
+    if silent := [i for i in range(len(book.chapters)) if i not in speaking]:
+        # The source's silent chapters are gone already: only a person's edits can get here.
+        raise InputError(script or path, f"chapter {silent[0] + 1} ({book.chapters[silent[0]].title!r}) has no "
+                         "speakable text left after the script's edits (only emoji, symbols or punctuation)")
     chapters = [
         ChapterPlan(index=i, title=ch.title, words=ch.words, chunks=[c for c in chunks if c.chapter == i])
         for i, ch in enumerate(book.chapters)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import zipfile
@@ -139,3 +140,125 @@ def test_books_run_as_flow_runs_only_with_a_server_dask_or_when_asked(monkeypatc
     monkeypatch.delenv("NARRATION_DASK")
     monkeypatch.setattr("flows.scaleout.configured_api_url", lambda: "http://127.0.0.1:4200/api")
     assert uses_prefect(parse_args(["book.md"]))
+
+
+SILENT_CHAPTER = (
+    "# A Book\n\n## One\n\nThe fox ran across the field.\n\n## Two\n\n🎉🎉 ★ ★ ★\n\n"
+    "## Three\n\nIt was late, and the fox went home.\n"
+)
+
+
+def test_a_chapter_with_nothing_speakable_is_skipped_and_the_dry_run_says_so(tmp_path: Path) -> None:
+    import json
+
+    book = tmp_path / "party.md"
+    book.write_text(SILENT_CHAPTER, encoding="utf-8")
+    result = narrate(str(book), "--backend", "piper", "--dry-run", "--json")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert [c["title"] for c in doc["chapters"]] == ["One", "Three"]
+    [item] = doc["omitted"]["unspeakable"]["items"]
+    assert item["where"].startswith("party.md:") and item["excerpt"].startswith("Two")
+    assert "Two" in result.stderr and "no speakable text" in result.stderr  # the notice
+
+    table = narrate(str(book), "--backend", "piper", "--dry-run")
+    assert table.returncode == 0, table.stderr
+    assert "unspeakable" in table.stdout and "Two" in table.stdout and "no speakable text" in table.stdout
+
+
+def test_a_skipped_chapter_makes_no_file_and_the_others_are_numbered_in_order(tmp_path: Path) -> None:
+    import json
+
+    book = tmp_path / "party.md"
+    book.write_text(SILENT_CHAPTER, encoding="utf-8")
+    out = tmp_path / "out"
+    result = narrate(str(book), "--out", str(out), "--backend", "piper", "--no-qa", "--no-emotion", "--format", "flac",
+                     "--no-loudnorm", "--json")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr and "no speakable text" in result.stderr
+    [doc] = json.loads(result.stdout)
+    assert [c["title"] for c in doc["chapters"]] == ["One", "Three"]
+    assert sorted(p.name for p in (out / "party" / "chapters").iterdir()) == ["01 - One.flac", "02 - Three.flac"]
+    assert (out / "party" / "party.m4b").stat().st_size > 0
+
+
+def test_a_book_with_nothing_speakable_is_refused_with_one_line(tmp_path: Path) -> None:
+    book = tmp_path / "confetti.md"
+    book.write_text("# 🎉\n\n🎉🎉\n\n* * * ~~~ ###\n", encoding="utf-8")
+    out = tmp_path / "out"
+    for extra in ((), ("--dry-run",)):
+        result = narrate(str(book), "--out", str(out), "--backend", "piper", *extra)
+        assert result.returncode == 2, result.stderr
+        [line] = result.stderr.strip().splitlines()
+        assert "confetti.md" in line and "nothing in it can be spoken" in line
+    assert not out.exists()
+
+
+def test_a_script_edit_that_leaves_a_chapter_silent_is_refused_naming_the_script(tmp_path: Path) -> None:
+    from narration import pipeline
+    from narration.options import NarrationOptions
+
+    book = tmp_path / "tale.md"
+    book.write_text("# A Tale\n\n## One\n\nThe fox ran.\n\n## Two\n\nIt was late.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    plan, layout = pipeline.plan(book, out, NarrationOptions(backend="piper"))
+    pipeline.prepare(plan, layout)
+    pipeline.tag(plan, layout, [])
+    layout.script.write_text(layout.script.read_text(encoding="utf-8").replace("It was late.", "🎉🎉"), encoding="utf-8")
+    result = narrate(str(book), "--out", str(out), "--backend", "piper", "--dry-run")
+    assert result.returncode == 2, result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert "script.tsv" in line and "chapter 2" in line and "no speakable text" in line
+
+
+def test_two_books_bound_for_one_output_folder_are_refused(tmp_path: Path) -> None:
+    books = []
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        books.append(str(tmp_path / folder / "tiny.md"))
+        Path(books[-1]).write_text(f"# Book {folder}\n\n## One\n\nSome words.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    for extra in ((), ("--dry-run",)):
+        result = narrate(*books, "--out", str(out), "--backend", "piper", *extra)
+        assert result.returncode == 2, result.stderr
+        [line] = result.stderr.strip().splitlines()
+        assert books[0] in line and books[1] in line and str(out / "tiny") in line
+    twice = narrate(books[0], str(tmp_path / "b" / ".." / "a" / "tiny.md"), "--out", str(out), "--backend", "piper")
+    assert twice.returncode == 2 and "given twice" in twice.stderr
+    assert not out.exists()
+
+
+def test_an_out_that_is_a_file_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    book = tmp_path / "tiny.md"
+    book.write_text("# A Book\n\n## One\n\nSome words to read aloud.\n", encoding="utf-8")
+    afile = tmp_path / "notes.txt"
+    afile.write_text("keep me", encoding="utf-8")
+    for out, words in ((afile, "exists and is not a folder"), (afile / "sub", f"{afile} is not a folder")):
+        result = narrate(str(book), "--out", str(out), "--backend", "piper", "--no-qa")
+        assert result.returncode == 2, result.stderr
+        [line] = result.stderr.strip().splitlines()
+        assert f"--out {out}" in line and words in line
+    assert afile.read_text(encoding="utf-8") == "keep me"
+    (tmp_path / "out" / "tiny").mkdir(parents=True)
+    (tmp_path / "out" / "tiny" / ".work").write_text("", encoding="utf-8")  # a file where the book's work folder goes
+    result = narrate(str(book), "--out", str(tmp_path / "out"), "--backend", "piper", "--no-qa")
+    assert result.returncode == 2 and ".work is not a folder" in result.stderr, result.stderr
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="running as root: permission bits do not stop root's writes, "
+                    "so a read-only folder is writable here and the refusal cannot be shown")
+def test_an_out_without_write_permission_is_refused(tmp_path: Path) -> None:
+    book = tmp_path / "tiny.md"
+    book.write_text("# A Book\n\n## One\n\nSome words to read aloud.\n", encoding="utf-8")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        for out in (locked, locked / "out"):
+            result = narrate(str(book), "--out", str(out), "--backend", "piper", "--no-qa")
+            assert result.returncode == 2, result.stderr
+            [line] = result.stderr.strip().splitlines()
+            assert f"--out {out}" in line and "not writable" in line
+        assert list(locked.iterdir()) == []
+    finally:
+        locked.chmod(0o755)

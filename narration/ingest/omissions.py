@@ -21,6 +21,7 @@ CAPTIONS = "captions"
 COLOPHON = "colophon"
 NOTES = "notes"
 UNREADABLE = "tables-and-code"
+UNSPEAKABLE = "unspeakable"
 
 KINDS: dict[str, str] = {
     LICENCE: "Project Gutenberg header and licence",
@@ -32,8 +33,9 @@ KINDS: dict[str, str] = {
     COLOPHON: "colophons and credits",
     NOTES: "footnotes and endnotes (read them with --notes inline|end)",
     UNREADABLE: "tables, code and formulas (not narratable)",
+    UNSPEAKABLE: "chapters with no speakable text, only emoji, symbols or punctuation (skipped: no audio file)",
 }
-KEEPABLE = frozenset(KINDS) - {NOTES, UNREADABLE}
+KEEPABLE = frozenset(KINDS) - {NOTES, UNREADABLE, UNSPEAKABLE}
 EXCERPT_WORDS = 8
 
 

@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from narration.errors import ConfigError
 from narration.language import UNSPACED, primary_language
-from narration.model import PAUSE_PARAGRAPH, PAUSE_SCENE, PAUSE_SENTENCE, PAUSE_TITLE, Book, Chunk, Paragraph
+from narration.model import PAUSE_PARAGRAPH, PAUSE_SCENE, PAUSE_SENTENCE, PAUSE_TITLE, Book, Chapter, Chunk, Paragraph
 from narration.text.lexicon import Lexicon
 from narration.text.normalize import normalize
 from narration.text.ruby import ruby_spans
@@ -159,6 +159,13 @@ def _paragraph_pieces(
     joiner = "" if primary_language(language) in UNSPACED else " "
     fitted = [fit_sentence(s, language, max_chars, lexicon=lexicon) for s in sentences]
     return list(_pack([f for f in fitted if f], joiner, max_chars))
+
+
+def has_speech(chapter: Chapter, language: str, max_chars: int, lexicon: Lexicon | None = None) -> bool:
+    """Whether ``chunk_book`` makes at least one chunk of the chapter's text (its title aside):
+    a chapter of only emoji, symbols or punctuation has nothing a voice can read. Stops at the
+    first paragraph that speaks, so it costs about one paragraph's chunking per chapter."""
+    return any(_paragraph_pieces(p, language, max_chars, lexicon) for p in chapter.paragraphs)
 
 
 def chunk_book(book: Book, max_chars: int, lexicon: Mapping[str, str] | None = None) -> list[Chunk]:
