@@ -34,6 +34,7 @@ from narration import pipeline
 from narration.audio import wav_problem
 from narration.emotion import EmotionSettings, PassageTag
 from narration.layout import BookLayout
+from narration.lock import book_lock
 from narration.model import Book, Chunk
 from narration.options import NarrationOptions
 from narration.plan import BookPlan, ChapterPlan
@@ -171,6 +172,11 @@ def narrate_book(
         plan, layout = pipeline.plan(book_path, out_dir, options or NarrationOptions())
     else:
         plan, layout = planned.plan, planned.layout
+    with book_lock(layout):  # one run per book: a second one fails here, before writing anything
+        return _narrate_planned(plan, layout)
+
+
+def _narrate_planned(plan: BookPlan, layout: BookLayout) -> BookResult:
     pipeline.prepare(plan, layout)
     options = plan.options or NarrationOptions()  # ``auto`` resolved for this book's language
     if plan.backend_note:

@@ -79,6 +79,8 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dry-run", action="store_true", help="print the plan without synthesizing")
     p.add_argument("--json", action="store_true", help="print the plan (--dry-run) or the results as JSON")
     add_scaleout_arguments(p)
+    p.add_argument("--wait", action="store_true",
+                   help="when another run is narrating a book, wait for it to end (default: stop, exit 3)")
     p.add_argument("--prefect", action="store_true",
                    help="run each book as a Prefect flow run even without a Prefect server (a temporary one); "
                    "with PREFECT_API_URL set or --dask, books always run as flow runs")
@@ -202,9 +204,9 @@ def _hms(seconds: float) -> str:
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
-def fail(message: str) -> int:
+def fail(message: str, code: int = 2) -> int:
     stderr.print(f"narrate: error: {message}", markup=False, highlight=False, soft_wrap=True)
-    return 2
+    return code
 
 
 def add_status_arguments(p: argparse.ArgumentParser) -> None:
@@ -417,7 +419,9 @@ def uses_prefect(args: argparse.Namespace) -> bool:
     return bool(args.prefect or os.environ.get(DASK_ENV) or configured_api_url())
 
 
-def run_in_process(planned: Planned, out: Path, options: NarrationOptions, progress: RichProgress) -> tuple[list, list]:
+def run_in_process(
+    planned: Planned, out: Path, options: NarrationOptions, progress: RichProgress, *, wait: bool = False
+) -> tuple[list, list]:
     """Each planned book through ``narrate()``, one voice loaded for all of them."""
     from narration import Narrator
     from narration.results import BookIncomplete
@@ -427,7 +431,7 @@ def run_in_process(planned: Planned, out: Path, options: NarrationOptions, progr
         for plan, layout in planned:
             try:  # one book's failure does not stop the others
                 results.append(pipeline.narrate(plan.source, out, options, on_progress=progress, narrator=narrator,
-                                                planned=(plan, layout)))
+                                                planned=(plan, layout), wait=wait))
             except BookIncomplete as exc:
                 failures.append(str(exc))
     return results, failures
@@ -516,6 +520,13 @@ def run_main(args: argparse.Namespace) -> int:
     folders = [p for _plan, lay in planned for p in (lay.root, lay.work, lay.chapters)]
     if not args.dry_run and (problem := output_problem(args.out, folders)):
         return fail(problem)
+    if not (args.dry_run or args.wait):  # one run per book: another run's book is refused up front
+        from narration.lock import locked_by, refusal
+
+        for _plan, layout in planned:
+            if holder := locked_by(layout):
+                return fail(refusal(layout, holder), 3)
+
     # Said once every book is known to be readable, so a bad input stays one line.
     for note in dict.fromkeys(f"{p.options.synthesis.backend} ({p.backend_note})" for p in plans if p.backend_note):
         stderr.print(f"backend: {note}", markup=False, highlight=False)
@@ -535,10 +546,12 @@ def run_main(args: argparse.Namespace) -> int:
     try:
         # Libraries that print (model loaders do) must not corrupt the --json document on stdout.
         with contextlib.redirect_stdout(sys.stderr), Progress(*columns, console=stderr) as bar:
-            run = run_flows if uses_prefect(args) else run_in_process
-            results, failures = run(planned, args.out, options, RichProgress(bar))
-    except NarrationError as exc:
-        return fail(str(exc))
+            if uses_prefect(args):
+                results, failures = run_flows(planned, args.out, options, RichProgress(bar))
+            else:
+                results, failures = run_in_process(planned, args.out, options, RichProgress(bar), wait=args.wait)
+    except NarrationError as exc:  # BookLocked: another run holds a book (exit 3)
+        return fail(str(exc), getattr(exc, "exit_code", 2))
     except Exception as exc:  # a crashed run: say what failed, keep the traceback for --verbose
         if args.verbose:
             raise

@@ -22,6 +22,7 @@ from flows.book import BookResult, narrate_book
 from flows.scaleout import DASK_ENV, RESOURCES_ENV
 from narration.inbox import Ledger, new_books
 from narration.layout import BookLayout
+from narration.lock import locked_by
 from narration.manifest import Manifest
 from narration.options import NarrationOptions
 
@@ -36,6 +37,11 @@ def bulk_narrate(inputs: str = "inputs", out_dir: str = "outputs", options: Narr
     ledger = Ledger(Path(out_dir) / ".inbox.sqlite")
     started = []
     for book in new_books(inputs, ledger, options):
+        holder = locked_by(BookLayout.for_book(out_dir, book.path))
+        if holder is not None:  # a run of it is under way (a manual one, say): the next scan tries again
+            ledger.release(book)
+            logger.warning("skipped %s: already being narrated by %s", book.path, holder)
+            continue
         try:
             run = run_deployment(
                 BOOK_DEPLOYMENT,

@@ -20,3 +20,10 @@ class InputError(NarrationError):
 
 class ConfigError(NarrationError):
     """A bad option: unknown backend, voice, format, model..."""
+
+
+class BookLocked(NarrationError):
+    """Another run holds the book's output folder. The CLI exits 3 (not 2: nothing is wrong with
+    the input; run again later, or with --wait)."""
+
+    exit_code = 3

@@ -29,6 +29,7 @@ from narration.emotion.script import read_script_base, write_script, write_scrip
 from narration.hashing import file_sha256
 from narration.language import primary_language
 from narration.layout import BookLayout
+from narration.lock import book_lock
 from narration.manifest import ChunkRecord, Manifest
 from narration.model import Book, Chunk
 from narration.narrator import Narrator
@@ -276,6 +277,7 @@ def narrate(
     on_progress: ProgressListener | None = None,
     narrator: Narrator | None = None,
     planned: tuple[BookPlan, BookLayout] | None = None,
+    wait: bool = False,
 ) -> BookResult:
     """Narrate one book into ``out_dir/<book>/``: chapter files, a chaptered M4B, the script, the
     QA report. Chunks already stored are reused; a chapter with a failed chunk is not assembled
@@ -283,45 +285,55 @@ def narrate(
 
     ``narrator``: loaded models to use (and keep) across books; without one, the models are
     loaded for this book and unloaded at the end. ``planned``: the book's plan and folder from
-    ``plan()`` (the CLI's, made before anything runs), executed as it is.
+    ``plan()`` (the CLI's, made before anything runs), executed as it is. One run per book: if
+    another run holds the book's folder, ``BookLocked`` is raised before anything is written, or
+    with ``wait`` the run waits for it to end.
     """
     progress = on_progress or NoProgress()
     owned = narrator is None
     narrator = narrator or Narrator()
     try:
         run_plan, layout = planned or plan(book, out_dir, options or NarrationOptions())
-        prepare(run_plan, layout)
-        options = run_plan.options or NarrationOptions()
-        run_plan = tag(run_plan, layout, classify(run_plan.book, options.emotion) if run_plan.tags is None else None)
-        run = start_run(run_plan, layout, narrator)
-        progress.book_started(run_plan.book.title, len(run_plan.chapters), len(run.keys), run.cached)
-        # A finished chapter is assembled (ffmpeg, in subprocesses) on a second thread while the
-        # next one is synthesized, as the Prefect flow does with its two task workers.
-        assembling: list[tuple[ChapterPlan, Future[ChapterResult]]] = []
-        reported = 0
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="assemble-chapter") as assembler:
-            for chapter in run_plan.chapters:
-                complete = True
-                for chunks, keys in run.batches(chapter):
-                    try:
-                        rendered = render_batch(chunks, keys, layout.root, options, run.run_id, narrator)
-                    except ChunkFailures:
-                        complete = False  # recorded in the manifest; the other batches go on
-                        continue
-                    progress.chunks_done(len(rendered), sum(r.duration for r in rendered))
-                    reported = _report_assembled(assembling, reported, progress)
-                if complete:
-                    assembling.append((chapter, assembler.submit(
-                        assemble_chapter_audio, chapter, run.chapter_keys(chapter), layout.root, options,
-                        run_plan.book.title)))
-            chapters = [future.result() for _, future in assembling]  # an assembly error is raised here
-        _report_assembled(assembling, reported, progress)
-        if options.qa.enabled:
-            write_report(layout.root, run_plan.book.title)
-        m4b = None
-        if options.assembly.m4b and not failed_chunks(run):
-            m4b = assemble_audiobook(run_plan, chapters, layout.root, options)
-        return finish_run(run, chapters, m4b)
+        with book_lock(layout, wait=wait):
+            return _narrate_planned(run_plan, layout, progress, narrator)
     finally:
         if owned:
             narrator.close()
+
+
+def _narrate_planned(
+    run_plan: BookPlan, layout: BookLayout, progress: ProgressListener, narrator: Narrator
+) -> BookResult:
+    """The run of ``narrate()`` once it holds the book."""
+    prepare(run_plan, layout)
+    options = run_plan.options or NarrationOptions()
+    run_plan = tag(run_plan, layout, classify(run_plan.book, options.emotion) if run_plan.tags is None else None)
+    run = start_run(run_plan, layout, narrator)
+    progress.book_started(run_plan.book.title, len(run_plan.chapters), len(run.keys), run.cached)
+    # A finished chapter is assembled (ffmpeg, in subprocesses) on a second thread while the
+    # next one is synthesized, as the Prefect flow does with its two task workers.
+    assembling: list[tuple[ChapterPlan, Future[ChapterResult]]] = []
+    reported = 0
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="assemble-chapter") as assembler:
+        for chapter in run_plan.chapters:
+            complete = True
+            for chunks, keys in run.batches(chapter):
+                try:
+                    rendered = render_batch(chunks, keys, layout.root, options, run.run_id, narrator)
+                except ChunkFailures:
+                    complete = False  # recorded in the manifest; the other batches go on
+                    continue
+                progress.chunks_done(len(rendered), sum(r.duration for r in rendered))
+                reported = _report_assembled(assembling, reported, progress)
+            if complete:
+                assembling.append((chapter, assembler.submit(
+                    assemble_chapter_audio, chapter, run.chapter_keys(chapter), layout.root, options,
+                    run_plan.book.title)))
+        chapters = [future.result() for _, future in assembling]  # an assembly error is raised here
+    _report_assembled(assembling, reported, progress)
+    if options.qa.enabled:
+        write_report(layout.root, run_plan.book.title)
+    m4b = None
+    if options.assembly.m4b and not failed_chunks(run):
+        m4b = assemble_audiobook(run_plan, chapters, layout.root, options)
+    return finish_run(run, chapters, m4b)

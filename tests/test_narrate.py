@@ -152,3 +152,48 @@ def test_chapters_are_reused_only_when_whole_and_rebuilt_when_damaged(tmp_path: 
     assert abs(frames / rate - first.chapters[0].duration) < 0.05  # the whole chapter again
     assert chapter_file.stat().st_size > 1000
     assert Path(first.chapters[1].path).stat().st_mtime_ns == made[Path(first.chapters[1].path)]
+
+
+def test_one_run_per_book_a_second_is_refused_with_exit_3(tmp_path: Path, book: Path) -> None:
+    from narration.errors import BookLocked
+    from narration.lock import book_lock, locked_by
+
+    out = tmp_path / "out"
+    layout = BookLayout.for_book(out, book)
+    assert locked_by(layout) is None
+    with book_lock(layout):  # as a run of this book in another process would
+        assert locked_by(layout).startswith("pid ")
+        with pytest.raises(BookLocked, match="already being narrated by pid"):
+            narrate(book, out, OPTIONS)
+        assert not layout.manifest.exists()  # refused before anything was written
+        cli = subprocess.run([sys.executable, "-m", "flows.cli", str(book), "--out", str(out)],
+                             capture_output=True, text=True, timeout=300)
+        assert cli.returncode == 3, cli.stderr
+        assert len(cli.stderr.strip().splitlines()) == 1 and "already being narrated by pid" in cli.stderr
+    assert locked_by(layout) is None  # released with the holder, however it ends
+    assert narrate(book, out, OPTIONS).synthesized > 0
+
+
+def test_with_wait_a_second_run_waits_for_the_first(tmp_path: Path, book: Path) -> None:
+    import threading
+    import time
+
+    from narration.lock import book_lock
+
+    out = tmp_path / "out"
+    layout = BookLayout.for_book(out, book)
+    held, release = threading.Event(), threading.Event()
+
+    def first_run() -> None:
+        with book_lock(layout):
+            held.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=first_run)
+    holder.start()
+    held.wait(10)
+    threading.Timer(2.0, release.set).start()
+    started = time.monotonic()
+    result = narrate(book, out, OPTIONS, wait=True)
+    holder.join()
+    assert time.monotonic() - started >= 2.0 and result.synthesized > 0

@@ -1,0 +1,67 @@
+"""One run per book: a lock on the book's output folder, held for the whole run.
+
+An advisory ``flock`` on ``.work/lock``: the operating system drops it when the process ends,
+however it ends (a crash or ``kill -9`` leaves no stale lock), and it holds across processes on
+one machine. The file also says who holds it (pid, host, since), for the message a second run
+gets. On network file systems ``flock`` may be emulated or local to each client: two machines
+narrating one book in a shared folder are not guarded (README).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import time
+from collections.abc import Iterator
+
+from narration.errors import BookLocked
+from narration.layout import BookLayout
+
+
+def _holder(fd: int) -> str:
+    try:
+        os.lseek(fd, 0, os.SEEK_SET)
+        who = json.loads(os.read(fd, 4096).decode("utf-8"))
+        since = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(who["since"]))
+        return f"pid {who['pid']} on host {who['host']} since {since}"
+    except (OSError, ValueError, KeyError, TypeError):
+        return "another run"
+
+
+def refusal(layout: BookLayout, holder: str) -> str:
+    """The one line a second run of a book gets."""
+    return f"{layout.root}: already being narrated by {holder}; run again when it ends (or with --wait)"
+
+
+@contextlib.contextmanager
+def book_lock(layout: BookLayout, *, wait: bool = False) -> Iterator[None]:
+    """Hold the book's lock for the block; ``wait``: until the other run ends, else ``BookLocked``."""
+    try:
+        import fcntl
+    except ImportError:  # no flock on this platform (Windows): runs are not guarded
+        yield
+        return
+    layout.work.mkdir(parents=True, exist_ok=True)
+    fd = os.open(layout.work / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            raise BookLocked(refusal(layout, _holder(fd))) from None
+        os.ftruncate(fd, 0)
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.write(fd, json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "since": time.time()}).encode())
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def locked_by(layout: BookLayout) -> str | None:
+    """Who holds the book's lock right now ("pid N on host H since ..."), or None when nobody does."""
+    try:
+        with book_lock(layout):
+            return None
+    except BookLocked as held:
+        return str(held).split("already being narrated by ", 1)[1].split(";", 1)[0]
