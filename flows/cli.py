@@ -252,7 +252,7 @@ def prune_main(args: argparse.Namespace) -> int:
     try:
         result = prune_book(BookLayout.for_book(args.out, args.book), dry_run=args.dry_run)
     except NarrationError as exc:
-        return fail(str(exc))
+        return fail(str(exc), getattr(exc, "exit_code", 2))
     console = Console()
     for path in result.files:
         console.print(f"{'would delete' if args.dry_run else 'deleted'} {path}", markup=False, highlight=False, soft_wrap=True)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from narration.errors import NarrationError
 from narration.layout import BookLayout
+from narration.lock import book_lock
 from narration.manifest import Manifest
 
 
@@ -25,7 +26,15 @@ class PruneResult:
 
 
 def prune_book(layout: BookLayout, dry_run: bool = False) -> PruneResult:
-    """Remove (or with ``dry_run`` only list) the files of ``layout`` the last plan does not use."""
+    """Remove (or with ``dry_run`` only list) the files of ``layout`` the last plan does not use;
+    refused (``BookLocked``) while a run holds the book."""
+    if not layout.manifest.exists():
+        raise NarrationError(f"{layout.root}: not narrated yet (no manifest), nothing to prune")
+    with book_lock(layout):
+        return _prune(layout, dry_run)
+
+
+def _prune(layout: BookLayout, dry_run: bool) -> PruneResult:
     if not layout.manifest.exists():
         raise NarrationError(f"{layout.root}: not narrated yet (no manifest), nothing to prune")
     manifest = Manifest(layout.manifest)

@@ -50,3 +50,19 @@ def test_prune_of_a_book_never_narrated_is_a_clear_error(tmp_path: Path) -> None
     with pytest.raises(NarrationError, match="not narrated yet"):
         prune_book(BookLayout.for_book(tmp_path / "out", tmp_path / "missing.md"))
     assert main(["prune", str(tmp_path / "missing.md"), "--out", str(tmp_path / "out")]) == 2
+
+
+def test_prune_waits_for_no_one_it_refuses_while_a_run_holds_the_book(tmp_path: Path) -> None:
+    from narration.errors import BookLocked
+    from narration.lock import book_lock
+
+    book = tmp_path / "pruned.md"
+    book.write_text(BOOK, encoding="utf-8")
+    out = tmp_path / "out"
+    narrate(book, out, OPTIONS)
+    layout = BookLayout.for_book(out, book)
+    with book_lock(layout):  # a run of the book is under way
+        with pytest.raises(BookLocked):
+            prune_book(layout)
+        assert main(["prune", str(book), "--out", str(out)]) == 3
+    assert prune_book(layout, dry_run=True).files == []
