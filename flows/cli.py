@@ -11,10 +11,11 @@ import contextlib
 import json
 import logging
 import os
+import signal
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -409,6 +410,34 @@ def _main(argv: Sequence[str] | None = None) -> int:
 Planned = list[tuple[BookPlan, BookLayout]]
 
 
+class Stopped(BaseException):
+    """SIGINT or SIGTERM arrived during a run (a BaseException, like KeyboardInterrupt, so no
+    ``except Exception`` on the way swallows it)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def stopped_by_signals() -> Iterator[None]:
+    """Turn the first SIGINT or SIGTERM into ``Stopped`` in the main thread, so the run unwinds
+    (takes are written atomically, the book's lock and any temporary Prefect server go with the
+    process cleanly); a second signal stops at once, as the default handlers do."""
+
+    def stop(signum: int, frame: object) -> None:
+        for name in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(name, signal.SIG_DFL)
+        raise Stopped(signum)
+
+    previous = {name: signal.signal(name, stop) for name in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for name, handler in previous.items():
+            signal.signal(name, handler)
+
+
 def uses_prefect(args: argparse.Namespace) -> bool:
     """Whether the books run as Prefect flow runs: with a Prefect server to record them (the
     dashboard, retries from it), on Dask, or when asked (--prefect). Otherwise they run in this
@@ -545,13 +574,17 @@ def run_main(args: argparse.Namespace) -> int:
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
     try:
         # Libraries that print (model loaders do) must not corrupt the --json document on stdout.
-        with contextlib.redirect_stdout(sys.stderr), Progress(*columns, console=stderr) as bar:
+        with stopped_by_signals(), contextlib.redirect_stdout(sys.stderr), Progress(*columns, console=stderr) as bar:
             if uses_prefect(args):
                 results, failures = run_flows(planned, args.out, options, RichProgress(bar))
             else:
                 results, failures = run_in_process(planned, args.out, options, RichProgress(bar), wait=args.wait)
     except NarrationError as exc:  # BookLocked: another run holds a book (exit 3)
         return fail(str(exc), getattr(exc, "exit_code", 2))
+    except Stopped as stop:
+        stderr.print(f"narrate: stopped by {signal.Signals(stop.signum).name}; every finished take is kept: "
+                     "run the same command again to resume", markup=False, highlight=False, soft_wrap=True)
+        return 128 + stop.signum
     except Exception as exc:  # a crashed run: say what failed, keep the traceback for --verbose
         if args.verbose:
             raise

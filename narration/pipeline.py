@@ -314,7 +314,8 @@ def _narrate_planned(
     # next one is synthesized, as the Prefect flow does with its two task workers.
     assembling: list[tuple[ChapterPlan, Future[ChapterResult]]] = []
     reported = 0
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="assemble-chapter") as assembler:
+    assembler = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assemble-chapter")
+    try:
         for chapter in run_plan.chapters:
             complete = True
             for chunks, keys in run.batches(chapter):
@@ -330,6 +331,13 @@ def _narrate_planned(
                     assemble_chapter_audio, chapter, run.chapter_keys(chapter), layout.root, options,
                     run_plan.book.title)))
         chapters = [future.result() for _, future in assembling]  # an assembly error is raised here
+    except BaseException:
+        # Stopped (Ctrl-C, SIGTERM) or failed: the chapter being assembled finishes (its files are
+        # written atomically), those not begun are dropped, and the run is marked in the manifest.
+        assembler.shutdown(wait=True, cancel_futures=True)
+        run.manifest.finish_run(run.run_id, "stopped")
+        raise
+    assembler.shutdown()
     _report_assembled(assembling, reported, progress)
     if options.qa.enabled:
         write_report(layout.root, run_plan.book.title)

@@ -110,3 +110,41 @@ def test_kill_twice_then_resume(tmp_path: Path) -> None:
         assert master.sample_rate == expected.sample_rate
         np.testing.assert_allclose(master.samples, expected.samples, atol=1 / 32768)
     assert (layout.m4b).exists()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_stops_the_run_within_seconds_and_the_rerun_resumes(tmp_path: Path, signum: int) -> None:
+    book = write_book(tmp_path / "mill.md")
+    out = tmp_path / "out"
+    layout = BookLayout.for_book(out, book)
+    proc = start(book, out)
+    deadline = time.monotonic() + 240
+    while len(stored(layout)) < 2:
+        assert proc.poll() is None, f"finished before the signal: {proc.communicate()[1][-2000:]}"
+        assert time.monotonic() < deadline, "the run never got far enough"
+        time.sleep(0.05)
+    os.kill(proc.pid, signum)  # the process alone, as Ctrl-C or `kill` would reach it
+    sent = time.monotonic()
+    try:
+        _, err = proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise AssertionError("the run went on after the signal") from None
+    assert time.monotonic() - sent < 20
+    assert proc.returncode == 128 + signum, err[-2000:]
+    last = err.strip().splitlines()[-1]
+    assert f"stopped by {signal.Signals(signum).name}" in last and "run the same command again" in last
+    assert "Traceback" not in err
+    assert Manifest(layout.manifest).last_run()["state"] == "stopped"
+    kept = stored(layout)
+
+    done = subprocess.run(
+        [sys.executable, "-m", "flows.cli", str(book), "--out", str(out), "--json", "--batch-size", "2",
+         "--format", "flac", "--no-loudnorm"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    (result,) = json.loads(done.stdout)
+    assert result["synthesized"] == result["chunks"] - len(kept)  # nothing synthesized twice
+    assert all(stored(layout)[path] == data for path, data in kept.items())
+    assert not [p for p in out.rglob("*") if ".tmp-" in p.name]
