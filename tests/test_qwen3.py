@@ -19,7 +19,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from qwen3_tiny import build_random_custom_voice
 from transformers import LogitsProcessor
 
 from narration.errors import ConfigError
