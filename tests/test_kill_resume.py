@@ -55,6 +55,18 @@ def start(book: Path, out: Path) -> subprocess.Popen[str]:
     )
 
 
+def resume(book: Path, out: Path) -> dict:
+    """The same command run to the end: its JSON result."""
+    done = subprocess.run(
+        [sys.executable, "-m", "flows.cli", str(book), "--out", str(out), "--json", "--batch-size", "2",
+         "--format", "flac", "--no-loudnorm"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    (result,) = json.loads(done.stdout)
+    return result
+
+
 def kill_when(proc: subprocess.Popen[str], ready, timeout: float = 240) -> None:
     deadline = time.monotonic() + timeout
     while not ready():
@@ -85,13 +97,7 @@ def test_kill_twice_then_resume(tmp_path: Path) -> None:
         assert second[path] == data  # nothing finished was rewritten
 
     # 3. the resumed run
-    done = subprocess.run(
-        [sys.executable, "-m", "flows.cli", str(book), "--out", str(out), "--json", "--batch-size", "2",
-         "--format", "flac", "--no-loudnorm"],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    (result,) = json.loads(done.stdout)
+    result = resume(book, out)
     assert result["synthesized"] == result["chunks"] - len(second)  # no chunk synthesized twice
     final = stored(layout)
     for path, data in second.items():
@@ -138,13 +144,7 @@ def test_a_signal_stops_the_run_within_seconds_and_the_rerun_resumes(tmp_path: P
     assert Manifest(layout.manifest).last_run()["state"] == "stopped"
     kept = stored(layout)
 
-    done = subprocess.run(
-        [sys.executable, "-m", "flows.cli", str(book), "--out", str(out), "--json", "--batch-size", "2",
-         "--format", "flac", "--no-loudnorm"],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    (result,) = json.loads(done.stdout)
+    result = resume(book, out)
     assert result["synthesized"] == result["chunks"] - len(kept)  # nothing synthesized twice
     assert all(stored(layout)[path] == data for path, data in kept.items())
     assert not [p for p in out.rglob("*") if ".tmp-" in p.name]
