@@ -550,11 +550,12 @@ def run_main(args: argparse.Namespace) -> int:
     if not args.dry_run and (problem := output_problem(args.out, folders)):
         return fail(problem)
     if not (args.dry_run or args.wait):  # one run per book: another run's book is refused up front
-        from narration.lock import locked_by, refusal
+        from narration.errors import BookLocked
+        from narration.lock import locked_by
 
         for _plan, layout in planned:
             if holder := locked_by(layout):
-                return fail(refusal(layout, holder), 3)
+                return fail(str(BookLocked(layout.root, holder)), BookLocked.exit_code)
 
     # Said once every book is known to be readable, so a bad input stays one line.
     for note in dict.fromkeys(f"{p.options.synthesis.backend} ({p.backend_note})" for p in plans if p.backend_note):

@@ -27,3 +27,8 @@ class BookLocked(NarrationError):
     the input; run again later, or with --wait)."""
 
     exit_code = 3
+
+    def __init__(self, root: str | Path, holder: str) -> None:
+        self.root = str(root)
+        self.holder = holder  # "pid N on host H since ..."
+        super().__init__(f"{self.root}: already being narrated by {holder}; run again when it ends (or with --wait)")

@@ -35,8 +35,6 @@ def prune_book(layout: BookLayout, dry_run: bool = False) -> PruneResult:
 
 
 def _prune(layout: BookLayout, dry_run: bool) -> PruneResult:
-    if not layout.manifest.exists():
-        raise NarrationError(f"{layout.root}: not narrated yet (no manifest), nothing to prune")
     manifest = Manifest(layout.manifest)
     records = manifest.records()
     keys = {r.key for r in records}

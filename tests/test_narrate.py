@@ -161,6 +161,7 @@ def test_one_run_per_book_a_second_is_refused_with_exit_3(tmp_path: Path, book: 
     out = tmp_path / "out"
     layout = BookLayout.for_book(out, book)
     assert locked_by(layout) is None
+    assert not out.exists()  # asking wrote nothing
     with book_lock(layout):  # as a run of this book in another process would
         assert locked_by(layout).startswith("pid ")
         with pytest.raises(BookLocked, match="already being narrated by pid"):

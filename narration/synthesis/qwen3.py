@@ -159,9 +159,8 @@ class Qwen3Settings(BaseModel):
         """``settings`` with ``fields`` over it, validated; a bad value is a ConfigError naming it."""
         if settings is not None and not fields:
             return settings
-        values = {**(settings.model_dump() if settings else {}), **fields}
-        if settings is not None and settings.limits is not None and "limits" not in fields:
-            values["limits"] = settings.limits
+        # the fields as they are (model_dump would turn ``limits`` into a dict)
+        values = {**({name: getattr(settings, name) for name in cls.model_fields} if settings else {}), **fields}
         try:
             return cls(**values)
         except ValidationError as exc:
