@@ -35,7 +35,7 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,18 +75,19 @@ class Row:
         return self.audio_per_wall / self.batch if self.batch else 0.0
 
 
-def fixed_length_processor(frames: int, eos: int):
-    """Bans EOS before ``frames`` frames and forces it then: every stream does the same work."""
+def fixed_length_processor(frames: int | Sequence[int], eos: int):
+    """Bans EOS before ``frames`` frames (one number for every row, or one per row) and forces it
+    then: each stream does exactly that much work."""
+    import torch
     from transformers import LogitsProcessor
 
     class FixedLength(LogitsProcessor):
         def __call__(self, input_ids, scores):
+            limit = torch.as_tensor(frames, device=scores.device).expand(scores.shape[0])
+            done = input_ids.shape[-1] >= limit
             scores = scores.clone()
-            if input_ids.shape[-1] >= frames:
-                scores[:] = float("-inf")
-                scores[:, eos] = 0.0
-            else:
-                scores[:, eos] = float("-inf")
+            scores[done] = float("-inf")
+            scores[:, eos] = torch.where(done, 0.0, float("-inf"))
             return scores
 
     return FixedLength()

@@ -28,6 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 FRAME_RATE = 12.5
 
@@ -63,31 +64,16 @@ class Timeline:
 
 def ends_at_expected_length(backend) -> None:
     """Stop each row at its text's expected length (random weights never pick end of speech)."""
-    import torch
-    from transformers import LogitsProcessor
+    from qwen3_gpu import fixed_length_processor
 
     from narration.synthesis.qwen3 import FRAME_RATE as RATE
     from narration.synthesis.qwen3 import expected_seconds
 
     eos = backend._model().model.config.talker_config.codec_eos_token_id
 
-    class ExpectedLength(LogitsProcessor):
-        def __init__(self, frames: list[int]) -> None:
-            self.frames = torch.tensor(frames)
-
-        def __call__(self, input_ids, scores):
-            scores = scores.clone()
-            done = (input_ids.shape[-1] >= self.frames).to(scores.device)
-            scores[:, eos] = torch.where(done, 0.0, float("-inf"))
-            scores[done] = torch.where(
-                torch.arange(scores.shape[-1], device=scores.device) == eos, 0.0, float("-inf")
-            )
-            return scores
-
     def processors(requests, attempt):
-        return [ExpectedLength([
-            max(2, round(expected_seconds(r.text, r.language, backend.limits) * RATE)) for r in requests
-        ])]
+        expected = [max(2, round(expected_seconds(r.text, r.language, backend.limits) * RATE)) for r in requests]
+        return [fixed_length_processor(expected, eos)]
 
     backend._extra_talker_processors = processors
 

@@ -90,7 +90,7 @@ def resample(audio: Audio, sample_rate: int) -> Audio:
 
 def wav_problem(path: str | Path) -> str | None:
     """Why the WAV file at ``path`` cannot be used whole (None when it can): missing, empty, not
-    RIFF/WAVE PCM, or shorter than its own header says (a truncated or overwritten file). Reads
+    RIFF/WAVE with a format and a data chunk, or shorter than its own header says (a truncated or overwritten file). Reads
     only the header chunks, so a 14-hour book's store is checked in well under a second a
     thousand files."""
     path = Path(path)
