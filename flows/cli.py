@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 from rich.console import Console
@@ -448,39 +449,41 @@ def uses_prefect(args: argparse.Namespace) -> bool:
     return bool(args.prefect or os.environ.get(DASK_ENV) or configured_api_url())
 
 
+def each_book(planned: Planned, narrate_one: Callable[[BookPlan, BookLayout], Any]) -> tuple[list, list]:
+    """``narrate_one`` for every planned book: the results, and the messages of books left
+    incomplete (one book's failed chunks do not stop the others)."""
+    from narration.results import BookIncomplete
+
+    results, failures = [], []
+    for plan, layout in planned:
+        try:
+            results.append(narrate_one(plan, layout))
+        except BookIncomplete as exc:
+            failures.append(str(exc))
+    return results, failures
+
+
 def run_in_process(
     planned: Planned, out: Path, options: NarrationOptions, progress: RichProgress, *, wait: bool = False
 ) -> tuple[list, list]:
     """Each planned book through ``narrate()``, one voice loaded for all of them."""
     from narration import Narrator
-    from narration.results import BookIncomplete
 
-    results, failures = [], []
     with Narrator() as narrator:
-        for plan, layout in planned:
-            try:  # one book's failure does not stop the others
-                results.append(pipeline.narrate(plan.source, out, options, on_progress=progress, narrator=narrator,
-                                                planned=(plan, layout), wait=wait))
-            except BookIncomplete as exc:
-                failures.append(str(exc))
-    return results, failures
+        return each_book(planned, lambda plan, layout: pipeline.narrate(
+            plan.source, out, options, on_progress=progress, narrator=narrator, planned=(plan, layout), wait=wait))
 
 
 def run_flows(planned: Planned, out: Path, options: NarrationOptions, progress: RichProgress) -> tuple[list, list]:
     """Each planned book as a run of the ``narrate-book`` flow."""
-    from flows.book import BookIncomplete, PlannedBook, narrate_book, set_progress_listener
+    from flows.book import PlannedBook, narrate_book, set_progress_listener
 
-    results, failures = [], []
     set_progress_listener(progress)
     try:
-        for plan, layout in planned:
-            try:
-                results.append(narrate_book(str(plan.source), str(out), options, PlannedBook(plan, layout)))
-            except BookIncomplete as exc:
-                failures.append(str(exc))
+        return each_book(planned, lambda plan, layout: narrate_book(
+            str(plan.source), str(out), options, PlannedBook(plan, layout)))
     finally:
         set_progress_listener(None)
-    return results, failures
 
 
 def output_clash(books: Sequence[Path], out: Path) -> str | None:
