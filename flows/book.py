@@ -31,16 +31,17 @@ import flows  # noqa: F401  (Prefect defaults before Prefect is imported)
 from flows.models import process_narrator
 from flows.scaleout import synthesis_placement, task_runner_from_env
 from narration import pipeline
-from narration.audio import wav_problem
 from narration.emotion import EmotionSettings, PassageTag
 from narration.layout import BookLayout
 from narration.lock import book_lock
+from narration.manifest import Manifest
 from narration.model import Book, Chunk
 from narration.options import NarrationOptions
 from narration.plan import BookPlan, ChapterPlan
 from narration.progress import NoProgress, ProgressListener
 from narration.results import BookIncomplete, BookResult, ChapterResult
 from narration.takes import ChunkFailures, RenderedChunk
+from narration.verify import take_problem
 
 __all__ = ["BookIncomplete", "BookResult", "ChapterResult", "PlannedBook", "narrate_book", "set_progress_listener"]
 
@@ -60,9 +61,11 @@ def _digest(*parts: object) -> str:
 def _batch_cache_key(context: TaskRunContext, parameters: dict[str, Any]) -> str | None:
     layout = BookLayout(Path(parameters["root"]))
     keys = parameters["keys"]
-    # Only when every take is there and whole: a cached result must never stand for a file that
-    # has gone or been damaged since (the task then runs, and replaces it).
-    if all(wav_problem(layout.chunk_audio(k)) is None for k in keys):
+    # Only when every take is there and is the file recorded when it was stored: a cached result
+    # must never stand for a file that has gone or been damaged since (the task then runs, and
+    # replaces it).
+    recorded = Manifest(layout.manifest).fingerprints(keys)
+    if all(k in recorded and take_problem(layout.chunk_audio(k), recorded[k]) is None for k in keys):
         return f"synth-{_digest(parameters['root'], *keys)}"
     return None
 

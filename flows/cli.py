@@ -263,6 +263,78 @@ def prune_main(args: argparse.Namespace) -> int:
     return 0
 
 
+VERIFY_DESCRIPTION = (
+    "Check a narrated book's store and outputs against what was recorded when they were written: every take "
+    "of its last plan (a whole WAV with the size and SHA-256 it was stored with), each chapter file and master, "
+    "and the M4B. Changes nothing and says what a run would redo; with --repair, moves what is damaged aside "
+    "and narrates the book again with the options of its last run, redoing only that. Exit 0 when all is whole, "
+    "1 when something is (or stays) damaged or missing."
+)
+
+
+def add_verify_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("book", type=Path, metavar="BOOK", help="the book's source file (as given to narrate)")
+    p.add_argument("--out", type=Path, default=Path("outputs"), help="output folder the book was narrated into")
+    p.add_argument("--repair", action="store_true", help="redo what is damaged or missing")
+    p.add_argument("--json", action="store_true", help="print the findings as JSON")
+
+
+def verify_main(args: argparse.Namespace) -> int:
+    from narration.lock import book_lock
+    from narration.verify import verify_book
+
+    layout = BookLayout.for_book(args.out, args.book)
+    try:
+        options = pipeline.stored_options(layout)
+        with book_lock(layout):
+            found = verify_book(layout, m4b=options.assembly.m4b if options else layout.m4b.exists())
+        if args.repair and not found.ok:
+            if options is None:
+                return fail(f"{layout.options}: no options recorded for this book (narrated by an earlier version): "
+                            "narrate it again with the options it was narrated with")
+            if not args.book.is_file():
+                return fail(f"{args.book}: --repair needs the book's source file, to narrate what is missing again")
+            if not args.json:
+                print_verification(found, False)
+                stderr.print(f"repairing: narrating {args.book} again with its last run's options", markup=False,
+                             highlight=False, soft_wrap=True)
+            with stopped_by_signals():
+                pipeline.narrate(args.book, args.out, options)
+            with book_lock(layout):
+                found = verify_book(layout, m4b=options.assembly.m4b)
+    except NarrationError as exc:  # not narrated, locked by a run (exit 3), an incomplete repair
+        return fail(str(exc), getattr(exc, "exit_code", 2))
+    except Stopped as stop:
+        return fail(f"repair stopped by {signal.Signals(stop.signum).name}; run it again to go on", 128 + stop.signum)
+    print_verification(found, args.json)
+    return 0 if found.ok else 1
+
+
+def print_verification(found: Any, as_json: bool) -> None:
+    """``narrate verify``'s findings: JSON, or a line per problem and a closing line."""
+    if as_json:
+        print(json.dumps(found.to_dict(), ensure_ascii=False, indent=2))
+        return
+    console = Console(highlight=False, soft_wrap=True)
+    say = lambda text: console.print(text, markup=False)  # noqa: E731
+    if found.manifest:
+        say(f"manifest: {found.manifest}")
+    for record in found.missing:
+        say(f"take #{record.index} (chapter {record.chapter + 1}): not stored, to be synthesized")
+    for record, problem in found.damaged:
+        say(f"take #{record.index} (chapter {record.chapter + 1}): {problem}; to be moved aside and synthesized again")
+    for index, title, problem in found.chapters:
+        say(f"chapter {index + 1} ({title}): {problem}; to be assembled again")
+    if found.audiobook:
+        say(f"audiobook: {found.audiobook}; to be made again")
+    if found.ok:
+        say(f"{found.book}: whole ({found.takes} takes, their chapters and the audiobook verified)")
+    else:
+        redo = len(found.missing) + len(found.damaged)
+        say(f"{found.book}: {redo} take(s) to synthesize, {len(found.chapters)} chapter(s) to assemble"
+            f"{', the audiobook to make' if found.audiobook else ''}; `narrate verify --repair` does it")
+
+
 def add_deployment_arguments(p: argparse.ArgumentParser) -> None:
     """The options ``narrate serve`` and ``narrate deploy`` share."""
     p.add_argument("--inputs", default="inputs", help="folder the scheduled bulk run scans (default inputs/)")
@@ -356,6 +428,8 @@ COMMANDS: dict[str, Command] = {
                       "Done / failed / pending chunks of a book, per chapter.", add_status_arguments, status_main),
     "prune": Command("delete takes and chapter files the book's plan no longer uses", PRUNE_DESCRIPTION,
                      add_prune_arguments, prune_main),
+    "verify": Command("check a book's takes and outputs; --repair redoes what is damaged", VERIFY_DESCRIPTION,
+                      add_verify_arguments, verify_main),
     "serve": Command("serve the Prefect deployments and the bulk schedule", SERVE_DESCRIPTION, add_serve_arguments,
                      serve_main),
     "deploy": Command("register the deployments on a Prefect work pool", DEPLOY_DESCRIPTION, add_deploy_arguments,

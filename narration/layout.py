@@ -10,6 +10,9 @@
         .work/chunks/ab/<key>.wav    synthesized chunks, content-addressed
         .work/manifest.sqlite        per-chunk status, attempts, errors; runs
         .work/chapters/01.wav        lossless chapter audio the M4B is built from
+        .work/chapters/01.json       what chapter 1's files were made from, their sizes and SHA-256
+        .work/audiobook.json         the same for the M4B
+        .work/options.json           the options of the last run (``narrate verify --repair`` reruns with them)
 """
 
 from __future__ import annotations
@@ -113,3 +116,14 @@ class BookLayout:
 
     def chapter_master(self, index: int) -> Path:
         return self.chapter_masters / f"{index + 1:02d}.wav"
+
+    def chapter_record(self, index: int) -> Path:
+        return self.chapter_masters / f"{index + 1:02d}.json"
+
+    @property
+    def audiobook_record(self) -> Path:
+        return self.work / "audiobook.json"
+
+    @property
+    def options(self) -> Path:
+        return self.work / "options.json"

@@ -5,7 +5,8 @@ its last commit; the audio itself lives in the content-addressed store and is th
 truth for "done" (a chunk counts as done only when its file exists).
 
 Tables:
-    chunks(key)       status, attempts, last error, duration, QA figures, per chunk key
+    chunks(key)       status, attempts, last error, duration, QA figures, and the stored take's
+                      size and SHA-256 (checked before the take is used), per chunk key
     plan(idx)         the latest run's chunks in book order (index, chapter, key, text)
     runs(id)          one row per run: when, how many chunks it synthesized, how many retakes
 """
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from narration.fingerprint import Fingerprint
 from narration.model import Chunk
 
 log = logging.getLogger(__name__)
@@ -39,7 +41,9 @@ CREATE TABLE IF NOT EXISTS chunks (
     duration REAL,
     qa TEXT,
     run_id TEXT,
-    updated REAL
+    updated REAL,
+    bytes INTEGER,
+    sha256 TEXT
 );
 CREATE TABLE IF NOT EXISTS plan (
     idx INTEGER PRIMARY KEY,
@@ -72,6 +76,7 @@ class ChunkRecord:
     last_error: str | None
     duration: float | None
     qa: dict[str, Any] | None
+    fingerprint: Fingerprint | None  # of the stored take, when one was stored
 
 
 class Manifest:
@@ -93,6 +98,7 @@ class Manifest:
         db = sqlite3.connect(self.path, timeout=60)
         try:
             db.executescript(_SCHEMA)  # commits by itself
+            _add_missing_columns(db)
             problems = [row[0] for row in db.execute("PRAGMA quick_check").fetchall()]
             if problems != ["ok"]:
                 raise sqlite3.DatabaseError(f"quick_check: {'; '.join(problems[:3])}")
@@ -124,6 +130,15 @@ class Manifest:
         finally:
             db.close()
 
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """A connection for reading only: no write lock, nothing to commit or fsync."""
+        db = sqlite3.connect(self.path, timeout=60)
+        try:
+            yield db
+        finally:
+            db.close()
+
     # --- runs -------------------------------------------------------------------------------
 
     def start_run(self, run_id: str | None = None) -> str:
@@ -137,7 +152,7 @@ class Manifest:
             db.execute("UPDATE runs SET finished = ?, state = ? WHERE id = ?", (time.time(), state, run_id))
 
     def last_run(self) -> dict[str, Any] | None:
-        with self._connect() as db:
+        with self._read() as db:
             row = db.execute(
                 "SELECT id, started, finished, state, synthesized, retakes FROM runs ORDER BY started DESC LIMIT 1"
             ).fetchone()
@@ -163,13 +178,27 @@ class Manifest:
 
     def records(self) -> list[ChunkRecord]:
         """The current plan's chunks in book order, with their latest status."""
-        with self._connect() as db:
+        with self._read() as db:
             rows = db.execute(
                 """SELECT p.idx, p.chapter, p.chapter_title, p.key, p.text, c.status, c.attempts, c.retakes,
-                          c.last_error, c.duration, c.qa
+                          c.last_error, c.duration, c.qa, c.bytes, c.sha256
                    FROM plan p JOIN chunks c ON c.key = p.key ORDER BY p.idx"""
             ).fetchall()
-        return [ChunkRecord(*row[:-1], json.loads(row[-1]) if row[-1] else None) for row in rows]
+        return [ChunkRecord(*row[:10], json.loads(row[10]) if row[10] else None, _fingerprint(row[11], row[12]))
+                for row in rows]
+
+    def fingerprints(self, keys: Sequence[str]) -> dict[str, Fingerprint]:
+        """The recorded size and SHA-256 of each of ``keys``' stored takes (keys without one left out:
+        takes stored before fingerprints were recorded, or a manifest rebuilt from the store)."""
+        found: dict[str, Fingerprint] = {}
+        with self._read() as db:
+            for start in range(0, len(keys), 500):  # SQLite caps the variables of one statement
+                part = keys[start : start + 500]
+                rows = db.execute(
+                    f"SELECT key, bytes, sha256 FROM chunks WHERE key IN ({','.join('?' * len(part))})", part
+                ).fetchall()
+                found.update({key: fp for key, size, digest in rows if (fp := _fingerprint(size, digest))})
+        return found
 
     # --- chunk events -----------------------------------------------------------------------
 
@@ -183,27 +212,31 @@ class Manifest:
             return [int(db.execute("SELECT attempts FROM chunks WHERE key = ?", (k,)).fetchone()[0]) - 1 for k in keys]
 
     def mark_done(
-        self, key: str, duration: float, run_id: str | None, qa: dict[str, Any] | None = None, retakes: int = 0
+        self, key: str, duration: float, run_id: str | None, qa: dict[str, Any] | None = None, retakes: int = 0,
+        *, fingerprint: Fingerprint,
     ) -> None:
         with self._connect() as db:
             db.execute(
                 """UPDATE chunks SET status = 'done', last_error = NULL, duration = ?, qa = ?, run_id = ?,
-                   retakes = retakes + ?, attempts = attempts + ?, updated = ? WHERE key = ?""",
-                (duration, json.dumps(qa) if qa else None, run_id, retakes, retakes, time.time(), key),
+                   retakes = retakes + ?, attempts = attempts + ?, updated = ?, bytes = ?, sha256 = ? WHERE key = ?""",
+                (duration, json.dumps(qa) if qa else None, run_id, retakes, retakes, time.time(),
+                 fingerprint.size, fingerprint.sha256, key),
             )
             if run_id:
                 db.execute(
                     "UPDATE runs SET synthesized = synthesized + 1, retakes = retakes + ? WHERE id = ?", (retakes, run_id)
                 )
 
-    def mark_stored(self, durations: Mapping[str, float]) -> None:
-        """Chunks found in the book's store (synthesized by an earlier run), in one
-        transaction: a resumed batch costs one commit, not one per chunk."""
+    def mark_stored(self, takes: Mapping[str, tuple[float, Fingerprint]]) -> None:
+        """Chunks found whole in the book's store (synthesized by an earlier run), with their
+        duration and fingerprint, in one transaction: a resumed batch costs one commit, not one
+        per chunk."""
         now = time.time()
         with self._connect() as db:
             db.executemany(
-                "UPDATE chunks SET status = 'done', last_error = NULL, duration = ?, updated = ? WHERE key = ?",
-                [(duration, now, key) for key, duration in durations.items()],
+                "UPDATE chunks SET status = 'done', last_error = NULL, duration = ?, updated = ?, bytes = ?, sha256 = ? "
+                "WHERE key = ?",
+                [(duration, now, fp.size, fp.sha256, key) for key, (duration, fp) in takes.items()],
             )
 
     def mark_failed(
@@ -217,3 +250,16 @@ class Manifest:
             )
             if run_id and retakes:
                 db.execute("UPDATE runs SET retakes = retakes + ? WHERE id = ?", (retakes, run_id))
+
+
+def _add_missing_columns(db: sqlite3.Connection) -> None:
+    """Bring a manifest written by an earlier version up to this schema (columns added since)."""
+    have = {row[1] for row in db.execute("PRAGMA table_info(chunks)")}
+    for column, kind in (("bytes", "INTEGER"), ("sha256", "TEXT")):
+        if column not in have:
+            db.execute(f"ALTER TABLE chunks ADD COLUMN {column} {kind}")
+    db.commit()
+
+
+def _fingerprint(size: int | None, digest: str | None) -> Fingerprint | None:
+    return Fingerprint(int(size), digest) if size is not None and digest else None

@@ -26,7 +26,7 @@ from narration.chunk_keys import chunk_keys
 from narration.emotion import EmotionSettings, PassageTag, load_classifier, tag_book
 from narration.emotion.arc import plot_arc
 from narration.emotion.script import read_script_base, write_script, write_script_base
-from narration.hashing import file_sha256
+from narration.errors import InputError
 from narration.language import primary_language
 from narration.layout import BookLayout
 from narration.lock import book_lock
@@ -39,6 +39,7 @@ from narration.progress import NoProgress, ProgressListener
 from narration.qa.book_report import write_book_report
 from narration.results import BookIncomplete, BookResult, ChapterResult
 from narration.takes import ChunkFailures, RenderedChunk, render_chunks
+from narration.verify import master_sha256, read_record, record_problem, write_record
 
 Batch = tuple[list[Chunk], list[str]]
 
@@ -77,10 +78,23 @@ def plan(book_path: str | Path, out_dir: str | Path, options: NarrationOptions) 
 
 
 def prepare(plan: BookPlan, layout: BookLayout) -> None:
-    """Open the book's folder for a run of ``plan``: write ``book.json``. Leftover temporary
-    files of a killed run are removed first: they are never used."""
+    """Open the book's folder for a run of ``plan``: write ``book.json`` and the run's options.
+    Leftover temporary files of a killed run are removed first: they are never used."""
     atomic.clean_temp_files(layout.root)
     atomic.write_text(layout.book_json, plan.book.to_json(indent=1))
+    if plan.options is not None:  # what ``narrate verify --repair`` runs the book with again
+        atomic.write_text(layout.options, plan.options.model_dump_json(indent=1))
+
+
+def stored_options(layout: BookLayout) -> NarrationOptions | None:
+    """The options the book's last run was made with (``auto`` resolved), None if none were
+    recorded (a book narrated by an earlier version)."""
+    try:
+        return NarrationOptions.model_validate_json(layout.options.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise InputError(layout.options, f"unreadable ({exc})") from None
 
 
 def classify(book: Book, settings: EmotionSettings) -> list[PassageTag]:
@@ -136,18 +150,21 @@ def chapter_outputs(layout: BookLayout, chapter: ChapterPlan, options: Narration
     return layout.chapter_file(chapter.index, chapter.title, options.assembly.format), layout.chapter_master(chapter.index)
 
 
-def _chapter_inputs(chapter: ChapterPlan, keys: list[str], options: NarrationOptions, album: str) -> str:
-    """A digest of everything a chapter's files are made from."""
+def _chapter_inputs(chapter: ChapterPlan, takes: list[str], options: NarrationOptions, album: str) -> str:
+    """A digest of everything a chapter's files are made from: the takes' very bytes (a take
+    made again after damage changes it), the pauses, titles and assembly options."""
     made_of = {
-        "index": chapter.index, "title": chapter.title, "album": album, "keys": keys,
+        "index": chapter.index, "title": chapter.title, "album": album, "takes": takes,
         "pauses": [c.pause_after for c in chapter.chunks],
         "assembly": options.assembly.model_dump(mode="json", exclude={"m4b"}),
     }  # fmt: skip
     return hashlib.sha256(json.dumps(made_of, sort_keys=True).encode("utf-8")).hexdigest()
 
 
-def _chapter_record(layout: BookLayout, chapter: ChapterPlan) -> Path:
-    return layout.chapter_masters / f"{chapter.index + 1:02d}.json"
+def _take_hashes(layout: BookLayout, keys: list[str]) -> list[str] | None:
+    """The SHA-256 of each key's stored take, as recorded when it was stored; None if one has none."""
+    found = Manifest(layout.manifest).fingerprints(keys)
+    return [found[k].sha256 for k in keys] if all(k in found for k in keys) else None
 
 
 def assembled_chapter(
@@ -156,21 +173,14 @@ def assembled_chapter(
     """The chapter as assembled before, when its file and master are whole (the sizes and
     SHA-256 recorded when they were made) and were made from these very inputs; else None."""
     layout = BookLayout(Path(root))
-    try:
-        record = json.loads(_chapter_record(layout, chapter).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    record = read_record(layout.chapter_record(chapter.index))
+    takes = _take_hashes(layout, keys)
+    if record is None or takes is None:
         return None
     out, master = chapter_outputs(layout, chapter, options)
-    if record.get("inputs") != _chapter_inputs(chapter, keys, options, album):
+    names = {str(p.relative_to(layout.root)) for p in (out, master)}
+    if set(record["files"]) != names or record_problem(record, layout.root, _chapter_inputs(chapter, takes, options, album)):
         return None
-    for path in (out, master):
-        expected = record.get("files", {}).get(path.name)
-        try:
-            whole = expected is not None and path.stat().st_size == expected["bytes"]
-        except OSError:
-            whole = False
-        if not whole or file_sha256(path) != expected["sha256"]:
-            return None
     return ChapterResult(chapter.index, chapter.title, str(out), float(record["duration"]))
 
 
@@ -194,24 +204,29 @@ def assemble_chapter_audio(
         loudness=options.assembly.loudness,
         tags={"title": chapter.title, "album": album, "track": str(chapter.index + 1)},
     )
-    # What the files are, written after them: a crash in between leaves no record, so the
-    # chapter is assembled again; a file changed or cut short later fails the check.
-    record = {
-        "inputs": _chapter_inputs(chapter, keys, options, album),
-        "duration": result.duration,
-        "files": {path.name: {"bytes": path.stat().st_size, "sha256": file_sha256(path)} for path in (out, master)},
-    }
-    atomic.write_text(_chapter_record(layout, chapter), json.dumps(record, indent=1))
+    takes = _take_hashes(layout, keys) or []
+    write_record(layout.chapter_record(chapter.index), layout.root, _chapter_inputs(chapter, takes, options, album),
+                 [out, master], duration=result.duration, takes=takes)
     return ChapterResult(chapter.index, chapter.title, str(out), result.duration)
 
 
 def assemble_audiobook(plan: BookPlan, chapters: list[ChapterResult], root: str | Path, options: NarrationOptions) -> str:
-    """The chaptered M4B from the chapters' masters."""
+    """The chaptered M4B from the chapters' masters; the one made before is kept when it is whole
+    and was made from the same masters, titles, tags and bitrate (encoding a long book takes minutes)."""
     layout = BookLayout(Path(root))
     book = plan.book
-    return str(assemble_book([(c.title, layout.chapter_master(c.index)) for c in chapters], layout.m4b,
-                             title=book.title, authors=book.authors, language=book.language, cover=book.cover,
-                             bitrate=options.assembly.bitrate))
+    masters = [master_sha256(layout, c.index) for c in chapters]
+    made_of = {"chapters": [c.title for c in chapters], "masters": masters, "title": book.title,
+               "authors": list(book.authors), "language": book.language, "bitrate": options.assembly.bitrate,
+               "cover": hashlib.sha256(book.cover.data).hexdigest() if book.cover else None}
+    inputs = hashlib.sha256(json.dumps(made_of, sort_keys=True).encode("utf-8")).hexdigest()
+    if None not in masters and record_problem(read_record(layout.audiobook_record), layout.root, inputs) is None:
+        return str(layout.m4b)
+    m4b = assemble_book([(c.title, layout.chapter_master(c.index)) for c in chapters], layout.m4b,
+                        title=book.title, authors=book.authors, language=book.language, cover=book.cover,
+                        bitrate=options.assembly.bitrate)
+    write_record(layout.audiobook_record, layout.root, inputs, [m4b], masters=masters)
+    return str(m4b)
 
 
 def write_report(root: str | Path, title: str) -> str:

@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from narration import faults
-from narration.audio import Audio, frame_count, wav_problem, write_wav
+from narration.audio import Audio, frame_count, write_wav
 from narration.chunk_keys import utterance_for
+from narration.fingerprint import Fingerprint
 from narration.layout import BookLayout
 from narration.manifest import Manifest
 from narration.model import Chunk, Utterance
@@ -23,6 +24,7 @@ from narration.narrator import Narrator
 from narration.options import NarrationOptions
 from narration.qa import QAResult, RetakeOutcome, outcome_record, retake, retake_seed
 from narration.synthesis.base import Backend
+from narration.verify import take_problem
 
 log = logging.getLogger(__name__)
 
@@ -56,13 +58,15 @@ def take_seed(key: str, attempt: int) -> int | None:
     return None if attempt == 0 else retake_seed(key, attempt)
 
 
-def stored_duration(layout: BookLayout, key: str) -> float | None:
-    """The stored take's length, or None when there is none to use: a file that fails
-    verification (truncated, empty, overwritten) is moved aside with a warning, to be made again."""
+def stored_take(layout: BookLayout, key: str, expected: Fingerprint | None) -> tuple[float, Fingerprint] | None:
+    """The stored take's length and fingerprint, or None when there is none to use: a file that
+    fails verification (truncated, empty, overwritten, bytes changed since ``expected`` was
+    recorded) is moved aside with a warning, to be made again. A whole take with no recorded
+    fingerprint (an older store, a rebuilt manifest) is adopted: its fingerprint is taken now."""
     path = layout.chunk_audio(key)
     if not path.exists():
         return None
-    problem = wav_problem(path)
+    problem = take_problem(path, expected)
     if problem is not None:
         aside = layout.damaged_take(key)
         aside.parent.mkdir(parents=True, exist_ok=True)
@@ -70,7 +74,7 @@ def stored_duration(layout: BookLayout, key: str) -> float | None:
         log.warning("stored take %s is damaged (%s): moved to %s; it will be synthesized again", key, problem, aside)
         return None
     frames, rate = frame_count(path)
-    return frames / rate
+    return frames / rate, expected or Fingerprint.of(path)
 
 
 def _synthesize(narrator: Narrator, backend: Backend, utterances: list[Utterance]) -> list[Audio]:
@@ -143,14 +147,17 @@ def render_chunks(
     rendered: dict[int, RenderedChunk] = {}
     errors: dict[int, tuple[str, bool]] = {}  # chunk index -> (message, transient)
     missing: list[tuple[Chunk, str]] = []
+    stored: dict[str, tuple[float, Fingerprint]] = {}
+    expected = manifest.fingerprints(list(keys))
     for chunk, key in zip(chunks, keys, strict=True):
-        duration = stored_duration(layout, key)
-        if duration is None:
+        take = stored_take(layout, key, expected.get(key))
+        if take is None:
             missing.append((chunk, key))
         else:
-            rendered[chunk.index] = RenderedChunk(chunk.index, key, duration, False)
-    if rendered:
-        manifest.mark_stored({r.key: r.duration for r in rendered.values()})
+            stored[key] = take
+            rendered[chunk.index] = RenderedChunk(chunk.index, key, take[0], False)
+    if stored:
+        manifest.mark_stored(stored)
     attempts = manifest.begin_attempts([key for _, key in missing]) if missing else []
     todo: list[tuple[Chunk, str, int]] = []
     for (chunk, key), attempt in zip(missing, attempts, strict=True):
@@ -185,8 +192,8 @@ def render_chunks(
                 errors[chunk.index] = (f"QA failed after {retakes + 1} takes: {reasons}", False)
                 manifest.mark_failed(key, errors[chunk.index][0], run_id, qa=record, retakes=retakes)
                 continue
-        write_wav(layout.chunk_audio(key), kept)
-        manifest.mark_done(key, kept.duration, run_id, qa=record, retakes=retakes)
+        path = write_wav(layout.chunk_audio(key), kept)
+        manifest.mark_done(key, kept.duration, run_id, qa=record, retakes=retakes, fingerprint=Fingerprint.of(path))
         rendered[chunk.index] = RenderedChunk(chunk.index, key, kept.duration, True)
 
     if errors:

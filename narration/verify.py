@@ -1,0 +1,175 @@
+"""Checking a book's store and outputs before they are used, and ``narrate verify``.
+
+Every stored take has its size and SHA-256 in the manifest; every chapter file, chapter master
+and the M4B has a record beside the masters (``.work/chapters/NN.json``, ``.work/audiobook.json``)
+saying what it was made from and what it was when written. A run uses a file only when it
+matches; ``verify_book`` checks them all without changing anything and says what a run would
+redo.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from narration import atomic
+from narration.audio import wav_problem
+from narration.errors import InputError
+from narration.fingerprint import Fingerprint
+from narration.layout import BookLayout
+from narration.manifest import ChunkRecord, Manifest
+
+
+def take_problem(path: Path, expected: Fingerprint | None) -> str | None:
+    """Why the stored take at ``path`` cannot be used (None when it can): not a whole WAV, or
+    not the bytes recorded when it was written (``expected``; None: only the WAV is checked)."""
+    if (problem := wav_problem(path)) is not None:
+        return problem
+    return expected.problem(path) if expected is not None else None
+
+
+# --- records of made files --------------------------------------------------------------------
+
+
+def write_record(path: Path, root: Path, inputs: str, files: Sequence[Path], **extra: Any) -> None:
+    """Record, after making ``files``, what they were made from (``inputs``, a digest) and what
+    they are. Written last: a crash before it leaves no record, so the files are made again."""
+    record = {"inputs": inputs, **extra,
+              "files": {str(p.relative_to(root)): Fingerprint.of(p).to_dict() for p in files}}
+    atomic.write_text(path, json.dumps(record, indent=1))
+
+
+def read_record(path: Path) -> dict[str, Any] | None:
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) and isinstance(record.get("files"), dict) else None
+
+
+def record_problem(record: dict[str, Any] | None, root: Path, inputs: str | None = None) -> str | None:
+    """Why the files of ``record`` cannot be used (None when they can): no record, made from
+    other inputs than ``inputs`` (None: not compared), or a file missing or changed."""
+    if record is None:
+        return "not made yet (no record)"
+    if inputs is not None and record.get("inputs") != inputs:
+        return "made from other inputs"
+    for name, data in record["files"].items():
+        try:
+            problem = Fingerprint.from_dict(data).problem(root / name)
+        except (KeyError, TypeError, ValueError):
+            return "its record is damaged"
+        if problem is not None:
+            return f"{name}: {problem}"
+    return None
+
+
+# --- the whole book -------------------------------------------------------------------------------
+
+
+@dataclass
+class Verification:
+    """What ``verify_book`` found; ``ok`` when a run would redo nothing."""
+
+    book: Path
+    manifest: str | None = None  # why the manifest cannot be used
+    takes: int = 0  # planned takes checked
+    missing: list[ChunkRecord] = field(default_factory=list)  # never stored (failed or not reached)
+    damaged: list[tuple[ChunkRecord, str]] = field(default_factory=list)
+    chapters: list[tuple[int, str, str]] = field(default_factory=list)  # (index, title, why) to assemble again
+    audiobook: str | None = None  # why the M4B would be made again
+
+    @property
+    def ok(self) -> bool:
+        return not (self.manifest or self.missing or self.damaged or self.chapters or self.audiobook)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "book": str(self.book), "ok": self.ok, "manifest": self.manifest, "takes_checked": self.takes,
+            "missing_takes": [{"index": r.index, "chapter": r.chapter, "key": r.key} for r in self.missing],
+            "damaged_takes": [{"index": r.index, "chapter": r.chapter, "key": r.key, "problem": why}
+                              for r, why in self.damaged],
+            "chapters": [{"index": i, "title": t, "problem": why} for i, t, why in self.chapters],
+            "audiobook": self.audiobook,
+        }  # fmt: skip
+
+
+def manifest_problem(path: Path) -> str | None:
+    """Why the manifest at ``path`` cannot be read (None when it can), found without changing it."""
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            problems = [row[0] for row in db.execute("PRAGMA quick_check").fetchall()]
+            db.execute("SELECT count(*) FROM plan JOIN chunks USING (key)").fetchone()
+        finally:
+            db.close()
+    except sqlite3.Error as exc:
+        return f"{path} cannot be read ({exc}): a run moves it aside and rebuilds it from the store"
+    if problems != ["ok"]:
+        return f"{path} is damaged ({'; '.join(problems[:3])}): a run moves it aside and rebuilds it from the store"
+    return None
+
+
+def verify_book(layout: BookLayout, m4b: bool = True) -> Verification:
+    """Check every planned take of the book's last run, its chapter files and masters and (with
+    ``m4b``) its audiobook against what was recorded when they were written. Reads only."""
+    if not layout.manifest.exists():
+        raise InputError(layout.root, "no narration run recorded here (no manifest); run narrate on the book first")
+    found = Verification(layout.root, manifest=manifest_problem(layout.manifest))
+    if found.manifest:  # without the plan the takes cannot be matched to chunks
+        return found
+    records = Manifest(layout.manifest).records()
+    found.takes = len(records)
+    whole: set[str] = set()
+    for record in records:
+        path = layout.chunk_audio(record.key)
+        if not path.exists():
+            found.missing.append(record)
+        elif (problem := take_problem(path, record.fingerprint)) is not None:
+            found.damaged.append((record, problem))
+        else:
+            whole.add(record.key)
+    chapters: dict[int, list[ChunkRecord]] = {}
+    for record in records:
+        chapters.setdefault(record.chapter, []).append(record)
+    for index, members in sorted(chapters.items()):
+        if problem := _chapter_problem(layout, index, members, whole):
+            found.chapters.append((index, members[0].chapter_title, problem))
+    if m4b and not found.chapters:
+        found.audiobook = record_problem(read_record(layout.audiobook_record), layout.root, None) or _stale_audiobook(
+            layout, sorted(chapters))
+    elif m4b:
+        found.audiobook = "chapters are to be made again first"
+    return found
+
+
+def _chapter_problem(layout: BookLayout, index: int, members: list[ChunkRecord], whole: set[str]) -> str | None:
+    bad = [r for r in members if r.key not in whole]
+    if bad:
+        return f"{len(bad)} of its takes are to be made first"
+    record = read_record(layout.chapter_record(index))
+    if (problem := record_problem(record, layout.root)) is not None:
+        return problem
+    assert record is not None
+    if record.get("takes") != [r.fingerprint.sha256 for r in members if r.fingerprint]:
+        return "made from other takes than the stored ones"
+    return None
+
+
+def _stale_audiobook(layout: BookLayout, chapters: list[int]) -> str | None:
+    """Whether the M4B was made from other chapter masters than those stored now."""
+    record = read_record(layout.audiobook_record)
+    assert record is not None
+    masters = [master_sha256(layout, i) for i in chapters]
+    return None if record.get("masters") == masters else "made from other chapter audio than the stored chapters"
+
+
+def master_sha256(layout: BookLayout, index: int) -> str | None:
+    """The recorded SHA-256 of chapter ``index``'s master, from its chapter record."""
+    record = read_record(layout.chapter_record(index)) or {"files": {}}
+    name = str(layout.chapter_master(index).relative_to(layout.root))
+    return (record["files"].get(name) or {}).get("sha256")
