@@ -65,6 +65,15 @@ ENGLISH = [
     ("$1.00", "one dollar"),
     ("$1.01", "one dollar and one cent"),
     ("£2.01", "two pounds and one penny"),
+    # pre-decimal British money (pounds, shillings, pence)
+    ("It cost £3 10s in 1865.", "It cost three pounds ten shillings in eighteen sixty-five."),
+    ("He paid £3 10s.", "He paid three pounds ten shillings."),
+    ("£3 10s. 6d. for it", "three pounds ten shillings and six pence for it"),
+    ("It was 2s. 6d.", "It was two shillings and six pence."),
+    ("a sum of 3l. 10s. 6d.", "a sum of three pounds ten shillings and six pence."),
+    ("£1 1s 1d", "one pound one shilling and one penny"),
+    ("£5 0s 6d", "five pounds and six pence"),
+    ("the 60s", "the sixties"),
     ("-$5", "minus five dollars"),
     ("$1,234", "one thousand two hundred thirty-four dollars"),
     # percentages and symbols

@@ -320,6 +320,38 @@ def _money(sign: str, symbol: str, amount: str, scale: str | None) -> str:
     return minus + (sub if int(whole) == 0 else f"{unit} and {sub}")
 
 
+# Pre-decimal British money (pounds, shillings, pence): "£3 10s", "£3 10s. 6d.", "3l. 10s.",
+# "2s. 6d.". Shillings alone ("the 60s") are left to the other rules: only pounds or pence
+# before or after them make an amount.
+_LSD = re.compile(
+    rf"(?<![\w£.])(?:(?:£\s?(?P<l>{NUMBER})|(?P<l2>\d{{1,3}}(?:,\d{{3}})+|\d+)\s?l\.?)\s+)?"
+    r"(?P<s>\d{1,2})\s?s\b\.?(?:\s?(?P<d>\d{1,2})\s?d\b\.?)?"
+)
+
+
+def _lsd(match: re.Match[str]) -> str:
+    pounds, pence = match.group("l") or match.group("l2"), match.group("d")
+    if pounds is None and pence is None:
+        return match.group(0)
+    shillings = int(match.group("s"))
+    parts = []
+    if pounds is not None:
+        parts.append(f"{_number(pounds)} {'pound' if _is_one(pounds) else 'pounds'}")
+    if shillings or not parts:
+        parts.append(f"{_cardinal(shillings)} {'shilling' if shillings == 1 else 'shillings'}")
+    spoken = " ".join(parts)
+    if pence is not None and int(pence):
+        spoken += " and one penny" if int(pence) == 1 else f" and {_cardinal(int(pence))} pence"
+    return spoken + _keep_stop(match)
+
+
+def expand_old_money(text: str) -> str:
+    """'£3 10s' -> 'three pounds ten shillings', '2s. 6d.' -> 'two shillings and six pence'."""
+    if not _DIGIT(text):
+        return text
+    return _LSD.sub(_lsd, text)
+
+
 def expand_currency(text: str) -> str:
     """'$3.50' -> 'three dollars and fifty cents', '$1 million' -> 'one million dollars'."""
     if not _DIGIT(text):
@@ -588,6 +620,7 @@ ENGLISH_RULES: tuple[Rule, ...] = (
     expand_abbreviations,
     expand_phone_numbers,
     expand_ranges,
+    expand_old_money,
     expand_currency,
     expand_percentages,
     expand_times,
