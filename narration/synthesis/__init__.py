@@ -17,6 +17,7 @@ BACKENDS: dict[str, str] = {
     "piper": "narration.synthesis.piper:PiperBackend",
     "qwen3": "narration.synthesis.qwen3:Qwen3Backend",
     "kokoro": "narration.synthesis.kokoro:KokoroBackend",
+    "kokoro-en": "narration.synthesis.kokoro_en:KokoroEnglishBackend",
 }
 
 # The CPU voice per book language when ``auto`` does not pick qwen3.

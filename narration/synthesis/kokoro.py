@@ -12,6 +12,10 @@ multiplies it again. Kokoro has no sampling noise, so ``noise`` is ignored.
 
 Kokoro reads a sentence at a time and silently cuts any stretch of more than 500 phonemes
 between punctuation marks, so sentences are checked and split before that could happen.
+
+``KokoroVoice`` holds what this backend shares with the English one (``kokoro_en``): the same
+model, speed times the emotion tag's rate, the ``[kokoro]`` emotion table, and sentences read one
+by one and joined with the sentence pause.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from __future__ import annotations
 import importlib.metadata
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -74,7 +78,43 @@ def check_voice(voice: str) -> str:
     return voice
 
 
-class KokoroBackend:
+class KokoroVoice:
+    """What the Japanese and the English Kokoro backends share."""
+
+    sample_rate = SAMPLE_RATE
+    # The emotion styles table both read: one engine, one rate control.
+    styles = "kokoro"
+
+    @classmethod
+    def settings_for(cls, options: NarrationOptions) -> dict[str, Any]:
+        return cpu_voice_settings(cls.styles, options)
+
+    def _settle(self, speed: float, sentence_pause: float, style_prosody: dict[str, dict[str, float]] | None) -> None:
+        if speed <= 0:
+            raise ConfigError(f"speed must be positive, got {speed}")
+        if sentence_pause < 0:
+            raise ConfigError(f"sentence_pause must be >= 0, got {sentence_pause}")
+        self.speed = speed
+        self.sentence_pause = sentence_pause
+        # tag -> {"rate": multiplier on speed, "noise": ignored (Kokoro does not sample)}
+        self.style_prosody = style_prosody or {}
+
+    def speed_for(self, style: str) -> float:
+        return self.speed * float(self.style_prosody.get(style, {}).get("rate", 1.0))
+
+    def _joined(self, sentences: Iterable[np.ndarray]) -> tuple[np.ndarray, int]:
+        """The sentences' audio with the sentence pause between them (empty ones dropped), and
+        how many were joined."""
+        gap = np.zeros(round(self.sentence_pause * SAMPLE_RATE), dtype=np.float32)
+        parts: list[np.ndarray] = []
+        for speech in sentences:
+            if len(speech):
+                parts.extend([gap, speech] if parts else [speech])
+        samples = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
+        return samples, (len(parts) + 1) // 2
+
+
+class KokoroBackend(KokoroVoice):
     """Synthesizes Japanese utterances sentence by sentence with a pause between sentences."""
 
     name = "kokoro"
@@ -82,11 +122,6 @@ class KokoroBackend:
     # chunk costs no quality; a chunk is what QA retakes, so it stays a few sentences long.
     # 150 characters are about 20 s of speech and at most ~450 phonemes even without a comma.
     max_chars = 150
-    sample_rate = SAMPLE_RATE
-
-    @classmethod
-    def settings_for(cls, options: NarrationOptions) -> dict[str, Any]:
-        return cpu_voice_settings(cls.name, options)
 
     def __init__(
         self,
@@ -95,15 +130,8 @@ class KokoroBackend:
         sentence_pause: float = 0.35,
         style_prosody: dict[str, dict[str, float]] | None = None,
     ) -> None:
-        if speed <= 0:
-            raise ConfigError(f"speed must be positive, got {speed}")
-        if sentence_pause < 0:
-            raise ConfigError(f"sentence_pause must be >= 0, got {sentence_pause}")
+        self._settle(speed, sentence_pause, style_prosody)
         self.voice_name = check_voice(voice or DEFAULT_VOICE)
-        self.speed = speed
-        self.sentence_pause = sentence_pause
-        # tag -> {"rate": multiplier on speed, "noise": ignored (Kokoro does not sample)}
-        self.style_prosody = style_prosody or {}
         self._model = model_id()
         # The engine keeps one ONNX session and one front end in module globals, loaded on
         # first use without a lock; and one inference already uses every core.
@@ -112,13 +140,11 @@ class KokoroBackend:
     def voice_for(self, utterance: Utterance) -> str:
         return check_voice(utterance.voice) if utterance.voice else self.voice_name
 
-    def speed_for(self, style: str) -> float:
-        return self.speed * float(self.style_prosody.get(style, {}).get("rate", 1.0))
-
     def _check_language(self, utterance: Utterance) -> None:
         if primary_language(utterance.language) not in LANGUAGES:
             raise ConfigError(
-                f"the kokoro backend reads Japanese only, not {utterance.language!r}; use piper or qwen3"
+                f"the kokoro backend reads Japanese only, not {utterance.language!r}; "
+                "for English use kokoro-en, or piper or qwen3"
             )
 
     def identity(self, utterance: Utterance) -> dict[str, Any]:
@@ -139,17 +165,15 @@ class KokoroBackend:
 
     def _synthesize_one(self, utterance: Utterance) -> Audio:
         voice, speed = self.voice_for(utterance), self.speed_for(utterance.style)
-        gap = np.zeros(int(round(self.sentence_pause * SAMPLE_RATE)), dtype=np.float32)
-        parts: list[np.ndarray] = []
         sentences = [s.strip() for s in _SENTENCE_END.split(utterance.text) if s.strip()]
+
+        def spoken(sentence: str) -> np.ndarray:
+            pieces = [self._read(piece, voice, speed) for piece in self._fitted(sentence)]
+            return np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)
+
         with self._lock:
-            for sentence in sentences:
-                pieces = [self._read(piece, voice, speed) for piece in self._fitted(sentence)]
-                speech = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)
-                if len(speech):
-                    parts.extend([gap, speech] if parts else [speech])
-        samples = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
-        info = {"sentences": (len(parts) + 1) // 2, "voice": voice, "speed": speed}
+            samples, count = self._joined(spoken(s) for s in sentences)
+        info = {"sentences": count, "voice": voice, "speed": speed}
         return Audio(samples=samples, sample_rate=SAMPLE_RATE, info=info)
 
     def _read(self, text: str, voice: str, speed: float) -> np.ndarray:
