@@ -132,7 +132,11 @@ def _voice_file(folder: str, name: str) -> tuple[np.ndarray, str]:
 def voice_pack(mix: VoiceMix, folder: Path | None = None) -> tuple[np.ndarray, str]:
     """The mix's 510 x 1 x 256 style tensor and a digest of what went into it (names, weights
     and each voice file's SHA-256)."""
-    where = str(folder or kokoro_voices.voices_dir())
+    return _mixed(mix, str(folder or kokoro_voices.voices_dir()))
+
+
+@lru_cache(maxsize=32)
+def _mixed(mix: VoiceMix, where: str) -> tuple[np.ndarray, str]:
     pack = np.zeros(kokoro_voices.SHAPE, dtype=np.float64)
     recipe = hashlib.sha256()
     for name, weight in mix.parts:
