@@ -201,8 +201,10 @@ def test_missing_voices_say_what_to_do(tmp_path: Path) -> None:
     (tmp_path / "some").mkdir()
     shutil.copy(kv.voices_dir() / "af_heart.bin", tmp_path / "some")
     assert KokoroEnglishBackend(voices=tmp_path / "some").voice_name == "af_heart"
-    with pytest.raises(ConfigError, match="'bf_emma' is not in .*installed: af_heart"):
+    with pytest.raises(ConfigError, match="'bf_emma' is not in .*installed: af_heart.*setup.sh"):
         KokoroEnglishBackend(voice="bf_emma", voices=tmp_path / "some")
+    with pytest.raises(ConfigError, match="unknown Kokoro voice 'nobody': use one of af_heart "):
+        KokoroEnglishBackend(voice="nobody", voices=tmp_path / "some")
 
 
 def test_no_npm_and_no_folder_names_both(tmp_path: Path, monkeypatch) -> None:

@@ -123,9 +123,13 @@ def read_voice(name: str, folder: Path | None = None) -> tuple[np.ndarray, str]:
     if not path.is_file():
         if not folder.is_dir():
             raise ConfigError(f"the Kokoro voices are not installed (no folder {folder}): {FETCH_HINT}")
-        have = installed_voices(folder)
-        listed = ", ".join(have) if have else "none"
-        raise ConfigError(f"Kokoro voice {name!r} is not in {folder} (installed: {listed}); {FETCH_HINT}")
+        listed = ", ".join(installed_voices(folder)) or "none"
+        if f"{name}.bin" in pins():
+            raise ConfigError(f"Kokoro voice {name!r} is not in {folder} (installed: {listed}); {FETCH_HINT}")
+        raise ConfigError(
+            f"unknown Kokoro voice {name!r}: use one of {listed} (a mix: af_heart:0.7,bf_emma:0.3), "
+            f"or install a voice of your own with python -m narration.synthesis.kokoro_voices --voices DIR"
+        )
     data = as_voice_bytes(path)
     check_pinned(name, data, path)
     return np.frombuffer(data, dtype="<f4").reshape(SHAPE).astype(np.float32), _sha256(data)
