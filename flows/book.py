@@ -25,6 +25,7 @@ from prefect import flow, get_run_logger, task
 from prefect.client.schemas.objects import TaskRun
 from prefect.context import TaskRunContext
 from prefect.futures import PrefectFuture
+from prefect.runtime import flow_run
 from prefect.states import State
 
 import flows  # noqa: F401  (Prefect defaults before Prefect is imported)
@@ -43,9 +44,11 @@ from narration.results import BookIncomplete, BookResult, ChapterResult
 from narration.takes import ChunkFailures, RenderedChunk
 from narration.verify import take_problem
 
-__all__ = ["BookIncomplete", "BookResult", "ChapterResult", "PlannedBook", "narrate_book", "set_progress_listener"]
+__all__ = ["BookIncomplete", "BookResult", "ChapterResult", "PlannedBook", "cancel_started_runs", "narrate_book",
+           "set_progress_listener"]
 
 _progress: ProgressListener = NoProgress()
+_started: list[Any] = []  # ids of the flow runs this process started (``cancel_started_runs``)
 
 
 def set_progress_listener(listener: ProgressListener | None) -> None:
@@ -150,6 +153,22 @@ class PlannedBook:
         }.items()  # fmt: skip
 
 
+def cancel_started_runs(message: str) -> int:
+    """Mark the flow runs this process started and did not finish as Cancelled (Prefect marks a
+    run a signal stopped as Crashed, which reads as a bug in the dashboard); how many."""
+    from prefect import get_client
+    from prefect.states import Cancelled
+
+    cancelled = 0
+    with get_client(sync_client=True) as client:
+        for run_id in _started:
+            state = client.read_flow_run(run_id).state
+            if state is None or not state.is_final() or state.is_crashed():
+                client.set_flow_run_state(run_id, Cancelled(message=message), force=True)
+                cancelled += 1
+    return cancelled
+
+
 def _wait_and_report(futures: list[PrefectFuture]) -> bool:
     """Wait for a chapter's batches, reporting each as it is in; whether all succeeded."""
     for future in futures:
@@ -171,6 +190,7 @@ def narrate_book(
     run then fails naming the failed chunks (rerun it, or Retry it in the dashboard).
     ``planned``: the plan to execute (the CLI's); without it the flow plans the book itself.
     """
+    _started.append(flow_run.get_id())
     if planned is None:
         plan, layout = pipeline.plan(book_path, out_dir, options or NarrationOptions())
     else:
@@ -187,6 +207,15 @@ def _narrate_planned(plan: BookPlan, layout: BookLayout) -> BookResult:
     tags = tag_emotions.submit(plan.book, options.emotion).result() if plan.tags is None else None
     plan = pipeline.tag(plan, layout, tags)
     run = pipeline.start_run(plan, layout, process_narrator())
+    try:
+        return _run_planned(plan, layout, options, run)
+    except BaseException as exc:  # stopped (a signal) or failed midway: said in the manifest, as narrate() does
+        if not isinstance(exc, BookIncomplete):  # that one closed the run itself
+            run.manifest.finish_run(run.run_id, "stopped")
+        raise
+
+
+def _run_planned(plan: BookPlan, layout: BookLayout, options: NarrationOptions, run: pipeline.Run) -> BookResult:
     _progress.book_started(plan.book.title, len(plan.chapters), len(run.keys), run.cached)
 
     # Submit every batch first so synthesis never waits on assembly, then assemble each chapter

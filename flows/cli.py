@@ -11,6 +11,7 @@ import contextlib
 import json
 import logging
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -560,6 +561,39 @@ def run_flows(planned: Planned, out: Path, options: NarrationOptions, progress: 
         set_progress_listener(None)
 
 
+def cancel_flow_runs(message: str) -> None:
+    """The flow runs a signal stopped, marked Cancelled (best effort: the server may be gone)."""
+    from flows.book import cancel_started_runs
+
+    try:
+        cancel_started_runs(message)
+    except Exception as exc:  # noqa: BLE001  (the stop itself must still be reported)
+        logging.getLogger(__name__).warning("could not mark the stopped flow runs cancelled: %s", exc)
+
+
+def disk_full(exc: BaseException, out: Path) -> str | None:
+    """The line for a run that stopped because its disk (or quota) is full, naming where; None
+    for any other failure. Seen as ENOSPC/EDQUOT from Python, SQLite's "disk is full" and
+    ffmpeg's "No space left on device", on the error or the errors it was raised from."""
+    import errno
+    import sqlite3
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        where = getattr(seen, "filename", None)
+        if (isinstance(seen, OSError) and seen.errno in (errno.ENOSPC, errno.EDQUOT)) or (
+            isinstance(seen, sqlite3.OperationalError) and "disk is full" in str(seen)
+        ) or "No space left on device" in str(seen):
+            try:
+                free = f" ({shutil.disk_usage(out).free / 1e6:.1f} MB free there now)"
+            except OSError:
+                free = ""
+            return (f"no space left on the disk holding {where or out}{free}: free some and run the same "
+                    "command again; every finished take is kept")
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def output_clash(books: Sequence[Path], out: Path) -> str | None:
     """Two books of one command that would be narrated into one folder (``a/tiny.md`` and
     ``b/tiny.md`` both into ``out/tiny/``): the second would overwrite the first. The problem,
@@ -605,6 +639,14 @@ def output_problem(out: Path, folders: Sequence[Path]) -> str | None:
 
 
 def run_main(args: argparse.Namespace) -> int:
+    try:
+        with stopped_by_signals():  # reading and planning a long book takes seconds: Ctrl-C is clean there too
+            return _run_main(args)
+    except Stopped as stop:  # before the run began: nothing was written
+        return fail(f"stopped by {signal.Signals(stop.signum).name} before the run began", 128 + stop.signum)
+
+
+def _run_main(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         options = options_from_args(args)
@@ -652,7 +694,10 @@ def run_main(args: argparse.Namespace) -> int:
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
     try:
         # Libraries that print (model loaders do) must not corrupt the --json document on stdout.
-        with stopped_by_signals(), contextlib.redirect_stdout(sys.stderr), Progress(*columns, console=stderr) as bar:
+        # The bar only on a terminal: in a log (cron, a pipe) its frozen last frame would be noise
+        # around the lines that matter (a book refused because another run holds it, the summary).
+        bar_shown = Progress(*columns, console=stderr, disable=not stderr.is_terminal)
+        with stopped_by_signals(), contextlib.redirect_stdout(sys.stderr), bar_shown as bar:
             if uses_prefect(args):
                 results, failures = run_flows(planned, args.out, options, RichProgress(bar))
             else:
@@ -660,12 +705,16 @@ def run_main(args: argparse.Namespace) -> int:
     except NarrationError as exc:  # BookLocked: another run holds a book (exit 3)
         return fail(str(exc), getattr(exc, "exit_code", 2))
     except Stopped as stop:
+        if uses_prefect(args):
+            cancel_flow_runs(f"stopped by {signal.Signals(stop.signum).name}")
         stderr.print(f"narrate: stopped by {signal.Signals(stop.signum).name}; every finished take is kept: "
                      "run the same command again to resume", markup=False, highlight=False, soft_wrap=True)
         return 128 + stop.signum
     except Exception as exc:  # a crashed run: say what failed, keep the traceback for --verbose
         if args.verbose:
             raise
+        if full := disk_full(exc, args.out):
+            return fail(full, 1)
         stderr.print(f"narrate: run failed: {type(exc).__name__}: {exc}", markup=False, highlight=False)
         return 1
     if args.json:
