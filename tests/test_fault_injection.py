@@ -267,6 +267,20 @@ def test_a_stop_under_dask_ends_its_workers_and_cancels_the_flow_run(tmp_path: P
     assert_whole(book, out)
 
 
+def test_sigterm_under_prefect_ends_the_temporary_server_with_the_run(tmp_path: Path, book: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}  # so the run starts its own server
+    out = tmp_path / "out"
+    layout = BookLayout.for_book(out, book)
+    proc = start(book, out, "--prefect", env=env)
+    wait_for(proc, lambda: stored(layout) >= 1)
+    os.kill(proc.pid, signal.SIGTERM)
+    err = ended_within(proc, 30)
+    assert proc.returncode == 143, err[-3000:]
+    assert not left_running(proc.pid)  # the temporary Prefect server went with it
+    assert narrate(book, out).returncode == 0
+    assert synthesized_in_all_runs(layout) == len(Manifest(layout.manifest).records())
+
+
 FULL_DISK = r"""
 set -u
 mount -t tmpfs -o size="$SIZE" tmpfs "$OUT" || exit 77
