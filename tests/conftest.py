@@ -23,3 +23,14 @@ def prefect_api() -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+SHORT_BOOK = "# Two Short Chapters\n\n## One\n\nThe first chapter is short. It ends here.\n\n## Two\n\nThe second one too.\n"
+
+
+@pytest.fixture()
+def short_book(tmp_path: Path) -> Path:
+    """A two-chapter Markdown book of four short chunks: the quickest whole narration."""
+    path = tmp_path / "short.md"
+    path.write_text(SHORT_BOOK, encoding="utf-8")
+    return path

@@ -1,4 +1,4 @@
-"""Faults done to real ``narrate`` processes: damaged files of every kind, two runs of one book
+"""Faults done to real ``narrate`` processes: kill -9, damaged files of every kind, two runs of one book
 at once, SIGINT and SIGTERM at random moments, a second Ctrl-C, a stop under Dask with a Prefect
 server, and a full disk. After each, the book is finished by running the same command again, and
 then it must be whole: every output decodes to its end, each chapter is as long as its takes and
@@ -105,6 +105,16 @@ def synthesized_in_all_runs(layout: BookLayout) -> int:
         return int(db.execute("SELECT coalesce(sum(synthesized), 0) FROM runs").fetchone()[0])
 
 
+def assert_made_once(layout: BookLayout, stops: int) -> None:
+    """No take was made twice. Attempts are counted in the manifest before each batch is
+    synthesized, so they exceed the chunks only by the batches a stop cut short (at most one per
+    stop, of ``--batch-size 2``). The runs' own counts can fall short of the takes (a stop between
+    writing a take and recording it: the next run adopts the take), never exceed them."""
+    records = Manifest(layout.manifest).records()
+    assert sum(r.attempts for r in records) <= len(records) + 2 * stops, [r.attempts for r in records]
+    assert synthesized_in_all_runs(layout) <= len(records)
+
+
 def decoded_seconds(path: Path) -> float:
     """How long the file plays when decoded to its end; any decoding error fails."""
     done = subprocess.run(["ffmpeg", "-v", "error", "-xerror", "-i", str(path), "-f", "s16le", "-ac", "1",
@@ -136,6 +146,51 @@ def assert_whole(book: Path, out: Path) -> None:
     total = sum(json.loads(layout.chapter_record(i).read_text(encoding="utf-8"))["duration"] for i in chapters)
     assert abs(decoded_seconds(layout.m4b) - total) < 0.3
     assert not [p for p in out.rglob("*") if ".tmp-" in p.name]
+
+
+def test_kill_9_twice_then_resume(tmp_path: Path, book: Path) -> None:
+    out = tmp_path / "out"
+    layout = BookLayout.for_book(out, book)
+
+    def takes() -> dict[Path, bytes]:
+        return {p: p.read_bytes() for p in layout.chunks.rglob("*.wav") if ".tmp-" not in p.name}
+
+    def kill_when(ready) -> None:
+        proc = start(book, out)
+        wait_for(proc, ready)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+    kill_when(lambda: stored(layout) >= 3)  # mid-synthesis
+    first = takes()
+    kill_when(lambda: any(layout.chapter_masters.glob("*.wav")) if layout.chapter_masters.exists() else False)
+    second = takes()  # killed again once a chapter was being assembled
+    assert all(second[path] == data for path, data in first.items())  # nothing finished was rewritten
+
+    resumed = narrate(book, out)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    result = json.loads(resumed.stdout)[0]
+    assert result["synthesized"] == result["chunks"] - len(second)  # no stored take synthesized again
+    assert all(takes()[path] == data for path, data in second.items())
+    assert_whole(book, out)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_stops_the_run_within_seconds_and_the_rerun_resumes(tmp_path: Path, book: Path, signum: int) -> None:
+    out = tmp_path / "out"
+    layout = BookLayout.for_book(out, book)
+    proc = start(book, out)
+    wait_for(proc, lambda: stored(layout) >= 2)
+    os.kill(proc.pid, signum)  # the process alone, as Ctrl-C or `kill` would reach it
+    err = ended_within(proc, 20)
+    assert proc.returncode == 128 + signum, err[-2000:]
+    last = err.strip().splitlines()[-1]
+    assert f"stopped by {signal.Signals(signum).name}" in last and "run the same command again" in last
+    assert "Traceback" not in err
+    assert Manifest(layout.manifest).last_run()["state"] == "stopped"
+    assert narrate(book, out).returncode == 0
+    assert_made_once(layout, stops=1)
+    assert_whole(book, out)
 
 
 def test_every_kind_of_damaged_file_is_found_and_made_again(tmp_path: Path, book: Path) -> None:
@@ -222,7 +277,7 @@ def test_signals_at_random_moments(tmp_path: Path, book: Path) -> None:
         assert not left_running(proc.pid), f"seed {seed}"
     final = narrate(book, out)
     assert final.returncode == 0, f"seed {seed}: {final.stderr[-2000:]}"
-    assert synthesized_in_all_runs(layout) == len(Manifest(layout.manifest).records()), f"seed {seed}"
+    assert_made_once(layout, stops)
     assert_whole(book, out)
 
 
@@ -237,7 +292,7 @@ def test_a_second_ctrl_c_stops_at_once(tmp_path: Path, book: Path) -> None:
     ended_within(proc, 5)
     assert proc.returncode in (-signal.SIGINT, 130)
     assert narrate(book, out).returncode == 0
-    assert synthesized_in_all_runs(layout) == len(Manifest(layout.manifest).records())
+    assert_made_once(layout, stops=1)
     assert_whole(book, out)
 
 
@@ -263,7 +318,7 @@ def test_a_stop_under_dask_ends_its_workers_and_cancels_the_flow_run(tmp_path: P
 
     final = narrate(book, out, env=env)
     assert final.returncode == 0, final.stderr[-3000:]
-    assert synthesized_in_all_runs(layout) == len(Manifest(layout.manifest).records())
+    assert_made_once(layout, stops=1)
     assert_whole(book, out)
 
 
@@ -278,7 +333,7 @@ def test_sigterm_under_prefect_ends_the_temporary_server_with_the_run(tmp_path: 
     assert proc.returncode == 143, err[-3000:]
     assert not left_running(proc.pid)  # the temporary Prefect server went with it
     assert narrate(book, out).returncode == 0
-    assert synthesized_in_all_runs(layout) == len(Manifest(layout.manifest).records())
+    assert_made_once(layout, stops=1)
 
 
 FULL_DISK = r"""

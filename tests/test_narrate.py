@@ -13,16 +13,13 @@ from narration.faults import ENV as FAULTS_ENV
 from narration.layout import BookLayout
 from narration.manifest import Manifest
 
-BOOK = "# Two Short Chapters\n\n## One\n\nThe first chapter is short. It ends here.\n\n## Two\n\nThe second one too.\n"
 OPTIONS = NarrationOptions(backend="piper", batch_size=2, format="flac", loudness=None, qa=False)
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture()
-def book(tmp_path: Path) -> Path:
-    path = tmp_path / "short.md"
-    path.write_text(BOOK, encoding="utf-8")
-    return path
+def book(short_book: Path) -> Path:
+    return short_book
 
 
 def test_narrate_makes_the_audiobook_without_prefect(tmp_path: Path, book: Path) -> None:

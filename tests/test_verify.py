@@ -19,17 +19,13 @@ from narration.ffmpeg import probe
 from narration.layout import BookLayout
 from narration.manifest import Manifest
 
-BOOK = ("# Two Short Chapters\n\n## One\n\nThe first chapter is short. It ends here.\n\n"
-        "## Two\n\nThe second one too. And so it ends.\n")
 OPTIONS = NarrationOptions(backend="piper", batch_size=2, format="mp3", loudness=None, qa=False)
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture()
-def book(tmp_path: Path) -> Path:
-    path = tmp_path / "short.md"
-    path.write_text(BOOK, encoding="utf-8")
-    return path
+def book(short_book: Path) -> Path:
+    return short_book
 
 
 def flip_a_byte(path: Path) -> None:
