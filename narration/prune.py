@@ -1,5 +1,6 @@
 """Delete what a book's current plan no longer uses: chunk takes of edited or re-voiced text,
-their set-aside and rejected takes, and chapter files of chapters that were renamed or removed.
+their set-aside and rejected takes, and chapter files (with their masters and records) of
+chapters that were renamed or removed.
 
 The chunk store is content-addressed, so every edit leaves the old takes behind (a 14-hour book
 is ~2 GB of WAV). Nothing is pruned automatically: switching back to an earlier voice or text
@@ -57,9 +58,9 @@ def _wavs(folder: Path) -> list[Path]:
 def _stale_chapter_files(layout: BookLayout, chapters: dict[int, str]) -> list[Path]:
     # Any format counts as current: the manifest does not record which one the last run wrote.
     current = {layout.chapter_file(i, title, "x").stem for i, title in chapters.items()}
-    masters = {layout.chapter_master(i).name for i in chapters}
+    masters = {path.name for i in chapters for path in (layout.chapter_master(i), layout.chapter_record(i))}
     stale = [p for p in _files(layout.chapters) if p.stem not in current]
-    return stale + [p for p in _files(layout.chapter_masters) if p.suffix == ".wav" and p.name not in masters]
+    return stale + [p for p in _files(layout.chapter_masters) if p.suffix in (".wav", ".json") and p.name not in masters]
 
 
 def _files(folder: Path) -> list[Path]:

@@ -66,3 +66,16 @@ def test_prune_waits_for_no_one_it_refuses_while_a_run_holds_the_book(tmp_path: 
             prune_book(layout)
         assert main(["prune", str(book), "--out", str(out)]) == 3
     assert prune_book(layout, dry_run=True).files == []
+
+
+def test_prune_removes_the_master_and_record_of_a_chapter_the_book_lost(tmp_path: Path) -> None:
+    book, out = tmp_path / "shorter.md", tmp_path / "out"
+    book.write_text(BOOK + "\n## Three\n\nA third chapter, cut in the next edition.\n", encoding="utf-8")
+    narrate(book, out, OPTIONS)
+    layout = BookLayout.for_book(out, book)
+    gone = [layout.chapter_master(2), layout.chapter_record(2)]
+    assert all(p.exists() for p in gone)
+    book.write_text(BOOK, encoding="utf-8")
+    narrate(book, out, OPTIONS)
+    assert set(gone) <= set(prune_book(layout).files) and not any(p.exists() for p in gone)
+    assert layout.chapter_record(1).exists() and layout.chapter_master(1).exists()
