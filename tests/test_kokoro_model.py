@@ -169,8 +169,13 @@ def test_made_once_checked_and_reused(tmp_path: Path, monkeypatch: pytest.Monkey
         kokoro_model._checked.cache_clear()
         return kokoro_model.model_file("vnni")
 
+    stale = tmp_path / "kokoro-model" / "kokoro-v1.0.vnni.0-000000000000.onnx"  # an earlier recipe's
+    stale.parent.mkdir()
+    stale.write_bytes(b"old")
+    stale.with_name(stale.name + ".json").write_text("{}")
     path = fresh()
     assert made == ["vnni"] and path.parent == tmp_path / "kokoro-model" and path.is_file()
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name, path.name + ".json"]  # the stale one went
     record = json.loads(path.with_name(path.name + ".json").read_text())
     assert record["sha256"] == kokoro_model.file_sha256(path) and record["size"] == path.stat().st_size
     assert record["source_sha256"] == kokoro_model.source_digest() and record["variant"] == "vnni"

@@ -201,6 +201,10 @@ def make(variant: str, source: Path, path: Path) -> None:
     record = {"variant": variant, "recipe": RECIPE[variant], "source_sha256": source_digest(), "size": len(data),
               "sha256": hashlib.sha256(data).hexdigest()}  # fmt: skip
     atomic.write_text(_record(path), json.dumps(record, indent=1) + "\n")
+    for old in path.parent.glob(f"kokoro-v1.0.{variant}.*.onnx"):  # an earlier recipe or source
+        if old != path:
+            old.unlink(missing_ok=True)
+            _record(old).unlink(missing_ok=True)
 
 
 # -- graph rewrites ---------------------------------------------------------------------------
