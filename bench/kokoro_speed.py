@@ -14,10 +14,11 @@ Each setting's Kokoro wall is divided by the Piper wall of the same round; the t
 median over rounds, the real-time factor (wall / seconds of audio made) and the CPU seconds
 the process used (wall on a loaded machine depends on the others; CPU much less).
 
-Memory: each setting loaded in a fresh process that synthesizes the first chunk; the peak RSS
-over the same process with only the imports done. And one process with two backends (two
-voices, as two task workers with different options hold them) and the Japanese backend, against
-one backend: the model is in memory once.
+Memory: a fresh process per case that loads a backend and synthesizes one chunk; its peak RSS
+over the same process with only the imports done, and the G2P alone (no model) to subtract.
+Two backends (two voices, as two task workers with different options hold them) in two
+threads, then the Japanese backend too, against one backend: the model is in memory once; and
+what a second session of the model (a second copy) would cost.
 
 Benchmarks are not tests: run it when the machine is quiet (``uptime``), and the results file
 says what the load was.
@@ -160,15 +161,22 @@ def rss():
     return int(open("/proc/self/statm").read().split()[1]) * 4096 // 2**20
 base = rss()
 text, case = {text!r}, {case!r}
-if case == "default, one backend":
+if case == "G2P only, no model":
+    KokoroEnglishBackend().phonemes(text)
+elif case == "default, one backend":
     KokoroEnglishBackend().synthesize([Utterance(text, "en")])
+elif case == "two sessions of the default model":
+    for engine in (kokoro_model.Engine(), kokoro_model.Engine(threads=1)):
+        kokoro_model.session(engine)
+    KokoroEnglishBackend().synthesize([Utterance(text, "en")])
+    KokoroEnglishBackend(engine=kokoro_model.Engine(threads=1)).synthesize([Utterance(text, "en")])
 elif case == "default, two backends in two threads":
-    a, b = KokoroEnglishBackend(), KokoroEnglishBackend(voice="bf_emma")
+    a, b = KokoroEnglishBackend(), KokoroEnglishBackend(voice="am_michael")
     threads = [threading.Thread(target=x.synthesize, args=([Utterance(text, "en")],)) for x in (a, b)]
     [t.start() for t in threads]; [t.join() for t in threads]
 elif case == "the same, and the Japanese backend":
     from narration.synthesis.kokoro import KokoroBackend
-    a, b = KokoroEnglishBackend(), KokoroEnglishBackend(voice="bf_emma")
+    a, b = KokoroEnglishBackend(), KokoroEnglishBackend(voice="am_michael")
     threads = [threading.Thread(target=x.synthesize, args=([Utterance(text, "en")],)) for x in (a, b)]
     [t.start() for t in threads]; [t.join() for t in threads]
     KokoroBackend().synthesize([Utterance("こんにちは。", "ja")])
@@ -327,7 +335,8 @@ def main() -> None:
     if not args.no_memory:
         text = chunks[min(2, len(chunks) - 1)].text
         cases = [s.name for s in settings if s.name in ("before", "float32")]
-        cases += ["default, one backend", "default, two backends in two threads", "the same, and the Japanese backend"]
+        cases += ["G2P only, no model", "default, one backend", "default, two backends in two threads",
+                  "the same, and the Japanese backend", "two sessions of the default model"]
         for case in cases:
             if True:
                 try:

@@ -52,4 +52,7 @@ if [ -n "$voices" ]; then
 else
   .venv/bin/python -m narration.synthesis.kokoro_voices
 fi
+# The Kokoro model in the form this CPU runs fastest (narration/synthesis/kokoro_model.py), made
+# now rather than on the first narration: a few seconds, offline, from the installed model.
+.venv/bin/python -m narration.synthesis.kokoro_model
 echo "narration installed in .venv (run .venv/bin/narrate --help)"

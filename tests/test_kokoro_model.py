@@ -119,9 +119,11 @@ def _quantize(quantize_dynamic, quant_type, model) -> bytes:
         return target.read_bytes()
 
 
-def test_variants_and_ids() -> None:
+def test_variants_and_ids(monkeypatch: pytest.MonkeyPatch) -> None:
     assert kokoro_model.resolve("int8") == "int8"
     assert kokoro_model.resolve("auto") == ("vnni" if kokoro_model.has_vnni() else "int8")
+    monkeypatch.setattr(kokoro_model, "_onnx_installed", lambda: False)
+    assert kokoro_model.resolve("auto") == "int8"  # nothing to rewrite the graph with
     with pytest.raises(ConfigError, match="variant"):
         kokoro_model.resolve("int4")
     if not kokoro_model.has_vnni():
@@ -209,6 +211,25 @@ def test_vnni_model_gives_the_int8_audio_bit_for_bit() -> None:
     # ... and so does the session the default engine uses, whatever its threads.
     one_thread = kokoro_model.session(Engine(threads=1)).run(None, feeds)[0]
     assert np.array_equal(int8, one_thread)
+
+
+@needs_model
+@VNNI
+def test_a_cache_that_cannot_be_written_falls_back_to_the_shipped_model(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NARRATION_CACHE", str(tmp_path / "cache"))
+    (tmp_path / "cache").write_text("a file where the folder would be")
+
+    def refused(*args) -> None:
+        raise PermissionError("read-only")
+
+    monkeypatch.setattr(kokoro_model, "make", refused)
+    kokoro_model._checked.cache_clear()
+    session = kokoro_model.session(Engine(threads=1))
+    assert session._model_path == str(kokoro_model.source_path())  # the int8 model: the same audio
+    with pytest.raises(ConfigError, match="cannot make the vnni Kokoro model"):
+        kokoro_model.session(Engine(variant="vnni", threads=1))
+    kokoro_model._checked.cache_clear()
 
 
 @needs_model

@@ -433,9 +433,18 @@ _SESSIONS = threading.Lock()
 def session(engine: Engine = Engine()) -> Any:
     """The one onnxruntime session for ``engine`` in this process: every backend instance and
     task worker uses it (ORT's ``run`` is thread-safe; the backends take turns anyway)."""
-    engine = replace(engine, variant=engine.model)  # "auto" and what it stands for: one session
+    variant = engine.model
+    try:
+        path = model_file(variant)
+    except OSError as exc:  # a cache folder that cannot be written: the model as shipped
+        if engine.variant != "auto":
+            raise ConfigError(f"cannot make the {variant} Kokoro model in {folder()}: {exc}") from None
+        log.warning("kokoro: cannot make the %s model in %s (%s); running the int8 model as shipped "
+                    "(the same audio, slower)", variant, folder(), exc)  # fmt: skip
+        variant, path = "int8", model_file("int8")
+    engine = replace(engine, variant=variant)  # "auto" and what it stands for: one session
     with _SESSIONS:
-        return _session(engine, model_file(engine.variant))
+        return _session(engine, path)
 
 
 @cache
@@ -467,6 +476,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"kokoro_model: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # narration runs the model as shipped then (see session())
+        print(f"kokoro_model: cannot make the {resolve(variant)} model in {folder()}: {exc}", file=sys.stderr)
+        return 0 if variant == "auto" else 2
     print(f"{resolve(variant)}: {path}")
     return 0
 
