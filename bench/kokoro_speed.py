@@ -194,6 +194,62 @@ def memory(case: str, text: str) -> dict[str, int]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+# -- where the time goes ----------------------------------------------------------------------------
+
+
+def op_shares(engine: Engine, sentences: list[list[int]], pack: np.ndarray) -> list[tuple[str, float, float]]:
+    """(op type, seconds, share) from onnxruntime's profiler over these sentences, in a session of
+    its own made with ``engine``'s settings."""
+    import tempfile
+
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = engine.threads or kokoro_model.cores()
+    options.inter_op_num_threads = 1
+    spin = "1" if engine.spinning else "0"
+    options.add_session_config_entry("session.intra_op.allow_spinning", spin)
+    with tempfile.TemporaryDirectory() as tmp:
+        options.enable_profiling = True
+        options.profile_file_prefix = str(Path(tmp) / "profile")
+        session = ort.InferenceSession(str(kokoro_model.model_file(engine.variant)), sess_options=options,
+                                       providers=["CPUExecutionProvider"])  # fmt: skip
+        for ids in sentences:
+            session.run(None, {"tokens": np.array([[0, *ids, 0]], dtype=np.int64), "style": pack[len(ids) - 1].reshape(1, -1),
+                               "speed": np.array([1.0], dtype=np.float32)})  # fmt: skip
+        events = json.loads(Path(session.end_profiling()).read_text())
+    times: dict[str, float] = {}
+    for event in events:
+        if event.get("cat") == "Node" and event["name"].endswith("_kernel_time"):
+            op = event["args"]["op_name"]
+            times[op] = times.get(op, 0.0) + event["dur"] / 1e6
+    total = sum(times.values())
+    return sorted(((op, t, t / total) for op, t in times.items()), key=lambda x: -x[1])
+
+
+def where_the_time_goes(backend: KokoroEnglishBackend, utterances: list[Utterance], settings: list[Setting],
+                        ) -> list[str]:  # fmt: skip
+    t = time.perf_counter()
+    phonemes = [p for u in utterances for p in backend.phonemes(u.text)]
+    g2p = time.perf_counter() - t
+    t = time.perf_counter()
+    backend.synthesize(utterances)
+    whole = time.perf_counter() - t
+    lines = [f"G2P (normalisation, misaki, spaCy) for these chunks: {g2p:.2f} s of {whole:.1f} s synthesis with "
+             f"the default setting ({g2p / whole:.1%}); the rest is the model.", ""]  # fmt: skip
+    sentences = [token_ids(p) for p in phonemes][:4]
+    pack = voice_pack(backend.mix, backend.voices)[0]
+    for s in settings:
+        if s.name not in ("no spin", KEPT):
+            continue
+        shares = op_shares(s.engine, sentences, pack)
+        lines.append(f"onnxruntime's profiler, `{s.engine.model}` model ({s.name}), the first {len(sentences)} "
+                     f"sentences, kernel time {sum(t for _, t, _ in shares):.1f} s, by op: " + ", ".join(f"{op} {share:.0%}" for op, _, share in shares[:9])
+                     + ".")  # fmt: skip
+        lines.append("")
+    return lines
+
+
 # -- batching: what the graph says ------------------------------------------------------------------
 
 
@@ -210,7 +266,8 @@ def batching_evidence() -> list[str]:
 
 
 def report(args, book: Path, chunks, settings: list[Setting], timings: dict[str, Timing], piper: Timing,
-           loads: list[tuple[float, float, float]], memories: dict[str, dict[str, int]], batching: list[str]) -> str:
+           loads: list[tuple[float, float, float]], memories: dict[str, dict[str, int]], batching: list[str],
+           profile: list[str]) -> str:
     def ratio(name: str) -> float:
         return statistics.median(k / p for k, p in zip(timings[name].walls, piper.walls, strict=True))
 
@@ -259,6 +316,8 @@ def report(args, book: Path, chunks, settings: list[Setting], timings: dict[str,
             f"{name} {', '.join(f'{w:.1f}' for w in timings[name].walls)}" for name in timings)
         + f"; piper {', '.join(f'{w:.1f}' for w in piper.walls)}.",
     ]  # fmt: skip
+    if profile:
+        lines += ["", "## Where the time goes", "", *profile]
     if memories:
         lines += [
             "",
@@ -294,6 +353,7 @@ def main() -> None:
     parser.add_argument("--settings", nargs="+", default=[s.name for s in SETTINGS],
                         help=f"of: {', '.join(s.name for s in SETTINGS)}")  # fmt: skip
     parser.add_argument("--no-memory", action="store_true", help="skip the memory measurements")
+    parser.add_argument("--no-profile", action="store_true", help="skip the G2P timing and the op profiles")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "kokoro_speed.md"))
     args = parser.parse_args()
 
@@ -346,7 +406,8 @@ def main() -> None:
                     continue
                 print(f"memory {case}: {memories[case]}", flush=True)
 
-    text = report(args, book, chunks, settings, timings, piper, loads, memories, batching_evidence())
+    profile = [] if args.no_profile else where_the_time_goes(KokoroEnglishBackend(), utterances, settings)
+    text = report(args, book, chunks, settings, timings, piper, loads, memories, batching_evidence(), profile)
     print(text)
     atomic.write_text(args.out, text)
     print(f"wrote {args.out}")
