@@ -1,7 +1,8 @@
 """Chunk quality assurance: signal checks, an ASR round trip, retakes, a report, pronunciation hints.
 
     signal   checks on the waveform (non-finite samples, clipping, silence, cut-off ends, rate)
-    asr      faster-whisper loading (bundled whisper-base offline) and batched transcription
+    asr      faster-whisper loading (tiny.en for English and whisper-base, both bundled offline)
+             and batched transcription
     compare  normalise text and transcript alike, WER/CER, aligned missing and extra words
     check    ChunkChecker: one QAResult (pass/fail, reasons, score) per chunk take
     retake   retake a failing chunk with new seeds, keep the best take
