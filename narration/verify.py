@@ -150,7 +150,7 @@ def verify_book(layout: BookLayout, m4b: bool = True) -> Verification:
 def _chapter_problem(layout: BookLayout, index: int, members: list[ChunkRecord], whole: set[str]) -> str | None:
     bad = [r for r in members if r.key not in whole]
     if bad:
-        return f"{len(bad)} of its takes are to be made first"
+        return f"{len(bad)} of its {len(members)} takes must be made first"
     record = read_record(layout.chapter_record(index))
     if (problem := record_problem(record, layout.root)) is not None:
         return problem

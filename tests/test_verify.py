@@ -128,7 +128,7 @@ def test_verify_finds_each_kind_of_damage_changes_nothing_and_repair_redoes_only
     assert [t["key"] for t in doc["missing_takes"]] == [gone.stem]
     assert [t["key"] for t in doc["damaged_takes"]] == [flipped.stem] and "SHA-256" in doc["damaged_takes"][0]["problem"]
     assert [(c["index"], c["problem"]) for c in doc["chapters"]] == [
-        (0, "2 of its takes are to be made first"),
+        (0, "2 of its 2 takes must be made first"),
         (1, f"chapters/{chapter_two.name}: 300 bytes where {first_size(layout, 1)} "
             "were written")]
     after = {p: p.read_bytes() for p in layout.root.rglob("*") if p.is_file() and p.name != "lock"}
