@@ -1,6 +1,7 @@
-"""The README's main job, for real: the sample EPUB through the CLI, Prefect flow and Piper,
-checked from the outside with ffprobe and mutagen (the first run as a Prefect flow run, the rerun
-in process: both paths share one store)."""
+"""The README's main job, for real: the sample EPUB through the CLI, Prefect flow and Piper (the
+fast voice, to keep CI short; the default Kokoro English path runs whole, offline, in
+test_synthesis_kokoro_en), checked from the outside with ffprobe and mutagen (the first run as a
+Prefect flow run, the rerun in process: both paths share one store)."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ def toc_titles(path: Path) -> list[str]:
 
 def run_narrate(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "flows.cli", *args], cwd=ROOT, capture_output=True, text=True, timeout=900,
+        [sys.executable, "-m", "flows.cli", *args, "--backend", "piper"], cwd=ROOT, capture_output=True, text=True, timeout=900,
         env={**os.environ, **(env or {})},
     )
 

@@ -39,7 +39,7 @@ The last chapter is the shortest.
 pytestmark = pytest.mark.usefixtures("prefect_api")
 
 # QA is tested with the sample book in test_end_to_end; here it would only add ASR time.
-OPTIONS = NarrationOptions(batch_size=2, format="flac", m4b=True, loudness=None, qa=False)
+OPTIONS = NarrationOptions(backend="piper", batch_size=2, format="flac", m4b=True, loudness=None, qa=False)
 
 
 @pytest.fixture()

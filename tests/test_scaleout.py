@@ -26,7 +26,7 @@ from narration.status import status_for_book
 from prefect_stack import task_states
 
 BOOK = "# Spread\n\n## One\n\nThe first part is short. It ends.\n\n## Two\n\nA second part follows. Then a third line.\n\nAnd a last one.\n"
-OPTIONS = NarrationOptions(batch_size=1, format="flac", m4b=False, loudness=None, qa=False)
+OPTIONS = NarrationOptions(backend="piper", batch_size=1, format="flac", m4b=False, loudness=None, qa=False)
 
 
 @pytest.fixture()

@@ -260,18 +260,20 @@ def _unshare_works() -> bool:
 
 @pytest.mark.slow
 def test_narrates_an_english_book_with_the_network_cut(tmp_path: Path) -> None:
-    """A whole run (ingest, Kokoro English, assembly) in a network namespace with no interfaces
-    but loopback: spaCy, misaki, espeak-ng and the model must all be local."""
+    """A whole run with the defaults (``auto`` picks Kokoro English; the emotion model; QA with
+    its ASR; assembly) in a network namespace with no interfaces but loopback: spaCy, misaki,
+    espeak-ng and every model must be local."""
     if not _unshare_works():
         pytest.skip("unshare -n is not permitted here (needs root or unprivileged user namespaces)")
     book = tmp_path / "fox.txt"
     book.write_text("The Fox\n\nA hungry Fox saw some Grapes. They cost £3 10s, said Mr. Smith.\n", encoding="utf-8")
     narrate = Path(sys.executable).with_name("narrate")
-    command = [str(narrate), str(book), "--backend", "kokoro-en", "--voice", "af_heart:0.7,bf_emma:0.3",
-               "--out", str(tmp_path / "out"), "--no-qa", "--no-emotion", "--no-m4b", "--format", "flac"]
+    command = [str(narrate), str(book), "--out", str(tmp_path / "out")]
     env = {**os.environ, "HF_HUB_OFFLINE": "0"}  # nothing may rely on the hub being switched off
     result = subprocess.run(["unshare", "-n", *command], capture_output=True, text=True, env=env, timeout=300,
                             check=False)  # fmt: skip
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    chapters = list((tmp_path / "out" / "fox" / "chapters").glob("*.flac"))
+    assert "backend: kokoro-en" in result.stderr
+    chapters = list((tmp_path / "out" / "fox" / "chapters").glob("*.mp3"))
     assert len(chapters) == 1 and chapters[0].stat().st_size > 10_000
+    assert (tmp_path / "out" / "fox" / "fox.m4b").exists() and (tmp_path / "out" / "fox" / "report.html").exists()

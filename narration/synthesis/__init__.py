@@ -20,8 +20,10 @@ BACKENDS: dict[str, str] = {
     "kokoro-en": "narration.synthesis.kokoro_en:KokoroEnglishBackend",
 }
 
-# The CPU voice per book language when ``auto`` does not pick qwen3.
-CPU_VOICES = {"ja": "kokoro"}
+# The CPU voice per book language when ``auto`` does not pick qwen3; Piper for the others, and
+# for English when Kokoro's English extra or voices are not installed.
+CPU_VOICES = {"ja": "kokoro", "en": "kokoro-en"}
+FALLBACK_VOICE = "piper"
 
 
 def available_backends() -> list[str]:
@@ -43,14 +45,31 @@ def backend_class(name: str) -> type:
 def choose_backend(model: str | None = None, language: str = "en") -> tuple[str, str]:
     """The backend ``auto`` stands for here, and why: qwen3 on a CUDA machine whose model is a
     local dir or in (or fetchable into) the Hugging Face cache, else the bundled CPU voice for
-    the language (Kokoro for Japanese, Piper otherwise)."""
+    the language (Kokoro for Japanese and English, Piper otherwise or when Kokoro's English is
+    not installed)."""
     from narration.synthesis.qwen3_model import unavailable_reason
 
     reason = unavailable_reason(model)
     if reason is None:
         return "qwen3", "CUDA GPU with the Qwen3-TTS model"
-    cpu = CPU_VOICES.get(primary_language(language), "piper")
+    cpu = CPU_VOICES.get(primary_language(language), FALLBACK_VOICE)
+    if cpu == "kokoro-en" and (missing := kokoro_english_missing()):
+        return FALLBACK_VOICE, f"CPU voice for {language!r}; kokoro-en not used: {missing}; qwen3 not used: {reason}"
     return cpu, f"CPU voice for {language!r}; qwen3 not used: {reason}"
+
+
+def kokoro_english_missing() -> str | None:
+    """What the English Kokoro voice lacks here (its packages, its default voice), or None.
+    Looks only: nothing is loaded."""
+    from narration.synthesis import kokoro_en, kokoro_voices
+
+    try:
+        kokoro_en._check_installed()
+    except ConfigError as exc:
+        return str(exc)
+    if kokoro_en.DEFAULT_VOICE not in kokoro_voices.installed_voices():
+        return f"its voices are not installed in {kokoro_voices.voices_dir()} (scripts/setup.sh fetches them)"
+    return None
 
 
 def get_backend(name: str, **options: Any) -> Backend:
