@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
@@ -41,3 +43,21 @@ def test_flat_and_sectioned_forms_are_the_same_options() -> None:
                              assembly={"loudness": None, "pauses": {"scene": 1.0}})
     assert flat == parts
     assert flat.assembly.pauses.after("scene") == 1.0
+
+
+def test_auto_picks_kokoro_for_english_on_a_cpu_machine_and_piper_without_its_voices(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from narration.synthesis import kokoro_english_missing
+    from narration.synthesis.kokoro_voices import ENV
+
+    if kokoro_english_missing():  # setup.sh installs them: this is the machine the README promises
+        pytest.fail(f"Kokoro English is not installed: {kokoro_english_missing()}")
+    monkeypatch.setattr("narration.synthesis.qwen3_model.unavailable_reason", lambda model=None: "no CUDA GPU")
+    english, why = NarrationOptions().resolved("en-GB")
+    assert english.synthesis.backend == "kokoro-en" and "qwen3 not used" in why
+    assert NarrationOptions().resolved("ja")[0].synthesis.backend == "kokoro"
+    assert NarrationOptions().resolved("de")[0].synthesis.backend == "piper"
+    monkeypatch.setenv(ENV, str(tmp_path))  # a voices folder with nothing in it
+    fallback, why = NarrationOptions().resolved("en")
+    assert fallback.synthesis.backend == "piper" and "kokoro-en not used" in why and str(tmp_path) in why
