@@ -150,7 +150,7 @@ def machine() -> dict[str, str]:
 # -- memory, each in a fresh process ----------------------------------------------------------------
 
 _MEMORY_CHILD = """
-import json, resource, sys, threading
+import json, sys, threading
 sys.path.insert(0, {root!r}); sys.path.insert(0, {bench!r})
 from kokoro_speed import SETTINGS, make_backend
 from narration.model import Utterance
@@ -183,7 +183,7 @@ elif case == "the same, and the Japanese backend":
 else:
     setting = next(s for s in SETTINGS if s.name == case)
     make_backend(setting).synthesize([Utterance(text, "en")])
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+peak = next(int(line.split()[1]) // 1024 for line in open("/proc/self/status") if line.startswith("VmHWM"))
 print(json.dumps({{"base": base, "peak": peak, "sessions": kokoro_model._session.cache_info().currsize}}))
 """
 
@@ -266,10 +266,10 @@ def batching_evidence() -> list[str]:
 
 
 def report(args, book: Path, chunks, settings: list[Setting], timings: dict[str, Timing], piper: Timing,
-           loads: list[tuple[float, float, float]], memories: dict[str, dict[str, int]], batching: list[str],
-           profile: list[str]) -> str:
+           beside: dict[str, Timing], loads: list[tuple[float, float, float]], memories: dict[str, dict[str, int]],
+           batching: list[str], profile: list[str]) -> str:
     def ratio(name: str) -> float:
-        return statistics.median(k / p for k, p in zip(timings[name].walls, piper.walls, strict=True))
+        return sum(timings[name].walls) / sum(beside[name].walls)
 
     def rtf(t: Timing) -> float:
         return statistics.median(t.walls) / (t.audio / len(t.walls))
@@ -292,19 +292,21 @@ def report(args, book: Path, chunks, settings: list[Setting], timings: dict[str,
         "",
         "## Results",
         "",
-        f"{args.rounds} rounds, the order rotated each round; medians over rounds. Kokoro / Piper: each round's "
-        "Kokoro wall over the Piper wall of the same round. CPU: seconds of CPU the process used.",
+        (f"{args.rounds} rounds; in each, chunk by chunk, every setting in turn (the order rotating chunk by chunk) "
+         "with Piper reading the same chunk right before and right after it. Walls and CPU: medians over rounds of "
+         "the chunks' sums. Kokoro / Piper: all of a setting's Kokoro wall over the Piper wall beside it (the mean of "
+         "the before and after runs), so that both saw the same load. Piper wall: the mean over settings."),
         "",
-        "| setting | Kokoro wall s | Piper wall s | Kokoro / Piper | Kokoro RTF | Kokoro CPU s | wall vs before | what |",
+        "| setting | Kokoro wall s | Piper wall s beside | Kokoro / Piper | Kokoro RTF | Kokoro CPU s | wall vs before | what |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    piper_wall = statistics.median(piper.walls)
     for s in settings:
         t = timings[s.name]
         wall = statistics.median(t.walls)
         mark = "**" if s.name == KEPT else ""
         lines.append(
-            f"| {mark}{s.name}{mark} | {wall:.1f} | {piper_wall:.1f} | {mark}{ratio(s.name):.1f}x{mark} | "
+            f"| {mark}{s.name}{mark} | {wall:.1f} | {statistics.median(beside[s.name].walls):.1f} | "
+            f"{mark}{ratio(s.name):.1f}x{mark} | "
             f"{mark}{rtf(t):.3f}{mark} | {statistics.median(t.cpus):.1f} | "
             f"{'' if before is None else f'{wall / before:.2f}'} | {s.what} |"
         )
@@ -323,8 +325,8 @@ def report(args, book: Path, chunks, settings: list[Setting], timings: dict[str,
             "",
             "## Memory",
             "",
-            "Peak RSS of a fresh process that loads the backend and synthesizes one chunk, over the same process "
-            "after its imports (numpy, onnxruntime, spaCy). Sessions: onnxruntime sessions the process held.",
+            ("Peak RSS (VmHWM) of a fresh process that loads the backend and synthesizes one chunk, over the same "
+             "process after its imports (numpy, onnxruntime, spaCy). Sessions: onnxruntime sessions the process held."),
             "",
             "| case | after imports MiB | peak MiB | model and run MiB | sessions |",
             "|---|---|---|---|---|",
@@ -374,21 +376,37 @@ def main() -> None:
         print(f"loaded {name}", flush=True)
 
     timings = {s.name: Timing() for s in settings}
-    piper = Timing()
+    piper = Timing()  # per setting: the Piper runs beside that setting's
+    beside = {s.name: Timing() for s in settings}
     loads = [os.getloadavg()]
-    names = [*timings, "piper"]
+    names = list(timings)
     for round_ in range(args.rounds):
         loads.append(os.getloadavg())
-        order = names[round_ % len(names):] + names[: round_ % len(names)]
-        for name in order:
-            backend = piper_backend if name == "piper" else backends[name]
-            wall, cpu, audio = timed(backend, utterances)
-            target = piper if name == "piper" else timings[name]
-            target.walls.append(wall)
-            target.cpus.append(cpu)
-            target.audio += audio
-            print(f"round {round_ + 1}: {name}: {wall:.1f} s wall, {cpu:.1f} s CPU, {audio:.1f} s audio, "
-                  f"load {os.getloadavg()[0]:.2f}", flush=True)  # fmt: skip
+        for n, utterance in enumerate(utterances):
+            shift = (round_ * len(utterances) + n) % len(names)
+            for name in names[shift:] + names[:shift]:
+                # Piper on the same chunk right before and after: the load both see is the same.
+                before_wall, before_cpu, before_audio = timed(piper_backend, [utterance])
+                wall, cpu, audio = timed(backends[name], [utterance])
+                after_wall, after_cpu, after_audio = timed(piper_backend, [utterance])
+                timing = timings[name]
+                if len(timing.walls) <= round_:
+                    timing.walls.append(0.0)
+                    timing.cpus.append(0.0)
+                    beside[name].walls.append(0.0)
+                    beside[name].cpus.append(0.0)
+                timing.walls[round_] += wall
+                timing.cpus[round_] += cpu
+                timing.audio += audio
+                beside[name].walls[round_] += (before_wall + after_wall) / 2
+                beside[name].cpus[round_] += (before_cpu + after_cpu) / 2
+                beside[name].audio += (before_audio + after_audio) / 2
+        for name in names:
+            print(f"round {round_ + 1}: {name}: {timings[name].walls[-1]:.1f} s wall, {timings[name].cpus[-1]:.1f} s CPU; "
+                  f"Piper beside it {beside[name].walls[-1]:.1f} s; load {os.getloadavg()[0]:.2f}", flush=True)
+    piper.walls = [sum(beside[name].walls[r] for name in names) / len(names) for r in range(args.rounds)]
+    piper.cpus = [sum(beside[name].cpus[r] for name in names) / len(names) for r in range(args.rounds)]
+    piper.audio = sum(beside[name].audio for name in names) / len(names)
     loads.append(os.getloadavg())
 
     memories: dict[str, dict[str, int]] = {}
@@ -407,7 +425,7 @@ def main() -> None:
                 print(f"memory {case}: {memories[case]}", flush=True)
 
     profile = [] if args.no_profile else where_the_time_goes(KokoroEnglishBackend(), utterances, settings)
-    text = report(args, book, chunks, settings, timings, piper, loads, memories, batching_evidence(), profile)
+    text = report(args, book, chunks, settings, timings, piper, beside, loads, memories, batching_evidence(), profile)
     print(text)
     atomic.write_text(args.out, text)
     print(f"wrote {args.out}")
