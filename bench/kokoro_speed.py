@@ -165,6 +165,10 @@ if case == "G2P only, no model":
     KokoroEnglishBackend().phonemes(text)
 elif case == "default, one backend":
     KokoroEnglishBackend().synthesize([Utterance(text, "en")])
+elif case == "default, one backend, the chunk twice":
+    backend = KokoroEnglishBackend()
+    backend.synthesize([Utterance(text, "en")])
+    backend.synthesize([Utterance(text, "en")])
 elif case == "two sessions of the default model":
     for engine in (kokoro_model.Engine(), kokoro_model.Engine(threads=1)):
         kokoro_model.session(engine)
@@ -413,8 +417,9 @@ def main() -> None:
     if not args.no_memory:
         text = chunks[min(2, len(chunks) - 1)].text
         cases = [s.name for s in settings if s.name in ("before", "float32")]
-        cases += ["G2P only, no model", "default, one backend", "default, two backends in two threads",
-                  "the same, and the Japanese backend", "two sessions of the default model"]
+        cases += ["G2P only, no model", "default, one backend", "default, one backend, the chunk twice",
+                  "default, two backends in two threads", "the same, and the Japanese backend",
+                  "two sessions of the default model"]
         for case in cases:
             if True:
                 try:
