@@ -122,7 +122,7 @@ def _quantize(quantize_dynamic, quant_type, model) -> bytes:
 def test_variants_and_ids(monkeypatch: pytest.MonkeyPatch) -> None:
     assert kokoro_model.resolve("int8") == "int8"
     assert kokoro_model.resolve("auto") == ("vnni" if kokoro_model.has_vnni() else "int8")
-    monkeypatch.setattr(kokoro_model, "_onnx_installed", lambda: False)
+    monkeypatch.setattr(kokoro_model, "_onnx_installed", lambda: False)  # (a cached function, replaced)
     assert kokoro_model.resolve("auto") == "int8"  # nothing to rewrite the graph with
     with pytest.raises(ConfigError, match="variant"):
         kokoro_model.resolve("int4")

@@ -97,12 +97,11 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
+@cache
 def _onnx_installed() -> bool:
-    try:
-        import onnx  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    import importlib.util
+
+    return importlib.util.find_spec("onnx") is not None  # not imported: a made model needs no onnx
 
 
 def resolve(variant: str = "auto") -> str:
