@@ -15,7 +15,8 @@ be loaded here (Kokoro English without its extra or its voices) is reported as n
 the reason.
 
 QA settings: ``auto`` (the default: tiny.en for English, a chunk it fails heard again alone by
-base), ``tiny.en`` alone, ``base`` alone (the default before).
+tiny.en and then by base, failing only if every hearing fails it), ``tiny.en`` alone, ``base``
+alone (the default before).
 
 Then the same book through the ``narrate-book`` flow with Piper, QA off and QA on with the
 default settings (``--flow-rounds`` rounds, the order flipped each round): with two task workers,
@@ -228,8 +229,8 @@ def report(book: Path, plan: Any, runs: list[VoiceRun], skipped: dict[str, str],
         "",
         "Each batch is synthesized by each voice and then checked with each QA setting, in one "
         "process, one thing at a time; the walls are summed over the book. QA settings: `auto` is "
-        "the default (tiny.en for English; a chunk it fails is heard again alone by base, whose "
-        "verdict stands), `tiny.en` and `base` alone. CPU s is this process's CPU time over all its "
+        "the default (tiny.en for English; a chunk it fails is heard again alone by tiny.en and then by "
+        "base, and fails only if every hearing fails it), `tiny.en` and `base` alone. CPU s is this process's CPU time over all its "
         "threads.",
         "",
         "| voice | audio s | synthesis wall s (CPU s) | QA | QA wall s (CPU s) | **QA / synthesis wall** | QA RTF | "

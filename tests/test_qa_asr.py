@@ -246,6 +246,28 @@ def test_auto_lets_base_overrule_what_tiny_en_misheard() -> None:
     assert not result.passed and result.asr_model == "tiny.en" and transcriber.calls == [("tiny.en", 1)]
 
 
+def test_a_chunk_fails_only_when_every_hearing_fails_it() -> None:
+    from narration.qa.check import ChunkChecker
+
+    class SharedPassLosesTheSecond(ScriptedTranscriber):
+        def transcribe(self, audios, language, model=None):  # type: ignore[no-untyped-def]
+            name = model or self.model_for(language)
+            self.calls.append((name, len(audios)))
+            return "one two three four five" if len(audios) > 1 else self.heard[name]
+
+    texts = ["one two three four five", "six seven eight nine ten"]
+    # the shared pass lost chunk 2; tiny.en alone hears it: base is not asked
+    transcriber = SharedPassLosesTheSecond("auto", {"tiny.en": texts[1], "base": "x"})
+    results = ChunkChecker(transcriber).check_batch(texts, [_speech(), _speech()], ["en", "en"])
+    assert [r.passed for r in results] == [True, True] and results[1].asr_model == "tiny.en"
+    assert transcriber.calls == [("tiny.en", 2), ("tiny.en", 1)]
+    # tiny.en alone mishears it too: base hears it, and its pass stands
+    transcriber = SharedPassLosesTheSecond("auto", {"tiny.en": "a b c d e", "base": texts[1]})
+    results = ChunkChecker(transcriber).check_batch(texts, [_speech(), _speech()], ["en", "en"])
+    assert [r.passed for r in results] == [True, True] and results[1].asr_model == "base"
+    assert transcriber.calls == [("tiny.en", 2), ("tiny.en", 1), ("base", 1)]
+
+
 def test_qa_settings_default_to_auto_and_keep_the_inbox_fingerprint() -> None:
     from narration.options import NarrationOptions
 

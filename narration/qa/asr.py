@@ -314,8 +314,8 @@ class Transcriber:
         return model_for(self.options.model, language)
 
     def confirm_model_for(self, language: str | None) -> str | None:
-        """The model that hears alone a chunk that failed the first model's checks, whose verdict
-        then stands: base behind ``auto``'s tiny.en; None where the first model decides."""
+        """The model that also hears alone a chunk the first model failed (the chunk fails only
+        if this one fails it too): base behind ``auto``'s tiny.en; None where the first decides."""
         if self.options.model == AUTO and self.model_for(language) != "base":
             return "base"
         return None

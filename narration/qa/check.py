@@ -4,8 +4,8 @@
 transcript out among the chunks by alignment, and transcribes alone every chunk that failed
 the ASR checks in the shared pass: a garbled chunk can make Whisper lose its neighbours too,
 and a neighbour must not be retaken for that. With the ``auto`` model, English is heard by
-tiny.en and a chunk it fails is heard alone by base, whose verdict stands (see ``asr``); each
-verdict names the model it rests on.
+tiny.en and a chunk it fails is heard alone by tiny.en and then by base; a chunk fails only
+when every hearing fails it. Each verdict names the model it rests on.
 """
 
 from __future__ import annotations
@@ -150,11 +150,11 @@ class ChunkChecker:
 
     def _compare_run(self, texts: list[str], audios: list[Audio], language: str) -> list[tuple[Comparison, str]]:
         """Each chunk's comparison and the model it rests on. A chunk that fails the ASR checks
-        is heard again alone before it is blamed: a garbled neighbour can make Whisper lose it
-        in the shared pass. Where the transcriber has a confirming model (``auto`` for English:
-        tiny.en hears, base confirms), that model hears it alone and its verdict stands, so the
-        small model's slips on odd words (``thee``, ``tyger``) cost a retake no more often than
-        base's would."""
+        in the shared pass is heard again alone before it is blamed (a garbled neighbour can
+        make Whisper lose it), and where the transcriber has a confirming model (``auto`` for
+        English: tiny.en hears, base confirms) that model hears it alone too. The chunk fails
+        only if every hearing fails it: a faulty take fails them all, while one model's slip on
+        an odd word or a short title ("Thrift and Greed") does not cost a retake."""
         assert self.transcriber is not None
         unit = unit_for(language)
         model = self.transcriber.model_for(language)
@@ -163,9 +163,12 @@ class ChunkChecker:
         heard = tokens(self.transcriber.transcribe(audios, language), language)
         parts = split_hypothesis(references, heard) if len(texts) > 1 else [heard]
         results = [(compare_tokens(r, h, unit), model) for r, h in zip(references, parts)]
-        if len(texts) > 1 or confirm:
-            for i, (comparison, _) in enumerate(results):
-                if self._asr_fails(comparison):  # confirm alone before blaming this chunk
-                    alone = tokens(self.transcriber.transcribe([audios[i]], language, model=confirm), language)
-                    results[i] = (compare_tokens(references[i], alone, unit), confirm or model)
+        again = ([model] if len(texts) > 1 else []) + ([confirm] if confirm else [])
+        for i, (comparison, _) in enumerate(results):
+            for name in again:
+                if not self._asr_fails(comparison):
+                    break
+                alone = tokens(self.transcriber.transcribe([audios[i]], language, model=name), language)
+                comparison = compare_tokens(references[i], alone, unit)
+                results[i] = (comparison, name)
         return results
