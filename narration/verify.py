@@ -140,8 +140,8 @@ def verify_book(layout: BookLayout, m4b: bool = True) -> Verification:
         if problem := _chapter_problem(layout, index, members, whole):
             found.chapters.append((index, members[0].chapter_title, problem))
     if m4b and not found.chapters:
-        found.audiobook = record_problem(read_record(layout.audiobook_record), layout.root, None) or _stale_audiobook(
-            layout, sorted(chapters))
+        record = read_record(layout.audiobook_record)
+        found.audiobook = record_problem(record, layout.root) or _stale_audiobook(layout, record, sorted(chapters))
     elif m4b:
         found.audiobook = "chapters are to be made again first"
     return found
@@ -160,9 +160,8 @@ def _chapter_problem(layout: BookLayout, index: int, members: list[ChunkRecord],
     return None
 
 
-def _stale_audiobook(layout: BookLayout, chapters: list[int]) -> str | None:
-    """Whether the M4B was made from other chapter masters than those stored now."""
-    record = read_record(layout.audiobook_record)
+def _stale_audiobook(layout: BookLayout, record: dict[str, Any] | None, chapters: list[int]) -> str | None:
+    """Whether the M4B (its ``record``) was made from other chapter masters than those stored now."""
     assert record is not None
     masters = [master_sha256(layout, i) for i in chapters]
     return None if record.get("masters") == masters else "made from other chapter audio than the stored chapters"
