@@ -47,7 +47,8 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("books", nargs="+", type=Path, metavar="BOOK", help="EPUB, Markdown or plain-text (.txt, UTF-8) files")
     p.add_argument("--out", type=Path, default=Path("outputs"), help="output folder (default: outputs/)")
     p.add_argument("--backend", default="auto",
-                   help=f"synthesis backend: auto (default: qwen3 on a CUDA GPU with its model, else piper), "
+                   help=f"synthesis backend: auto (default: qwen3 on a CUDA GPU with its model, else kokoro-en for "
+                   f"English and kokoro for Japanese when installed, else piper), "
                    f"{', '.join(available_backends())}")
     p.add_argument("--model", help="qwen3: hub id or local model dir (default Qwen/Qwen3-TTS-12Hz-1.7B-CustomVoice)")
     p.add_argument("--quantization", help="qwen3: nf4 (GPU default), int8, bf16, fp32 (CPU default)")

@@ -24,6 +24,8 @@ from prefect_stack import final_state, prefect_server
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
+# Orchestration under test, not the voice: Piper is the quick one.
+PIPER = {"synthesis": {"backend": "piper"}}
 BOOK = "# {title}\n\n## First\n\nA short opening line. {title} begins.\n\n## Second\n\nThe middle part is here.\n\nAnd then it ends.\n"
 
 
@@ -62,11 +64,11 @@ def test_bulk_scan_failure_dashboard_retry_and_rerun_deployment(stack: dict) -> 
     inputs, out = stack["inputs"], stack["out"]
 
     # The scheduled bulk deployment, run now: it queues one run per new book, once.
-    bulk = run_deployment("bulk-narrate/bulk-narrate", timeout=120)
+    bulk = run_deployment("bulk-narrate/bulk-narrate", parameters={"options": PIPER}, timeout=120)
     assert bulk.state.is_completed(), stack["log"].read_text()[-3000:]
     queued = book_runs()
     assert len(queued) == 1
-    again = run_deployment("bulk-narrate/bulk-narrate", timeout=120)
+    again = run_deployment("bulk-narrate/bulk-narrate", parameters={"options": PIPER}, timeout=120)
     assert again.state.is_completed()
     assert book_runs() == queued  # same content: no second run
 
@@ -88,10 +90,11 @@ def test_bulk_scan_failure_dashboard_retry_and_rerun_deployment(stack: dict) -> 
     # A second book through narrate-book, then the rerun-failed-chunks deployment.
     beta = inputs / "beta.md"
     beta.write_text(BOOK.format(title="Beta"), encoding="utf-8")
-    run = run_deployment("narrate-book/narrate-book", parameters={"book_path": str(beta), "out_dir": str(out)}, timeout=0)
+    run = run_deployment("narrate-book/narrate-book", parameters={"book_path": str(beta), "out_dir": str(out), "options": PIPER},
+                         timeout=0)
     assert final_state(run.id) == "Failed"
     rerun = run_deployment("rerun-failed-chunks/rerun-failed-chunks",
-                           parameters={"book_path": str(beta), "out_dir": str(out)}, timeout=300)
+                           parameters={"book_path": str(beta), "out_dir": str(out), "options": PIPER}, timeout=300)
     assert rerun.state.is_completed(), stack["log"].read_text()[-3000:]
     status = status_for_book(out, beta)
     assert (status["failed"], status["synthesized_last_run"]) == (0, 1)

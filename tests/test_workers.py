@@ -52,7 +52,7 @@ def test_deploy_to_a_work_pool_and_a_worker_runs_the_book(tmp_path: Path) -> Non
             stdout=subprocess.DEVNULL, stderr=open(log, "w"), start_new_session=True,
         ))
         run = run_deployment("narrate-book/narrate-book", timeout=0,
-                             parameters={"book_path": str(book), "out_dir": str(out), "options": {"qa": False}})
+                             parameters={"book_path": str(book), "out_dir": str(out), "options": {"qa": False, "backend": "piper"}})
         assert final_state(run.id) == "Completed", log.read_text()[-3000:]
     status = status_for_book(out, book)
     assert status["done"] == status["total"] > 0 and status["synthesized_last_run"] == status["total"]
