@@ -82,7 +82,9 @@ def test_speaks_english_24k(hello) -> None:
     assert np.isfinite(hello.samples).all() and 0.05 < np.abs(hello.samples).max() <= 1.0
     # Eight words: about one and a half to three seconds of speech.
     assert 1.0 < _speech_seconds(hello.samples) < 3.5, hello.duration
+    spans = hello.info.pop("sentence_spans")
     assert hello.info == {"sentences": 1, "voice": "af_heart", "speed": 1.0, "accent": "en-us"}
+    assert spans == [[0, len(hello.samples)]]  # one sentence: the whole take
 
 
 def test_heard_as_written(backend: KokoroEnglishBackend) -> None:
@@ -179,6 +181,8 @@ def test_speed_and_sentence_pause(hello) -> None:
     assert fast.duration < hello.duration * 0.8
     two = KokoroEnglishBackend(sentence_pause=0.6).synthesize([Utterance("Yes. No.", "en")])[0]
     assert two.info["sentences"] == 2 and _longest_pause(two.samples) >= 0.6
+    (a0, a1), (b0, b1) = two.info["sentence_spans"]  # where each sentence lies, for captions
+    assert a0 == 0 and b0 - a1 == round(0.6 * RATE) and b1 == len(two.samples)
     assert KokoroEnglishBackend().synthesize([Utterance("...", "en")])[0].duration == 0
     with pytest.raises(ConfigError, match="speed"):
         KokoroEnglishBackend(speed=0)

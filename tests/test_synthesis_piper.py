@@ -33,6 +33,10 @@ def test_batch_returns_one_float32_waveform_per_utterance(piper: Backend) -> Non
 def test_sentences_in_one_utterance_are_joined_with_a_pause(piper: Backend) -> None:
     audio = piper.synthesize([Utterance("One sentence here. And another one there.")])[0]
     assert audio.info["sentences"] == 2
+    # where each sentence lies in the take (captions use them): the pause between, the end last
+    (a0, a1), (b0, b1) = audio.info["sentence_spans"]
+    assert a0 == 0 and b1 == len(audio.samples) and b0 - a1 == round(0.35 * audio.sample_rate)
+    assert not audio.samples[a1:b0].any()
     rate = audio.sample_rate
     frame = int(0.05 * rate)
     rms = [np.sqrt(np.mean(audio.samples[i : i + frame] ** 2)) for i in range(0, len(audio.samples) - frame, frame)]

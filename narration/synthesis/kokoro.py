@@ -150,16 +150,23 @@ class KokoroVoice:
     def speed_for(self, style: str) -> float:
         return self.speed * float(self.style_prosody.get(style, {}).get("rate", 1.0))
 
-    def _joined(self, sentences: Iterable[np.ndarray]) -> tuple[np.ndarray, int]:
+    def _joined(self, sentences: Iterable[np.ndarray]) -> tuple[np.ndarray, list[list[int]]]:
         """The sentences' audio with the sentence pause between them (empty ones dropped), and
-        how many were joined."""
+        each joined sentence's [start, end) in samples (captions place sentences by them)."""
         gap = np.zeros(round(self.sentence_pause * SAMPLE_RATE), dtype=np.float32)
         parts: list[np.ndarray] = []
+        spans: list[list[int]] = []
+        at = 0
         for speech in sentences:
             if len(speech):
-                parts.extend([gap, speech] if parts else [speech])
+                if parts:
+                    parts.append(gap)
+                    at += len(gap)
+                parts.append(speech)
+                spans.append([at, at + len(speech)])
+                at += len(speech)
         samples = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
-        return samples, (len(parts) + 1) // 2
+        return samples, spans
 
 
 class KokoroBackend(KokoroVoice):
@@ -220,8 +227,8 @@ class KokoroBackend(KokoroVoice):
             return np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)
 
         with self._lock:
-            samples, count = self._joined(spoken(s) for s in sentences)
-        info = {"sentences": count, "voice": voice, "speed": speed}
+            samples, spans = self._joined(spoken(s) for s in sentences)
+        info = {"sentences": len(spans), "voice": voice, "speed": speed, "sentence_spans": spans}
         return Audio(samples=samples, sample_rate=SAMPLE_RATE, info=info)
 
     def _read(self, text: str, voice: str, speed: float) -> np.ndarray:

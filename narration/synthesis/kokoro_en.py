@@ -311,8 +311,8 @@ class KokoroEnglishBackend(KokoroVoice):
             return np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)
 
         with _ENGINE:
-            samples, count = self._joined(spoken(s) for s in self._sentences(utterance.text))
-        info = {"sentences": count, "voice": mix.spec, "speed": speed, "accent": mix.accent}
+            samples, spans = self._joined(spoken(s) for s in self._sentences(utterance.text))
+        info = {"sentences": len(spans), "voice": mix.spec, "speed": speed, "accent": mix.accent, "sentence_spans": spans}
         return Audio(samples=samples, sample_rate=SAMPLE_RATE, info=info)
 
     @staticmethod

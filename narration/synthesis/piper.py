@@ -128,9 +128,14 @@ class PiperBackend:
         rate = self.sample_rate
         gap = np.zeros(int(round(self.sentence_pause * rate)), dtype=np.float32)
         parts: list[np.ndarray] = []
+        spans: list[list[int]] = []  # each sentence's [start, end) in samples, for captions
+        at = 0
         for chunk in self.voice.synthesize(utterance.text, syn_config=config):
             if parts:
                 parts.append(gap)
+                at += len(gap)
             parts.append(chunk.audio_float_array.astype(np.float32, copy=False))
+            spans.append([at, at + len(parts[-1])])
+            at += len(parts[-1])
         samples = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
-        return Audio(samples=samples, sample_rate=rate, info={"sentences": (len(parts) + 1) // 2})
+        return Audio(samples=samples, sample_rate=rate, info={"sentences": len(spans), "sentence_spans": spans})
