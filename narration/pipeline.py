@@ -206,7 +206,7 @@ def assemble_chapter_audio(
     )
     takes = _take_hashes(layout, keys) or []
     write_record(layout.chapter_record(chapter.index), layout.root, _chapter_inputs(chapter, takes, options, album),
-                 [out, master], duration=result.duration, takes=takes)
+                 [out, master], duration=result.duration, takes=takes, piece_starts=list(result.piece_starts))
     return ChapterResult(chapter.index, chapter.title, str(out), result.duration)
 
 

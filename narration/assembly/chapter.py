@@ -38,13 +38,15 @@ class ChapterAudio:
     master: Path  # the lossless WAV the M4B is built from
     duration: float  # seconds, from the master's sample count
     sample_rate: int
+    piece_starts: tuple[float, ...] = ()  # where each piece begins in the master, seconds (captions)
 
 
 def join_pieces(pieces: Sequence[tuple[Path, str]], pauses: Pauses, sample_rate: int | None = None) -> Audio:
     """Chunk WAVs in order with the pause each one asks for after it, at one sample rate.
 
     The rate is ``sample_rate`` or else the highest among the pieces (upsampling loses nothing).
-    The last piece is followed by ``chapter_tail`` instead of its own pause.
+    The last piece is followed by ``chapter_tail`` instead of its own pause. Where each piece
+    begins (seconds) is in ``info["piece_starts"]``: captions place sentences by it.
     """
     if not pieces:
         raise ValueError("a chapter needs at least one piece of audio")
@@ -57,10 +59,13 @@ def join_pieces(pieces: Sequence[tuple[Path, str]], pauses: Pauses, sample_rate:
         return np.zeros(round(seconds * rate), dtype=np.float32)
 
     parts = [silence(pauses.chapter_lead)]
+    starts, at = [], len(parts[0])
     for audio, gap in zip(audios, gaps, strict=True):
         parts.append(np.asarray(resample(audio, rate).samples, dtype=np.float32).reshape(-1))
         parts.append(silence(gap))
-    return Audio(samples=np.concatenate(parts), sample_rate=rate)
+        starts.append(at / rate)
+        at += len(parts[-2]) + len(parts[-1])
+    return Audio(samples=np.concatenate(parts), sample_rate=rate, info={"piece_starts": starts})
 
 
 def encode_chapter(
@@ -113,7 +118,8 @@ def assemble_chapter(
             raw.unlink(missing_ok=True)
     encode_chapter(master, out_path, fmt, bitrate=bitrate, tags=tags, cover=cover)
     frames, rate = frame_count(master)
-    return ChapterAudio(path=out_path, master=master, duration=frames / rate, sample_rate=rate)
+    return ChapterAudio(path=out_path, master=master, duration=frames / rate, sample_rate=rate,
+                        piece_starts=tuple(audio.info["piece_starts"]))
 
 
 def _codec_args(fmt: str) -> list[str]:
