@@ -1,0 +1,251 @@
+"""A chapter mastered to a profile: one gain to the profile's RMS behind a true-peak limiter, a
+booth-like room tone under it, set lengths of room tone at the head and tail, the profile's
+encoding, and, when the chapter runs longer than the profile allows, parts cut at paragraph
+boundaries.
+
+The lossless master (what the M4B is built from) is the parts back to back, so the book's
+chapter marks stay at the chapter starts; each part file is an exact sample range of it.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from narration.assembly.chapter import FORMATS
+from narration.assembly.loudness import _limiter
+from narration.assembly.metadata import tag_file
+from narration.atomic import atomic_path, temp_path_for
+from narration.audio import Audio, frame_count, read_wav, resample, write_wav
+from narration.errors import ConfigError
+from narration.ffmpeg import FFmpegError, run_ffmpeg
+from narration.mastering.profiles import Mastering, Profile
+from narration.model import PAUSE_PARAGRAPH, PAUSE_SCENE
+from narration.options import Pauses
+
+log = logging.getLogger(__name__)
+
+# Before the gain, what is quieter than this at a chapter's edges is the voice's own near
+# silence: it is cut, and the profile's room tone put in its place.
+_EDGE_THRESHOLD_DB = -50.0
+_LIMITER_MARGIN_DB = 0.5
+_LIMITER_TRIES = 4
+_ALIMITER_MIN_DB = -24.0
+_RMS = re.compile(r"RMS level dB:\s+(-?[\d.]+|-inf)")
+_TRUE_PEAK = re.compile(r"True peak:\s+Peak:\s+(-?[\d.]+|-inf) dBFS")
+_CUT_AFTER = frozenset({PAUSE_PARAGRAPH, PAUSE_SCENE})
+
+
+@dataclass(frozen=True)
+class MasteredChapter:
+    parts: list[Path]  # the encoded files, in order (one unless the chapter was split)
+    master: Path
+    duration: float  # seconds, of the master (all parts)
+    sample_rate: int
+    piece_starts: tuple[float, ...] = ()  # where each piece begins in the master, seconds (captions)
+
+
+def part_paths(out_path: Path, parts: int) -> list[Path]:
+    """The file of each part: ``out_path`` itself for one, ``<stem> (part N)<suffix>`` for more."""
+    if parts == 1:
+        return [out_path]
+    return [out_path.with_name(f"{out_path.stem} (part {n}){out_path.suffix}") for n in range(1, parts + 1)]
+
+
+def _loud_span(samples: np.ndarray) -> tuple[int, int]:
+    """First and one-past-last sample above the edge threshold (0, 0 when none is)."""
+    loud = np.flatnonzero(np.abs(samples) > 10 ** (_EDGE_THRESHOLD_DB / 20))
+    return (int(loud[0]), int(loud[-1]) + 1) if len(loud) else (0, 0)
+
+
+def split_points(lengths: Sequence[int], cuttable: Sequence[bool], budget: int) -> list[int]:
+    """Where to cut a chapter of pieces (``lengths`` in samples, pause included) into parts of at
+    most ``budget`` samples: indices of the pieces that start a new part, nearest the even
+    split. Only after a ``cuttable`` piece (a paragraph's last); a paragraph longer than the
+    budget makes a part over it (the check then says so)."""
+    ends = np.cumsum(lengths)
+    total = int(ends[-1]) if len(ends) else 0
+    if total <= budget:
+        return []
+    parts = math.ceil(total / budget)
+    cuts: list[int] = []
+    start = 0  # samples before the part being made
+    while total - start > budget:
+        target = start + (total - start) / (parts - len(cuts))
+        fits = [i + 1 for i in range(len(lengths) - 1) if cuttable[i] and start < ends[i] <= start + budget
+                and (not cuts or i + 1 > cuts[-1])]
+        if not fits:  # nothing fits: the first paragraph end after the budget
+            later = [i + 1 for i in range(len(lengths) - 1) if cuttable[i] and ends[i] > start]
+            if not later:
+                break
+            log.warning("a paragraph runs longer than the profile's file limit; its part will be over it")
+            fits = later[:1]
+        cut = min(fits, key=lambda i: abs(int(ends[i - 1]) - target))
+        cuts.append(cut)
+        start = int(ends[cut - 1])
+    return cuts
+
+
+def join_parts(
+    pieces: Sequence[tuple[Path, str]], pauses: Pauses, mastering: Mastering, max_seconds: float | None
+) -> tuple[Audio, list[int]]:
+    """The chapter's pieces joined with their pauses, cut into parts, each part's edges trimmed
+    and padded with the profile's head and tail (as digital silence; the room tone is mixed in
+    later). Returns the audio at the pieces' highest rate and where each part starts in it."""
+    if not pieces:
+        raise ValueError("a chapter needs at least one piece of audio")
+    audios = [read_wav(path) for path, _ in pieces]
+    rate = max(a.sample_rate for a in audios)
+    bodies = [np.asarray(resample(a, rate).samples, dtype=np.float32).reshape(-1) for a in audios]
+    gaps = [round(pauses.after(marker) * rate) for _, marker in pieces]
+    budget = math.inf if max_seconds is None else (max_seconds - mastering.head_s - mastering.tail_s) * rate
+    cuts = split_points([len(b) + g for b, g in zip(bodies, gaps, strict=True)],
+                        [marker in _CUT_AFTER for _, marker in pieces], int(min(budget, 2**62)))
+    head, tail = np.zeros(round(mastering.head_s * rate), np.float32), np.zeros(round(mastering.tail_s * rate), np.float32)
+    out, starts, piece_starts = [], [], []
+    bounds = [0, *cuts, len(pieces)]
+    offset = 0
+    for a, b in zip(bounds, bounds[1:], strict=False):
+        joined, at = [], 0
+        for i in range(a, b):
+            joined.append(bodies[i])
+            piece_starts.append(at)
+            at += len(bodies[i])
+            if i < b - 1:
+                joined.append(np.zeros(gaps[i], np.float32))
+                at += gaps[i]
+        body = np.concatenate(joined)
+        first, last = _loud_span(body)
+        for n in range(a, b):  # into the master's time line; a piece begun in the cut edge starts at the voice
+            piece_starts[n] = offset + len(head) + min(max(piece_starts[n] - first, 0), last - first)
+        part = np.concatenate([head, body[first:last], tail])
+        starts.append(offset)
+        offset += len(part)
+        out.append(part)
+    return Audio(np.concatenate(out), rate, info={"piece_starts": [s / rate for s in piece_starts]}), starts
+
+
+def _level(path: Path, pre_filter: str) -> tuple[float, float]:
+    """(RMS dBFS, true peak dBTP) of ``path`` after ``pre_filter``, by ffmpeg's astats and ebur128."""
+    chain = ",".join(f for f in (pre_filter, "astats=measure_perchannel=none:measure_overall=RMS_level",
+                                 "ebur128=peak=true") if f)
+    proc = run_ffmpeg(["-i", path, "-af", chain, "-f", "null", "-"], what=f"measure the level of {path}")
+    text = proc.stderr.decode("utf-8", "replace")
+    rms, peak = _RMS.findall(text), _TRUE_PEAK.findall(text)
+    if not rms or not peak:
+        raise FFmpegError(f"ffmpeg failed to report the level of {path}")
+    return float(rms[-1]), float(peak[-1])
+
+
+@functools.lru_cache(maxsize=4)
+def _pink_rms_db(rate: int) -> float:
+    """RMS of ffmpeg's pink noise at amplitude 1 (measured, not assumed from its algorithm)."""
+    proc = run_ffmpeg(["-f", "lavfi", "-i", f"anoisesrc=color=pink:amplitude=1:seed=1:sample_rate={rate}:duration=20",
+                       "-af", "astats=measure_perchannel=none:measure_overall=RMS_level", "-f", "null", "-"],
+                      what="measure the room tone generator")
+    return float(_RMS.findall(proc.stderr.decode("utf-8", "replace"))[-1])
+
+
+def master_level(raw: Path, master: Path, mastering: Mastering, seed: int = 1) -> tuple[float, float]:
+    """Write ``raw`` to ``master`` (16-bit WAV at the profile's rate) at the profile's RMS, true
+    peak under its ceiling, with the room tone under it, atomically; returns (gain, limiter
+    ceiling) in dB.
+
+    One gain for the whole chapter keeps quiet and loud passages in relation; a limiter in front
+    takes the peaks the gain would push over the ceiling. Limiting lowers the RMS a little, so
+    the gain is measured again through it until the peaks fit (a few passes)."""
+    rate = mastering.sample_rate
+    resampled = f"aresample={rate}:resampler=soxr"
+    rms, peak = _level(raw, resampled)
+    if not math.isfinite(rms):
+        raise ConfigError(f"{raw}: silent chapter audio cannot be mastered")
+    limiter, ceiling = "", min(0.0, peak)
+    for _ in range(_LIMITER_TRIES):
+        gain = mastering.rms_db - rms
+        excess = peak + gain - mastering.true_peak_db
+        if excess <= 0 or ceiling <= _ALIMITER_MIN_DB:
+            break
+        ceiling = max(_ALIMITER_MIN_DB, ceiling - excess - _LIMITER_MARGIN_DB)
+        limiter = _limiter(ceiling, rate)
+        rms, peak = _level(raw, f"{resampled},{limiter}")
+    gain = mastering.rms_db - rms
+    voice = ",".join(f for f in (resampled, limiter, f"volume={gain:.3f}dB") if f)
+    graph = f"[0:a]{voice}[v]"
+    inputs: list[str | Path | int] = ["-i", raw]
+    if mastering.room_tone_db is not None:
+        # A fixed seed: the same inputs give the same master, byte for byte.
+        inputs += ["-f", "lavfi", "-i", f"anoisesrc=color=pink:amplitude=1:seed={seed}:sample_rate={rate}"]
+        graph += (f";[1:a]volume={mastering.room_tone_db - _pink_rms_db(rate):.3f}dB[n]"
+                  ";[v][n]amix=inputs=2:duration=first:normalize=0[v2]")
+    with atomic_path(master) as tmp:
+        run_ffmpeg([*inputs, "-filter_complex", graph, "-map", "[v2]" if mastering.room_tone_db is not None else "[v]",
+                    "-ac", mastering.channels, "-ar", rate, "-c:a", "pcm_s16le", "-f", "wav", tmp],
+                   what=f"master {raw.name}")
+    return gain, ceiling
+
+
+def _kbps(bitrate: str) -> int:
+    return int(bitrate.rstrip("k"))
+
+
+def encode_part(
+    master: Path, out_path: Path, mastering: Mastering, bitrate: str, start: int, end: int | None,
+    tags: Mapping[str, str] | None,
+) -> Path:
+    """Encode samples ``start``..``end`` of the master as one file, constant bit rate, atomically."""
+    try:
+        codec = FORMATS[mastering.format]
+    except KeyError:
+        raise ConfigError(f"unknown audio format {mastering.format!r}") from None
+    trim = f"atrim=start_sample={start}" + (f":end_sample={end}" if end is not None else "")
+    with atomic_path(out_path) as tmp:
+        run_ffmpeg(["-i", master, "-map", "0:a", "-map_metadata", "-1", "-af", trim, "-ar", mastering.sample_rate,
+                    "-ac", mastering.channels, "-b:a", bitrate, *codec, tmp], what=f"encode {out_path.name}")
+        if tags:
+            tag_file(tmp, tags)
+    return out_path
+
+
+def master_chapter(
+    pieces: Sequence[tuple[Path, str]],
+    out_path: str | Path,
+    *,
+    master_path: str | Path,
+    profile: Profile,
+    pauses: Pauses = Pauses(),
+    bitrate: str = "64k",
+    tags: Mapping[str, str] | None = None,
+    seed: int = 1,
+) -> MasteredChapter:
+    """Join ``pieces`` (chunk WAV, pause marker after it) into the chapter's master and its
+    file(s), mastered to ``profile``. ``bitrate``: kept when above the profile's."""
+    mastering = profile.mastering
+    if mastering is None:
+        raise ConfigError(f"profile {profile.name!r} does not master chapters")
+    out_path, master = Path(out_path), Path(master_path)
+    audio, starts = join_parts(pieces, pauses, mastering, profile.max_seconds)
+    raw = temp_path_for(master)  # a temp name, so clean_temp_files sweeps it after a kill
+    try:
+        write_wav(raw, audio)
+        master_level(raw, master, mastering, seed)
+    finally:
+        raw.unlink(missing_ok=True)
+    frames, rate = frame_count(master)
+    # Part starts at the master's rate; cuts fall inside room tone, so a sample of rounding is harmless.
+    bounds = [round(s * rate / audio.sample_rate) for s in starts] + [frames]
+    paths = part_paths(out_path, len(starts))
+    rate_kbps = max(_kbps(bitrate), _kbps(mastering.bitrate))
+    for n, (path, start, end) in enumerate(zip(paths, bounds, bounds[1:], strict=False), 1):
+        part_tags = dict(tags or {})
+        if len(paths) > 1 and "title" in part_tags:
+            part_tags["title"] = f"{part_tags['title']} (part {n})"
+        encode_part(master, path, mastering, f"{rate_kbps}k", start, end if end < frames else None, part_tags)
+    return MasteredChapter(parts=paths, master=master, duration=frames / rate, sample_rate=rate,
+                           piece_starts=tuple(audio.info["piece_starts"]))
