@@ -99,6 +99,31 @@ class AssemblySettings(BaseModel):
     loudness: float | None = Field(-19.0, ge=-40, le=-5, description="target LUFS; None: leave as is")
     m4b: bool = Field(True, description="also write one chaptered .m4b for the book")
     pauses: Pauses = Field(default_factory=Pauses)
+    profile: str = Field("default", description="delivery profile the chapter files are mastered to: default "
+                         "(format, bitrate and loudness as set here) or acx (ACX / Audible)")
+    credits: bool = Field(False, description="opening and closing credits as their own chapter files")
+
+    @model_validator(mode="after")
+    def _fits_profile(self) -> AssemblySettings:
+        from narration.errors import ConfigError
+        from narration.mastering.profiles import get_profile
+
+        try:
+            mastering = get_profile(self.profile).mastering
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
+        if mastering is not None and self.format != mastering.format:
+            raise ValueError(f"profile {self.profile} writes {mastering.format} chapter files, not {self.format}")
+        if mastering is not None and self.loudness is None:
+            raise ValueError(f"profile {self.profile} sets the level itself; leave loudness on")
+        return self
+
+    def digest(self) -> dict[str, Any]:
+        """What of these settings changes the chapter audio, for digests: not ``m4b`` or
+        ``credits`` (chapters of their own), and ``profile`` only when not ``default``, so the
+        records of stores made before it existed stay valid."""
+        left_out = {"m4b", "credits"} | ({"profile"} if self.profile == "default" else set())
+        return self.model_dump(mode="json", exclude=left_out)
 
 
 # Where each setting of the flat form (releases before 2026-11; deployments registered then keep
@@ -163,6 +188,8 @@ class NarrationOptions(BaseModel):
             "qa": q.enabled, "asr_model": "base" if q.asr_model == "auto" else q.asr_model, "max_retakes": q.max_retakes,
             "allow_failures": q.allow_failures, "pauses": a.pauses, "ingest": self.ingest, "emotion": self.emotion,
         }  # fmt: skip
+        # Added later: only when set, so books narrated before are not queued again.
+        flat |= {k: v for k, v in (("profile", a.profile), ("credits", a.credits)) if v not in ("default", False)}
         return to_json(flat).decode("utf-8")
 
     def resolved(self, language: str = "en") -> tuple[NarrationOptions, str | None]:
