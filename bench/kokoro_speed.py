@@ -68,7 +68,7 @@ class TwoSentencesAtOnce(KokoroEnglishBackend):
             for u in batch:
                 mix = self.voice_for(u)
                 pieces.append([[ids for ids in map(token_ids, self._fitted(s, mix.british)) if ids]
-                               for s in self._sentences(u.text)])  # fmt: skip
+                               for s in self.sentences(u.text)])  # fmt: skip
         jobs = [(n, s, p) for n, sentences in enumerate(pieces) for s, ps in enumerate(sentences) for p in range(len(ps))]
 
         def read(job: tuple[int, int, int]) -> np.ndarray:
@@ -83,8 +83,8 @@ class TwoSentencesAtOnce(KokoroEnglishBackend):
         for n, sentences in enumerate(pieces):
             spoken = (np.concatenate([audio[(n, s, p)] for p in range(len(ps))]) if ps else np.zeros(0, np.float32)
                       for s, ps in enumerate(sentences))  # fmt: skip
-            samples, count = self._joined(spoken)
-            out.append(Audio(samples=samples, sample_rate=self.sample_rate, info={"sentences": count}))
+            samples, spans = self._joined(spoken)
+            out.append(Audio(samples=samples, sample_rate=self.sample_rate, info={"sentences": len(spans)}))
         return out
 
 

@@ -2,11 +2,13 @@
 
 The defaults ship as ``styles.toml`` beside this module; a user's TOML file of the same shape
 overrides them tag by tag. A backend's table holds either instructions (strings, for
-Qwen3-TTS) or prosody tables (``{rate, noise}`` multipliers, for Piper and Kokoro).
+Qwen3-TTS) or prosody tables (``{rate, noise}`` multipliers, for Piper and Kokoro, and for Kokoro
+English a ``blend``: voices whose delivery a tag borrows, ``["af_nicole:0.3", "am_adam:0.3"]``).
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -18,6 +20,9 @@ from narration.errors import ConfigError
 Styles = dict[str, dict[str, Any]]  # backend -> tag -> instruction or {"rate", "noise"}
 
 PROSODY_KEYS = ("rate", "noise")
+BLEND_KEY = "blend"
+MAX_BLEND = 0.5  # beyond half, the narrator's delivery would be the other voice's
+_BLEND = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9_.-]*)\s*:\s*([0-9.eE+-]+)\s*")
 
 
 def _read_toml(text: str, origin: str) -> dict[str, Any]:
@@ -27,20 +32,46 @@ def _read_toml(text: str, origin: str) -> dict[str, Any]:
         raise ConfigError(f"{origin}: not valid TOML: {exc}") from None
 
 
-def _check_entry(value: Any, where: str) -> str | dict[str, float]:
+def parse_blend(entry: str) -> tuple[str, float]:
+    """``"af_bella:0.3"``: a voice and the share of its delivery a tag borrows."""
+    match = _BLEND.fullmatch(entry) if isinstance(entry, str) else None
+    try:
+        weight = float(match.group(2)) if match else 0.0
+    except ValueError:
+        weight = 0.0
+    if not match or not 0 < weight <= MAX_BLEND:
+        raise ConfigError(f"blend {entry!r}: expected \"voice:weight\", the weight above 0 and at most {MAX_BLEND}")
+    return match.group(1), weight
+
+
+def _check_blend(value: Any, where: str) -> tuple[str, ...]:
+    entries = [value] if isinstance(value, str) else value
+    if not isinstance(entries, list) or not entries:
+        raise ConfigError(f"{where}: expected a \"voice:weight\" string or a list of them")
+    for entry in entries:
+        try:
+            parse_blend(entry)
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+    return tuple(entries)
+
+
+def _check_entry(value: Any, where: str) -> str | dict[str, Any]:
     if isinstance(value, str):
         return value
     if not isinstance(value, dict):
         raise ConfigError(f"{where}: expected an instruction string or a {{rate, noise}} table")
-    unknown = sorted(set(value) - set(PROSODY_KEYS))
+    unknown = sorted(set(value) - {*PROSODY_KEYS, BLEND_KEY})
     if unknown:
-        raise ConfigError(f"{where}: unknown key {unknown[0]!r}; use {' and '.join(PROSODY_KEYS)}")
-    prosody: dict[str, float] = {}
+        raise ConfigError(f"{where}: unknown key {unknown[0]!r}; use {', '.join((*PROSODY_KEYS, BLEND_KEY))}")
+    prosody: dict[str, Any] = {}
     for key in PROSODY_KEYS:
         number = value.get(key, 1.0)
         if isinstance(number, bool) or not isinstance(number, int | float) or not 0.25 <= number <= 4:
             raise ConfigError(f"{where}.{key}: expected a multiplier between 0.25 and 4, got {number!r}")
         prosody[key] = float(number)
+    if BLEND_KEY in value:
+        prosody[BLEND_KEY] = _check_blend(value[BLEND_KEY], f"{where}.{BLEND_KEY}")
     return prosody
 
 
@@ -83,8 +114,9 @@ def load_styles(path: str | Path | None = None) -> Styles:
     return styles
 
 
-def prosody_table(backend: str, styles: Styles) -> dict[str, dict[str, float]]:
-    """``tag -> {"rate", "noise"}`` for a prosody backend (Piper's ``style_prosody``)."""
+def prosody_table(backend: str, styles: Styles) -> dict[str, dict[str, Any]]:
+    """``tag -> {"rate", "noise"[, "blend"]}`` for a prosody backend (Piper's and Kokoro's
+    ``style_prosody``)."""
     table = styles.get(backend, {})
     if any(isinstance(v, str) for v in table.values()):
         raise ConfigError(f"emotion styles for {backend!r} are instructions, not prosody settings")

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -127,28 +127,82 @@ def _load_sharing(core: Any) -> None:
 
 
 class KokoroVoice:
-    """What the Japanese and the English Kokoro backends share."""
+    """What the Japanese and the English Kokoro backends share: speed times the emotion tag's
+    rate, the chunk identity around the voice, and sentences read one by one under one lock
+    and joined with the sentence pause. A backend supplies its languages, its voice's part of
+    the identity, its sentence split and a reader for one utterance's sentences."""
 
+    name: str
     sample_rate = SAMPLE_RATE
-    # The emotion styles table both read: one engine, one rate control.
+    # The emotion styles table a backend reads (``styles.toml``).
     styles = "kokoro"
+    languages: frozenset[str]
+    language_names: str  # for messages
+    other_languages: str  # what to use instead, for the error naming a language it cannot read
+    _model: str
+    _lock: Any  # held while reading: one inference already uses every core
 
-    @classmethod
-    def settings_for(cls, options: NarrationOptions) -> dict[str, Any]:
-        return cpu_voice_settings(cls.styles, options)
-
-    def _settle(self, speed: float, sentence_pause: float, style_prosody: dict[str, dict[str, float]] | None) -> None:
+    def __init__(
+        self, speed: float = 1.0, sentence_pause: float = 0.35, style_prosody: dict[str, dict[str, Any]] | None = None
+    ) -> None:
         if speed <= 0:
             raise ConfigError(f"speed must be positive, got {speed}")
         if sentence_pause < 0:
             raise ConfigError(f"sentence_pause must be >= 0, got {sentence_pause}")
         self.speed = speed
         self.sentence_pause = sentence_pause
-        # tag -> {"rate": multiplier on speed, "noise": ignored (Kokoro does not sample)}
+        # tag -> {"rate": multiplier on speed, "noise": ignored (Kokoro does not sample), and
+        # for English "blend": voices whose delivery the tag borrows}
         self.style_prosody = style_prosody or {}
+
+    @classmethod
+    def settings_for(cls, options: NarrationOptions) -> dict[str, Any]:
+        return cpu_voice_settings(cls.styles, options)
 
     def speed_for(self, style: str) -> float:
         return self.speed * float(self.style_prosody.get(style, {}).get("rate", 1.0))
+
+    def _check_language(self, utterance: Utterance) -> None:
+        if primary_language(utterance.language) not in self.languages:
+            raise ConfigError(
+                f"the {self.name} backend reads {self.language_names} only, not {utterance.language!r}; "
+                f"{self.other_languages}"
+            )
+
+    def voice_identity(self, utterance: Utterance) -> dict[str, Any]:
+        """The voice's part of the chunk identity."""
+        raise NotImplementedError
+
+    def identity(self, utterance: Utterance) -> dict[str, Any]:
+        self._check_language(utterance)
+        return {
+            "backend": self.name,
+            "model": self._model,
+            **self.voice_identity(utterance),
+            "style": utterance.style,
+            "speed": round(self.speed_for(utterance.style), 4),
+            "sentence_pause": self.sentence_pause,
+        }
+
+    def synthesize(self, batch: Sequence[Utterance]) -> list[Audio]:
+        for utterance in batch:
+            self._check_language(utterance)
+        return [self._synthesize_one(u) for u in batch]
+
+    def sentences(self, text: str) -> list[str]:
+        """``text`` as the sentences read one inference (or a few) each."""
+        raise NotImplementedError
+
+    def reader(self, utterance: Utterance) -> tuple[Callable[[str], np.ndarray], dict[str, Any]]:
+        """A function reading one of the utterance's sentences, and what the take's info records."""
+        raise NotImplementedError
+
+    def _synthesize_one(self, utterance: Utterance) -> Audio:
+        read, info = self.reader(utterance)
+        with self._lock:
+            samples, spans = self._joined(read(s) for s in self.sentences(utterance.text))
+        return Audio(samples=samples, sample_rate=SAMPLE_RATE,
+                     info={"sentences": len(spans), **info, "sentence_spans": spans})
 
     def _joined(self, sentences: Iterable[np.ndarray]) -> tuple[np.ndarray, list[list[int]]]:
         """The sentences' audio with the sentence pause between them (empty ones dropped), and
@@ -173,6 +227,9 @@ class KokoroBackend(KokoroVoice):
     """Synthesizes Japanese utterances sentence by sentence with a pause between sentences."""
 
     name = "kokoro"
+    languages = LANGUAGES
+    language_names = "Japanese"
+    other_languages = "for English use kokoro-en, or piper or qwen3"
     # In characters of normalised text. Kokoro reads one sentence per inference, so a longer
     # chunk costs no quality; a chunk is what QA retakes, so it stays a few sentences long.
     # 150 characters are about 20 s of speech and at most ~450 phonemes even without a comma.
@@ -183,53 +240,32 @@ class KokoroBackend(KokoroVoice):
         voice: str | None = None,
         speed: float = 1.0,
         sentence_pause: float = 0.35,
-        style_prosody: dict[str, dict[str, float]] | None = None,
+        style_prosody: dict[str, dict[str, Any]] | None = None,
     ) -> None:
-        self._settle(speed, sentence_pause, style_prosody)
+        super().__init__(speed, sentence_pause, style_prosody)
         self.voice_name = check_voice(voice or DEFAULT_VOICE)
         self._model = model_id()
         # The engine keeps one ONNX session and one front end in module globals, loaded on
-        # first use without a lock; and one inference already uses every core.
+        # first use without a lock.
         self._lock = threading.Lock()
 
     def voice_for(self, utterance: Utterance) -> str:
         return check_voice(utterance.voice) if utterance.voice else self.voice_name
 
-    def _check_language(self, utterance: Utterance) -> None:
-        if primary_language(utterance.language) not in LANGUAGES:
-            raise ConfigError(
-                f"the kokoro backend reads Japanese only, not {utterance.language!r}; "
-                "for English use kokoro-en, or piper or qwen3"
-            )
+    def voice_identity(self, utterance: Utterance) -> dict[str, Any]:
+        return {"voice": self.voice_for(utterance)}
 
-    def identity(self, utterance: Utterance) -> dict[str, Any]:
-        self._check_language(utterance)
-        return {
-            "backend": self.name,
-            "model": self._model,
-            "voice": self.voice_for(utterance),
-            "style": utterance.style,
-            "speed": round(self.speed_for(utterance.style), 4),
-            "sentence_pause": self.sentence_pause,
-        }
+    def sentences(self, text: str) -> list[str]:
+        return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
 
-    def synthesize(self, batch: Sequence[Utterance]) -> list[Audio]:
-        for utterance in batch:
-            self._check_language(utterance)
-        return [self._synthesize_one(u) for u in batch]
-
-    def _synthesize_one(self, utterance: Utterance) -> Audio:
+    def reader(self, utterance: Utterance) -> tuple[Callable[[str], np.ndarray], dict[str, Any]]:
         voice, speed = self.voice_for(utterance), self.speed_for(utterance.style)
-        sentences = [s.strip() for s in _SENTENCE_END.split(utterance.text) if s.strip()]
 
         def spoken(sentence: str) -> np.ndarray:
             pieces = [self._read(piece, voice, speed) for piece in self._fitted(sentence)]
             return np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)
 
-        with self._lock:
-            samples, spans = self._joined(spoken(s) for s in sentences)
-        info = {"sentences": len(spans), "voice": voice, "speed": speed, "sentence_spans": spans}
-        return Audio(samples=samples, sample_rate=SAMPLE_RATE, info=info)
+        return spoken, {"voice": voice, "speed": speed}
 
     def _read(self, text: str, voice: str, speed: float) -> np.ndarray:
         try:

@@ -40,7 +40,7 @@ import logging
 import math
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
@@ -49,9 +49,8 @@ from typing import Any
 
 import numpy as np
 
-from narration.audio import Audio
+from narration.emotion.styles import parse_blend
 from narration.errors import ConfigError
-from narration.language import primary_language
 from narration.model import Utterance
 from narration.synthesis import kokoro_model, kokoro_voices
 from narration.synthesis.kokoro import SAMPLE_RATE, KokoroVoice
@@ -87,7 +86,16 @@ class VoiceMix:
     """A voice or a weighted mix: ``parts`` are (name, weight) sorted by name, weights summing to 1."""
 
     parts: tuple[tuple[str, float], ...]
-    british: bool
+    lead: str  # the heaviest voice: it sets the accent, and the gender an emotion's blend matches
+
+    @property
+    def british(self) -> bool:
+        return self.lead.startswith("b")
+
+    @property
+    def gender(self) -> str:
+        """"f" or "m": the second letter of Kokoro's voice names (af_heart, bm_george)."""
+        return self.lead[1:2]
 
     @property
     def spec(self) -> str:
@@ -122,7 +130,7 @@ def parse_voice(spec: str) -> VoiceMix:
     # Six significant digits: the canonical spec says exactly what is mixed.
     parts = tuple(sorted((name, float(f"{w / total:.6g}")) for name, w in written))
     heaviest = max(written, key=lambda p: p[1])[0]  # max keeps the first on a tie
-    return VoiceMix(parts=parts, british=heaviest.startswith("b"))
+    return VoiceMix(parts=parts, lead=heaviest)
 
 
 @lru_cache(maxsize=128)
@@ -145,6 +153,17 @@ def _mixed(mix: VoiceMix, where: str) -> tuple[np.ndarray, str]:
         pack += weight * voice.astype(np.float64)
         recipe.update(f"{name}:{weight!r}:{digest};".encode())
     return pack.astype(np.float32), recipe.hexdigest()[:16]
+
+
+# Kokoro's 256-value style vector is two halves: the first conditions the decoder (the voice's
+# timbre), the second the prosody predictor (durations, pitch, energy), as in kokoro's own
+# KModel. An emotion borrows the second half of another voice: the delivery, not the timbre.
+PROSODY = slice(128, 256)
+def with_delivery(pack: np.ndarray, other: np.ndarray, weight: float) -> np.ndarray:
+    """``pack`` with ``weight`` of its prosody half taken from ``other``; its timbre half kept."""
+    mixed = pack.copy()
+    mixed[..., PROSODY] = (1 - weight) * pack[..., PROSODY] + weight * other[..., PROSODY]
+    return mixed
 
 
 # -- engine ---------------------------------------------------------------------------------------
@@ -238,6 +257,10 @@ class KokoroEnglishBackend(KokoroVoice):
     """Synthesizes English utterances sentence by sentence with a pause between sentences."""
 
     name = "kokoro-en"
+    styles = "kokoro-en"  # its own table: rates, and blends toward English voices
+    languages = LANGUAGES
+    language_names = "English"
+    other_languages = "for Japanese use kokoro, for others piper or qwen3"
     # In characters of normalised text; Kokoro reads one sentence per inference, so this sets
     # only what QA checks and retakes at once: a few sentences, as for Piper.
     max_chars = 400
@@ -247,20 +270,24 @@ class KokoroEnglishBackend(KokoroVoice):
         voice: str | None = None,
         speed: float = 1.0,
         sentence_pause: float = 0.35,
-        style_prosody: dict[str, dict[str, float]] | None = None,
+        style_prosody: dict[str, dict[str, Any]] | None = None,
         voices: str | Path | None = None,
         engine: Engine | None = None,
     ) -> None:
-        self._settle(speed, sentence_pause, style_prosody)
+        super().__init__(speed, sentence_pause, style_prosody)
         _check_installed()
         self.voices = Path(voices).expanduser() if voices else kokoro_voices.voices_dir()
         self.mix = parse_voice(voice or DEFAULT_VOICE)
         voice_pack(self.mix, self.voices)  # a missing voice fails here, before any work
+        for table in self.style_prosody.values():  # and a missing blend voice too
+            for name, _weight in map(parse_blend, table.get("blend", ())):
+                _voice_file(str(self.voices), name)
         # How the model runs (kokoro_model.Engine): the fastest form for this CPU by default;
         # other settings are for bench/kokoro_speed.py. The key names the model only where the
         # audio differs (a float32 model), not the threads or the int8 graph's form.
         self.engine = engine or Engine()
         self._model = kokoro_model.model_id(self.engine.variant)
+        self._lock = _ENGINE
 
     @property
     def voice_name(self) -> str:
@@ -269,54 +296,47 @@ class KokoroEnglishBackend(KokoroVoice):
     def voice_for(self, utterance: Utterance) -> VoiceMix:
         return parse_voice(utterance.voice) if utterance.voice else self.mix
 
-    def _check_language(self, utterance: Utterance) -> None:
-        if primary_language(utterance.language) not in LANGUAGES:
-            raise ConfigError(
-                f"the kokoro-en backend reads English only, not {utterance.language!r}; "
-                "for Japanese use kokoro, for others piper or qwen3"
-            )
+    def blend_for(self, mix: VoiceMix, style: str) -> tuple[str, float] | None:
+        """The voice whose delivery ``style`` borrows for this narrator, and how much: the first
+        of the tag's ``blend`` entries of the narrator's gender (none: the tag changes the rate only)."""
+        for name, weight in map(parse_blend, self.style_prosody.get(style, {}).get("blend", ())):
+            if name[1:2] == mix.gender and name not in dict(mix.parts):
+                return name, weight
+        return None
 
-    def identity(self, utterance: Utterance) -> dict[str, Any]:
-        self._check_language(utterance)
+    def voice_identity(self, utterance: Utterance) -> dict[str, Any]:
         mix = self.voice_for(utterance)
-        return {
-            "backend": self.name,
-            "model": self._model,
-            "voice": mix.spec,
-            "voice_digest": voice_pack(mix, self.voices)[1],
-            "g2p": g2p_id(mix.british),
-            "style": utterance.style,
-            "speed": round(self.speed_for(utterance.style), 4),
-            "sentence_pause": self.sentence_pause,
-        }
+        identity = {"voice": mix.spec, "voice_digest": voice_pack(mix, self.voices)[1], "g2p": g2p_id(mix.british)}
+        blend = self.blend_for(mix, utterance.style)
+        if blend:  # only then, so an untagged chunk's key is what it was before blends
+            name, weight = blend
+            identity["delivery"] = {"voice": name, "weight": weight, "digest": _voice_file(str(self.voices), name)[1]}
+        return identity
 
     def phonemes(self, text: str, voice: str | None = None) -> list[str]:
         """What Kokoro is given for ``text``, one string per inference: its sentences normalised
         (``narration.text.normalize``), phonemised with the voice's accent, cut to fit."""
         mix = parse_voice(voice) if voice else self.mix
-        return [phonemes for sentence in self._sentences(text) for phonemes in self._fitted(sentence, mix.british)]
+        return [phonemes for sentence in self.sentences(text) for phonemes in self._fitted(sentence, mix.british)]
 
-    def synthesize(self, batch: Sequence[Utterance]) -> list[Audio]:
-        for utterance in batch:
-            self._check_language(utterance)
-        return [self._synthesize_one(u) for u in batch]
-
-    def _synthesize_one(self, utterance: Utterance) -> Audio:
+    def reader(self, utterance: Utterance) -> tuple[Callable[[str], np.ndarray], dict[str, Any]]:
         mix, speed = self.voice_for(utterance), self.speed_for(utterance.style)
         pack, _ = voice_pack(mix, self.voices)
+        info: dict[str, Any] = {"voice": mix.spec, "speed": speed, "accent": mix.accent}
+        blend = self.blend_for(mix, utterance.style)
+        if blend:
+            pack = with_delivery(pack, _voice_file(str(self.voices), blend[0])[0], blend[1])
+            info["delivery"] = f"{blend[0]}:{blend[1]:g}"
 
         def spoken(sentence: str) -> np.ndarray:
             pieces = [_infer(ids, pack, speed, self.engine)
                       for ids in map(token_ids, self._fitted(sentence, mix.british)) if ids]  # fmt: skip
             return np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)
 
-        with _ENGINE:
-            samples, spans = self._joined(spoken(s) for s in self._sentences(utterance.text))
-        info = {"sentences": len(spans), "voice": mix.spec, "speed": speed, "accent": mix.accent, "sentence_spans": spans}
-        return Audio(samples=samples, sample_rate=SAMPLE_RATE, info=info)
+        return spoken, info
 
     @staticmethod
-    def _sentences(text: str) -> list[str]:
+    def sentences(text: str) -> list[str]:
         # The chunker has normalised chunk text already; normalising again changes nothing there
         # and keeps digits and symbols away from misaki when a caller passes raw text.
         from narration.text import normalize, split_sentences
