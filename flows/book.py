@@ -106,6 +106,8 @@ def _chapter_cache_key(context: TaskRunContext, parameters: dict[str, Any]) -> s
     options: NarrationOptions = parameters["options"]
     # the same digest as before the options had sections (format, bitrate, loudness, pauses)
     assembly = options.assembly.model_dump(include={"format", "bitrate", "loudness", "pauses"})
+    if options.assembly.profile != "default":  # a profile masters other files from the same takes
+        assembly["profile"] = options.assembly.profile
     return f"chapter-{_digest(out, parameters['album'], assembly, *parameters['keys'])}"
 
 
@@ -238,6 +240,7 @@ def _run_planned(plan: BookPlan, layout: BookLayout, options: NarrationOptions, 
         chapters.append(future.result())
         _progress.chapter_done(chapter.index, chapter.title)
 
+    pipeline.check_mastering(layout.root, chapters, options)
     if options.qa.enabled:
         write_report_task.submit(layout.root, plan.book.title).result()
     m4b = None

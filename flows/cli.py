@@ -30,7 +30,9 @@ from narration import pipeline
 from narration.emotion.settings import EmotionSettings
 from narration.errors import NarrationError
 from narration.ingest.omissions import KEEPABLE, KINDS
+from flows.check_command import CHECK_DESCRIPTION, add_check_arguments, check_main
 from narration.layout import BookLayout
+from narration.mastering.profiles import PROFILES
 from narration.options import AssemblySettings, IngestOptions, NarrationOptions, Pauses, QASettings, SynthesisSettings
 from narration.plan import BookPlan
 from narration.prune import prune_book
@@ -59,6 +61,12 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--loudness", type=float, default=-19.0, help="target loudness in LUFS (default -19)")
     p.add_argument("--no-loudnorm", action="store_true", help="leave loudness as synthesized")
     p.add_argument("--no-m4b", action="store_true", help="chapter files only")
+    p.add_argument("--profile", default="default", choices=sorted(PROFILES),
+                   help="master the chapter files to a delivery profile: default (as --format, --bitrate, --loudness "
+                   "say) or acx (ACX / Audible: 192k CBR MP3, 44.1 kHz mono, RMS, peak, room tone; "
+                   "narrate check measures it)")
+    p.add_argument("--credits", action="store_true",
+                   help="opening and closing credits (title and author; \"The end.\") as their own chapter files")
     p.add_argument("--max-chars", type=int, help="longest synthesis chunk in characters (default: the backend's)")
     p.add_argument("--lexicon", help="pronunciation lexicon, TOML or TSV: word -> how to say it (report.html suggests entries)")
     p.add_argument("--batch-size", type=int, default=8, help="chunks per synthesis task (default 8)")
@@ -131,7 +139,7 @@ def options_from_args(args: argparse.Namespace) -> NarrationOptions:
                       allow_failures=args.allow_failures),
         assembly=AssemblySettings(format=args.format, bitrate=args.bitrate,
                                   loudness=None if args.no_loudnorm else args.loudness, m4b=not args.no_m4b,
-                                  pauses=pauses),
+                                  pauses=pauses, profile=args.profile, credits=args.credits),
     )
 
 
@@ -439,6 +447,8 @@ COMMANDS: dict[str, Command] = {
                       deploy_main),
     "classify": Command("emotion tag of each line on stdin", CLASSIFY_DESCRIPTION, add_classify_arguments,
                         classify_main),
+    "check": Command("measure audio files against a delivery profile (acx)", CHECK_DESCRIPTION, add_check_arguments,
+                     check_main),
 }
 DEFAULT_COMMAND = "run"
 

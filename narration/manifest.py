@@ -162,7 +162,9 @@ class Manifest:
 
     # --- plan -------------------------------------------------------------------------------
 
-    def set_plan(self, chunks: Sequence[Chunk], keys: Sequence[str], chapter_titles: Sequence[str]) -> None:
+    def set_plan(
+        self, chunks: Sequence[Chunk], keys: Sequence[str], chapter_titles: Sequence[str] | Mapping[int, str]
+    ) -> None:
         with self._connect() as db:
             db.execute("DELETE FROM plan")
             db.executemany(

@@ -31,6 +31,9 @@ from narration.language import primary_language
 from narration.layout import BookLayout
 from narration.lock import book_lock
 from narration.manifest import ChunkRecord, Manifest
+from narration.mastering.master import master_chapter, part_paths
+from narration.mastering.profiles import get_profile
+from narration.mastering.record import record_check
 from narration.model import Book, Chunk
 from narration.narrator import Narrator
 from narration.options import NarrationOptions
@@ -131,7 +134,7 @@ def start_run(plan: BookPlan, layout: BookLayout, narrator: Narrator) -> Run:
     options = plan.options or NarrationOptions()
     keys = chunk_keys(plan.chunks, narrator.backend(options), options.synthesis.voice)
     manifest = Manifest(layout.manifest)
-    manifest.set_plan(plan.chunks, keys, [ch.title for ch in plan.chapters])
+    manifest.set_plan(plan.chunks, keys, {ch.index: ch.title for ch in plan.chapters})  # credits are chapter -1
     run_id = manifest.start_run(uuid.uuid4().hex)
     cached = sum(layout.chunk_audio(k).exists() for k in keys)
     return Run(plan, layout, options, keys, run_id, cached)
@@ -156,7 +159,7 @@ def _chapter_inputs(chapter: ChapterPlan, takes: list[str], options: NarrationOp
     made_of = {
         "index": chapter.index, "title": chapter.title, "album": album, "takes": takes,
         "pauses": [c.pause_after for c in chapter.chunks],
-        "assembly": options.assembly.model_dump(mode="json", exclude={"m4b"}),
+        "assembly": options.assembly.digest(),
     }  # fmt: skip
     return hashlib.sha256(json.dumps(made_of, sort_keys=True).encode("utf-8")).hexdigest()
 
@@ -178,10 +181,11 @@ def assembled_chapter(
     if record is None or takes is None:
         return None
     out, master = chapter_outputs(layout, chapter, options)
-    names = {str(p.relative_to(layout.root)) for p in (out, master)}
+    files = part_paths(out, int(record.get("parts", 1)))  # a profile may split a long chapter
+    names = {str(p.relative_to(layout.root)) for p in (*files, master)}
     if set(record["files"]) != names or record_problem(record, layout.root, _chapter_inputs(chapter, takes, options, album)):
         return None
-    return ChapterResult(chapter.index, chapter.title, str(out), float(record["duration"]))
+    return ChapterResult(chapter.index, chapter.title, str(files[0]), float(record["duration"]))
 
 
 def assemble_chapter_audio(
@@ -194,20 +198,23 @@ def assemble_chapter_audio(
         return done
     layout = BookLayout(Path(root))
     out, master = chapter_outputs(layout, chapter, options)
-    result = assemble_chapter(
-        [(layout.chunk_audio(key), chunk.pause_after) for key, chunk in zip(keys, chapter.chunks, strict=True)],
-        out,
-        master_path=master,
-        pauses=options.assembly.pauses,
-        fmt=options.assembly.format,
-        bitrate=options.assembly.bitrate,
-        loudness=options.assembly.loudness,
-        tags={"title": chapter.title, "album": album, "track": str(chapter.index + 1)},
-    )
+    pieces = [(layout.chunk_audio(key), chunk.pause_after) for key, chunk in zip(keys, chapter.chunks, strict=True)]
+    tags = {"title": chapter.title, "album": album, "track": str(chapter.index + 1)}
+    profile = get_profile(options.assembly.profile)
+    if profile.mastering is None:
+        result = assemble_chapter(pieces, out, master_path=master, pauses=options.assembly.pauses,
+                                  fmt=options.assembly.format, bitrate=options.assembly.bitrate,
+                                  loudness=options.assembly.loudness, tags=tags)
+        files = [out]
+    else:  # seed: the room tone's noise, one per chapter (-1, the opening credits, gives 0)
+        mastered = master_chapter(pieces, out, master_path=master, profile=profile, pauses=options.assembly.pauses,
+                                  bitrate=options.assembly.bitrate, tags=tags, seed=chapter.index + 1)
+        result, files = mastered, mastered.parts
     takes = _take_hashes(layout, keys) or []
     write_record(layout.chapter_record(chapter.index), layout.root, _chapter_inputs(chapter, takes, options, album),
-                 [out, master], duration=result.duration, takes=takes, piece_starts=list(result.piece_starts))
-    return ChapterResult(chapter.index, chapter.title, str(out), result.duration)
+                 [*files, master], duration=result.duration, takes=takes, piece_starts=list(result.piece_starts),
+                 **({"parts": len(files)} if len(files) > 1 else {}))
+    return ChapterResult(chapter.index, chapter.title, str(files[0]), result.duration)
 
 
 def assemble_audiobook(plan: BookPlan, chapters: list[ChapterResult], root: str | Path, options: NarrationOptions) -> str:
@@ -227,6 +234,12 @@ def assemble_audiobook(plan: BookPlan, chapters: list[ChapterResult], root: str 
                         bitrate=options.assembly.bitrate)
     write_record(layout.audiobook_record, layout.root, inputs, [m4b], masters=masters)
     return str(m4b)
+
+
+def check_mastering(root: str | Path, chapters: list[ChapterResult], options: NarrationOptions) -> bool:
+    """Measure the chapter files against the run's profile (``acx`` for ``default``) and record
+    it for the report and ``narrate status``; whether they pass."""
+    return bool(record_check(BookLayout(Path(root)), [c.index for c in chapters], options.assembly.profile)["passed"])
 
 
 def write_report(root: str | Path, title: str) -> str:
@@ -354,6 +367,7 @@ def _narrate_planned(
         raise
     assembler.shutdown()
     _report_assembled(assembling, reported, progress)
+    check_mastering(layout.root, chapters, options)
     if options.qa.enabled:
         write_report(layout.root, run_plan.book.title)
     m4b = None

@@ -17,6 +17,7 @@ from narration.errors import InputError
 from narration.ingest import load_book
 from narration.ingest.omissions import UNSPEAKABLE, omission
 from narration.language import UNSPACED, primary_language
+from narration.mastering.credits import CLOSING_TITLE, OPENING_TITLE, credit_chunks
 from narration.model import Book, Chunk
 from narration.options import NarrationOptions
 from narration.synthesis import backend_class
@@ -170,4 +171,23 @@ def plan_book(
     ]
     plan = BookPlan(source=path, book=book, chapters=chapters, source_book=source_book, options=options,
                     backend_note=note)
-    return plan.with_tags(tags) if tags is not None else plan
+    plan = plan.with_tags(tags) if tags is not None else plan
+    return with_credits(plan, max_chars, lexicon) if options.assembly.credits else plan
+
+
+def with_credits(plan: BookPlan, max_chars: int, lexicon: dict[str, str] | None = None) -> BookPlan:
+    """The plan with opening and closing credits as chapters of their own, numbered -1 and one
+    after the book's last (``narration.mastering.credits``); chunk indices renumbered in book order."""
+    opening, closing = credit_chunks(plan.book, max_chars, lexicon)
+
+    def words(chunks: list[Chunk]) -> int:
+        return sum(len(c.source.split()) for c in chunks)
+
+    chapters = [ChapterPlan(-1, OPENING_TITLE, words(opening), opening), *plan.chapters,
+                ChapterPlan(len(plan.book.chapters), CLOSING_TITLE, words(closing), closing)]
+    numbered, index = [], 0
+    for chapter in chapters:
+        chunks = [dataclasses.replace(c, index=index + n) for n, c in enumerate(chapter.chunks)]
+        index += len(chunks)
+        numbered.append(ChapterPlan(chapter.index, chapter.title, chapter.words, chunks))
+    return dataclasses.replace(plan, chapters=numbered)

@@ -17,6 +17,7 @@ from narration.errors import NarrationError
 from narration.layout import BookLayout
 from narration.lock import book_lock
 from narration.manifest import Manifest
+from narration.verify import read_record
 
 
 @dataclass
@@ -58,6 +59,8 @@ def _wavs(folder: Path) -> list[Path]:
 def _stale_chapter_files(layout: BookLayout, chapters: dict[int, str]) -> list[Path]:
     # Any format counts as current: the manifest does not record which one the last run wrote.
     current = {layout.chapter_file(i, title, "x").stem for i, title in chapters.items()}
+    # and the files the chapters' records name (a profile's parts: "01 - Title (part 2).mp3")
+    current |= {Path(name).stem for i in chapters for name in (read_record(layout.chapter_record(i)) or {"files": {}})["files"]}
     masters = {path.name for i in chapters for path in (layout.chapter_master(i), layout.chapter_record(i))}
     stale = [p for p in _files(layout.chapters) if p.stem not in current]
     return stale + [p for p in _files(layout.chapter_masters) if p.suffix in (".wav", ".json") and p.name not in masters]

@@ -10,6 +10,7 @@ from typing import Any
 from narration.errors import InputError
 from narration.layout import BookLayout
 from narration.manifest import DONE, FAILED, PENDING, ChunkRecord, Manifest
+from narration.mastering.record import read_check
 
 
 def chunk_state(record: ChunkRecord, layout: BookLayout) -> str:
@@ -49,6 +50,7 @@ def book_status(layout: BookLayout) -> dict[str, Any]:
         "last_run": last,
         "chapters": [chapters[i] for i in sorted(chapters)],
         "failed_chunks": failed_chunks,
+        "mastering": read_check(layout),  # the last run's conformance check (narration.mastering.record)
     }
 
 

@@ -36,8 +36,8 @@ log = logging.getLogger(__name__)
 # silence: it is cut, and the profile's room tone put in its place.
 _EDGE_THRESHOLD_DB = -50.0
 _LIMITER_MARGIN_DB = 0.5
-_LIMITER_TRIES = 4
-_ALIMITER_MIN_DB = -24.0
+_LIMITER_TRIES = 8
+_LOWEST_CEILING_DB = -60.0
 _RMS = re.compile(r"RMS level dB:\s+(-?[\d.]+|-inf)")
 _TRUE_PEAK = re.compile(r"True peak:\s+Peak:\s+(-?[\d.]+|-inf) dBFS")
 _CUT_AFTER = frozenset({PAUSE_PARAGRAPH, PAUSE_SCENE})
@@ -132,6 +132,15 @@ def join_parts(
     return Audio(np.concatenate(out), rate, info={"piece_starts": [s / rate for s in piece_starts]}), starts
 
 
+def _limiter_at(ceiling_db: float, rate: int) -> str:
+    """A limiter at ``ceiling_db`` (of the input's level). alimiter goes no lower than -24 dB, so
+    a lower ceiling is a boost in front of one at -12 dB: the same limiting, louder, which the
+    gain measured after it takes back."""
+    if ceiling_db >= -12.0:
+        return _limiter(ceiling_db, rate)
+    return f"volume={-12.0 - ceiling_db:.3f}dB,{_limiter(-12.0, rate)}"
+
+
 def _level(path: Path, pre_filter: str) -> tuple[float, float]:
     """(RMS dBFS, true peak dBTP) of ``path`` after ``pre_filter``, by ffmpeg's astats and ebur128."""
     chain = ",".join(f for f in (pre_filter, "astats=measure_perchannel=none:measure_overall=RMS_level",
@@ -170,12 +179,15 @@ def master_level(raw: Path, master: Path, mastering: Mastering, seed: int = 1) -
     for _ in range(_LIMITER_TRIES):
         gain = mastering.rms_db - rms
         excess = peak + gain - mastering.true_peak_db
-        if excess <= 0 or ceiling <= _ALIMITER_MIN_DB:
+        if excess <= 0 or ceiling <= _LOWEST_CEILING_DB:
             break
-        ceiling = max(_ALIMITER_MIN_DB, ceiling - excess - _LIMITER_MARGIN_DB)
-        limiter = _limiter(ceiling, rate)
+        ceiling = max(_LOWEST_CEILING_DB, ceiling - excess - _LIMITER_MARGIN_DB)
+        limiter = _limiter_at(ceiling, rate)
         rms, peak = _level(raw, f"{resampled},{limiter}")
-    gain = mastering.rms_db - rms
+        log.debug("limiter at %.2f dB: RMS %.2f, true peak %.2f", ceiling, rms, peak)
+    # Still over (a file that is mostly room tone, like "The end.", needs its few words very
+    # loud for the file's RMS): the peak ceiling wins over the RMS target.
+    gain = min(mastering.rms_db - rms, mastering.true_peak_db - peak)
     voice = ",".join(f for f in (resampled, limiter, f"volume={gain:.3f}dB") if f)
     graph = f"[0:a]{voice}[v]"
     inputs: list[str | Path | int] = ["-i", raw]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from narration.layout import BookLayout
 from narration.manifest import DONE, FAILED, Manifest
+from narration.mastering.record import read_check
 from narration.qa.report import ReportChunk, write_report
 
 
@@ -32,4 +33,5 @@ def write_book_report(layout: BookLayout, title: str) -> Path:
         )
     # Hints left to the report, which skips takes too garbled to say anything about a word.
     arc = layout.arc
-    return write_report(layout.report, title, chunks, emotion_arc=arc if arc.exists() else None)
+    return write_report(layout.report, title, chunks, emotion_arc=arc if arc.exists() else None,
+                        mastering=read_check(layout))

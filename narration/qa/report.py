@@ -132,6 +132,19 @@ pre{background:#f6f6f6;padding:.6em;overflow:auto}
 <td class="num">{{ ch.retakes }}</td><td class="num">{{ ch.failed }}</td></tr>
 {% endfor %}</table></section>
 
+{% if mastering %}<section id="mastering"><h2>Mastering: {{ mastering.checked_against }}
+{{ "passed" if mastering.passed else "failed" }}</h2>
+{% if mastering.run_profile != mastering.checked_against %}<p class="small">This run's profile is
+{{ mastering.run_profile }}; its files are checked against {{ mastering.checked_against }} to show what that
+distributor would say (<code>--profile {{ mastering.checked_against }}</code> masters to it).</p>{% endif %}
+{% if mastering.files %}<table><tr><th>file</th><th>result</th>{% for r in mastering.files[0].rules %}<th>{{ r.rule }}<br>
+<span class="small">{{ r.required }}</span></th>{% endfor %}</tr>
+{% for f in mastering.files %}<tr class="mastering-file{{ '' if f.passed else ' failed' }}"><td>{{ f.file }}</td>
+<td>{{ "pass" if f.passed else "FAIL" }}</td>{% for r in f.rules %}<td class="num{{ '' if r.passed else ' reasons' }}">{{ r.measured }}</td>{% endfor %}</tr>
+{% endfor %}</table>{% endif %}
+{% for r in mastering.book_rules %}<p class="{{ '' if r.passed else 'reasons' }}">{{ r.rule }}: {{ r.measured }}
+({{ r.required }}): {{ "pass" if r.passed else "FAIL" }}</p>{% endfor %}</section>{% endif %}
+
 {% if arc %}<section id="emotion-arc"><h2>Emotion arc</h2><img class="arc" alt="emotion arc" src="{{ arc }}"></section>{% endif %}
 
 <section id="flagged"><h2>Flagged chunks ({{ flagged|length }})</h2>
@@ -205,8 +218,10 @@ def render_report(
     emotion_arc: Path | None = None,
     hints: Sequence[PronunciationHint] | None = None,
     limits: ReportLimits | None = None,
+    mastering: Mapping[str, Any] | None = None,
 ) -> str:
-    """The report's HTML. ``hints`` None: computed from the chunks' ASR results."""
+    """The report's HTML. ``hints`` None: computed from the chunks' ASR results. ``mastering``:
+    the run's conformance check (``narration.mastering.record``)."""
     limits = limits or ReportLimits()
     total = _Tally()
     chapters: dict[int, _Tally] = {}
@@ -231,6 +246,7 @@ def render_report(
         flagged=flagged,
         hints=hints,
         arc=image_data_uri(emotion_arc) if emotion_arc else None,
+        mastering=mastering,
         percent=_percent,
         minutes=_minutes,
     )
@@ -243,6 +259,7 @@ def write_report(
     emotion_arc: Path | None = None,
     hints: Sequence[PronunciationHint] | None = None,
     limits: ReportLimits | None = None,
+    mastering: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write the report to ``path`` atomically; returns the path."""
-    return atomic.write_text(path, render_report(title, chunks, emotion_arc, hints, limits))
+    return atomic.write_text(path, render_report(title, chunks, emotion_arc, hints, limits, mastering))
