@@ -124,6 +124,12 @@ def assemble_book_task(plan: BookPlan, chapters: list[ChapterResult], root: str,
     return pipeline.assemble_audiobook(plan, chapters, root, options)
 
 
+@task(name="captions-and-readalong")
+def timed_text_task(plan: BookPlan, chapters: list[ChapterResult], keys: list[list[str]], root: str,
+                    options: NarrationOptions) -> list[str]:
+    return pipeline.write_timed_text(plan, chapters, keys, root, options)
+
+
 @task(name="tag-emotions")
 def tag_emotions(book: Book, settings: EmotionSettings) -> list[PassageTag]:
     return pipeline.classify(book, settings)
@@ -246,5 +252,8 @@ def _run_planned(plan: BookPlan, layout: BookLayout, options: NarrationOptions, 
     m4b = None
     if options.assembly.m4b and not pipeline.failed_chunks(run):
         m4b = assemble_book_task.submit(plan, chapters, str(layout.root), options).result()
+    if (options.assembly.captions or options.assembly.readalong) and not pipeline.failed_chunks(run):
+        timed_text_task.submit(plan, chapters, [run.chapter_keys(c) for c in plan.chapters], str(layout.root),
+                               options).result()
     process_narrator().close()  # the next book (or another process) gets the GPU memory back
     return pipeline.finish_run(run, chapters, m4b)

@@ -67,6 +67,10 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
                    "narrate check measures it)")
     p.add_argument("--credits", action="store_true",
                    help="opening and closing credits (title and author; \"The end.\") as their own chapter files")
+    p.add_argument("--captions", metavar="FORMATS", default="",
+                   help="captions of each chapter and the book, one cue per sentence: srt, vtt or srt,vtt")
+    p.add_argument("--readalong", action="store_true",
+                   help="also write <book>.readalong.epub: the text lit sentence by sentence as the audio plays (EPUB 3)")
     p.add_argument("--max-chars", type=int, help="longest synthesis chunk in characters (default: the backend's)")
     p.add_argument("--lexicon", help="pronunciation lexicon, TOML or TSV: word -> how to say it (report.html suggests entries)")
     p.add_argument("--batch-size", type=int, default=8, help="chunks per synthesis task (default 8)")
@@ -139,7 +143,8 @@ def options_from_args(args: argparse.Namespace) -> NarrationOptions:
                       allow_failures=args.allow_failures),
         assembly=AssemblySettings(format=args.format, bitrate=args.bitrate,
                                   loudness=None if args.no_loudnorm else args.loudness, m4b=not args.no_m4b,
-                                  pauses=pauses, profile=args.profile, credits=args.credits),
+                                  pauses=pauses, captions=args.captions, readalong=args.readalong,
+                                  profile=args.profile, credits=args.credits),
     )
 
 

@@ -15,6 +15,8 @@ from narration.model import PAUSE_PARAGRAPH, PAUSE_SCENE, PAUSE_SENTENCE, PAUSE_
 
 AudioFormat = Literal["mp3", "m4a", "opus", "flac"]
 NotesMode = Literal["skip", "inline", "end"]
+CaptionFormat = Literal["srt", "vtt"]
+CAPTION_FORMATS: tuple[CaptionFormat, ...] = ("srt", "vtt")
 
 
 class IngestOptions(BaseModel):
@@ -102,6 +104,21 @@ class AssemblySettings(BaseModel):
     profile: str = Field("default", description="delivery profile the chapter files are mastered to: default "
                          "(format, bitrate and loudness as set here) or acx (ACX / Audible)")
     credits: bool = Field(False, description="opening and closing credits as their own chapter files")
+    captions: tuple[CaptionFormat, ...] = Field((), description="captions of each chapter and the book: srt, vtt")
+    readalong: bool = Field(False, description="also write <book>.readalong.epub: the text with EPUB 3 Media Overlays")
+
+    @field_validator("captions", mode="before")
+    @classmethod
+    def _caption_formats(cls, value: object) -> object:
+        """"srt,vtt" or a list, each format once, in a fixed order (it goes into digests)."""
+        if isinstance(value, str):
+            value = [v.strip().lower() for v in value.split(",") if v.strip()]
+        if isinstance(value, list | tuple | set | frozenset):
+            unknown = sorted({str(v) for v in value} - set(CAPTION_FORMATS))
+            if unknown:
+                raise ValueError(f"unknown caption format {', '.join(unknown)}; choose from {', '.join(CAPTION_FORMATS)}")
+            return tuple(f for f in CAPTION_FORMATS if f in set(value))
+        return value
 
     @model_validator(mode="after")
     def _fits_profile(self) -> AssemblySettings:
@@ -122,7 +139,7 @@ class AssemblySettings(BaseModel):
         """What of these settings changes the chapter audio, for digests: not ``m4b`` or
         ``credits`` (chapters of their own), and ``profile`` only when not ``default``, so the
         records of stores made before it existed stay valid."""
-        left_out = {"m4b", "credits"} | ({"profile"} if self.profile == "default" else set())
+        left_out = {"m4b", "credits", "captions", "readalong"} | ({"profile"} if self.profile == "default" else set())
         return self.model_dump(mode="json", exclude=left_out)
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from narration import atomic
-from narration.assembly import assemble_book, assemble_chapter
+from narration.assembly import assemble_book, assemble_chapter, timed_text
 from narration.chunk_keys import chunk_keys
 from narration.emotion import EmotionSettings, PassageTag, load_classifier, tag_book
 from narration.emotion.arc import plot_arc
@@ -236,6 +236,14 @@ def assemble_audiobook(plan: BookPlan, chapters: list[ChapterResult], root: str 
     return str(m4b)
 
 
+def write_timed_text(
+    plan: BookPlan, chapters: list[ChapterResult], keys: list[list[str]], root: str | Path, options: NarrationOptions
+) -> list[str]:
+    """Captions (``--captions``) and the read-along EPUB (``--readalong``) of the assembled
+    chapters, each sentence where it is spoken (``narration.assembly.timed_text``)."""
+    return timed_text.write_timed_text(plan, chapters, keys, root, options)
+
+
 def check_mastering(root: str | Path, chapters: list[ChapterResult], options: NarrationOptions) -> bool:
     """Measure the chapter files against the run's profile (``acx`` for ``default``) and record
     it for the report and ``narrate status``; whether they pass."""
@@ -373,4 +381,6 @@ def _narrate_planned(
     m4b = None
     if options.assembly.m4b and not failed_chunks(run):
         m4b = assemble_audiobook(run_plan, chapters, layout.root, options)
+    if not failed_chunks(run):
+        write_timed_text(run_plan, chapters, [run.chapter_keys(c) for c in run_plan.chapters], layout.root, options)
     return finish_run(run, chapters, m4b)

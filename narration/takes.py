@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from narration import faults
+from narration.assembly.timing import record_take_spans
 from narration.audio import Audio, frame_count, write_wav
 from narration.chunk_keys import utterance_for
 from narration.fingerprint import Fingerprint
@@ -193,7 +194,9 @@ def render_chunks(
                 manifest.mark_failed(key, errors[chunk.index][0], run_id, qa=record, retakes=retakes)
                 continue
         path = write_wav(layout.chunk_audio(key), kept)
-        manifest.mark_done(key, kept.duration, run_id, qa=record, retakes=retakes, fingerprint=Fingerprint.of(path))
+        fingerprint = Fingerprint.of(path)
+        record_take_spans(layout, key, kept, fingerprint.sha256)  # where its sentences lie, for captions
+        manifest.mark_done(key, kept.duration, run_id, qa=record, retakes=retakes, fingerprint=fingerprint)
         rendered[chunk.index] = RenderedChunk(chunk.index, key, kept.duration, True)
 
     if errors:

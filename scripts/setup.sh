@@ -27,6 +27,8 @@ need_apt=()
 command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || need_apt+=(ffmpeg)
 # the QA report test renders the report in headless Chromium
 [ -n "$test" ] && { command -v chromium >/dev/null || need_apt+=(chromium); }
+# the read-along EPUB test checks the book with epubcheck
+[ -n "$test" ] && { command -v epubcheck >/dev/null || need_apt+=(epubcheck); }
 # npm fetches Kokoro's voices (the kokoro-js package) unless a folder of them is given
 [ -z "$voices" ] && { command -v npm >/dev/null || need_apt+=(npm); }
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -1,0 +1,177 @@
+"""The book's captions and read-along EPUB, made from its assembled chapters (the pipeline's step
+after the chapters, beside the M4B).
+
+    chapters/01 - <title>.srt / .vtt    captions of each chapter file, beside it
+    <book>.srt / <book>.vtt             captions of the whole book (the M4B's timeline)
+    <book>.readalong.epub               text and audio, sentence by sentence (EPUB 3 Media Overlays)
+
+Each kind has a record (``.work/captions.json``, ``.work/readalong.json``) of what it was made
+from: the chapters' records (their takes and audio), the narrated text and the options. A rerun
+that changed none of it keeps the files (checked whole against their recorded SHA-256).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from narration import atomic
+from narration.assembly.captions import WRITERS, book_cues, chapter_cues
+from narration.assembly.chapter import encode_chapter
+from narration.assembly.readalong import AUDIO_TYPES, write_readalong
+from narration.assembly.timing import (
+    ChapterTiming,
+    chapter_timing,
+    locate_pieces,
+    piece_starts_from_takes,
+)
+from narration.audio import read_wav
+from narration.layout import BookLayout
+from narration.manifest import Manifest
+from narration.verify import read_record, record_problem, write_record
+
+if TYPE_CHECKING:
+    from narration.options import NarrationOptions
+    from narration.plan import BookPlan
+    from narration.results import ChapterResult
+
+log = logging.getLogger(__name__)
+
+# Bumped when the way captions or the EPUB are made changes, so a rerun makes them again.
+VERSION = 1
+
+
+def captions_record(layout: BookLayout) -> Path:
+    return layout.work / "captions.json"
+
+
+def readalong_record(layout: BookLayout) -> Path:
+    return layout.work / "readalong.json"
+
+
+def readalong_path(layout: BookLayout) -> Path:
+    return layout.root / f"{layout.root.name}.readalong.epub"
+
+
+def book_caption_path(layout: BookLayout, fmt: str) -> Path:
+    return layout.root / f"{layout.root.name}.{fmt}"
+
+
+def _digest(data: Any) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def _chapter_made_of(layout: BookLayout, plan: BookPlan, chapters: Sequence[ChapterResult]) -> list[Any]:
+    """What the timings rest on, per chapter: its record (takes, audio files, where the takes
+    begin) and the sentences narrated."""
+    out = []
+    for result in chapters:
+        record = read_record(layout.chapter_record(result.index)) or {}
+        chapter = plan.book.chapters[result.index]
+        out.append({"record": {k: record.get(k) for k in ("inputs", "files", "piece_starts", "takes")},
+                    "title": chapter.title, "text": [p.sentences or p.text for p in chapter.paragraphs],
+                    "file": Path(result.path).name})
+    return out
+
+
+def write_timed_text(
+    plan: BookPlan, chapters: Sequence[ChapterResult], keys: Sequence[Sequence[str]], root: str | Path,
+    options: NarrationOptions,
+) -> list[str]:
+    """Write the captions (``options.assembly.captions``) and the read-along EPUB
+    (``options.assembly.readalong``) of the assembled ``chapters`` (``keys``: each chapter's chunk
+    keys, in the plan's chapter order); the paths of the files. What was made before from the
+    same inputs is kept."""
+    layout = BookLayout(Path(root))
+    formats, readalong = tuple(options.assembly.captions), options.assembly.readalong
+    if not (formats or readalong) or not chapters:
+        return []
+    made_of = _chapter_made_of(layout, plan, chapters)
+    language = plan.book.language
+    timings: list[ChapterTiming] = []
+
+    def timed() -> list[ChapterTiming]:
+        if not timings:
+            timings.extend(_timings(plan, chapters, keys, layout, options))
+        return timings
+
+    written: list[Path] = []
+    if formats:
+        files = [book_caption_path(layout, f) for f in formats] + [
+            layout.chapter_file(c.index, c.title, f) for c in chapters for f in formats]
+        inputs = _digest({"version": VERSION, "chapters": made_of, "formats": formats, "language": language})
+        if record_problem(read_record(captions_record(layout)), layout.root, inputs) is not None:
+            for fmt in formats:
+                write = WRITERS[fmt]
+                atomic.write_text(book_caption_path(layout, fmt), write(book_cues(timed(), language)))
+                for timing, result in zip(timed(), chapters, strict=True):
+                    atomic.write_text(layout.chapter_file(result.index, result.title, fmt),
+                                      write(chapter_cues(timing, language)))
+            write_record(captions_record(layout), layout.root, inputs, files)
+        written += files
+    if readalong:
+        book = plan.book
+        epub_path = readalong_path(layout)
+        inputs = _digest({"version": VERSION, "chapters": made_of, "title": book.title, "authors": book.authors,
+                          "language": language, "bitrate": options.assembly.bitrate,
+                          "cover": hashlib.sha256(book.cover.data).hexdigest() if book.cover else None})
+        if record_problem(read_record(readalong_record(layout)), layout.root, inputs) is not None:
+            _write_epub(epub_path, plan, chapters, timed(), layout, options)
+            write_record(readalong_record(layout), layout.root, inputs, [epub_path])
+        written.append(epub_path)
+    return [str(p) for p in written]
+
+
+def _write_epub(path: Path, plan: BookPlan, chapters: Sequence[ChapterResult], timings: list[ChapterTiming],
+                layout: BookLayout, options: NarrationOptions) -> None:
+    kinds = [{n: p.kind for n, p in enumerate(plan.book.chapters[c.index].paragraphs)} for c in chapters]
+    with tempfile.TemporaryDirectory(prefix=atomic.TEMP_MARK, dir=layout.work) as scratch:
+        audio = []
+        for result in chapters:
+            file = Path(result.path)
+            parts = (read_record(layout.chapter_record(result.index)) or {}).get("parts", 1)
+            # opus and flac are not EPUB core media types; a chapter cut into parts is one file here
+            if file.suffix.lower() not in AUDIO_TYPES or parts != 1:
+                file = encode_chapter(layout.chapter_master(result.index), Path(scratch) / f"{result.index:03d}.mp3",
+                                      "mp3", bitrate=options.assembly.bitrate)
+            audio.append(file)
+        write_readalong(path, plan.book, timings, audio, kinds=kinds)
+
+
+def _timings(plan: BookPlan, chapters: Sequence[ChapterResult], keys: Sequence[Sequence[str]], layout: BookLayout,
+             options: NarrationOptions) -> list[ChapterTiming]:
+    from narration.assembly.word_times import WordTimer
+
+    timer = WordTimer(options.qa.asr_model)
+    by_index = {ch.index: ch for ch in plan.chapters}
+    out = []
+    for result in chapters:
+        planned = by_index[result.index]
+        chapter_keys = list(keys[result.index])
+        record = read_record(layout.chapter_record(result.index)) or {}
+        takes = record.get("takes")
+        if not isinstance(takes, list) or len(takes) != len(chapter_keys):
+            found = Manifest(layout.manifest).fingerprints(chapter_keys)
+            takes = [found[k].sha256 if k in found else None for k in chapter_keys]
+        starts = record.get("piece_starts")
+        if not isinstance(starts, list) or len(starts) != len(chapter_keys):
+            starts = _located_starts(layout, result.index, planned.chunks, chapter_keys, options)
+        out.append(chapter_timing(result.index, result.title, plan.book.chapters[result.index], planned.chunks,
+                                  chapter_keys, layout, starts, float(record.get("duration", result.duration)),
+                                  takes, plan.book.language, timer))
+    return out
+
+
+def _located_starts(layout: BookLayout, index: int, chunks: Sequence[Any], keys: list[str],
+                    options: NarrationOptions) -> list[float]:
+    """Where each take begins in the chapter's master when its record does not say: expected
+    from the takes and the pauses, then found in the master's own audio."""
+    paths = [layout.chunk_audio(k) for k in keys]
+    expected = piece_starts_from_takes(paths, [c.pause_after for c in chunks], options.assembly.pauses)
+    log.info("chapter %d: its record has no take positions; finding them in its master", index + 1)
+    return locate_pieces(read_wav(layout.chapter_master(index)), [read_wav(p) for p in paths], expected)

@@ -1,0 +1,87 @@
+"""When each word is heard: faster-whisper with ``word_timestamps=True``, on the models QA uses
+(``tiny.en`` for English, ``base`` otherwise; both ship offline, see ``narration.qa.asr``).
+
+Captions use it for a take whose sentences the voice did not place (``timing``); the caption
+accuracy test and bench use it to check every caption against the words actually spoken.
+"""
+
+from __future__ import annotations
+
+import difflib
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from narration.assembly.timing import words_of
+from narration.audio import Audio
+from narration.language import primary_language
+from narration.qa.asr import (
+    ASR_RATE,
+    default_device,
+    load_whisper,
+    model_for,
+    to_asr_rate,
+)
+
+
+@dataclass(frozen=True)
+class Word:
+    start: float  # seconds
+    end: float
+    text: str
+
+
+class WordTimer:
+    """Transcribes audio into timed words with one faster-whisper model per language's choice."""
+
+    def __init__(self, model: str = "auto", device: str = "auto") -> None:
+        self.model = model
+        self.device = default_device() if device == "auto" else device
+        self._lock = threading.Lock()  # one decode at a time: it uses every core already
+
+    def words(self, audio: Audio, language: str) -> list[Word]:
+        """Every word heard in ``audio``, with its start and end in seconds."""
+        samples = to_asr_rate(audio)
+        if len(samples) < ASR_RATE // 10:
+            return []
+        whisper = load_whisper(model_for(self.model, language), self.device,
+                               "float16" if self.device == "cuda" else "int8")
+        with self._lock:
+            segments, _ = whisper.transcribe(
+                np.ascontiguousarray(samples, dtype=np.float32), language=primary_language(language),
+                word_timestamps=True, beam_size=1, temperature=0.0, condition_on_previous_text=False,
+            )
+            return [Word(float(w.start), float(w.end), w.word.strip()) for s in segments for w in (s.words or [])]
+
+
+def match_words(reference: Sequence[str], heard: Sequence[Word]) -> dict[int, int]:
+    """Which heard word (index) each reference word (index) was heard as, where it was."""
+    hyp = [" ".join(words_of(w.text)) for w in heard]
+    matcher = difflib.SequenceMatcher(None, list(reference), hyp, autojunk=False)
+    return {block.a + n: block.b + n for block in matcher.get_matching_blocks() for n in range(block.size)}
+
+
+def place_texts(audio: Audio, texts: Sequence[str], language: str, timer: WordTimer) -> list[tuple[float, float]] | None:
+    """[start, end) of each of ``texts`` (read one after the other in ``audio``), from the words
+    heard; None when too little was heard to tell. A text begins at the first word heard after
+    the last word matched to the texts before it."""
+    heard = timer.words(audio, language)
+    firsts, reference = [], []
+    for text in texts:
+        firsts.append(len(reference))
+        reference += words_of(text)
+    matched = match_words(reference, heard)
+    if not heard or len(matched) < len(reference) / 2:
+        return None
+    bounds = [0]
+    for first in firsts[1:]:
+        before = [h for r, h in matched.items() if r < first]
+        bounds.append(min(len(heard) - 1, max(before) + 1) if before else 0)
+    spans = []
+    for n, b in enumerate(bounds):
+        start = heard[b].start if n else 0.0
+        end = heard[bounds[n + 1] - 1].end if n + 1 < len(bounds) and bounds[n + 1] > 0 else audio.duration
+        spans.append((start, max(start, end)))
+    return spans
