@@ -247,8 +247,7 @@ def _run_planned(plan: BookPlan, layout: BookLayout, options: NarrationOptions, 
         _progress.chapter_done(chapter.index, chapter.title)
 
     pipeline.check_mastering(layout.root, chapters, options)
-    if options.qa.enabled:
-        write_report_task.submit(layout.root, plan.book.title).result()
+    write_report_task.submit(layout.root, plan.book.title).result()  # with QA off too: it holds the mastering check
     m4b = None
     if options.assembly.m4b and not pipeline.failed_chunks(run):
         m4b = assemble_book_task.submit(plan, chapters, str(layout.root), options).result()

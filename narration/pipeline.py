@@ -376,8 +376,7 @@ def _narrate_planned(
     assembler.shutdown()
     _report_assembled(assembling, reported, progress)
     check_mastering(layout.root, chapters, options)
-    if options.qa.enabled:
-        write_report(layout.root, run_plan.book.title)
+    write_report(layout.root, run_plan.book.title)  # with QA off too: it holds the mastering check
     m4b = None
     if options.assembly.m4b and not failed_chunks(run):
         m4b = assemble_audiobook(run_plan, chapters, layout.root, options)
