@@ -23,6 +23,25 @@ def test_shipped_table_covers_every_tag_for_every_backend() -> None:
         assert 0.8 <= prosody["rate"] <= 1.2, tag  # narration, not acting
 
 
+def test_kokoro_english_tags_borrow_a_delivery_of_each_gender() -> None:
+    table = prosody_table("kokoro-en", default_styles())
+    assert set(table) == set(TAGS) and "blend" not in table["neutral"]
+    for tag in set(TAGS) - {"neutral"}:
+        names = [entry.split(":")[0] for entry in table[tag]["blend"]]
+        assert {name[1] for name in names} == {"f", "m"}, tag  # a woman's and a man's voice to borrow from
+        assert 0.85 <= table[tag]["rate"] <= 1.15, tag
+
+
+def test_a_blend_is_voice_and_share() -> None:
+    from narration.emotion.styles import parse_blend
+
+    assert parse_blend("af_nicole:0.3") == ("af_nicole", 0.3)
+    assert parse_blend(" bm_george : 0.5 ") == ("bm_george", 0.5)
+    for bad in ("af_nicole", "af_nicole:0", "af_nicole:0.51", "af nicole:0.2", ":0.2", "af_nicole:nan"):
+        with pytest.raises(ConfigError):
+            parse_blend(bad)
+
+
 def test_piper_voices_the_table(tmp_path: Path) -> None:
     from narration.synthesis.piper import PiperBackend
 
@@ -58,6 +77,11 @@ def test_a_new_backend_can_be_added(tmp_path: Path) -> None:
         ("[piper]\nsad = 3\n", "instruction string or"),
         ('[piper]\nsad = "Speak sadly."\n', "same kind"),
         ('[qwen3]\nsad = "x"\nhappy = { rate = 1.0 }\n', "mixes"),
+        ('[kokoro-en]\nsad = { blend = "af_nicole" }\n', "voice:weight"),
+        ('[kokoro-en]\nsad = { blend = "af_nicole:0.8" }\n', "at most 0.5"),
+        ('[kokoro-en]\nsad = { blend = ["af_nicole:0.3", "am_adam:x"] }\n', "am_adam:x"),
+        ('[kokoro-en]\nsad = { blend = [] }\n', "list of them"),
+        ('[kokoro-en]\nsad = { blend = 3 }\n', "list of them"),
         ("[piper\n", "not valid TOML"),
     ],
 )

@@ -118,6 +118,37 @@ def test_identity_changes_with_voice_speed_and_style(backend: KokoroEnglishBacke
     assert backend.identity(Utterance(HELLO, "en", voice="bf_emma"))["voice"] == "bf_emma"
 
 
+BLEND = {"neutral": {"rate": 1.0}, "sad": {"rate": 0.9, "blend": ("am_michael:0.3", "bf_emma:0.4")}}
+
+
+def test_a_tag_borrows_the_delivery_of_a_voice_of_the_narrators_gender() -> None:
+    backend = KokoroEnglishBackend(style_prosody=BLEND)
+    neutral = backend.identity(Utterance(HELLO, "en"))
+    assert "delivery" not in neutral  # an untagged chunk keeps the key it had before blends
+    assert neutral == KokoroEnglishBackend(style_prosody=SAD).identity(Utterance(HELLO, "en"))
+    sad = backend.identity(Utterance(HELLO, "en", style="sad"))
+    assert sad["delivery"]["voice"] == "bf_emma" and sad["delivery"]["weight"] == 0.4 and sad["delivery"]["digest"]
+    man = KokoroEnglishBackend(voice="bm_george", style_prosody=BLEND)
+    assert man.identity(Utterance(HELLO, "en", style="sad"))["delivery"]["voice"] == "am_michael"
+    women_only = {"sad": {"rate": 0.9, "blend": ("bf_emma:0.4",)}}
+    assert "delivery" not in KokoroEnglishBackend(voice="am_michael", style_prosody=women_only).identity(
+        Utterance(HELLO, "en", style="sad"))  # nothing of his gender to borrow: the rate alone
+    rate_only = KokoroEnglishBackend(style_prosody={"sad": {"rate": 0.9}})
+    blended = backend.synthesize([Utterance(HELLO, "en", style="sad")])[0]
+    plain = rate_only.synthesize([Utterance(HELLO, "en", style="sad")])[0]
+    assert blended.info["delivery"] == "bf_emma:0.4" and "delivery" not in plain.info and _differs(blended, plain)
+
+
+def test_a_delivery_blend_keeps_the_narrators_timbre_half() -> None:
+    heart, _ = kv.read_voice("af_heart")
+    emma, _ = kv.read_voice("bf_emma")
+    mixed = kokoro_en.with_delivery(heart, emma, 0.4)
+    assert np.array_equal(mixed[..., :128], heart[..., :128])
+    assert np.allclose(mixed[..., 128:], 0.6 * heart[..., 128:] + 0.4 * emma[..., 128:], atol=1e-6)
+    with pytest.raises(ConfigError, match="af_nobody"):
+        KokoroEnglishBackend(style_prosody={"sad": {"rate": 1.0, "blend": ("af_nobody:0.3",)}})
+
+
 def test_voice_spec_parsing() -> None:
     mix = parse_voice("af_heart:0.7,bf_emma:0.3")
     assert mix.parts == (("af_heart", 0.7), ("bf_emma", 0.3)) and not mix.british
