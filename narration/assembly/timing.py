@@ -16,6 +16,7 @@ matched to the chunks made from them (a chunk holds whole sentences, or part of 
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import re
@@ -249,14 +250,37 @@ def _heard(samples: np.ndarray, rate: int, a: float, b: float) -> tuple[float, f
     return (lo + int(loud[0]) * step) / rate, min(b, (lo + (int(loud[-1]) + 1) * step) / rate)
 
 
+def longest_pause(samples: np.ndarray, rate: int, a: float, b: float, below_peak_db: float = 40.0) -> tuple[float, float] | None:
+    """The longest run of quiet 10 ms frames in [a, b) seconds (quiet: ``below_peak_db`` under
+    the loudest frame there), as (start, end) seconds; None when there is no quiet frame."""
+    lo = max(0, int(a * rate))
+    levels = frame_db(samples[lo : max(lo, int(b * rate))], rate, 10.0)
+    if len(levels) == 0:
+        return None
+    quiet = levels <= float(np.max(levels)) - below_peak_db
+    best, run_start, found = 0, 0, None
+    for n, q in enumerate([*quiet, False]):
+        if q:
+            continue
+        if n - run_start > best:
+            best, found = n - run_start, (run_start, n)
+        run_start = n + 1
+    if found is None:
+        return None
+    step = 0.01
+    return lo / rate + found[0] * step, lo / rate + found[1] * step
+
+
 def _part_spans(parts: list[Part], text: ChapterText, audio: Audio, recorded: list[tuple[float, float]] | None,
                 language: str, asr: Any) -> tuple[list[tuple[float, float]], str]:
     """Each part's [start, end) in the take (seconds), and how they were found."""
     if len(parts) == 1:
         return [(0.0, audio.duration)], "voice"
+    said = [normalize(text.sentences[p.sentence].text[p.start:p.end], language) for p in parts]
     if recorded is not None and len(recorded) == len(parts):
         return recorded, "voice"
-    said = [normalize(text.sentences[p.sentence].text[p.start:p.end], language) for p in parts]
+    if recorded is not None and len(recorded) > len(parts):
+        return group_spans(recorded, [len(s) for s in said]), "voice"
     if asr is not None:
         from narration.assembly.word_times import place_texts
 
@@ -266,6 +290,32 @@ def _part_spans(parts: list[Part], text: ChapterText, audio: Audio, recorded: li
     weights = np.array([max(1, len(s)) for s in said], dtype=float)
     edges = np.concatenate([[0.0], np.cumsum(weights) / weights.sum()]) * audio.duration
     return [(float(edges[n]), float(edges[n + 1])) for n in range(len(parts))], "characters"
+
+
+def group_spans(spans: Sequence[tuple[float, float]], lengths: Sequence[int]) -> list[tuple[float, float]]:
+    """``spans`` (the voice's sentences, more of them than ``lengths``) grouped into one span per
+    text of ``lengths`` characters. A voice may cut where we do not ('"Wolf! Wolf!" and when...'
+    is three sentences to Piper) but cuts wherever we do, so each of our boundaries is one of
+    its gaps: the gap whose share of the speech before it is nearest the text's share of the
+    characters before it, in order (dynamic programming over the gaps)."""
+    speech = [b - a for a, b in spans]
+    total, chars = sum(speech) or 1.0, sum(lengths) or 1
+    before = np.cumsum(speech)[:-1] / total  # share of speech before each gap
+    wanted = np.cumsum(lengths)[:-1] / chars  # share of characters before each of our boundaries
+    k, m = len(wanted), len(before)
+    cost = np.full((k + 1, m + 1), np.inf)
+    cost[0, :] = 0.0
+    for i in range(1, k + 1):
+        for j in range(i, m + 1):  # boundary i at gap j-1 (the gap after span j-1)
+            cost[i, j] = min(cost[i, j - 1], cost[i - 1, j - 1] + (before[j - 1] - wanted[i - 1]) ** 2)
+    gaps, j = [], m
+    for i in range(k, 0, -1):  # walk back: where each boundary took its gap
+        while cost[i, j] == cost[i, j - 1]:
+            j -= 1
+        gaps.append(j - 1)
+        j -= 1
+    bounds = [0, *[g + 1 for g in reversed(gaps)], len(spans)]
+    return [(spans[a][0], spans[b - 1][1]) for a, b in itertools.pairwise(bounds)]
 
 
 def chapter_timing(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from narration.assembly.timing import words_of
+from narration.assembly.timing import longest_pause, words_of
 from narration.audio import Audio
 from narration.language import primary_language
 from narration.qa.asr import (
@@ -24,6 +24,9 @@ from narration.qa.asr import (
     model_for,
     to_asr_rate,
 )
+
+VAD_PAD_MS = 50
+MIN_PAUSE = 0.08  # seconds of quiet that part two sentences
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,11 @@ class WordTimer:
             segments, _ = whisper.transcribe(
                 np.ascontiguousarray(samples, dtype=np.float32), language=primary_language(language),
                 word_timestamps=True, beam_size=1, temperature=0.0, condition_on_previous_text=False,
+                # Whisper stretches the first word after a pause back over the silence (its start
+                # lands where the last word ended); listening to the speech Silero VAD finds (it
+                # ships in faster-whisper) puts it where the voice resumes. A short pad: the
+                # default 400 ms would move every such start that much earlier.
+                vad_filter=True, vad_parameters={"speech_pad_ms": VAD_PAD_MS, "min_silence_duration_ms": 150},
             )
             return [Word(float(w.start), float(w.end), w.word.strip()) for s in segments for w in (s.words or [])]
 
@@ -79,9 +87,16 @@ def place_texts(audio: Audio, texts: Sequence[str], language: str, timer: WordTi
     for first in firsts[1:]:
         before = [h for r, h in matched.items() if r < first]
         bounds.append(min(len(heard) - 1, max(before) + 1) if before else 0)
-    spans = []
-    for n, b in enumerate(bounds):
-        start = heard[b].start if n else 0.0
-        end = heard[bounds[n + 1] - 1].end if n + 1 < len(bounds) and bounds[n + 1] > 0 else audio.duration
-        spans.append((start, max(start, end)))
-    return spans
+    # Whisper's word times are loose at a pause (a word after one often starts where the word
+    # before ended): each text begins where the pause between its first word and the word
+    # before it ends, when there is one.
+    starts, ends = [0.0], []
+    for b in bounds[1:]:
+        start, end = heard[b].start, heard[b - 1].end if b > 0 else 0.0
+        pause = longest_pause(audio.samples, audio.sample_rate, heard[b - 1].start, heard[b].end) if b > 0 else None
+        if pause is not None and pause[1] - pause[0] >= MIN_PAUSE:
+            end, start = pause
+        starts.append(start)
+        ends.append(end)
+    ends.append(audio.duration)
+    return [(a, max(a, b)) for a, b in zip(starts, ends, strict=True)]
