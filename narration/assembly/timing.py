@@ -363,6 +363,7 @@ def words_of(text: str) -> list[str]:
 
 
 _ENVELOPE_MS = 5.0
+_EDGE_S = 0.1  # of the pause around a take that is matched with it
 _SEARCH_S = 2.0  # how far from where it is expected a take is looked for in the master
 
 
@@ -380,15 +381,23 @@ def locate_pieces(master: Audio, takes: Sequence[Audio], expected: Sequence[floa
     step = _ENVELOPE_MS / 1000
     window = round(_SEARCH_S / step)
     found, shift = [], 0
+    edge = round(_EDGE_S / step)
     for take, at in zip(takes, expected, strict=True):
-        probe = _envelope(take.samples, take.sample_rate)
+        body = _envelope(take.samples, take.sample_rate)
         centre = round(at / step) + shift
-        lo, hi = max(0, centre - window), min(len(env), centre + window + len(probe))
-        if len(probe) < 2 or hi - lo < len(probe) or np.ptp(probe) == 0:
+        if len(body) < 2:
+            found.append(centre * step)
+            continue
+        # with the quiet before and after it (every take has a pause on each side): a take of
+        # even loudness is then found by its edges
+        quiet = float(body.max()) - 50.0  # the floor _envelope clips to
+        probe = np.concatenate([np.full(edge, quiet), body, np.full(edge, quiet)])
+        lo, hi = max(0, centre - edge - window), min(len(env), centre - edge + window + len(probe))
+        if hi - lo < len(probe):
             found.append(centre * step)
             continue
         scores = np.correlate(env[lo:hi], probe - probe.mean(), mode="valid")
-        best = lo + int(np.argmax(scores))
+        best = lo + int(np.argmax(scores)) + edge
         shift = best - round(at / step)
         found.append(best * step)
     return found
