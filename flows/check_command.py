@@ -47,7 +47,7 @@ def print_check(check: BookCheck, console: Console) -> None:
         m = f.measurement
         failed = {r.rule for r in f.rules if not r.passed}
 
-        def cell(text: str, *rules: str) -> str:
+        def cell(text: str, *rules: str, failed: set[str] = failed) -> str:
             return f"[red]{text}[/red]" if failed.intersection(rules) else text
 
         table.add_row(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import json
 import math
 from pathlib import Path
@@ -166,7 +167,7 @@ def test_split_points_cut_at_paragraph_ends_nearest_an_even_split() -> None:
     only = [False, False, True, False, False, False, False, True, False, False]
     assert split_points(lengths, only, 80) == [3]  # the only paragraph end that fits
     parts = [0, *split_points(lengths, every, 25), 10]
-    assert all(sum(lengths[a:b]) <= 25 for a, b in zip(parts, parts[1:]))
+    assert all(sum(lengths[a:b]) <= 25 for a, b in itertools.pairwise(parts))
     # a paragraph longer than the limit: a part over it, never a cut inside it
     assert split_points([10, 50, 10], [True, True, True], 30) == [1, 2]
 
@@ -188,7 +189,7 @@ She opened her beak to sing, and the cheese fell down.
 The end of the story is a lesson.
 """
 
-FAST = dict(backend="piper", qa=False, emotion=EmotionSettings(enabled=False))
+FAST = {"backend": "piper", "qa": False, "emotion": EmotionSettings(enabled=False)}
 
 
 @pytest.fixture()
@@ -204,7 +205,7 @@ def _hashes(layout: BookLayout) -> dict[str, str]:
 
 def test_acx_mastering_of_a_real_narration_passes_the_check(tmp_path: Path, fable: Path) -> None:
     out = tmp_path / "out"
-    default = narrate(fable, out, NarrationOptions(**FAST))
+    narrate(fable, out, NarrationOptions(**FAST))
     layout = BookLayout.for_book(out, fable)
     default_files = _hashes(layout)
     assert read_check(layout)["checked_against"] == "acx"  # a default run says how far it is from ACX

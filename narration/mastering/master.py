@@ -10,6 +10,7 @@ chapter marks stay at the chapter starts; each part file is an exact sample rang
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import math
 import re
@@ -112,7 +113,7 @@ def join_parts(
     out, starts, piece_starts = [], [], []
     bounds = [0, *cuts, len(pieces)]
     offset = 0
-    for a, b in zip(bounds, bounds[1:], strict=False):
+    for a, b in itertools.pairwise(bounds):
         joined, at = [], 0
         for i in range(a, b):
             joined.append(bodies[i])
@@ -231,7 +232,7 @@ def master_chapter(
     *,
     master_path: str | Path,
     profile: Profile,
-    pauses: Pauses = Pauses(),
+    pauses: Pauses | None = None,
     bitrate: str = "64k",
     tags: Mapping[str, str] | None = None,
     seed: int = 1,
@@ -242,7 +243,7 @@ def master_chapter(
     if mastering is None:
         raise ConfigError(f"profile {profile.name!r} does not master chapters")
     out_path, master = Path(out_path), Path(master_path)
-    audio, starts = join_parts(pieces, pauses, mastering, profile.max_seconds)
+    audio, starts = join_parts(pieces, pauses or Pauses(), mastering, profile.max_seconds)
     raw = temp_path_for(master)  # a temp name, so clean_temp_files sweeps it after a kill
     try:
         write_wav(raw, audio)

@@ -18,7 +18,11 @@ from typing import Any
 
 from narration import atomic
 from narration.layout import BookLayout
-from narration.mastering.conformance import Measurement, check_measurements, measure_file
+from narration.mastering.conformance import (
+    Measurement,
+    check_measurements,
+    measure_file,
+)
 from narration.mastering.profiles import ACX, get_profile
 from narration.verify import read_record
 
