@@ -25,7 +25,7 @@ from narration.assembly import assemble_book, assemble_chapter, timed_text
 from narration.chunk_keys import chunk_keys
 from narration.emotion import EmotionSettings, PassageTag, load_classifier, tag_book
 from narration.emotion.arc import plot_arc
-from narration.emotion.script import read_script_base, write_script, write_script_base
+from narration.emotion.script import paragraph_tags, read_script_base, write_script, write_script_base
 from narration.errors import InputError
 from narration.language import primary_language
 from narration.layout import BookLayout
@@ -120,7 +120,7 @@ def tag(plan: BookPlan, layout: BookLayout, tags: list[PassageTag] | None) -> Bo
         if tags is None:
             raise ValueError("a first run needs the classifier's tags")
         plan = plan.with_tags(tags)
-        model_tags = {(t.chapter, t.paragraph): t.tag for t in tags}
+        model_tags = paragraph_tags(tags)  # per span
     else:
         model_tags = {key: tag for key, (_, tag) in read_script_base(layout.script_base).items()}
     write_script(layout.script, plan.book, plan.tags or [])
@@ -176,8 +176,13 @@ def assembled_chapter(
     """The chapter as assembled before, when its file and master are whole (the sizes and
     SHA-256 recorded when they were made) and were made from these very inputs; else None."""
     layout = BookLayout(Path(root))
+    return _assembled(chapter, _take_hashes(layout, keys), layout, options, album)
+
+
+def _assembled(
+    chapter: ChapterPlan, takes: list[str] | None, layout: BookLayout, options: NarrationOptions, album: str
+) -> ChapterResult | None:
     record = read_record(layout.chapter_record(chapter.index))
-    takes = _take_hashes(layout, keys)
     if record is None or takes is None:
         return None
     out, master = chapter_outputs(layout, chapter, options)
@@ -193,10 +198,11 @@ def assemble_chapter_audio(
 ) -> ChapterResult:
     """Join the chapter's stored chunks with their pauses into its file and master; a chapter
     already assembled from the same inputs, whose files verify, is reused as it is."""
-    done = assembled_chapter(chapter, keys, root, options, album)
+    layout = BookLayout(Path(root))
+    takes = _take_hashes(layout, keys)  # read once: the reuse check and the new record both need them
+    done = _assembled(chapter, takes, layout, options, album)
     if done is not None:
         return done
-    layout = BookLayout(Path(root))
     out, master = chapter_outputs(layout, chapter, options)
     pieces = [(layout.chunk_audio(key), chunk.pause_after) for key, chunk in zip(keys, chapter.chunks, strict=True)]
     tags = {"title": chapter.title, "album": album, "track": str(chapter.index + 1)}
@@ -210,7 +216,7 @@ def assemble_chapter_audio(
         mastered = master_chapter(pieces, out, master_path=master, profile=profile, pauses=options.assembly.pauses,
                                   bitrate=options.assembly.bitrate, tags=tags, seed=chapter.index + 1)
         result, files = mastered, mastered.parts
-    takes = _take_hashes(layout, keys) or []
+    takes = takes or []
     write_record(layout.chapter_record(chapter.index), layout.root, _chapter_inputs(chapter, takes, options, album),
                  [*files, master], duration=result.duration, takes=takes, piece_starts=list(result.piece_starts),
                  **({"parts": len(files)} if len(files) > 1 else {}))
