@@ -64,16 +64,20 @@ class BookPlan:
     source: Path
     book: Book
     chapters: list[ChapterPlan]
-    tags: list[PassageTag] | None = None  # one per paragraph; None: not tagged yet
+    tags: list[PassageTag] | None = None  # one per span of each paragraph; None: not tagged yet
     source_book: Book | None = None  # the book as its file says, before the script's edits
     options: NarrationOptions | None = None  # with ``auto`` resolved to this book's backend
     backend_note: str | None = None  # why ``auto`` chose that backend
+    max_chars: int | None = None  # the chunking's limit, to cut a paragraph where its tag changes
+    lexicon: dict[str, str] | None = None
 
     def with_tags(self, tags: list[PassageTag]) -> BookPlan:
-        """The plan with each chunk's style set from its paragraph's tag."""
-        styled = {c.index: c for c in apply_tags(self.chunks, tags)}
+        """The plan with each chunk's style set from its span's tag; a paragraph whose quotes
+        and narration carry different tags is cut where the tag changes."""
+        styled = apply_tags(self.chunks, tags, self.book, self.max_chars, self.lexicon)
         chapters = [
-            ChapterPlan(ch.index, ch.title, ch.words, [styled[c.index] for c in ch.chunks]) for ch in self.chapters
+            ChapterPlan(ch.index, ch.title, ch.words, [c for c in styled if c.chapter == ch.index])
+            for ch in self.chapters
         ]
         return dataclasses.replace(self, chapters=chapters, tags=tags)
 
@@ -170,7 +174,7 @@ def plan_book(
         for i, ch in enumerate(book.chapters)
     ]
     plan = BookPlan(source=path, book=book, chapters=chapters, source_book=source_book, options=options,
-                    backend_note=note)
+                    backend_note=note, max_chars=max_chars, lexicon=lexicon)
     plan = plan.with_tags(tags) if tags is not None else plan
     return with_credits(plan, max_chars, lexicon) if options.assembly.credits else plan
 

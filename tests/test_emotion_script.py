@@ -32,6 +32,7 @@ def make_tags() -> list[PassageTag]:
     return [
         PassageTag(0, 0, "neutral", 0.9, False),
         PassageTag(0, 1, "angry", 0.81, True),
+        PassageTag(0, 1, "neutral", 0.9, False, span=1),  # the narrator around the quote
         PassageTag(1, 0, "neutral", 0.7, False),
         PassageTag(1, 1, "sad", 0.75, False),
     ]
@@ -41,17 +42,20 @@ def test_round_trip_keeps_tags_and_awkward_text(tmp_path: Path) -> None:
     book = make_book()
     path = write_script(tmp_path / "script.tsv", book, make_tags())
     rows = read_script(path)
-    assert [(r.chapter, r.paragraph, r.tag) for r in rows] == [
-        (0, 0, "neutral"),
-        (0, 1, "angry"),
-        (1, 0, "neutral"),
-        (1, 1, "sad"),
+    assert [(r.chapter, r.paragraph, r.span, r.tag) for r in rows] == [
+        (0, 0, 0, "neutral"),
+        (0, 1, 0, "angry"),
+        (0, 1, 1, "neutral"),
+        (1, 0, 0, "neutral"),  # a quoted word inside a sentence is no speech: one row
+        (1, 1, 0, "sad"),
     ]
-    assert [r.text for r in rows] == [p.text for ch in book.chapters for p in ch.paragraphs]
+    texts = [p.text for ch in book.chapters for p in ch.paragraphs]
+    assert [r.text for r in rows] == [texts[0], "“Go away! Leave me alone!”", "she cried.\tSilence.", *texts[2:]]
     edited, tags = apply_script(book, rows, path)
     assert edited.to_dict() == book.to_dict()  # nothing edited: nothing changes, sentences kept
-    assert [t.tag for t in tags] == ["neutral", "angry", "neutral", "sad"]
-    assert [t.is_dialogue for t in tags] == [False, True, False, False]
+    assert [(t.paragraph, t.span, t.tag) for t in tags] == [
+        (0, 0, "neutral"), (1, 0, "angry"), (1, 1, "neutral"), (0, 0, "neutral"), (1, 0, "sad")]
+    assert [t.is_dialogue for t in tags] == [False, True, False, False, False]
     assert list(tmp_path.iterdir()) == [path]  # written atomically: no temp files left
 
 
@@ -59,11 +63,15 @@ def test_a_persons_edits_are_read_back(tmp_path: Path) -> None:
     book = make_book()
     path = write_script(tmp_path / "script.tsv", book, make_tags())
     text = path.read_text(encoding="utf-8")
-    text = text.replace("2\t2\tsad\t", "2\t2\thappy\t").replace("The end came.", "The end came at last.")
-    text = text.replace("1\t2\tangry\t", "1\t2\tNeutral\t")  # chapter 1 paragraph 2; tags are case-insensitive
+    text = text.replace("2\t2\t1\tsad\t", "2\t2\t1\thappy\t").replace("The end came.", "The end came at last.")
+    text = text.replace("1\t2\t1\tangry\t", "1\t2\t1\tNeutral\t")  # the quote's row; tags are case-insensitive
+    text = text.replace("1\t2\t2\tneutral\t", "1\t2\t2\tsad\t")  # the narrator's row
+    text = text.replace("she cried.", "she sobbed.")
     path.write_text(text, encoding="utf-8")
     edited, tags = apply_script(book, read_script(path), path)
-    assert [t.tag for t in tags] == ["neutral", "neutral", "neutral", "happy"]
+    assert [t.tag for t in tags] == ["neutral", "neutral", "sad", "neutral", "happy"]
+    # an edited span replaces its text in place, the whitespace between spans kept
+    assert edited.chapters[0].paragraphs[1].text == "“Go away! Leave me alone!” she sobbed.\tSilence."
     assert edited.chapters[1].paragraphs[1].text == "The end came at last."
     assert edited.chapters[1].paragraphs[1].sentences == []  # re-split by the text stage
     assert edited.chapters[0].paragraphs[0].sentences == book.chapters[0].paragraphs[0].sentences
@@ -78,10 +86,10 @@ def test_a_persons_edits_are_read_back(tmp_path: Path) -> None:
         (lambda t: t.replace("\n2\t1\t", "\nx\t1\t", 1), "chapter 'x' is not a number"),
         (lambda t: t.replace("\n2\t1\t", "\n2\t0\t", 1), "paragraph must be 1 or more"),
         (lambda t: t.replace("\n2\t2\t", "\n2\t1\t", 1), "listed twice"),
-        (lambda t: t + "2\t3\tsad\t\tno\tExtra.\n", "paragraph 3 is not in the book"),
+        (lambda t: t + "2\t3\t1\tsad\t\tno\tExtra.\n", "paragraph 3 is not in the book"),
         (lambda t: t.rsplit("\n2\t2\t", 1)[0] + "\n", "paragraph 2 is missing"),
         (lambda t: t.replace("\tThe end came.", "\t  "), "the text is empty"),
-        (lambda t: t.replace("\tno\tThe end came.", "\tThe end came."), "expected 6 tab-separated columns"),
+        (lambda t: t.replace("\tno\tThe end came.", "\tThe end came."), "expected 7 tab-separated columns"),
     ],
 )
 def test_broken_scripts_name_the_file_and_the_problem(tmp_path: Path, edit, message: str) -> None:
@@ -96,3 +104,41 @@ def test_broken_scripts_name_the_file_and_the_problem(tmp_path: Path, edit, mess
 def test_a_missing_script_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="cannot read"):
         read_script(tmp_path / "none.tsv")
+
+
+OLD_SCRIPT = """# Narration script. Edit a tag (one of: neutral, happy, sad, angry, fearful, surprised, disgusted) or the text, then rerun.
+# Keep the chapter and paragraph numbers; score and dialogue are for information only.
+chapter\tparagraph\ttag\tscore\tdialogue\ttext
+1\t1\tneutral\t0.90\tno\tIt rained all day.
+1\t2\tangry\t0.81\tyes\t"“Go away! Leave me alone!” she cried.\tSilence."
+2\t1\tneutral\t0.70\tno\t"He said ""yes"", twice.
+Then he left."
+2\t2\tfearful\t0.75\tno\tThe end came at last.
+"""
+
+
+def test_a_script_written_before_spans_is_still_read(tmp_path: Path) -> None:
+    # written by the code before spans: one row per paragraph, no span column
+    book = make_book()
+    path = tmp_path / "script.tsv"
+    path.write_text(OLD_SCRIPT, encoding="utf-8")
+    rows = read_script(path)
+    assert [r.span for r in rows] == [None] * 4
+    edited, tags = apply_script(book, rows, path)
+    assert edited.chapters[0].paragraphs[1].text == book.chapters[0].paragraphs[1].text
+    assert edited.chapters[1].paragraphs[1].text == "The end came at last."
+    # the paragraph's tag covers each of its spans, as it covered the paragraph
+    assert [(t.chapter, t.paragraph, t.span, t.tag, t.is_dialogue) for t in tags] == [
+        (0, 0, 0, "neutral", False), (0, 1, 0, "angry", True), (0, 1, 1, "angry", False),
+        (1, 0, 0, "neutral", False), (1, 1, 0, "fearful", False)]
+
+
+def test_an_edit_that_changes_the_quotes_keeps_speech_and_narration_tags_apart(tmp_path: Path) -> None:
+    book = make_book()
+    path = write_script(tmp_path / "script.tsv", book, make_tags())
+    text = path.read_text(encoding="utf-8").replace("“Go away! Leave me alone!”", "“Go away!” “Leave me alone!”")
+    path.write_text(text, encoding="utf-8")
+    edited, tags = apply_script(book, read_script(path), path)
+    assert edited.chapters[0].paragraphs[1].text == "“Go away!” “Leave me alone!” she cried.\tSilence."
+    assert [(t.span, t.tag, t.is_dialogue) for t in tags if (t.chapter, t.paragraph) == (0, 1)] == [
+        (0, "angry", True), (1, "angry", True), (2, "neutral", False)]

@@ -1,4 +1,5 @@
-"""tag_book and apply_tags: one tag per paragraph, and every chunk styled by its paragraph."""
+"""tag_book and apply_tags: one tag per span (quoted speech apart from narration), and every
+chunk styled by its span, cut where the tag changes."""
 
 from __future__ import annotations
 
@@ -60,20 +61,23 @@ def make_book(language: str = "en") -> Book:
 LOOSE = EmotionSettings(smoothing=0, dialogue_smoothing=0, max_share=1)
 
 
-def test_one_tag_per_paragraph_with_dialogue_marked() -> None:
+def test_one_tag_per_span_with_speech_marked() -> None:
     book = make_book()
     classifier = KeywordClassifier()
     tags = tag_book(book, classifier, LOOSE)
-    assert [(t.chapter, t.paragraph) for t in tags] == [(0, 0), (0, 1), (0, 2), (0, 3), (1, 0), (1, 1)]
-    assert [t.tag for t in tags] == [NEUTRAL, NEUTRAL, "sad", "angry", NEUTRAL, "happy"]
-    assert [t.is_dialogue for t in tags] == [False, False, False, True, False, False]
-    assert classifier.seen == [p.text for ch in book.chapters for p in ch.paragraphs]
+    assert [(t.chapter, t.paragraph, t.span) for t in tags] == [
+        (0, 0, 0), (0, 1, 0), (0, 2, 0), (0, 3, 0), (0, 3, 1), (1, 0, 0), (1, 1, 0)]
+    # the angry quote is tagged, the narrator around it stays neutral
+    assert [t.tag for t in tags] == [NEUTRAL, NEUTRAL, "sad", "angry", NEUTRAL, NEUTRAL, "happy"]
+    assert [t.is_dialogue for t in tags] == [False, False, False, True, False, False, False]
+    texts = [p.text for ch in book.chapters for p in ch.paragraphs]
+    assert classifier.seen == [*texts[:3], "“I am furious with you!”", "he shouted across the yard.", *texts[4:]]
     assert all(t.model_tag in TAGS and 0 < t.model_score <= 1 for t in tags)
 
 
 def test_default_restraint_caps_an_emotional_book() -> None:
     tags = tag_book(make_book(), KeywordClassifier(), EmotionSettings(max_share=0.2, smoothing=0))
-    assert sum(t.tag != NEUTRAL for t in tags) == 1  # floor(0.2 * 6)
+    assert sum(t.tag != NEUTRAL for t in tags) == 1  # floor(0.2 * 7 parts classified)
 
 
 def test_a_japanese_book_stays_neutral_without_a_japanese_model() -> None:
@@ -99,7 +103,7 @@ def test_every_chunk_gets_its_paragraphs_style_and_titles_stay_neutral() -> None
     styled = apply_tags(chunks, tags)
     assert [c.text for c in styled] == [c.text for c in chunks]
     assert all(c.style == NEUTRAL for c in chunks)  # the input is left alone (frozen chunks)
-    tag_of = {(t.chapter, t.paragraph): t.tag for t in tags}
+    tag_of = {(t.chapter, t.paragraph): t.tag for t in tags if t.tag != NEUTRAL or t.span == 0}
     paragraphs = [c.paragraph for c in chunks]
     for chunk, paragraph in zip(styled, paragraphs, strict=True):
         if paragraph is None:
@@ -146,5 +150,48 @@ def test_notes_read_aloud_stay_neutral() -> None:
         Paragraph("Note: the translator was furious with this line.", kind=PARA_NOTE),
     ])])
     tags = tag_book(book, KeywordClassifier(), EmotionSettings(max_share=1.0))
-    assert [t.model_tag for t in tags] == ["angry", "angry"]  # the model hears anger in both
-    assert [t.tag for t in tags] == ["angry", NEUTRAL]  # the note is read neutrally anyway
+    assert [t.model_tag for t in tags] == ["angry", NEUTRAL, "angry"]  # the model hears anger in the quote and the note
+    assert [t.tag for t in tags] == ["angry", NEUTRAL, NEUTRAL]  # the note is read neutrally anyway
+
+
+def test_a_chunk_is_cut_where_the_tag_changes_and_only_there() -> None:
+    book = segment_book(Book("t", chapters=[Chapter("", [
+        Paragraph("“I am furious with you!” he shouted, and walked across the yard."),
+        Paragraph("“Go,” he said, “and never come back.” It was calm after that."),
+    ])]))
+    chunks = chunk_book(book, max_chars=200)
+    assert [c.source for c in chunks] == [p.text for p in book.chapters[0].paragraphs]  # one chunk each
+    tags = tag_book(book, KeywordClassifier(), LOOSE)
+    styled = apply_tags(chunks, tags, book, 200)
+    assert [(c.source, c.style) for c in styled] == [
+        ("“I am furious with you!”", "angry"),
+        ("he shouted, and walked across the yard.", NEUTRAL),
+        (book.chapters[0].paragraphs[1].text, NEUTRAL),  # one tag over its spans: not cut
+    ]
+    assert [c.index for c in styled] == [0, 1, 2]
+    assert [c.pause_after for c in styled] == ["sentence", "paragraph", "paragraph"]
+    assert [c.paragraph for c in styled] == [0, 0, 1]
+    # without the book to cut by, a mixed paragraph's chunks take the quote's tag
+    assert [c.style for c in apply_tags(chunks, tags)] == ["angry", NEUTRAL]
+
+
+def test_an_interrupted_quote_is_classified_as_one_text_and_tagged_alike() -> None:
+    book = Book("t", chapters=[Chapter("", [Paragraph("“Go,” he said, “I am furious!” He went out.")])])
+    classifier = KeywordClassifier()
+    tags = tag_book(book, classifier, LOOSE)
+    assert classifier.seen == ["“Go,” “I am furious!”", "he said, He went out."]
+    assert [(t.span, t.tag, t.is_dialogue) for t in tags] == [
+        (0, "angry", True), (1, NEUTRAL, False), (2, "angry", True), (3, NEUTRAL, False)]
+
+
+def test_speech_and_narration_spans_take_their_own_thresholds() -> None:
+    class Lukewarm(KeywordClassifier):
+        def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+            probs = np.full((len(texts), len(TAGS)), 0.4 / (len(TAGS) - 1))
+            probs[:, TAGS.index("sad")] = 0.6  # above the speech threshold, below the narration one
+            return probs
+
+    book = Book("t", chapters=[Chapter("", [Paragraph("“It is over,” she said, and looked away.")])])
+    tags = tag_book(book, Lukewarm(), EmotionSettings(smoothing=0, dialogue_smoothing=0, max_share=1,
+                                                      threshold=0.7, dialogue_threshold=0.5))
+    assert [(t.is_dialogue, t.tag) for t in tags] == [(True, "sad"), (False, NEUTRAL)]

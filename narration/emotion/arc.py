@@ -36,7 +36,7 @@ def mood_line(tags: Sequence[PassageTag], window: int = 9) -> np.ndarray:
 
 
 def plot_arc(book: Book, tags: Sequence[PassageTag], path: str | Path) -> Path:
-    """Draw the arc of ``tags`` (one per paragraph, reading order) to the PNG ``path``."""
+    """Draw the arc of ``tags`` (one per span of each paragraph, reading order) to the PNG ``path``."""
     import matplotlib
 
     matplotlib.use("Agg")  # no display: batch runs and servers
@@ -60,8 +60,9 @@ def plot_arc(book: Book, tags: Sequence[PassageTag], path: str | Path) -> Path:
     bottom.axhline(0, color="#bbb", linewidth=0.8)
     bottom.set_ylim(-1.05, 1.05)
     bottom.set_ylabel("mood")
-    bottom.set_xlabel("passage (paragraph) in reading order; squares narration, circles speech")
-    starts = [i for i, t in enumerate(tags) if t.paragraph == 0]
+    bottom.set_xlabel("passage (span: a paragraph's quoted speech or narration) in reading order; "
+                      "squares narration, circles speech")
+    starts = [i for i, t in enumerate(tags) if t.paragraph == 0 and t.span == 0]
     for axis in (top, bottom):
         for start in starts:
             axis.axvline(start - 0.5, color="#ddd", linewidth=0.8, zorder=0)

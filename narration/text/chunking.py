@@ -161,6 +161,12 @@ def _paragraph_pieces(
     return list(_pack([f for f in fitted if f], joiner, max_chars))
 
 
+def text_pieces(text: str, language: str, max_chars: int, lexicon: Lexicon | None = None) -> list[Piece]:
+    """Part of a paragraph chunked as a paragraph of its own: the emotion stage cuts a
+    paragraph where its quoted speech and its narration carry different tags."""
+    return _paragraph_pieces(Paragraph(text), language, max_chars, lexicon)
+
+
 def has_speech(chapter: Chapter, language: str, max_chars: int, lexicon: Lexicon | None = None) -> bool:
     """Whether ``chunk_book`` makes at least one chunk of the chapter's text (its title aside):
     a chapter of only emoji, symbols or punctuation has nothing a voice can read. Stops at the
