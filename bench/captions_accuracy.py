@@ -99,22 +99,22 @@ def main() -> int:
                                    f"{(o.caption_error or 0) * 1000:+.0f} |")
     if args.no_write:
         return 0
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], check=False, cwd=ROOT, capture_output=True, text=True).stdout.strip()
     RESULTS.write_text("\n".join([
         "# Caption and read-along timing accuracy",
         "",
         f"`bench/captions_accuracy.py` at {commit}, {time.strftime('%Y-%m-%d')}, on {machine()} (CPU only).",
         "",
-        f"The sample book ({SAMPLE.name}) narrated with `--captions srt,vtt --readalong` and the defaults otherwise "
+        (f"The sample book ({SAMPLE.name}) narrated with `--captions srt,vtt --readalong` and the defaults otherwise "
         "(emotion tags, QA) per voice; every chapter file, decoded as written (MP3), transcribed by faster-whisper "
         f"`{args.asr_model}` with word timestamps and Silero VAD. A sentence's first word is found by matching the "
         "transcript to the narrated text; where it begins is where sound (> -50 dBFS in 10 ms frames) resumes after "
         "the longest pause (>= 100 ms) between the word before it and the word after it (whisper's own start is loose by "
         "up to a few hundred ms at a pause), else whisper's start. Offsets: the sentence's first caption cue (from the "
-        ".srt) and its SMIL clipBegin (from the EPUB) minus that time.",
+        ".srt) and its SMIL clipBegin (from the EPUB) minus that time."),
         "",
-        "| voice | sentences checked | first word not heard | caption median ms | caption worst ms | clip median ms | "
-        "clip worst ms | caption median signed ms | over 100 ms |",
+        ("| voice | sentences checked | first word not heard | caption median ms | caption worst ms | clip median ms | "
+        "clip worst ms | caption median signed ms | over 100 ms |"),
         "|---|---|---|---|---|---|---|---|---|",
         *rows,
         "",

@@ -362,42 +362,50 @@ def words_of(text: str) -> list[str]:
     return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
 
 
-_ENVELOPE_MS = 5.0
-_EDGE_S = 0.1  # of the pause around a take that is matched with it
 _SEARCH_S = 2.0  # how far from where it is expected a take is looked for in the master
+_PROBE_S = 1.5  # of each take's start, compared with the master
+_MIN_CORRELATION = 0.5  # below it the match is not trusted and the expected place is kept
 
 
-def _envelope(samples: np.ndarray, rate: int) -> np.ndarray:
-    levels = frame_db(np.asarray(samples, dtype=np.float32).reshape(-1), rate, _ENVELOPE_MS)
-    return np.clip(levels, (np.max(levels) if len(levels) else 0.0) - 50.0, None)
+def _pearson(signal: np.ndarray, probe: np.ndarray) -> np.ndarray:
+    """The correlation coefficient of ``probe`` with each window of ``signal`` it fits in (by
+    FFT: a few seconds of lags at audio rates)."""
+    n, size = len(probe), len(signal) + len(probe)
+    centred = probe - probe.mean()
+    dots = np.fft.irfft(np.fft.rfft(signal, size) * np.conj(np.fft.rfft(centred, size)), size)[: len(signal) - n + 1]
+    sums = np.cumsum(np.concatenate([[0.0], signal]))
+    squares = np.cumsum(np.concatenate([[0.0], signal * signal]))
+    window_sum, window_squares = sums[n:] - sums[:-n], squares[n:] - squares[:-n]
+    spread = np.sqrt(np.maximum(window_squares - window_sum * window_sum / n, 1e-12))
+    return dots / (spread * (np.linalg.norm(centred) or 1.0))
 
 
 def locate_pieces(master: Audio, takes: Sequence[Audio], expected: Sequence[float]) -> list[float]:
-    """Where each take begins in ``master`` (seconds), found by matching loudness envelopes near
-    where it is ``expected``: for a chapter whose record does not say (made before records did,
-    or mastered with trimmed edges and a head of room tone). Each take's correction carries to
-    the next, so a shifted head moves them all."""
-    env = _envelope(master.samples, master.sample_rate)
-    step = _ENVELOPE_MS / 1000
-    window = round(_SEARCH_S / step)
-    found, shift = [], 0
-    edge = round(_EDGE_S / step)
+    """Where each take begins in ``master`` (seconds, to the sample), found near where it is
+    ``expected`` by correlating its opening with the master's waveform (the master is the
+    takes with gain, a limiter and maybe room tone under them): for a chapter whose record does
+    not say (made before records did, or mastered with trimmed edges and a new head). Each
+    take's correction carries to the next, so a shifted head moves them all."""
+    rate = master.sample_rate
+    samples = np.asarray(master.samples, dtype=np.float64).reshape(-1)
+    reach = round(_SEARCH_S * rate)
+    found, shift = [], 0.0
     for take, at in zip(takes, expected, strict=True):
-        body = _envelope(take.samples, take.sample_rate)
-        centre = round(at / step) + shift
-        if len(body) < 2:
-            found.append(centre * step)
+        probe = np.asarray(take.samples, dtype=np.float64).reshape(-1)[: round(_PROBE_S * take.sample_rate)]
+        if take.sample_rate != rate:  # linear interpolation is enough to find a lag
+            times = np.arange(round(len(probe) * rate / take.sample_rate)) / rate
+            probe = np.interp(times, np.arange(len(probe)) / take.sample_rate, probe)
+        centre = round((at + shift) * rate)
+        lo = max(0, centre - reach)
+        segment = samples[lo : centre + reach + len(probe)]
+        if len(probe) < 2 or len(segment) < len(probe) or not probe.any():
+            found.append(centre / rate)
             continue
-        # with the quiet before and after it (every take has a pause on each side): a take of
-        # even loudness is then found by its edges
-        quiet = float(body.max()) - 50.0  # the floor _envelope clips to
-        probe = np.concatenate([np.full(edge, quiet), body, np.full(edge, quiet)])
-        lo, hi = max(0, centre - edge - window), min(len(env), centre - edge + window + len(probe))
-        if hi - lo < len(probe):
-            found.append(centre * step)
+        scores = _pearson(segment, probe)
+        best = int(np.argmax(scores))
+        if scores[best] < _MIN_CORRELATION:
+            found.append(centre / rate)
             continue
-        scores = np.correlate(env[lo:hi], probe - probe.mean(), mode="valid")
-        best = lo + int(np.argmax(scores)) + edge
-        shift = best - round(at / step)
-        found.append(best * step)
+        found.append((lo + best) / rate)
+        shift = found[-1] - at
     return found
