@@ -142,3 +142,59 @@ def test_an_edit_that_changes_the_quotes_keeps_speech_and_narration_tags_apart(t
     assert edited.chapters[0].paragraphs[1].text == "“Go away!” “Leave me alone!” she cried.\tSilence."
     assert [(t.span, t.tag, t.is_dialogue) for t in tags if (t.chapter, t.paragraph) == (0, 1)] == [
         (0, "angry", True), (1, "angry", True), (2, "neutral", False)]
+
+
+def test_merge_takes_a_span_edit_and_follows_the_book_elsewhere(tmp_path: Path) -> None:
+    from narration.emotion.script import merge_script, paragraph_tags, read_script_base, write_script_base
+
+    book = make_book()
+    path = write_script(tmp_path / "script.tsv", book, make_tags())
+    base_path = write_script_base(tmp_path / "base.json", book, paragraph_tags(make_tags()))
+    assert read_script_base(base_path)[(0, 1)] == (book.chapters[0].paragraphs[1].text, ("angry", "neutral"))
+    # a person tags the narrator's span; the book's author fixes a word in another paragraph
+    path.write_text(path.read_text(encoding="utf-8").replace("1\t2\t2\tneutral\t", "1\t2\t2\tsad\t"), encoding="utf-8")
+    changed = make_book()
+    changed.chapters[0].paragraphs[0].text = "It rained all night."
+    merged, tags = merge_script(changed, read_script(path), read_script_base(base_path), path)
+    assert merged.chapters[0].paragraphs[0].text == "It rained all night."  # not edited in the script: the book's
+    assert [(t.paragraph, t.span, t.tag) for t in tags if t.chapter == 0] == [(0, 0, "neutral"), (1, 0, "angry"),
+                                                                              (1, 1, "sad")]
+
+
+def test_merge_reads_a_base_written_before_spans(tmp_path: Path) -> None:
+    import json
+
+    from narration.emotion.script import merge_script, read_script_base
+
+    book = make_book()
+    path = tmp_path / "script.tsv"
+    path.write_text(OLD_SCRIPT, encoding="utf-8")
+    base = tmp_path / "base.json"
+    texts = [(c, p, par.text) for c, ch in enumerate(book.chapters) for p, par in enumerate(ch.paragraphs)]
+    tags = ["neutral", "angry", "neutral", "sad"]
+    base.write_text(json.dumps({"paragraphs": [{"chapter": c, "paragraph": p, "text": t, "tag": tag}
+                                               for (c, p, t), tag in zip(texts, tags)]}), encoding="utf-8")
+    merged, tags = merge_script(book, read_script(path), read_script_base(base), path)
+    assert merged.chapters[1].paragraphs[1].text == "The end came at last."  # the old script's edit
+    assert [(t.paragraph, t.span, t.tag) for t in tags if t.chapter == 0] == [(0, 0, "neutral"), (1, 0, "angry"),
+                                                                              (1, 1, "angry")]
+
+
+def test_a_quote_tagged_in_the_script_is_its_own_chunk_in_the_plan(tmp_path: Path) -> None:
+    from narration.options import NarrationOptions
+    from narration.plan import plan_book
+
+    source = tmp_path / "tale.md"
+    source.write_text('# A Tale\n\n## One\n\n"How dare you!" he roared, slamming the door.\n\nIt was late.\n',
+                      encoding="utf-8")
+    options = NarrationOptions(backend="piper")
+    before = plan_book(source, options)
+    assert [c.source for c in before.chunks if c.paragraph is not None] == [
+        '"How dare you!" he roared, slamming the door.', "It was late."]
+    script = tmp_path / "script.tsv"
+    write_script(script, before.book, [PassageTag(0, 0, "angry", 0.9, True), PassageTag(0, 0, "neutral", 0.9, False, span=1),
+                                       PassageTag(0, 1, "neutral", 0.9, False)])
+    plan = plan_book(source, options, script)
+    assert [(c.source, c.style) for c in plan.chunks if c.paragraph is not None] == [
+        ('"How dare you!"', "angry"), ("he roared, slamming the door.", "neutral"), ("It was late.", "neutral")]
+    assert [c.index for c in plan.chunks] == list(range(len(plan.chunks)))

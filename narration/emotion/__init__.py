@@ -1,8 +1,9 @@
-"""The emotion stage: tag each paragraph with an emotion, with restraint, for the voice to use.
+"""The emotion stage: tag each paragraph's quoted speech and narration with an emotion, with
+restraint, for the voice to use.
 
     classifier = load_classifier(settings.model, settings.label_map, languages=settings.languages)
-    tags = tag_book(book, classifier, settings)          # one PassageTag per paragraph
-    chunks = apply_tags(chunks, tags)                    # Chunk.style = the paragraph's tag
+    tags = tag_book(book, classifier, settings)          # one PassageTag per span of a paragraph
+    chunks = apply_tags(chunks, tags, book, max_chars)   # Chunk.style = its span's tag; cut where it changes
 
 Heavy imports (torch, transformers, datasets, matplotlib) happen only inside the functions
 that need them.
