@@ -83,19 +83,22 @@ def place_texts(audio: Audio, texts: Sequence[str], language: str, timer: WordTi
     matched = match_words(reference, heard)
     if not heard or len(matched) < len(reference) / 2:
         return None
-    bounds = [0]
-    for first in firsts[1:]:
-        before = [h for r, h in matched.items() if r < first]
-        bounds.append(min(len(heard) - 1, max(before) + 1) if before else 0)
     # Whisper's word times are loose at a pause (a word after one often starts where the word
-    # before ended): each text begins where the pause between its first word and the word
-    # before it ends, when there is one.
+    # before ended) and a word it misheard is not matched: each text begins where the longest
+    # pause between the last word matched before it and its own first matched word ends.
     starts, ends = [0.0], []
-    for b in bounds[1:]:
-        start, end = heard[b].start, heard[b - 1].end if b > 0 else 0.0
-        pause = longest_pause(audio.samples, audio.sample_rate, heard[b - 1].start, heard[b].end) if b > 0 else None
+    for n, first in enumerate(firsts[1:], 1):
+        last = firsts[n + 1] if n + 1 < len(firsts) else len(reference)
+        before = max((h for r, h in matched.items() if r < first), default=None)
+        own = min((h for r, h in matched.items() if first <= r < last), default=None)
+        lo = heard[before].start if before is not None else 0.0
+        hi = heard[own].end if own is not None else audio.duration
+        pause = longest_pause(audio.samples, audio.sample_rate, lo, hi) if hi > lo else None
         if pause is not None and pause[1] - pause[0] >= MIN_PAUSE:
             end, start = pause
+        else:
+            nxt = min(len(heard) - 1, before + 1) if before is not None else 0
+            start, end = heard[nxt].start, heard[nxt - 1].end if nxt else 0.0
         starts.append(start)
         ends.append(end)
     ends.append(audio.duration)
