@@ -96,7 +96,10 @@ def _next_cut(rest: str, language: str) -> int:
     """Where the next cue ends in ``rest`` (which does not fit one cue): the best-placed cut that
     fits, longer cues and stronger pauses first; else as many characters as fit."""
     best, score = 0, -1.0
-    for penalty, cuts in zip(_CUT_PENALTY, (_inner_ends(rest), clause_cuts(rest), word_cuts(rest)), strict=True):
+    clauses = clause_cuts(rest)
+    if primary_language(language) not in UNSPACED:  # "epub:switch" is one word, not a clause end
+        clauses = [c for c in clauses if rest[c - 1].isspace()]
+    for penalty, cuts in zip(_CUT_PENALTY, (_inner_ends(rest), clauses, word_cuts(rest)), strict=True):
         for cut in cuts:
             if len(rest[:cut].strip()) - penalty > score and _fits(rest[:cut].strip(), language):
                 best, score = cut, len(rest[:cut].strip()) - penalty
