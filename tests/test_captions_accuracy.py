@@ -46,7 +46,7 @@ def _offsets(out: Path, options: NarrationOptions) -> list[Offset]:
     offsets: list[Offset] = []
     for chapter in planned.chapters:
         found, unchecked = measure_chapter(planned, layout, chapter.index, timer)
-        assert unchecked <= 1, f"chapter {chapter.index + 1}: {unchecked} first words not heard"
+        assert unchecked <= 2, f"chapter {chapter.index + 1}: {unchecked} first words not heard"
         offsets += found
     assert len(offsets) >= 50  # the sample's 60 spoken sentences, less a misheard first word or two
     return offsets
@@ -137,4 +137,6 @@ def test_markdown_and_plain_text_books_get_a_valid_readalong_epub(suffix: str, t
     with zipfile.ZipFile(epub) as z:
         pages = " ".join(z.read(n).decode() for n in z.namelist() if n.endswith(".xhtml"))
         assert sum(n.endswith(".smil") for n in z.namelist()) == len(result.chapters) == 2
-    assert "It ends here &amp; now." in pages and "The second one &lt;too&gt;." in pages
+    assert "It ends here &amp; now." in pages
+    # Markdown reads <too> as an HTML tag; plain text keeps it as text
+    assert ("The second one &lt;too&gt;." in pages) == (suffix == ".txt")

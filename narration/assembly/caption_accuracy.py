@@ -85,7 +85,6 @@ def measure_chapter(plan: BookPlan, layout: BookLayout, index: int, timer: WordT
             firsts.append((i, len(reference)))
             reference += words_of(normalize(sentence.text, language))
     matched = match_words(reference, words)
-    firsts_set = {f for _, f in firsts}
     srt_path = audio_path.with_suffix(".srt")
     cues = list(srt.parse(srt_path.read_text(encoding="utf-8"))) if srt_path.exists() else []
     epub = readalong_path(layout)
@@ -99,10 +98,10 @@ def measure_chapter(plan: BookPlan, layout: BookLayout, index: int, timer: WordT
             if _squash(cues[cue].content)[:12] != _squash(sentence.text)[:12]:
                 raise AssertionError(f"cue {cue + 1} of {srt_path.name} is not sentence {sentence.text!r}")
             cue += len(split_cues(sentence.text, language))
-        # the first word heard as written, and the second right after it (a lone "A" the
-        # transcript dropped may match the "a" of a later word instead)
-        one_word = first + 1 == len(reference) or first + 1 in firsts_set
-        if first not in matched or not (one_word or matched.get(first + 1) == matched[first] + 1):
+        # the first word heard as written, and at most one heard word after the last word
+        # matched before it (a dropped "A" may otherwise match the "a" of a later word)
+        before = max((h for r, h in matched.items() if r < first), default=-1)
+        if first not in matched or matched[first] - before > 2:
             unchecked += 1
             continue
         n = matched[first]
