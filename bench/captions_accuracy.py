@@ -14,8 +14,6 @@ voice and writes bench/results/captions_accuracy.md.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -26,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.hardware import machine  # noqa: E402
 from narration.assembly.caption_accuracy import Offset, measure_chapter
 from narration.assembly.word_times import WordTimer
 from narration.layout import BookLayout
@@ -35,18 +34,6 @@ from narration.pipeline import narrate, plan
 SAMPLE = ROOT / "inputs" / "aesop-fables.epub"
 RESULTS = ROOT / "bench" / "results" / "captions_accuracy.md"
 LIMIT_MS = 100.0
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
 
 
 def run_voice(backend: str, out: Path, asr_model: str) -> tuple[list[Offset], int, float, float]:

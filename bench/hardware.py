@@ -20,3 +20,8 @@ def cpu_description() -> str:
         pass
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return f"{model}, {cores} cores available"
+
+
+def machine() -> str:
+    """The CPU and the software around it, for a results file's first lines."""
+    return f"{cpu_description()}, {platform.system()} {platform.release()}, Python {platform.python_version()}"
