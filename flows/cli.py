@@ -23,17 +23,31 @@ from typing import Any
 
 from pydantic import ValidationError
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
+from flows.check_command import CHECK_DESCRIPTION, add_check_arguments, check_main
 from narration import pipeline
 from narration.emotion.settings import EmotionSettings
 from narration.errors import NarrationError
 from narration.ingest.omissions import KEEPABLE, KINDS
-from flows.check_command import CHECK_DESCRIPTION, add_check_arguments, check_main
 from narration.layout import BookLayout
 from narration.mastering.profiles import PROFILES
-from narration.options import AssemblySettings, IngestOptions, NarrationOptions, Pauses, QASettings, SynthesisSettings
+from narration.options import (
+    AssemblySettings,
+    IngestOptions,
+    NarrationOptions,
+    Pauses,
+    QASettings,
+    SynthesisSettings,
+)
 from narration.plan import BookPlan
 from narration.prune import prune_book
 from narration.status import status_for_book
@@ -116,7 +130,12 @@ def add_scaleout_arguments(p: argparse.ArgumentParser) -> None:
 def scaleout_error(args: argparse.Namespace) -> str | None:
     """Turn the flags into the environment the flows read (and Prefect workers inherit), then
     check it, so a bad address is one line before anything runs; the problem, or None."""
-    from flows.scaleout import DASK_ENV, RESOURCES_ENV, synthesis_resources, task_runner_from_env
+    from flows.scaleout import (
+        DASK_ENV,
+        RESOURCES_ENV,
+        synthesis_resources,
+        task_runner_from_env,
+    )
 
     if args.dask:
         os.environ[DASK_ENV] = args.dask
@@ -343,12 +362,16 @@ def print_verification(found: Any, as_json: bool) -> None:
         say(f"chapter {index + 1} ({title}): {problem}; to be assembled again")
     if found.audiobook:
         say(f"audiobook: {found.audiobook}; to be made again")
+    for what, problem in found.timed_text:
+        say(f"{what}: {problem}; to be made again")
     if found.ok:
         say(f"{found.book}: whole ({found.takes} takes, their chapters and the audiobook verified)")
     else:
         redo = len(found.missing) + len(found.damaged)
         say(f"{found.book}: {redo} take(s) to synthesize, {len(found.chapters)} chapter(s) to assemble"
-            f"{', the audiobook to make' if found.audiobook else ''}; `narrate verify --repair` does it")
+            f"{', the audiobook to make' if found.audiobook else ''}"
+            f"{', ' + ' and '.join(w for w, _ in found.timed_text) + ' to make' if found.timed_text else ''}"
+            "; `narrate verify --repair` does it")
 
 
 def add_deployment_arguments(p: argparse.ArgumentParser) -> None:

@@ -125,5 +125,13 @@ class BookLayout:
         return self.work / "audiobook.json"
 
     @property
+    def captions_record(self) -> Path:
+        return self.work / "captions.json"
+
+    @property
+    def readalong_record(self) -> Path:
+        return self.work / "readalong.json"
+
+    @property
     def options(self) -> Path:
         return self.work / "options.json"

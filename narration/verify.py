@@ -82,10 +82,11 @@ class Verification:
     damaged: list[tuple[ChunkRecord, str]] = field(default_factory=list)
     chapters: list[tuple[int, str, str]] = field(default_factory=list)  # (index, title, why) to assemble again
     audiobook: str | None = None  # why the M4B would be made again
+    timed_text: list[tuple[str, str]] = field(default_factory=list)  # (captions or read-along, why) to make again
 
     @property
     def ok(self) -> bool:
-        return not (self.manifest or self.missing or self.damaged or self.chapters or self.audiobook)
+        return not (self.manifest or self.missing or self.damaged or self.chapters or self.audiobook or self.timed_text)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -95,6 +96,7 @@ class Verification:
                               for r, why in self.damaged],
             "chapters": [{"index": i, "title": t, "problem": why} for i, t, why in self.chapters],
             "audiobook": self.audiobook,
+            "timed_text": [{"output": what, "problem": why} for what, why in self.timed_text],
         }  # fmt: skip
 
 
@@ -144,6 +146,17 @@ def verify_book(layout: BookLayout, m4b: bool = True) -> Verification:
         found.audiobook = record_problem(record, layout.root) or _stale_audiobook(layout, record, sorted(chapters))
     elif m4b:
         found.audiobook = "chapters are to be made again first"
+    found.timed_text = _timed_text_problems(layout)
+    return found
+
+
+def _timed_text_problems(layout: BookLayout) -> list[tuple[str, str]]:
+    """The captions and the read-along EPUB, where a run made them: whole as recorded? (Whether
+    they are stale is for the next run to see: that needs the options and the plan.)"""
+    found = []
+    for what, path in (("captions", layout.captions_record), ("read-along EPUB", layout.readalong_record)):
+        if path.exists() and (problem := record_problem(read_record(path), layout.root)) is not None:
+            found.append((what, problem))
     return found
 
 

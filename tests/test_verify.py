@@ -8,6 +8,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -142,6 +143,30 @@ def test_verify_finds_each_kind_of_damage_changes_nothing_and_repair_redoes_only
         frames, rate = frame_count(layout.chapter_master(chapter.index))
         assert abs(frames / rate - chapter.duration) < 0.1 * chapter.duration
     assert run_verify(book, out).returncode == 0
+
+
+def test_verify_checks_the_captions_and_the_read_along_book_and_repair_remakes_them(tmp_path: Path, book: Path) -> None:
+    out = tmp_path / "out"
+    narrate(book, out, OPTIONS.model_copy(update={"assembly": OPTIONS.assembly.model_copy(
+        update={"captions": ("srt",), "readalong": True})}))
+    layout = BookLayout.for_book(out, book)
+    srt = layout.root / f"{layout.root.name}.srt"
+    epub = layout.root / f"{layout.root.name}.readalong.epub"
+    assert srt.exists() and epub.exists() and run_verify(book, out).returncode == 0
+    cues = srt.read_text(encoding="utf-8")
+    srt.write_text(cues.replace("-->", "->", 1), encoding="utf-8")  # a sync tool's or an editor's change
+    epub.write_bytes(epub.read_bytes()[:100])
+
+    found = run_verify(book, out, "--json")
+    assert found.returncode == 1, found.stderr
+    doc = json.loads(found.stdout)
+    assert [t["output"] for t in doc["timed_text"]] == ["captions", "read-along EPUB"]
+    assert not doc["missing_takes"] and not doc["chapters"] and doc["audiobook"] is None
+    assert "captions and read-along EPUB to make" in run_verify(book, out).stdout
+
+    assert run_verify(book, out, "--repair").returncode == 0  # the last run's options: captions and EPUB again
+    assert srt.read_text(encoding="utf-8") == cues and zipfile.is_zipfile(epub)
+    assert Manifest(layout.manifest).last_run()["synthesized"] == 0
 
 
 def first_size(layout: BookLayout, index: int) -> int:

@@ -47,11 +47,11 @@ VERSION = 1
 
 
 def captions_record(layout: BookLayout) -> Path:
-    return layout.work / "captions.json"
+    return layout.captions_record
 
 
 def readalong_record(layout: BookLayout) -> Path:
-    return layout.work / "readalong.json"
+    return layout.readalong_record
 
 
 def readalong_path(layout: BookLayout) -> Path:
