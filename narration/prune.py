@@ -1,5 +1,5 @@
 """Delete what a book's current plan no longer uses: chunk takes of edited or re-voiced text,
-their set-aside and rejected takes, and chapter files (with their masters and records) of
+their set-aside and rejected takes, their sentence-position files, and chapter files (with their masters and records) of
 chapters that were renamed or removed.
 
 The chunk store is content-addressed, so every edit leaves the old takes behind (a 14-hour book
@@ -42,6 +42,8 @@ def _prune(layout: BookLayout, dry_run: bool) -> PruneResult:
     keys = {r.key for r in records}
     chapters = {r.chapter: r.chapter_title for r in records}
     stale = [p for folder in (layout.chunks, layout.replaced, layout.rejected) for p in _wavs(folder) if p.stem not in keys]
+    # where each sentence lies in a take (for captions), beside the take: <key>.sentences.json
+    stale += [p for p in _sidecars(layout.chunks) if p.name.split(".", 1)[0] not in keys]
     stale += _stale_chapter_files(layout, chapters)
     result = PruneResult(files=sorted(stale), bytes=sum(p.stat().st_size for p in stale))
     if dry_run:
@@ -54,6 +56,10 @@ def _prune(layout: BookLayout, dry_run: bool) -> PruneResult:
 
 def _wavs(folder: Path) -> list[Path]:
     return sorted(folder.glob("*/*.wav")) if folder.is_dir() else []
+
+
+def _sidecars(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*/*.sentences.json")) if folder.is_dir() else []
 
 
 def _stale_chapter_files(layout: BookLayout, chapters: dict[int, str]) -> list[Path]:

@@ -36,11 +36,15 @@ def test_prune_removes_only_what_the_current_plan_does_not_use(tmp_path: Path, c
     assert "02 - Two.flac" in listed and all(p.name in listed for p in old_takes)
     assert all(p.exists() for p in old_takes)  # a dry run deletes nothing
 
+    sidecars = {p.with_suffix(".sentences.json") for p in old_takes}
+    assert all(p.exists() for p in sidecars)  # where the take's sentences lie, for captions
+
     result = prune_book(layout)
-    assert set(result.files) == old_takes | {layout.chapters / "02 - Two.flac"}
+    assert set(result.files) == old_takes | sidecars | {layout.chapters / "02 - Two.flac"}
     assert result.bytes > 0 and result.forgotten_keys == len(old_takes)
     assert not any(p.exists() for p in result.files)
     assert {p.stem for p in layout.chunks.glob("*/*.wav")} == keys
+    assert {p.name.split(".")[0] for p in layout.chunks.glob("*/*.sentences.json")} == keys
     assert sorted(p.name for p in layout.chapters.iterdir()) == ["01 - One.flac", "02 - Deux.flac"]
     assert narrate(book, out, OPTIONS).synthesized == 0  # nothing it needs was lost
     assert prune_book(layout).files == []
