@@ -104,7 +104,8 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--chapter-level", type=int, metavar="N",
                    help="TOC level whose entries are chapters (default: chosen per book; the dry-run says which)")
     p.add_argument("--no-emotion", action="store_true", help="narrate every passage neutrally")
-    p.add_argument("--emotion-model", help="text-classification model (hub id or local dir) for emotion tags")
+    p.add_argument("--emotion-model", help="text-classification model (hub id or local dir) for emotion tags; "
+                   "mlask: Japanese books tagged from ML-Ask's emotion lexicon")
     p.add_argument("--emotion-share", type=float, default=0.3, help="most passages given a non-neutral tag (default 0.3)")
     p.add_argument("--styles", help="TOML file overriding how each backend voices each emotion tag")
     p.add_argument("--dry-run", action="store_true", help="print the plan without synthesizing")
@@ -436,7 +437,8 @@ CLASSIFY_DESCRIPTION = (
 
 def add_classify_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help='one {"label": ..., "score": ...} per line')
-    p.add_argument("--model", help="text-classification model (hub id or local dir); default: the bundled one")
+    p.add_argument("--model", help="text-classification model (hub id or local dir), or mlask (Japanese); "
+                   "default: the bundled one")
 
 
 def classify_main(args: argparse.Namespace) -> int:

@@ -25,6 +25,7 @@ from narration.assembly import assemble_book, assemble_chapter, timed_text
 from narration.chunk_keys import chunk_keys
 from narration.emotion import EmotionSettings, PassageTag, load_classifier, tag_book
 from narration.emotion.arc import plot_arc
+from narration.emotion.mlask import languages_of
 from narration.emotion.script import paragraph_tags, read_script_base, write_script, write_script_base
 from narration.errors import InputError
 from narration.language import primary_language
@@ -104,9 +105,10 @@ def classify(book: Book, settings: EmotionSettings) -> list[PassageTag]:
     """An emotion tag per paragraph; every passage neutral when the stage is off or the model
     does not read the book's language (then no model is loaded)."""
     classifier = None
-    if settings.enabled and primary_language(book.language) in settings.languages:
+    languages = languages_of(settings.model, settings.languages)
+    if settings.enabled and primary_language(book.language) in languages:
         classifier = load_classifier(settings.model, settings.label_map, device=settings.device,
-                                     batch_size=settings.batch_size, languages=settings.languages)
+                                     batch_size=settings.batch_size, languages=languages)
     return tag_book(book, classifier, settings)
 
 

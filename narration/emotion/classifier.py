@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -101,6 +101,18 @@ def tag_index_map(id2label: Mapping[int, str], label_map: Mapping[str, str] | No
             )
         indices.append(TAGS.index(mapping[label.lower()]))
     return indices
+
+
+class PassageClassifier(Protocol):
+    """What tagging needs of a model: the transformers one below, or ML-Ask for Japanese."""
+
+    name: str
+
+    def reads(self, language: str) -> bool: ...
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def classify_texts(self, texts: Sequence[str]) -> list[dict[str, Any]]: ...
 
 
 @dataclass
@@ -214,12 +226,17 @@ def load_classifier(
     batch_size: int = 32,
     languages: Sequence[str] | None = None,
     local_files_only: bool | None = None,
-) -> EmotionClassifier:
-    """Load ``model`` (hub id or folder; None: the bundled English classifier).
+) -> PassageClassifier:
+    """Load ``model`` (hub id or folder; None: the bundled English classifier; "mlask": ML-Ask,
+    the Japanese emotion lexicon, see ``narration.emotion.mlask``).
 
     ``languages`` says which book languages the model reads (default English; name "ja" for a
     Japanese model). ``local_files_only`` None follows HF_HUB_OFFLINE.
     """
+    from narration.emotion.mlask import MLASK, MLAskClassifier
+
+    if model == MLASK:
+        return MLAskClassifier()
     if model is None:
         from narration.emotion.bundled import bundled_model_dir
 
@@ -237,6 +254,6 @@ def load_classifier(
     )
 
 
-def classify_texts(texts: Sequence[str], classifier: EmotionClassifier | None = None) -> list[dict[str, Any]]:
+def classify_texts(texts: Sequence[str], classifier: PassageClassifier | None = None) -> list[dict[str, Any]]:
     """``narrate classify``: each text's tag and score from ``classifier`` (default: bundled)."""
     return (classifier or load_classifier()).classify_texts(texts)

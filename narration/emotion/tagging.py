@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from narration.emotion.classifier import EmotionClassifier
+from narration.emotion.classifier import PassageClassifier
 from narration.emotion.passages import book_passages
-from narration.emotion.spans import split_spans
 from narration.emotion.restraint import restrain
 from narration.emotion.settings import EmotionSettings
+from narration.emotion.spans import split_spans
 from narration.emotion.tags import NEUTRAL, TAGS
 from narration.model import PARA_NOTE, PAUSE_SENTENCE, Book, Chunk
 from narration.text.chunking import text_pieces
@@ -69,7 +69,7 @@ def _parts(book: Book) -> list[_Part]:
     return parts
 
 
-def tag_book(book: Book, classifier: EmotionClassifier | None, settings: EmotionSettings) -> list[PassageTag]:
+def tag_book(book: Book, classifier: PassageClassifier | None, settings: EmotionSettings) -> list[PassageTag]:
     """One tag per span of each paragraph of ``book`` (``spans.split_spans``; a paragraph
     without speech is one span), in reading order.
 
