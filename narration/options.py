@@ -161,6 +161,22 @@ def _schema_takes_the_flat_form(schema: dict[str, Any]) -> None:
     schema["properties"]["qa"] = {"anyOf": [qa, {"type": "boolean"}], "title": "QA"}
 
 
+#: Restraint thresholds of releases before the literary-trained emotion model (issue 16).
+_EARLIER_THRESHOLDS = {"threshold": 0.7, "dialogue_threshold": 0.5}
+
+
+def _emotion_as_before(emotion: EmotionSettings) -> EmotionSettings:
+    """The emotion settings as the inbox fingerprints them: thresholds left at today's defaults
+    read as the defaults they replaced. The model is not fingerprinted either, so a release that
+    changes both does not queue every book narrated with the defaults again. The cost: 0.7/0.5
+    set explicitly now fingerprints like the defaults, so switching between the two does not
+    queue a book again on its own."""
+    defaults = EmotionSettings()
+    update = {name: before for name, before in _EARLIER_THRESHOLDS.items()
+              if getattr(emotion, name) == getattr(defaults, name)}
+    return emotion.model_copy(update=update) if update else emotion
+
+
 class NarrationOptions(BaseModel):
     """Settings per stage: ingest -> synthesis -> emotion -> QA -> assembly.
 
@@ -203,7 +219,8 @@ class NarrationOptions(BaseModel):
             # "auto" reads as "base", the default it replaced: which model checks new takes does
             # not change a book's stored ones, so the inbox must not queue every book again.
             "qa": q.enabled, "asr_model": "base" if q.asr_model == "auto" else q.asr_model, "max_retakes": q.max_retakes,
-            "allow_failures": q.allow_failures, "pauses": a.pauses, "ingest": self.ingest, "emotion": self.emotion,
+            "allow_failures": q.allow_failures, "pauses": a.pauses, "ingest": self.ingest,
+            "emotion": _emotion_as_before(self.emotion),
         }  # fmt: skip
         # Added later: only when set, so books narrated before are not queued again.
         flat |= {k: v for k, v in (("profile", a.profile), ("credits", a.credits)) if v not in ("default", False)}

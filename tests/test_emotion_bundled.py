@@ -33,7 +33,7 @@ def classifier(cache: Path):
 
 def test_shipped_weights_are_small_and_documented() -> None:
     weights = bundled.shipped_weights()
-    assert weights.stat().st_size < 6_000_000
+    assert weights.stat().st_size < 8_000_000  # the top two MiniLM layers, pooler and head in fp16 (7.4 MB)
     tensors, meta = bundled.read_artifact(weights)
     assert meta["labels"] == list(DATA_LABELS) and len(meta["base_sha256"]) == 64
     assert all(name.startswith(("bert.encoder.layer.", "bert.pooler.", "classifier.")) for name in tensors)

@@ -98,3 +98,12 @@ def test_smooth_averages_neighbours_and_keeps_rows_normalised() -> None:
     assert out[1, TAGS.index("sad")] == pytest.approx(0.5)  # (0 + 0.5 + 0.5) / 2
     assert out[0, TAGS.index("sad")] == pytest.approx(1 / 1.5)
     assert np.array_equal(smooth(probs, 0), probs)
+
+
+def test_the_new_default_thresholds_keep_the_inbox_fingerprints_of_the_old_defaults() -> None:
+    from narration.options import NarrationOptions
+
+    assert (EmotionSettings().threshold, EmotionSettings().dialogue_threshold) == (0.85, 0.75)
+    flat = NarrationOptions().flat_json()
+    assert '"threshold":0.7,' in flat and '"dialogue_threshold":0.5,' in flat  # as releases before wrote it
+    assert '"threshold":0.9,' in NarrationOptions(emotion={"threshold": 0.9}).flat_json()
