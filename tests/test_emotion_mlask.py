@@ -42,6 +42,7 @@ def test_nothing_found_or_mixed_signals_stay_neutral(mlask: MLAskClassifier) -> 
     assert mlask.scores("") == {}
     assert mlask.scores("嬉しいけれど、悲しい。") == {}  # two tags at once: no guess
     assert mlask.scores("嬉しい。悲しい。") == {}  # in two sentences too
+    assert mlask.scores("いや、いや、これも命のあるものに違いない。") == {}  # いや: "no", not dislike
 
 
 def test_probabilities_are_rows_over_the_tags(mlask: MLAskClassifier) -> None:
@@ -58,8 +59,9 @@ def test_a_japanese_book_is_tagged_quote_by_quote_with_restraint() -> None:
         Paragraph("男は悲しい顔で駅へ歩いた。"),  # one sad word in narration: not enough
         Paragraph("駅は町の北にある。"),
     ])])
-    settings = EmotionSettings(model="mlask", threshold=0.7, dialogue_threshold=0.5, smoothing=0,
-                               dialogue_smoothing=0, max_share=1.0)
+    # the default thresholds; no neighbours to smooth with, no cap on the share tagged
+    settings = EmotionSettings(model="mlask", smoothing=0, dialogue_smoothing=0, max_share=1.0)
+    assert settings.dialogue_threshold <= ONE_WORD < settings.threshold
     tags = classify(book, settings)  # the configured languages say English; ML-Ask reads Japanese
     by_paragraph = {(t.paragraph, t.is_dialogue): t.tag for t in tags}
     assert by_paragraph[(0, True)] == "fearful" and by_paragraph[(0, False)] == NEUTRAL
