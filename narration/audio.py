@@ -8,6 +8,7 @@ every tool, and small enough (48 KB per second at 24 kHz).
 from __future__ import annotations
 
 import wave
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,23 @@ def from_segment(segment: AudioSegment) -> Audio:
     ints = np.array(segment.get_array_of_samples(), dtype=np.float32)
     scale = float(1 << (8 * segment.sample_width - 1))
     return Audio(samples=ints / scale, sample_rate=segment.frame_rate)
+
+
+def join_sentences(sentences: Iterable[np.ndarray], gap: int) -> tuple[np.ndarray, list[list[int]]]:
+    """A take from its sentences' audio with ``gap`` samples of silence between them, and each
+    sentence's [start, end) in samples (captions place sentences by them)."""
+    pause = np.zeros(gap, dtype=np.float32)
+    parts: list[np.ndarray] = []
+    spans: list[list[int]] = []
+    at = 0
+    for speech in sentences:
+        if parts:
+            parts.append(pause)
+            at += gap
+        parts.append(speech)
+        spans.append([at, at + len(speech)])
+        at += len(speech)
+    return (np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)), spans
 
 
 def write_wav(path: str | Path, audio: Audio) -> Path:

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from narration.audio import Audio
+from narration.audio import Audio, join_sentences
 from narration.errors import ConfigError
 from narration.language import primary_language
 from narration.model import Utterance
@@ -206,21 +206,8 @@ class KokoroVoice:
 
     def _joined(self, sentences: Iterable[np.ndarray]) -> tuple[np.ndarray, list[list[int]]]:
         """The sentences' audio with the sentence pause between them (empty ones dropped), and
-        each joined sentence's [start, end) in samples (captions place sentences by them)."""
-        gap = np.zeros(round(self.sentence_pause * SAMPLE_RATE), dtype=np.float32)
-        parts: list[np.ndarray] = []
-        spans: list[list[int]] = []
-        at = 0
-        for speech in sentences:
-            if len(speech):
-                if parts:
-                    parts.append(gap)
-                    at += len(gap)
-                parts.append(speech)
-                spans.append([at, at + len(speech)])
-                at += len(speech)
-        samples = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
-        return samples, spans
+        each joined sentence's [start, end) in samples."""
+        return join_sentences((s for s in sentences if len(s)), round(self.sentence_pause * SAMPLE_RATE))
 
 
 class KokoroBackend(KokoroVoice):

@@ -159,6 +159,8 @@ def _mixed(mix: VoiceMix, where: str) -> tuple[np.ndarray, str]:
 # timbre), the second the prosody predictor (durations, pitch, energy), as in kokoro's own
 # KModel. An emotion borrows the second half of another voice: the delivery, not the timbre.
 PROSODY = slice(128, 256)
+
+
 def with_delivery(pack: np.ndarray, other: np.ndarray, weight: float) -> np.ndarray:
     """``pack`` with ``weight`` of its prosody half taken from ``other``; its timbre half kept."""
     mixed = pack.copy()

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from narration.audio import Audio
+from narration.audio import Audio, join_sentences
 from narration.errors import ConfigError
 from narration.hashing import file_sha256
 from narration.model import Utterance
@@ -126,16 +126,7 @@ class PiperBackend:
         # makes loudness jump between sentences; assembly normalises whole chapters instead.
         config = SynthesisConfig(normalize_audio=False, **self._settings(utterance.style))
         rate = self.sample_rate
-        gap = np.zeros(int(round(self.sentence_pause * rate)), dtype=np.float32)
-        parts: list[np.ndarray] = []
-        spans: list[list[int]] = []  # each sentence's [start, end) in samples, for captions
-        at = 0
-        for chunk in self.voice.synthesize(utterance.text, syn_config=config):
-            if parts:
-                parts.append(gap)
-                at += len(gap)
-            parts.append(chunk.audio_float_array.astype(np.float32, copy=False))
-            spans.append([at, at + len(parts[-1])])
-            at += len(parts[-1])
-        samples = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
+        sentences = (c.audio_float_array.astype(np.float32, copy=False)
+                     for c in self.voice.synthesize(utterance.text, syn_config=config))  # fmt: skip
+        samples, spans = join_sentences(sentences, int(round(self.sentence_pause * rate)))
         return Audio(samples=samples, sample_rate=rate, info={"sentences": len(spans), "sentence_spans": spans})
