@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.hardware import machine  # noqa: E402
+from narration import atomic  # noqa: E402
 from narration.assembly.caption_accuracy import Offset, measure_chapter
 from narration.assembly.word_times import WordTimer
 from narration.layout import BookLayout
@@ -87,7 +88,7 @@ def main() -> int:
     if args.no_write:
         return 0
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], check=False, cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    RESULTS.write_text("\n".join([
+    atomic.write_text(RESULTS, "\n".join([
         "# Caption and read-along timing accuracy",
         "",
         f"`bench/captions_accuracy.py` at {commit}, {time.strftime('%Y-%m-%d')}, on {machine()} (CPU only).",
@@ -111,7 +112,7 @@ def main() -> int:
         "|---|---|---|---|---|",
         *worst_lines,
         "",
-    ]), encoding="utf-8")
+    ]))
     print(f"wrote {RESULTS.relative_to(ROOT)}")
     return 0
 

@@ -74,11 +74,10 @@ class BookPlan:
     def with_tags(self, tags: list[PassageTag]) -> BookPlan:
         """The plan with each chunk's style set from its span's tag; a paragraph whose quotes
         and narration carry different tags is cut where the tag changes."""
-        styled = apply_tags(self.chunks, tags, self.book, self.max_chars, self.lexicon)
-        chapters = [
-            ChapterPlan(ch.index, ch.title, ch.words, [c for c in styled if c.chapter == ch.index])
-            for ch in self.chapters
-        ]
+        styled: dict[int, list[Chunk]] = {}
+        for chunk in apply_tags(self.chunks, tags, self.book, self.max_chars, self.lexicon):
+            styled.setdefault(chunk.chapter, []).append(chunk)
+        chapters = [ChapterPlan(ch.index, ch.title, ch.words, styled.get(ch.index, [])) for ch in self.chapters]
         return dataclasses.replace(self, chapters=chapters, tags=tags)
 
     @property

@@ -20,9 +20,7 @@ from test_captions import epubcheck
 from narration.assembly.caption_accuracy import Offset, measure_chapter
 from narration.assembly.timed_text import (
     book_caption_path,
-    captions_record,
     readalong_path,
-    readalong_record,
 )
 from narration.assembly.word_times import WordTimer
 from narration.model import PARA_HEADING
@@ -145,8 +143,8 @@ def test_a_rerun_keeps_the_files_and_an_old_store_still_gets_close_captions(tmp_
         data = json.loads(record.read_text(encoding="utf-8"))
         data.pop("piece_starts")
         record.write_text(json.dumps(data), encoding="utf-8")
-    captions_record(layout).unlink()
-    readalong_record(layout).unlink()
+    layout.captions_record.unlink()
+    layout.readalong_record.unlink()
     narrate(SAMPLE, tmp_path, options)
     assert {p: p.stat().st_mtime_ns for p in made} != made  # made again, placed by ASR and the masters
     _assert_within(_offsets(tmp_path, options))

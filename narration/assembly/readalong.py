@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from html import escape
 from pathlib import Path
 
 from ebooklib import epub
@@ -64,7 +65,7 @@ def _xhtml_body(timing: ChapterTiming, kinds: dict[int, str]) -> str:
     sentences = timing.text.sentences
     for paragraph, members in timing.text.paragraphs():
         spans = " ".join(
-            f'<span id="{sentence_id(timing.index, i)}">{_escape(sentences[i].text)}</span>' for i in members
+            f'<span id="{sentence_id(timing.index, i)}">{escape(sentences[i].text)}</span>' for i in members
         )
         kind = None if paragraph is None else kinds.get(paragraph)
         if paragraph is None:
@@ -74,13 +75,9 @@ def _xhtml_body(timing: ChapterTiming, kinds: dict[int, str]) -> str:
         else:
             out.append(f'<p class="note">{spans}</p>' if kind == PARA_NOTE else f"<p>{spans}</p>")
     if not any(p is None for p, _ in timing.text.paragraphs()):  # an untitled chapter still has a heading
-        out.insert(1, f'<h1 class="untitled">{_escape(timing.title)}</h1>' if timing.title.strip() else "")
+        out.insert(1, f'<h1 class="untitled">{escape(timing.title)}</h1>' if timing.title.strip() else "")
     out.append("</section>")
     return "\n".join(out)
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _smil(timing: ChapterTiming, text_href: str, audio_href: str) -> bytes:

@@ -46,14 +46,6 @@ log = logging.getLogger(__name__)
 VERSION = 1
 
 
-def captions_record(layout: BookLayout) -> Path:
-    return layout.captions_record
-
-
-def readalong_record(layout: BookLayout) -> Path:
-    return layout.readalong_record
-
-
 def readalong_path(layout: BookLayout) -> Path:
     return layout.root / f"{layout.root.name}.readalong.epub"
 
@@ -105,14 +97,14 @@ def write_timed_text(
         files = [book_caption_path(layout, f) for f in formats] + [
             layout.chapter_file(c.index, c.title, f) for c in chapters for f in formats]
         inputs = _digest({"version": VERSION, "chapters": made_of, "formats": formats, "language": language})
-        if record_problem(read_record(captions_record(layout)), layout.root, inputs) is not None:
+        if record_problem(read_record(layout.captions_record), layout.root, inputs) is not None:
             for fmt in formats:
                 write = WRITERS[fmt]
                 atomic.write_text(book_caption_path(layout, fmt), write(book_cues(timed(), language)))
                 for timing, result in zip(timed(), chapters, strict=True):
                     atomic.write_text(layout.chapter_file(result.index, result.title, fmt),
                                       write(chapter_cues(timing, language)))
-            write_record(captions_record(layout), layout.root, inputs, files)
+            write_record(layout.captions_record, layout.root, inputs, files)
         written += files
     if readalong:
         book = plan.book
@@ -120,9 +112,9 @@ def write_timed_text(
         inputs = _digest({"version": VERSION, "chapters": made_of, "title": book.title, "authors": book.authors,
                           "language": language, "bitrate": options.assembly.bitrate,
                           "cover": hashlib.sha256(book.cover.data).hexdigest() if book.cover else None})
-        if record_problem(read_record(readalong_record(layout)), layout.root, inputs) is not None:
+        if record_problem(read_record(layout.readalong_record), layout.root, inputs) is not None:
             _write_epub(epub_path, plan, chapters, timed(), layout, options)
-            write_record(readalong_record(layout), layout.root, inputs, [epub_path])
+            write_record(layout.readalong_record, layout.root, inputs, [epub_path])
         written.append(epub_path)
     return [str(p) for p in written]
 

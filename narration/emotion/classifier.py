@@ -103,6 +103,11 @@ def tag_index_map(id2label: Mapping[int, str], label_map: Mapping[str, str] | No
     return indices
 
 
+def verdicts(probs: np.ndarray) -> list[dict[str, Any]]:
+    """Each row's top tag and its probability: ``{"label": tag, "score": p}``."""
+    return [{"label": TAGS[int(row.argmax())], "score": float(row.max())} for row in probs]
+
+
 class PassageClassifier(Protocol):
     """What tagging needs of a model: the transformers one below, or ML-Ask for Japanese."""
 
@@ -214,8 +219,7 @@ class EmotionClassifier:
 
     def classify_texts(self, texts: Sequence[str]) -> list[dict[str, Any]]:
         """The model's own verdict per text (no restraint): ``{"label": tag, "score": p}``."""
-        probs = self.probabilities(texts)
-        return [{"label": TAGS[int(row.argmax())], "score": float(row.max())} for row in probs]
+        return verdicts(self.probabilities(texts))
 
 
 def load_classifier(

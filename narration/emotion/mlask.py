@@ -103,5 +103,6 @@ class MLAskClassifier:
         return probs
 
     def classify_texts(self, texts: Sequence[str]) -> list[dict[str, Any]]:
-        probs = self.probabilities(texts)
-        return [{"label": TAGS[int(row.argmax())], "score": float(row.max())} for row in probs]
+        from narration.emotion.classifier import verdicts
+
+        return verdicts(self.probabilities(texts))

@@ -20,7 +20,6 @@ Rules, chosen for how fiction prints dialogue:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 # opener -> closer

@@ -62,7 +62,7 @@ def _parts(book: Book) -> list[_Part]:
             speech = bool(spans) and spans[0].speech
             parts.append(_Part(passage.chapter, passage.paragraph, speech, passage.text, (0,)))
             continue
-        for speech in sorted({s.speech for s in spans}, key=lambda v: [s.speech for s in spans].index(v)):
+        for speech in dict.fromkeys(s.speech for s in spans):  # speech and narration, first seen first
             mine = [i for i, s in enumerate(spans) if s.speech == speech]
             text = " ".join(passage.text[spans[i].start : spans[i].end] for i in mine)
             parts.append(_Part(passage.chapter, passage.paragraph, speech, text, tuple(mine)))
