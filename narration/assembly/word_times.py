@@ -19,7 +19,7 @@ from narration.audio import Audio
 from narration.language import primary_language
 from narration.qa.asr import (
     ASR_RATE,
-    default_device,
+    AsrOptions,
     load_whisper,
     model_for,
     to_asr_rate,
@@ -40,8 +40,8 @@ class WordTimer:
     """Transcribes audio into timed words with one faster-whisper model per language's choice."""
 
     def __init__(self, model: str = "auto", device: str = "auto") -> None:
-        self.model = model
-        self.device = default_device() if device == "auto" else device
+        # QA's ASR settings: the same device and precision choice, the same loaded models
+        self.options = AsrOptions(model=model, device=device)
         self._lock = threading.Lock()  # one decode at a time: it uses every core already
 
     def words(self, audio: Audio, language: str) -> list[Word]:
@@ -49,8 +49,8 @@ class WordTimer:
         samples = to_asr_rate(audio)
         if len(samples) < ASR_RATE // 10:
             return []
-        whisper = load_whisper(model_for(self.model, language), self.device,
-                               "float16" if self.device == "cuda" else "int8")
+        o = self.options
+        whisper = load_whisper(model_for(o.model, language), o.resolved_device(), o.resolved_compute_type(), o.cpu_threads)
         with self._lock:
             segments, _ = whisper.transcribe(
                 np.ascontiguousarray(samples, dtype=np.float32), language=primary_language(language),
