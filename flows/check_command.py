@@ -29,7 +29,7 @@ CHECK_DESCRIPTION = (
 def add_check_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="audio files or folders of them (one book)")
     p.add_argument("--profile", default="acx", choices=sorted(PROFILES),
-                   help="the profile to check against (default acx; default: measure only)")
+                   help="the profile to check against (default: acx; the profile named default measures only)")
     p.add_argument("--json", action="store_true", help="print the measurements and verdicts as JSON")
 
 
