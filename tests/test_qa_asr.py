@@ -80,6 +80,15 @@ def test_options_pick_device_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     assert AsrOptions().resolved_device() == "cuda"
 
 
+def test_windows_are_decoded_side_by_side_only_on_a_cpu_with_cores_to_spare(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(asr, "_cpu_count", lambda: 2)
+    assert AsrOptions(device="cpu").resolved_decoders() == 2
+    assert AsrOptions(device="cuda").resolved_decoders() == 1  # a GPU decodes a batch at once
+    assert AsrOptions(device="cpu", decoders=3).resolved_decoders() == 3
+    monkeypatch.setattr(asr, "_cpu_count", lambda: 1)
+    assert AsrOptions(device="cpu").resolved_decoders() == 1
+
+
 def test_to_asr_rate_resamples_to_16k_keeping_duration_and_pitch() -> None:
     rate = 22050
     t = np.arange(int(1.5 * rate)) / rate
@@ -132,7 +141,7 @@ def test_cache_root_follows_the_environment(monkeypatch: pytest.MonkeyPatch, tmp
 def test_auto_device_falls_back_to_the_cpu_when_cuda_fails(monkeypatch: pytest.MonkeyPatch) -> None:
     loads: list[tuple[str, str]] = []
 
-    def fake_load(model: str, device: str, compute_type: str, cpu_threads: int) -> object:
+    def fake_load(model: str, device: str, compute_type: str, cpu_threads: int, decoders: int) -> object:
         loads.append((device, compute_type))
         if device == "cuda":
             raise ConfigError("cannot load ASR model 'base' on cuda (float16): libcublas.so.12 not found")

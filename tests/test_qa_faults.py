@@ -38,6 +38,16 @@ def checker(request: pytest.FixtureRequest) -> ChunkChecker:
     return ChunkChecker(Transcriber(AsrOptions(model=request.param)))
 
 
+def test_windows_decoded_side_by_side_read_as_one_batch_does(takes: list[Audio]) -> None:
+    # Short windows: the three takes make several, decoded one per replica with two decoders.
+    heard = {
+        n: Transcriber(AsrOptions(model="tiny.en", device="cpu", window=4.0, decoders=n)).transcribe(takes, "en")
+        for n in (1, 2)
+    }
+    assert len(heard[1].split()) > 30
+    assert heard[2] == heard[1]
+
+
 def check_one(checker: ChunkChecker, index: int, audio: Audio) -> QAResult:
     return checker.check(TEXTS[index], audio, "en")
 

@@ -50,7 +50,7 @@ class WordTimer:
         if len(samples) < ASR_RATE // 10:
             return []
         o = self.options
-        whisper = load_whisper(model_for(o.model, language), o.resolved_device(), o.resolved_compute_type(), o.cpu_threads)
+        whisper = load_whisper(model_for(o.model, language), o)
         with self._lock:
             segments, _ = whisper.transcribe(
                 np.ascontiguousarray(samples, dtype=np.float32), language=primary_language(language),
