@@ -1,15 +1,18 @@
 """Kokoro English against Piper on the same chunks, and what each onnxruntime setting bought.
 
-    .venv/bin/python bench/kokoro_speed.py [--book inputs/aesop-fables.epub] [--chunks 6] [--rounds 3]
+    .venv/bin/python bench/kokoro_speed.py [--book inputs/aesop-fables.epub] [--chunks 16] [--rounds 3]
                                            [--settings NAME ...] [--no-memory]
                                            [--out bench/results/kokoro_speed.md]
 
 Plans the book as a narration run does (Kokoro English's chunk size, which is Piper's too) and
-takes its first ``--chunks`` chunks. One Kokoro backend per setting (``SETTINGS``: the model
-form and the session options, see ``narration.synthesis.kokoro_model``) and one Piper backend,
-each loaded and warmed up before any timing. Then ``--rounds`` rounds: in each, every backend
-synthesizes the same chunks (one ``synthesize`` call, as a batch of the flow does), in an order
-that rotates round by round, so that load on this shared machine falls on all of them alike.
+takes its first ``--chunks`` chunks, in batches as the flow cuts them (a chapter's chunks, up to
+the batch size). One Kokoro backend per setting (``SETTINGS``: the model form, the session
+options and how many sentences are read at once, see ``narration.synthesis.kokoro_model``;
+``DEFAULT_SETTINGS`` unless ``--settings`` names others) and one Piper backend, each loaded and
+warmed up before any timing. Then ``--rounds`` rounds: in each, batch by batch, every backend
+synthesizes the batch (one ``synthesize`` call, as the flow's task does), Piper right before
+and after each Kokoro setting, in an order that rotates, so that load on this shared machine
+falls on all of them alike.
 Each setting's Kokoro wall is divided by the Piper wall of the same round; the table gives the
 median over rounds, the real-time factor (wall / seconds of audio made) and the CPU seconds
 the process used (wall on a loaded machine depends on the others; CPU much less).
@@ -36,7 +39,6 @@ import subprocess
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,45 +49,13 @@ sys.path.insert(0, str(ROOT))
 
 from hardware import cpu_description  # noqa: E402  (bench/ is on sys.path when run)
 from narration import atomic  # noqa: E402
-from narration.audio import Audio  # noqa: E402
 from narration.chunk_keys import utterance_for  # noqa: E402
 from narration.model import Utterance  # noqa: E402
 from narration.options import NarrationOptions  # noqa: E402
 from narration.plan import plan_book  # noqa: E402
-from narration.synthesis import get_backend, kokoro_en, kokoro_model  # noqa: E402
+from narration.synthesis import get_backend, kokoro_model  # noqa: E402
 from narration.synthesis.kokoro_en import KokoroEnglishBackend, token_ids, voice_pack  # noqa: E402
 from narration.synthesis.kokoro_model import Engine  # noqa: E402
-
-
-class TwoSentencesAtOnce(KokoroEnglishBackend):
-    """Tried, not kept: the batch's sentences read two at a time through the one shared session,
-    each inference on one thread (ORT's ``run`` is thread-safe), instead of one at a time on
-    every core. Bench only."""
-
-    def synthesize(self, batch: list[Utterance]) -> list[Audio]:
-        pieces: list[list[list[list[int]]]] = []  # utterance -> sentence -> pieces' ids
-        with kokoro_en._ENGINE:  # the G2P is not thread-safe
-            for u in batch:
-                mix = self.voice_for(u)
-                pieces.append([[ids for ids in map(token_ids, self._fitted(s, mix.british)) if ids]
-                               for s in self.sentences(u.text)])  # fmt: skip
-        jobs = [(n, s, p) for n, sentences in enumerate(pieces) for s, ps in enumerate(sentences) for p in range(len(ps))]
-
-        def read(job: tuple[int, int, int]) -> np.ndarray:
-            n, s, p = job
-            u = batch[n]
-            return kokoro_en._infer(pieces[n][s][p], voice_pack(self.voice_for(u), self.voices)[0],
-                                    self.speed_for(u.style), self.engine)  # fmt: skip
-
-        with ThreadPoolExecutor(2) as pool:
-            audio = dict(zip(jobs, pool.map(read, jobs), strict=True))
-        out = []
-        for n, sentences in enumerate(pieces):
-            spoken = (np.concatenate([audio[(n, s, p)] for p in range(len(ps))]) if ps else np.zeros(0, np.float32)
-                      for s, ps in enumerate(sentences))  # fmt: skip
-            samples, spans = self._joined(spoken)
-            out.append(Audio(samples=samples, sample_rate=self.sample_rate, info={"sentences": len(spans)}))
-        return out
 
 
 @dataclass(frozen=True)
@@ -93,24 +63,27 @@ class Setting:
     name: str
     engine: Engine
     what: str
-    two_at_once: bool = False
 
 
-BEFORE = Engine(variant="int8", spinning=True)
+# Every setting but the default reads one sentence at a time (workers=1), as all did before the
+# default read two at once.
+BEFORE = Engine(variant="int8", spinning=True, workers=1)
 SETTINGS = [
     Setting("before", BEFORE, "as shipped in part 1: the int8 model, intra-op threads = cores, 1 inter-op thread, "
             "sequential, ORT_ENABLE_ALL, onnxruntime's default spin-waiting"),
-    Setting("1 thread", Engine(variant="int8", threads=1, spinning=True), "before, with one intra-op thread"),
-    Setting("no spin", Engine(variant="int8"), "before, without spin-waiting (intra- and inter-op)"),
-    Setting("parallel executor", Engine(variant="int8", parallel=True), "no spin, ORT_PARALLEL with 2 inter-op threads"),
-    Setting("no arena", Engine(variant="int8", memory_arena=False), "no spin, enable_cpu_mem_arena off"),
-    Setting("denormals 0", Engine(variant="int8", denormal_as_zero=True), "no spin, session.set_denormal_as_zero"),
-    Setting("float32", Engine(variant="float32"), "no spin, the weights dequantized to a float32 model (other audio)"),
-    Setting("vnni", Engine(variant="vnni"), "no spin, ConvInteger as im2col + MatMulInteger u8 x s8 (same audio): "
-            "the default on a VNNI CPU"),
-    Setting("vnni, 2 at once", Engine(variant="vnni", threads=1), "vnni, one thread per inference, two sentences "
-            "at once through the one session", two_at_once=True),
+    Setting("1 thread", Engine(variant="int8", threads=1, spinning=True, workers=1), "before, with one intra-op thread"),
+    Setting("no spin", Engine(variant="int8", workers=1), "before, without spin-waiting (intra- and inter-op)"),
+    Setting("parallel executor", Engine(variant="int8", parallel=True, workers=1),
+            "no spin, ORT_PARALLEL with 2 inter-op threads"),
+    Setting("no arena", Engine(variant="int8", memory_arena=False, workers=1), "no spin, enable_cpu_mem_arena off"),
+    Setting("denormals 0", Engine(variant="int8", denormal_as_zero=True, workers=1), "no spin, session.set_denormal_as_zero"),
+    Setting("float32", Engine(variant="float32", workers=1), "no spin, the weights dequantized to a float32 model (other audio)"),
+    Setting("vnni, one at a time", Engine(variant="vnni", workers=1), "no spin, ConvInteger as im2col + MatMulInteger "
+            "u8 x s8 (same audio), one sentence at a time on every core: the default before"),
+    Setting("vnni", Engine(variant="vnni"), "vnni, the batch's sentences two at once (longest first), one core each "
+            "(same audio): the default on a VNNI CPU with two cores or more"),
 ]  # fmt: skip
+DEFAULT_SETTINGS = ("before", "vnni, one at a time", "vnni")  # the others were measured in earlier runs (git log)
 KEPT = "vnni"
 
 
@@ -122,8 +95,7 @@ class Timing:
 
 
 def make_backend(setting: Setting) -> KokoroEnglishBackend:
-    cls = TwoSentencesAtOnce if setting.two_at_once else KokoroEnglishBackend
-    return cls(engine=setting.engine)
+    return KokoroEnglishBackend(engine=setting.engine)
 
 
 def timed(backend, utterances: list[Utterance]) -> tuple[float, float, float]:
@@ -170,10 +142,10 @@ elif case == "default, one backend, the chunk twice":
     backend.synthesize([Utterance(text, "en")])
     backend.synthesize([Utterance(text, "en")])
 elif case == "two sessions of the default model":
-    for engine in (kokoro_model.Engine(), kokoro_model.Engine(threads=1)):
+    for engine in (kokoro_model.Engine(), kokoro_model.SEQUENTIAL):
         kokoro_model.session(engine)
     KokoroEnglishBackend().synthesize([Utterance(text, "en")])
-    KokoroEnglishBackend(engine=kokoro_model.Engine(threads=1)).synthesize([Utterance(text, "en")])
+    KokoroEnglishBackend(engine=kokoro_model.SEQUENTIAL).synthesize([Utterance(text, "en")])
 elif case == "default, two backends in two threads":
     a, b = KokoroEnglishBackend(), KokoroEnglishBackend(voice="am_michael")
     threads = [threading.Thread(target=x.synthesize, args=([Utterance(text, "en")],)) for x in (a, b)]
@@ -244,7 +216,7 @@ def where_the_time_goes(backend: KokoroEnglishBackend, utterances: list[Utteranc
     sentences = [token_ids(p) for p in phonemes][:4]
     pack = voice_pack(backend.mix, backend.voices)[0]
     for s in settings:
-        if s.name not in ("no spin", KEPT):
+        if s.name not in ("no spin", "vnni, one at a time"):  # one inference at a time: a clean profile
             continue
         shares = op_shares(s.engine, sentences, pack)
         lines.append(f"onnxruntime's profiler, `{s.engine.model}` model ({s.name}), the first {len(sentences)} "
@@ -269,7 +241,7 @@ def batching_evidence() -> list[str]:
     return [", ".join(shapes), answer]
 
 
-def report(args, book: Path, chunks, settings: list[Setting], timings: dict[str, Timing], piper: Timing,
+def report(args, book: Path, chunks, batches: list, settings: list[Setting], timings: dict[str, Timing], piper: Timing,
            beside: dict[str, Timing], loads: list[tuple[float, float, float]], memories: dict[str, dict[str, int]],
            batching: list[str], profile: list[str]) -> str:
     def ratio(name: str) -> float:
@@ -296,9 +268,10 @@ def report(args, book: Path, chunks, settings: list[Setting], timings: dict[str,
         "",
         "## Results",
         "",
-        (f"{args.rounds} rounds; in each, chunk by chunk, every setting in turn (the order rotating chunk by chunk) "
-         "with Piper reading the same chunk right before and right after it. Walls and CPU: medians over rounds of "
-         "the chunks' sums. Kokoro / Piper: all of a setting's Kokoro wall over the Piper wall beside it (the mean of "
+        (f"{args.rounds} rounds; in each, batch by batch ({len(batches)} batches as the flow cuts them: a chapter's "
+         "chunks, up to the batch size, in one `synthesize` call), every setting in turn (the order rotating batch "
+         "by batch) with Piper reading the same batch right before and right after it. Walls and CPU: medians over "
+         "rounds of the batches' sums. Kokoro / Piper: all of a setting's Kokoro wall over the Piper wall beside it (the mean of "
          "the before and after runs), so that both saw the same load. Piper wall: the mean over settings."),
         "",
         "| setting | Kokoro wall s | Piper wall s beside | Kokoro / Piper | Kokoro RTF | Kokoro CPU s | wall vs before | what |",
@@ -354,9 +327,9 @@ def report(args, book: Path, chunks, settings: list[Setting], timings: dict[str,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--book", default=str(ROOT / "inputs" / "aesop-fables.epub"))
-    parser.add_argument("--chunks", type=int, default=6)
+    parser.add_argument("--chunks", type=int, default=16, help="the book's first chunks, in the flow's batches")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--settings", nargs="+", default=[s.name for s in SETTINGS],
+    parser.add_argument("--settings", nargs="+", default=list(DEFAULT_SETTINGS),
                         help=f"of: {', '.join(s.name for s in SETTINGS)}")  # fmt: skip
     parser.add_argument("--no-memory", action="store_true", help="skip the memory measurements")
     parser.add_argument("--no-profile", action="store_true", help="skip the G2P timing and the op profiles")
@@ -372,6 +345,11 @@ def main() -> None:
     plan = plan_book(book, NarrationOptions(backend="kokoro-en", qa=False, emotion={"enabled": False}))
     chunks = plan.chunks[: args.chunks]
     utterances = [utterance_for(c, None) for c in chunks]
+    # As the flow cuts them: a chapter's chunks in batches of batch_size, one synthesize call each.
+    size = NarrationOptions().synthesis.batch_size
+    batches = [[utterance_for(c, None) for c in chapter.chunks[i : i + size] if c.index < args.chunks]
+               for chapter in plan.chapters for i in range(0, len(chapter.chunks), size)]  # fmt: skip
+    batches = [b for b in batches if b]
 
     backends = {s.name: make_backend(s) for s in settings}
     piper_backend = get_backend("piper")
@@ -386,13 +364,13 @@ def main() -> None:
     names = list(timings)
     for round_ in range(args.rounds):
         loads.append(os.getloadavg())
-        for n, utterance in enumerate(utterances):
-            shift = (round_ * len(utterances) + n) % len(names)
+        for n, batch in enumerate(batches):
+            shift = (round_ * len(batches) + n) % len(names)
             for name in names[shift:] + names[:shift]:
-                # Piper on the same chunk right before and after: the load both see is the same.
-                before_wall, before_cpu, before_audio = timed(piper_backend, [utterance])
-                wall, cpu, audio = timed(backends[name], [utterance])
-                after_wall, after_cpu, after_audio = timed(piper_backend, [utterance])
+                # Piper on the same batch right before and after: the load both see is the same.
+                before_wall, before_cpu, before_audio = timed(piper_backend, batch)
+                wall, cpu, audio = timed(backends[name], batch)
+                after_wall, after_cpu, after_audio = timed(piper_backend, batch)
                 timing = timings[name]
                 if len(timing.walls) <= round_:
                     timing.walls.append(0.0)
@@ -430,7 +408,7 @@ def main() -> None:
                 print(f"memory {case}: {memories[case]}", flush=True)
 
     profile = [] if args.no_profile else where_the_time_goes(KokoroEnglishBackend(), utterances, settings)
-    text = report(args, book, chunks, settings, timings, piper, beside, loads, memories, batching_evidence(), profile)
+    text = report(args, book, chunks, batches, settings, timings, piper, beside, loads, memories, batching_evidence(), profile)
     print(text)
     atomic.write_text(args.out, text)
     print(f"wrote {args.out}")
