@@ -36,11 +36,13 @@ from hardware import cpu_description  # noqa: E402
 from narration import atomic  # noqa: E402
 from narration.emotion import EmotionSettings, load_classifier, tag_book  # noqa: E402
 from narration.emotion.evaluation import (  # noqa: E402
+    KINDS,
     as_tags,
     default_data_dir,
     f1_report,
     format_report,
     read_labelled,
+    read_literary,
 )
 from narration.emotion.restraint import restrain  # noqa: E402
 from narration.emotion.spans import split_spans  # noqa: E402
@@ -51,7 +53,6 @@ from narration.model import Book, Chapter, Paragraph  # noqa: E402
 PROSE = ROOT / "bench" / "emotion_prose.tsv"
 SAMPLE = ROOT / "inputs" / "aesop-fables.epub"
 LITERARY = ROOT / "bench" / "data" / "emotion_literary_dev.tsv"
-KINDS = ("speech", "narration")
 
 
 def dev_section(classifier, data: Path, limit: int | None) -> tuple[list[str], dict]:
@@ -138,22 +139,6 @@ def prose_section(classifier) -> tuple[list[str], dict]:
     }
 
 
-def read_literary(path: Path = LITERARY) -> tuple[list[str], list[str], list[str]]:
-    """(texts, tags, kinds) of the literary dev set: ``text<TAB>label<TAB>kind``, no quoting."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    if lines[0] != "text\tlabel\tkind":
-        raise ValueError(f"{path}: expected the header text<TAB>label<TAB>kind, got {lines[0]!r}")
-    texts, tags, kinds = [], [], []
-    for number, line in enumerate(lines[1:], start=2):
-        text, tag, kind = line.split("\t")
-        if tag not in TAGS or kind not in KINDS:
-            raise ValueError(f"{path}: line {number}: unknown label {tag!r} or kind {kind!r}")
-        texts.append(text)
-        tags.append(tag)
-        kinds.append(kind)
-    return texts, tags, kinds
-
-
 def non_neutral_scores(gold: list[str], predicted: list[str]) -> dict:
     """Precision and recall of the non-neutral tags: a non-neutral prediction is right only when
     it is the gold tag; recall is over the passages whose gold tag is not neutral."""
@@ -202,7 +187,7 @@ def _nn_row(name: str, s: dict) -> str:
 
 
 def literary_section(classifier) -> tuple[list[str], dict]:
-    texts, gold, kinds = read_literary()
+    texts, gold, kinds = read_literary(LITERARY)
     probs = classifier.probabilities(texts)
     raw = [TAGS[int(row.argmax())] for row in probs]
     report = f1_report(gold, raw)

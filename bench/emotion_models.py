@@ -19,7 +19,6 @@ half and on the whole. Nothing is trained or tuned on the literary dev set other
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 import time
@@ -30,11 +29,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-DATA_LABELS = ("anger", "disgust", "fear", "joy", "neutral", "sadness", "surprise")
-TAGS = ("neutral", "happy", "sad", "angry", "fearful", "surprised", "disgusted")
-LABEL_TO_TAG = {"anger": "angry", "disgust": "disgusted", "fear": "fearful", "joy": "happy", "neutral": "neutral",
-                "sadness": "sad", "surprise": "surprised"}
-TAG_TO_LABEL = {v: k for k, v in LABEL_TO_TAG.items()}
+from narration.emotion.evaluation import DATA_LABELS, TAG_TO_LABEL, read_labelled, read_literary  # noqa: E402
+from narration.emotion.tags import TAGS  # noqa: E402
+
+LABEL_TO_TAG = {label: tag for tag, label in TAG_TO_LABEL.items()}
 LITERARY_TRAIN = ROOT / "scripts" / "data" / "emotion_literary_train.tsv"
 LITERARY_DEV = ROOT / "bench" / "data" / "emotion_literary_dev.tsv"
 CACHE = Path("/tmp/emo")
@@ -51,28 +49,10 @@ def data_dir(given: str | None = None) -> Path:
     raise SystemExit("no shared/data/emotion")
 
 
-def read_goemotions(path: Path) -> tuple[list[str], list[str]]:
-    texts, labels = [], []
-    with open(path, encoding="utf-8", newline="") as fh:
-        reader = csv.reader(fh, delimiter="\t")
-        assert next(reader) == ["text", "label"]
-        for row in reader:
-            texts.append(row[0])
-            labels.append(row[1])
-    return texts, labels
-
-
-def read_literary(path: Path) -> tuple[list[str], list[str], list[str]]:
-    """(texts, data labels, kinds) of a text<TAB>tag<TAB>kind file."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    assert lines[0] == "text\ttag\tkind" or lines[0] == "text\tlabel\tkind", lines[0]
-    texts, labels, kinds = [], [], []
-    for line in lines[1:]:
-        text, tag, kind = line.split("\t")
-        texts.append(text)
-        labels.append(TAG_TO_LABEL[tag])
-        kinds.append(kind)
-    return texts, labels, kinds
+def read_literary_labels(path: Path) -> tuple[list[str], list[str], list[str]]:
+    """(texts, data labels, kinds) of a literary set."""
+    texts, tags, kinds = read_literary(path)
+    return texts, [TAG_TO_LABEL[t] for t in tags], kinds
 
 
 def balanced_subsample(labels: list[str], cap: int = CAP_PER_CLASS, seed: int = SEED) -> np.ndarray:
@@ -85,10 +65,10 @@ def balanced_subsample(labels: list[str], cap: int = CAP_PER_CLASS, seed: int = 
 
 
 def load_sets(data: Path) -> dict[str, tuple[list[str], list[str]]]:
-    train_t, train_l = read_goemotions(data / "train.tsv")
-    dev_t, dev_l = read_goemotions(data / "dev.tsv")
-    lt_t, lt_l, _ = read_literary(LITERARY_TRAIN)
-    ld_t, ld_l, _ = read_literary(LITERARY_DEV)
+    train_t, train_l = read_labelled(data / "train.tsv")
+    dev_t, dev_l = read_labelled(data / "dev.tsv")
+    lt_t, lt_l, _ = read_literary_labels(LITERARY_TRAIN)
+    ld_t, ld_l, _ = read_literary_labels(LITERARY_DEV)
     sub = balanced_subsample(train_l)
     return {
         "train": (train_t, train_l),
@@ -464,13 +444,12 @@ def cmd_tune_restraint(args: argparse.Namespace) -> None:
     thresholds); the check half and the whole set are reported beside it."""
     sys.path.insert(0, str(ROOT / "bench"))
     from emotion_eval import literary_parts, row_tags
-    from emotion_eval import read_literary as read_rows
 
     from narration.emotion import EmotionSettings, load_classifier
     from narration.emotion.restraint import restrain
 
     classifier = load_classifier(args.model)
-    texts, gold, kinds = read_rows()
+    texts, gold, kinds = read_literary(LITERARY_DEV)
     parts = literary_parts(texts)
     probs = classifier.probabilities([p.text for p in parts])
     chapters, speech = [p.chapter for p in parts], [p.speech for p in parts]

@@ -51,37 +51,24 @@ from narration.emotion import bundled  # noqa: E402
 from narration.emotion.classifier import load_classifier  # noqa: E402
 from narration.emotion.evaluation import (  # noqa: E402
     DATA_LABELS,
+    TAG_TO_LABEL,
     as_tags,
     default_data_dir,
     f1_report,
     format_report,
     read_labelled,
+    read_literary,
 )
-from narration.emotion.tags import DEFAULT_LABEL_MAP, TAGS  # noqa: E402
+from narration.emotion.tags import TAGS  # noqa: E402
 
 LITERARY_TRAIN = REPO / "scripts" / "data" / "emotion_literary_train.tsv"
-
-
-def read_literary(path: Path) -> tuple[list[str], list[str]]:
-    """(texts, data labels) of a ``text<TAB>tag<TAB>kind`` file of our tags (no quoting)."""
-    to_label = {tag: label for label, tag in DEFAULT_LABEL_MAP.items() if label in DATA_LABELS}
-    lines = path.read_text(encoding="utf-8").splitlines()
-    if lines[0].split("\t")[:2] != ["text", "label"]:
-        raise ValueError(f"{path}: expected the header text<TAB>label<TAB>kind, got {lines[0]!r}")
-    texts, labels = [], []
-    for number, line in enumerate(lines[1:], start=2):
-        text, tag = line.split("\t")[:2]
-        if tag not in to_label:
-            raise ValueError(f"{path}: line {number}: unknown tag {tag!r}")
-        texts.append(text)
-        labels.append(to_label[tag])
-    return texts, labels
 
 
 def training_rows(args: argparse.Namespace) -> tuple[list[str], list[str]]:
     texts, labels = read_labelled(args.data / "train.tsv")
     if args.literary and args.literary_repeat > 0:
-        lit_texts, lit_labels = read_literary(args.literary)
+        lit_texts, lit_tags, _ = read_literary(args.literary)
+        lit_labels = [TAG_TO_LABEL[t] for t in lit_tags]
         texts, labels = texts + lit_texts * args.literary_repeat, labels + lit_labels * args.literary_repeat
     return texts, labels
 

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from narration.emotion.passages import book_passages, is_dialogue, quoted_share
 from narration.emotion.settings import EmotionSettings
 from narration.emotion.tagging import apply_tags, tag_book
 from narration.emotion.tags import NEUTRAL, TAGS
@@ -113,18 +112,6 @@ def test_every_chunk_gets_its_paragraphs_style_and_titles_stay_neutral() -> None
         assert chunk.style == tag_of[(chunk.chapter, paragraph)]
     assert sum(c.pause_after == PAUSE_TITLE for c in chunks) == 1  # chapter two has no title
     assert {c.style for c in styled} >= {"sad", "angry", "happy", NEUTRAL}
-
-
-def test_dialogue_detection() -> None:
-    assert is_dialogue("“I hate you,” she said.")
-    assert is_dialogue('"Run!" he cried. "They are coming!"')
-    assert is_dialogue("‘I don’t know,’ said Tom.")
-    assert is_dialogue("「ありがとう」と彼は言った。")
-    assert is_dialogue("“It was a long way, and the road")  # speech running on into the next paragraph
-    assert not is_dialogue("The dog’s bone was gone, and nobody knew where.")
-    assert not is_dialogue('He called it "fine", but the house had burned down years ago and nobody rebuilt it.')
-    assert quoted_share("") == 0.0
-    assert [p.is_dialogue for p in book_passages(make_book())] == [False, False, False, True, False, False]
 
 
 def test_an_empty_book_has_no_tags() -> None:

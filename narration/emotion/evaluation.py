@@ -1,7 +1,10 @@
-"""Labelled emotion data and scores, shared by the training script and the benchmark.
+"""Labelled emotion data and scores, shared by the training script and the benchmarks.
 
-The data is the 7-class GoEmotions set in ``shared/data/emotion`` (see its SOURCE.md):
-``text<TAB>label`` with a header and standard CSV quoting.
+Two kinds of data: the 7-class GoEmotions set in ``shared/data/emotion`` (see its SOURCE.md),
+``text<TAB>label`` with a header and standard CSV quoting, labelled with the data's labels; and
+the hand-written literary sets (``bench/data/emotion_literary_dev.tsv``, never trained on, and
+``scripts/data/emotion_literary_train.tsv``), ``text<TAB>label<TAB>kind`` with no quoting,
+labelled with our tags and marked speech or narration.
 """
 
 from __future__ import annotations
@@ -15,6 +18,9 @@ from narration.emotion.tags import DEFAULT_LABEL_MAP, TAGS
 
 #: The data's labels, in the order the bundled model's outputs use.
 DATA_LABELS: tuple[str, ...] = ("anger", "disgust", "fear", "joy", "neutral", "sadness", "surprise")
+#: The data label each tag stands for.
+TAG_TO_LABEL: dict[str, str] = {tag: label for label, tag in DEFAULT_LABEL_MAP.items() if label in DATA_LABELS}
+KINDS = ("speech", "narration")  # what a literary row is: a quotation's words, or the narrator's
 
 
 def default_data_dir() -> Path:
@@ -40,6 +46,22 @@ def read_labelled(path: str | Path) -> tuple[list[str], list[str]]:
             texts.append(row[0])
             labels.append(row[1])
     return texts, labels
+
+
+def read_literary(path: str | Path) -> tuple[list[str], list[str], list[str]]:
+    """(texts, tags, kinds) of a literary set; ValueError on a bad header, tag or kind."""
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    if not lines or lines[0] != "text\tlabel\tkind":
+        raise ValueError(f"{path}: expected the header text<TAB>label<TAB>kind, got {lines[0] if lines else ''!r}")
+    texts, tags, kinds = [], [], []
+    for number, line in enumerate(lines[1:], start=2):
+        text, tag, kind = line.split("\t")
+        if tag not in TAGS or kind not in KINDS:
+            raise ValueError(f"{path}: line {number}: unknown tag {tag!r} or kind {kind!r}")
+        texts.append(text)
+        tags.append(tag)
+        kinds.append(kind)
+    return texts, tags, kinds
 
 
 def f1_report(gold_tags: Sequence[str], predicted_tags: Sequence[str]) -> dict[str, Any]:

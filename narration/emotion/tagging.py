@@ -16,7 +16,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from narration.emotion.classifier import PassageClassifier
-from narration.emotion.passages import book_passages
 from narration.emotion.restraint import restrain
 from narration.emotion.settings import EmotionSettings
 from narration.emotion.spans import split_spans
@@ -56,16 +55,17 @@ class _Part:
 def _parts(book: Book) -> list[_Part]:
     """Each paragraph's speech and narration, in reading order (by where each begins)."""
     parts: list[_Part] = []
-    for passage in book_passages(book):
-        spans = split_spans(passage.text)
-        if len(spans) <= 1:  # no quotes, or all speech: the paragraph as it is
-            speech = bool(spans) and spans[0].speech
-            parts.append(_Part(passage.chapter, passage.paragraph, speech, passage.text, (0,)))
-            continue
-        for speech in dict.fromkeys(s.speech for s in spans):  # speech and narration, first seen first
-            mine = [i for i, s in enumerate(spans) if s.speech == speech]
-            text = " ".join(passage.text[spans[i].start : spans[i].end] for i in mine)
-            parts.append(_Part(passage.chapter, passage.paragraph, speech, text, tuple(mine)))
+    for c, chapter in enumerate(book.chapters):
+        for p, paragraph in enumerate(chapter.paragraphs):
+            spans = split_spans(paragraph.text)
+            if len(spans) <= 1:  # no quotes, or all speech: the paragraph as it is
+                speech = bool(spans) and spans[0].speech
+                parts.append(_Part(c, p, speech, paragraph.text, (0,)))
+                continue
+            for speech in dict.fromkeys(s.speech for s in spans):  # speech and narration, first seen first
+                mine = [i for i, s in enumerate(spans) if s.speech == speech]
+                text = " ".join(paragraph.text[spans[i].start : spans[i].end] for i in mine)
+                parts.append(_Part(c, p, speech, text, tuple(mine)))
     return parts
 
 
