@@ -71,12 +71,15 @@ def join_pieces(pieces: Sequence[tuple[Path, str]], pauses: Pauses, sample_rate:
 def encode_chapter(
     master: Path, out_path: Path, fmt: str, *, bitrate: str = "64k",
     tags: Mapping[str, str] | None = None, cover: Cover | None = None,
+    audio_filter: str | None = None, output: Sequence[str | int] = (),
 ) -> Path:
-    """Encode the master WAV to ``fmt`` at ``out_path`` and tag it, atomically."""
+    """Encode the master WAV to ``fmt`` at ``out_path`` and tag it, atomically; ``audio_filter``
+    (e.g. a trim) and ``output`` options (rate, channels) go to ffmpeg as they are."""
     codec = _codec_args(fmt)
     rate_args = [] if fmt in LOSSLESS else ["-b:a", bitrate]
+    filter_args = ["-af", audio_filter] if audio_filter else []
     with atomic_path(out_path) as tmp:
-        run_ffmpeg(["-i", master, "-map", "0:a", "-map_metadata", "-1", *rate_args, *codec, tmp],
+        run_ffmpeg(["-i", master, "-map", "0:a", "-map_metadata", "-1", *filter_args, *output, *rate_args, *codec, tmp],
                    what=f"encode {out_path.name}")
         if tags or cover is not None:
             tag_file(tmp, tags or {}, cover)

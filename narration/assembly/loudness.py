@@ -18,6 +18,7 @@ import json
 import math
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,9 @@ _LIMITER_TRIES = 3
 _ALIMITER_MIN_DB = -24.0  # alimiter's lowest ceiling (limit=0.0625)
 _JSON_BLOCK = re.compile(r"\{[^{}]*\"input_i\"[^{}]*\}", re.S)
 _SUMMARY_I = re.compile(r"Integrated loudness:\s+I:\s+(-?[\d.]+|-inf) LUFS")
-_SUMMARY_TP = re.compile(r"True peak:\s+Peak:\s+(-?[\d.]+|-inf) dBFS")
+TRUE_PEAK_SUMMARY = re.compile(r"True peak:\s+Peak:\s+(-?[\d.]+|-inf) dBFS")  # ebur128=peak=true's summary
+RMS_SUMMARY = re.compile(r"RMS level dB:\s+(-?[\d.]+|-inf)")  # astats' overall RMS
+RMS_FILTER = "astats=measure_perchannel=none:measure_overall=RMS_level"
 _SILENT_LUFS = -70.0  # the R128 absolute gate: below it there is nothing to measure
 
 
@@ -55,18 +58,22 @@ def _loudnorm(target: float, true_peak: float, measured: dict[str, Any] | None =
 class Loudness:
     integrated: float  # LUFS
     true_peak: float  # dBTP
+    rms: float | None = None  # dBFS, when measured
 
 
-def measure(path: str | Path, *, pre_filter: str = "") -> Loudness:
-    """Integrated loudness and true peak of ``path`` (after ``pre_filter``), by ffmpeg's ebur128."""
-    chain = ",".join(f for f in (pre_filter, "ebur128=peak=true:framelog=verbose") if f)
+def measure(path: str | Path, *, pre_filter: str = "", rms: bool = False) -> Loudness:
+    """Integrated loudness and true peak of ``path`` (after ``pre_filter``), by ffmpeg's ebur128,
+    and with ``rms`` its RMS level by astats, in the same pass."""
+    chain = ",".join(f for f in (pre_filter, RMS_FILTER if rms else "", "ebur128=peak=true:framelog=verbose") if f)
     proc = run_ffmpeg(["-i", path, "-af", chain, "-f", "null", "-"], what=f"measure the loudness of {path}")
     text = proc.stderr.decode("utf-8", "replace")
     summary = text[text.rfind("Summary:"):]
-    found_i, found_tp = _SUMMARY_I.search(summary), _SUMMARY_TP.search(summary)
-    if "Summary:" not in text or not found_i or not found_tp:
-        raise FFmpegError(f"ffmpeg failed to report the loudness of {path}: no ebur128 summary")
-    return Loudness(float(found_i.group(1)), float(found_tp.group(1)))
+    found_i, found_tp = _SUMMARY_I.search(summary), TRUE_PEAK_SUMMARY.search(summary)
+    found_rms = RMS_SUMMARY.findall(text) if rms else [None]
+    if "Summary:" not in text or not found_i or not found_tp or not found_rms:
+        raise FFmpegError(f"ffmpeg failed to report the level of {path}: no ebur128{' or astats' if rms else ''} summary")
+    level = found_rms[-1]
+    return Loudness(float(found_i.group(1)), float(found_tp.group(1)), None if level is None else float(level))
 
 
 def _loudnorm_stats(path: Path, pre_filter: str, target: float, true_peak: float) -> dict[str, Any]:
@@ -79,12 +86,36 @@ def _loudnorm_stats(path: Path, pre_filter: str, target: float, true_peak: float
     return json.loads(found[-1])
 
 
-def _limiter(ceiling_db: float, rate: int) -> str:
+def limiter_filter(ceiling_db: float, rate: int) -> str:
     # level=0: no auto make-up gain; latency=1: compensate the look-ahead so timing stays exact.
     # aformat pins the limiter to the file's rate: in front of a filter that wants 192 kHz
     # (loudnorm) ffmpeg would otherwise run it after the upsampling, and the peaks it caps there
     # are not those the final pass makes.
     return f"alimiter=limit={10 ** (ceiling_db / 20):.6f}:level=0:latency=1,aformat=sample_rates={rate}"
+
+
+def limit_peaks(
+    level: Loudness,
+    overshoot: Callable[[Loudness], float],
+    measure_through: Callable[[str], Loudness],
+    limiter_at: Callable[[float], str],
+    *,
+    lowest_db: float,
+    tries: int,
+) -> tuple[str, float, Loudness]:
+    """A limiter in front of a gain: its ceiling lowered, measuring through it each time, until
+    ``overshoot`` (dB by which the true peak would pass its ceiling after the gain) is gone or
+    the ceiling reaches ``lowest_db``. Returns (the limiter filter, "" when none was needed; its
+    ceiling in dB; the level through it)."""
+    limiter, ceiling = "", min(0.0, level.true_peak)
+    for _ in range(tries):
+        excess = overshoot(level)
+        if excess <= 0 or ceiling <= lowest_db:
+            break
+        ceiling = max(lowest_db, ceiling - excess - _LIMITER_MARGIN_DB)
+        limiter = limiter_at(ceiling)
+        level = measure_through(limiter)
+    return limiter, ceiling, level
 
 
 def _overshoot(level: Loudness, target: float, true_peak: float) -> float:
@@ -107,14 +138,10 @@ def normalize_loudness(
             shutil.copyfile(src, tmp)
         return "none"
     _, rate = frame_count(src)
-    limiter, ceiling = "", min(0.0, level.true_peak)
-    for _ in range(_LIMITER_TRIES):
-        excess = _overshoot(level, target, true_peak)
-        if excess <= 0 or ceiling <= _ALIMITER_MIN_DB:
-            break
-        ceiling = max(_ALIMITER_MIN_DB, ceiling - excess - _LIMITER_MARGIN_DB)
-        limiter = _limiter(ceiling, rate)
-        level = measure(src, pre_filter=limiter)
+    limiter, _, level = limit_peaks(
+        level, lambda level: _overshoot(level, target, true_peak), lambda limiter: measure(src, pre_filter=limiter),
+        lambda ceiling: limiter_filter(ceiling, rate), lowest_db=_ALIMITER_MIN_DB, tries=_LIMITER_TRIES,
+    )  # fmt: skip
     if _overshoot(level, target, true_peak) <= 0:
         mode, last = "linear", f"volume={target - level.integrated:.2f}dB"
     else:

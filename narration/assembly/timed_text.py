@@ -58,12 +58,12 @@ def _digest(data: Any) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
-def _chapter_made_of(layout: BookLayout, plan: BookPlan, chapters: Sequence[ChapterResult]) -> list[Any]:
+def _chapter_made_of(plan: BookPlan, chapters: Sequence[ChapterResult], records: dict[int, dict[str, Any]]) -> list[Any]:
     """What the timings rest on, per chapter: its record (takes, audio files, where the takes
     begin) and the sentences narrated."""
     out = []
     for result in chapters:
-        record = read_record(layout.chapter_record(result.index)) or {}
+        record = records[result.index]
         chapter = plan.book.chapters[result.index]
         out.append({"record": {k: record.get(k) for k in ("inputs", "files", "piece_starts", "takes")},
                     "title": chapter.title, "text": [p.sentences or p.text for p in chapter.paragraphs],
@@ -83,13 +83,14 @@ def write_timed_text(
     formats, readalong = tuple(options.assembly.captions), options.assembly.readalong
     if not (formats or readalong) or not chapters:
         return []
-    made_of = _chapter_made_of(layout, plan, chapters)
+    records = {c.index: read_record(layout.chapter_record(c.index)) or {} for c in chapters}
+    made_of = _chapter_made_of(plan, chapters, records)
     language = plan.book.language
     timings: list[ChapterTiming] = []
 
     def timed() -> list[ChapterTiming]:
         if not timings:
-            timings.extend(_timings(plan, chapters, keys, layout, options))
+            timings.extend(_timings(plan, chapters, keys, layout, options, records))
         return timings
 
     written: list[Path] = []
@@ -113,20 +114,20 @@ def write_timed_text(
                           "language": language, "bitrate": options.assembly.bitrate,
                           "cover": hashlib.sha256(book.cover.data).hexdigest() if book.cover else None})
         if record_problem(read_record(layout.readalong_record), layout.root, inputs) is not None:
-            _write_epub(epub_path, plan, chapters, timed(), layout, options)
+            _write_epub(epub_path, plan, chapters, timed(), layout, options, records)
             write_record(layout.readalong_record, layout.root, inputs, [epub_path])
         written.append(epub_path)
     return [str(p) for p in written]
 
 
 def _write_epub(path: Path, plan: BookPlan, chapters: Sequence[ChapterResult], timings: list[ChapterTiming],
-                layout: BookLayout, options: NarrationOptions) -> None:
+                layout: BookLayout, options: NarrationOptions, records: dict[int, dict[str, Any]]) -> None:
     kinds = [{n: p.kind for n, p in enumerate(plan.book.chapters[c.index].paragraphs)} for c in chapters]
     with tempfile.TemporaryDirectory(prefix=atomic.TEMP_MARK, dir=layout.work) as scratch:
         audio = []
         for result in chapters:
             file = Path(result.path)
-            parts = (read_record(layout.chapter_record(result.index)) or {}).get("parts", 1)
+            parts = records[result.index].get("parts", 1)
             # opus and flac are not EPUB core media types; a chapter cut into parts is one file here
             if file.suffix.lower() not in AUDIO_TYPES or parts != 1:
                 file = encode_chapter(layout.chapter_master(result.index), Path(scratch) / f"{result.index:03d}.mp3",
@@ -136,19 +137,21 @@ def _write_epub(path: Path, plan: BookPlan, chapters: Sequence[ChapterResult], t
 
 
 def _timings(plan: BookPlan, chapters: Sequence[ChapterResult], keys: Sequence[Sequence[str]], layout: BookLayout,
-             options: NarrationOptions) -> list[ChapterTiming]:
+             options: NarrationOptions, records: dict[int, dict[str, Any]]) -> list[ChapterTiming]:
     from narration.assembly.word_times import WordTimer
 
     timer = WordTimer(options.qa.asr_model)
     by_index = {ch.index: ch for ch in plan.chapters}
+    manifest: Manifest | None = None  # opened only for a record without its takes (an older store)
     out = []
     for result in chapters:
         planned = by_index[result.index]
         chapter_keys = list(keys[result.index])
-        record = read_record(layout.chapter_record(result.index)) or {}
+        record = records[result.index]
         takes = record.get("takes")
         if not isinstance(takes, list) or len(takes) != len(chapter_keys):
-            found = Manifest(layout.manifest).fingerprints(chapter_keys)
+            manifest = manifest or Manifest(layout.manifest)
+            found = manifest.fingerprints(chapter_keys)
             takes = [found[k].sha256 if k in found else None for k in chapter_keys]
         starts = record.get("piece_starts")
         if not isinstance(starts, list) or len(starts) != len(chapter_keys):

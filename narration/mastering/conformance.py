@@ -22,6 +22,7 @@ import mutagen
 import numpy as np
 from mutagen.mp3 import MP3, BitrateMode
 
+from narration.assembly.loudness import TRUE_PEAK_SUMMARY
 from narration.errors import InputError
 from narration.ffmpeg import FFmpegError, find_tool, probe
 from narration.mastering.profiles import Profile, Rules
@@ -36,7 +37,6 @@ AUDIO_SUFFIXES = frozenset({".mp3", ".m4a", ".m4b", ".aac", ".flac", ".wav", ".o
 
 _SILENCE_START = re.compile(r"silence_start: (-?[\d.]+)")
 _SILENCE_END = re.compile(r"silence_end: (-?[\d.]+)")
-_TRUE_PEAK = re.compile(r"True peak:\s+Peak:\s+(-?[\d.]+|-inf) dBFS")
 
 
 @dataclass(frozen=True)
@@ -186,7 +186,7 @@ def measure_file(path: str | Path) -> Measurement:
         noise = _db(float(windows.min()))
     else:  # shorter than a window: the file is its own quietest stretch
         noise = _db(total / (frames * channels))
-    peak = _TRUE_PEAK.findall(log)
+    peak = TRUE_PEAK_SUMMARY.findall(log)
     head, tail = _edges(log, duration)
     return Measurement(
         path=str(path), codec=codec, sample_rate=rate, channels=channels, bitrate_kbps=bitrate, bitrate_mode=mode,

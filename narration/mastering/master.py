@@ -13,20 +13,18 @@ import functools
 import itertools
 import logging
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from narration.assembly.chapter import FORMATS
-from narration.assembly.loudness import _limiter
-from narration.assembly.metadata import tag_file
+from narration.assembly.chapter import encode_chapter
+from narration.assembly.loudness import RMS_FILTER, RMS_SUMMARY, limit_peaks, limiter_filter, measure
 from narration.atomic import atomic_path, temp_path_for
 from narration.audio import Audio, frame_count, read_wav, resample, write_wav
 from narration.errors import ConfigError
-from narration.ffmpeg import FFmpegError, run_ffmpeg
+from narration.ffmpeg import run_ffmpeg
 from narration.mastering.profiles import Mastering, Profile
 from narration.model import PAUSE_PARAGRAPH, PAUSE_SCENE
 from narration.options import Pauses
@@ -36,11 +34,8 @@ log = logging.getLogger(__name__)
 # Before the gain, what is quieter than this at a chapter's edges is the voice's own near
 # silence: it is cut, and the profile's room tone put in its place.
 _EDGE_THRESHOLD_DB = -50.0
-_LIMITER_MARGIN_DB = 0.5
 _LIMITER_TRIES = 8
 _LOWEST_CEILING_DB = -60.0
-_RMS = re.compile(r"RMS level dB:\s+(-?[\d.]+|-inf)")
-_TRUE_PEAK = re.compile(r"True peak:\s+Peak:\s+(-?[\d.]+|-inf) dBFS")
 _CUT_AFTER = frozenset({PAUSE_PARAGRAPH, PAUSE_SCENE})
 
 
@@ -138,29 +133,16 @@ def _limiter_at(ceiling_db: float, rate: int) -> str:
     a lower ceiling is a boost in front of one at -12 dB: the same limiting, louder, which the
     gain measured after it takes back."""
     if ceiling_db >= -12.0:
-        return _limiter(ceiling_db, rate)
-    return f"volume={-12.0 - ceiling_db:.3f}dB,{_limiter(-12.0, rate)}"
-
-
-def _level(path: Path, pre_filter: str) -> tuple[float, float]:
-    """(RMS dBFS, true peak dBTP) of ``path`` after ``pre_filter``, by ffmpeg's astats and ebur128."""
-    chain = ",".join(f for f in (pre_filter, "astats=measure_perchannel=none:measure_overall=RMS_level",
-                                 "ebur128=peak=true") if f)
-    proc = run_ffmpeg(["-i", path, "-af", chain, "-f", "null", "-"], what=f"measure the level of {path}")
-    text = proc.stderr.decode("utf-8", "replace")
-    rms, peak = _RMS.findall(text), _TRUE_PEAK.findall(text)
-    if not rms or not peak:
-        raise FFmpegError(f"ffmpeg failed to report the level of {path}")
-    return float(rms[-1]), float(peak[-1])
+        return limiter_filter(ceiling_db, rate)
+    return f"volume={-12.0 - ceiling_db:.3f}dB,{limiter_filter(-12.0, rate)}"
 
 
 @functools.lru_cache(maxsize=4)
 def _pink_rms_db(rate: int) -> float:
     """RMS of ffmpeg's pink noise at amplitude 1 (measured, not assumed from its algorithm)."""
     proc = run_ffmpeg(["-f", "lavfi", "-i", f"anoisesrc=color=pink:amplitude=1:seed=1:sample_rate={rate}:duration=20",
-                       "-af", "astats=measure_perchannel=none:measure_overall=RMS_level", "-f", "null", "-"],
-                      what="measure the room tone generator")
-    return float(_RMS.findall(proc.stderr.decode("utf-8", "replace"))[-1])
+                       "-af", RMS_FILTER, "-f", "null", "-"], what="measure the room tone generator")
+    return float(RMS_SUMMARY.findall(proc.stderr.decode("utf-8", "replace"))[-1])
 
 
 def master_level(raw: Path, master: Path, mastering: Mastering, seed: int = 1) -> tuple[float, float]:
@@ -173,19 +155,15 @@ def master_level(raw: Path, master: Path, mastering: Mastering, seed: int = 1) -
     the gain is measured again through it until the peaks fit (a few passes)."""
     rate = mastering.sample_rate
     resampled = f"aresample={rate}:resampler=soxr"
-    rms, peak = _level(raw, resampled)
-    if not math.isfinite(rms):
+    level = measure(raw, pre_filter=resampled, rms=True)
+    if level.rms is None or not math.isfinite(level.rms):
         raise ConfigError(f"{raw}: silent chapter audio cannot be mastered")
-    limiter, ceiling = "", min(0.0, peak)
-    for _ in range(_LIMITER_TRIES):
-        gain = mastering.rms_db - rms
-        excess = peak + gain - mastering.true_peak_db
-        if excess <= 0 or ceiling <= _LOWEST_CEILING_DB:
-            break
-        ceiling = max(_LOWEST_CEILING_DB, ceiling - excess - _LIMITER_MARGIN_DB)
-        limiter = _limiter_at(ceiling, rate)
-        rms, peak = _level(raw, f"{resampled},{limiter}")
-        log.debug("limiter at %.2f dB: RMS %.2f, true peak %.2f", ceiling, rms, peak)
+    limiter, ceiling, level = limit_peaks(
+        level, lambda level: level.true_peak + (mastering.rms_db - (level.rms or 0.0)) - mastering.true_peak_db,
+        lambda limiter: measure(raw, pre_filter=f"{resampled},{limiter}", rms=True),
+        lambda ceiling: _limiter_at(ceiling, rate), lowest_db=_LOWEST_CEILING_DB, tries=_LIMITER_TRIES,
+    )  # fmt: skip
+    rms, peak = level.rms or 0.0, level.true_peak
     # Still over (a file that is mostly room tone, like "The end.", needs its few words very
     # loud for the file's RMS): the peak ceiling wins over the RMS target.
     gain = min(mastering.rms_db - rms, mastering.true_peak_db - peak)
@@ -213,17 +191,9 @@ def encode_part(
     tags: Mapping[str, str] | None,
 ) -> Path:
     """Encode samples ``start``..``end`` of the master as one file, constant bit rate, atomically."""
-    try:
-        codec = FORMATS[mastering.format]
-    except KeyError:
-        raise ConfigError(f"unknown audio format {mastering.format!r}") from None
     trim = f"atrim=start_sample={start}" + (f":end_sample={end}" if end is not None else "")
-    with atomic_path(out_path) as tmp:
-        run_ffmpeg(["-i", master, "-map", "0:a", "-map_metadata", "-1", "-af", trim, "-ar", mastering.sample_rate,
-                    "-ac", mastering.channels, "-b:a", bitrate, *codec, tmp], what=f"encode {out_path.name}")
-        if tags:
-            tag_file(tmp, tags)
-    return out_path
+    return encode_chapter(master, out_path, mastering.format, bitrate=bitrate, tags=tags, audio_filter=trim,
+                          output=["-ar", mastering.sample_rate, "-ac", mastering.channels])
 
 
 def master_chapter(
