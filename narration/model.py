@@ -123,6 +123,7 @@ PAUSE_SENTENCE = "sentence"
 PAUSE_PARAGRAPH = "paragraph"
 PAUSE_TITLE = "title"  # after the spoken chapter title
 PAUSE_SCENE = "scene"  # at a scene break
+PAUSE_CLAUSE = "clause"  # inside a sentence cut where its emotion tag changes ("Wolf!" | cried the boy)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic_core import to_json
 
 from narration.emotion.settings import EmotionSettings
-from narration.model import PAUSE_PARAGRAPH, PAUSE_SCENE, PAUSE_SENTENCE, PAUSE_TITLE
+from narration.model import PAUSE_CLAUSE, PAUSE_PARAGRAPH, PAUSE_SCENE, PAUSE_SENTENCE, PAUSE_TITLE
 
 AudioFormat = Literal["mp3", "m4a", "opus", "flac"]
 NotesMode = Literal["skip", "inline", "end"]
@@ -47,11 +47,19 @@ class Pauses(BaseModel):
     chapter_lead: float = Field(0.5, ge=0, le=10, description="at the start of each chapter file")
     chapter_tail: float = Field(1.5, ge=0, le=10, description="at the end of each chapter file")
     scene: float = Field(2.0, ge=0, le=10, description="at a scene break (* * *)")
+    clause: float = Field(0.15, ge=0, le=5, description="inside a sentence read in two takes: a quotation "
+                          "tagged apart from the words around it")
+
+    def as_before(self) -> dict[str, float]:
+        """These pauses for digests and fingerprints: ``clause`` (added later) left out while at
+        its default, so chapter records and inbox fingerprints made before it stay valid."""
+        added_later = {"clause"}
+        return self.model_dump(exclude={n for n in added_later if getattr(self, n) == Pauses.model_fields[n].default})
 
     def after(self, marker: str) -> float:
         """The pause for a chunk's ``pause_after`` marker."""
         lengths = {PAUSE_SENTENCE: self.sentence, PAUSE_PARAGRAPH: self.paragraph, PAUSE_TITLE: self.title,
-                   PAUSE_SCENE: self.scene}
+                   PAUSE_SCENE: self.scene, PAUSE_CLAUSE: self.clause}
         try:
             return lengths[marker]
         except KeyError:
@@ -140,7 +148,7 @@ class AssemblySettings(BaseModel):
         ``credits`` (chapters of their own), and ``profile`` only when not ``default``, so the
         records of stores made before it existed stay valid."""
         left_out = {"m4b", "credits", "captions", "readalong"} | ({"profile"} if self.profile == "default" else set())
-        return self.model_dump(mode="json", exclude=left_out)
+        return self.model_dump(mode="json", exclude=left_out) | {"pauses": self.pauses.as_before()}
 
 
 # Where each setting of the flat form (releases before 2026-11; deployments registered then keep
@@ -219,7 +227,7 @@ class NarrationOptions(BaseModel):
             # "auto" reads as "base", the default it replaced: which model checks new takes does
             # not change a book's stored ones, so the inbox must not queue every book again.
             "qa": q.enabled, "asr_model": "base" if q.asr_model == "auto" else q.asr_model, "max_retakes": q.max_retakes,
-            "allow_failures": q.allow_failures, "pauses": a.pauses, "ingest": self.ingest,
+            "allow_failures": q.allow_failures, "pauses": a.pauses.as_before(), "ingest": self.ingest,
             "emotion": _emotion_as_before(self.emotion),
         }  # fmt: skip
         # Added later: only when set, so books narrated before are not queued again.

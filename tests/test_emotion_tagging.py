@@ -11,6 +11,7 @@ from narration.emotion.settings import EmotionSettings
 from narration.emotion.tagging import apply_tags, tag_book
 from narration.emotion.tags import NEUTRAL, TAGS
 from narration.model import PAUSE_TITLE, Book, Chapter, Paragraph
+from narration.options import Pauses
 from narration.text import chunk_book, segment_book
 
 KEYWORDS = {"wept": "sad", "furious": "angry", "laughed": "happy", "terrified": "fearful"}
@@ -156,10 +157,21 @@ def test_a_chunk_is_cut_where_the_tag_changes_and_only_there() -> None:
         (book.chapters[0].paragraphs[1].text, NEUTRAL),  # one tag over its spans: not cut
     ]
     assert [c.index for c in styled] == [0, 1, 2]
-    assert [c.pause_after for c in styled] == ["sentence", "paragraph", "paragraph"]
+    # "...you!” he shouted" is one sentence read in two takes: a clause's pause between them
+    assert [c.pause_after for c in styled] == ["clause", "paragraph", "paragraph"]
     assert [c.paragraph for c in styled] == [0, 0, 1]
     # without the book to cut by, a mixed paragraph's chunks take the quote's tag
     assert [c.style for c in apply_tags(chunks, tags)] == ["angry", NEUTRAL]
+
+
+def test_a_cut_between_sentences_keeps_the_sentence_pause() -> None:
+    book = segment_book(Book("t", chapters=[Chapter("", [
+        Paragraph("He looked up at the sky. “I am furious with you!” Then he walked away, and slowly."),
+    ])]))
+    styled = apply_tags(chunk_book(book, max_chars=200), tag_book(book, KeywordClassifier(), LOOSE), book, 200)
+    assert [(c.style, c.pause_after) for c in styled] == [
+        (NEUTRAL, "sentence"), ("angry", "sentence"), (NEUTRAL, "paragraph")]
+    assert Pauses().after("clause") < Pauses().after("sentence")
 
 
 def test_an_interrupted_quote_is_classified_as_one_text_and_tagged_alike() -> None:

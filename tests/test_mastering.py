@@ -156,6 +156,10 @@ def test_the_profile_option_is_validated_and_default_leaves_digests_as_they_were
     assert AssemblySettings(credits=True).digest() == before
     assert AssemblySettings(profile="acx").digest() == {**before, "profile": "acx"}
     assert '"profile"' not in NarrationOptions().flat_json()
+    # so are the pause added later (clause) at its default; set, it counts
+    assert AssemblySettings(pauses={"clause": 0.3}).digest()["pauses"]["clause"] == 0.3
+    assert '"clause"' not in NarrationOptions().flat_json() and '"clause":0.3' in NarrationOptions(
+        assembly={"pauses": {"clause": 0.3}}).flat_json()
 
 
 def test_split_points_cut_at_paragraph_ends_nearest_an_even_split() -> None:

@@ -20,9 +20,10 @@ from narration.emotion.restraint import restrain
 from narration.emotion.settings import EmotionSettings
 from narration.emotion.spans import split_spans
 from narration.emotion.tags import NEUTRAL, TAGS
-from narration.model import PARA_NOTE, PAUSE_SENTENCE, Book, Chunk
+from narration.model import PARA_NOTE, PAUSE_CLAUSE, PAUSE_SENTENCE, Book, Chunk
 from narration.text.chunking import text_pieces
 from narration.text.lexicon import Lexicon
+from narration.text.sentences import split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -146,11 +147,23 @@ def _cut_at_tags(group: list[Chunk], text: str, styles: list[str], max_chars: in
     first = group[0]
     made: list[Chunk] = []
     runs = itertools.groupby(zip(spans, styles, strict=True), key=lambda pair: pair[1])
+    before = ""
     for style, run in runs:
         run = list(run)
         part = text[run[0][0].start : run[-1][0].end]
+        if made:  # where this run begins: a new sentence, or inside one (a quotation and its "he said")
+            made[-1] = dataclasses.replace(made[-1], pause_after=_pause_between(before, part, first.language))
         made.extend(Chunk(first.chapter, first.index, piece.text, piece.source, first.language, PAUSE_SENTENCE,
                           style, first.paragraph) for piece in text_pieces(part, first.language, max_chars, lexicon))
+        before = part
     if made:  # the paragraph's own pause after its last chunk
         made[-1] = dataclasses.replace(made[-1], pause_after=group[-1].pause_after)
     return made
+
+
+def _pause_between(before: str, after: str, language: str) -> str:
+    """The sentence pause where ``after`` begins a sentence of its own, else the shorter clause
+    pause: the join is inside a sentence when reading the two together makes one sentence fewer."""
+    apart = len(split_sentences(before, language)) + len(split_sentences(after, language))
+    together = len(split_sentences(f"{before} {after}", language))
+    return PAUSE_SENTENCE if together == apart else PAUSE_CLAUSE
