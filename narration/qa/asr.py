@@ -24,7 +24,7 @@ one window per single-threaded replica of a second copy of the model (``AsrOptio
 the encoder's large matrix products use the cores well, but a decoding step is small work that a
 second thread slows down (tiny.en on 2 cores: 4.8 ms a step on one thread, 5.3 ms on two; a
 batch of two rows 6.4 and 8.1 ms). The transcripts are the same token for token; QA costs about
-a fifth less (bench/results/qa_eval.md).
+a quarter less (bench/results/qa_eval.md).
 """
 
 from __future__ import annotations

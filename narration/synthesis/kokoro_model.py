@@ -31,7 +31,7 @@ Session settings (``Engine``): two inferences at once where there are two cores 
 English backend reads a batch's sentences two at a time, longest first), each on its share of
 the cores, and no spin-waiting. One inference on both cores of a 2-core machine runs 1.6x
 faster than on one: the many small element-wise kernels between the convolutions (~half the
-time) wait on each other's threads; two inferences on one core each make ~20 % less wall for a
+time) wait on each other's threads; two inferences on one core each make ~24 % less wall for a
 batch, with the same audio bit for bit (bench/results/kokoro_speed.md). onnxruntime's worker
 threads otherwise spin between kernels, which on a machine shared with QA's Whisper, a second
 task worker or other jobs burns the cores the others need (measured: the same work takes ~30 %
