@@ -477,6 +477,12 @@ def test_same_level_volume_book_and_chapter_headings_join(tmp_path: Path) -> Non
     ]
 
 
+def test_a_capitals_heading_cut_by_a_spaced_hyphen_starts_its_title_again(tmp_path: Path) -> None:
+    # as in the Markdown edition of Peter Pan: "## CHAPTER 2 - THE SHADOW"
+    path = write(tmp_path, "# Title: Tales\n\n## CHAPTER 1 - THE END OF THE ROAD\n\nA.\n\n## CHAPTER 2 - THE SHADOW\n\nB.\n")
+    assert titles(load_markdown(path)) == ["Chapter 1 - The End of the Road", "Chapter 2 - The Shadow"]
+
+
 def test_contents_section_is_left_out(tmp_path: Path) -> None:
     path = write(tmp_path, "# Book\n\n## Contents\n\n- Chapter 1\n- Chapter 2\n\n## Chapter 1\n\nA.\n\n## Chapter 2\n\nB.\n")
     book = load_markdown(path)

@@ -117,7 +117,7 @@ def title_case(text: str) -> str:
         core = token.strip(".,;:!?\"'“”‘’()[]—–-")
         if token.isspace() or not core:
             out.append(token)
-            first = first or bool(re.search(r"[.:!?—–]|--", token))
+            first = first or bool(re.search(r"[.:!?—–]|--|^-$", token))  # a lone "-": "CHAPTER 2 - THE SHADOW"
             continue
         if _ROMAN_WORD.match(core) and _valid_roman(core):
             out.append(token)  # "CHAPTER XII", "HENRY VIII", and the pronoun "I"
