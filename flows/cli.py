@@ -271,7 +271,20 @@ def status_main(args: argparse.Namespace) -> int:
     for chunk in doc["failed_chunks"]:
         console.print(f"failed chunk {chunk['index']} (chapter {chunk['chapter'] + 1}): {chunk['error']}", markup=False)
     console.print(f"last run synthesized {doc['synthesized_last_run']} chunk(s); {doc['retakes']} retake(s) in all")
+    if mastering := doc.get("mastering"):
+        console.print(mastering_line(mastering), markup=False, highlight=False)
     return 0
+
+
+def mastering_line(check: dict) -> str:
+    """One line of the last run's conformance check: the profile, how many files pass, and the
+    rules the others break."""
+    files = check.get("files", [])
+    passed = sum(bool(f.get("passed")) for f in files)
+    broken = dict.fromkeys(r["rule"] for f in files for r in f.get("rules", []) if not r.get("passed"))
+    broken.update(dict.fromkeys(r["rule"] for r in check.get("book_rules", []) if not r.get("passed")))
+    line = f"mastering: {passed}/{len(files)} file(s) pass {check.get('checked_against', check.get('profile'))}'s rules"
+    return line + (f"; failing: {', '.join(broken)} (narrate check shows the numbers)" if broken else "")
 
 
 PRUNE_DESCRIPTION = (

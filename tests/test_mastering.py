@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from flows.cli import main
+from flows.cli import main, mastering_line
 from narration import NarrationOptions, narrate
 from narration.emotion.settings import EmotionSettings
 from narration.errors import InputError
@@ -225,6 +225,10 @@ def test_acx_mastering_of_a_real_narration_passes_the_check(tmp_path: Path, fabl
     # recorded for the report and narrate status
     recorded = book_status(layout)["mastering"]
     assert recorded["run_profile"] == "acx" and recorded["passed"] is True and len(recorded["files"]) == 4
+    assert mastering_line(recorded) == "mastering: 4/4 file(s) pass acx's rules"
+    recorded["files"][1]["passed"] = False
+    recorded["files"][1]["rules"][0]["passed"] = False
+    assert mastering_line(recorded).startswith(f"mastering: 3/4 file(s) pass acx's rules; failing: {recorded['files'][1]['rules'][0]['rule']}")
     assert (layout.root / "report.html").read_text(encoding="utf-8").count("mastering-file") == 4
     # the M4B is built from the lossless masters, credits as chapters, marks at the masters' lengths
     marks = probe_chapters(layout.m4b)
