@@ -283,7 +283,10 @@ def mastering_line(check: dict) -> str:
     passed = sum(bool(f.get("passed")) for f in files)
     broken = dict.fromkeys(r["rule"] for f in files for r in f.get("rules", []) if not r.get("passed"))
     broken.update(dict.fromkeys(r["rule"] for r in check.get("book_rules", []) if not r.get("passed")))
-    line = f"mastering: {passed}/{len(files)} file(s) pass {check.get('checked_against', check.get('profile'))}'s rules"
+    against = check.get("checked_against", check.get("profile"))
+    line = f"mastering: {passed}/{len(files)} file(s) pass {against}'s rules"
+    if check.get("run_profile", against) != against:  # a default run is measured against ACX, not made for it
+        line += f" (made with the {check['run_profile']} profile; --profile {against} masters to them)"
     return line + (f"; failing: {', '.join(broken)} (narrate check shows the numbers)" if broken else "")
 
 
