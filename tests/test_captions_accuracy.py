@@ -54,11 +54,13 @@ def _copy(store: Path, to: Path) -> Path:
     return to
 
 
-def _offsets(out: Path, options: NarrationOptions, book: Path = SAMPLE, least: int = 50) -> list[Offset]:
+def _offsets(out: Path, options: NarrationOptions, book: Path = SAMPLE, least: int = 50,
+             chapters: int | None = None) -> list[Offset]:
+    """Caption and clip starts against the heard first words, in the first ``chapters`` (all)."""
     planned, layout = plan(book, out, options)
     timer = WordTimer("base")
     offsets: list[Offset] = []
-    for chapter in planned.chapters:
+    for chapter in planned.chapters[:chapters]:
         found, unchecked = measure_chapter(planned, layout, chapter.index, timer)
         assert unchecked <= 2, f"chapter {chapter.index + 1}: {unchecked} first words not heard"
         offsets += found
@@ -147,7 +149,7 @@ def test_a_rerun_keeps_the_files_and_an_old_store_still_gets_close_captions(tmp_
     layout.readalong_record.unlink()
     narrate(SAMPLE, tmp_path, options)
     assert {p: p.stat().st_mtime_ns for p in made} != made  # made again, placed by ASR and the masters
-    _assert_within(_offsets(tmp_path, options))
+    _assert_within(_offsets(tmp_path, options, least=20, chapters=2))  # every chapter takes the same path
     assert verify_book(layout).ok
 
 
