@@ -47,7 +47,7 @@ class Pauses(BaseModel):
     chapter_lead: float = Field(0.5, ge=0, le=10, description="at the start of each chapter file")
     chapter_tail: float = Field(1.5, ge=0, le=10, description="at the end of each chapter file")
     scene: float = Field(2.0, ge=0, le=10, description="at a scene break (* * *)")
-    clause: float = Field(0.15, ge=0, le=5, description="inside a sentence read in two takes: a quotation "
+    clause: float = Field(0.2, ge=0, le=5, description="inside a sentence read in two takes: a quotation "
                           "tagged apart from the words around it")
 
     def as_before(self) -> dict[str, float]:

@@ -167,10 +167,12 @@ def test_a_chunk_is_cut_where_the_tag_changes_and_only_there() -> None:
 def test_a_cut_between_sentences_keeps_the_sentence_pause() -> None:
     book = segment_book(Book("t", chapters=[Chapter("", [
         Paragraph("He looked up at the sky. “I am furious with you!” Then he walked away, and slowly."),
+        Paragraph("He turned and exclaimed: “I am furious with you!”"),  # a colon brings in the quotation
     ])]))
     styled = apply_tags(chunk_book(book, max_chars=200), tag_book(book, KeywordClassifier(), LOOSE), book, 200)
     assert [(c.style, c.pause_after) for c in styled] == [
-        (NEUTRAL, "sentence"), ("angry", "sentence"), (NEUTRAL, "paragraph")]
+        (NEUTRAL, "sentence"), ("angry", "sentence"), (NEUTRAL, "paragraph"), (NEUTRAL, "sentence"),
+        ("angry", "paragraph")]
     assert Pauses().after("clause") < Pauses().after("sentence")
 
 

@@ -162,8 +162,11 @@ def _cut_at_tags(group: list[Chunk], text: str, styles: list[str], max_chars: in
 
 
 def _pause_between(before: str, after: str, language: str) -> str:
-    """The sentence pause where ``after`` begins a sentence of its own, else the shorter clause
-    pause: the join is inside a sentence when reading the two together makes one sentence fewer."""
+    """The sentence pause where ``after`` begins a sentence of its own or a colon introduces it
+    ("...he exclaimed: | “You ridiculed..."), else the shorter clause pause: the join is inside a
+    sentence when reading the two together makes one sentence fewer."""
+    if before.rstrip().endswith((":", "：")):
+        return PAUSE_SENTENCE
     apart = len(split_sentences(before, language)) + len(split_sentences(after, language))
     together = len(split_sentences(f"{before} {after}", language))
     return PAUSE_SENTENCE if together == apart else PAUSE_CLAUSE
