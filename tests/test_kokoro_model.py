@@ -248,8 +248,10 @@ def test_session_settings() -> None:
     spinning = kokoro_model.session(Engine(variant="int8", threads=1, spinning=True)).get_session_options()
     assert spinning.intra_op_num_threads == 1
     assert spinning.get_session_config_entry("session.intra_op.allow_spinning") == "1"
-    # "auto" and the variant it stands for are one session, not two copies of the model.
+    # "auto" and the variant it stands for are one session, not two copies of the model; so are
+    # engines that differ only in how many inferences they run at once.
     assert kokoro_model.session(Engine(variant=kokoro_model.resolve("auto"))) is session
+    assert kokoro_model.session(Engine(threads=1, workers=2)) is kokoro_model.session(Engine(threads=1, workers=1))
 
 
 @needs_model

@@ -457,8 +457,9 @@ def session(engine: Engine = Engine()) -> Any:
         log.warning("kokoro: cannot make the %s model in %s (%s); running the int8 model as shipped "
                     "(the same audio, slower)", variant, folder(), exc)  # fmt: skip
         variant, path = "int8", model_file("int8")
-    # "auto" and what it stands for, threads left to choose and the number chosen: one session
-    engine = replace(engine, variant=variant, threads=engine.intra_threads, workers=engine.inferences)
+    # One session for "auto" and what it stands for, for threads left to choose and the number
+    # chosen, and whatever the number of inferences it will run at once (it does not shape it).
+    engine = replace(engine, variant=variant, threads=engine.intra_threads, workers=1)
     with _SESSIONS:
         return _session(engine, path)
 
