@@ -41,9 +41,10 @@ def _prune(layout: BookLayout, dry_run: bool) -> PruneResult:
     records = manifest.records()
     keys = {r.key for r in records}
     chapters = {r.chapter: r.chapter_title for r in records}
-    stale = [p for folder in (layout.chunks, layout.replaced, layout.rejected) for p in _wavs(folder) if p.stem not in keys]
+    takes = [p for folder in (layout.chunks, layout.replaced, layout.rejected) for p in _files(folder, "*/*.wav")]
+    stale = [p for p in takes if p.stem not in keys]
     # where each sentence lies in a take (for captions), beside the take: <key>.sentences.json
-    stale += [p for p in _sidecars(layout.chunks) if p.name.split(".", 1)[0] not in keys]
+    stale += [p for p in _files(layout.chunks, "*/*.sentences.json") if p.name.split(".", 1)[0] not in keys]
     stale += _stale_chapter_files(layout, chapters)
     result = PruneResult(files=sorted(stale), bytes=sum(p.stat().st_size for p in stale))
     if dry_run:
@@ -54,12 +55,9 @@ def _prune(layout: BookLayout, dry_run: bool) -> PruneResult:
     return result
 
 
-def _wavs(folder: Path) -> list[Path]:
-    return sorted(folder.glob("*/*.wav")) if folder.is_dir() else []
-
-
-def _sidecars(folder: Path) -> list[Path]:
-    return sorted(folder.glob("*/*.sentences.json")) if folder.is_dir() else []
+def _files(folder: Path, pattern: str = "*") -> list[Path]:
+    """The files in ``folder`` that match ``pattern`` (none when there is no folder)."""
+    return sorted(p for p in folder.glob(pattern) if p.is_file()) if folder.is_dir() else []
 
 
 def _stale_chapter_files(layout: BookLayout, chapters: dict[int, str]) -> list[Path]:
@@ -71,6 +69,3 @@ def _stale_chapter_files(layout: BookLayout, chapters: dict[int, str]) -> list[P
     stale = [p for p in _files(layout.chapters) if p.stem not in current]
     return stale + [p for p in _files(layout.chapter_masters) if p.suffix in (".wav", ".json") and p.name not in masters]
 
-
-def _files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
