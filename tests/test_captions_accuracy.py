@@ -106,8 +106,8 @@ def test_captions_and_clips_begin_within_100_ms_of_the_spoken_words(backend: str
     if backend == "piper":
         book, chapters, least = SAMPLE, 5, 50
         tmp_path = _copy(request.getfixturevalue("piper_store"), tmp_path / "out")
-    else:  # the default voice is slower: its first two chapters
-        book, chapters, least = _sample_excerpt(tmp_path, 2), 2, 20
+    else:  # the default voice is slower: its first chapter (11 spoken sentences); Piper's case has five
+        book, chapters, least = _sample_excerpt(tmp_path, 1), 1, 9
     result = narrate(book, tmp_path, options)  # Piper's: made already, read back as it is
     layout_root = Path(result.root)
     offsets = _offsets(tmp_path, options, book, least)
