@@ -119,6 +119,23 @@ ENGLISH = [
     ("John D. Rockefeller and John X. Doe", "John D. Rockefeller and John X. Doe"),
     ("Henry V. Then peace.", "Henry V. Then peace."),
     ("Henry V.", "Henry the fifth."),
+    # a heading's own number, from real editions' chapter titles (Standard Ebooks, Project Gutenberg)
+    ("II: Black Dog Appears and Disappears", "two: Black Dog Appears and Disappears"),
+    ("Part I: The Old Buccaneer: I: At the Admiral Benbow", "Part one: The Old Buccaneer: one: At the Admiral Benbow"),
+    ("XIV", "fourteen"),
+    ("I", "one"),
+    ("I. A SCANDAL IN BOHEMIA", "one. A SCANDAL IN BOHEMIA"),
+    ("XLIX. The Storm", "forty-nine. The Storm"),
+    ("I—DOWN THE RABBIT-HOLE", "one—DOWN THE RABBIT-HOLE"),
+    ("II.——To Monseigneur", "two.——To Monseigneur"),
+    ("XI - The Sea", "eleven - The Sea"),
+    # ... and where the same letters are not one
+    ("I—I was wrong.", "I—I was wrong."),
+    ("I Hear America Singing", "I Hear America Singing"),
+    ("You have begot me, bred me, lov’d me: I", "You have begot me, bred me, lov'd me: I"),
+    ("“I.”", '"I."'),
+    ("MIX: a song", "MIX: a song"),
+    ("The II. of them", "The II. of them"),
     # markup, unreadable symbols, prosody punctuation, whitespace
     ("**bold** and <b>tags</b> _em_", "bold and tags em"),
     ("see [the notes](http://x.y/z)", "see the notes"),

@@ -436,6 +436,18 @@ _SECTION_KEYWORDS = "|".join(re.escape(f) for word in _SECTION_WORDS for f in (w
 _SECTION_ROMAN = re.compile(
     rf"\b({_SECTION_KEYWORDS})\s+([IVXLCDM]{{2,}}|[VXLCDM]|I(?=\s*(?:$|[^\w\s]|[A-Z])))\b(?!['’]?\w)"
 )
+# A heading's own number with no keyword before it: "II: Black Dog Appears", "XIV. The Last Word",
+# "IX—THE SHADOW", "XIV", or after a part's title in a joined heading ("Part one: The Old
+# Buccaneer: I: At the Admiral Benbow"). Only at the start of the text or after ": ", and only
+# before ". ", ":", a dash or the end. A lone "I" is the pronoun unless a colon, ". Capital", a
+# dash and a word in capitals ("I—DOWN THE RABBIT-HOLE", not "I—I was") or, at the start,
+# nothing follows ("...lov'd me: I" ends a line of verse; speech that is "I." is quoted). Letters
+# I, V, X, L, C only: headings stop well below D and M, and "MIX:" or "DIM." are words.
+_NUMBERED = r":|\.\s+[A-Z]|\.\s*[—–]|\s*[—–]+\s*[A-Z]{2,}\b"
+_HEADING_ROMAN = re.compile(
+    r"(?:^|(?<=: ))([IVXLC]{2,})(?=[.:]?$|[.:]\s|[.:]?\s*[—–]|\s+-\s)"
+    rf"|^(I)(?={_NUMBERED}|\.?$)|(?<=: )(I)(?={_NUMBERED})"
+)
 _WORLD_WAR = re.compile(r"\b(World War)\s+(I{1,2})\b")
 # Regnal numbers only after names that monarchs and popes actually bear: "Henry VIII" is safe,
 # "Part II" is handled above, and a bare capital "I" after any other word is the pronoun.
@@ -468,6 +480,11 @@ def _section(match: re.Match[str]) -> str:
     return match.group(0) if value is None else f"{match.group(1)} {_cardinal(value)}"
 
 
+def _heading_number(match: re.Match[str]) -> str:
+    value = _roman(next(group for group in match.groups() if group))
+    return match.group(0) if value is None else _cardinal(value)
+
+
 def _regnal(match: re.Match[str]) -> str:
     value = _roman(match.group(2))
     return match.group(0) if value is None else f"{match.group(1)} the {_ordinal(value)}"
@@ -480,9 +497,11 @@ _REGNAL_NAME = re.compile(_REGNAL_NAMES)
 
 def expand_roman_numerals(text: str) -> str:
     """Only where a roman numeral is unambiguous: 'Chapter IV' -> 'Chapter four',
-    'Henry VIII' -> 'Henry the eighth', 'World War II' -> 'World War two'."""
+    'Henry VIII' -> 'Henry the eighth', 'World War II' -> 'World War two', a heading's own
+    number 'II: Black Dog' -> 'two: Black Dog'."""
     if _SECTION_KEYWORD.search(text):
         text = _SECTION_ROMAN.sub(_section, text)
+    text = _HEADING_ROMAN.sub(_heading_number, text)
     if "World War" in text:
         text = _WORLD_WAR.sub(lambda m: f"{m.group(1)} {_cardinal(len(m.group(2)))}", text)
     if _REGNAL_NAME.search(text):
