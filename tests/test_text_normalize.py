@@ -12,6 +12,7 @@ from narration.text.normalize import (
     ENGLISH_RULES,
     JAPANESE_RULES,
     expand_currency,
+    expand_fractions,
     expand_roman_numerals,
     expand_years,
     normalize,
@@ -119,6 +120,19 @@ ENGLISH = [
     ("John D. Rockefeller and John X. Doe", "John D. Rockefeller and John X. Doe"),
     ("Henry V. Then peace.", "Henry V. Then peace."),
     ("Henry V.", "Henry the fifth."),
+    # old money alone and fractions, as Project Gutenberg's Smith, Pepys and Doyle print them
+    ("Oats to 16s.", "Oats to sixteen shillings."),
+    ("cocktail 1s., lunch", "cocktail one shilling, lunch"),
+    ("did not exceed 18d. the yard", "did not exceed eighteen pence the yard"),
+    ("It cost 1½d. a pound.", "It cost one and a half pence a pound."),
+    ("the price of 1 1/9d.", "the price of one and one ninth pence."),
+    ("in the 60s.", "in the sixties."),
+    ("in his 20s.", "in his twenties."),
+    ("September 2d.", "September second."),
+    ("by the 23d of George", "by the twenty-third of George"),
+    ("7/8 of the whole", "seven eighths of the whole"),
+    ("a 2 1/2 mile walk", "a two and a half mile walk"),
+    ("(chap. 16, sect. 3)", "(chapter sixteen, section three)"),
     # a heading's own number, from real editions' chapter titles (Standard Ebooks, Project Gutenberg)
     ("II: Black Dog Appears and Disappears", "two: Black Dog Appears and Disappears"),
     ("Part I: The Old Buccaneer: I: At the Admiral Benbow", "Part one: The Old Buccaneer: one: At the Admiral Benbow"),
@@ -192,6 +206,9 @@ def test_rules_work_alone() -> None:
     assert expand_currency("costs $2.25") == "costs two dollars and twenty-five cents"
     assert expand_years("in 1984 and 1500 soldiers") == "in nineteen eighty-four and 1500 soldiers"
     assert expand_roman_numerals("Book III of Henry V") == "Book three of Henry the fifth"
+    # not fractions: old money ("two and six"), dates, "24/7", "9/11"
+    for text in ("oysters 2/6 per dozen", "on 12/25/2020", "24/7", "9/11", "5/8/1920"):
+        assert expand_fractions(text) == text
 
 
 _NOT_SPEAKABLE = re.compile(r"[*_`~^|\\{}\[\]<>#&%$£€@+=]")

@@ -1,8 +1,9 @@
 """Text normalisation for speech: turn what a reader sees into what a narrator says.
 
 ``normalize(text, language)`` runs a pipeline of small named rules (each ``str -> str``).
-English is covered in depth: numbers, years, currency, times, abbreviations, roman numerals
-in safe contexts and symbols. Japanese rules live in ``narration.text.japanese``: ruby
+English is covered in depth: numbers, years, currency (old British money too: "£3 10s.",
+"16s.", "1½d."), fractions, times, abbreviations, roman numerals in safe contexts (a heading's
+own number among them) and symbols. Japanese rules live in ``narration.text.japanese``: ruby
 readings, numbers with 万/億 grouping, dates, times, counters with their sound changes and
 Latin abbreviations, read in katakana. Other languages get the language-neutral rules only.
 
@@ -17,6 +18,7 @@ literal is. Each such check is one a match could not exist without, so results a
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -79,6 +81,10 @@ def _is_one(token: str) -> bool:
 
 # A written number: with thousands separators, or plain digits; an optional decimal part.
 NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+# After these words a number with an "s" is a decade ("the 60s", "in his 20s"), not shillings.
+_DECADE_WORDS = ("the", "The", "his", "her", "its", "our", "my", "their", "your", "early", "late", "mid")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")  # fmt: skip
 # Every pattern of a rule that starts with ``if not _DIGIT(text): return text`` needs a digit
 # (``\d``, the same class as in the patterns), so such text passes through it unchanged.
 _DIGIT = re.compile(r"\d").search
@@ -188,6 +194,8 @@ _ABBREVIATIONS: Sequence[tuple[str, str]] = (
     (r"\bp\.(?=\s*\d)", "page"),
     (r"\bVol\.(?=\s*[\dIVXLCDM])", "Volume"),
     (r"\bch\.(?=\s*\d)", "chapter"),
+    (r"\bchap\.(?=\s*\d)", "chapter "),  # "chap.30" too: the space keeps the number a word
+    (r"\bsect\.(?=\s*\d)", "section "),
     (r"\bca?\.(?=\s*\d)", "circa"),
 )
 _ABBREVIATION_RULES = [(re.compile(p), spoken) for p, spoken in _ABBREVIATIONS]
@@ -281,6 +289,31 @@ def expand_phone_numbers(text: str) -> str:
 
 # Number ranges: "1990-1995", "pp. 10–20", "$5-$10" -> "... to ...". A hyphen chain
 # (phone numbers, ISO dates) is left alone.
+# Written fractions: proper and reduced, with a denominator that fractions use ("9/11" and "24/7" are not),
+# alone or after a whole number ("1 1/9", "1 1/9d." of old money), not inside a date ("12/25/2020").
+_SLASH_FRACTION = re.compile(r"(?<![\w/.,-])(?:(\d+) )?(\d{1,2})/(\d{1,3})(?=d\.|(?![\w/]|[.,]\d))")
+_DENOMINATORS = frozenset({2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 16, 20, 32, 64, 100})
+
+
+def _slash_fraction(match: re.Match[str]) -> str:
+    whole, top, bottom = match.group(1), int(match.group(2)), int(match.group(3))
+    # Prose prints fractions reduced; "2/6" and "7/6" are old money (two and six, seven and six).
+    if not 0 < top < bottom or bottom not in _DENOMINATORS or math.gcd(top, bottom) != 1:
+        return match.group(0)
+    name = {2: "half", 4: "quarter"}.get(bottom) or _ordinal(bottom)
+    if top > 1:
+        name = "halves" if name == "half" else name + "s"
+    spoken = f"{'a' if top == 1 and bottom in (2, 4) and whole else _cardinal(top)} {name}"
+    return f"{whole} and {spoken}" if whole else spoken  # the whole number is read later, as others are
+
+
+def expand_fractions(text: str) -> str:
+    """'7/8' -> 'seven eighths', '2 1/2' -> 'two and a half'; dates and '24/7' stay."""
+    if "/" not in text:
+        return text
+    return _SLASH_FRACTION.sub(_slash_fraction, text)
+
+
 _RANGE = re.compile(rf"(?<![\w.,-])([$£€¥]?)({NUMBER})\s?[-–—]\s?([$£€¥]?)({NUMBER})(?![\w-]|\.\d)")
 
 
@@ -345,11 +378,40 @@ def _lsd(match: re.Match[str]) -> str:
     return spoken + _keep_stop(match)
 
 
+# Shillings or pence alone ("to 32s.", "at 6d. a loaf", "1½d."), always with the period that
+# old editions print: "60s" without one is a decade, and so is one after "the" or a possessive
+# ("in the 60s.", "in his 20s."), and "3d." after "the" or a month is an old ordinal ("the 3d of
+# May", "September 2d.").
+_NOT_A_DECADE = "".join(f"(?<!{word} )" for word in _DECADE_WORDS)
+_NOT_A_DATE = "".join(f"(?<!{word} )" for word in ("the", "The", *_MONTHS))
+_SHILLINGS = re.compile(rf"(?<![\w£.,'/-]){_NOT_A_DECADE}(\d{{1,3}})s\.(?=\s|$|[,;:\"')\]])")
+_PENCE = re.compile(
+    rf"(?<![\w£.,'/-]){_NOT_A_DATE}(\d{{1,3}})( and [a-z]+ [a-z]+?)?\s?d\.(?=\s|$|[,;:\"')\]])"
+)
+
+
+def _shillings(match: re.Match[str]) -> str:
+    count = int(match.group(1))
+    return f"{_cardinal(count)} {'shilling' if count == 1 else 'shillings'}" + _keep_stop(match)
+
+
+def _pence(match: re.Match[str]) -> str:
+    count, part = int(match.group(1)), match.group(2) or ""
+    unit = "penny" if count == 1 and not part else "pence"
+    return f"{_cardinal(count)}{part} {unit}" + _keep_stop(match)
+
+
 def expand_old_money(text: str) -> str:
-    """'£3 10s' -> 'three pounds ten shillings', '2s. 6d.' -> 'two shillings and six pence'."""
+    """'£3 10s' -> 'three pounds ten shillings', '2s. 6d.' -> 'two shillings and six pence',
+    'to 32s.' -> 'to thirty-two shillings', '1½d.' -> 'one and a half pence'."""
     if not _DIGIT(text):
         return text
-    return _LSD.sub(_lsd, text)
+    text = _LSD.sub(_lsd, text)
+    if "s." in text:
+        text = _SHILLINGS.sub(_shillings, text)
+    if "d." in text:
+        text = _PENCE.sub(_pence, text)
+    return text
 
 
 def expand_currency(text: str) -> str:
@@ -403,7 +465,7 @@ def expand_times(text: str) -> str:
 
 
 _DECADE = re.compile(r"(?<![\w.,])(1[1-9]\d0|20\d0)'?s\b")
-_SHORT_DECADE = re.compile(r"(?:'|(?<=\bthe )|(?<=\bThe ))([1-9]0)'?s\b")
+_SHORT_DECADE = re.compile(r"(?:'|" + "|".join(rf"(?<=\b{word} )" for word in _DECADE_WORDS) + r")([1-9]0)'?s\b")
 
 
 def expand_decades(text: str) -> str:
@@ -415,13 +477,17 @@ def expand_decades(text: str) -> str:
 
 
 _ORDINAL = re.compile(r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+)(?:st|nd|rd|th)\b")
+# The old printing of second and third ("the 2d of May", "the 23d Regiment", "September 2d");
+# only after "the" or a month, since "3d." alone is three pence.
+_OLD_ORDINAL = re.compile(r"(?:" + "|".join(rf"(?<=\b{word} )" for word in ("the", *_MONTHS)) + r")(\d*(?<!1)[23])d\b")
 
 
 def expand_ordinals(text: str) -> str:
-    """'1st' -> 'first', '22nd' -> 'twenty-second'."""
+    """'1st' -> 'first', '22nd' -> 'twenty-second', 'the 3d of May' -> 'the third of May'."""
     if not _DIGIT(text):
         return text
-    return _ORDINAL.sub(lambda m: _ordinal(int(m.group(1).replace(",", ""))), text)
+    text = _ORDINAL.sub(lambda m: _ordinal(int(m.group(1).replace(",", ""))), text)
+    return _OLD_ORDINAL.sub(lambda m: _ordinal(int(m.group(1))), text)
 
 
 _ROMAN_VALID = re.compile(r"M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})")
@@ -638,6 +704,7 @@ ENGLISH_RULES: tuple[Rule, ...] = (
     unify_characters,
     expand_abbreviations,
     expand_phone_numbers,
+    expand_fractions,
     expand_ranges,
     expand_old_money,
     expand_currency,
