@@ -29,7 +29,7 @@ ENGLISH = [
     ("It was -5 outside.", "It was minus five outside."),
     ("Agent 007", "Agent zero zero seven"),
     ("1,000,000,000,000 stars", "one trillion stars"),
-    ("MP3 player", "MP three player"),
+    ("MP3 player", "mp three player"),
     ("a 3D film (5)", "a three D film (five)"),
     # ordinals
     ("The 1st, 22nd and 3rd.", "The first, twenty-second and third."),
@@ -106,14 +106,14 @@ ENGLISH = [
     ("See pp. 4-9.", "See pages four to nine."),
     # roman numerals, only where safe
     ("Chapter IV", "Chapter four"),
-    ("CHAPTER XII", "CHAPTER twelve"),
+    ("CHAPTER XII", "chapter twelve"),
     ("Henry VIII had wives.", "Henry the eighth had wives."),
     ("Louis XIV's court", "Louis the fourteenth's court"),
     ("Elizabeth I.", "Elizabeth the first."),
     ("World War II ended", "World War two ended"),
     ("Then I said no.", "Then I said no."),
-    ("He is CIVIL.", "He is CIVIL."),
-    ("Part MMMM", "Part MMMM"),
+    ("He is CIVIL.", "He is civil."),  # not a number
+    ("Part MMMM", "Part mmmm"),  # not a number
     ("Book I read was good.", "Book I read was good."),
     ("Chapter I The Storm", "Chapter one The Storm"),
     ("Vol. III", "Volume three"),
@@ -133,14 +133,21 @@ ENGLISH = [
     ("7/8 of the whole", "seven eighths of the whole"),
     ("a 2 1/2 mile walk", "a two and a half mile walk"),
     ("(chap. 16, sect. 3)", "(chapter sixteen, section three)"),
+    # words in capitals read as words (misaki spelled "MY", "WHICH", "HOLMES" letter by letter)
+    ("MY DEAR SIR,", "my dear sir,"),
+    ("It was MY fault, said HOLMES.", "It was my fault, said holmes."),
+    ("WHAT HAVE I DONE?", "what have I done?"),
+    ("The FBI and the BBC.", "The fbi and the bbc."),  # misaki reads these as letters either way
+    ("the US Army and the WHO", "the US Army and the WHO"),
+    ("U.S.A. or A B C", "U.S.A. or A B C"),
     # a heading's own number, from real editions' chapter titles (Standard Ebooks, Project Gutenberg)
     ("II: Black Dog Appears and Disappears", "two: Black Dog Appears and Disappears"),
     ("Part I: The Old Buccaneer: I: At the Admiral Benbow", "Part one: The Old Buccaneer: one: At the Admiral Benbow"),
     ("XIV", "fourteen"),
     ("I", "one"),
-    ("I. A SCANDAL IN BOHEMIA", "one. A SCANDAL IN BOHEMIA"),
+    ("I. A SCANDAL IN BOHEMIA", "one. A scandal in bohemia"),
     ("XLIX. The Storm", "forty-nine. The Storm"),
-    ("I—DOWN THE RABBIT-HOLE", "one—DOWN THE RABBIT-HOLE"),
+    ("I—DOWN THE RABBIT-HOLE", "one—down the rabbit-hole"),
     ("II.——To Monseigneur", "two.——To Monseigneur"),
     ("XI - The Sea", "eleven - The Sea"),
     # ... and where the same letters are not one
@@ -148,7 +155,7 @@ ENGLISH = [
     ("I Hear America Singing", "I Hear America Singing"),
     ("You have begot me, bred me, lov’d me: I", "You have begot me, bred me, lov'd me: I"),
     ("“I.”", '"I."'),
-    ("MIX: a song", "MIX: a song"),
+    ("MIX: a song", "mix: a song"),  # not a number
     ("The II. of them", "The II. of them"),
     # markup, unreadable symbols, prosody punctuation, whitespace
     ("**bold** and <b>tags</b> _em_", "bold and tags em"),

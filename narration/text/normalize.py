@@ -3,7 +3,7 @@
 ``normalize(text, language)`` runs a pipeline of small named rules (each ``str -> str``).
 English is covered in depth: numbers, years, currency (old British money too: "£3 10s.",
 "16s.", "1½d."), fractions, times, abbreviations, roman numerals in safe contexts (a heading's
-own number among them) and symbols. Japanese rules live in ``narration.text.japanese``: ruby
+own number among them), symbols, and words in capitals read as words. Japanese rules live in ``narration.text.japanese``: ruby
 readings, numbers with 万/億 grouping, dates, times, counters with their sound changes and
 Latin abbreviations, read in katakana. Other languages get the language-neutral rules only.
 
@@ -690,6 +690,32 @@ class _UnreadableTable(dict[int, str]):
 _UNREADABLE = _UnreadableTable()
 
 
+# Words in capitals: a heading ("A SCANDAL IN BOHEMIA"), a sign ("DRINK ME"), a shout or a word
+# stressed ("It was MY fault"). The G2P spells a capitalised word it takes for a name letter by
+# letter ("WHICH", "HOLMES", "MY" came out "double-u aitch i c h", "aitch o l m e s", "em why"),
+# so such words are read in lower case, which reads true acronyms ("fbi", "bbc") as letters all
+# the same. Kept: "I" and "A", runs of single letters ("U S A"), roman numerals, and the few
+# acronyms that are also words ("the US Army", "the WHO").
+_CAPITALS = re.compile(r"\b[A-Z][A-Z'’]*[A-Z]\b(?:['’][a-z]+)?")
+_KEEP_CAPITALS = frozenset({"US", "WHO", "AM", "PM"})
+_ROMAN_LETTERS = re.compile(r"[IVXLC]+")
+
+
+def _lower_capitals(match: re.Match[str]) -> str:
+    word = match.group(0)
+    if word in _KEEP_CAPITALS or (_ROMAN_LETTERS.fullmatch(word) and _roman(word) is not None):
+        return word
+    return word.lower()
+
+
+def lower_capitals(text: str) -> str:
+    """'MY DEAR SIR' -> 'my dear sir', 'said HOLMES' -> 'said holmes'; 'I', acronyms that are
+    words ('the US Army') and roman numerals stay."""
+    if not _CAPITALS.search(text):
+        return text
+    return _CAPITALS.sub(_lower_capitals, text)
+
+
 def strip_unreadable(text: str) -> str:
     """Keep letters, digits, spaces and prosody punctuation; drop every other symbol."""
     return text.translate(_UNREADABLE)
@@ -717,6 +743,7 @@ ENGLISH_RULES: tuple[Rule, ...] = (
     expand_years,
     expand_symbols,
     expand_numbers,
+    lower_capitals,
     strip_unreadable,
     collapse_whitespace,
 )
