@@ -21,6 +21,13 @@ ENGLISH = [
     ("It cost $3.50. That is 1.5 times more, e.g. a lot.", ["It cost $3.50.", "That is 1.5 times more, e.g. a lot."]),
     ("Really? Yes! Fine.", ["Really?", "Yes!", "Fine."]),
     ("No full stop at the end", ["No full stop at the end"]),
+    # old money and other unknown abbreviations inside a sentence (Pepys, Smith: Project Gutenberg)
+    ("Mr. Smith paid £3 10s. 6d. for it, and left.", ["Mr. Smith paid £3 10s. 6d. for it, and left."]),
+    ("Oats to 16s. the quarter, and ten per cent. on it.", ["Oats to 16s. the quarter, and ten per cent. on it."]),
+    ("It cost me 10s., which I paid.", ["It cost me 10s., which I paid."]),
+    ("He paid 3s. 6d. Then he left.", ["He paid 3s. 6d.", "Then he left."]),
+    ("who knows how to\nuse them", ["who knows how to", "use them"]),  # a verse line stays a line
+    ("What woman's man? and how besides?", ["What woman's man?", "and how besides?"]),
     ("   ", []),
 ]
 

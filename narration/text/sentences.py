@@ -336,6 +336,30 @@ def _japanese_starts(text: str, starts: list[int]) -> list[int]:
     return sorted(set(outside) | set(_quote_ends(text, depths)))
 
 
+# -- English corrections ---------------------------------------------------------------------
+
+# pysbd ends a sentence at a period it does not know as an abbreviation, old money among them:
+# "Oats to 16s. | the quarter", "paid £3 10s. | 6d. | for it", "in his 20s. | when", "five per
+# cent. | is". After a period on the same line, an English sentence does not start in lower case
+# or with a comma, and pence after shillings belong to them. Cuts at line breaks (verse) and
+# after "?" or "!" stay.
+_NOT_A_START = re.compile(r"[a-z,;:]|\d{1,2}\s?d\.")
+_PERIOD_BEFORE = re.compile(r"\.[ \t]*$")
+_MONEY_END = re.compile(r"\d\s?[sd]\.[ \t]*$")
+
+
+def _english_starts(text: str, starts: list[int]) -> list[int]:
+    kept = []
+    for start in starts:
+        before, follows = text[:start], text[start:]
+        joined = _NOT_A_START.match(follows) and (
+            _MONEY_END.search(before) if follows[0].isdigit() else _PERIOD_BEFORE.search(before)
+        )
+        if not joined:
+            kept.append(start)
+    return kept
+
+
 # -- public API --------------------------------------------------------------------------------
 
 
@@ -346,6 +370,8 @@ def split_sentences(text: str, language: str) -> list[str]:
     starts = _pysbd_starts(text, segmenter_language)
     if segmenter_language == "ja":
         starts = _japanese_starts(text, starts)
+    elif segmenter_language == "en":
+        starts = _english_starts(text, starts)
     bounds = [0, *starts, len(text)]
     pieces = (text[a:b].strip() for a, b in pairwise(bounds))
     return [piece for piece in pieces if piece]
