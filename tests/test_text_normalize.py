@@ -29,7 +29,7 @@ ENGLISH = [
     ("It was -5 outside.", "It was minus five outside."),
     ("Agent 007", "Agent zero zero seven"),
     ("1,000,000,000,000 stars", "one trillion stars"),
-    ("MP3 player", "mp three player"),
+    ("MP3 player", "MP three player"),
     ("a 3D film (5)", "a three D film (five)"),
     # ordinals
     ("The 1st, 22nd and 3rd.", "The first, twenty-second and third."),
@@ -137,8 +137,9 @@ ENGLISH = [
     ("MY DEAR SIR,", "my dear sir,"),
     ("It was MY fault, said HOLMES.", "It was my fault, said holmes."),
     ("WHAT HAVE I DONE?", "what have I done?"),
-    ("The FBI and the BBC.", "The fbi and the bbc."),  # misaki reads these as letters either way
+    ("The FBI and the BBC; then NASA.", "The FBI and the BBC; then nasa."),  # "nasa" reads the same
     ("the US Army and the WHO", "the US Army and the WHO"),
+    ("the ID card, the AI, the UN", "the ID card, the AI, the UN"),  # "id", "ai", "un" are words
     ("U.S.A. or A B C", "U.S.A. or A B C"),
     # a heading's own number, from real editions' chapter titles (Standard Ebooks, Project Gutenberg)
     ("II: Black Dog Appears and Disappears", "two: Black Dog Appears and Disappears"),
@@ -155,7 +156,7 @@ ENGLISH = [
     ("I Hear America Singing", "I Hear America Singing"),
     ("You have begot me, bred me, lov’d me: I", "You have begot me, bred me, lov'd me: I"),
     ("“I.”", '"I."'),
-    ("MIX: a song", "mix: a song"),  # not a number
+    ("MIX: a song", "MIX: a song"),  # not a number
     ("The II. of them", "The II. of them"),
     # markup, unreadable symbols, prosody punctuation, whitespace
     ("**bold** and <b>tags</b> _em_", "bold and tags em"),

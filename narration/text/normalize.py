@@ -3,9 +3,10 @@
 ``normalize(text, language)`` runs a pipeline of small named rules (each ``str -> str``).
 English is covered in depth: numbers, years, currency (old British money too: "£3 10s.",
 "16s.", "1½d."), fractions, times, abbreviations, roman numerals in safe contexts (a heading's
-own number among them), symbols, and words in capitals read as words. Japanese rules live in ``narration.text.japanese``: ruby
-readings, numbers with 万/億 grouping, dates, times, counters with their sound changes and
-Latin abbreviations, read in katakana. Other languages get the language-neutral rules only.
+own number among them), symbols, and words in capitals read as words. Japanese rules live in
+``narration.text.japanese``: ruby readings, numbers with 万/億 grouping, dates, times,
+counters with their sound changes and Latin abbreviations, read in katakana. Other languages
+get the language-neutral rules only.
 
 The rules run on one sentence at a time (the chunker calls them per sentence), so a period
 that ends the text is treated as the end of a sentence.
@@ -693,27 +694,46 @@ _UNREADABLE = _UnreadableTable()
 # Words in capitals: a heading ("A SCANDAL IN BOHEMIA"), a sign ("DRINK ME"), a shout or a word
 # stressed ("It was MY fault"). The G2P spells a capitalised word it takes for a name letter by
 # letter ("WHICH", "HOLMES", "MY" came out "double-u aitch i c h", "aitch o l m e s", "em why"),
-# so such words are read in lower case, which reads true acronyms ("fbi", "bbc") as letters all
-# the same. Kept: "I" and "A", runs of single letters ("U S A"), roman numerals, and the few
-# acronyms that are also words ("the US Army", "the WHO").
+# so such words are read in lower case: two or more in a row, a word of four letters or more
+# (true acronyms such as "fbi", "nasa", "html" read the same in lower case), and the short words
+# the G2P was heard to spell. A short word alone otherwise stays ("the ID card", "the AI", "the
+# UN": in lower case "id", "ai", "un" are other words), as do roman numerals and US/WHO/AM/PM.
 _CAPITALS = re.compile(r"\b[A-Z][A-Z'’]*[A-Z]\b(?:['’][a-z]+)?")
+_BETWEEN_CAPITALS = re.compile(r"[^a-z0-9]*")
 _KEEP_CAPITALS = frozenset({"US", "WHO", "AM", "PM"})
-_ROMAN_LETTERS = re.compile(r"[IVXLC]+")
+_SPELLED_SHORT = frozenset({"AT", "BY", "MY", "HIM", "HER", "OUR", "SHE", "HAD", "GOT", "GET", "PUT", "SAT", "SIR",
+                            "WHY", "ARE", "BE", "AN", "IN"})  # fmt: skip
 
 
-def _lower_capitals(match: re.Match[str]) -> str:
-    word = match.group(0)
-    if word in _KEEP_CAPITALS or (_ROMAN_LETTERS.fullmatch(word) and _roman(word) is not None):
-        return word
-    return word.lower()
+_ROMAN_WORD = re.compile(r"[IVXLC]+")
+
+
+def _may_lower(word: str) -> bool:
+    return word not in _KEEP_CAPITALS and not (_ROMAN_WORD.fullmatch(word) and _roman(word) is not None)
+
+
+def _next_to(text: str, first: re.Match[str], second: re.Match[str]) -> bool:
+    """Nothing but spaces, punctuation and capitals between two words in capitals."""
+    return bool(_BETWEEN_CAPITALS.fullmatch(text[first.end() : second.start()]))
 
 
 def lower_capitals(text: str) -> str:
-    """'MY DEAR SIR' -> 'my dear sir', 'said HOLMES' -> 'said holmes'; 'I', acronyms that are
-    words ('the US Army') and roman numerals stay."""
-    if not _CAPITALS.search(text):
+    """'MY DEAR SIR' -> 'my dear sir', 'said HOLMES' -> 'said holmes'; 'I', 'the ID card',
+    acronyms that are words ('the US Army') and roman numerals stay."""
+    words = list(_CAPITALS.finditer(text))
+    if not words:
         return text
-    return _CAPITALS.sub(_lower_capitals, text)
+    out, at = [], 0
+    for i, match in enumerate(words):
+        word = match.group(0)
+        in_run = (i > 0 and _next_to(text, words[i - 1], match)) or (
+            i + 1 < len(words) and _next_to(text, match, words[i + 1])
+        )
+        letters = len(word.replace("'", "").replace("’", ""))
+        if _may_lower(word) and (in_run or letters >= 4 or word in _SPELLED_SHORT):
+            out += [text[at : match.start()], word.lower()]
+            at = match.end()
+    return "".join(out) + text[at:]
 
 
 def strip_unreadable(text: str) -> str:
