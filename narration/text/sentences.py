@@ -351,7 +351,7 @@ _MONEY_END = re.compile(r"\d\s?[sd]\.[ \t]*$")
 def _english_starts(text: str, starts: list[int]) -> list[int]:
     kept = []
     for start in starts:
-        before, follows = text[:start], text[start:]
+        before, follows = text[max(0, start - 40) : start], text[start : start + 8]  # the patterns are short
         joined = _NOT_A_START.match(follows) and (
             _MONEY_END.search(before) if follows[0].isdigit() else _PERIOD_BEFORE.search(before)
         )
