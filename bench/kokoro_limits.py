@@ -44,7 +44,7 @@ from hardware import cpu_description  # noqa: E402  (bench/ is on sys.path when 
 
 from narration import atomic  # noqa: E402
 from narration.synthesis import kokoro_model  # noqa: E402
-from narration.synthesis.kokoro_en import parse_voice, phonemize, token_ids, voice_pack  # noqa: E402
+from narration.synthesis.kokoro_en import model_inputs, parse_voice, phonemize, token_ids, voice_pack  # noqa: E402
 
 SENTENCE = (
     "A Wolf had been gorging on an animal he had killed, when suddenly a small bone in the meat "
@@ -170,12 +170,7 @@ def convolution(steps: int, repeats: int) -> list[tuple[str, float, bool]]:
 
 def _sentence_inputs() -> dict[str, np.ndarray]:
     pack, _ = voice_pack(parse_voice("af_heart"))
-    ids = token_ids(phonemize(SENTENCE))
-    return {
-        "tokens": np.array([[0, *ids, 0]], dtype=np.int64),
-        "style": pack[len(ids) - 1].reshape(1, -1).astype(np.float32),
-        "speed": np.array([1.0], dtype=np.float32),
-    }
+    return model_inputs(token_ids(phonemize(SENTENCE)), pack, 1.0)
 
 
 def whole_model(repeats: int) -> list[tuple[str, float, float]]:

@@ -54,7 +54,7 @@ from narration.model import Utterance  # noqa: E402
 from narration.options import NarrationOptions  # noqa: E402
 from narration.plan import plan_book  # noqa: E402
 from narration.synthesis import get_backend, kokoro_model  # noqa: E402
-from narration.synthesis.kokoro_en import KokoroEnglishBackend, token_ids, voice_pack  # noqa: E402
+from narration.synthesis.kokoro_en import KokoroEnglishBackend, model_inputs, token_ids, voice_pack  # noqa: E402
 from narration.synthesis.kokoro_model import Engine  # noqa: E402
 
 
@@ -191,8 +191,7 @@ def op_shares(engine: Engine, sentences: list[list[int]], pack: np.ndarray) -> l
         session = ort.InferenceSession(str(kokoro_model.model_file(engine.variant)), sess_options=options,
                                        providers=["CPUExecutionProvider"])  # fmt: skip
         for ids in sentences:
-            session.run(None, {"tokens": np.array([[0, *ids, 0]], dtype=np.int64), "style": pack[len(ids) - 1].reshape(1, -1),
-                               "speed": np.array([1.0], dtype=np.float32)})  # fmt: skip
+            session.run(None, model_inputs(ids, pack, 1.0))
         events = json.loads(Path(session.end_profiling()).read_text())
     times: dict[str, float] = {}
     for event in events:

@@ -243,11 +243,18 @@ def _trim(audio: np.ndarray) -> np.ndarray:
     return audio[max(0, loud[0] - _TRIM_PAD) : loud[-1] + _TRIM_PAD]
 
 
+def model_inputs(ids: list[int], pack: np.ndarray, speed: float) -> dict[str, np.ndarray]:
+    """The graph's inputs for one inference: the token ids between pads, the voice's style row
+    for that many tokens, the speed."""
+    return {
+        "tokens": np.array([[0, *ids, 0]], dtype=np.int64),
+        "style": pack[len(ids) - 1].reshape(1, -1),
+        "speed": np.array([speed], dtype=np.float32),
+    }
+
+
 def _infer(ids: list[int], pack: np.ndarray, speed: float, engine: Engine) -> np.ndarray:
-    tokens = np.array([[0, *ids, 0]], dtype=np.int64)
-    style = pack[len(ids) - 1].reshape(1, -1)
-    inputs = {"tokens": tokens, "style": style, "speed": np.array([speed], dtype=np.float32)}
-    (audio,) = kokoro_model.session(engine).run(None, inputs)
+    (audio,) = kokoro_model.session(engine).run(None, model_inputs(ids, pack, speed))
     return _trim(np.asarray(audio, dtype=np.float32).reshape(-1))
 
 

@@ -129,19 +129,25 @@ def collapse_whitespace(text: str) -> str:
 
 # -- English rules ---------------------------------------------------------------------------
 
-_FRACTIONS = {"½": "half", "¼": "quarter", "¾": "three quarters", "⅓": "third", "⅔": "two thirds"}
+_FRACTIONS = {"½": (1, 2), "¼": (1, 4), "¾": (3, 4), "⅓": (1, 3), "⅔": (2, 3)}
 _FRACTION = re.compile(r"(\d+)?\s?([½¼¾⅓⅔])")
 _QUOTES = str.maketrans(
     {"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "‚": "'", "−": "-"}
 )
 
 
+def _fraction_words(whole: str | None, top: int, bottom: int) -> str:
+    """'1 and a half', 'three quarters', 'one ninth': the whole number stays digits, to be read
+    later as other numbers are."""
+    name = {2: "half", 4: "quarter"}.get(bottom) or _ordinal(bottom)
+    if top > 1:
+        name = "halves" if name == "half" else name + "s"
+    spoken = f"{'a' if top == 1 and bottom in (2, 3, 4) and whole else _cardinal(top)} {name}"
+    return f"{whole} and {spoken}" if whole else spoken
+
+
 def _fraction(match: re.Match[str]) -> str:
-    whole, name = match.group(1), _FRACTIONS[match.group(2)]
-    article = "a" if name in ("half", "quarter", "third") else ""
-    if whole:
-        return f"{whole} and {article} {name}".replace("  ", " ")
-    return f"one {name}" if article else name
+    return _fraction_words(match.group(1), *_FRACTIONS[match.group(2)])
 
 
 def unify_characters(text: str) -> str:
@@ -301,11 +307,7 @@ def _slash_fraction(match: re.Match[str]) -> str:
     # Prose prints fractions reduced; "2/6" and "7/6" are old money (two and six, seven and six).
     if not 0 < top < bottom or bottom not in _DENOMINATORS or math.gcd(top, bottom) != 1:
         return match.group(0)
-    name = {2: "half", 4: "quarter"}.get(bottom) or _ordinal(bottom)
-    if top > 1:
-        name = "halves" if name == "half" else name + "s"
-    spoken = f"{'a' if top == 1 and bottom in (2, 4) and whole else _cardinal(top)} {name}"
-    return f"{whole} and {spoken}" if whole else spoken  # the whole number is read later, as others are
+    return _fraction_words(whole, top, bottom)
 
 
 def expand_fractions(text: str) -> str:
@@ -363,6 +365,14 @@ _LSD = re.compile(
 )
 
 
+def _shillings_words(count: int) -> str:
+    return f"{_cardinal(count)} {'shilling' if count == 1 else 'shillings'}"
+
+
+def _pence_words(count: int, part: str = "") -> str:
+    return f"{_cardinal(count)}{part} {'penny' if count == 1 and not part else 'pence'}"
+
+
 def _lsd(match: re.Match[str]) -> str:
     pounds, pence = match.group("l") or match.group("l2"), match.group("d")
     if pounds is None and pence is None:
@@ -372,10 +382,10 @@ def _lsd(match: re.Match[str]) -> str:
     if pounds is not None:
         parts.append(f"{_number(pounds)} {'pound' if _is_one(pounds) else 'pounds'}")
     if shillings or not parts:
-        parts.append(f"{_cardinal(shillings)} {'shilling' if shillings == 1 else 'shillings'}")
+        parts.append(_shillings_words(shillings))
     spoken = " ".join(parts)
     if pence is not None and int(pence):
-        spoken += " and one penny" if int(pence) == 1 else f" and {_cardinal(int(pence))} pence"
+        spoken += f" and {_pence_words(int(pence))}"
     return spoken + _keep_stop(match)
 
 
@@ -392,14 +402,11 @@ _PENCE = re.compile(
 
 
 def _shillings(match: re.Match[str]) -> str:
-    count = int(match.group(1))
-    return f"{_cardinal(count)} {'shilling' if count == 1 else 'shillings'}" + _keep_stop(match)
+    return _shillings_words(int(match.group(1))) + _keep_stop(match)
 
 
 def _pence(match: re.Match[str]) -> str:
-    count, part = int(match.group(1)), match.group(2) or ""
-    unit = "penny" if count == 1 and not part else "pence"
-    return f"{_cardinal(count)}{part} {unit}" + _keep_stop(match)
+    return _pence_words(int(match.group(1)), match.group(2) or "") + _keep_stop(match)
 
 
 def expand_old_money(text: str) -> str:
