@@ -18,6 +18,7 @@ from epub_factory import (
     chapter_body,
     ncx_document,
     write_epub,
+    write_zip,
 )
 
 from narration.ingest.epub import load_epub
@@ -141,6 +142,25 @@ def test_broken_nav_falls_back_to_ncx(tmp_path: Path) -> None:
     broken_nav = b'<html xmlns="http://www.w3.org/1999/xhtml"><body><p>no nav here</p></body></html>'
     path = write_epub(tmp_path / "n.epub", docs, toc, ncx=True, extra_members={"OEBPS/nav.xhtml": broken_nav})
     assert titles(load_epub(path)) == ["Chapter 1", "Chapter 2"]
+
+
+def test_several_renditions_are_read_from_the_first_the_default(tmp_path: Path) -> None:
+    """A print rendition then a braille one: reading systems open the first; ebooklib alone kept the last."""
+    members: dict[str, bytes] = {}
+    for folder in ("print", "braille"):
+        text = "In the {} rendition, chapter {} begins with a long walk by the sea."
+        docs = [Doc(f"ch{n}.xhtml", chapter_body(f"Chapter {n}", [text.format(folder, n)])) for n in (1, 2)]
+        toc = [TocEntry("Chapter 1", "ch1.xhtml"), TocEntry("Chapter 2", "ch2.xhtml")]
+        one = write_epub(tmp_path / f"{folder}.epub", docs, toc, opf_dir=folder)
+        with zipfile.ZipFile(one) as zf:
+            members |= {n: zf.read(n) for n in zf.namelist() if n.startswith(f"{folder}/")}
+    members["META-INF/container.xml"] = (
+        b'<?xml version="1.0"?><container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container">'
+        b'<rootfiles><rootfile full-path="print/content.opf" media-type="application/oebps-package+xml"/>'
+        b'<rootfile full-path="braille/content.opf" media-type="application/oebps-package+xml"/></rootfiles></container>'
+    )
+    book = load_epub(write_zip(tmp_path / "two.epub", members))
+    assert [p.text for c in book.chapters for p in c.paragraphs] == [text.format("print", n) for n in (1, 2)]
 
 
 def test_unlinked_part_headings_in_nav(tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ from narration.ingest.html import (
 )
 from narration.ingest.omissions import COLOPHON, CONTENTS, COPYRIGHT, LICENCE, NOTES, TITLE_PAGE, TRANSCRIBER_NOTES
 from narration.ingest.safety import (
+    package_path,
     read_html_tree,
     resolve_href,
 )
@@ -131,6 +132,32 @@ def mark_skipped(nodes: list[TocNode], keep: frozenset[str]) -> None:
         node.skip = bool(node.skip_kind) and node.skip_kind not in keep
 
 
+class _DefaultRenditionReader(epub.EpubReader):
+    """ebooklib's reader, opening the package a reading system opens.
+
+    ebooklib keeps the *last* package that ``container.xml`` lists; the EPUB Multiple-Rendition
+    spec makes the *first* the default rendition (a print edition followed by a braille or
+    fixed-layout one: ebooklib read the braille one). ``package_path`` is the one our archive
+    checks already validated.
+    """
+
+    def __init__(self, data: bytes, path: Path, options: dict[str, object]) -> None:
+        super().__init__(io.BytesIO(data), options)
+        self._path = path
+
+    def _load_container(self) -> None:
+        self.opf_file = package_path(self.read_file("META-INF/container.xml"), self._path)
+        self.opf_dir = posixpath.dirname(self.opf_file)
+
+
+def _read_epub(data: bytes, path: Path, options: dict[str, object]) -> epub.EpubBook:
+    """``epub.read_epub`` through ``_DefaultRenditionReader``."""
+    reader = _DefaultRenditionReader(data, path, options)
+    book = reader.load()
+    reader.process()
+    return book
+
+
 def read_with_ebooklib(data: bytes, path: Path) -> tuple[epub.EpubBook, bool]:
     """ebooklib's reader, preferring the EPUB 3 nav; returns the book and whether the TOC is the nav.
 
@@ -140,7 +167,7 @@ def read_with_ebooklib(data: bytes, path: Path) -> tuple[epub.EpubBook, bool]:
     without_toc: epub.EpubBook | None = None
     for ignore_ncx in (True, False):
         try:
-            book = epub.read_epub(io.BytesIO(data), {"ignore_ncx": ignore_ncx})
+            book = _read_epub(data, path, {"ignore_ncx": ignore_ncx})
         except Exception as exc:  # noqa: BLE001 - ebooklib raises anything from KeyError to IndexError
             error = exc
             continue
