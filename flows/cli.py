@@ -110,6 +110,8 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--styles", help="TOML file overriding how each backend voices each emotion tag")
     p.add_argument("--dry-run", action="store_true", help="print the plan without synthesizing")
     p.add_argument("--json", action="store_true", help="print the plan (--dry-run) or the results as JSON")
+    p.add_argument("--text", action="store_true",
+                   help="with --dry-run: print every chapter's text as the voice will read it, a paragraph a line")
     add_scaleout_arguments(p)
     p.add_argument("--wait", action="store_true",
                    help="when another run is narrating a book, wait for it to end (default: stop, exit 3)")
@@ -738,7 +740,10 @@ def _run_main(args: argparse.Namespace) -> int:
     for note in dict.fromkeys(f"{p.options.synthesis.backend} ({p.backend_note})" for p in plans if p.backend_note):
         stderr.print(f"backend: {note}", markup=False, highlight=False)
     if args.dry_run:
-        if args.json:
+        if args.text:
+            for plan in plans:
+                print("\n".join(plan.script_lines()))
+        elif args.json:
             docs = [p.summary() for p in plans]
             print(json.dumps(docs[0] if len(docs) == 1 else docs, ensure_ascii=False, indent=2))
         else:

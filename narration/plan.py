@@ -84,6 +84,20 @@ class BookPlan:
     def chunks(self) -> list[Chunk]:
         return [c for ch in self.chapters for c in ch.chunks]
 
+    def script_lines(self) -> list[str]:
+        """The ``--dry-run --text`` listing: each chapter's number and title, then what the voice
+        reads of it (its spoken title, then each paragraph), one paragraph a line, after
+        normalisation and the script's edits."""
+        joiner = "" if primary_language(self.book.language) in UNSPACED else " "
+        lines: list[str] = []
+        for n, ch in enumerate(self.chapters, 1):
+            lines += [""] * (n > 1) + [f"## {n}. {ch.title}"]
+            paragraphs: dict[int | None, list[str]] = {}
+            for chunk in ch.chunks:
+                paragraphs.setdefault(chunk.paragraph, []).append(" ".join(chunk.text.split()))
+            lines += [joiner.join(texts) for texts in paragraphs.values()]
+        return lines
+
     def summary(self) -> dict[str, Any]:
         """The ``--dry-run --json`` document: the chapters the run will make and what is left out."""
         language = self.book.language

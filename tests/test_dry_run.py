@@ -93,3 +93,23 @@ def test_dry_run_shows_lengths_edges_structure_and_what_is_left_out(
     assert "--keep: unknown kind" in capsys.readouterr().err
     assert main([str(path), "--dry-run", "--chapter-level", "0"]) == 2
     assert "--chapter-level: " in capsys.readouterr().err  # named as the user typed it
+
+
+def test_text_lists_every_paragraph_as_read_and_nothing_left_out(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--dry-run --text``: each chapter's heading line, then its spoken title and paragraphs one a line,
+    normalised as the voice reads them; what is left out (the notes) is not there."""
+    docs = [
+        Doc("ch1.xhtml", chapter_body("Chapter 1", PARAS)
+            + '<p>A remark<a epub:type="noteref" href="notes.xhtml#n1">1</a> costs 3 pounds.</p>'),
+        Doc("ch2.xhtml", chapter_body("Chapter 2", PARAS[::-1])),
+        Doc("notes.xhtml", '<section epub:type="endnotes"><h1>Notes</h1><ol><li id="n1"><p>NOTE TEXT.</p></li></ol></section>'),
+    ]
+    toc = [TocEntry("Chapter 1", "ch1.xhtml"), TocEntry("Chapter 2", "ch2.xhtml"), TocEntry("Notes", "notes.xhtml")]
+    path = write_epub(tmp_path / "t.epub", docs, toc)
+    assert main([str(path), "--dry-run", "--text"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        "## 1. Chapter 1", "Chapter one", *PARAS, "A remark costs three pounds.",
+        "",
+        "## 2. Chapter 2", "Chapter two", *PARAS[::-1],
+    ]
