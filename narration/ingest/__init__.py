@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from narration.errors import InputError
+from narration.ingest.block_kinds import BlockRules, leave_out_by_content
 from narration.model import Book
 from narration.options import IngestOptions
 
@@ -22,6 +23,10 @@ def load_book(path: str | Path, options: IngestOptions | None = None) -> Book:
         raise InputError(path, "file not found")
     if path.is_dir():
         raise InputError(path, "is a directory, not a book file")
+    return leave_out_by_content(_read(path, options), BlockRules(keep=options.keep))
+
+
+def _read(path: Path, options: IngestOptions) -> Book:
     suffix = path.suffix.lower()
     # Readers are imported on use so that one reader's heavy imports don't tax the other.
     if suffix in EPUB_SUFFIXES:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from narration.ingest.block_kinds import is_reference
 from narration.ingest.omissions import COLOPHON, omission
 from narration.model import Chapter, Omission
 
@@ -63,6 +64,8 @@ def looks_like_title_page(
     the book or its author by name, or a copyright line)."""
     lines = [part for line in lines for part in line.split("\n") if part.strip()]  # <br> lines count alone
     if not lines or CAST_LIST.match(lines[0]):
+        return False
+    if sum(map(is_reference, lines)) >= 3:  # a bibliography's entries name publishers, places and years too
         return False
     if any(_CJK_SENTENCE.search(line) or _cjk_words(line) > MAX_LINE_WORDS for line in lines):
         return False  # Japanese prose: sentences end with 。 and words are not spaced

@@ -21,10 +21,12 @@ CAPTIONS = "captions"
 COLOPHON = "colophon"
 NOTES = "notes"
 UNREADABLE = "tables-and-code"
+CODE = "code"
+REFERENCES = "references"
 UNSPEAKABLE = "unspeakable"
 
 KINDS: dict[str, str] = {
-    LICENCE: "Project Gutenberg header and licence",
+    LICENCE: "licences and legal notices (Project Gutenberg's, Creative Commons, GNU, copyright lines)",
     TRANSCRIBER_NOTES: "transcriber's notes and production credits",
     TITLE_PAGE: "title pages, half-titles, imprints",
     COPYRIGHT: "copyright pages and lines",
@@ -33,6 +35,8 @@ KINDS: dict[str, str] = {
     COLOPHON: "colophons and credits",
     NOTES: "footnotes and endnotes (read them with --notes inline|end)",
     UNREADABLE: "tables, code and formulas (not narratable)",
+    CODE: "program listings and markup set as text",
+    REFERENCES: "bibliographies and reference lists",
     UNSPEAKABLE: "chapters with no speakable text, only emoji, symbols or punctuation (skipped: no audio file)",
 }
 KEEPABLE = frozenset(KINDS) - {NOTES, UNREADABLE, UNSPEAKABLE}

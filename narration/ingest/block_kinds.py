@@ -1,0 +1,269 @@
+"""What a block of a book is, from its content, whoever produced the file.
+
+The readers know the shapes of the producers they were written against (Project Gutenberg's
+markers, Standard Ebooks' ``epub:type``s, ``<pre>``, TOC titles). Books from anywhere else put a
+licence in an "About" section, a listing in ``<p>``, a bibliography under a heading in any
+language. This pass runs after every reader, over every paragraph of every chapter, and leaves
+out what the content itself shows is not narration:
+
+- ``licence``: legal text (licence grants, warranty disclaimers, "all rights reserved", SPDX and
+  Creative Commons names) in the languages we read; a chapter titled as a licence, or mostly
+  legal text, is left out whole;
+- ``code``: listings and markup set as paragraphs (symbols and identifier-shaped tokens instead
+  of words; shebangs; ASCII grid tables);
+- ``references``: runs of bibliography entries (author, year, pages, DOI, ISBN, journal), or a
+  chapter titled as one;
+- ``title-page``: letter-spaced display lines ("K U R T  W O L F F  V E R L A G").
+
+Rules with scores, not a trained model: they were fitted on blocks of our own fixtures and then
+checked on real editions (the README lists which); each rule asks for strong evidence so that
+prose quoting a licence or a number stays narration. Each left-out run is an ``Omission`` the
+dry-run lists, and ``--keep KIND`` reads it after all.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from narration.ingest.omissions import CODE, LICENCE, REFERENCES, TITLE_PAGE, omission
+from narration.model import PARA_TEXT, Book, Chapter, Omission, Paragraph
+
+# --- licence and legal text ----------------------------------------------------------------------
+
+# Phrases that are legal text wherever they stand (one is enough in a short block).
+_LEGAL_STRONG = re.compile(
+    r"licen[cs]ed\s+under|under\s+the\s+terms\s+of\s+the\b|as\s+published\s+by\s+the\s+free\s+software"
+    r"|gnu\s+(?:free\s+documentation|general\s+public|lesser\s+general\s+public|affero)\s+licen[cs]e"
+    r"|creative\s+commons|\bcc[\s-]by(?:-(?:nc|sa|nd))*\b|attribution[\s-]+(?:non-?commercial|share-?alike|no-?deriv)"
+    r"|spdx-license-identifier|permission\s+is\s+(?:hereby\s+)?granted|redistribution\s+and\s+use\s+in\s+source"
+    r"|without\s+(?:any\s+)?warranty|provided\s+[\"“]?as\s+is[\"”]?|all\s+rights\s+reserved"
+    r"|invariant\s+sections|front-cover\s+texts|public\s+domain\s+dedication"
+    r"|tous\s+droits\s+(?:de\s+\w+\s+)?réservés|conservez\s+cette\s+licence|licence\s+abu|fin\s+du\s+fichier"
+    r"|alle\s+rechte\s+vorbehalten|todos\s+los\s+derechos\s+reservados|tutti\s+i\s+diritti\s+riservati"
+    r"|todos\s+os\s+direitos\s+reservados|alle\s+rechten\s+voorbehouden|kaikki\s+oikeudet\s+pidätetään",
+    re.IGNORECASE,
+)
+# Words legal text is made of; many of them per word of text is a licence, one is not.
+_LEGAL_WORD = re.compile(
+    r"\b(?:licen[cs]\w*|copyright\w*|warrant\w*|liabilit\w*|liable|redistribut\w*|trademark\w*|royalt\w*"
+    r"|permission|permitted|notice|verbatim|modif(?:y|ied|ication)s?|distribut\w*|sublicen\w*|infring\w*"
+    r"|merchantability|fitness|lizenz\w*|licencia\w*|licenza\w*|licença\w*|droits?|auteur|urheber\w*"
+    r"|derechos|diritti|direitos|tekijänoikeu\w*)\b",
+    re.IGNORECASE,
+)
+_COPYRIGHT_LINE = re.compile(r"^\W{0,3}(?:copyright\b|©|\(c\)\s*\d{4}|℗)", re.IGNORECASE)
+# Chapter titles that name the legal matter itself (a GFDL appendix, "Licence", "Mentions légales").
+_LEGAL_TITLE = re.compile(
+    r"^\W*(?:(?:the\s+)?(?:gnu\s+)?(?:free\s+documentation\s+|general\s+public\s+)?licen[cs]e\w*"
+    r"|gnu\s+\w+(?:\s+\w+)*\s+licen[cs]e|copyright(?:\s+(?:page|notice|and\s+licen[cs]e))?|legal(?:\s+notices?)?"
+    r"|colophon\s+and\s+licen[cs]e|mentions\s+légales|lizenz|licencia|licenza|licença|impressum|tekijänoikeudet)\W*$",
+    re.IGNORECASE,
+)
+_LEGAL_DENSITY = 1 / 12  # legal words per word in a block that is mostly legal text
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+def legal_score(text: str) -> tuple[int, float]:
+    """(strong phrases, legal words per word) of a block."""
+    words = max(1, len(_words(text)))
+    return len(_LEGAL_STRONG.findall(text)), len(_LEGAL_WORD.findall(text)) / words
+
+
+def is_legal(text: str) -> bool:
+    """A block of licence or legal text: a strong phrase in a block that is not long prose, or a
+    copyright line, or legal words at a density prose never has."""
+    strong, density = legal_score(text)
+    words = len(_words(text))
+    if strong and (words <= 80 or density >= _LEGAL_DENSITY / 2 or strong >= 2):
+        return True
+    if _COPYRIGHT_LINE.match(text) and words <= 60:
+        return True
+    return words >= 12 and density >= _LEGAL_DENSITY * 1.5
+
+
+def legal_title(title: str) -> bool:
+    return bool(_LEGAL_TITLE.match(title.strip()))
+
+
+# --- code and markup -------------------------------------------------------------------------------
+
+_CODE_SYMBOLS = frozenset("{}[]()<>;=*/\\|_#$@^~`&%+")
+# A token that is a word of prose: letters (any script), inner apostrophes/hyphens/periods, and
+# the punctuation prose puts around words.
+_PROSE_TOKEN = re.compile(r"^[\"'“‘(«¿¡]*[^\W\d_]+(?:['’.\-][^\W\d_]+)*[\"'”’)»,.;:!?…]*$")
+_CODE_START = re.compile(r"^\s*(?:#!/|#include\b|<\?php|<!DOCTYPE|<\w+[^>]*>\s*$|\$\s+\w|>>>\s|\(define\b|\(lambda\b)")
+_GRID_LINE = re.compile(r"^\s*[+|](?:[-=:]+[+|])+\s*$")
+_KEY_TOKEN = re.compile(r"^[a-z][a-z0-9_-]*:$")  # "title:", "type:": YAML keys (a play's "HAMLET:" is not one)
+_CODE_TOKENS = re.compile(r"[=!<>]=|->|=>|::|\+\+|&&|\|\||;\s*$|\)\s*[{;:]\s*$|\w\(\w*\)|\w\.\w+\(", re.MULTILINE)
+
+
+def code_score(text: str) -> tuple[float, float]:
+    """(share of code symbols among visible characters, share of tokens that are prose words)."""
+    visible = [c for c in text if not c.isspace()]
+    tokens = _words(text)
+    if not visible or not tokens:
+        return 0.0, 1.0
+    symbols = sum(c in _CODE_SYMBOLS for c in visible) / len(visible)
+    prose = sum(bool(_PROSE_TOKEN.match(t)) for t in tokens) / len(tokens)
+    return symbols, prose
+
+
+def is_code(text: str) -> bool:
+    """A listing or markup set as a paragraph: code's first line, an ASCII grid table, or symbols
+    and non-word tokens in proportions prose does not reach (verse and dialogue stay prose)."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        return False
+    if _CODE_START.match(lines[0]) or sum(bool(_GRID_LINE.match(line)) for line in lines) >= 2:
+        return True
+    tokens = _words(text)
+    if len(tokens) >= 8 and sum(bool(_KEY_TOKEN.match(t)) for t in tokens) >= 0.2 * len(tokens):
+        return True
+    symbols, prose = code_score(text)
+    if len(tokens) < 3:
+        return symbols >= 0.3 and prose < 0.5
+    return (symbols >= 0.08 and prose < 0.55 and bool(_CODE_TOKENS.search(text))) or (symbols >= 0.15 and prose < 0.4)
+
+
+# --- references and bibliographies ------------------------------------------------------------------
+
+_YEAR = re.compile(r"(?:^|[\s(\[,])(?:1[5-9]|20)\d\d[a-z]?(?:[)\].,;:]|$)")
+_CITATION_MARK = re.compile(
+    r"\bpp?\.\s*\d|\bvol\.\s*\d|\bdoi\b|\bisbn\b|\bet\s+al\.|\bed(?:s|ited)?\.\s|\bin:\s|\bjournal\b|\bproceedings\b"
+    r"|\bpress\b|\bverlag\b|\béditions?\b|\beditorial\b|https?://|\bno\.\s*\d|\b\d+\s*[-–]\s*\d+\b|\bHrsg\.|\bS\.\s*\d",
+    re.IGNORECASE,
+)
+# "Surname, A." / "Surname, Firstname" / "[12]" / "12." at the start of an entry.
+_ENTRY_START = re.compile(r"^\W{0,2}(?:\[\d+\]|\d{1,3}\.\s|[^\W\d_][\w'’-]+,\s+(?:[A-Z]\.|[^\W\d_]+))")
+# "Adams, R. (1972)." / "Adams, Richard (1972):": author-date style, a mark in itself.
+_AUTHOR_YEAR = re.compile(r"^\W{0,2}[^\W\d_][\w'’-]+,\s+[^()\n]{1,60}?\(\s*(?:1[5-9]|20)\d\d[a-z]?\s*\)")
+_REFERENCES_TITLE = re.compile(
+    r"^\W*(?:references|bibliography|works\s+cited|literature\s+cited|further\s+reading|sources|bibliographie"
+    r"|références|literatur(?:verzeichnis)?|quellen(?:verzeichnis)?|bibliografía|referencias|bibliografia"
+    r"|referências|riferimenti|literatuur(?:lijst)?|kirjallisuus|lähteet|参考文献)\W*$",
+    re.IGNORECASE,
+)
+_REFERENCE_RUN = 3  # entries in a row before a run is a bibliography, not a sentence citing one
+
+
+def is_reference(text: str) -> bool:
+    """A bibliography entry: an entry's opening, a year, and an author-date form or another citation
+    mark (pages, volume, DOI, publisher...), in a short block."""
+    words = len(_words(text))
+    if not (3 <= words <= 90 and _ENTRY_START.match(text) and _YEAR.search(text)):
+        return False
+    return bool(_AUTHOR_YEAR.match(text) or _CITATION_MARK.search(text))
+
+
+def references_title(title: str) -> bool:
+    return bool(_REFERENCES_TITLE.match(title.strip()))
+
+
+# --- letter-spaced display lines ------------------------------------------------------------------
+
+
+def is_letter_spaced(text: str) -> bool:
+    """Display type set with a space between letters ("G E D R U C K T  B E I"): most tokens are
+    single letters, and there are many of them in a short block."""
+    tokens = _words(text)
+    singles = sum(len(t.strip(".,;:")) == 1 and t.strip(".,;:").isalpha() for t in tokens)
+    return len(tokens) <= 60 and singles >= 6 and singles >= 0.7 * len(tokens)
+
+
+# --- the pass over a book -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BlockRules:
+    """Which kinds the content pass may leave out (``--keep`` brings any of them back)."""
+
+    keep: frozenset[str] = frozenset()
+
+
+def block_kind(text: str) -> str | None:
+    """The kind of a paragraph that is not narration, or None for narration."""
+    if is_letter_spaced(text):
+        return TITLE_PAGE
+    if is_code(text):  # before legal text: a listing's licence header is part of the listing
+        return CODE
+    if is_legal(text):
+        return LICENCE
+    return None
+
+
+def _paragraph_kinds(chapter: Chapter) -> list[str | None]:
+    """Each paragraph's kind; a bibliography entry counts only inside a run of them (or under a
+    references title), a legal paragraph's neighbours that are legal-ish join it."""
+    texts = [p.text for p in chapter.paragraphs]
+    kinds = [block_kind(t) if p.kind == PARA_TEXT else None for p, t in zip(chapter.paragraphs, texts, strict=True)]
+    refs = [is_reference(t) for t in texts]
+    run_start = None
+    for i in range(len(texts) + 1):
+        if i < len(texts) and refs[i] and kinds[i] is None:
+            run_start = i if run_start is None else run_start
+            continue
+        if run_start is not None and i - run_start >= _REFERENCE_RUN:
+            kinds[run_start:i] = [REFERENCES] * (i - run_start)
+        run_start = None
+    return kinds
+
+
+def _chapter_kind(chapter: Chapter, kinds: Sequence[str | None]) -> str | None:
+    """A chapter left out whole: titled as a licence or references, or mostly legal text."""
+    if legal_title(chapter.title):
+        return LICENCE
+    if references_title(chapter.title) and sum(k == REFERENCES for k in kinds) * 2 >= len(kinds):
+        return REFERENCES
+    words = max(1, chapter.words)
+    legal_words = sum(len(_words(p.text)) for p, k in zip(chapter.paragraphs, kinds, strict=True) if k == LICENCE)
+    return LICENCE if legal_words * 2 > words else None
+
+
+def _where(chapter: Chapter, index: int) -> str:
+    return f"{chapter.source or chapter.title} paragraph {index + 1}"
+
+
+def _split(chapter: Chapter, kinds: Sequence[str | None], keep: frozenset[str]) -> tuple[list[Paragraph], list[Omission]]:
+    """The chapter's narrated paragraphs, and an omission per run of left-out ones of one kind."""
+    kept: list[Paragraph] = []
+    omitted: list[Omission] = []
+    run: list[int] = []
+    for i, (paragraph, kind) in enumerate(zip([*chapter.paragraphs, None], [*kinds, None], strict=True)):
+        if run and (kind != kinds[run[0]]):
+            omitted.append(omission(kinds[run[0]] or "", _where(chapter, run[0]), (chapter.paragraphs[j].text for j in run)))
+            run = []
+        if paragraph is None:
+            break
+        if kind is None or kind in keep:
+            kept.append(paragraph)
+        else:
+            run.append(i)
+    return kept, omitted
+
+
+def leave_out_by_content(book: Book, rules: BlockRules = BlockRules()) -> Book:
+    """The book without the paragraphs (and whole chapters) whose content is not narration; each
+    left-out run is added to ``book.omitted``. Chapters left empty are dropped; a book left with no
+    chapters keeps its text (the reader's own "no readable text" check then applies)."""
+    chapters: list[Chapter] = []
+    omitted: list[Omission] = []
+    for chapter in book.chapters:
+        kinds = _paragraph_kinds(chapter)
+        whole = _chapter_kind(chapter, kinds)
+        if whole and whole not in rules.keep:
+            omitted.append(omission(whole, chapter.source or chapter.title, [chapter.title, *(p.text for p in chapter.paragraphs)]))
+            continue
+        kept, parts = _split(chapter, kinds, rules.keep)
+        omitted += parts
+        if any(p.kind == PARA_TEXT for p in kept):
+            chapters.append(replace(chapter, paragraphs=kept))
+        elif chapter.paragraphs:
+            omitted.append(omission(parts[0].kind if parts else TITLE_PAGE, chapter.source or chapter.title, [chapter.title]))
+    if not chapters:
+        return book
+    return replace(book, chapters=chapters, omitted=[*book.omitted, *omitted])

@@ -1,0 +1,158 @@
+"""The content pass: licences, code, references and letter-spaced title lines left out by what
+they are, in books shaped like several producers' (hand-made EPUB, pandoc/Markdown books, plain
+text archives), and prose that only mentions such things kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from epub_factory import Doc, TocEntry, chapter_body, write_epub
+
+from narration.ingest import load_book
+from narration.ingest.block_kinds import block_kind, is_reference
+from narration.ingest.omissions import CODE, LICENCE, REFERENCES, TITLE_PAGE
+from narration.options import IngestOptions
+
+PROSE = [
+    "The rain had not stopped for three days, and the river was higher than anyone in the village remembered.",
+    "Marta went down to the bridge every morning to see whether the old stones still held.",
+]
+
+# --- single blocks --------------------------------------------------------------------------------
+
+LEGAL_BLOCKS = [
+    "This book is licensed under the Creative Commons Attribution-NonCommercial-ShareAlike 4.0 International "
+    "License. You may share it freely, but you should not have paid for it.",
+    "Copyright © 2012 The Authors. Published by the Journal of Imaginary Studies.",
+    "Permission is granted to copy, distribute and/or modify this document under the terms of the GNU Free "
+    "Documentation License, Version 1.3 or any later version published by the Free Software Foundation.",
+    "ATTENTION: CONSERVEZ CETTE LICENCE SI VOUS REDISTRIBUEZ CE FICHIER. Licence ABU, version 1.1.",
+    "Alle Rechte vorbehalten. Nachdruck, auch auszugsweise, nur mit Genehmigung des Verlages.",
+    "Todos los derechos reservados.",
+]
+CODE_BLOCKS = [
+    "(define (square x) (* x x))",
+    "#!/usr/bin/env python3\nimport sys\n\ndef main():\n    return 0",
+    "for (int i = 0; i < n; i++) { total += values[i]; }",
+    "+------+-------+\n| name | price |\n+======+=======+\n| tea  | 3     |\n+------+-------+",
+    "title: My Book\nauthor: Someone\nlang: en\nrights: none\ntags: [a, b]\ndate: 2020-01-01",
+    "$ pandoc input.md -o output.epub --toc --metadata title=Test",
+]
+PROSE_BLOCKS = [
+    *PROSE,
+    "He had no licence to sell the horse, and the clerk who kept the copyright registers laughed at him.",
+    "“Give me the key,” she said (quietly, as if the walls could hear), “and we shall see.”",
+    "I wandered lonely as a cloud\nThat floats on high o'er vales and hills,\nWhen all at once I saw a crowd,",
+    "HAMLET: Ay, madam, it is common.\nQUEEN: If it be, why seems it so particular with thee?",
+    "In 1848, as Marx wrote in his pamphlet (pp. 4-5), a spectre was haunting Europe.",
+    "The ratio was 3:1, or so the steward said; the rest, he swore, had gone to the crows.",
+    "「蜘蛛の糸」は芥川龍之介の短編小説である。",
+    "— Qu'en dites-vous ? demanda-t-il. — Rien, répondit-elle ; c'est-à-dire : tout.",
+]
+
+
+@pytest.mark.parametrize("text", LEGAL_BLOCKS)
+def test_legal_text_in_several_languages_is_licence(text: str) -> None:
+    assert block_kind(text) == LICENCE
+
+
+@pytest.mark.parametrize("text", CODE_BLOCKS)
+def test_listings_tables_and_markup_set_as_text_are_code(text: str) -> None:
+    assert block_kind(text) == CODE
+
+
+@pytest.mark.parametrize("text", PROSE_BLOCKS)
+def test_prose_verse_plays_and_dialogue_stay_narration(text: str) -> None:
+    assert block_kind(text) is None
+
+
+def test_letter_spaced_publisher_lines_are_title_page() -> None:
+    assert block_kind("K U R T  W O L F F  V E R L A G  ·  L E I P Z I G") == TITLE_PAGE
+    assert block_kind("A is for apple, and B is for the bee in the garden.") is None
+
+
+def test_a_bibliography_entry_needs_an_opening_a_year_and_a_mark() -> None:
+    assert is_reference("Smith, J. (2004). Rivers of the North. Journal of Rivers, 12(3), 45-67.")
+    assert is_reference("[3] Dupont, Marie. Les fleuves. Paris : Éditions du Seuil, 1998, p. 12.")
+    assert not is_reference("Smith, who was then forty, walked to the river in 2004 with his dog.")
+
+
+# --- whole books from several producers ---------------------------------------------------------------
+
+BIBLIOGRAPHY = [
+    "Adams, R. (1972). Watership Down. London: Rex Collings.",
+    "Berry, W. (1990). What Are People For? San Francisco: North Point Press, pp. 3-12.",
+    "Carson, R. (1962). Silent Spring. Boston: Houghton Mifflin.",
+    "Dillard, A. (1974). Pilgrim at Tinker Creek. New York: Harper's Magazine Press.",
+]
+
+
+def _kinds(book_omitted: list) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for o in book_omitted:
+        out[o.kind] = out.get(o.kind, 0) + o.words
+    return out
+
+
+def test_hand_made_epub_licence_appendix_code_paragraph_and_references(tmp_path: Path) -> None:
+    gfdl = [
+        "GNU Free Documentation License, Version 1.3, 3 November 2008.",
+        "Everyone is permitted to copy and distribute verbatim copies of this license document, but changing it is "
+        "not allowed.",
+        "The purpose of this License is to make a manual, textbook, or other functional and useful document free in "
+        "the sense of freedom.",
+    ]
+    docs = [
+        Doc("ch1.xhtml", chapter_body("The River", [*PROSE, "(define (flood level) (* level 2))"])),
+        Doc("refs.xhtml", chapter_body("Bibliography", BIBLIOGRAPHY)),
+        Doc("gfdl.xhtml", chapter_body("GNU Free Documentation License", gfdl)),
+    ]
+    toc = [TocEntry("The River", "ch1.xhtml"), TocEntry("Bibliography", "refs.xhtml"),
+           TocEntry("GNU Free Documentation License", "gfdl.xhtml")]
+    book = load_book(write_epub(tmp_path / "handmade.epub", docs, toc, version=2))
+    assert [c.title for c in book.chapters] == ["The River"]
+    assert [p.text for p in book.chapters[0].paragraphs] == PROSE
+    kinds = _kinds(book.omitted)
+    assert kinds[CODE] > 0 and kinds[REFERENCES] > 0 and kinds[LICENCE] > 0
+
+
+def test_markdown_book_about_section_licence_and_grid_table(tmp_path: Path) -> None:
+    md = tmp_path / "docs-book.md"
+    md.write_text(
+        "# About this book\n\n" + LEGAL_BLOCKS[0] + "\n\n"
+        "# Chapter 1\n\n" + "\n\n".join(PROSE) + "\n\n"
+        "    +-----+-----+\n    | a   | b   |\n    +-----+-----+\n\n"
+        "+-----+-----+\n| a   | b   |\n+-----+-----+\n\n"
+        "# Chapter 2\n\nThe water went down at last, and the bridge was still there in the morning.\n",
+        encoding="utf-8",
+    )
+    book = load_book(md)
+    text = " ".join(p.text for c in book.chapters for p in c.paragraphs)
+    assert "Creative Commons" not in text and "+-----+" not in text
+    assert "The water went down at last" in text and PROSE[0] in text
+    assert LICENCE in _kinds(book.omitted)
+
+
+def test_plain_text_french_archive_header_and_keep_brings_it_back(tmp_path: Path) -> None:
+    txt = tmp_path / "abu.txt"
+    prose = ("Il pleuvait depuis trois jours, et la rivière était plus haute que jamais. Marta descendait chaque "
+             "matin jusqu'au pont pour voir si les vieilles pierres tenaient encore.")
+    txt.write_text(
+        LEGAL_BLOCKS[3] + "\n\n\nCHAPITRE PREMIER\n\n\n" + prose + "\n\n" + prose + "\n\n\nFIN DU FICHIER\n",
+        encoding="utf-8",
+    )
+    book = load_book(txt)
+    text = " ".join(p.text for c in book.chapters for p in c.paragraphs)
+    assert "LICENCE" not in text and "FIN DU FICHIER" not in text and "Marta" in text
+    kept = load_book(txt, IngestOptions(keep=frozenset({LICENCE})))
+    assert "CONSERVEZ CETTE LICENCE" in " ".join(p.text for c in kept.chapters for p in c.paragraphs)
+
+
+def test_nothing_vanishes_every_left_out_run_is_listed(tmp_path: Path) -> None:
+    docs = [Doc("ch1.xhtml", chapter_body("One", [PROSE[0], CODE_BLOCKS[2], PROSE[1], LEGAL_BLOCKS[1]]))]
+    book = load_book(write_epub(tmp_path / "b.epub", docs, [TocEntry("One", "ch1.xhtml")]))
+    read = sum(c.words for c in book.chapters)
+    listed = sum(o.words for o in book.omitted if o.kind in (CODE, LICENCE))
+    total = len(" ".join([PROSE[0], CODE_BLOCKS[2], PROSE[1], LEGAL_BLOCKS[1]]).split())
+    assert read + listed == total
