@@ -498,15 +498,56 @@ _NUMBER_WORDS = (
     "sixteen seventeen eighteen nineteen twenty first second third fourth fifth sixth seventh "
     "eighth ninth tenth eleventh twelfth last"
 ).split()
-_NUMBER = rf"(?:\d+|{_ROMAN}|(?:the\s+)?(?:{'|'.join(_NUMBER_WORDS)}))"
-# Numbered labels: the label word is the kind ("chapter", "part"...).
-_NUMBERED_LABEL = re.compile(
-    rf"^(chapter|chap\.|part|book|volume|vol\.|stave|canto|letter|act|fable|story|tale)\s+{_NUMBER}\b",
-    re.IGNORECASE,
-)
+# Ordinals and the first cardinals of the other languages we read, for "CHAPITRE PREMIER",
+# "Capítulo primero", "Erstes Kapitel", "Ensimmäinen runo" (longest first: "primera" before "prim").
+_FOREIGN_ORDINALS = (
+    "premier première deuxième seconde troisième quatrième cinquième sixième septième huitième "
+    "neuvième dixième onzième douzième dernier dernière "
+    "primero primera primer segundo segunda tercero tercera tercer cuarto cuarta quinto quinta sexto sexta "
+    "séptimo séptima octavo octava noveno novena décimo décima último última "
+    "primo prima secondo seconda terzo terza quarto quarta sesto sesta settimo settima ottavo ottava nono nona decimo decima ultimo "
+    "primeiro primeira terceiro terceira sétimo sétima oitavo oitava "
+    "erstes erster erste zweites zweiter zweite drittes dritter dritte viertes vierter vierte fünftes "
+    "fünfter fünfte sechstes sechster sechste siebentes siebtes siebter siebte achtes achter achte neuntes "
+    "neunter neunte zehntes zehnter zehnte letztes letzter letzte "
+    "eerste tweede derde vierde vijfde zesde zevende achtste negende tiende laatste "
+    "ensimmäinen toinen kolmas neljäs viides kuudes seitsemäs kahdeksas yhdeksäs kymmenes viimeinen"
+).split()
+_FOREIGN_CARDINALS = (
+    "un une deux trois quatre cinq six sept huit neuf dix uno dos tres cuatro cinco seis siete ocho nueve "
+    "diez due tre quattro cinque sette otto dieci um dois três sete oito eins zwei drei vier fünf sechs "
+    "sieben acht neun zehn een twee drie vijf zes zeven negen tien"
+).split()
+
+
+def _alternation(words: list[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+_ORDINAL = rf"(?:{_alternation(_FOREIGN_ORDINALS)})"
+_NUMBER = rf"(?:\d+|{_ROMAN}|(?:the\s+)?(?:{'|'.join(_NUMBER_WORDS)})|{_ORDINAL}|(?:{_alternation(_FOREIGN_CARDINALS)}))"
+# Label words by kind, in English, French, Spanish, Italian, Portuguese, German, Dutch, Finnish.
+_LABEL_WORDS = {
+    "chapter": "chapter chap. chapitre capítulo capitulo capitolo kapitel hoofdstuk luku",
+    "part": "part partie parte teil deel osa",
+    "book": "book livre libro livro buch boek kirja",
+    "volume": "volume vol. tome tomo band nide",
+    "canto": "canto chant gesang runo laulu",
+    "act": "act acte acto atto ato akt aufzug bedrijf näytös",
+    "letter": "letter lettre carta lettera brief kirje",
+    "stave": "stave", "fable": "fable", "story": "story", "tale": "tale",
+}
+_LABEL_KIND = {word: kind for kind, words in _LABEL_WORDS.items() for word in words.split()}
+LABEL_WORDS = _alternation(list(_LABEL_KIND))
+# Numbered labels: the label word gives the kind. The number follows it ("Chapitre premier") or,
+# as an ordinal word, first ("Erstes Kapitel", "Ensimmäinen runo", "Primera parte").
+NUMBERED_LABEL = re.compile(rf"^(?:({LABEL_WORDS})\s+{_NUMBER}(?!\w)|{_ORDINAL}\s+({LABEL_WORDS})(?!\w))", re.IGNORECASE)
 # Unnumbered headings that are chapters in all but name.
-_CHAPTER_NAMES = re.compile(
-    r"^(prologue|epilogue|preface|foreword|afterword|introduction|conclusion|interlude|appendix)\b"
+CHAPTER_NAMES = re.compile(
+    r"^(prologue|epilogue|preface|foreword|afterword|introduction|conclusion|interlude|appendix"
+    r"|prólogo|prologo|prolog|proloog|prologi|épilogue|epílogo|epilogo|epilog|epiloog|epilogi"
+    r"|préface|prefacio|prefazione|prefácio|vorwort|voorwoord|esipuhe|avant-propos"
+    r"|introducción|introduzione|introdução|einleitung|inleiding|johdanto|nachwort|postface)\b"
     r"|^(序章|終章|序|プロローグ|エピローグ|まえがき|あとがき)",
     re.IGNORECASE,
 )
@@ -520,9 +561,9 @@ _SAME_KIND = {"chap.": "chapter", "vol.": "volume", "章": "chapter", "話": "ch
 def heading_label(text: str) -> str | None:
     """The kind of label a heading carries ("chapter", "part", "number"...), or None for a name."""
     text = text.strip()
-    if match := _NUMBERED_LABEL.match(text):
-        kind = match.group(1).lower()
-    elif _CHAPTER_NAMES.match(text):
+    if match := NUMBERED_LABEL.match(text):
+        kind = _LABEL_KIND.get((match.group(1) or match.group(2)).lower(), "chapter")
+    elif CHAPTER_NAMES.match(text):
         kind = "chapter"
     elif match := _JA_LABEL.match(text):
         kind = match.group(1)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from narration.ingest.block_kinds import is_legal
 from narration.ingest.frontmatter import is_copyright_line, looks_like_title_page
 from narration.ingest.markdown import split_authors
 from narration.ingest.omissions import CONTENTS, COPYRIGHT, LICENCE, NOTES, TITLE_PAGE
@@ -176,7 +177,8 @@ def _drop_title_page(reader: Reader, text_items: list[int], title: str, authors:
     for i in text_items:
         if is_prose(blocks[i]):
             break
-        run.append(i)
+        if not is_legal(blocks[i].text):  # a licence header is no title: the content pass lists it
+            run.append(i)
     rest = [i for i in text_items if i not in run]
     last = blocks[run[-1]] if run else None
     if len(run) > 1 and rest and last and len(last.lines) == 1 and len(last.text.split()) <= 5 \

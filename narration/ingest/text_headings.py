@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from narration.ingest.markdown import heading_label
+from narration.ingest.markdown import CHAPTER_NAMES, LABEL_WORDS, NUMBERED_LABEL, heading_label
 from narration.ingest.text_blocks import (
     ILLUSTRATION,
     ITALIC,
@@ -109,13 +109,20 @@ def label_of(block: Block) -> str | None:
     kind = _label_of_text(first)
     if kind is None:
         return None
-    # Not a sentence that happens to begin like a label ("Part of the money was...").
+    # Not a sentence that happens to begin like a label ("Part of the money was..."), unless a
+    # numbered label stands apart from it: "Capítulo primero. Que trata de la condición ...".
     rest = label_rest(_AOZORA_NOTE.sub("", text).strip())
-    if rest and _is_sentence(rest):
+    if rest and _is_sentence(rest) and not _numbered_then_title(first):
         return None
     if kind == "chapter" and not _NUMBERED.match(first) and len(rest.split()) > 8:
         return None  # "Introduction" with a long tail is prose
     return kind
+
+
+def _numbered_then_title(line: str) -> bool:
+    """A numbered label, then a stop and a title: "Capítulo primero. Que trata de ..."."""
+    match = NUMBERED_LABEL.match(line)
+    return bool(match and re.match(r"\s*[.:—–]\s", line[match.end():]))
 
 
 def _is_sentence(text: str) -> bool:
@@ -127,15 +134,13 @@ def _is_sentence(text: str) -> bool:
     return lower > len(words) / 2 and bool(re.search(r"[.!?,;]['\"”’]?$", text) or lower > 0.7 * len(words))
 
 
+# A label word and any number word after it ("Chapter the Last"), or a numbered label of any
+# language we read (``markdown.NUMBERED_LABEL``: "Erstes Kapitel").
 _NUMBERED = re.compile(
-    r"^(?:chapter|chap\.|part|book|volume|vol\.|stave|canto|letter|act|fable|story|tale)\s+"
-    r"(?:\d+|[MDCLXVI]+\b|(?:the\s+)?[a-z]+)",
-    re.IGNORECASE,
+    rf"^(?:{LABEL_WORDS})\s+(?:\d+|[MDCLXVI]+\b|(?:the\s+)?[^\W\d_]+)|{NUMBERED_LABEL.pattern}", re.IGNORECASE
 )
 _LABEL_HEAD = re.compile(
-    r"^(?:(?:chapter|chap\.|part|book|volume|vol\.|stave|canto|letter|act|fable|story|tale)\s+"
-    r"(?:\d+|[MDCLXVI]+\b|(?:the\s+)?[a-z]+)|\d+\b|[MDCLXVI]+\b|第[0-9０-９一二三四五六七八九十百千]+[章部話巻節]"
-    r"|prologue|epilogue|preface|foreword|afterword|introduction|conclusion|interlude|appendix)",
+    rf"{_NUMBERED.pattern}|^(?:\d+\b|[MDCLXVI]+\b|第[0-9０-９一二三四五六七八九十百千]+[章部話巻節])|{CHAPTER_NAMES.pattern}",
     re.IGNORECASE,
 )
 

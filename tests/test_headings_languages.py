@@ -1,0 +1,63 @@
+"""Chapter headings in the languages we read, in plain text: label words, ordinals before or after
+the label, and prologues, each book split into its own chapters (not one 41-hour chapter)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from narration.ingest import load_book
+from narration.ingest.markdown import heading_label
+
+PROSE = {
+    "es": "En un lugar de la comarca vivía un hidalgo de los de lanza en astillero, adarga antigua y galgo corredor. "
+          "Tenía en su casa una ama que pasaba de los cuarenta y una sobrina que no llegaba a los veinte.",
+    "fr": "Il pleuvait depuis trois jours sur la petite ville, et la rivière montait lentement sous le vieux pont. "
+          "Personne ne se souvenait d'une crue pareille, pas même le meunier qui avait vu passer tant d'hivers.",
+    "fi": "Mieleni minun tekevi, aivoni ajattelevi lähteäni laulamahan, saa'ani sanelemahan, sukuvirttä "
+          "suoltamahan, lajivirttä laulamahan. Sanat suussani sulavat, puhe'et putoelevat.",
+    "de": "Es regnete seit drei Tagen über der kleinen Stadt, und der Fluss stieg langsam unter der alten Brücke. "
+          "Niemand erinnerte sich an ein solches Hochwasser, nicht einmal der alte Müller am Wehr.",
+    "it": "Pioveva da tre giorni sulla piccola città, e il fiume saliva lentamente sotto il vecchio ponte. "
+          "Nessuno ricordava una piena simile, nemmeno il mugnaio che aveva visto passare tanti inverni.",
+    "pt": "Chovia havia três dias sobre a pequena cidade, e o rio subia devagar sob a velha ponte. "
+          "Ninguém se lembrava de uma cheia assim, nem mesmo o moleiro que vira passar tantos invernos.",
+    "nl": "Het regende al drie dagen boven het stadje, en de rivier steeg langzaam onder de oude brug. "
+          "Niemand herinnerde zich zo'n hoog water, zelfs de oude molenaar bij de sluis niet.",
+}
+HEADINGS = {
+    "es": ["Capítulo primero. Que trata de la condición del famoso hidalgo", "Capítulo segundo. Que trata de la "
+           "primera salida", "Capítulo III. Donde se cuenta la graciosa manera"],
+    "fr": ["CHAPITRE PREMIER", "CHAPITRE II", "CHAPITRE III"],
+    "fi": ["Ensimmäinen runo", "Toinen runo", "Kolmas runo"],
+    "de": ["Erstes Kapitel", "Zweites Kapitel", "Drittes Kapitel"],
+    "it": ["Capitolo primo", "Capitolo secondo", "Capitolo terzo"],
+    "pt": ["Capítulo I", "Capítulo II", "Capítulo III"],
+    "nl": ["Hoofdstuk 1", "Hoofdstuk 2", "Hoofdstuk 3"],
+}
+
+
+@pytest.mark.parametrize("lang", sorted(HEADINGS))
+def test_plain_text_headings_in_seven_languages_make_chapters(tmp_path: Path, lang: str) -> None:
+    body = "Title of the Book\n" + "".join(f"\n\n\n{h}\n\n\n{PROSE[lang]}\n\n{PROSE[lang]}\n" for h in HEADINGS[lang])
+    path = tmp_path / f"{lang}.txt"
+    path.write_text(body, encoding="utf-8")
+    book = load_book(path)
+    assert len(book.chapters) == 3
+    assert all(c.words == 2 * len(PROSE[lang].split()) for c in book.chapters)
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("Capítulo primero. Que trata de la condición", "chapter"), ("CHAPITRE PREMIER", "chapter"),
+    ("Ensimmäinen runo", "canto"), ("Erstes Kapitel", "chapter"), ("Livre deuxième", "book"),
+    ("Primera parte", "part"), ("Prólogo", "chapter"), ("Vorwort", "chapter"), ("Hoofdstuk 12", "chapter"),
+])
+def test_labels_in_other_languages(text: str, kind: str) -> None:
+    assert heading_label(text) == kind
+
+
+@pytest.mark.parametrize("text", ["The first book I read", "One act of kindness", "Un chapitre de plus",
+                                  "Toinen mies tuli", "chapters of my life"])
+def test_prose_that_starts_with_a_number_or_a_label_word_is_no_heading(text: str) -> None:
+    assert heading_label(text) is None
