@@ -156,3 +156,20 @@ def test_nothing_vanishes_every_left_out_run_is_listed(tmp_path: Path) -> None:
     listed = sum(o.words for o in book.omitted if o.kind in (CODE, LICENCE))
     total = len(" ".join([PROSE[0], CODE_BLOCKS[2], PROSE[1], LEGAL_BLOCKS[1]]).split())
     assert read + listed == total
+
+
+MATHML = "http://www.w3.org/1998/Math/MathML"
+
+
+def test_paragraphs_with_formulas_are_math_listed_and_a_lone_variable_is_read(tmp_path: Path) -> None:
+    formula = (f'<math xmlns="{MATHML}" alttext="a^2+b^2=c^2"><msup><mi>a</mi><mn>2</mn></msup><mo>+</mo>'
+               "<msup><mi>b</mi><mn>2</mn></msup><mo>=</mo><msup><mi>c</mi><mn>2</mn></msup></math>")
+    body = (f'<h1>Triangles</h1><p>{PROSE[0]}</p><p>where {formula}, satisfying {formula}, is the rule.</p>'
+            f'<p>Let <math xmlns="{MATHML}"><mi>x</mi></math> be the longest side of the field.</p>')
+    path = write_epub(tmp_path / "m.epub", [Doc("ch1.xhtml", body)], [TocEntry("Triangles", "ch1.xhtml")])
+    book = load_book(path)
+    assert [p.text for p in book.chapters[0].paragraphs] == [PROSE[0], "Let x be the longest side of the field."]
+    math = [o for o in book.omitted if o.kind == "math"]
+    assert len(math) == 1 and math[0].excerpt.startswith("where")
+    kept = load_book(path, IngestOptions(keep=frozenset({"math"})))
+    assert any(p.text.startswith("where a2+b2=c2") for p in kept.chapters[0].paragraphs)

@@ -37,6 +37,7 @@ from narration.ingest.omissions import (
     CONTENTS,
     COPYRIGHT,
     LICENCE,
+    MATH,
     NOTES,
     TITLE_PAGE,
     TRANSCRIBER_NOTES,
@@ -96,7 +97,9 @@ SILENT_DROP_TAGS = frozenset(
     | {"nav", "rt", "rp", "rtc"}
 )
 # Dropped with a notice: real content that cannot be narrated sensibly.
-NOTICE_DROP_TAGS = {"table": "table", "pre": "preformatted/code block", "math": "math formula"}
+NOTICE_DROP_TAGS = {"table": "table", "pre": "preformatted/code block"}
+# A formula a voice can read as it is: a lone variable or number ("x", "n", "42", "3.5").
+_SIMPLE_MATH = re.compile(r"[^\W_]{1,2}|\d{1,6}(?:[.,]\d{1,6})?")
 
 # A footnote marker's text: 1, [12], (3), *, †, a, iv.
 _MARKER_TEXT = re.compile(r"^[\[(]?(?:\d{1,4}|[*†‡§¶#]{1,3}|[a-z]|[ivxlc]{1,6})[\])]?$", re.IGNORECASE)
@@ -256,6 +259,7 @@ class _Walker:
         self.refs: list[str] = []
         self.pre = False  # inside a <pre> of verse: its line breaks are kept
         self.prefix = ""  # put before the next block's text (a speaker's name)
+        self.formulas: list[str] = []  # MathML in the block being read: the block is math
 
     def buffer_pre(self) -> str:
         """A verse ``<pre>``: each line a line, blank lines between stanzas."""
@@ -264,6 +268,9 @@ class _Walker:
     def flush(self) -> None:
         if self.pre:
             self.buffer = [self.buffer_pre()]
+        if self.formulas:
+            self.flush_math()
+            return
         for text in clean_text("".join(self.buffer)):
             if _SCENE_BREAK.match(text):  # "* * *" typed as a paragraph
                 self.buffer.clear()
@@ -284,6 +291,26 @@ class _Walker:
                 self.out.blocks[-1] = Block(last.text, last.heading, last.refs + extra, last.scene_break)
         self.buffer.clear()
 
+    def flush_math(self) -> None:
+        """A block holding formulas is math: read with them as written (``--keep math``), else
+        left out whole and listed. Dropping the formulas alone left "where , , , satisfying ,"."""
+        formulas, self.formulas = self.formulas, []
+        if MATH in self.keep:
+            self.flush()
+            return
+        text = " ".join("".join(self.buffer).replace(_BR, " ").split())
+        self.buffer.clear()
+        self.out.omitted.append((MATH, len(self.out.blocks), text or " ".join(formulas)))
+
+    def math(self, el: etree._Element) -> None:
+        """A MathML formula: a lone variable or number is read; anything else makes its block math."""
+        text = " ".join(element_text(el).split())
+        if _SIMPLE_MATH.fullmatch(text):
+            self.buffer.append(text)
+            return
+        self.formulas.append(el.get("alttext") or text)
+        self.buffer.append(text)
+
     def scene_break(self) -> None:
         self.flush()
         if self.out.blocks and not self.out.blocks[-1].heading:
@@ -292,6 +319,9 @@ class _Walker:
 
     def walk(self, el: etree._Element) -> None:
         tag = local_name(el)
+        if tag == "math":
+            self.math(el)
+            return
         if (reason := self.drop_reason(el, tag)) is not None:
             # Still record ids inside: a TOC entry pointing into dropped content must be found.
             ids = [d.get("id") for d in el.iter() if isinstance(d.tag, str) and d.get("id")]

@@ -23,6 +23,7 @@ NOTES = "notes"
 UNREADABLE = "tables-and-code"
 CODE = "code"
 REFERENCES = "references"
+MATH = "math"
 UNSPEAKABLE = "unspeakable"
 
 KINDS: dict[str, str] = {
@@ -37,6 +38,7 @@ KINDS: dict[str, str] = {
     UNREADABLE: "tables, code and formulas (not narratable)",
     CODE: "program listings and markup set as text",
     REFERENCES: "bibliographies and reference lists",
+    MATH: "paragraphs holding formulas (MathML); a lone variable or number is read",
     UNSPEAKABLE: "chapters with no speakable text, only emoji, symbols or punctuation (skipped: no audio file)",
 }
 KEEPABLE = frozenset(KINDS) - {NOTES, UNREADABLE, UNSPEAKABLE}
