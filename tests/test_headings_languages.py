@@ -61,3 +61,14 @@ def test_labels_in_other_languages(text: str, kind: str) -> None:
                                   "Toinen mies tuli", "chapters of my life"])
 def test_prose_that_starts_with_a_number_or_a_label_word_is_no_heading(text: str) -> None:
     assert heading_label(text) is None
+
+
+def test_aozora_titles_show_no_ruby_readings(tmp_path: Path) -> None:
+    """An Aozora Bunko heading with a reading ("二　活版所《かっぱんじょ》") is titled by its base."""
+    prose = "　ジョバンニが学校の門を出るとき、同じ組の七八人は家へ帰らず校庭の隅《すみ》の桜の木のところに集まっていました。\n"
+    text = ("銀河の話\n宮沢賢治\n\n"
+            "［＃５字下げ］一　午后《ごご》の授業［＃「一　午后の授業」は中見出し］\n\n" + prose + "\n"
+            "［＃５字下げ］二　活版所《かっぱんじょ》［＃「二　活版所」は中見出し］\n\n" + prose)
+    path = tmp_path / "aozora.txt"
+    path.write_text(text, encoding="utf-8")
+    assert [c.title for c in load_book(path).chapters] == ["一 午后の授業", "二 活版所"]

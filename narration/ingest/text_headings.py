@@ -35,6 +35,7 @@ from narration.ingest.text_blocks import (
     clean_text,
     next_content,
 )
+from narration.text.ruby import strip_ruby
 from narration.ingest.textfile import (
     SMALL_WORDS,
     caps_to_title,
@@ -178,8 +179,10 @@ def _is_title_block(block: Block) -> bool:
 
 
 def _format_label(label: str, title: str) -> str:
-    """"CHAPTER I." + "DOWN THE RABBIT-HOLE" -> "Chapter I. Down the Rabbit-Hole"."""
-    label = clean_text(_AOZORA_NOTE.sub("", label)).strip()
+    """"CHAPTER I." + "DOWN THE RABBIT-HOLE" -> "Chapter I. Down the Rabbit-Hole"; ruby readings
+    are not shown in titles ("二 活版所《かっぱんじょ》" -> "二 活版所")."""
+    label = clean_text(_AOZORA_NOTE.sub("", strip_ruby(label))).strip()
+    title = strip_ruby(title)
     match = _LABEL_HEAD.match(label)
     if match and is_caps(match.group(0)):
         head, rest = match.group(0), label[match.end() :]
