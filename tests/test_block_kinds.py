@@ -38,6 +38,8 @@ CODE_BLOCKS = [
     "+------+-------+\n| name | price |\n+======+=======+\n| tea  | 3     |\n+------+-------+",
     "title: My Book\nauthor: Someone\nlang: en\nrights: none\ntags: [a, b]\ndate: 2020-01-01",
     "$ pandoc input.md -o output.epub --toc --metadata title=Test",
+    "pandoc -o output.html input.txt",
+    "git log --oneline\ngit status --short",
 ]
 PROSE_BLOCKS = [
     *PROSE,
@@ -49,6 +51,8 @@ PROSE_BLOCKS = [
     "The ratio was 3:1, or so the steward said; the rest, he swore, had gone to the crows.",
     "「蜘蛛の糸」は芥川龍之介の短編小説である。",
     "— Qu'en dites-vous ? demanda-t-il. — Rien, répondit-elle ; c'est-à-dire : tout.",
+    "and then -- as if nothing had happened -- she went on reading the letter aloud.",
+    "the well-known re-entry of the X-ray team",
 ]
 
 
@@ -173,3 +177,19 @@ def test_paragraphs_with_formulas_are_math_listed_and_a_lone_variable_is_read(tm
     assert len(math) == 1 and math[0].excerpt.startswith("where")
     kept = load_book(path, IngestOptions(keep=frozenset({"math"})))
     assert any(p.text.startswith("where a2+b2=c2") for p in kept.chapters[0].paragraphs)
+
+
+def test_pandoc_markdown_attributes_spans_and_command_listings_are_not_read(tmp_path: Path) -> None:
+    md = tmp_path / "manual.md"
+    md.write_text(
+        "# Manual\n\n## General options {.options}\n\n"
+        "Use [--reference-doc=FILE]{#option--reference-doc} as shown [below][General options], with the `.yaml` "
+        "file beside it.\n\n    pandoc -o output.html input.txt\n    pandoc -s -o output.html input.txt\n\n"
+        "That is all there is to it, and the rest of the evening is yours.\n",
+        encoding="utf-8",
+    )
+    book = load_book(md)
+    texts = [p.text for c in book.chapters for p in c.paragraphs]
+    assert [c.title for c in book.chapters][-1] == "General options"
+    assert texts[-2:] == ["Use --reference-doc=FILE as shown below, with the .yaml file beside it.",
+                          "That is all there is to it, and the rest of the evening is yours."]

@@ -97,6 +97,9 @@ _CODE_SYMBOLS = frozenset("{}[]()<>;=*/\\|_#$@^~`&%+")
 # the punctuation prose puts around words.
 _PROSE_TOKEN = re.compile(r"^[\"'“‘(«¿¡]*[^\W\d_]+(?:['’.\-][^\W\d_]+)*[\"'”’)»,.;:!?…]*$")
 _CODE_START = re.compile(r"^\s*(?:#!/|#include\b|<\?php|<!DOCTYPE|<\w+[^>]*>\s*$|\$\s+\w|>>>\s|\(define\b|\(lambda\b)")
+# A shell command: a lower-case program name, then an option within its first words
+# ("pandoc -o out.html in.txt", "git log --oneline").
+_COMMAND = re.compile(r"^\s*(?:\$\s+)?[a-z][\w.+-]*(?:\s+\S+){0,2}?\s+--?[A-Za-z]")
 _GRID_LINE = re.compile(r"^\s*[+|](?:[-=:]+[+|])+\s*$")
 _KEY_TOKEN = re.compile(r"^[a-z][a-z0-9_-]*:$")  # "title:", "type:": YAML keys (a play's "HAMLET:" is not one)
 _CODE_TOKENS = re.compile(r"[=!<>]=|->|=>|::|\+\+|&&|\|\||;\s*$|\)\s*[{;:]\s*$|\w\(\w*\)|\w\.\w+\(", re.MULTILINE)
@@ -120,6 +123,8 @@ def is_code(text: str) -> bool:
     if not lines:
         return False
     if _CODE_START.match(lines[0]) or sum(bool(_GRID_LINE.match(line)) for line in lines) >= 2:
+        return True
+    if sum(bool(_COMMAND.match(line)) for line in lines) * 2 >= len(lines):
         return True
     tokens = _words(text)
     if len(tokens) >= 8 and sum(bool(_KEY_TOKEN.match(t)) for t in tokens) >= 0.2 * len(tokens):

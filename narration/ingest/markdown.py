@@ -59,6 +59,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from narration.errors import InputError
 from narration.ingest import gutenberg
+from narration.ingest.block_kinds import is_code
 from narration.ingest.frontmatter import cut_printer_colophon, is_copyright_line, looks_like_title_page
 from narration.ingest.notes import MarkedParagraph, note_mark, place_notes, take_note_marks
 from narration.ingest.omissions import (
@@ -278,7 +279,8 @@ def _blocks(tokens: list[Token], path: Path, omitted: list[Omission] | None = No
                     line = next((t.map[0] + 1 for t in tokens[i:] if t.map), 0)
                 skipped, skipped_at = [], (line, UNREADABLE if token.type == "table_open" else NOTES)
             continue
-        if token.type == "code_block" and token.content.strip() and not looks_like_code(token.content):
+        if token.type == "code_block" and token.content.strip() and not looks_like_code(token.content) \
+                and not is_code(token.content):
             # An indented block of verse or of a letter (Gutenberg converters indent them): read
             # line by line, stanza by stanza.
             for stanza in re.split(r"\n\s*\n", token.content.strip("\n")):
@@ -322,8 +324,18 @@ def _inline_lines(token: Token) -> list[str]:
         elif kind == "footnote_ref":  # where a note's marker stood (read by --notes, never the marker)
             lines[-1].append(note_mark(child.meta["id"]))
         # image, html_inline and emphasis/strike markers are not read
-    cleaned = (_clean("".join(parts)) for parts in lines)
+    cleaned = (_clean(_without_pandoc_markup("".join(parts))) for parts in lines)
     return [line for line in cleaned if line]
+
+
+# Pandoc's extensions that CommonMark leaves as text: attributes ("## Options {.options}",
+# "`x`{.py}"), bracketed spans ("[FILE]{#opt}") and implicit header links ("[below][Options]").
+_PANDOC_SPAN = re.compile(r"\[([^\[\]\n]{1,200})\](?:\{[#.][^{}\n]{0,200}\}|\[[^\[\]\n]{0,200}\])")
+_PANDOC_ATTRIBUTES = re.compile(r"[ \t]*\{[#.-][^{}\n]{0,200}\}")
+
+
+def _without_pandoc_markup(text: str) -> str:
+    return _PANDOC_ATTRIBUTES.sub("", _PANDOC_SPAN.sub(r"\1", text))
 
 
 def _without_refs(text: str) -> tuple[str, list[tuple[int, int]]]:
@@ -335,7 +347,7 @@ def _without_refs(text: str) -> tuple[str, list[tuple[int, int]]]:
 def _clean(text: str) -> str:
     text = " ".join(text.split())
     # Removing an image or footnote marker can leave "word ." behind.
-    return re.sub(r" +([,.;:!?])", r"\1", text)
+    return re.sub(r" +([,.;:!?])(?=\s|$)", r"\1", text)  # not "the .yaml file"
 
 
 _join_lines = join_lines
