@@ -294,3 +294,42 @@ class TestFlowRuns:
         with pytest.raises(InputError, match="options.synthesis.lexicon is outside"):
             state.result()
         assert list(out.iterdir()) == []
+
+
+# --- the README's password for the Prefect server ----------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_prefect_password_the_readme_sets_keeps_out_requests_without_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Trust model: PREFECT_SERVER_API_AUTH_STRING on the server, PREFECT_API_AUTH_STRING on
+    the clients. A Prefect release that dropped or renamed either would leave the API open."""
+    import base64
+    import urllib.error
+    import urllib.request
+
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
+
+    from prefect_stack import prefect_server
+
+    monkeypatch.setenv("PREFECT_SERVER_API_AUTH_STRING", "narrator:s3cret")
+
+    def status(api: str, credentials: str | None) -> int:
+        request = urllib.request.Request(f"{api}/flows/filter", data=b"{}", method="POST",
+                                         headers={"Content-Type": "application/json"})
+        if credentials:
+            request.add_header("Authorization", "Basic " + base64.b64encode(credentials.encode()).decode())
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status
+        except urllib.error.HTTPError as exc:
+            return exc.code
+
+    with prefect_server(tmp_path) as (env, _procs):
+        api = env["PREFECT_API_URL"]
+        assert [status(api, c) for c in (None, "narrator:wrong", "narrator:s3cret")] == [401, 401, 200]
+        with temporary_settings(updates={PREFECT_API_URL: api, PREFECT_API_AUTH_STRING: "narrator:s3cret"}):
+            with get_client(sync_client=True) as client:
+                assert client.read_flows() == []
