@@ -32,6 +32,7 @@ import flows  # noqa: F401  (Prefect defaults before Prefect is imported)
 from flows.models import process_narrator
 from flows.scaleout import synthesis_placement, task_runner_from_env
 from narration import pipeline
+from narration.allowed_roots import check_allowed
 from narration.emotion import EmotionSettings, PassageTag
 from narration.layout import BookLayout
 from narration.lock import book_lock
@@ -199,6 +200,10 @@ def narrate_book(
     ``planned``: the plan to execute (the CLI's); without it the flow plans the book itself.
     """
     _started.append(flow_run.get_id())
+    # The paths come from the deployment's form: refused outside NARRATION_ALLOWED_ROOTS before
+    # the book is read or its folder written.
+    check_allowed({"book_path": book_path, "out_dir": out_dir},
+                  options or (planned.plan.options if planned is not None else None))
     if planned is None:
         plan, layout = pipeline.plan(book_path, out_dir, options or NarrationOptions())
     else:

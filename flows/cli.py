@@ -35,6 +35,8 @@ from rich.table import Table
 
 from flows.check_command import CHECK_DESCRIPTION, add_check_arguments, check_main
 from narration import pipeline
+from narration.allowed_roots import ENV as ROOTS_ENV
+from narration.allowed_roots import allowed_roots, check_allowed
 from narration.emotion.settings import EmotionSettings
 from narration.errors import NarrationError
 from narration.ingest.omissions import KEEPABLE, KINDS
@@ -412,8 +414,24 @@ def add_serve_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--limit", type=int, help="most flow runs at once (default: no limit)")
 
 
+def deployment_roots_error(args: argparse.Namespace) -> str | None:
+    """``--inputs`` and ``--out`` against ``NARRATION_ALLOWED_ROOTS``, which the deployments'
+    runs check them against (defaults outside would fail every run); the problem, or None.
+    Unset: a note that the deployments take any path."""
+    try:
+        if allowed_roots():
+            check_allowed({"--inputs": args.inputs, "--out": args.out})
+            return None
+    except NarrationError as exc:
+        return str(exc)
+    stderr.print(f"narrate: note: {ROOTS_ENV} is not set, so whoever reaches the Prefect API can have these deployments "
+                 "read and write any path this user can (README: Trust model)", markup=False, highlight=False,
+                 soft_wrap=True)
+    return None
+
+
 def serve_main(args: argparse.Namespace) -> int:
-    if error := scaleout_error(args):
+    if error := scaleout_error(args) or deployment_roots_error(args):
         return fail(error)
     from flows.deployments import serve_all
 
@@ -434,7 +452,7 @@ def add_deploy_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def deploy_main(args: argparse.Namespace) -> int:
-    if error := scaleout_error(args):
+    if error := scaleout_error(args) or deployment_roots_error(args):
         return fail(error)
     from flows.scaleout import configured_api_url
 
@@ -710,6 +728,8 @@ def _run_main(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         options = options_from_args(args)
+        for book in args.books:  # NARRATION_ALLOWED_ROOTS, when set, binds the command line as it does the flows
+            check_allowed({"BOOK": book, "--out": args.out}, options)
         if clash := output_clash(args.books, args.out):
             return fail(clash)
         # Every book is read and planned before anything is synthesized: a bad file fails fast

@@ -20,6 +20,8 @@ from prefect.workers.process import ProcessWorker
 import flows  # noqa: F401  (Prefect defaults before Prefect is imported)
 from flows.book import BookResult, narrate_book
 from flows.scaleout import DASK_ENV, RESOURCES_ENV
+from narration.allowed_roots import ENV as ROOTS_ENV
+from narration.allowed_roots import check_allowed
 from narration.inbox import Ledger, new_books
 from narration.layout import BookLayout
 from narration.lock import locked_by
@@ -33,6 +35,7 @@ BOOK_DEPLOYMENT = "narrate-book/narrate-book"
 def bulk_narrate(inputs: str = "inputs", out_dir: str = "outputs", options: NarrationOptions | None = None) -> list[str]:
     """Start one narrate-book run per new or changed book in ``inputs``; returns the runs' ids."""
     options = options or NarrationOptions()
+    check_allowed({"inputs": inputs, "out_dir": out_dir}, options)  # before the ledger; each book's run checks its own
     logger = get_run_logger()
     ledger = Ledger(Path(out_dir) / ".inbox.sqlite")
     started = []
@@ -63,6 +66,7 @@ def rerun_failed_chunks(
 ) -> BookResult:
     """Resynthesize a book's failed chunks, or the named ones (0-based book-order indices, which
     get a fresh take even if they were done), then assemble what they complete."""
+    check_allowed({"book_path": book_path, "out_dir": out_dir}, options)  # before any take is moved aside
     layout = BookLayout.for_book(out_dir, book_path)
     if chunk_ids:
         wanted = set(chunk_ids)
@@ -103,15 +107,21 @@ def deploy_all(pool: str, inputs: str, out_dir: str, cron: str) -> list[UUID]:
     any machine with narration installed (and the same paths mounted) runs them.
 
     A missing pool is created as a process pool. The flows are found by module path (the
-    installed package), not by a file on this machine; the Dask settings of this process travel
-    in each run's environment.
+    installed package), not by a file on this machine; the Dask settings and allowed roots of this
+    process travel in each run's environment (``worker_env``).
     """
     _ensure_process_pool(pool)
-    env = {name: os.environ[name] for name in (DASK_ENV, RESOURCES_ENV) if os.environ.get(name)}
+    env = worker_env()
     deployments = _deployments(inputs, out_dir, cron, entrypoint_type=EntrypointType.MODULE_PATH,
                                job_variables={"env": env} if env else None)
     return deploy(*deployments, work_pool_name=pool, build=False, push=False,
                   print_next_steps_message=False, ignore_warnings=True)
+
+
+def worker_env() -> dict[str, str]:
+    """The settings of this process that the runs on workers need: Dask's, and the allowed roots
+    (so a worker's runs are confined as this machine's would be)."""
+    return {name: os.environ[name] for name in (DASK_ENV, RESOURCES_ENV, ROOTS_ENV) if os.environ.get(name)}
 
 
 def _ensure_process_pool(name: str) -> None:
