@@ -17,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from narration.errors import InputError  # noqa: E402
 from narration.ingest import _read  # noqa: E402 - the readers without the content pass
 from narration.ingest.block_kinds import BlockRules, leave_out_by_content  # noqa: E402
 from narration.options import IngestOptions  # noqa: E402
@@ -30,7 +31,11 @@ def main() -> None:
     print(f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}")
     for path in args.books:
         options = IngestOptions()
-        before = _read(path, options)
+        try:
+            before = _read(path, options)
+        except InputError as exc:
+            print(f"\n{path.name}: not read ({exc})")
+            continue
         after = leave_out_by_content(before, BlockRules())
         new = after.omitted[len(before.omitted):]
         words = sum(c.words for c in before.chapters)

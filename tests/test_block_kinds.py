@@ -50,6 +50,10 @@ PROSE_BLOCKS = [
     "In 1848, as Marx wrote in his pamphlet (pp. 4-5), a spectre was haunting Europe.",
     "The ratio was 3:1, or so the steward said; the rest, he swore, had gone to the crows.",
     "「蜘蛛の糸」は芥川龍之介の短編小説である。",
+    "コンマ[，] (COMMA)とピリオド[．] (FULL STOP)を使用する（図 3.1）．",
+    "Total area: 197,000,000 square miles; land area: 57,000,000 square miles; water area: 140,000,000.",
+    "Creative Commons licences can cover anything that copyright covers, and the GNU General Public License "
+    "was written for software: the two answer different questions about sharing.",
     "— Qu'en dites-vous ? demanda-t-il. — Rien, répondit-elle ; c'est-à-dire : tout.",
     "and then -- as if nothing had happened -- she went on reading the letter aloud.",
     "the well-known re-entry of the X-ray team",
@@ -74,6 +78,7 @@ def test_prose_verse_plays_and_dialogue_stay_narration(text: str) -> None:
 def test_letter_spaced_publisher_lines_are_title_page() -> None:
     assert block_kind("K U R T  W O L F F  V E R L A G  ·  L E I P Z I G") == TITLE_PAGE
     assert block_kind("A is for apple, and B is for the bee in the garden.") is None
+    assert block_kind("w = S ∘ T u = S a b c d") != TITLE_PAGE  # single-letter variables of a formula
 
 
 def test_a_bibliography_entry_needs_an_opening_a_year_and_a_mark() -> None:

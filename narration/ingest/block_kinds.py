@@ -32,14 +32,16 @@ from narration.model import PARA_TEXT, Book, Chapter, Omission, Paragraph
 
 # --- licence and legal text ----------------------------------------------------------------------
 
-# Phrases that are legal text wherever they stand (one is enough in a short block).
+# Phrases that grant, reserve or disclaim rights: legal text wherever they stand (one is enough
+# in a short block). A licence's name alone is not one: a book may be *about* Creative Commons.
 _LEGAL_STRONG = re.compile(
-    r"licen[cs]ed\s+under|under\s+the\s+terms\s+of\s+the\b|as\s+published\s+by\s+the\s+free\s+software"
-    r"|gnu\s+(?:free\s+documentation|general\s+public|lesser\s+general\s+public|affero)\s+licen[cs]e"
-    r"|creative\s+commons|\bcc[\s-]by(?:-(?:nc|sa|nd))*\b|attribution[\s-]+(?:non-?commercial|share-?alike|no-?deriv)"
+    r"(?:licen[cs]ed|released|distributed|available|published|made\s+available)\s+under\s+(?:the\s+|a\s+)?"
+    r"(?:terms|gnu|creative|cc\b|mit\b|apache|bsd|gpl|lgpl|agpl|open|public|same|following|\w+\s+licen[cs]e)"
+    r"|under\s+the\s+terms\s+of\s+the\b|as\s+published\s+by\s+the\s+free\s+software"
+    r"|\bcc[\s-]by(?:[\s-](?:nc|sa|nd))*(?:[\s-]\d\.\d)?\b|attribution[\s-]+(?:non-?commercial|share-?alike|no-?deriv)"
     r"|spdx-license-identifier|permission\s+is\s+(?:hereby\s+)?granted|redistribution\s+and\s+use\s+in\s+source"
     r"|without\s+(?:any\s+)?warranty|provided\s+[\"“]?as\s+is[\"”]?|all\s+rights\s+reserved"
-    r"|invariant\s+sections|front-cover\s+texts|public\s+domain\s+dedication"
+    r"|invariant\s+sections|front-cover\s+texts|public\s+domain\s+dedication|you\s+(?:can|may)\s+redistribute"
     r"|tous\s+droits\s+(?:de\s+\w+\s+)?réservés|conservez\s+cette\s+licence|licence\s+abu|fin\s+du\s+fichier"
     r"|alle\s+rechte\s+vorbehalten|todos\s+los\s+derechos\s+reservados|tutti\s+i\s+diritti\s+riservati"
     r"|todos\s+os\s+direitos\s+reservados|alle\s+rechten\s+voorbehouden|kaikki\s+oikeudet\s+pidätetään",
@@ -49,8 +51,14 @@ _LEGAL_STRONG = re.compile(
 _LEGAL_WORD = re.compile(
     r"\b(?:licen[cs]\w*|copyright\w*|warrant\w*|liabilit\w*|liable|redistribut\w*|trademark\w*|royalt\w*"
     r"|permission|permitted|notice|verbatim|modif(?:y|ied|ication)s?|distribut\w*|sublicen\w*|infring\w*"
-    r"|merchantability|fitness|lizenz\w*|licencia\w*|licenza\w*|licença\w*|droits?|auteur|urheber\w*"
+    r"|merchantability|fitness|creative\s+commons|gnu|gpl|lizenz\w*|licencia\w*|licenza\w*|licença\w*|droits?|auteur|urheber\w*"
     r"|derechos|diritti|direitos|tekijänoikeu\w*)\b",
+    re.IGNORECASE,
+)
+# How licences talk: obligations and self-reference, which prose about licences seldom uses.
+_LEGAL_MODAL = re.compile(
+    r"\b(?:shall|must|may\s+not|provided\s+that|subject\s+to|this\s+licen[cs]e|hereby|herein|thereof"
+    r"|notwithstanding|licensee|licensor|you\s+may)\b",
     re.IGNORECASE,
 )
 _COPYRIGHT_LINE = re.compile(r"^\W{0,3}(?:copyright\b|©|\(c\)\s*\d{4}|℗)", re.IGNORECASE)
@@ -76,14 +84,14 @@ def legal_score(text: str) -> tuple[int, float]:
 
 def is_legal(text: str) -> bool:
     """A block of licence or legal text: a strong phrase in a block that is not long prose, or a
-    copyright line, or legal words at a density prose never has."""
+    copyright line, or legal words at a density prose never has, worded as licences are."""
     strong, density = legal_score(text)
     words = len(_words(text))
     if strong and (words <= 80 or density >= _LEGAL_DENSITY / 2 or strong >= 2):
         return True
     if _COPYRIGHT_LINE.match(text) and words <= 60:
         return True
-    return words >= 12 and density >= _LEGAL_DENSITY * 1.5
+    return words >= 12 and density >= _LEGAL_DENSITY * 1.5 and bool(_LEGAL_MODAL.search(text))
 
 
 def legal_title(title: str) -> bool:
@@ -96,13 +104,18 @@ _CODE_SYMBOLS = frozenset("{}[]()<>;=*/\\|_#$@^~`&%+")
 # A token that is a word of prose: letters (any script), inner apostrophes/hyphens/periods, and
 # the punctuation prose puts around words.
 _PROSE_TOKEN = re.compile(r"^[\"'“‘(«¿¡]*[^\W\d_]+(?:['’.\-][^\W\d_]+)*[\"'”’)»,.;:!?…]*$")
-_CODE_START = re.compile(r"^\s*(?:#!/|#include\b|<\?php|<!DOCTYPE|<\w+[^>]*>\s*$|\$\s+\w|>>>\s|\(define\b|\(lambda\b)")
+_CODE_START = re.compile(r"^\s*(?:#!/|#include\b|<\?php|<!DOCTYPE|<\w+[^>]*>\s*$|\$\s+[a-z][\w.-]*\s+\S*[./=]|>>>\s|\(define\b|\(lambda\b)")
 # A shell command: a lower-case program name, then an option within its first words
 # ("pandoc -o out.html in.txt", "git log --oneline").
 _COMMAND = re.compile(r"^\s*(?:\$\s+)?[a-z][\w.+-]*(?:\s+\S+){0,2}?\s+--?[A-Za-z]")
 _GRID_LINE = re.compile(r"^\s*[+|](?:[-=:]+[+|])+\s*$")
 _KEY_TOKEN = re.compile(r"^[a-z][a-z0-9_-]*:$")  # "title:", "type:": YAML keys (a play's "HAMLET:" is not one)
 _CODE_TOKENS = re.compile(r"[=!<>]=|->|=>|::|\+\+|&&|\|\||;\s*$|\)\s*[{;:]\s*$|\w\(\w*\)|\w\.\w+\(", re.MULTILINE)
+
+
+def _cjk_share(text: str) -> float:
+    letters = [c for c in text if c.isalpha()]
+    return sum("\u3040" <= c <= "\u9fff" or "\uac00" <= c <= "\ud7af" for c in letters) / max(1, len(letters))
 
 
 def code_score(text: str) -> tuple[float, float]:
@@ -126,8 +139,11 @@ def is_code(text: str) -> bool:
         return True
     if sum(bool(_COMMAND.match(line)) for line in lines) * 2 >= len(lines):
         return True
+    if _cjk_share(text) >= 0.3:  # Japanese or Chinese prose quoting an ASCII name is not code
+        return False
     tokens = _words(text)
-    if len(tokens) >= 8 and sum(bool(_KEY_TOKEN.match(t)) for t in tokens) >= 0.2 * len(tokens):
+    keys = sum(bool(_KEY_TOKEN.match(t)) for t in tokens)
+    if keys >= 5 and keys >= 0.25 * len(tokens):
         return True
     symbols, prose = code_score(text)
     if len(tokens) < 3:
@@ -176,8 +192,9 @@ def is_letter_spaced(text: str) -> bool:
     """Display type set with a space between letters ("G E D R U C K T  B E I"): most tokens are
     single letters, and there are many of them in a short block."""
     tokens = _words(text)
-    singles = sum(len(t.strip(".,;:")) == 1 and t.strip(".,;:").isalpha() for t in tokens)
-    return len(tokens) <= 60 and singles >= 6 and singles >= 0.7 * len(tokens)
+    singles = sum(len(t.strip(".,;:·")) == 1 and t.strip(".,;:·").isalpha() for t in tokens)
+    operators = sum(not any(c.isalnum() for c in t) and t not in ("·", "•", "|", "—", "–", "-") for t in tokens)
+    return len(tokens) <= 60 and singles >= 6 and singles >= 0.7 * len(tokens) and not operators  # not "A = B + c"
 
 
 # --- the pass over a book -----------------------------------------------------------------------------
