@@ -72,3 +72,22 @@ def test_aozora_titles_show_no_ruby_readings(tmp_path: Path) -> None:
     path = tmp_path / "aozora.txt"
     path.write_text(text, encoding="utf-8")
     assert [c.title for c in load_book(path).chapters] == ["一 午后の授業", "二 活版所"]
+
+
+def test_numbered_chapters_under_a_part_and_a_title_page_edition_line(tmp_path: Path) -> None:
+    """A French school reader (shaped like a Gutenberg plain text): the title page's "PREMIÈRE
+    PARTIE.--DEUXIÈME ÉDITION." is no heading, a part label does not hide the numbered chapters,
+    and "III. Voilà ce que c'est!" after a wide gap heads a chapter though it reads as a sentence."""
+    prose = PROSE["fr"]
+    text = ("ENTRE NOUS.\n\n\n                  PREMIÈRE PARTIE.--DEUXIÈME ÉDITION.\n\n\n"
+            "                    J. B. WOLTERS--GRONINGUE--1906.\n\n\n\n\n"
+            + "".join(f"\n\n\n\n{n}. {title}\n\n\n{prose}\n\n{prose}\n" for n, title in
+                      [("I", "Deux Parents"), ("II", "Papa se fâche."), ("III", "Voilà ce que c’est!"),
+                       ("IV", "Marie couche le petit blessé.")])
+            + "\n\n\n\nDEUXIÈME PARTIE.\n\n\n\n\nV. Le Docteur.\n\n\n" + prose + "\n")
+    path = tmp_path / "entre.txt"
+    path.write_text(text, encoding="utf-8")
+    titles = [c.title for c in load_book(path).chapters]
+    assert titles[-5:] == ["I. Deux Parents", "II. Papa se fâche", "III. Voilà ce que c’est!",
+                           "IV. Marie couche le petit blessé", "Deuxième Partie: V. Le Docteur"]
+    assert not any("Édition" in t for t in titles)

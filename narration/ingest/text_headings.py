@@ -113,11 +113,23 @@ def label_of(block: Block) -> str | None:
     # Not a sentence that happens to begin like a label ("Part of the money was..."), unless a
     # numbered label stands apart from it: "Capítulo primero. Que trata de la condición ...".
     rest = label_rest(_AOZORA_NOTE.sub("", text).strip())
-    if rest and _is_sentence(rest) and not _numbered_then_title(first):
+    if rest and _is_sentence(rest) and not _numbered_then_title(first) and not _roman_after_gap(block, first):
         return None
+    if _EDITION.search(rest):
+        return None  # "PREMIÈRE PARTIE.--DEUXIÈME ÉDITION.": a title page's line
     if kind == "chapter" and not _NUMBERED.match(first) and len(rest.split()) > 8:
         return None  # "Introduction" with a long tail is prose
     return kind
+
+
+_ROMAN_STOP = re.compile(r"^[IVXLC]{1,7}\.\s+\S")
+_EDITION = re.compile(r"\b(?:édition|edition|edición|edizione|edição|ausgabe|auflage|uitgave|druk|painos)\b", re.IGNORECASE)
+
+
+def _roman_after_gap(block: Block, line: str) -> bool:
+    """A Roman numeral, a stop and a title after a wide gap: "III. Voilà ce que c'est!" heads a
+    chapter even when its title reads as a sentence (a numbered paragraph has no such gap)."""
+    return block.gap >= WIDE_GAP and bool(_ROMAN_STOP.match(line))
 
 
 def _numbered_then_title(line: str) -> bool:
@@ -309,8 +321,9 @@ def find_headings(reader: Reader) -> dict[int, Heading]:
     # Numbers alone ("IV.") are headings only in a book with several of them, and sections when
     # the book's chapters carry words ("CHAPTER IV" ... "1.", "2." inside).
     numbers = [i for i, h in found.items() if h.kind == "number"]
-    # Worded headings that carry text of their own (BOOK ONE over CHAPTER I. does not count).
-    worded = [i for i, h in found.items() if _NUMBERED.match(h.title)
+    # Worded chapter headings that carry text of their own (BOOK ONE over CHAPTER I. does not count,
+    # nor parts: "PREMIÈRE PARTIE" holds numbered chapters, it does not replace them).
+    worded = [i for i, h in found.items() if _NUMBERED.match(h.title) and h.kind not in CONTAINER_KINDS
               and (nxt := next_content(reader, max([i, *h.blocks]) + 1)) is not None and nxt not in found]
     if len(numbers) < 2 or len(worded) >= 2:
         for i in numbers:
