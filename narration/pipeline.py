@@ -123,8 +123,9 @@ def tag(plan: BookPlan, layout: BookLayout, tags: list[PassageTag] | None) -> Bo
             raise ValueError("a first run needs the classifier's tags")
         plan = plan.with_tags(tags)
         model_tags = paragraph_tags(tags)  # per span
-    else:
-        model_tags = {key: tag for key, (_, tag) in read_script_base(layout.script_base).items()}
+    else:  # without a (whole) base, the tags the script gives now stand in for the classifier's
+        base = read_script_base(layout.script_base, warn=False)  # planning warned already
+        model_tags = {key: tag for key, (_, tag) in base.items()} or paragraph_tags(plan.tags)
     write_script(layout.script, plan.book, plan.tags or [])
     write_script_base(layout.script_base, plan.source_book or plan.book, model_tags)
     plot_arc(plan.book, plan.tags or [], layout.arc)
