@@ -146,3 +146,144 @@ def test_a_run_with_a_damaged_script_base_keeps_the_script_and_writes_the_base_a
     # from now on, so a later change to the book's own text gets through.
     assert read_script_base(layout.script_base) == {(0, 0): ("The fox ran across the field.", ("neutral",)),
                                                     (0, 1): ("It was late.", ("sad",))}
+
+
+# --- the other files a run reads back -------------------------------------------------------------
+
+
+def _warnings(caplog, path: Path) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING and str(path) in r.getMessage()]
+
+
+def _tone(path: Path, seconds: float = 0.5, rate: int = 24000) -> Path:
+    import math
+    import struct
+    import wave
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(i / 10))) for i in range(int(seconds * rate))))
+    return path
+
+
+@pytest.mark.parametrize("damage", [
+    lambda r: r[: len(r) // 2],
+    lambda r: r.replace('"bytes": ', '"bytes": "').replace(', "sha256"', '", "sha256"'),
+    lambda r: r.replace('"files": {', '"files": {"chapters/01.mp3": "whole", '),
+    lambda r: r.replace('"duration": 12.5', '"duration": "long"'),
+    lambda r: r.replace('"parts": 2', '"parts": "two"'),
+    lambda r: r.replace('"takes": ["aa", "bb"]', '"takes": "aabb"'),
+    lambda r: r.replace('"piece_starts": [0.0, 6.0]', '"piece_starts": [0.0, "six"]'),
+])  # fmt: skip
+def test_a_damaged_chapter_record_is_one_warning_and_its_files_count_as_not_made(tmp_path: Path, damage, caplog) -> None:
+    import json
+
+    from narration.layout import BookLayout
+    from narration.verify import master_sha256, read_record, write_record
+
+    layout = BookLayout(tmp_path / "book")
+    master = _tone(layout.chapter_master(0))
+    path = layout.chapter_record(0)
+    write_record(path, layout.root, "digest", [master], duration=12.5, parts=2, takes=["aa", "bb"],
+                 piece_starts=[0.0, 6.0])
+    assert read_record(path) is not None and master_sha256(layout, 0) is not None  # whole, it is used
+    path.write_text(damage(json.dumps(json.loads(path.read_text(encoding="utf-8")))), encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        assert read_record(path) is None
+        assert master_sha256(layout, 0) is None  # what the M4B's record is compared with: no traceback
+    assert len(_warnings(caplog, path)) == 2 and "damaged" in _warnings(caplog, path)[0]
+
+
+@pytest.mark.parametrize("damage", [
+    '{"run_profile": "acx", "files": [{"fi',
+    '{"files": 3}',
+    '{"files": [{"file": 1, "passed": true}]}',
+    '{"files": [{"file": "chapters/01.mp3", "passed": true, "rules": [7]}]}',
+    '{"files": [], "book_rules": {"rule": "mono"}}',
+])  # fmt: skip
+def test_a_damaged_conformance_check_is_one_warning(tmp_path: Path, damage: str, caplog) -> None:
+    from narration.layout import BookLayout
+    from narration.mastering.record import conformance_path, read_check
+
+    layout = BookLayout(tmp_path / "book")
+    path = conformance_path(layout)
+    path.parent.mkdir(parents=True)
+    path.write_text(damage, encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        check = read_check(layout)
+    assert check is None and len(_warnings(caplog, path)) == 1  # `narrate status` prints no mastering line
+
+
+def test_a_damaged_measurement_is_measured_again(tmp_path: Path, caplog) -> None:
+    import json
+
+    from narration.layout import BookLayout
+    from narration.mastering.record import conformance_path, record_check
+    from narration.verify import write_record
+
+    layout = BookLayout(tmp_path / "book")
+    chapter = _tone(layout.root / "chapters" / "01 - One.wav")
+    write_record(layout.chapter_record(0), layout.root, "digest", [chapter, _tone(layout.chapter_master(0))])
+    first = record_check(layout, [0], "default")
+    measured = first["files"][0]["measured"]
+    doc = json.loads(conformance_path(layout).read_text(encoding="utf-8"))
+    doc["files"][0]["measured"] = {**measured, "rms_db": "loud"}  # the file is unchanged, its figures are not
+    conformance_path(layout).write_text(json.dumps(doc), encoding="utf-8")
+    again = record_check(layout, [0], "default")
+    assert again["files"][0]["measured"] == measured
+
+
+def test_damaged_run_options_are_one_warning_and_read_as_none(tmp_path: Path, caplog) -> None:
+    from narration import pipeline
+    from narration.layout import BookLayout
+
+    layout = BookLayout(tmp_path / "book")
+    layout.options.parent.mkdir(parents=True)
+    layout.options.write_text('{"synthesis": {"backend": "piper", "speed": "fa', encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        assert pipeline.stored_options(layout) is None
+    assert len(_warnings(caplog, layout.options)) == 1 and "\n" not in _warnings(caplog, layout.options)[0]
+
+
+def test_a_damaged_inbox_ledger_is_moved_aside_and_started_afresh(tmp_path: Path, caplog) -> None:
+    from narration.inbox import InboxBook, Ledger
+
+    path = tmp_path / ".inbox.sqlite"
+    Ledger(path).claim(InboxBook(tmp_path / "a.md", "f1"))
+    path.write_bytes(path.read_bytes()[:100])  # truncated mid-header
+    with caplog.at_level(logging.WARNING):
+        ledger = Ledger(path)
+    assert ledger.claim(InboxBook(tmp_path / "a.md", "f1"))  # queued again: its run finds its takes stored
+    assert not ledger.claim(InboxBook(tmp_path / "a.md", "f1"))
+    assert len(_warnings(caplog, path)) == 1
+    assert [p.name.split(".damaged-")[0] for p in tmp_path.glob("*.damaged-*")] == [".inbox.sqlite"]
+
+
+def test_a_chunks_damaged_qa_figures_read_as_none(tmp_path: Path) -> None:
+    import sqlite3
+
+    from narration.fingerprint import Fingerprint
+    from narration.manifest import Manifest
+    from narration.model import Chunk
+
+    manifest = Manifest(tmp_path / "manifest.sqlite")
+    manifest.set_plan([Chunk(0, 0, "It began.", "It began.", "en")], ["k0"], ["One"])
+    manifest.mark_done("k0", 1.0, None, {"wer": 0.0}, fingerprint=Fingerprint(10, "ab"))
+    assert manifest.records()[0].qa == {"wer": 0.0}
+    with sqlite3.connect(manifest.path) as db:
+        db.execute("UPDATE chunks SET qa = '{\"wer\": 0.' WHERE key = 'k0'")
+    assert manifest.records()[0].qa is None
+
+
+def test_a_sentence_sidecar_with_no_sample_rate_reads_as_none(tmp_path: Path) -> None:
+    from narration.assembly.timing import spans_path, take_spans
+    from narration.layout import BookLayout
+
+    layout = BookLayout(tmp_path / "book")
+    path = spans_path(layout, "abcd")
+    path.parent.mkdir(parents=True)
+    path.write_text('{"sha256": "ab", "rate": 0, "spans": [[0, 2400]]}', encoding="utf-8")
+    assert take_spans(layout, "abcd", "ab") is None  # located in the master again, as for no sidecar
