@@ -89,12 +89,14 @@ def test_the_cli_refuses_a_malformed_lexicon_with_one_line_and_exit_2(tmp_path: 
     book.write_text("# A Tale\n\n## One\n\nThe fox ran.\n", encoding="utf-8")
     lexicon = tmp_path / "deep.toml"
     lexicon.write_text("a = " + "[" * 50_000 + "]" * 50_000 + "\n", encoding="utf-8")
+    out = tmp_path / "out"
     result = subprocess.run([sys.executable, "-m", "flows.cli", str(book), "--lexicon", str(lexicon), "--backend",
-                             "piper", "--dry-run"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+                             "piper", "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "deep.toml" in lines[0] and "nested too deeply" in lines[0], result.stderr
+    assert not out.exists()  # refused before anything is written
 
 
 # --- the script base ------------------------------------------------------------------------------
