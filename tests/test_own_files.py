@@ -289,3 +289,21 @@ def test_a_sentence_sidecar_with_no_sample_rate_reads_as_none(tmp_path: Path) ->
     path.parent.mkdir(parents=True)
     path.write_text('{"sha256": "ab", "rate": 0, "spans": [[0, 2400]]}', encoding="utf-8")
     assert take_spans(layout, "abcd", "ab") is None  # located in the master again, as for no sidecar
+
+
+def test_a_damaged_lock_record_still_names_another_run(tmp_path: Path) -> None:
+    import fcntl
+    import os
+
+    from narration.layout import BookLayout
+    from narration.lock import locked_by
+
+    layout = BookLayout(tmp_path / "book")
+    layout.work.mkdir(parents=True)
+    (layout.work / "lock").write_text('{"pid": 1, "host": "h", "since": 1e300}', encoding="utf-8")
+    fd = os.open(layout.work / "lock", os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # held as another run would hold it
+        assert locked_by(layout) == "another run"
+    finally:
+        os.close(fd)
