@@ -9,6 +9,7 @@ runs; editing the book, the options or those files queues it again. The ledger i
 from __future__ import annotations
 
 import contextlib
+import logging
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -17,7 +18,10 @@ from pathlib import Path
 
 from narration.hashing import file_hash
 from narration.ingest import BOOK_SUFFIXES
+from narration.manifest import check_sqlite, move_aside
 from narration.options import NarrationOptions
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -51,11 +55,21 @@ class Ledger:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._create()
+        except sqlite3.DatabaseError as exc:  # overwritten, truncated, not a database at all
+            aside = move_aside(self.path)
+            log.warning("%s is damaged (%s): moved to %s and started afresh; the books it listed are queued "
+                        "again, and their runs find every finished take in their stores", self.path, exc, aside.name)
+            self._create()
+
+    def _create(self) -> None:
         with self._db() as db:
             db.execute(
                 "CREATE TABLE IF NOT EXISTS queued (fingerprint TEXT PRIMARY KEY, path TEXT NOT NULL, "
                 "run_id TEXT, queued REAL NOT NULL)"
             )
+            check_sqlite(db)
 
     @contextlib.contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:

@@ -26,7 +26,7 @@ def _holder(fd: int) -> str:
         who = json.loads(os.read(fd, 4096).decode("utf-8"))
         since = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(who["since"]))
         return f"pid {who['pid']} on host {who['host']} since {since}"
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, OverflowError):  # damaged: "since" out of time_t's range
         return "another run"
 
 

@@ -89,7 +89,7 @@ class Manifest:
         try:
             self._open()
         except sqlite3.DatabaseError as exc:  # overwritten, truncated, not a database at all
-            aside = self._move_aside()
+            aside = move_aside(self.path)
             log.warning("%s is damaged (%s): moved to %s and started afresh; the chunk store keeps "
                         "every finished take, so nothing is synthesized again", self.path, exc, aside.name)
             self._open()
@@ -99,20 +99,9 @@ class Manifest:
         try:
             db.executescript(_SCHEMA)  # commits by itself
             _add_missing_columns(db)
-            problems = [row[0] for row in db.execute("PRAGMA quick_check").fetchall()]
-            if problems != ["ok"]:
-                raise sqlite3.DatabaseError(f"quick_check: {'; '.join(problems[:3])}")
+            check_sqlite(db)
         finally:
             db.close()
-
-    def _move_aside(self) -> Path:
-        """The damaged file (and its WAL files) renamed out of the way, kept for a post-mortem."""
-        aside = self.path.with_name(f"{self.path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}")
-        for suffix in ("", "-wal", "-shm"):
-            part = self.path.with_name(self.path.name + suffix)
-            if part.exists():
-                part.replace(aside.with_name(aside.name + suffix))
-        return aside
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -186,8 +175,7 @@ class Manifest:
                           c.last_error, c.duration, c.qa, c.bytes, c.sha256
                    FROM plan p JOIN chunks c ON c.key = p.key ORDER BY p.idx"""
             ).fetchall()
-        return [ChunkRecord(*row[:10], json.loads(row[10]) if row[10] else None, _fingerprint(row[11], row[12]))
-                for row in rows]
+        return [ChunkRecord(*row[:10], _qa(row[10]), _fingerprint(row[11], row[12])) for row in rows]
 
     def fingerprints(self, keys: Sequence[str]) -> dict[str, Fingerprint]:
         """The recorded size and SHA-256 of each of ``keys``' stored takes (keys without one left out:
@@ -254,6 +242,23 @@ class Manifest:
                 db.execute("UPDATE runs SET retakes = retakes + ? WHERE id = ?", (retakes, run_id))
 
 
+def move_aside(path: Path) -> Path:
+    """A damaged SQLite file (and its WAL files) renamed out of the way, kept for a post-mortem."""
+    aside = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}")
+    for suffix in ("", "-wal", "-shm"):
+        part = path.with_name(path.name + suffix)
+        if part.exists():
+            part.replace(aside.with_name(aside.name + suffix))
+    return aside
+
+
+def check_sqlite(db: sqlite3.Connection) -> None:
+    """sqlite3.DatabaseError unless SQLite's quick check finds the file whole."""
+    problems = [row[0] for row in db.execute("PRAGMA quick_check").fetchall()]
+    if problems != ["ok"]:
+        raise sqlite3.DatabaseError(f"quick_check: {'; '.join(problems[:3])}")
+
+
 def _add_missing_columns(db: sqlite3.Connection) -> None:
     """Bring a manifest written by an earlier version up to this schema (columns added since)."""
     have = {row[1] for row in db.execute("PRAGMA table_info(chunks)")}
@@ -261,6 +266,16 @@ def _add_missing_columns(db: sqlite3.Connection) -> None:
         if column not in have:
             db.execute(f"ALTER TABLE chunks ADD COLUMN {column} {kind}")
     db.commit()
+
+
+def _qa(text: str | None) -> dict[str, Any] | None:
+    """A chunk's recorded QA figures; None when there are none or they do not read as a JSON object
+    (figures for information only: the report shows the chunk without them)."""
+    try:
+        qa = json.loads(text) if text else None
+    except ValueError:
+        return None
+    return qa if isinstance(qa, dict) else None
 
 
 def _fingerprint(size: int | None, digest: str | None) -> Fingerprint | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -27,7 +28,6 @@ from narration.emotion import EmotionSettings, PassageTag, load_classifier, tag_
 from narration.emotion.arc import plot_arc
 from narration.emotion.mlask import languages_of
 from narration.emotion.script import paragraph_tags, read_script_base, write_script, write_script_base
-from narration.errors import InputError
 from narration.language import primary_language
 from narration.layout import BookLayout
 from narration.lock import book_lock
@@ -44,6 +44,8 @@ from narration.qa.book_report import write_book_report
 from narration.results import BookIncomplete, BookResult, ChapterResult
 from narration.takes import ChunkFailures, RenderedChunk, render_chunks
 from narration.verify import master_sha256, read_record, record_problem, write_record
+
+log = logging.getLogger(__name__)
 
 Batch = tuple[list[Chunk], list[str]]
 
@@ -92,13 +94,16 @@ def prepare(plan: BookPlan, layout: BookLayout) -> None:
 
 def stored_options(layout: BookLayout) -> NarrationOptions | None:
     """The options the book's last run was made with (``auto`` resolved), None if none were
-    recorded (a book narrated by an earlier version)."""
+    recorded (a book narrated by an earlier version) or the record is damaged (with a warning:
+    the next run of the book records them again)."""
     try:
         return NarrationOptions.model_validate_json(layout.options.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
-    except (OSError, ValueError) as exc:
-        raise InputError(layout.options, f"unreadable ({exc})") from None
+    except (OSError, ValueError) as exc:  # pydantic's ValidationError is a ValueError
+        log.warning("%s is damaged (%s): ignored; the next run of the book records its options again",
+                    layout.options, str(exc).splitlines()[0])
+        return None
 
 
 def classify(book: Book, settings: EmotionSettings) -> list[PassageTag]:
@@ -123,8 +128,9 @@ def tag(plan: BookPlan, layout: BookLayout, tags: list[PassageTag] | None) -> Bo
             raise ValueError("a first run needs the classifier's tags")
         plan = plan.with_tags(tags)
         model_tags = paragraph_tags(tags)  # per span
-    else:
-        model_tags = {key: tag for key, (_, tag) in read_script_base(layout.script_base).items()}
+    else:  # without a (whole) base, the tags the script gives now stand in for the classifier's
+        base = read_script_base(layout.script_base, warn=False)  # planning warned already
+        model_tags = {key: tag for key, (_, tag) in base.items()} or paragraph_tags(plan.tags)
     write_script(layout.script, plan.book, plan.tags or [])
     write_script_base(layout.script_base, plan.source_book or plan.book, model_tags)
     plot_arc(plan.book, plan.tags or [], layout.arc)

@@ -10,6 +10,7 @@ redo.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,6 +23,8 @@ from narration.errors import InputError
 from narration.fingerprint import Fingerprint
 from narration.layout import BookLayout
 from narration.manifest import ChunkRecord, Manifest
+
+log = logging.getLogger(__name__)
 
 
 def take_problem(path: Path, expected: Fingerprint | None) -> str | None:
@@ -44,11 +47,50 @@ def write_record(path: Path, root: Path, inputs: str, files: Sequence[Path], **e
 
 
 def read_record(path: Path) -> dict[str, Any] | None:
+    """The record at ``path``; None when there is none, or when it is damaged (with a warning):
+    either way its files count as not made, so a run makes them again."""
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except FileNotFoundError:
         return None
-    return record if isinstance(record, dict) and isinstance(record.get("files"), dict) else None
+    except (OSError, ValueError) as exc:  # truncated, not UTF-8, unreadable
+        problem: str | None = str(exc)
+    else:
+        if (problem := _record_damage(record)) is None:
+            return record
+    log.warning("%s is damaged (%s): ignored, so its files are made again", path, problem)
+    return None
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _digests(value: Any) -> bool:
+    return isinstance(value, list) and all(v is None or isinstance(v, str) for v in value)
+
+
+# What each field a record may hold must be (``write_record``'s callers add the optional ones).
+_FIELDS = {
+    "inputs": lambda v: isinstance(v, str),
+    "duration": _number,
+    "parts": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1,
+    "takes": _digests,
+    "masters": _digests,
+    "piece_starts": lambda v: isinstance(v, list) and all(_number(x) for x in v),
+}
+
+
+def _record_damage(record: Any) -> str | None:
+    """What is wrong with a record read from JSON (None when nothing is): each of its files
+    with a size and a SHA-256, each other field it has of the right kind."""
+    if not isinstance(record, dict) or not isinstance(record.get("files"), dict):
+        return "no list of files"
+    for name, data in record["files"].items():
+        if not (isinstance(data, dict) and isinstance(data.get("bytes"), int) and isinstance(data.get("sha256"), str)):
+            return f"no size and SHA-256 for {name}"
+    return next((f"its {key} is {json.dumps(record[key])[:40]}" for key, fits in _FIELDS.items()
+                 if key in record and not fits(record[key])), None)
 
 
 def record_problem(record: dict[str, Any] | None, root: Path, inputs: str | None = None) -> str | None:

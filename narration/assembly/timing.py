@@ -71,7 +71,7 @@ def take_spans(layout: BookLayout, key: str, sha256: str | None) -> list[tuple[f
             return None
         rate = float(data["rate"])
         return [(a / rate, b / rate) for a, b in data["spans"]]
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, ZeroDivisionError):  # missing or damaged: located again
         return None
 
 

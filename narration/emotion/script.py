@@ -15,10 +15,12 @@ import copy
 import csv
 import io
 import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from narration import atomic
+from narration import atomic, tsv
 from narration.emotion.spans import Span, replace_spans, split_spans
 from narration.emotion.tagging import PassageTag
 from narration.emotion.tags import TAGS
@@ -32,6 +34,7 @@ _HELP = (
     "# Narration script. Edit a tag (one of: " + ", ".join(TAGS) + ") or the text, then rerun.\n"
     "# Keep the chapter, paragraph and span numbers; score and dialogue are for information only.\n"
 )
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -98,17 +101,19 @@ def read_script(path: str | Path) -> list[ScriptRow]:
     skipped = 0
     while skipped < len(lines) and lines[skipped].startswith("#"):
         skipped += 1
-    reader = csv.reader(io.StringIO("".join(lines[skipped:])), delimiter="\t")
-    header = next(reader, None)
-    names = [h.strip().lower() for h in header] if header is not None else []
+    try:
+        records = tsv.read_rows("".join(lines[skipped:]), delimiter="\t")
+    except csv.Error as exc:
+        raise InputError(path, f"not a readable script ({exc})") from None
+    names = [h.strip().lower() for h in records[0][1]] if records else []
     if names not in (list(COLUMNS), list(PARAGRAPH_COLUMNS)):
         raise InputError(path, f"line {skipped + 1}: expected the header {' '.join(COLUMNS)}")
     columns = COLUMNS if names == list(COLUMNS) else PARAGRAPH_COLUMNS
     field = {name: i for i, name in enumerate(columns)}
     rows: list[ScriptRow] = []
     seen: set[tuple[int, int, int | None]] = set()
-    for record in reader:
-        line = skipped + reader.line_num
+    for line_num, record in records[1:]:
+        line = skipped + line_num
         if not any(value.strip() for value in record):
             continue
         if len(record) != len(columns):
@@ -218,15 +223,31 @@ def write_script_base(path: str | Path, source: Book, model_tags: dict[tuple[int
     return atomic.write_text(path, json.dumps({"paragraphs": paragraphs}, ensure_ascii=False))
 
 
-def read_script_base(path: str | Path) -> dict[tuple[int, int], tuple[str, tuple[str, ...]]]:
+def read_script_base(path: str | Path, *, warn: bool = True) -> dict[tuple[int, int], tuple[str, tuple[str, ...]]]:
     """(chapter, paragraph) -> (book text, classifier tags per span); empty when there is no
-    base. A base written before spans holds one tag per paragraph."""
+    base, or when it is damaged (with a warning, unless ``warn`` is off: a run reads it twice):
+    every run writes it again. A base written before spans holds one tag per paragraph."""
     path = Path(path)
-    if not path.exists():
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return dict(_base_entry(r) for r in data["paragraphs"])
+    except FileNotFoundError:
         return {}
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return {(r["chapter"], r["paragraph"]): (r["text"], tuple(r["tags"]) if "tags" in r else (r["tag"],))
-            for r in data["paragraphs"]}
+    except (OSError, ValueError, KeyError, TypeError) as exc:  # truncated, overwritten, not ours
+        if warn:
+            log.warning("%s is damaged (%s): ignored, and written again by this run; until then every row of "
+                        "the script counts as a person's edit", path, exc)
+        return {}
+
+
+def _base_entry(record: dict[str, Any]) -> tuple[tuple[int, int], tuple[str, tuple[str, ...]]]:
+    """One paragraph's entry of the script base; ValueError (or KeyError, TypeError) if it is not one."""
+    key, text = (record["chapter"], record["paragraph"]), record["text"]
+    tags = record["tags"] if "tags" in record else [record["tag"]]
+    if not (all(type(n) is int for n in key) and isinstance(text, str) and isinstance(tags, list)
+            and all(isinstance(t, str) for t in tags)):
+        raise ValueError(f"not a paragraph's entry: {json.dumps(record)[:80]}")
+    return key, (text, tuple(tags))
 
 
 def _edited(groups: dict[tuple[int, int], list[ScriptRow]], base: dict[tuple[int, int], tuple[str, tuple[str, ...]]],

@@ -10,7 +10,9 @@ nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import logging
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,6 +28,8 @@ from narration.mastering.conformance import (
 from narration.mastering.profiles import ACX, get_profile
 from narration.verify import read_record
 
+log = logging.getLogger(__name__)
+
 
 def conformance_path(layout: BookLayout) -> Path:
     return layout.work / "conformance.json"
@@ -38,19 +42,49 @@ def _chapter_files(layout: BookLayout, index: int) -> list[tuple[Path, str]]:
     return [(layout.root / name, data.get("sha256", "")) for name, data in record["files"].items() if name != master]
 
 
-def _measurement(data: dict[str, Any], path: Path) -> Measurement:
+_WORDS = {"path", "codec", "bitrate_mode"}  # Measurement's fields that are text; the others are numbers
+
+
+def _measurement(data: Any, path: Path) -> Measurement | None:
+    """The measurement recorded in ``data``; None when it is not one (damaged: measured again)."""
+    if not isinstance(data, dict) or set(data) != {f.name for f in dataclasses.fields(Measurement)}:
+        return None
+    for key, value in data.items():
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if not (isinstance(value, str) if key in _WORDS else number or value is None):
+            return None
     # JSON null stands for an infinite level (digital silence), see Measurement.to_dict.
     fields = {k: (-math.inf if v is None and k.endswith("_db") else v) for k, v in data.items()}
     return Measurement(**{**fields, "path": str(path)})
 
 
+def _rules(value: Any) -> bool:
+    """Whether ``value`` is a list of rule results (``RuleResult.to_dict``), each naming its rule."""
+    return isinstance(value, list) and all(isinstance(r, dict) and isinstance(r.get("rule"), str) for r in value)
+
+
+def _check_whole(doc: Any) -> bool:
+    """Whether ``doc`` holds what the status line, the report and the next check take from it."""
+    return (isinstance(doc, dict) and isinstance(doc.get("files"), list) and _rules(doc.get("book_rules", []))
+            and all(isinstance(f, dict) and isinstance(f.get("file"), str) and _rules(f.get("rules", []))
+                    for f in doc["files"]))
+
+
 def read_check(layout: BookLayout) -> dict[str, Any] | None:
-    """The last run's check, or None (not recorded, or unreadable)."""
+    """The last run's check, or None: not recorded, or damaged (with a warning; the next run
+    measures the files again and writes it anew)."""
+    path = conformance_path(layout)
     try:
-        doc = json.loads(conformance_path(layout).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
         return None
-    return doc if isinstance(doc, dict) else None
+    except (OSError, ValueError) as exc:
+        log.warning("%s is damaged (%s): ignored; the next run measures the files again", path, exc)
+        return None
+    if not _check_whole(doc):
+        log.warning("%s is damaged (not a check's record): ignored; the next run measures the files again", path)
+        return None
+    return doc
 
 
 def record_check(layout: BookLayout, chapter_indices: Sequence[int], profile_name: str) -> dict[str, Any]:
@@ -63,10 +97,8 @@ def record_check(layout: BookLayout, chapter_indices: Sequence[int], profile_nam
         for path, sha in _chapter_files(layout, index):
             name = str(path.relative_to(layout.root))
             before = earlier.get(name)
-            if before and sha and before.get("sha256") == sha:
-                measurements.append(_measurement(before["measured"], path))
-            else:
-                measurements.append(measure_file(path))
+            kept = _measurement(before.get("measured"), path) if before and sha and before.get("sha256") == sha else None
+            measurements.append(kept or measure_file(path))
             hashes[str(path)] = sha
     check = check_measurements(measurements, against)
     doc = check.to_dict()

@@ -14,6 +14,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
+from narration import tsv
 from narration.errors import InputError
 
 
@@ -38,6 +39,8 @@ def _parse_toml(path: Path, text: str) -> dict[str, str]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(path, f"not valid TOML ({exc})") from None
+    except RecursionError:  # tomllib parses nested arrays and tables by recursion
+        raise InputError(path, "not valid TOML (arrays or tables nested too deeply)") from None
     table = data.get("words", data) if isinstance(data.get("words"), dict) else data
     entries: dict[str, str] = {}
     for word, spoken in table.items():
@@ -50,7 +53,11 @@ def _parse_toml(path: Path, text: str) -> dict[str, str]:
 def _parse_tsv(path: Path, text: str) -> dict[str, str]:
     entries: dict[str, str] = {}
     lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    for number, row in enumerate(csv.reader(lines, delimiter="\t", quoting=csv.QUOTE_NONE), 1):
+    try:
+        rows = tsv.read_rows("\n".join(lines), delimiter="\t", quoting=csv.QUOTE_NONE)
+    except csv.Error as exc:
+        raise InputError(path, f"not a readable TSV lexicon ({exc})") from None
+    for number, (_, row) in enumerate(rows, 1):
         if len(row) != 2:
             raise InputError(path, f"entry {number}: expected 'word<TAB>spoken form', got {len(row)} field(s)")
         entries[row[0].strip()] = row[1].strip()
