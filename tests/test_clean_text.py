@@ -182,3 +182,17 @@ def test_check_prints_a_file_name_holding_markup(tmp_path: Path, capsys: pytest.
     assert main(["check", str(path)]) == 1  # fails ACX's rules
     out = capsys.readouterr().out
     assert "take [red]one[bold] \\u202e.wav" in out and "\u202e" not in out  # was 'take one' + RLO, the tags eaten
+
+
+def test_a_warning_naming_a_file_with_escapes_reaches_stderr_escaped(tmp_path: Path) -> None:
+    import sys
+
+    from epub_factory import Doc, TocEntry, chapter_body, write_epub
+
+    path = write_epub(tmp_path / f"nolang{OSC52}.epub", [Doc("c1.xhtml", chapter_body("One", PARAS[1:]))],
+                      [TocEntry("One", "c1.xhtml")], language="")
+    proc = subprocess.run([sys.executable, "-m", "flows.cli", str(path), "--dry-run", "--json"],
+                          cwd=Path(__file__).parent.parent, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0
+    assert f"nolang{OSC52.encode('unicode_escape').decode()}.epub: no language declared" in proc.stderr
+    assert not any(c in proc.stderr + proc.stdout for c in RAW)
