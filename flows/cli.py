@@ -35,7 +35,7 @@ from rich.table import Table
 from rich.text import Text
 
 from flows.check_command import CHECK_DESCRIPTION, add_check_arguments, check_main
-from flows.output import dump_json, plain, say, setup_logging
+from flows.output import dump_json, plain, say, setup_logging, shown_logs
 from narration import pipeline
 from narration.display import json_shown, shown
 from narration.emotion.settings import EmotionSettings
@@ -414,6 +414,7 @@ def serve_main(args: argparse.Namespace) -> int:
         return fail(error)
     from flows.deployments import serve_all
 
+    shown_logs()
     serve_all(str(Path(args.inputs).resolve()), str(Path(args.out).resolve()), args.cron, args.limit)
     return 0
 
@@ -439,6 +440,7 @@ def deploy_main(args: argparse.Namespace) -> int:
         return fail("narrate deploy needs a Prefect server: start one (prefect server start) and set PREFECT_API_URL")
     from flows.deployments import deploy_all
 
+    shown_logs()
     ids = deploy_all(args.pool, str(Path(args.inputs).resolve()), str(Path(args.out).resolve()), args.cron)
     print(shown(f"{len(ids)} deployments on work pool {args.pool}; start workers with: prefect worker start --pool {args.pool}"))
     return 0
@@ -611,6 +613,7 @@ def run_flows(planned: Planned, out: Path, options: NarrationOptions, progress: 
     """Each planned book as a run of the ``narrate-book`` flow."""
     from flows.book import PlannedBook, narrate_book, set_progress_listener
 
+    shown_logs()  # Prefect's console handler, put in place by its import
     set_progress_listener(progress)
     try:
         return each_book(planned, lambda plan, layout: narrate_book(

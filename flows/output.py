@@ -30,19 +30,30 @@ def dump_json(value: Any) -> None:
     print(json_shown(value, indent=2))
 
 
-class ShownFormatter(logging.Formatter):
-    """Log lines through ``shown``: a message quoting a book's text is one line, with no escapes."""
+class ShownFilter(logging.Filter):
+    """Log records through ``shown``: a message quoting a book's text or a file name is one line,
+    with nothing in it acting on the terminal. On a handler, so Prefect's console gets it too."""
 
-    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802  (logging's name)
-        return shown(super().formatMessage(record))
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            record.msg, record.args = shown(record.getMessage()), None
+        except Exception:  # noqa: BLE001  (a malformed record is the handler's to report, as before)
+            pass
+        return True
 
-    def formatException(self, ei: Any) -> str:  # noqa: N802
-        return "\n".join(map(shown, super().formatException(ei).splitlines()))
+
+def shown_logs() -> None:
+    """Every handler of the root logger filtered through ``ShownFilter``: call it again once
+    Prefect, imported, has put its own console handler there."""
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, ShownFilter) for f in handler.filters):
+            handler.addFilter(ShownFilter())
 
 
 def setup_logging(verbose: bool) -> None:
-    """Warnings (with --verbose, info too) on stderr through ``ShownFormatter`` (unless logging
-    is set up already: a host program's or a test's own handlers stay)."""
-    handler = logging.StreamHandler()
-    handler.setFormatter(ShownFormatter("%(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler])
+    """Warnings (with --verbose, info too) on stderr, through ``ShownFilter``. Logging set up
+    already (a host program's, a test's) is left as it is."""
+    if logging.getLogger().handlers:
+        return
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    shown_logs()

@@ -139,12 +139,18 @@ def test_progress_bar_and_summary_take_a_title_as_text() -> None:
 
 
 def test_log_records_are_one_line_without_escapes() -> None:
-    from flows.output import ShownFormatter
+    from flows.output import ShownFilter
 
-    record = logging.LogRecord("narration.x", logging.WARNING, __file__, 1, "%s: cover not embedded",
-                               (f"a\nb{OSC52}.epub",), None)
-    line = ShownFormatter("%(levelname)s %(name)s: %(message)s").format(record)
-    assert line == "WARNING narration.x: a\\nb\\x1b]52;c;ZWNobyBwd25lZA==\\x07.epub: cover not embedded"
+    handler = logging.StreamHandler(io.StringIO())
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(ShownFilter())
+    logger = logging.getLogger("narration.test_clean_text")
+    logger.addHandler(handler)
+    try:
+        logger.warning("%s: cover not embedded", f"a\nb{OSC52}.epub")
+    finally:
+        logger.removeHandler(handler)
+    assert handler.stream.getvalue() == "WARNING narration.test_clean_text: a\\nb\\x1b]52;c;ZWNobyBwd25lZA==\\x07.epub: cover not embedded\n"
 
 
 # -- --styles --------------------------------------------------------------------------------------
