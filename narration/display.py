@@ -1,7 +1,7 @@
 """Text from a book or a user, made safe where a person or another program meets it.
 
 A heading, a file name or an author can hold anything: terminal escape sequences (colours,
-OSC 52 writes to the clipboard), right-to-left overrides that turn ``T\u202efdp.exe`` into
+OSC 52 writes to the clipboard), right-to-left overrides that turn ``T\\u202efdp.exe`` into
 ``Texe.pdf`` on screen, zero-width characters. Two uses, two treatments:
 
 - ``clean_title``: a title as a file name or a tag (ID3, MP4, chapter marks), where an invisible
