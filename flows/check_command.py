@@ -7,13 +7,14 @@ line naming it).
 from __future__ import annotations
 
 import argparse
-import json
 import math
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
+from flows.output import dump_json, plain, say
 from narration.errors import NarrationError
 from narration.mastering.conformance import BookCheck, check_files
 from narration.mastering.profiles import PROFILES, get_profile
@@ -47,27 +48,26 @@ def print_check(check: BookCheck, console: Console) -> None:
         m = f.measurement
         failed = {r.rule for r in f.rules if not r.passed}
 
-        def cell(text: str, *rules: str, failed: set[str] = failed) -> str:
-            return f"[red]{text}[/red]" if failed.intersection(rules) else text
+        def cell(text: str, *rules: str, failed: set[str] = failed) -> Text:
+            return Text(text, style="red" if failed.intersection(rules) else "")
 
         table.add_row(
-            Path(m.path).name, cell(_db(m.rms_db), "rms"), cell(_db(m.peak_db), "peak"),
+            plain(Path(m.path).name), cell(_db(m.rms_db), "rms"), cell(_db(m.peak_db), "peak"),
             cell(_db(m.noise_floor_db), "noise_floor"), cell(f"{m.head_s:.2f}", "head"), cell(f"{m.tail_s:.2f}", "tail"),
             cell(str(m.sample_rate), "sample_rate"), str(m.channels),
             cell(f"{m.bitrate_kbps:.0f}" if m.bitrate_kbps is not None else "-", "bitrate"),
             cell(m.bitrate_mode if m.codec == "mp3" else f"{m.codec}", "bitrate_mode", "format"),
             cell(f"{m.duration / 60:.1f}", "duration"),
-            "pass" if f.passed else "[red]FAIL[/red]",
+            Text("pass") if f.passed else Text("FAIL", style="red"),
         )
     console.print(table)
     for f in check.files:
         for r in f.rules:
             if not r.passed:
-                console.print(f"{Path(f.measurement.path).name}: {r.rule} {r.measured}, needs {r.required}",
-                              markup=False, highlight=False, soft_wrap=True)
+                say(console, f"{Path(f.measurement.path).name}: {r.rule} {r.measured}, needs {r.required}",
+                    soft_wrap=True)
     for r in check.book_rules:
-        console.print(f"book: {r.rule} {r.measured} ({r.required}): {'pass' if r.passed else 'FAIL'}",
-                      markup=False, highlight=False)
+        say(console, f"book: {r.rule} {r.measured} ({r.required}): {'pass' if r.passed else 'FAIL'}")
 
 
 def check_main(args: argparse.Namespace) -> int:
@@ -78,7 +78,7 @@ def check_main(args: argparse.Namespace) -> int:
     except NarrationError as exc:
         return fail(str(exc))
     if args.json:
-        print(json.dumps(check.to_dict(), ensure_ascii=False, indent=2))
+        dump_json(check.to_dict())
     else:
         console = Console()
         # Off a terminal (a pipe, a log) rich would wrap to 80 columns and cut every number.

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import logging
 import os
 import shutil
@@ -23,6 +22,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -32,11 +32,14 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from flows.check_command import CHECK_DESCRIPTION, add_check_arguments, check_main
+from flows.output import dump_json, plain, say, setup_logging, shown_logs
 from narration import pipeline
 from narration.allowed_roots import ENV as ROOTS_ENV
 from narration.allowed_roots import allowed_roots, check_allowed
+from narration.display import json_shown, shown
 from narration.emotion.settings import EmotionSettings
 from narration.errors import NarrationError
 from narration.ingest.omissions import KEEPABLE, KINDS
@@ -181,7 +184,7 @@ class RichProgress:
         self.chunks = bar.add_task("chunks", total=None)
 
     def book_started(self, title: str, chapters: int, chunks: int, cached: int) -> None:
-        self.bar.reset(self.chapters, total=chapters, description=f"{title[:40]}: chapters")
+        self.bar.reset(self.chapters, total=chapters, description=f"{escape(shown(title[:40]))}: chapters")
         self.bar.reset(self.chunks, total=chunks, description="chunks")
 
     def chunks_done(self, count: int, audio_seconds: float) -> None:
@@ -196,49 +199,46 @@ def print_plan(plan: BookPlan) -> None:
     were found, and what is left out."""
     doc = plan.summary()
     console = Console()
-    table = Table(title=f"{doc['title']} — {', '.join(doc['authors']) or 'unknown author'} [{doc['language']}]",
-                  caption=doc["structure"] or None, show_lines=True)
+    table = Table(title=plain(f"{doc['title']} — {', '.join(doc['authors']) or 'unknown author'} [{doc['language']}]"),
+                  caption=plain(doc["structure"]) if doc["structure"] else None, show_lines=True)
     table.add_column("#", justify="right")
     table.add_column("chapter")
     table.add_column("length", justify="right")
     table.add_column("words", justify="right")
     table.add_column("starts ... ends")
     for n, ch in enumerate(doc["chapters"], 1):
-        table.add_row(str(n), ch["title"], _hms(ch["estimated_seconds"]), str(ch["words"]),
-                      f"{ch['first_words']} ... {ch['last_words']}")
+        table.add_row(str(n), plain(ch["title"]), _hms(ch["estimated_seconds"]), str(ch["words"]),
+                      plain(f"{ch['first_words']} ... {ch['last_words']}"))
     console.print(table)
     total = sum(c["words"] for c in doc["chapters"])
-    console.print(f"{len(doc['chapters'])} chapters, {total} words, about {_hms(doc['estimated_seconds'])} of audio",
-                  highlight=False)
+    say(console, f"{len(doc['chapters'])} chapters, {total} words, about {_hms(doc['estimated_seconds'])} of audio")
     if not doc["omitted"]:
-        console.print("left out: nothing", highlight=False)
+        say(console, "left out: nothing")
         return
-    console.print("left out (bring a kind back with --keep KIND; notes with --notes inline|end):", highlight=False)
+    say(console, "left out (bring a kind back with --keep KIND; notes with --notes inline|end):")
     for kind, entry in doc["omitted"].items():
-        console.print(f"  {kind}: {entry['parts']} part(s), {entry['words']} words — {KINDS.get(kind, '')}",
-                      markup=False, highlight=False)
+        say(console, f"  {kind}: {entry['parts']} part(s), {entry['words']} words — {KINDS.get(kind, '')}")
         for item in entry["items"][:3]:
-            console.print(f"    {item['where']}: {item['words']} words: {item['excerpt']}", markup=False,
-                          highlight=False, soft_wrap=True)
+            say(console, f"    {item['where']}: {item['words']} words: {item['excerpt']}", soft_wrap=True)
         if len(entry["items"]) > 3:
-            console.print(f"    ... and {len(entry['items']) - 3} more", highlight=False)
+            say(console, f"    ... and {len(entry['items']) - 3} more")
 
 
 def print_summary(results: list, wall: float) -> None:
     console = Console()
     for r in results:
         rtf = r.wall_seconds / r.audio_seconds if r.audio_seconds else float("nan")
-        console.print(
-            f"[bold]{r.title}[/bold]: {len(r.chapters)} chapters, {_hms(r.audio_seconds)} of audio in "
-            f"{_hms(r.wall_seconds)} (real-time factor {rtf:.3f}), {r.synthesized}/{r.chunks} chunks synthesized",
-            highlight=False,
-        )
-        console.print(f"  -> {r.m4b or r.root}", markup=False, highlight=False, soft_wrap=True)
+        console.print(Text.assemble(
+            plain(r.title, "bold"),
+            plain(f": {len(r.chapters)} chapters, {_hms(r.audio_seconds)} of audio in {_hms(r.wall_seconds)} "
+                  f"(real-time factor {rtf:.3f}), {r.synthesized}/{r.chunks} chunks synthesized"),
+        ))
+        say(console, f"  -> {r.m4b or r.root}", soft_wrap=True)
         if r.retakes:
-            console.print(f"  {r.retakes} chunk retake(s) after QA; see {Path(r.root) / 'report.html'}", markup=False)
+            say(console, f"  {r.retakes} chunk retake(s) after QA; see {Path(r.root) / 'report.html'}")
     if len(results) > 1:
         audio = sum(r.audio_seconds for r in results)
-        console.print(f"total: {_hms(audio)} of audio in {_hms(wall)} (real-time factor {wall / audio if audio else 0:.3f})")
+        say(console, f"total: {_hms(audio)} of audio in {_hms(wall)} (real-time factor {wall / audio if audio else 0:.3f})")
 
 
 def _hms(seconds: float) -> str:
@@ -247,7 +247,7 @@ def _hms(seconds: float) -> str:
 
 
 def fail(message: str, code: int = 2) -> int:
-    stderr.print(f"narrate: error: {message}", markup=False, highlight=False, soft_wrap=True)
+    say(stderr, f"narrate: error: {message}", soft_wrap=True)
     return code
 
 
@@ -263,20 +263,21 @@ def status_main(args: argparse.Namespace) -> int:
     except NarrationError as exc:
         return fail(str(exc))
     if args.json:
-        print(json.dumps(doc, ensure_ascii=False, indent=2))
+        dump_json(doc)
         return 0
-    table = Table(title=f"{args.book.name}: {doc['done']}/{doc['total']} done, {doc['failed']} failed, {doc['pending']} pending")
+    table = Table(title=plain(f"{args.book.name}: {doc['done']}/{doc['total']} done, {doc['failed']} failed, "
+                              f"{doc['pending']} pending"))
     for col in ("#", "chapter", "done", "failed", "pending"):
         table.add_column(col)
     for ch in doc["chapters"]:
-        table.add_row(str(ch["index"] + 1), ch["title"], str(ch["done"]), str(ch["failed"]), str(ch["pending"]))
+        table.add_row(str(ch["index"] + 1), plain(ch["title"]), str(ch["done"]), str(ch["failed"]), str(ch["pending"]))
     console = Console()
     console.print(table)
     for chunk in doc["failed_chunks"]:
-        console.print(f"failed chunk {chunk['index']} (chapter {chunk['chapter'] + 1}): {chunk['error']}", markup=False)
-    console.print(f"last run synthesized {doc['synthesized_last_run']} chunk(s); {doc['retakes']} retake(s) in all")
+        say(console, f"failed chunk {chunk['index']} (chapter {chunk['chapter'] + 1}): {chunk['error']}")
+    say(console, f"last run synthesized {doc['synthesized_last_run']} chunk(s); {doc['retakes']} retake(s) in all")
     if mastering := doc.get("mastering"):
-        console.print(mastering_line(mastering), markup=False, highlight=False)
+        say(console, mastering_line(mastering))
     return 0
 
 
@@ -313,9 +314,9 @@ def prune_main(args: argparse.Namespace) -> int:
         return fail(str(exc), getattr(exc, "exit_code", 2))
     console = Console()
     for path in result.files:
-        console.print(f"{'would delete' if args.dry_run else 'deleted'} {path}", markup=False, highlight=False, soft_wrap=True)
+        say(console, f"{'would delete' if args.dry_run else 'deleted'} {path}", soft_wrap=True)
     verb = "would free" if args.dry_run else "freed"
-    console.print(f"{len(result.files)} file(s), {verb} {result.bytes / 1e6:.1f} MB", highlight=False)
+    say(console, f"{len(result.files)} file(s), {verb} {result.bytes / 1e6:.1f} MB")
     return 0
 
 
@@ -352,8 +353,7 @@ def verify_main(args: argparse.Namespace) -> int:
                 return fail(f"{args.book}: --repair needs the book's source file, to narrate what is missing again")
             if not args.json:
                 print_verification(found, False)
-                stderr.print(f"repairing: narrating {args.book} again with its last run's options", markup=False,
-                             highlight=False, soft_wrap=True)
+                say(stderr, f"repairing: narrating {args.book} again with its last run's options", soft_wrap=True)
             with stopped_by_signals():
                 pipeline.narrate(args.book, args.out, options)
             with book_lock(layout):
@@ -369,30 +369,29 @@ def verify_main(args: argparse.Namespace) -> int:
 def print_verification(found: Any, as_json: bool) -> None:
     """``narrate verify``'s findings: JSON, or a line per problem and a closing line."""
     if as_json:
-        print(json.dumps(found.to_dict(), ensure_ascii=False, indent=2))
+        dump_json(found.to_dict())
         return
     console = Console(highlight=False, soft_wrap=True)
-    say = lambda text: console.print(text, markup=False)  # noqa: E731
     if found.manifest:
-        say(f"manifest: {found.manifest}")
+        say(console, f"manifest: {found.manifest}")
     for record in found.missing:
-        say(f"take #{record.index} (chapter {record.chapter + 1}): not stored, to be synthesized")
+        say(console, f"take #{record.index} (chapter {record.chapter + 1}): not stored, to be synthesized")
     for record, problem in found.damaged:
-        say(f"take #{record.index} (chapter {record.chapter + 1}): {problem}; to be moved aside and synthesized again")
+        say(console, f"take #{record.index} (chapter {record.chapter + 1}): {problem}; to be moved aside and synthesized again")
     for index, title, problem in found.chapters:
-        say(f"chapter {index + 1} ({title}): {problem}; to be assembled again")
+        say(console, f"chapter {index + 1} ({title}): {problem}; to be assembled again")
     if found.audiobook:
-        say(f"audiobook: {found.audiobook}; to be made again")
+        say(console, f"audiobook: {found.audiobook}; to be made again")
     for what, problem in found.timed_text:
-        say(f"{what}: {problem}; to be made again")
+        say(console, f"{what}: {problem}; to be made again")
     if found.ok:
-        say(f"{found.book}: whole ({found.takes} takes, their chapters and the audiobook verified)")
+        say(console, f"{found.book}: whole ({found.takes} takes, their chapters and the audiobook verified)")
     else:
         redo = len(found.missing) + len(found.damaged)
-        say(f"{found.book}: {redo} take(s) to synthesize, {len(found.chapters)} chapter(s) to assemble"
-            f"{', the audiobook to make' if found.audiobook else ''}"
-            f"{', ' + ' and '.join(w for w, _ in found.timed_text) + ' to make' if found.timed_text else ''}"
-            "; `narrate verify --repair` does it")
+        say(console, f"{found.book}: {redo} take(s) to synthesize, {len(found.chapters)} chapter(s) to assemble"
+                     f"{', the audiobook to make' if found.audiobook else ''}"
+                     f"{', ' + ' and '.join(w for w, _ in found.timed_text) + ' to make' if found.timed_text else ''}"
+                     "; `narrate verify --repair` does it")
 
 
 def add_deployment_arguments(p: argparse.ArgumentParser) -> None:
@@ -435,6 +434,7 @@ def serve_main(args: argparse.Namespace) -> int:
         return fail(error)
     from flows.deployments import serve_all
 
+    shown_logs()
     serve_all(str(Path(args.inputs).resolve()), str(Path(args.out).resolve()), args.cron, args.limit)
     return 0
 
@@ -460,8 +460,9 @@ def deploy_main(args: argparse.Namespace) -> int:
         return fail("narrate deploy needs a Prefect server: start one (prefect server start) and set PREFECT_API_URL")
     from flows.deployments import deploy_all
 
+    shown_logs()
     ids = deploy_all(args.pool, str(Path(args.inputs).resolve()), str(Path(args.out).resolve()), args.cron)
-    print(f"{len(ids)} deployments on work pool {args.pool}; start workers with: prefect worker start --pool {args.pool}")
+    print(shown(f"{len(ids)} deployments on work pool {args.pool}; start workers with: prefect worker start --pool {args.pool}"))
     return 0
 
 
@@ -486,7 +487,7 @@ def classify_main(args: argparse.Namespace) -> int:
     except NarrationError as exc:
         return fail(str(exc))
     for result in results:
-        print(json.dumps(result) if args.json else f"{result['label']}\t{result['score']:.3f}")
+        print(json_shown(result) if args.json else shown(result["label"]) + f"\t{result['score']:.3f}")
     return 0
 
 
@@ -558,6 +559,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    setup_logging(getattr(args, "verbose", False))  # warnings quote titles and file names: through ``shown`` too
     return args.handler(args)
 
 
@@ -631,6 +633,7 @@ def run_flows(planned: Planned, out: Path, options: NarrationOptions, progress: 
     """Each planned book as a run of the ``narrate-book`` flow."""
     from flows.book import PlannedBook, narrate_book, set_progress_listener
 
+    shown_logs()  # Prefect's console handler, put in place by its import
     set_progress_listener(progress)
     try:
         return each_book(planned, lambda plan, layout: narrate_book(
@@ -725,7 +728,6 @@ def run_main(args: argparse.Namespace) -> int:
 
 
 def _run_main(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         options = options_from_args(args)
         for book in args.books:  # NARRATION_ALLOWED_ROOTS, when set, binds the command line as it does the flows
@@ -758,14 +760,14 @@ def _run_main(args: argparse.Namespace) -> int:
 
     # Said once every book is known to be readable, so a bad input stays one line.
     for note in dict.fromkeys(f"{p.options.synthesis.backend} ({p.backend_note})" for p in plans if p.backend_note):
-        stderr.print(f"backend: {note}", markup=False, highlight=False)
+        say(stderr, f"backend: {note}")
     if args.dry_run:
         if args.text:
             for plan in plans:
-                print("\n".join(plan.script_lines()))
+                print("\n".join(shown(line) for line in plan.script_lines()))
         elif args.json:
             docs = [p.summary() for p in plans]
-            print(json.dumps(docs[0] if len(docs) == 1 else docs, ensure_ascii=False, indent=2))
+            dump_json(docs[0] if len(docs) == 1 else docs)
         else:
             for plan in plans:
                 print_plan(plan)
@@ -790,22 +792,22 @@ def _run_main(args: argparse.Namespace) -> int:
     except Stopped as stop:
         if uses_prefect(args):
             cancel_flow_runs(f"stopped by {signal.Signals(stop.signum).name}")
-        stderr.print(f"narrate: stopped by {signal.Signals(stop.signum).name}; every finished take is kept: "
-                     "run the same command again to resume", markup=False, highlight=False, soft_wrap=True)
+        say(stderr, f"narrate: stopped by {signal.Signals(stop.signum).name}; every finished take is kept: "
+            "run the same command again to resume", soft_wrap=True)
         return 128 + stop.signum
     except Exception as exc:  # a crashed run: say what failed, keep the traceback for --verbose
         if args.verbose:
             raise
         if full := disk_full(exc, args.out):
             return fail(full, 1)
-        stderr.print(f"narrate: run failed: {type(exc).__name__}: {exc}", markup=False, highlight=False)
+        say(stderr, f"narrate: run failed: {type(exc).__name__}: {exc}")
         return 1
     if args.json:
-        print(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2))
+        dump_json([r.to_dict() for r in results])
     else:
         print_summary(results, time.monotonic() - started)
     for message in failures:
-        stderr.print(f"narrate: incomplete: {message}", markup=False, highlight=False, soft_wrap=True)
+        say(stderr, f"narrate: incomplete: {message}", soft_wrap=True)
     return 1 if failures else 0
 
 

@@ -22,15 +22,18 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from narration.display import clean_title
+
 _UNSAFE = re.compile(r'[\x00-\x1f<>:"/\\|?*]+')
 
 
 def slugify(name: str, max_len: int = 80) -> str:
-    """A file-system-safe name that keeps non-ASCII letters (Japanese titles stay readable)."""
-    name = unicodedata.normalize("NFC", name)
+    """A file-system-safe name that keeps non-ASCII letters (Japanese titles stay readable), with
+    no escape sequence, bidi override or other invisible character left to spoof it."""
+    name = unicodedata.normalize("NFC", clean_title(name))
     name = _UNSAFE.sub(" ", name)
     name = re.sub(r"\s+", " ", name).strip(" .")
-    return name[:max_len].rstrip(" .") or "untitled"
+    return name[:max_len].rstrip(" .\u200c\u200d") or "untitled"
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from narration.emotion import PassageTag, apply_tags
+from narration.emotion import PassageTag, apply_tags, load_styles
 from narration.emotion.script import merge_script, read_script, read_script_base
 from narration.errors import InputError
 from narration.ingest import load_book
@@ -164,6 +164,8 @@ def plan_book(
     classifier's tags.
     """
     path = Path(path)
+    if options.emotion.styles:  # a bad file is one line before the book is read, in a dry-run too
+        load_styles(options.emotion.styles)
     source_book = segment_book(load_book(path, options.ingest))
     options, note = options.resolved(source_book.language)
     max_chars = options.synthesis.max_chars or backend_class(options.synthesis.backend).max_chars

@@ -290,7 +290,8 @@ def test_book_chapters_tags_and_cover(tmp_path: Path) -> None:
     out = assemble_book(list(zip(TITLES, masters, strict=True)), tmp_path / "book" / "My Book.m4b",
                         title="My Book", authors=["Ann Author", "Bo Writer"], language="ja", cover=COVER)
     marks = probe_chapters(out)
-    assert [m["title"] for m in marks] == TITLES
+    # ffmpeg's special characters survive; a line break is a space in a chapter mark (narration.display)
+    assert [m["title"] for m in marks] == [t.replace("\n", " ") for t in TITLES]
     starts = np.cumsum([0.0] + [s for _, s, _ in specs])
     for mark, start, end in zip(marks, starts[:-1], starts[1:], strict=True):
         assert mark["start"] == pytest.approx(start, abs=0.05)

@@ -16,6 +16,7 @@ from pathlib import Path
 from narration.assembly.metadata import tag_file
 from narration.atomic import TEMP_MARK, atomic_path
 from narration.audio import frame_count
+from narration.display import clean_title
 from narration.errors import InputError
 from narration.ffmpeg import run_ffmpeg
 from narration.model import Cover
@@ -55,7 +56,7 @@ def ffmetadata(marks: Sequence[ChapterMark]) -> str:
     for mark in marks:
         lines += [
             "[CHAPTER]", "TIMEBASE=1/1000", f"START={mark.start_ms}", f"END={mark.end_ms}",
-            f"title={ffmeta_escape(mark.title)}",
+            f"title={ffmeta_escape(clean_title(mark.title))}",  # players list these as they do tags
         ]
     return "\n".join(lines) + "\n"
 

@@ -20,6 +20,7 @@ from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4, MP4Cover
 from mutagen.oggopus import OggOpus
 
+from narration.display import clean_title
 from narration.model import Cover
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,8 @@ _MP4_AUDIOBOOK = 2  # iTunes media kind (stik) "Audiobook"
 
 
 def tag_file(path: str | Path, tags: Mapping[str, str], cover: Cover | None = None) -> None:
-    """Set ``tags`` and the front ``cover`` on an existing audio file, in place."""
+    """Set ``tags`` and the front ``cover`` on an existing audio file, in place. Values are
+    cleaned of escape sequences and bidi or other invisible characters (players show tags)."""
     path = Path(path)
     easy = mutagen.File(str(path), easy=True)
     if easy is None:
@@ -44,7 +46,7 @@ def tag_file(path: str | Path, tags: Mapping[str, str], cover: Cover | None = No
     for key, value in tags.items():
         key = _ALIASES.get(key, key)
         try:
-            easy[key] = [value]
+            easy[key] = [clean_title(value)]
         except (KeyError, ValueError) as exc:
             raise ValueError(f"tag {key!r} is not supported for {path.suffix} files") from exc
     _save(easy)

@@ -30,6 +30,8 @@ def _read_toml(text: str, origin: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{origin}: not valid TOML: {exc}") from None
+    except RecursionError:  # tomllib parses nested arrays and inline tables recursively
+        raise ConfigError(f"{origin}: not a styles table: arrays or tables nested too deeply") from None
 
 
 def parse_blend(entry: str) -> tuple[str, float]:
