@@ -62,6 +62,15 @@ def clean_title(text: str) -> str:
     return "".join(kept)
 
 
+def clean_text(text: str) -> str:
+    """A book's running text without escape sequences or control and format characters: line
+    breaks (verse) and joiners inside words stay, other separators become line breaks. A voice
+    read "\\x1b[31m" as "thirty-one m", and lxml refuses such text in a read-along book."""
+    if text.isprintable():
+        return text
+    return "\n".join(clean_title(line) for line in _ESCAPE_SEQUENCE.sub("", text).splitlines())
+
+
 def _escaped(c: str) -> str:
     return c.encode("unicode_escape", "backslashreplace").decode("ascii")
 

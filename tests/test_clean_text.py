@@ -90,7 +90,9 @@ def test_dry_run_table_prints_markup_and_escapes_as_text(tmp_path: Path, capsys:
     assert not any(c in out.out + out.err for c in RAW)
     text = "".join(out.out.split())  # the table wraps cells: compare without the layout
     assert "Chapter[/b]" in text and "[/x]atall." in text  # markup printed as written
-    assert "\\x1b]52;c;ZWNobyBwd25lZA==\\x07" in text and "T\\u202efdp.exe" in text  # visible, not acted on
+    # Ingest already took the OSC 52 sequence and the override out of the title (payload and all);
+    # what prints is the clean title (the printing layer's own escaping is tested below).
+    assert "ZWNobyBwd25lZA" not in text and "Tfdp.exe" in text
 
 
 def test_dry_run_json_is_the_same_data_with_nothing_raw(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -103,7 +105,7 @@ def test_dry_run_json_is_the_same_data_with_nothing_raw(tmp_path: Path, capsys: 
     assert not any(c in out for c in RAW)
     planned = pipeline.plan(path, tmp_path / "out", NarrationOptions())[0].summary()
     assert json.loads(out) == json.loads(json.dumps(planned))  # \u escapes: the same document to a reader
-    assert json.loads(out)["chapters"][0]["title"].startswith(f"Chapter [/b] One{OSC52}")
+    assert json.loads(out)["chapters"][0]["title"].startswith("Chapter [/b] One Red")
 
 
 def test_an_error_naming_a_file_with_escapes_is_one_clean_line(
@@ -202,3 +204,20 @@ def test_a_warning_naming_a_file_with_escapes_reaches_stderr_escaped(tmp_path: P
     assert proc.returncode == 0
     assert f"nolang{OSC52.encode('unicode_escape').decode()}.epub: no language declared" in proc.stderr
     assert not any(c in proc.stderr + proc.stdout for c in RAW)
+
+
+def test_escapes_and_control_characters_in_a_book_are_neither_read_nor_kept(tmp_path: Path) -> None:
+    """Body text and titles reach the voice and the read-along book without ESC sequences, bidi
+    overrides or C0/C1 controls; verse line breaks stay."""
+    from narration.ingest import load_book
+
+    md = tmp_path / "esc.md"
+    md.write_text("# Book\n\n## One \x1b[31mred\x1b[0m\n\nShe said \x1b]52;c;SGVsbG8=\x07hello\u202e to \x07the "
+                  "crowd, and the crowd answered her.  \nA second line of the verse.\n", encoding="utf-8")
+    book = load_book(md)
+    chapter = book.chapters[-1]
+    assert chapter.title == "One red"
+    assert chapter.paragraphs[0].text == "She said hello to the crowd, and the crowd answered her. A second line of the verse."
+    from narration.display import clean_text
+
+    assert clean_text("One line\x1b[1m of verse,\u2028another\x07.\nA third.") == "One line of verse,\nanother.\nA third."

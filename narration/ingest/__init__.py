@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from narration.display import clean_text, clean_title
 from narration.errors import InputError
 from narration.ingest.block_kinds import BlockRules, leave_out_by_content
 from narration.model import Book
@@ -23,7 +24,20 @@ def load_book(path: str | Path, options: IngestOptions | None = None) -> Book:
         raise InputError(path, "file not found")
     if path.is_dir():
         raise InputError(path, "is a directory, not a book file")
-    return leave_out_by_content(_read(path, options), BlockRules(keep=options.keep))
+    return leave_out_by_content(without_control_characters(_read(path, options)), BlockRules(keep=options.keep))
+
+
+def without_control_characters(book: Book) -> Book:
+    """Titles and paragraphs without terminal escapes and control or format characters, whatever
+    the reader let through (``narration.display``): nothing of the kind is spoken or written."""
+    book.title = clean_title(book.title)
+    book.authors = [clean_title(a) for a in book.authors]
+    book.structure = clean_title(book.structure)
+    for chapter in book.chapters:
+        chapter.title = clean_title(chapter.title)
+        for paragraph in chapter.paragraphs:
+            paragraph.text = clean_text(paragraph.text)
+    return book
 
 
 def _read(path: Path, options: IngestOptions) -> Book:

@@ -57,6 +57,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
+from narration.display import clean_title
 from narration.errors import InputError
 from narration.ingest import gutenberg
 from narration.ingest.block_kinds import is_code
@@ -694,7 +695,7 @@ def _structure(started: list[_Heading], chapters: list[Chapter], has_front: bool
         return "no chapter headings: the whole text is one chapter"
     levels = sorted({h.level for h in started})
     level = "/".join("#" * n for n in levels)
-    text = f"{len(started)} chapter headings ({level} headings; first: {chapters[int(has_front)].title!r})" if len(chapters) > int(has_front) else f"{len(started)} chapter headings"
+    text = f"{len(started)} chapter headings ({level} headings; first: {clean_title(chapters[int(has_front)].title)!r})" if len(chapters) > int(has_front) else f"{len(started)} chapter headings"
     if joined:
         text += f", {joined} of them under a part/book heading with no text of its own"
     if has_front:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from narration.display import clean_title
 from narration.ingest.block_kinds import is_legal
 from narration.ingest.frontmatter import is_copyright_line, looks_like_title_page
 from narration.ingest.markdown import split_authors
@@ -136,7 +137,7 @@ def _structure(started: list[Heading], drafts: list[_Draft], has_front: bool) ->
     names = {"number": "numbered", "chapter": "chapter", "大見出し": "part", "toc": "titles from the contents"}
     parts = ", ".join(f"{n} {names.get(k, k)}" for k, n in sorted(kinds.items(), key=lambda kv: -kv[1]))
     first = drafts[0].title
-    text = f"{len(started)} chapter headings ({parts}; first: {first!r})"
+    text = f"{len(started)} chapter headings ({parts}; first: {clean_title(first)!r})"
     containers = sum(d.containers > 0 for d in drafts)
     if containers:
         text += f", {containers} of them open a book/part/volume"
