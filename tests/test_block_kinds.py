@@ -198,3 +198,18 @@ def test_pandoc_markdown_attributes_spans_and_command_listings_are_not_read(tmp_
     assert [c.title for c in book.chapters][-1] == "General options"
     assert texts[-2:] == ["Use --reference-doc=FILE as shown below, with the .yaml file beside it.",
                           "That is all there is to it, and the rest of the evening is yours."]
+
+
+def test_an_omnibus_next_novels_title_page_is_not_read_at_the_previous_ones_end(tmp_path: Path) -> None:
+    md = tmp_path / "omnibus.md"
+    md.write_text(
+        "# Chapter 1\n\n" + "\n\n".join(PROSE) + "\n\nAnd that was the end of the first story.\n\n"
+        "THE SECOND NOVEL\n\nBY JANE WRITER\n\nLONDON: SMITH, ELDER & CO., 1899\n\n"
+        "# Chapter 1\n\n" + "\n\n".join(PROSE) + "\n\nShe closed the door and sat down,\n\nand the lamp went out,\n\n"
+        "and she slept.\n",
+        encoding="utf-8",
+    )
+    book = load_book(md)
+    assert [p.text for p in book.chapters[0].paragraphs][-1] == "And that was the end of the first story."
+    assert [p.text for p in book.chapters[1].paragraphs][-1] == "and she slept."  # a poem's close is kept
+    assert any(o.kind == TITLE_PAGE and "SECOND NOVEL" in o.excerpt for o in book.omitted)

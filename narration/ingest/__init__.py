@@ -7,6 +7,7 @@ from pathlib import Path
 from narration.display import clean_text, clean_title
 from narration.errors import InputError
 from narration.ingest.block_kinds import BlockRules, leave_out_by_content
+from narration.ingest.frontmatter import cut_trailing_title_pages
 from narration.model import Book
 from narration.options import IngestOptions
 
@@ -24,7 +25,9 @@ def load_book(path: str | Path, options: IngestOptions | None = None) -> Book:
         raise InputError(path, "file not found")
     if path.is_dir():
         raise InputError(path, "is a directory, not a book file")
-    return leave_out_by_content(without_control_characters(_read(path, options)), BlockRules(keep=options.keep))
+    book = leave_out_by_content(without_control_characters(_read(path, options)), BlockRules(keep=options.keep))
+    book.omitted += cut_trailing_title_pages(book.chapters, options.keep)
+    return book
 
 
 def without_control_characters(book: Book) -> Book:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 
 from narration.ingest.block_kinds import is_reference
-from narration.ingest.omissions import COLOPHON, omission
+from narration.ingest.omissions import COLOPHON, TITLE_PAGE, omission
 from narration.model import Chapter, Omission
 
 COPYRIGHT_LINE = re.compile(
@@ -150,6 +150,48 @@ def cut_printer_colophon(chapters: list[Chapter], keep: frozenset[str]) -> Omiss
     cut = [p.text for p in last.paragraphs[-count:]]
     del last.paragraphs[-count:]
     return omission(COLOPHON, last.source, cut)
+
+
+MAX_TRAILING_PAGE = 12  # paragraphs a title page at a chapter's end may take
+# A title page's imprint: a publisher, a publishing city or a year (not "by", which verse uses).
+_PUBLISHED = re.compile(
+    r"\b(?:publish\w*|press|company|co\.|sons|brothers|& co|limited|ltd|london|new york|boston|philadelphia|chicago"
+    r"|edinburgh|paris|toronto|printed|edition|verlag|éditions?|editorial|editore)\b|\b1[5-9]\d\d\b|\b20\d\d\b",
+    re.IGNORECASE,
+)
+
+
+def trailing_title_page(lines: Sequence[str]) -> int:
+    """How many of a chapter's last paragraphs are the next work's title page, glued to its end
+    (an omnibus: "THE SECOND NOVEL / BY ... / LONDON / 1899" after the first novel's last line);
+    0 if none, never all of them. The page must name a publisher, place or year (its imprint):
+    a poem's short closing lines do not."""
+    found = 0
+    for n in range(2, min(len(lines), MAX_TRAILING_PAGE + 1)):
+        page = list(lines[-n:])
+        if looks_like_title_page(page) and any(_PUBLISHED.search(line) for line in page):
+            found = n
+        elif not looks_like_title_page(page):
+            break
+    # The page follows the work's last prose: a list of short lines (contributors, addresses)
+    # ending a chapter is that chapter's text, not a title page.
+    return found if found and _ends_prose(lines[-found - 1]) else 0
+
+
+def _ends_prose(line: str) -> bool:
+    return bool(_CJK_SENTENCE.search(line)) or (len(line.split()) >= 8 and re.search(r"[.!?…\"”’)]\s*$", line) is not None)
+
+
+def cut_trailing_title_pages(chapters: list[Chapter], keep: frozenset[str]) -> list[Omission]:
+    """Take the title pages glued to chapters' ends off them; what was cut."""
+    if TITLE_PAGE in keep:
+        return []
+    cut: list[Omission] = []
+    for chapter in chapters:
+        if count := trailing_title_page([p.text for p in chapter.paragraphs]):
+            cut.append(omission(TITLE_PAGE, chapter.source, [p.text for p in chapter.paragraphs[-count:]]))
+            del chapter.paragraphs[-count:]
+    return cut
 
 
 _LEGAL = re.compile(
