@@ -57,6 +57,7 @@ PROSE_BLOCKS = [
     "— Qu'en dites-vous ? demanda-t-il. — Rien, répondit-elle ; c'est-à-dire : tout.",
     "and then -- as if nothing had happened -- she went on reading the letter aloud.",
     "the well-known re-entry of the X-ray team",
+    "She wrote to him at once, care of the harbour office, and the letter was in the original French.",
 ]
 
 
@@ -213,3 +214,20 @@ def test_an_omnibus_next_novels_title_page_is_not_read_at_the_previous_ones_end(
     assert [p.text for p in book.chapters[0].paragraphs][-1] == "And that was the end of the first story."
     assert [p.text for p in book.chapters[1].paragraphs][-1] == "and she slept."  # a poem's close is kept
     assert any(o.kind == TITLE_PAGE and "SECOND NOVEL" in o.excerpt for o in book.omitted)
+
+
+@pytest.mark.parametrize("text", [
+    "This electronic edition was prepared by volunteers; please report errors to corrections@example.org.",
+    "Le texte en italiques dans l’original est indiqué ici comme _italiques_, le texte en gras comme =gras=.",
+    "Offensichtliche Druckfehler wurden berichtigt; gesperrter Text im Original ist hier kursiv gesetzt.",
+])
+def test_notes_about_the_electronic_edition_are_transcriber_notes(text: str) -> None:
+    from narration.ingest.omissions import TRANSCRIBER_NOTES
+
+    assert block_kind(text) == TRANSCRIBER_NOTES
+
+
+def test_a_short_title_goes_with_the_note_it_heads(tmp_path: Path) -> None:
+    md = tmp_path / "note.md"
+    md.write_text("# One\n\nAu lecteur.\n\n" + LEGAL_BLOCKS[0] + "\n\n" + "\n\n".join(PROSE) + "\n", encoding="utf-8")
+    assert [p.text for c in load_book(md).chapters for p in c.paragraphs] == PROSE

@@ -27,7 +27,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from narration.ingest.omissions import CODE, LICENCE, REFERENCES, TITLE_PAGE, omission
+from narration.ingest.omissions import CODE, LICENCE, REFERENCES, TITLE_PAGE, TRANSCRIBER_NOTES, omission
 from narration.model import PARA_TEXT, Book, Chapter, Omission, Paragraph
 
 # --- licence and legal text ----------------------------------------------------------------------
@@ -197,6 +197,41 @@ def is_letter_spaced(text: str) -> bool:
     return len(tokens) <= 60 and singles >= 6 and singles >= 0.7 * len(tokens) and not operators  # not "A = B + c"
 
 
+# --- transcribers' and editors' notes ---------------------------------------------------------------
+
+_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+|https?://\S|www\.\w")
+# About the electronic edition itself: how it was made, corrected, set.
+_EDITION_WORDS = re.compile(
+    r"\b(?:e-?books?|e-?texts?|electronic\s+(?:edition|version|text)|digital\s+edition|this\s+(?:edition|transcription)"
+    r"|édition\s+(?:électronique|numérique)|edición\s+(?:electrónica|digital)|edizione\s+(?:elettronica|digitale)"
+    r"|edição\s+(?:eletrônica|electrónica|digital)|elektronische\s+ausgabe|digitale\s+(?:ausgabe|uitgave)"
+    r"|transcri\w+|proof-?read\w*|scann\w+|typos?|typographical|errata|misprints?)\b",
+    re.IGNORECASE,
+)
+# "in the original" + how it was set: a transcriber's account of the printed book.
+_THE_ORIGINAL = re.compile(
+    r"\b(?:in\s+the\s+original|dans\s+l['’]original|im\s+original|en\s+el\s+original|nell['’]originale"
+    r"|no\s+original|in\s+het\s+origineel|alkuteoksessa)\b",
+    re.IGNORECASE,
+)
+_TYPOGRAPHY = re.compile(
+    r"\b(?:italics?|bold|small\s+caps|spelling|hyphenat\w*|italiques?|gras|orthographe|kursiv|gesperrt|fett"
+    r"|rechtschreibung|cursiva|negrita|ortografía|corsivo|grassetto|ortografia|itálico|negrito|cursief|vet|spelling"
+    r"|kursiivi|lihavoitu)\b",
+    re.IGNORECASE,
+)
+
+
+def is_edition_note(text: str) -> bool:
+    """A note about the electronic edition or the transcription, not the book: an address with
+    edition words ("... please report errors in this ebook to editor@...") or a transcriber's
+    account of the original's typography ("italics in the original are shown as _italics_")."""
+    if len(_words(text)) > 150:
+        return False
+    return bool((_ADDRESS.search(text) and _EDITION_WORDS.search(text))
+                or (_THE_ORIGINAL.search(text) and (_TYPOGRAPHY.search(text) or _EDITION_WORDS.search(text))))
+
+
 # --- the pass over a book -----------------------------------------------------------------------------
 
 
@@ -215,6 +250,8 @@ def block_kind(text: str) -> str | None:
         return CODE
     if is_legal(text):
         return LICENCE
+    if is_edition_note(text):
+        return TRANSCRIBER_NOTES
     return None
 
 
@@ -232,7 +269,25 @@ def _paragraph_kinds(chapter: Chapter) -> list[str | None]:
         if run_start is not None and i - run_start >= _REFERENCE_RUN:
             kinds[run_start:i] = [REFERENCES] * (i - run_start)
         run_start = None
+    return _with_run_titles(texts, kinds)
+
+
+_RUN_TITLE_WORDS = 5  # "Au lecteur.", "Licence", "Note on the text": a run's own short title
+
+
+def _with_run_titles(texts: Sequence[str], kinds: list[str | None]) -> list[str | None]:
+    """A short line right before a left-out run (its title) is left out with it."""
+    for i in range(len(kinds) - 1):
+        if kinds[i] is None and kinds[i + 1] in (LICENCE, TRANSCRIBER_NOTES, REFERENCES) \
+                and _title_like(texts[i]):
+            kinds[i] = kinds[i + 1]
     return kinds
+
+
+def _title_like(text: str) -> bool:
+    """A short line that can title what follows: no sentence of prose ("Au lecteur.", "Licence")."""
+    words = _words(text)
+    return len(words) <= _RUN_TITLE_WORDS and (text.rstrip()[-1:] not in ".!?…" or len(words) <= 3)
 
 
 def _chapter_kind(chapter: Chapter, kinds: Sequence[str | None]) -> str | None:
