@@ -231,3 +231,15 @@ def test_a_short_title_goes_with_the_note_it_heads(tmp_path: Path) -> None:
     md = tmp_path / "note.md"
     md.write_text("# One\n\nAu lecteur.\n\n" + LEGAL_BLOCKS[0] + "\n\n" + "\n\n".join(PROSE) + "\n", encoding="utf-8")
     assert [p.text for c in load_book(md).chapters for p in c.paragraphs] == PROSE
+
+
+def test_definition_list_paragraphs_are_read(tmp_path: Path) -> None:
+    """Pandoc definition lists: the indented paragraphs of a definition are prose (they were read
+    as an indented code block, and dropped when they held an option or a bracket)."""
+    md = tmp_path / "dl.md"
+    second = ("If no input format is given, the reader is chosen from the file's extension [see below], and "
+              "`--from=markdown` is the default when there is none.")
+    md.write_text(f"# Options\n\n`--from=`*FORMAT*\n\n:   Specify the input format.\n\n    {second}\n\nAfter the list.\n",
+                  encoding="utf-8")
+    texts = [p.text for c in load_book(md).chapters for p in c.paragraphs]
+    assert "Specify the input format." in texts and any(t.startswith("If no input format is given") for t in texts)

@@ -54,6 +54,7 @@ from typing import Any
 import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
@@ -178,7 +179,8 @@ def _read_source(path: Path) -> str:
 
 def _parser(plain_text: bool) -> MarkdownIt:
     md = MarkdownIt("commonmark").enable(["table", "strikethrough"])
-    md.use(front_matter_plugin).use(footnote_plugin)
+    # Definition lists (pandoc, PHP Markdown Extra): their indented paragraphs are text, not code.
+    md.use(front_matter_plugin).use(footnote_plugin).use(deflist_plugin)
     if plain_text:
         # Plain-text books often indent paragraphs; as Markdown those would be code and go unread.
         md.disable("code")
