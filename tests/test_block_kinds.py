@@ -243,3 +243,13 @@ def test_definition_list_paragraphs_are_read(tmp_path: Path) -> None:
                   encoding="utf-8")
     texts = [p.text for c in load_book(md).chapters for p in c.paragraphs]
     assert "Specify the input format." in texts and any(t.startswith("If no input format is given") for t in texts)
+
+
+def test_praise_and_also_by_pages_are_left_out(tmp_path: Path) -> None:
+    md = tmp_path / "pandoc-book.md"
+    md.write_text("# Praise for The River\n\n“A triumph of quiet prose.” — The Daily Example\n\n"
+                  "# Also by Ada Author\n\nThe Bridge. The Mill. The Flood.\n\n"
+                  "# Chapter 1\n\n" + "\n\n".join(PROSE) + "\n\n# Du même auteur\n\nLe Pont.\n", encoding="utf-8")
+    book = load_book(md)
+    assert [c.title for c in book.chapters] == ["Chapter 1"]
+    assert sum(o.kind == TITLE_PAGE for o in book.omitted) == 3

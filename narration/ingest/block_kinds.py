@@ -290,10 +290,23 @@ def _title_like(text: str) -> bool:
     return len(words) <= _RUN_TITLE_WORDS and (text.rstrip()[-1:] not in ".!?…" or len(words) <= 3)
 
 
+# Front matter that sells or lists the book, by its title in any reader: "Praise for ...",
+# "Also by ...", "By the same author", and their French, German, Spanish and Italian forms.
+_PUBLISHERS_PAGE = re.compile(
+    r"^\W*(?:(?:advance\s+)?praise\s+for\b|(?:advance\s+)?praise$|also\s+by\b|other\s+(?:books|titles)\s+by\b"
+    r"|(?:books\s+)?by\s+the\s+same\s+author|du\s+même\s+auteur|vom\s+selben\s+autor|von\s+demselben\s+autor"
+    r"|del\s+mismo\s+autor|dello\s+stesso\s+autore|do\s+mesmo\s+autor)",
+    re.IGNORECASE,
+)
+
+
 def _chapter_kind(chapter: Chapter, kinds: Sequence[str | None]) -> str | None:
-    """A chapter left out whole: titled as a licence or references, or mostly legal text."""
+    """A chapter left out whole: titled as a licence, references or a publisher's page, or
+    mostly legal text."""
     if legal_title(chapter.title):
         return LICENCE
+    if _PUBLISHERS_PAGE.match(chapter.title.strip()):
+        return TITLE_PAGE
     if references_title(chapter.title) and sum(k == REFERENCES for k in kinds) * 2 >= len(kinds):
         return REFERENCES
     words = max(1, chapter.words)
