@@ -308,3 +308,140 @@ def poetry_collection(tmp: Path) -> Edition:
 
 
 EDITIONS["poetry-collection"] = poetry_collection
+
+
+# --- producers other than Gutenberg and Standard Ebooks -------------------------------------------
+# Shaped after what each tool writes (file names, classes, where it puts front and back matter);
+# the text is ours. Each carries a defect class issue 25 found on real files from that producer.
+
+CC_LICENCE = ("This work is licensed under a Creative Commons Attribution-ShareAlike 4.0 International License, "
+              "except where otherwise noted.")
+GFDL = [
+    "Permission is granted to copy, distribute and/or modify this document under the terms of the GNU Free "
+    "Documentation License, Version 1.3 or any later version published by the Free Software Foundation.",
+    "The purpose of this License is to make a manual, textbook, or other functional and useful document free "
+    "in the sense of freedom: to assure everyone the effective freedom to copy and redistribute it.",
+    "This License applies to any manual or other work, in any medium, that contains a notice placed by the "
+    "copyright holder saying it can be distributed under the terms of this License.",
+]
+BIBLIOGRAPHY = [
+    "Adams, R. (1972). Watership Down. London: Rex Collings.",
+    "Carson, R. (1962). Silent Spring. Boston: Houghton Mifflin, pp. 1-12.",
+    "Dillard, A. (1974). Pilgrim at Tinker Creek. New York: Harper's Magazine Press.",
+]
+
+
+def _chapters(style: str = "", heading: str = "h1") -> list[str]:
+    cls = f' class="{style}"' if style else ""
+    return [f"<{heading}{cls}>Chapter {n}</{heading}>" + "".join(f"<p{cls}>{escape(s)}</p>" for s in STORY[n])
+            for n in (1, 2, 3)]
+
+
+def _expected() -> list[tuple[str, str, str]]:
+    return [(f"Chapter {n}", first(n), last(n)) for n in (1, 2, 3)]
+
+
+def calibre_epub2(tmp: Path) -> Edition:
+    """calibre's conversion: index_split_NNN.html files, classes calibre1..., a praise page and an
+    "Also by" list before the text, both in the NCX."""
+    praise = "“A lighthouse of a book, lit from within.” — The Harbour Review"
+    also = "The Keeper’s Daughter. The Salt Road. Lamps of the North."
+    docs = [Doc("index_split_000.html", f'<div class="calibre"><h2 class="calibre2">Praise for The Light</h2>'
+                                         f'<p class="calibre1">{escape(praise)}</p></div>'),
+            Doc("index_split_001.html", f'<h2 class="calibre2">Also by Ada Author</h2><p class="calibre1">{escape(also)}</p>'),
+            *[Doc(f"index_split_00{n + 1}.html", body) for n, body in enumerate(_chapters("calibre1", "h2"), 1)]]
+    toc = [TocEntry("Praise for The Light", "index_split_000.html"), TocEntry("Also by Ada Author", "index_split_001.html"),
+           *[TocEntry(f"Chapter {n}", f"index_split_00{n + 1}.html") for n in (1, 2, 3)]]
+    path = write_epub(tmp / "calibre.epub", docs, toc, version=2, title="The Light", opf_dir="")
+    return Edition(path, _expected(), never=[praise, also])
+
+
+def pandoc_epub3(tmp: Path) -> Edition:
+    """pandoc's EPUB 3: text/title_page.xhtml, text/ch001.xhtml with section.level1, and the
+    book's licence as its last chapter."""
+    docs = [Doc("text/title_page.xhtml", '<section epub:type="titlepage" class="titlepage"><h1 class="title">The Light</h1>'
+                                          '<p class="author">Ada Author</p></section>'),
+            *[Doc(f"text/ch00{n}.xhtml", f'<section id="chapter-{n}" class="level1">{body}</section>')
+              for n, body in enumerate(_chapters(), 1)],
+            Doc("text/ch004.xhtml", f'<section id="licence" class="level1"><h1>Licence</h1><p>{CC_LICENCE}</p></section>')]
+    toc = [*[TocEntry(f"Chapter {n}", f"text/ch00{n}.xhtml") for n in (1, 2, 3)], TocEntry("Licence", "text/ch004.xhtml")]
+    path = write_epub(tmp / "pandoc.epub", docs, toc, title="The Light")
+    return Edition(path, _expected(), never=[CC_LICENCE])
+
+
+def sigil_epub2(tmp: Path) -> Edition:
+    """Sigil: Text/Section0001.xhtml..., a program listing set in a div of lines, not in <pre>."""
+    listing = "#!/usr/bin/env python3<br/>import sys<br/>def keep_light(n):<br/>    return n + 1"
+    bodies = _chapters()
+    bodies[1] += f'<div class="code">{listing}</div>'
+    docs = [Doc(f"Text/Section000{n}.xhtml", body) for n, body in enumerate(bodies, 1)]
+    toc = [TocEntry(f"Chapter {n}", f"Text/Section000{n}.xhtml") for n in (1, 2, 3)]
+    path = write_epub(tmp / "sigil.epub", docs, toc, version=2, title="The Light")
+    return Edition(path, _expected(), never=["import sys", "keep_light"])
+
+
+def indesign_epub3(tmp: Path) -> Edition:
+    """A publisher's EPUB 3 from InDesign: _idGen classes, an unmarked copyright page with an
+    ISBN and "All rights reserved", chapters titled by class, not by heading level."""
+    copyright_page = ["Copyright © 2019 Ada Author. All rights reserved.", "ISBN 978-0-00-000000-0",
+                      "Published by Harbour Books, London."]
+    docs = [Doc("Copyright.xhtml", '<div class="_idGenObjectLayout-1">'
+                                   + "".join(f'<p class="copyright">{escape(t)}</p>' for t in copyright_page) + "</div>"),
+            *[Doc(f"Chapter{n}.xhtml", f'<div class="_idGenObjectStyleOverride-1">{body}</div>')
+              for n, body in enumerate(_chapters("chapter-title", "p"), 1)]]
+    toc = [TocEntry("Copyright", "Copyright.xhtml"), *[TocEntry(f"Chapter {n}", f"Chapter{n}.xhtml") for n in (1, 2, 3)]]
+    path = write_epub(tmp / "indesign.epub", docs, toc, title="The Light")
+    return Edition(path, _expected(), never=copyright_page)
+
+
+def docbook_epub(tmp: Path) -> Edition:
+    """DocBook XSL's EPUB: ch01.html..., div.chapter > div.titlepage > h2.title, a bibliography
+    (bi01.html) and the GNU FDL as an appendix (apa.html)."""
+    def chapter(n: int) -> str:
+        return (f'<div class="chapter"><div class="titlepage"><h2 class="title">Chapter {n}</h2></div>'
+                + "".join(f"<p>{escape(s)}</p>" for s in STORY[n]) + "</div>")
+
+    docs = [*[Doc(f"ch0{n}.html", chapter(n)) for n in (1, 2, 3)],
+            Doc("bi01.html", '<div class="bibliography"><div class="titlepage"><h2 class="title">Bibliography</h2></div>'
+                             + "".join(f'<div class="biblioentry"><p>{escape(e)}</p></div>' for e in BIBLIOGRAPHY) + "</div>"),
+            Doc("apa.html", '<div class="appendix"><div class="titlepage"><h2 class="title">Appendix A. GNU Free '
+                            'Documentation License</h2></div>' + "".join(f"<p>{escape(p)}</p>" for p in GFDL) + "</div>")]
+    toc = [*[TocEntry(f"Chapter {n}", f"ch0{n}.html") for n in (1, 2, 3)], TocEntry("Bibliography", "bi01.html"),
+           TocEntry("A. GNU Free Documentation License", "apa.html")]
+    path = write_epub(tmp / "docbook.epub", docs, toc, version=2, title="The Light")
+    return Edition(path, _expected(), never=[*BIBLIOGRAPHY, *GFDL])
+
+
+def pressbooks_epub3(tmp: Path) -> Edition:
+    """Pressbooks: each chapter closes with its licence line in div.licensing."""
+    attribution = ("Chapter {n} Copyright © 2020 by Ada Author is licensed under a Creative Commons Attribution 4.0 "
+                   "International License, except where otherwise noted.")
+    docs = [Doc(f"chapter-00{n}-chapter-{n}.xhtml", f'<div class="chapter standard">{body}'
+                f'<div class="licensing"><div class="license-attribution"><p>{attribution.format(n=n)}</p></div></div></div>')
+            for n, body in enumerate(_chapters(), 1)]
+    toc = [TocEntry(f"Chapter {n}", f"chapter-00{n}-chapter-{n}.xhtml") for n in (1, 2, 3)]
+    path = write_epub(tmp / "pressbooks.epub", docs, toc, title="The Light")
+    return Edition(path, _expected(), never=[attribution.format(n=n) for n in (1, 2, 3)])
+
+
+def wikisource_epub(tmp: Path) -> Edition:
+    """A Wikisource export: the text, then "About this digital edition" with its licence and the
+    contributors' user names."""
+    about = ["This e-book comes from the online library Wikisource. This multilingual digital library, built by "
+             "volunteers, is committed to developing a free accessible collection of publications.",
+             "We distribute our books for free, starting from works not copyrighted or published under a free "
+             "license. You are free to use our e-books for any purpose, under the terms of the Creative Commons "
+             "Attribution-ShareAlike 3.0 Unported license.",
+             "The following users contributed to this book: Lampwright, Harbourmaster, Saltmarsh"]
+    docs = [*[Doc(f"c{n}.xhtml", body) for n, body in enumerate(_chapters(), 1)],
+            Doc("about.xhtml", "<h1>About this digital edition</h1>" + "".join(f"<p>{escape(p)}</p>" for p in about))]
+    toc = [*[TocEntry(f"Chapter {n}", f"c{n}.xhtml") for n in (1, 2, 3)], TocEntry("About this digital edition", "about.xhtml")]
+    path = write_epub(tmp / "wikisource.epub", docs, toc, title="The Light")
+    return Edition(path, _expected(), never=about[:2])
+
+
+EDITIONS.update({
+    "calibre-epub2": calibre_epub2, "pandoc-epub3": pandoc_epub3, "sigil-epub2": sigil_epub2,
+    "indesign-epub3": indesign_epub3, "docbook": docbook_epub, "pressbooks": pressbooks_epub3,
+    "wikisource": wikisource_epub,
+})

@@ -447,14 +447,22 @@ def _norm(text: str) -> str:
     return "".join(ch for ch in strip_ruby(text).casefold() if ch.isalnum())
 
 
+def _title_paragraph(text: str, title: str) -> bool:
+    """A short paragraph that is (part of) the chapter's normalised title."""
+    norm = _norm(text)
+    return len(text.split()) <= 12 and len(norm) >= 4 and norm in title
+
+
 def _without_title_headings(blocks: list[Block], title: str) -> list[Block]:
     """Drop leading headings that repeat the chapter title, which is announced separately.
 
-    "Chapter 1" + "Loomings" under the title "Chapter 1: Loomings" both go.
+    "Chapter 1" + "Loomings" under the title "Chapter 1: Loomings" both go. A publisher's title set
+    as a styled paragraph (InDesign's ``<p class="chapter-title">``) goes too when it is short and
+    part of the title.
     """
     rest = _norm(title)
     start = 0
-    while start < len(blocks) and blocks[start].heading and rest:
+    while start < len(blocks) and rest and (blocks[start].heading or _title_paragraph(blocks[start].text, rest)):
         heading = _norm(blocks[start].text)
         if heading in rest:
             rest = rest.replace(heading, "", 1)
