@@ -253,3 +253,12 @@ def test_praise_and_also_by_pages_are_left_out(tmp_path: Path) -> None:
     book = load_book(md)
     assert [c.title for c in book.chapters] == ["Chapter 1"]
     assert sum(o.kind == TITLE_PAGE for o in book.omitted) == 3
+
+
+def test_a_chapter_that_only_repeats_the_next_titles_is_contents(tmp_path: Path) -> None:
+    md = tmp_path / "frag.md"
+    md.write_text("# In this book\n\nThe River\n\nThe Bridge\n\n# The River\n\n" + "\n\n".join(PROSE)
+                  + "\n\n# The Bridge\n\n" + "\n\n".join(PROSE[::-1]) + "\n", encoding="utf-8")
+    book = load_book(md)
+    assert [c.title for c in book.chapters] == ["The River", "The Bridge"]
+    assert any(o.kind == "contents" for o in book.omitted)

@@ -27,7 +27,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from narration.ingest.omissions import CODE, LICENCE, REFERENCES, TITLE_PAGE, TRANSCRIBER_NOTES, omission
+from narration.ingest.omissions import CODE, CONTENTS, LICENCE, REFERENCES, TITLE_PAGE, TRANSCRIBER_NOTES, omission
 from narration.model import PARA_TEXT, Book, Chapter, Omission, Paragraph
 
 # --- licence and legal text ----------------------------------------------------------------------
@@ -336,6 +336,16 @@ def _split(chapter: Chapter, kinds: Sequence[str | None], keep: frozenset[str]) 
     return kept, omitted
 
 
+def _key(text: str) -> str:
+    return "".join(c for c in text.casefold() if c.isalnum())
+
+
+def _is_contents_fragment(chapter: Chapter, titles: set[str]) -> bool:
+    """A chapter whose only text repeats other chapters' titles: a leftover of the contents."""
+    texts = [p.text for p in chapter.paragraphs if p.kind == PARA_TEXT]
+    return bool(texts) and all(len(_words(t)) <= 12 and _key(t) in titles for t in texts)
+
+
 def leave_out_by_content(book: Book, rules: BlockRules = BlockRules()) -> Book:
     """The book without the paragraphs (and whole chapters) whose content is not narration; each
     left-out run is added to ``book.omitted``. Chapters left empty are dropped; a book left with no
@@ -344,7 +354,8 @@ def leave_out_by_content(book: Book, rules: BlockRules = BlockRules()) -> Book:
     omitted: list[Omission] = []
     for chapter in book.chapters:
         kinds = _paragraph_kinds(chapter)
-        whole = _chapter_kind(chapter, kinds)
+        others = {_key(c.title) for c in book.chapters if c is not chapter} - {""}
+        whole = CONTENTS if _is_contents_fragment(chapter, others) else _chapter_kind(chapter, kinds)
         if whole and whole not in rules.keep:
             omitted.append(omission(whole, chapter.source or chapter.title, [chapter.title, *(p.text for p in chapter.paragraphs)]))
             continue
