@@ -60,6 +60,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 from narration.errors import InputError
 from narration.ingest import gutenberg
 from narration.ingest.frontmatter import cut_printer_colophon, is_copyright_line, looks_like_title_page
+from narration.ingest.limits import check_text_size
 from narration.ingest.notes import MarkedParagraph, note_mark, place_notes, take_note_marks
 from narration.ingest.omissions import (
     CONTENTS,
@@ -131,6 +132,7 @@ def load_markdown(path: Path, options: IngestOptions | None = None) -> Book:
     path = Path(path)
     options = options or IngestOptions()
     source = _read_source(path)
+    check_text_size(source, path, options.limits)
     tokens = _parser(plain_text=path.suffix.lower() in PLAIN_TEXT_SUFFIXES).parse(source)
     meta = _front_matter(tokens, path)
     omitted: list[Omission] = []
