@@ -18,6 +18,7 @@ import pytest
 from epub_factory import Doc, TocEntry, write_epub
 
 from flows.cli import main
+from narration import plan
 from narration.errors import InputError
 from narration.ingest import load_book
 from narration.ingest.limits import split_paragraph, split_text
@@ -25,7 +26,7 @@ from narration.ingest.safety import read_html_tree
 from narration.model import Paragraph
 from narration.options import IngestOptions, NarrationOptions, TextLimits
 from narration.text import chunking, sentences
-from narration.text.chunking import fit_sentence
+from narration.text.chunking import chunk_book, fit_sentence
 
 SENTENCE = "The keeper climbed the hundred steps with a can of oil."
 
@@ -269,3 +270,23 @@ def test_a_sentence_repeated_thousands_of_times_is_found_once_each() -> None:
     segmenter.original_text = str(text)
     assert spans == [span.sent for span in segmenter.sentences_with_char_spans(found)]
     assert _CountingText.finds <= 2 * len(found)
+
+
+def test_planning_goes_over_the_chunks_once_however_many_chapters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each chapter's chunks were picked out of all the book's chunks: 48 s for 20,000 chapters.
+    passes = 0
+
+    class CountingList(list):  # type: ignore[type-arg]
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            nonlocal passes
+            passes += 1
+            return super().__iter__()
+
+    monkeypatch.setattr(plan, "chunk_book", lambda *a, **k: CountingList(chunk_book(*a, **k)))
+    book = tmp_path / "chapters.md"
+    book.write_text("".join(f"# Chapter {i}\n\n{SENTENCE}\n\n" for i in range(1, 51)), encoding="utf-8")
+    planned = plan.plan_book(book, NarrationOptions(backend="piper", emotion={"enabled": False}))
+    assert [len(ch.chunks) for ch in planned.chapters] == [2] * 50  # the spoken title, the sentence
+    assert passes <= 3, passes
