@@ -319,3 +319,9 @@ def test_leading_short_chapters_look_their_titles_up_in_the_left_out_pages_once(
     pages = [Chapter("Imprint", [Paragraph("FREDERICK WARNE & CO.\nLONDON 1902")])]
     kept = epub_chapters.without_title_pages([*pages, chapters[-1]], "The Lighthouse", [], frozenset(), [])
     assert [ch.title for ch in kept] == ["The Lighthouse"]
+
+
+def test_a_sentence_end_near_the_start_of_a_part_does_not_make_a_sliver() -> None:
+    text = "Yes. " + " ".join(f"w{i}" for i in range(400))
+    parts = split_text(text, 300)
+    assert all(len(p) > 150 for p in parts[:-1]) and " ".join(parts) == text

@@ -84,8 +84,8 @@ def within_limits(book: Book, path: Path, limits: TextLimits) -> Book:
 
 def split_paragraph(paragraph: Paragraph, limit: int) -> list[Paragraph]:
     """The paragraph as paragraphs of at most ``limit`` characters each, cut at the last
-    sentence end that fits, else the last space, else (one word that long) at the limit. A
-    scene break after it follows the last part."""
+    sentence end that fits (in the second half of the part: no sliver of a part), else the last
+    space, else (one word that long) at the limit. A scene break after it follows the last part."""
     parts = split_text(paragraph.text, limit)
     if len(parts) == 1:
         return [paragraph]
@@ -99,7 +99,7 @@ def split_text(text: str, limit: int) -> list[str]:
     start = 0
     while len(text) - start > limit:
         window = text[start : start + limit + 1]  # a space just past the limit still ends a part
-        cut = _last_end(_SENTENCE_END, window) or _last_end(_SPACE, window) or limit
+        cut = _last_end(_SENTENCE_END, window, limit // 2) or _last_end(_SPACE, window) or limit
         if part := text[start : start + cut].strip():
             parts.append(part)
         start += cut
@@ -108,10 +108,10 @@ def split_text(text: str, limit: int) -> list[str]:
     return parts
 
 
-def _last_end(pattern: re.Pattern[str], window: str) -> int:
-    """Where the last match of ``pattern`` in ``window`` ends (0: none, or only at the start)."""
+def _last_end(pattern: re.Pattern[str], window: str, after: int = 0) -> int:
+    """Where the last match of ``pattern`` in ``window`` from ``after`` on ends (0: none)."""
     end = 0
-    for match in pattern.finditer(window):
+    for match in pattern.finditer(window, after):
         end = match.end()
     return min(end, len(window) - 1) if end > 0 else 0
 
