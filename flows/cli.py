@@ -52,6 +52,7 @@ from narration.options import (
     Pauses,
     QASettings,
     SynthesisSettings,
+    TextLimits,
 )
 from narration.plan import BookPlan
 from narration.prune import prune_book
@@ -108,6 +109,13 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
                    help=f"left-out text to read anyway, comma-separated: {', '.join(sorted(KEEPABLE))}")
     p.add_argument("--chapter-level", type=int, metavar="N",
                    help="TOC level whose entries are chapters (default: chosen per book; the dry-run says which)")
+    limits = TextLimits()
+    p.add_argument("--max-paragraph-chars", type=int, metavar="N", default=limits.paragraph_chars,
+                   help=f"split a longer paragraph at sentence ends (default {limits.paragraph_chars:,})")
+    p.add_argument("--max-book-paragraphs", type=int, metavar="N", default=limits.book_paragraphs,
+                   help=f"refuse a book with more paragraphs (default {limits.book_paragraphs:,})")
+    p.add_argument("--max-book-chars", type=int, metavar="N", default=limits.book_chars,
+                   help=f"refuse a book with more characters (default {limits.book_chars:,})")
     p.add_argument("--no-emotion", action="store_true", help="narrate every passage neutrally")
     p.add_argument("--emotion-model", help="text-classification model (hub id or local dir) for emotion tags; "
                    "mlask: Japanese books tagged from ML-Ask's emotion lexicon")
@@ -160,7 +168,9 @@ def scaleout_error(args: argparse.Namespace) -> str | None:
 def options_from_args(args: argparse.Namespace) -> NarrationOptions:
     pauses = Pauses(**{name: getattr(args, f"pause_{name}") for name in Pauses.model_fields})
     return NarrationOptions(
-        ingest=IngestOptions(notes=args.notes, keep=args.keep, chapter_level=args.chapter_level),
+        ingest=IngestOptions(notes=args.notes, keep=args.keep, chapter_level=args.chapter_level,
+                             limits=TextLimits(paragraph_chars=args.max_paragraph_chars,
+                                               book_paragraphs=args.max_book_paragraphs, book_chars=args.max_book_chars)),
         synthesis=SynthesisSettings(backend=args.backend, model=args.model, quantization=args.quantization,
                                     voice=args.voice, speed=args.speed, max_chars=args.max_chars,
                                     lexicon=args.lexicon, batch_size=args.batch_size),

@@ -8,6 +8,7 @@ from narration.display import clean_text, clean_title
 from narration.errors import InputError
 from narration.ingest.block_kinds import BlockRules, leave_out_by_content
 from narration.ingest.frontmatter import cut_trailing_title_pages
+from narration.ingest.limits import within_limits
 from narration.model import Book
 from narration.options import IngestOptions
 
@@ -18,9 +19,14 @@ BOOK_SUFFIXES = EPUB_SUFFIXES + MARKDOWN_SUFFIXES + TEXT_SUFFIXES
 
 
 def load_book(path: str | Path, options: IngestOptions | None = None) -> Book:
-    """Read an EPUB, Markdown or plain-text book; raises InputError naming the file if it can't."""
+    """Read an EPUB, Markdown or plain-text book; raises InputError naming the file if it can't
+    or if it holds more text than ``options.limits`` allow (a paragraph too long is split)."""
     options = options or IngestOptions()
     path = Path(path)
+    return within_limits(_load(path, options), path, options.limits)
+
+
+def _load(path: Path, options: IngestOptions) -> Book:
     if not path.exists():
         raise InputError(path, "file not found")
     if path.is_dir():

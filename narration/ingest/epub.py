@@ -60,6 +60,7 @@ from narration.ingest.epub_text import (
 )
 from narration.ingest.frontmatter import cut_printer_colophon
 from narration.ingest.html import NOTE_TYPES, document_types
+from narration.ingest.limits import check_markup_size
 from narration.ingest.omissions import NOTES
 from narration.ingest.safety import (
     DEFAULT_LIMITS,
@@ -89,6 +90,7 @@ def load_epub(path: Path, options: IngestOptions | None = None, *, limits: Archi
     mark_skipped(nodes, options.keep)
     furniture, note_files = landmarks(book, path, options.keep)
     docs = spine_documents(book, path)
+    check_markup_size((d.root for d in docs), path, options.limits)
     note_files |= {d.file for d in docs if document_types(d.root) & NOTE_TYPES}
     note_files |= {n.file for n in nodes if n.file and not n.fragment and NOTES_TITLE.match(n.title)}
     notes = all_note_bodies(book, docs, path) if options.notes != "skip" else {}

@@ -47,6 +47,7 @@ from narration.ingest.text_furniture import (
     mark_credits,
     mark_transcriber_notes,
 )
+from narration.ingest.limits import check_text_size
 from narration.ingest.text_headings import find_headings
 from narration.ingest.textfile import read_text, title_from_name
 from narration.model import Book, Chapter, Paragraph
@@ -58,6 +59,7 @@ def load_text(path: Path, options: IngestOptions | None = None) -> Book:
     path = Path(path)
     options = options or IngestOptions()
     source = read_text(path, "plain text")
+    check_text_size(source, path, options.limits)
     if _is_markdown(source):
         from narration.ingest.markdown import load_markdown
 

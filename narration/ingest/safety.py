@@ -49,6 +49,17 @@ _READ_CHUNK = 1024 * 1024
 # "<!ENTITY" in every encoding an XML parser auto-detects from the first bytes.
 _ENTITY_MARKS = tuple("<!ENTITY".encode(enc) for enc in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"))
 _ZIP_MAGIC = b"PK\x03\x04"
+# Deepest element nesting read as it is: libxml2's own default, far past real books, and what the
+# recursive walk over a document (``narration.ingest.html``) can go down within Python's stack.
+MAX_DEPTH = 256
+# libxml2's ceiling even with huge_tree, and the error it reports reaching it with.
+_LIBXML2_DEPTH = 2048
+_DEPTH_ERROR = "Excessive depth"
+_TOO_DEEP = _LIBXML2_DEPTH + 1
+# Tags that only style text: dropped to read a document nested past MAX_DEPTH (the unclosed <b>
+# or <font> tags of a bad conversion pile up one level per paragraph).
+_FORMATTING_TAG = re.compile(rb"<(?:/\s*)?(?:b|i|u|s|em|strong|font|big|small|tt|strike|mark)(?=[\s/>])[^<>]*>",
+                             re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -64,8 +75,9 @@ DEFAULT_LIMITS = ArchiveLimits()
 # --- markup parsing -----------------------------------------------------------------------------
 
 
-def _safe_xml_parser(recover: bool = False) -> etree.XMLParser:
-    return etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False, recover=recover)
+def _safe_xml_parser(recover: bool = False, huge_tree: bool = False) -> etree.XMLParser:
+    return etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=huge_tree,
+                           recover=recover)
 
 
 def declares_entities(data: bytes) -> bool:
@@ -110,27 +122,74 @@ def read_html_tree(data: bytes | str, source: str | Path, member: str = "") -> e
     documents and HTML fragments (e.g. rendered Markdown) fall back to lxml's HTML parser, which
     also knows HTML named entities such as ``&nbsp;``. Undeclared named entities in XHTML stay as
     entity nodes, which ``narration.ingest.html`` maps to characters.
+
+    Both parsers run with libxml2's ``huge_tree``: without it a text node over 10 MB, or text
+    nested deeper than 256 elements, ended the document there and everything after it was
+    dropped without a word (entities are refused above and members capped by ``ArchiveLimits``,
+    the attacks its default limits guard against). A document nested deeper than ``MAX_DEPTH``
+    is read flattened, with a warning; one that libxml2 cannot read to its end is refused.
     """
     if isinstance(data, str):
         data = data.encode("utf-8")
     _refuse_entities(data, source, member)
+    root, depth = _parse_markup(data, source, member)
+    if depth <= MAX_DEPTH:
+        return root
+    where = f"{member}: " if member else ""
+    root, depth = _parse_markup(_FORMATTING_TAG.sub(b"", data), source, member)
+    if depth == _TOO_DEEP:
+        raise InputError(source, f"{where}elements nested more than {_LIBXML2_DEPTH} deep; the text past that "
+                         "depth cannot be read (damaged or hostile markup)")
+    if depth > MAX_DEPTH:
+        _collapse_below(root, MAX_DEPTH)
+    log.warning("%s: %selements nested more than %d deep: read with bold, italic and font tags removed "
+                "and anything deeper run together", source, where, MAX_DEPTH)
+    return root
+
+
+def _parse_markup(data: bytes, source: str | Path, member: str) -> tuple[etree._Element, int]:
+    """The document's root and its depth (``_TOO_DEEP``: libxml2 stopped at its ceiling, and the
+    text after that point is missing from the tree)."""
     try:
-        root = etree.fromstring(data, _safe_xml_parser())
+        root = etree.fromstring(data, _safe_xml_parser(huge_tree=True))
     except (etree.XMLSyntaxError, ValueError):
         root = None
     if root is not None:
-        return root
+        return root, _depth(root)
     try:
         data.decode("utf-8")
         encoding: str | None = "utf-8"
     except UnicodeDecodeError:
         encoding = None  # let libxml2 use the document's own charset declaration
-    parser = html.HTMLParser(encoding=encoding, no_network=True, remove_pis=True)
+    parser = html.HTMLParser(encoding=encoding, no_network=True, remove_pis=True, huge_tree=True)
     try:
-        return html.document_fromstring(data, parser=parser)
+        root = html.document_fromstring(data, parser=parser)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         where = f"{member}: " if member else ""
         raise InputError(source, f"{where}unreadable HTML ({_one_line(exc)})") from None
+    if any(_DEPTH_ERROR in entry.message for entry in parser.error_log):
+        return root, _TOO_DEEP
+    return root, _depth(root)
+
+
+def _depth(root: etree._Element) -> int:
+    depth = deepest = 0
+    for event, _ in etree.iterwalk(root, events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def _collapse_below(root: etree._Element, depth: int) -> None:
+    """Each element at ``depth`` keeps the text of everything inside it, as its own text."""
+    level, deep = 0, []
+    for event, element in etree.iterwalk(root, events=("start", "end")):
+        level += 1 if event == "start" else -1
+        if event == "start" and level == depth and len(element):
+            deep.append(element)
+    for element in deep:
+        element.text = " ".join(element.itertext())
+        element[:] = []
 
 
 def _one_line(exc: BaseException) -> str:

@@ -236,9 +236,15 @@ def _sentence_spans(sentences: list[str], text: str) -> list[str]:
     pysbd does this with ``re.finditer(re.escape(sentence) + r"\s*", text)``, one new pattern
     per sentence; ``str.find`` finds the same matches (a literal, then ``\s*``, whose ``\s`` is
     ``str.isspace`` for str patterns) without compiling any. An empty sentence, whose empty
-    matches finditer steps over differently, still goes through the regular expression."""
+    matches finditer steps over differently, still goes through the regular expression.
+
+    A sentence's occurrences are looked at once each: one that ended at or before the previous
+    span's end is passed over again and again by every later copy of that sentence, so each
+    sentence's search goes on where its last one stopped (a paragraph of one sentence repeated
+    3,800 times took 12 s, most of a 1 MB paragraph's 66 s to plan)."""
     spans: list[str] = []
     prior_end = 0
+    resume: dict[str, int] = {}  # where the search for each sentence goes on
     for sentence in sentences:
         if not sentence:
             for match in re.finditer(r"\s*", text):
@@ -247,16 +253,17 @@ def _sentence_spans(sentences: list[str], text: str) -> list[str]:
                     prior_end = match.end()
                     break
             continue
-        position = 0
+        position = resume.get(sentence, 0)
         while (found := text.find(sentence, position)) >= 0:
             end = found + len(sentence)
             while end < len(text) and text[end].isspace():
                 end += 1
+            position = end
             if end > prior_end:
                 spans.append(text[found:end])
                 prior_end = end
                 break
-            position = end
+        resume[sentence] = position
     return spans
 
 
