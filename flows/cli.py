@@ -206,6 +206,7 @@ def print_plan(plan: BookPlan) -> None:
     total = sum(c["words"] for c in doc["chapters"])
     console.print(f"{len(doc['chapters'])} chapters, {total} words, about {_hms(doc['estimated_seconds'])} of audio",
                   highlight=False)
+    console.print(language_line(doc), markup=False, highlight=False, soft_wrap=True)
     if not doc["omitted"]:
         console.print("left out: nothing", highlight=False)
         return
@@ -218,6 +219,16 @@ def print_plan(plan: BookPlan) -> None:
                           highlight=False, soft_wrap=True)
         if len(entry["items"]) > 3:
             console.print(f"    ... and {len(entry['items']) - 3} more", highlight=False)
+
+
+def language_line(doc: dict) -> str:
+    """'language: French (fr), source: text; chapter 3 in English (en)'."""
+    from narration.ingest.language import language_name
+
+    source = f", source: {doc['language_source']}" if doc.get("language_source") else ""
+    others = [f"chapter {n} in {language_name(ch['language'])} ({ch['language']})"
+              for n, ch in enumerate(doc["chapters"], 1) if ch.get("language")]  # fmt: skip
+    return "; ".join([f"language: {language_name(doc['language'])} ({doc['language']}){source}", *others])
 
 
 def print_summary(results: list, wall: float) -> None:

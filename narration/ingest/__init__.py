@@ -15,7 +15,16 @@ BOOK_SUFFIXES = EPUB_SUFFIXES + MARKDOWN_SUFFIXES + TEXT_SUFFIXES
 
 
 def load_book(path: str | Path, options: IngestOptions | None = None) -> Book:
-    """Read an EPUB, Markdown or plain-text book; raises InputError naming the file if it can't."""
+    """Read an EPUB, Markdown or plain-text book; raises InputError naming the file if it can't.
+    Its language is decided from its text and its metadata (``narration.ingest.language``)."""
+    from narration.ingest.language import METADATA, with_language
+
+    book = _read(path, options)
+    return with_language(book, book.language if book.language_source == METADATA else "")
+
+
+def _read(path: str | Path, options: IngestOptions | None = None) -> Book:
+    """The book as its reader makes it: ``language_source`` is "metadata" where it declares one."""
     options = options or IngestOptions()
     path = Path(path)
     if not path.exists():
