@@ -242,7 +242,10 @@ class NarrationOptions(BaseModel):
             return self, None
         from narration.synthesis import choose_backend
 
-        name, why = choose_backend(self.synthesis.model, language, others)
+        if str(self.synthesis.voice or "").endswith(".onnx"):  # a Piper voice file: only Piper reads it
+            name, why = "piper", f"--voice {self.synthesis.voice} is a Piper voice"
+        else:
+            name, why = choose_backend(self.synthesis.model, language, others)
         return self.model_copy(update={"synthesis": self.synthesis.model_copy(update={"backend": name})}), why
 
     def backend_options(self) -> dict[str, object]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from functools import cache
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 # start, middle and end (a long chapter's sample costs what a short one's does).
 SAMPLE_CHARS = 3000
 # Fewer letters than this and a text says nothing: short texts are where detectors err.
-MIN_LETTERS = 120
+MIN_LETTERS = 60
 # A chapter reads in another language than the book's only on more evidence than that: a
 # dedication or an epigraph in Latin is not a chapter in Latin.
 CHAPTER_LETTERS = 400
@@ -61,8 +62,9 @@ def _detector() -> Any:
 
 def _letters(text: str) -> int:
     """Letters of evidence: a kana or a Han character counts three, about a short word's letters
-    (a paragraph of Mandarin is 100 characters, and its script alone says much)."""
-    return sum(3 if is_cjk(ch) else 1 for ch in text if ch.isalpha())
+    (a paragraph of Mandarin is 100 characters, and its script alone says much); the vowel signs
+    of Indic scripts (marks, not letters to Python) count as letters."""
+    return sum(3 if is_cjk(ch) else 1 for ch in text if ch.isalpha() or unicodedata.category(ch) in ("Mn", "Mc"))
 
 
 def detect(text: str) -> Detected | None:
