@@ -82,7 +82,16 @@ def test_numbers_are_words_in_the_language_without_english_rules() -> None:
     assert normalize("Il avait 37 rosiers.", "fr") == "Il avait trente-sept rosiers."
     assert normalize("Nel 1958.", "it") == "Nel millenovecentocinquantotto."
     assert normalize("Saíam 1.987 pães.", "pt") == "Saíam mil novecentos e oitenta e sete pães."
-    assert normalize("Mr. Smith, Dr. No.", "fr") == "Mr. Smith, Dr. No."  # no English abbreviations
+    assert normalize("Mr. Smith, Mrs. Hudson.", "fr") == "Mr. Smith, Mrs. Hudson."  # no English abbreviations
+
+
+def test_titles_before_a_name_are_spelled_out() -> None:
+    # whisper wrote "Monsieur Lefèvre" back as "M. le Fèvre": the title's QA failed at 60 % WER.
+    assert normalize("Le jardin de M. le Fèvre.", "fr") == "Le jardin de Monsieur le Fèvre."
+    assert normalize("Mme Dubois et J. M. Barrie.", "fr") == "Madame Dubois et J. M. Barrie."
+    assert normalize("El Sr. García y la Dra. Ruiz.", "es") == "El señor García y la doctora Ruiz."
+    assert normalize("La Sig.ra Bianchi.", "it") == "La signora Bianchi."
+    assert normalize("O Sr. Silva.", "pt") == "O senhor Silva."
 
 
 @pytest.mark.slow

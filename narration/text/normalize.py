@@ -6,8 +6,8 @@ English is covered in depth: numbers, years, currency (old British money too: "�
 own number among them), symbols, and words in capitals read as words. Japanese rules live in
 ``narration.text.japanese``: ruby readings, numbers with 万/億 grouping, dates, times,
 counters with their sound changes and Latin abbreviations, read in katakana. Spanish, French,
-Italian and Portuguese get their numbers in words (num2words in the language) and nothing of
-the English rules; other languages get the language-neutral rules only (Kokoro's Hindi reads
+Italian and Portuguese get their numbers in words (num2words in the language) and their titles
+before a name ("M. Dupont", "Sr. García") spelled out, and nothing of the English rules; other languages get the language-neutral rules only (Kokoro's Hindi reads
 digits with espeak-ng, its Mandarin with misaki's cn2an).
 
 The rules run on one sentence at a time (the chunker calls them per sentence), so a period
@@ -787,7 +787,7 @@ JAPANESE_RULES: tuple[Rule, ...] = (
 
 NEUTRAL_RULES: tuple[Rule, ...] = (strip_markup, collapse_whitespace)
 
-# -- Spanish, French, Italian, Portuguese: numbers only ---------------------------------------
+# -- Spanish, French, Italian, Portuguese: titles and numbers only ----------------------------
 
 # num2words' language per book language (Brazilian Portuguese: Kokoro's Portuguese voices are).
 NUMBER_LANGUAGES = {"es": "es", "fr": "fr", "it": "it", "pt": "pt_BR"}
@@ -823,8 +823,33 @@ def number_words(language: str) -> Rule:
     return expand_numbers_in_words
 
 
+# Titles before a name, as the voice must say them (espeak-ng reads "M." as the letter) and as
+# whisper writes them back ("Monsieur Lefèvre" -> "M. le Fèvre" failed a French title's QA).
+# Not after another initial ("J. M. Barrie").
+_TITLES = {
+    "es": {"Sr.": "señor", "Sra.": "señora", "Srta.": "señorita", "Dr.": "doctor", "Dra.": "doctora"},
+    "fr": {"M.": "Monsieur", "MM.": "Messieurs", "Mme": "Madame", "Mmes": "Mesdames", "Mlle": "Mademoiselle",
+           "Mme.": "Madame", "Mlle.": "Mademoiselle", "Dr": "Docteur", "Dr.": "Docteur"},
+    "it": {"Sig.": "signor", "Sig.ra": "signora", "Sig.na": "signorina", "Dott.": "dottor", "Dott.ssa": "dottoressa"},
+    "pt": {"Sr.": "senhor", "Sra.": "senhora", "Srta.": "senhorita", "Dr.": "doutor", "Dra.": "doutora"},
+}  # fmt: skip
+
+
+def title_words(language: str) -> Rule:
+    """A rule spelling out ``language``'s titles before a name ("M. Dupont" -> "Monsieur Dupont")."""
+    titles = _TITLES[language]
+    alternatives = "|".join(re.escape(t) for t in sorted(titles, key=len, reverse=True))
+    pattern = re.compile(rf"(?<![\w.])(?<!\b\w\. )({alternatives})(?![\w.])(?=\s+\w)")
+
+    def expand_titles(text: str) -> str:
+        return pattern.sub(lambda m: titles[m.group(1)], text) if any(t in text for t in titles) else text
+
+    expand_titles.__name__ = f"expand_titles_{language}"
+    return expand_titles
+
+
 def _numbers_only(language: str) -> tuple[Rule, ...]:
-    return (strip_markup, number_words(language), collapse_whitespace)
+    return (strip_markup, title_words(language), number_words(language), collapse_whitespace)
 
 
 _PIPELINES: dict[str, tuple[Rule, ...]] = {
