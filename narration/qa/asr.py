@@ -359,11 +359,16 @@ def pack_windows(pieces: Sequence[np.ndarray], window: float) -> tuple[np.ndarra
 TOKENS_PER_SECOND = {"ja": 24, "zh": 24}
 
 
-def max_tokens(seconds: float, language: str | None = None) -> int:
+# Whisper's 448 positions hold the prompt too: a prompted window leaves it this many.
+PROMPT_ROOM = 48
+
+
+def max_tokens(seconds: float, language: str | None = None, prompted: bool = False) -> int:
     """A cap on tokens for a window of ``seconds``: about twice the fastest speech. Garbled
     audio can send Whisper into a loop that repeats a phrase up to its 448-token limit; QA only
-    needs to see that it went wrong, not to pay for all of it."""
-    return min(440, int(TOKENS_PER_SECOND.get(language or "", 8) * seconds) + 16)
+    needs to see that it went wrong, not to pay for all of it. A window with a prompt
+    (``SCRIPT_PROMPTS``) leaves the prompt its room: faster-whisper refuses prompt and cap over 448."""
+    return min(440 - (PROMPT_ROOM if prompted else 0), int(TOKENS_PER_SECOND.get(language or "", 8) * seconds) + 16)
 
 
 class Transcriber:
@@ -448,7 +453,7 @@ class Transcriber:
                 without_timestamps=True,
                 condition_on_previous_text=False,
                 initial_prompt=SCRIPT_PROMPTS.get(lang or ""),
-                max_new_tokens=max_tokens(max(c["end"] - c["start"] for c in clips), lang),
+                max_new_tokens=max_tokens(max(c["end"] - c["start"] for c in clips), lang, prompted=lang in SCRIPT_PROMPTS),
             )
             texts = [segment.text.strip() for segment in segments]
         return ("" if lang in CHAR_JOINED else " ").join(t for t in texts if t)
