@@ -269,7 +269,7 @@ class KokoroEnglishBackend(KokoroVoice):
     styles = "kokoro-en"  # its own table: rates, and blends toward English voices
     languages = LANGUAGES
     language_names = "English"
-    other_languages = "for Japanese use kokoro, for others piper or qwen3"
+    other_languages = "for Japanese use kokoro; Spanish, French, Italian, Portuguese, Hindi, Mandarin kokoro-multi; others piper or qwen3"
     # In characters of normalised text; Kokoro reads one sentence per inference, so this sets
     # only what QA checks and retakes at once: a few sentences, as for Piper.
     max_chars = 400
