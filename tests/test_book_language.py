@@ -64,6 +64,7 @@ def test_metadata_and_text_decide_together() -> None:
     assert decide("", fr, "en") == ("fr", TEXT)
     assert decide("fr-FR", fr, "en") == ("fr", AGREE)
     assert decide("en", fr, "en") == ("fr", "text, not the metadata's 'en'")
+    assert decide("en", detect(_body("fr").split("\n\n")[0]), "en") == ("en", METADATA)  # one paragraph
     assert decide("it", None, "en") == ("it", METADATA)
     assert decide("", None, "ja") == ("ja", DEFAULT)
 

@@ -35,8 +35,8 @@ log = logging.getLogger(__name__)
 SAMPLE_CHARS = 3000
 # Fewer letters than this and a text says nothing: short texts are where detectors err.
 MIN_LETTERS = 60
-# A chapter reads in another language than the book's only on more evidence than that: a
-# dedication or an epigraph in Latin is not a chapter in Latin.
+# A chapter reads in another language than the book's, and the text outvotes the metadata, only
+# on more evidence than that: a dedication or an epigraph in Latin is not a chapter in Latin.
 CHAPTER_LETTERS = 400
 # The detector's relative confidence (0-1, summing to 1 over all languages) that counts as clear.
 CLEAR = 0.8
@@ -111,6 +111,8 @@ def decide(declared: str, detected: Detected | None, fallback: str) -> tuple[str
         return detected.language, TEXT
     if detected.language == declared:
         return declared, AGREE
+    if detected.letters < CHAPTER_LETTERS:  # a few lines do not outvote what the file declares
+        return declared, METADATA
     return detected.language, f"{TEXT}, not the metadata's {declared!r}"
 
 
