@@ -245,3 +245,13 @@ def test_auto_reads_with_a_piper_voice_file_given_for_the_language(tmp_path: Pat
     book = _write(tmp_path, "kalastaja.md", FINNISH_BOOK)
     plan = plan_book(book, NarrationOptions(voice=str(model), emotion={"enabled": False}))
     assert {c.language for c in plan.chunks} == {"fi"}
+
+
+def test_short_chapters_are_heard_together(tmp_path: Path) -> None:
+    lines = ["La luna sale piano sopra il mare.", "Il vento porta il canto dei pescatori.",
+             "Le barche dormono vicino al porto.", "Una finestra resta accesa nella notte.",
+             "La nonna racconta storie di altri tempi.", "Domani torneremo a cercare le conchiglie."]
+    poems = "\n\n".join(f"# {n}\n\n{line}" for n, line in enumerate(lines, 1))
+    book = load_book(_write(tmp_path, "poesie.md", poems))
+    assert len(book.chapters) == 6  # each under the 60 letters a chapter needs to say anything alone
+    assert (book.language, book.language_source) == ("it", TEXT)

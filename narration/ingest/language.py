@@ -80,8 +80,8 @@ def detect(text: str) -> Detected | None:
 
 
 def sample(paragraphs: Iterable[str], limit: int = SAMPLE_CHARS) -> str:
-    """Up to ``limit`` characters of the paragraphs: whole paragraphs from the start, the
-    middle and the end, so a long preface or a closing letter does not decide alone."""
+    """Up to ``limit`` characters of the paragraphs, a third each from the start, the middle
+    and the end, so a long preface or a closing letter does not decide alone."""
     texts = [t for t in paragraphs if t.strip()]
     if sum(len(t) for t in texts) <= limit:
         return "\n".join(texts)
@@ -125,7 +125,9 @@ def with_language(book: Book, declared: str) -> Book:
     for d in found:
         if d is not None:
             votes[d.language] += d.letters
-    majority = Detected(*votes.most_common(1)[0]) if votes else None
+    # Chapters too short to say anything alone (a book of short poems) are heard together.
+    majority = Detected(*votes.most_common(1)[0]) if votes else detect(
+        sample(p.text for ch in book.chapters for p in ch.paragraphs))
     language, source = decide(declared, majority, book.language)
     if source.startswith(f"{TEXT}, "):
         log.warning("%s: the metadata says %r but the text is %r; reading it as %r", book.source,
