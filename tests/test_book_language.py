@@ -255,3 +255,12 @@ def test_short_chapters_are_heard_together(tmp_path: Path) -> None:
     book = load_book(_write(tmp_path, "poesie.md", poems))
     assert len(book.chapters) == 6  # each under the 60 letters a chapter needs to say anything alone
     assert (book.language, book.language_source) == ("it", TEXT)
+
+
+def test_a_gpu_machine_reads_hindi_with_kokoro_not_qwen3(monkeypatch: pytest.MonkeyPatch) -> None:
+    from narration.synthesis import qwen3_model
+
+    monkeypatch.setattr(qwen3_model, "unavailable_reason", lambda model=None: None)  # as on a CUDA machine
+    assert choose_backend(None, "fr")[0] == "qwen3"
+    name, why = choose_backend(None, "hi")
+    assert name == "kokoro-multi" and "does not read 'hi'" in why

@@ -55,10 +55,12 @@ def choose_backend(model: str | None = None, language: str = "en", others: Seque
     the languages of chapters not in the book's language."""
     from narration.synthesis.qwen3_model import unavailable_reason
 
-    reason = unavailable_reason(model)
-    if reason is None:
-        return "qwen3", "CUDA GPU with the Qwen3-TTS model"
     languages = list(dict.fromkeys(map(primary_language, [language, *others])))
+    reason = unavailable_reason(model)
+    if reason is None and not (untaught := [lang for lang in languages if lang not in (reads("qwen3", None) or ())]):
+        return "qwen3", "CUDA GPU with the Qwen3-TTS model"
+    if reason is None:  # Qwen3-TTS was not taught it (Hindi): the CPU voice that reads it, if one does
+        reason = f"it does not read {untaught[0]!r}"
     mixed = len(languages) > 1 and all(lang in KOKORO_V1 for lang in languages)
     cpu = "kokoro-multi" if mixed else CPU_VOICES.get(languages[0], FALLBACK_VOICE)
     said = "CPU voice for " + " and ".join(map(repr, languages))
