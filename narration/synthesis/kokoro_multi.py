@@ -19,6 +19,7 @@ so a book whose chapters mix languages reads each in a voice of its language.
 from __future__ import annotations
 
 import importlib.metadata
+import logging
 from functools import cache, partial
 from pathlib import Path
 from typing import Any
@@ -73,8 +74,10 @@ def _g2p(language: str) -> Any:
     """misaki's G2P for a language other than English (espeak-ng, or the Mandarin one)."""
     try:
         if language == "zh":
+            import jieba
             from misaki import zh
 
+            jieba.setLogLevel(logging.WARNING)  # it logs its dictionary's loading at DEBUG to stderr
             return zh.ZHG2P()  # version None: the v1.0 model's phoneme set, as KPipeline sets it
         from misaki import espeak
 
