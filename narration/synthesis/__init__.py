@@ -57,10 +57,11 @@ def choose_backend(model: str | None = None, language: str = "en", others: Seque
 
     languages = list(dict.fromkeys(map(primary_language, [language, *others])))
     reason = unavailable_reason(model)
-    if reason is None and not (untaught := [lang for lang in languages if lang not in (reads("qwen3", None) or ())]):
-        return "qwen3", "CUDA GPU with the Qwen3-TTS model"
-    if reason is None:  # Qwen3-TTS was not taught it (Hindi): the CPU voice that reads it, if one does
-        reason = f"it does not read {untaught[0]!r}"
+    if reason is None:
+        taught = reads("qwen3", None) or frozenset()
+        if not (untaught := [lang for lang in languages if lang not in taught]):
+            return "qwen3", "CUDA GPU with the Qwen3-TTS model"
+        reason = f"it does not read {untaught[0]!r}"  # (Hindi): the CPU voice that reads it, if one does
     mixed = len(languages) > 1 and all(lang in KOKORO_V1 for lang in languages)
     cpu = "kokoro-multi" if mixed else CPU_VOICES.get(languages[0], FALLBACK_VOICE)
     said = "CPU voice for " + " and ".join(map(repr, languages))
