@@ -222,6 +222,7 @@ def print_plan(plan: BookPlan) -> None:
     console.print(table)
     total = sum(c["words"] for c in doc["chapters"])
     say(console, f"{len(doc['chapters'])} chapters, {total} words, about {_hms(doc['estimated_seconds'])} of audio")
+    say(console, language_line(doc))
     if not doc["omitted"]:
         say(console, "left out: nothing")
         return
@@ -232,6 +233,16 @@ def print_plan(plan: BookPlan) -> None:
             say(console, f"    {item['where']}: {item['words']} words: {item['excerpt']}", soft_wrap=True)
         if len(entry["items"]) > 3:
             say(console, f"    ... and {len(entry['items']) - 3} more")
+
+
+def language_line(doc: dict) -> str:
+    """'language: French (fr), source: text; chapter 3 in English (en)'."""
+    from narration.ingest.language import language_name
+
+    source = f", source: {doc['language_source']}" if doc.get("language_source") else ""
+    others = [f"chapter {n} in {language_name(ch['language'])} ({ch['language']})"
+              for n, ch in enumerate(doc["chapters"], 1) if ch.get("language")]  # fmt: skip
+    return "; ".join([f"language: {language_name(doc['language'])} ({doc['language']}){source}", *others])
 
 
 def print_summary(results: list, wall: float) -> None:

@@ -49,6 +49,7 @@ class Chapter:
     title: str
     paragraphs: list[Paragraph] = field(default_factory=list)
     source: str = ""  # where it came from (file#anchor), for error messages and debugging
+    language: str = ""  # "" reads in the book's language; set where the text is clearly another
 
     @property
     def text(self) -> str:
@@ -75,6 +76,10 @@ class Book:
     source: str = ""
     omitted: list[Omission] = field(default_factory=list)
     structure: str = ""  # how the chapters were chosen (TOC level and why), for the dry-run
+    # Where ``language`` came from: "metadata" (as a reader returns it when the file declares
+    # one), then, once ``narration.ingest.language`` has read the text, "text", "metadata and
+    # text agree", "text, not the metadata's 'en'" or "default".
+    language_source: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -104,6 +109,7 @@ class Book:
                         for p in c["paragraphs"]
                     ],
                     source=c.get("source", ""),
+                    language=c.get("language", ""),
                 )
                 for c in data.get("chapters", [])
             ],
@@ -111,6 +117,7 @@ class Book:
             source=data.get("source", ""),
             omitted=[Omission(**o) for o in data.get("omitted", [])],
             structure=data.get("structure", ""),
+            language_source=data.get("language_source", ""),
         )
 
     @classmethod

@@ -5,6 +5,7 @@ A pydantic model so the CLI, the Prefect deployment form and tests share one def
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -255,14 +256,17 @@ class NarrationOptions(BaseModel):
         flat |= {k: v for k, v in (("profile", a.profile), ("credits", a.credits)) if v not in ("default", False)}
         return to_json(flat).decode("utf-8")
 
-    def resolved(self, language: str = "en") -> tuple[NarrationOptions, str | None]:
-        """These options with ``auto`` replaced by a concrete backend for a book in ``language``,
-        and the reason for the choice."""
+    def resolved(self, language: str = "en", others: Sequence[str] = ()) -> tuple[NarrationOptions, str | None]:
+        """These options with ``auto`` replaced by a concrete backend for a book in ``language``
+        (``others``: its chapters' other languages), and the reason for the choice."""
         if self.synthesis.backend != "auto":
             return self, None
         from narration.synthesis import choose_backend
 
-        name, why = choose_backend(self.synthesis.model, language)
+        if str(self.synthesis.voice or "").endswith(".onnx"):  # a Piper voice file: only Piper reads it
+            name, why = "piper", f"--voice {self.synthesis.voice} is a Piper voice"
+        else:
+            name, why = choose_backend(self.synthesis.model, language, others)
         return self.model_copy(update={"synthesis": self.synthesis.model_copy(update={"backend": name})}), why
 
     def backend_options(self) -> dict[str, object]:

@@ -15,12 +15,13 @@ from narration.emotion import PassageTag, apply_tags, load_styles
 from narration.emotion.script import merge_script, read_script, read_script_base
 from narration.errors import InputError
 from narration.ingest import load_book
+from narration.ingest.language import language_name, languages_of
 from narration.ingest.omissions import UNSPEAKABLE, omission
 from narration.language import UNSPACED, primary_language
 from narration.mastering.credits import CLOSING_TITLE, OPENING_TITLE, credit_chunks
 from narration.model import Book, Chunk
 from narration.options import NarrationOptions
-from narration.synthesis import backend_class
+from narration.synthesis import backend_class, reads
 from narration.text import chunk_book, segment_book
 from narration.text.chunking import has_speech
 from narration.text.lexicon import Lexicon, load_lexicon
@@ -98,6 +99,11 @@ class BookPlan:
             lines += [joiner.join(texts) for texts in paragraphs.values()]
         return lines
 
+    def chapter_language(self, index: int) -> str:
+        """The chapter's own language where it is not the book's, else "" (credits: the book's)."""
+        chapters = self.book.chapters
+        return chapters[index].language if 0 <= index < len(chapters) else ""
+
     def summary(self) -> dict[str, Any]:
         """The ``--dry-run --json`` document: the chapters the run will make and what is left out."""
         language = self.book.language
@@ -109,6 +115,7 @@ class BookPlan:
                 "title": ch.title, "words": ch.words, "chunks": len(ch.chunks),
                 "estimated_seconds": round(ch.estimated_seconds(language, speed), 1),
                 "first_words": first, "last_words": last,
+                **({"language": own} if (own := self.chapter_language(ch.index)) else {}),
             })  # fmt: skip
         omitted: dict[str, dict[str, Any]] = {}
         for o in (self.source_book or self.book).omitted:
@@ -120,11 +127,34 @@ class BookPlan:
             "title": self.book.title,
             "authors": self.book.authors,
             "language": language,
+            "language_source": self.book.language_source,
             "structure": (self.source_book or self.book).structure,
             "estimated_seconds": round(sum(c["estimated_seconds"] for c in chapters), 1),
             "chapters": chapters,
             "omitted": omitted,
         }
+
+
+def unread_language(book: Book, options: NarrationOptions, note: str | None = None) -> str | None:
+    """Why the book cannot be read in its language with these options (a language no voice
+    here reads: a French book on the English Piper voice, a Finnish one on any voice we ship),
+    or None. Said at planning, before anything is synthesized."""
+    backend, voice = options.synthesis.backend, options.synthesis.voice
+    read = reads(backend, voice)
+    if read is None:  # a voice whose config names no language: the user's word
+        return None
+    for language in languages_of(book):
+        if primary_language(language) in read:
+            continue
+        where = "the book is" if language == book.language else (
+            f"chapter {next(n for n, ch in enumerate(book.chapters, 1) if ch.language == language)} is")
+        source = f", source: {book.language_source}" if language == book.language and book.language_source else ""
+        speaks = ", ".join(sorted(map(language_name, read)))
+        why = f" ({note})" if note else ""
+        return (f"{where} in {language_name(language)} ({language}{source}) and no installed voice reads it: "
+                f"{backend} {f'voice {voice} ' if voice else ''}reads {speaks}{why}; add a voice of that language "
+                f"with --voice path/to/piper-voice.onnx (a Piper voice, its .onnx.json beside it)")
+    return None
 
 
 def without_unspeakable_chapters(
@@ -137,7 +167,8 @@ def without_unspeakable_chapters(
     audio file that only says "Chapter Two" is not a chapter. A book with nothing speakable at
     all raises InputError."""
     spoken = Lexicon(lexicon) if lexicon else None
-    silent = [n for n, ch in enumerate(book.chapters) if not has_speech(ch, book.language, max_chars, spoken)]
+    silent = [n for n, ch in enumerate(book.chapters)
+              if not has_speech(ch, ch.language or book.language, max_chars, spoken)]
     skipped = frozenset(silent)
     if not silent:
         return book
@@ -167,7 +198,9 @@ def plan_book(
     if options.emotion.styles:  # a bad file is one line before the book is read, in a dry-run too
         load_styles(options.emotion.styles)
     source_book = segment_book(load_book(path, options.ingest))
-    options, note = options.resolved(source_book.language)
+    options, note = options.resolved(source_book.language, languages_of(source_book)[1:])
+    if unread := unread_language(source_book, options, note):
+        raise InputError(path, unread)
     max_chars = options.synthesis.max_chars or backend_class(options.synthesis.backend).max_chars
     lexicon = load_lexicon(options.synthesis.lexicon) if options.synthesis.lexicon else None
     source_book = without_unspeakable_chapters(source_book, path, max_chars, lexicon)

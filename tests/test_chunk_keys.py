@@ -22,8 +22,11 @@ FIXTURE = Path(__file__).with_name("fixtures") / "chunk-keys-b113d05.json"
 
 
 @pytest.mark.parametrize("name", sorted(json.loads(FIXTURE.read_text(encoding="utf-8"))))
-def test_sample_books_keep_their_chunk_keys(name: str) -> None:
+def test_sample_books_keep_their_chunk_keys(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     expected = json.loads(FIXTURE.read_text(encoding="utf-8"))[name]
+    # Piper's chunk size for every book, the Japanese one too, which its English voice does not
+    # read (planning refuses that since the voices were matched to the book's language).
+    monkeypatch.setattr("narration.plan.unread_language", lambda *args: None)
     plan = plan_book(ROOT / "inputs" / name, NarrationOptions(backend="piper", emotion={"enabled": False}))
     keys = [chunk_key(utterance_for(chunk, None), {"backend": "fixture"}) for chunk in plan.chunks]
     assert keys == expected

@@ -197,12 +197,13 @@ def test_a_warning_naming_a_file_with_escapes_reaches_stderr_escaped(tmp_path: P
 
     from epub_factory import Doc, TocEntry, chapter_body, write_epub
 
+    # A manifest item missing from the archive is a warning naming the book's file.
     path = write_epub(tmp_path / f"nolang{OSC52}.epub", [Doc("c1.xhtml", chapter_body("One", PARAS[1:]))],
-                      [TocEntry("One", "c1.xhtml")], language="")
+                      [TocEntry("One", "c1.xhtml")], extra_manifest=[("pic", "images/gone.png", "image/png")])
     proc = subprocess.run([sys.executable, "-m", "flows.cli", str(path), "--dry-run", "--json"],
                           cwd=Path(__file__).parent.parent, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0
-    assert f"nolang{OSC52.encode('unicode_escape').decode()}.epub: no language declared" in proc.stderr
+    assert f"nolang{OSC52.encode('unicode_escape').decode()}.epub: manifest lists" in proc.stderr
     assert not any(c in proc.stderr + proc.stdout for c in RAW)
 
 

@@ -8,6 +8,7 @@ from narration.display import clean_text, clean_title
 from narration.errors import InputError
 from narration.ingest.block_kinds import BlockRules, leave_out_by_content
 from narration.ingest.frontmatter import cut_trailing_title_pages
+from narration.ingest.language import METADATA, with_language
 from narration.ingest.limits import within_limits
 from narration.model import Book
 from narration.options import IngestOptions
@@ -20,7 +21,8 @@ BOOK_SUFFIXES = EPUB_SUFFIXES + MARKDOWN_SUFFIXES + TEXT_SUFFIXES
 
 def load_book(path: str | Path, options: IngestOptions | None = None) -> Book:
     """Read an EPUB, Markdown or plain-text book; raises InputError naming the file if it can't
-    or if it holds more text than ``options.limits`` allow (a paragraph too long is split)."""
+    or if it holds more text than ``options.limits`` allow (a paragraph too long is split). Its
+    language is decided from its text and its metadata (``narration.ingest.language``)."""
     options = options or IngestOptions()
     path = Path(path)
     return within_limits(_load(path, options), path, options.limits)
@@ -33,7 +35,8 @@ def _load(path: Path, options: IngestOptions) -> Book:
         raise InputError(path, "is a directory, not a book file")
     book = leave_out_by_content(without_control_characters(_read(path, options)), BlockRules(keep=options.keep))
     book.omitted += cut_trailing_title_pages(book.chapters, options.keep)
-    return book
+    # After the content pass: a licence in English does not make a French book English.
+    return with_language(book, book.language if book.language_source == METADATA else "")
 
 
 def without_control_characters(book: Book) -> Book:

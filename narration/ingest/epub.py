@@ -61,6 +61,7 @@ from narration.ingest.epub_text import (
 from narration.ingest.frontmatter import cut_printer_colophon
 from narration.ingest.html import NOTE_TYPES, document_types
 from narration.ingest.limits import check_markup_size
+from narration.ingest.language import METADATA
 from narration.ingest.omissions import NOTES
 from narration.ingest.safety import (
     DEFAULT_LIMITS,
@@ -100,7 +101,8 @@ def load_epub(path: Path, options: IngestOptions | None = None, *, limits: Archi
     all_docs = docs
     docs = [d for d in docs if not left_out(d, nodes, furniture, note_files, options.keep, omitted, path)]
 
-    title, authors, language = book_metadata(book, docs, path)
+    title, authors, declared = book_metadata(book, docs, path)
+    language = declared or "en"  # until the text is read (narration.ingest.language)
     chapters, structure = book_chapters(docs, toc, nodes, furniture, title, authors, language, options, notes, omitted, path)
     chapters = without_title_pages(chapters, title, authors, options.keep, omitted)
     if cut := cut_printer_colophon(chapters, options.keep):
@@ -116,6 +118,7 @@ def load_epub(path: Path, options: IngestOptions | None = None, *, limits: Archi
         title=title,
         authors=authors,
         language=language,
+        language_source=METADATA if declared else "",
         chapters=chapters,
         cover=book_cover(book, path),
         source=str(path),

@@ -299,10 +299,7 @@ def book_metadata(book: epub.EpubBook, docs: list[Doc], path: Path) -> tuple[str
                 log.warning("%s: the package says %r, its documents say %r; reading it as %r", path, language,
                             majority, majority)
             language = majority
-    if not language:
-        log.warning("%s: no language declared; assuming English", path)
-    primary = primary_language(language)
-    return title, authors, primary or "en"
+    return title, authors, primary_language(language)  # "": none declared
 
 
 _TITLE_MARKER = re.compile(r"\s*\[\d{1,4}\]")

@@ -76,6 +76,7 @@ from narration.ingest.omissions import (
     omission,
 )
 from narration.ingest.textfile import caps_to_title, is_cjk, join_lines, looks_like_code, read_text, title_from_name
+from narration.ingest.language import METADATA, detect, sample
 from narration.language import primary_language
 from narration.model import Book, Chapter, Omission, Paragraph
 from narration.options import IngestOptions
@@ -150,9 +151,8 @@ def load_markdown(path: Path, options: IngestOptions | None = None) -> Book:
     title = fm_title or heading_title or lead.title or title_from_name(path)
     authors = meta.authors if meta.authors is not None else (pg_meta.authors or fields.authors or lead.authors or [])
 
-    language = meta.language or pg_meta.language or fields.language or lead.language or detect_language(
-        "\n".join(b.text for b in body if isinstance(b, _Text))
-    )
+    declared = meta.language or pg_meta.language or fields.language or lead.language
+    language = declared or detect_language("\n".join(b.text for b in body if isinstance(b, _Text)))
     notes = footnote_bodies(tokens) if options.notes != "skip" else {}
     chapters, structure = _chapters(body, title, path, authors=authors, options=options, omitted=omitted,
                                     notes=notes, language=language)
@@ -164,7 +164,7 @@ def load_markdown(path: Path, options: IngestOptions | None = None) -> Book:
         omitted.append(cut)
     omitted.sort(key=_omission_line)
     return Book(title=title, authors=authors, language=language, chapters=chapters, source=str(path),
-                omitted=omitted, structure=structure)
+                omitted=omitted, structure=structure, language_source=METADATA if declared else "")
 
 
 def _omission_line(item: Omission) -> int:
@@ -753,16 +753,14 @@ def _chapter_rule(headings: list[_Heading], blocks: list[_Block]) -> Callable[[_
 # --- small helpers --------------------------------------------------------------------------
 
 
-_is_cjk = is_cjk
-
-
 def detect_language(text: str) -> str:
-    """'ja' when most letters are kana or kanji, else 'en' (the two languages we narrate)."""
+    """The language ``text`` is clearly in (``narration.ingest.language``), for reading a book
+    that declares none. Where it cannot tell (a few words): 'ja' when most letters are kana or
+    kanji, else 'en'. The book's language is decided again, chapter by chapter, once it is read."""
+    if found := detect(sample(text.split("\n"))):
+        return found.language
     letters = [ch for ch in text if ch.isalpha()]
-    if not letters:
-        return "en"
-    japanese = sum(1 for ch in letters if _is_cjk(ch))
-    return "ja" if japanese / len(letters) > 0.5 else "en"
+    return "ja" if letters and sum(map(is_cjk, letters)) / len(letters) > 0.5 else "en"
 
 
 def _same_text(a: str, b: str) -> bool:

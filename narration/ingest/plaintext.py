@@ -29,6 +29,7 @@ from pathlib import Path
 from narration.errors import InputError
 from narration.ingest import gutenberg
 from narration.ingest.frontmatter import cut_printer_colophon
+from narration.ingest.language import METADATA
 from narration.ingest.markdown import detect_language
 from narration.ingest.omissions import LICENCE, TITLE_PAGE, TRANSCRIBER_NOTES
 from narration.ingest.text_blocks import (
@@ -118,6 +119,7 @@ def _read(reader: Reader, blocks: list[Block]) -> Book:
     named = bool(title)
     title = title or title_from_name(path)
     reader.blocks = body
+    declared = language
     reader.language = language or detect_language("\n".join(b.text for b in body[:400] if b.kind == TEXT))
 
     mark_credits(reader, is_gutenberg)
@@ -141,6 +143,7 @@ def _read(reader: Reader, blocks: list[Block]) -> Book:
         title=title,
         authors=authors,
         language=reader.language,
+        language_source=METADATA if declared else "",
         chapters=chapters,
         source=str(path),
         omitted=reader.omitted,

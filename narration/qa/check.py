@@ -141,10 +141,13 @@ class ChunkChecker:
         signals = [check_signal(a, t, lang, self.thresholds.signal) for t, a, lang in zip(texts, audios, languages)]
         if self.transcriber is None:
             return [judge(s, None, self.thresholds) for s in signals]
-        heard: list[tuple[Comparison, str]] = []
+        heard: list[tuple[Comparison | None, str | None]] = []
         # Consecutive chunks of one language share a transcription pass.
         for language, run in groupby(range(len(texts)), key=lambda i: primary_language(languages[i])):
             members = list(run)
+            if not self.transcriber.hears(language):  # its transcript would be in another script
+                heard += [(None, None)] * len(members)
+                continue
             heard += self._compare_run([texts[i] for i in members], [audios[i] for i in members], language)
         return [judge(s, c, self.thresholds, m) for s, (c, m) in zip(signals, heard, strict=True)]
 

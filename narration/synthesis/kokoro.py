@@ -255,7 +255,7 @@ class KokoroBackend(KokoroVoice):
     name = "kokoro"
     languages = LANGUAGES
     language_names = "Japanese"
-    other_languages = "for English use kokoro-en, or piper or qwen3"
+    other_languages = "for English use kokoro-en; Spanish, French, Italian, Portuguese, Hindi, Mandarin kokoro-multi; others piper or qwen3"
     # In characters of normalised text. Kokoro reads one sentence per inference, so a longer
     # chunk costs no quality; a chunk is what QA retakes, so it stays a few sentences long.
     # 150 characters are about 20 s of speech and at most ~450 phonemes even without a comma.

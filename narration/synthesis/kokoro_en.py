@@ -40,6 +40,7 @@ import logging
 import math
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache, partial
 from importlib import resources
@@ -268,7 +269,7 @@ class KokoroEnglishBackend(KokoroVoice):
     styles = "kokoro-en"  # its own table: rates, and blends toward English voices
     languages = LANGUAGES
     language_names = "English"
-    other_languages = "for Japanese use kokoro, for others piper or qwen3"
+    other_languages = "for Japanese use kokoro; Spanish, French, Italian, Portuguese, Hindi, Mandarin kokoro-multi; others piper or qwen3"
     # In characters of normalised text; Kokoro reads one sentence per inference, so this sets
     # only what QA checks and retakes at once: a few sentences, as for Piper.
     max_chars = 400
@@ -351,13 +352,17 @@ class KokoroEnglishBackend(KokoroVoice):
         return [s for s in sentences if any(c.isalnum() for c in s)]
 
     def _fitted(self, sentence: str, british: bool) -> list[str]:
-        """``sentence``'s phonemes as pieces of at most MAX_IDS token ids: the text is cut at the
-        clause break (else the space) nearest its middle until every piece fits."""
-        phonemes = phonemize(sentence, british)
-        if len(token_ids(phonemes)) <= MAX_IDS or len(sentence) < 2:
-            return [phonemes] if any(c.isalpha() for c in phonemes) else []
-        middle = len(sentence) // 2
-        cuts = [m.end() for m in _CLAUSE_BREAK.finditer(sentence) if 0 < m.end() < len(sentence)]
-        cuts = cuts or [m.end() for m in re.finditer(r"\s+", sentence) if 0 < m.end() < len(sentence)]
-        cut = min(cuts, key=lambda c: abs(c - middle)) if cuts else middle
-        return self._fitted(sentence[:cut].strip(), british) + self._fitted(sentence[cut:].strip(), british)
+        return fitted(sentence, partial(phonemize, british=british))
+
+
+def fitted(sentence: str, phonemes_of: Callable[[str], str]) -> list[str]:
+    """``sentence``'s phonemes as pieces of at most MAX_IDS token ids: the text is cut at the
+    clause break (else the space) nearest its middle until every piece fits."""
+    phonemes = phonemes_of(sentence)
+    if len(token_ids(phonemes)) <= MAX_IDS or len(sentence) < 2:
+        return [phonemes] if any(c.isalpha() for c in phonemes) else []
+    middle = len(sentence) // 2
+    cuts = [m.end() for m in _CLAUSE_BREAK.finditer(sentence) if 0 < m.end() < len(sentence)]
+    cuts = cuts or [m.end() for m in re.finditer(r"\s+", sentence) if 0 < m.end() < len(sentence)]
+    cut = min(cuts, key=lambda c: abs(c - middle)) if cuts else middle
+    return fitted(sentence[:cut].strip(), phonemes_of) + fitted(sentence[cut:].strip(), phonemes_of)

@@ -6,6 +6,7 @@ nothing is downloaded. Users with other Piper voices pass the ``.onnx`` path as 
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ import numpy as np
 from narration.audio import Audio, join_sentences
 from narration.errors import ConfigError
 from narration.hashing import file_sha256
+from narration.language import primary_language
 from narration.model import Utterance
 from narration.synthesis.base import cpu_voice_settings
 
@@ -60,6 +62,20 @@ class PiperBackend:
     @classmethod
     def settings_for(cls, options: NarrationOptions) -> dict[str, Any]:
         return cpu_voice_settings(cls.name, options)
+
+    @staticmethod
+    def reads(voice: str | None) -> frozenset[str] | None:
+        """The language ``voice`` speaks, from its config (``language.family``, else its espeak
+        voice); None where the config names none, or the voice is not found (the backend's
+        constructor says so)."""
+        try:
+            config = json.loads(resolve_voice(voice)[1].read_text(encoding="utf-8"))
+        except (ConfigError, OSError, ValueError):
+            return None
+        language = config.get("language") if isinstance(config.get("language"), dict) else {}
+        espeak = config.get("espeak") if isinstance(config.get("espeak"), dict) else {}
+        tag = str(language.get("family") or language.get("code") or espeak.get("voice") or "")
+        return frozenset({primary_language(tag)}) if tag.strip() else None
 
     def __init__(
         self,

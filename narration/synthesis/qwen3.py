@@ -175,6 +175,7 @@ class Qwen3Backend:
     name = "qwen3"
     # Sentence-sized units: quality degrades on long inputs, and a batch costs its longest item.
     max_chars = 300
+    languages = frozenset(LANGUAGES)  # any other would run as "auto": not a language it was taught
 
     @classmethod
     def settings_for(cls, options: NarrationOptions) -> dict[str, Any]:

@@ -228,18 +228,19 @@ def chunk_book(book: Book, max_chars: int, lexicon: Mapping[str, str] | None = N
     spoken = Lexicon(lexicon) if lexicon else None
     chunks: list[Chunk] = []
 
-    def emit(chapter: int, paragraph: int | None, pieces: list[Piece], last_pause: str) -> None:
+    def emit(chapter: int, paragraph: int | None, pieces: list[Piece], last_pause: str, language: str) -> None:
         for i, piece in enumerate(pieces):
             pause = last_pause if i == len(pieces) - 1 else PAUSE_SENTENCE
             chunks.append(
-                Chunk(chapter, len(chunks), piece.text, piece.source, book.language, pause, paragraph=paragraph)
+                Chunk(chapter, len(chunks), piece.text, piece.source, language, pause, paragraph=paragraph)
             )
 
     for chapter_index, chapter in enumerate(book.chapters):
+        language = chapter.language or book.language  # a chapter clearly in another language reads in it
         if chapter.title.strip():
-            emit(chapter_index, None, fit_sentence(chapter.title.strip(), book.language, max_chars, lexicon=spoken),
-                 PAUSE_TITLE)
+            emit(chapter_index, None, fit_sentence(chapter.title.strip(), language, max_chars, lexicon=spoken),
+                 PAUSE_TITLE, language)
         for number, paragraph in enumerate(chapter.paragraphs):
-            emit(chapter_index, number, _paragraph_pieces(paragraph, book.language, max_chars, spoken),
-                 PAUSE_SCENE if paragraph.scene_break else PAUSE_PARAGRAPH)
+            emit(chapter_index, number, _paragraph_pieces(paragraph, language, max_chars, spoken),
+                 PAUSE_SCENE if paragraph.scene_break else PAUSE_PARAGRAPH, language)
     return chunks

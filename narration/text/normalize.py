@@ -5,8 +5,10 @@ English is covered in depth: numbers, years, currency (old British money too: "�
 "16s.", "1½d."), fractions, times, abbreviations, roman numerals in safe contexts (a heading's
 own number among them), symbols, and words in capitals read as words. Japanese rules live in
 ``narration.text.japanese``: ruby readings, numbers with 万/億 grouping, dates, times,
-counters with their sound changes and Latin abbreviations, read in katakana. Other languages
-get the language-neutral rules only.
+counters with their sound changes and Latin abbreviations, read in katakana. Spanish, French,
+Italian and Portuguese get their numbers in words (num2words in the language) and their titles
+before a name ("M. Dupont", "Sr. García") spelled out, and nothing of the English rules; other languages get the language-neutral rules only (Kokoro's Hindi reads
+digits with espeak-ng, its Mandarin with misaki's cn2an).
 
 The rules run on one sentence at a time (the chunker calls them per sentence), so a period
 that ends the text is treated as the end of a sentence.
@@ -785,7 +787,74 @@ JAPANESE_RULES: tuple[Rule, ...] = (
 
 NEUTRAL_RULES: tuple[Rule, ...] = (strip_markup, collapse_whitespace)
 
-_PIPELINES: dict[str, tuple[Rule, ...]] = {"en": ENGLISH_RULES, "ja": JAPANESE_RULES}
+# -- Spanish, French, Italian, Portuguese: titles and numbers only ----------------------------
+
+# num2words' language per book language (Brazilian Portuguese: Kokoro's Portuguese voices are).
+NUMBER_LANGUAGES = {"es": "es", "fr": "fr", "it": "it", "pt": "pt_BR"}
+# The decimal comma as each says it ("3,5": "tres coma cinco").
+DECIMAL_COMMA = {"es": "coma", "fr": "virgule", "it": "virgola", "pt": "vírgula"}
+# A whole number, its thousands grouped with a period or a (narrow) no-break space as these
+# languages write them ("1.000", "12 500"), then the decimal comma's digits.
+_GROUPED_NUMBER = re.compile(r"(?<![\d.])(\d{1,3}(?:[.\u00a0\u202f]\d{3})+(?!\d)|\d+)(?:,(\d+))?")
+_GROUP_MARKS = str.maketrans("", "", ".\u00a0\u202f")
+
+
+def number_words(language: str) -> Rule:
+    """A rule reading every whole number in words in ``language`` (``NUMBER_LANGUAGES``); a
+    number too long to name, or written with leading zeros, is read digit by digit."""
+    words_language = NUMBER_LANGUAGES[language]
+
+    def words(value: int) -> str:
+        return num2words(value, lang=words_language).replace(",", "")  # pt_BR writes "mil, ..."
+
+    def whole(digits: str) -> str:
+        if len(digits) > 1 and digits.startswith("0") or len(digits) > 15:
+            return " ".join(words(int(d)) for d in digits)
+        return words(int(digits))
+
+    def spoken(match: re.Match[str]) -> str:
+        number, decimals = match.group(1).translate(_GROUP_MARKS), match.group(2)
+        return f"{whole(number)} {DECIMAL_COMMA[language]} {whole(decimals)}" if decimals else whole(number)
+
+    def expand_numbers_in_words(text: str) -> str:
+        return _GROUPED_NUMBER.sub(spoken, text) if _DIGIT(text) else text
+
+    expand_numbers_in_words.__name__ = f"expand_numbers_{language}"
+    return expand_numbers_in_words
+
+
+# Titles before a name, as the voice must say them (espeak-ng reads "M." as the letter) and as
+# whisper writes them back ("Monsieur Lefèvre" -> "M. le Fèvre" failed a French title's QA).
+# Not after another initial ("J. M. Barrie").
+_TITLES = {
+    "es": {"Sr.": "señor", "Sra.": "señora", "Srta.": "señorita", "Dr.": "doctor", "Dra.": "doctora"},
+    "fr": {"M.": "Monsieur", "MM.": "Messieurs", "Mme": "Madame", "Mmes": "Mesdames", "Mlle": "Mademoiselle",
+           "Mme.": "Madame", "Mlle.": "Mademoiselle", "Dr": "Docteur", "Dr.": "Docteur"},
+    "it": {"Sig.": "signor", "Sig.ra": "signora", "Sig.na": "signorina", "Dott.": "dottor", "Dott.ssa": "dottoressa"},
+    "pt": {"Sr.": "senhor", "Sra.": "senhora", "Srta.": "senhorita", "Dr.": "doutor", "Dra.": "doutora"},
+}  # fmt: skip
+
+
+def title_words(language: str) -> Rule:
+    """A rule spelling out ``language``'s titles before a name ("M. Dupont" -> "Monsieur Dupont")."""
+    titles = _TITLES[language]
+    alternatives = "|".join(re.escape(t) for t in sorted(titles, key=len, reverse=True))
+    pattern = re.compile(rf"(?<![\w.])(?<!\b\w\. )({alternatives})(?![\w.])(?=\s+\w)")
+
+    def expand_titles(text: str) -> str:
+        return pattern.sub(lambda m: titles[m.group(1)], text) if any(t in text for t in titles) else text
+
+    expand_titles.__name__ = f"expand_titles_{language}"
+    return expand_titles
+
+
+def _numbers_only(language: str) -> tuple[Rule, ...]:
+    return (strip_markup, title_words(language), number_words(language), collapse_whitespace)
+
+
+_PIPELINES: dict[str, tuple[Rule, ...]] = {
+    "en": ENGLISH_RULES, "ja": JAPANESE_RULES, **{lang: _numbers_only(lang) for lang in NUMBER_LANGUAGES},
+}  # fmt: skip
 
 
 def rules_for(language: str) -> tuple[Rule, ...]:

@@ -391,5 +391,5 @@ def segment_book(book: Book) -> Book:
     for chapter in segmented.chapters:
         for paragraph in chapter.paragraphs:
             if not paragraph.sentences:
-                paragraph.sentences = split_sentences(paragraph.text, book.language)
+                paragraph.sentences = split_sentences(paragraph.text, chapter.language or book.language)
     return segmented
