@@ -135,6 +135,28 @@ class BookPlan:
         }
 
 
+def chapters_in_read_languages(book: Book, options: NarrationOptions) -> Book:
+    """The book with each chapter in a language no voice here reads (a French school reader's
+    Dutch glossary) read in the book's own language, with a warning: one such chapter does not
+    stop a book whose language is read. A book in an unread language is ``unread_language``'s."""
+    read = reads(options.synthesis.backend, options.synthesis.voice)
+    if read is None or primary_language(book.language) not in read:
+        return book
+    unread: dict[str, list[int]] = {}
+    chapters = []
+    for n, chapter in enumerate(book.chapters, 1):
+        if chapter.language and primary_language(chapter.language) not in read:
+            unread.setdefault(chapter.language, []).append(n)
+            chapter = dataclasses.replace(chapter, language="")
+        chapters.append(chapter)
+    for language, numbers in unread.items():
+        logger.warning("%s: %s in %s, which no installed voice reads; read with the book's %s voice", book.source,
+                       f"chapter {numbers[0]} is" if len(numbers) == 1 else f"{len(numbers)} chapters "
+                       f"({', '.join(map(str, numbers[:5]))}{', ...' if len(numbers) > 5 else ''}) are",
+                       language_name(language), language_name(book.language))
+    return dataclasses.replace(book, chapters=chapters)
+
+
 def unread_language(book: Book, options: NarrationOptions, note: str | None = None) -> str | None:
     """Why the book cannot be read in its language with these options (a language no voice
     here reads: a French book on the English Piper voice, a Finnish one on any voice we ship),
@@ -199,6 +221,7 @@ def plan_book(
         load_styles(options.emotion.styles)
     source_book = segment_book(load_book(path, options.ingest))
     options, note = options.resolved(source_book.language, languages_of(source_book)[1:])
+    source_book = chapters_in_read_languages(source_book, options)
     if unread := unread_language(source_book, options, note):
         raise InputError(path, unread)
     max_chars = options.synthesis.max_chars or backend_class(options.synthesis.backend).max_chars

@@ -264,3 +264,16 @@ def test_a_gpu_machine_reads_hindi_with_kokoro_not_qwen3(monkeypatch: pytest.Mon
     assert choose_backend(None, "fr")[0] == "qwen3"
     name, why = choose_backend(None, "hi")
     assert name == "kokoro-multi" and "does not read 'hi'" in why
+
+
+def test_a_chapter_in_a_language_without_a_voice_is_read_in_the_books(tmp_path: Path,
+                                                                       caplog: pytest.LogCaptureFixture) -> None:
+    """A Spanish book with a Finnish chapter (a school reader's glossary): the book is narrated,
+    that chapter with the Spanish voice, and a warning says so; before, the whole book was refused."""
+    finnish = " ".join([PARAGRAPHS["fi"]] * 3)
+    text = f"# Uno\n\n{SPANISH}\n\n# Dos\n\n{SPANISH}\n\n# Sanasto\n\n{finnish}\n"
+    with caplog.at_level("WARNING"):
+        plan = plan_book(_write(tmp_path, "lector.md", text), NarrationOptions(emotion={"enabled": False}))
+    assert plan.book.language == "es" and all(c.language in ("", "es") for c in plan.book.chapters)
+    assert {c.language for c in plan.chunks} == {"es"}
+    assert "chapter 3 is in Finnish" in caplog.text
