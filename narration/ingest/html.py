@@ -494,7 +494,9 @@ MANY_LINKS = 8  # a paragraph with this many links into the book, and little els
 _FIGURE_CLASS = re.compile(r"fig|illus|image|img|plate|picture|photo", re.IGNORECASE)
 
 
-_SCENE_BREAK = re.compile(r"^[*·•~#◆◇✱⁂–—-]+(?:\s*[*·•~#◆◇✱⁂–—-]+)*$")
+# Possessive: "[set]+(?:\s*[set]+)*" split a run of 34 asterisks every possible way before
+# failing on the letter after it.
+_SCENE_BREAK = re.compile(r"^[*·•~#◆◇✱⁂–—-]++(?:\s++[*·•~#◆◇✱⁂–—-]++)*+$")
 
 
 def _rows(table: etree._Element) -> list[list[etree._Element]]:
