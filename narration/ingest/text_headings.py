@@ -86,11 +86,17 @@ def _label_of_text(text: str) -> str | None:
         if not match:
             return None
         number, stop, rest = match.groups()
-        if number in ("M", "D", "C", "L") or (number.isdigit() and int(number) > 300):
+        if number in ("M", "D", "C", "L") or (number.isdigit() and _over_300(number)):
             return None
         if rest and not stop and not is_caps(rest):
             return None
     return kind
+
+
+def _over_300(digits: str) -> bool:
+    """Without int() on the whole run: a run of over 4,300 digits is a ValueError."""
+    significant = digits.lstrip("0")
+    return len(significant) > 3 or int(significant or "0") > 300
 
 
 def label_of(block: Block) -> str | None:
