@@ -42,6 +42,16 @@ FALLBACK_LANGUAGE = "en"
 # (``_sentence_spans``), and its per-sentence patterns would only churn a cache.
 
 
+# pysbd's patterns that backtrack over a long run, each with a linear one that matches the same
+# text (tests/test_hostile_text.py compares them). CONTINUOUS_PUNCTUATION_REGEX tried every
+# start inside a run of "?" or "!" and every length from each: 10,000 then a letter took 6 s,
+# 20,000 took 19 s. A match can only start where a run starts (or one in, when nothing or a
+# space comes before the run), and only end where it ends.
+LINEAR_PATTERNS = {
+    r"(?<=\S)(!|\?){3,}(?=(\s|\Z|$))": r"(?:(?<=\S)(?<![!?])|(?<=(?<!\S)[!?]))(!|\?){3,}+(?=(\s|\Z|$))",
+}
+
+
 class _CompiledPatterns(types.ModuleType):
     """``re``'s pattern functions, with an unbounded-in-practice cache of compiled patterns
     (cleared when it reaches ``LIMIT``: pysbd builds a few thousand distinct patterns at most)."""
@@ -59,7 +69,7 @@ class _CompiledPatterns(types.ModuleType):
         key = (type(pattern), pattern, flags)
         compiled = self._patterns.get(key)
         if compiled is None:
-            compiled = re.compile(pattern, flags)  # raises as re would, for bad flags too
+            compiled = re.compile(LINEAR_PATTERNS.get(pattern, pattern), flags)  # raises as re would
             if len(self._patterns) >= self.LIMIT:
                 self._patterns.clear()
             self._patterns[key] = compiled
@@ -239,6 +249,10 @@ def _sentence_spans(sentences: list[str], text: str) -> list[str]:
     matches finditer steps over differently, still goes through the regular expression."""
     spans: list[str] = []
     prior_end = 0
+    # Where each sentence's chain of matches goes on: a match passed over ends at or before
+    # ``prior_end``, which only grows, so it is never taken later. (Walking each chain from the
+    # start again was quadratic where pysbd cuts a run of "?" into thousands of equal pieces.)
+    resume: dict[str, int] = {}
     for sentence in sentences:
         if not sentence:
             for match in re.finditer(r"\s*", text):
@@ -247,16 +261,17 @@ def _sentence_spans(sentences: list[str], text: str) -> list[str]:
                     prior_end = match.end()
                     break
             continue
-        position = 0
+        position = resume.get(sentence, 0)
         while (found := text.find(sentence, position)) >= 0:
             end = found + len(sentence)
             while end < len(text) and text[end].isspace():
                 end += 1
+            position = end
             if end > prior_end:
                 spans.append(text[found:end])
                 prior_end = end
                 break
-            position = end
+        resume[sentence] = position
     return spans
 
 
