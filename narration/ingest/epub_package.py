@@ -305,7 +305,7 @@ def book_metadata(book: epub.EpubBook, docs: list[Doc], path: Path) -> tuple[str
     return title, authors, primary or "en"
 
 
-_TITLE_MARKER = re.compile(r"\s*\[\d{1,4}\]")
+_TITLE_MARKER = re.compile(r"(?<!\s)\s*+\[\d{1,4}\]")  # from a run's start only: linear on long runs
 
 
 

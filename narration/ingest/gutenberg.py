@@ -92,7 +92,7 @@ class HeaderMeta:
         if key == "title" and not self.title:
             self.title = value
         elif key in ("author", "authors") and not self.authors:
-            self.authors = [a for a in re.split(r"\s*(?:;|\band\b|&)\s*", value) if a]
+            self.authors = [a for a in re.split(r"(?:(?<!\s)\s++)?(?:;|\band\b|&)\s*+", value) if a]
         elif key == "language" and not self.language:
             first = re.split(r"[,;/]| and ", value)[0].strip().lower()
             self.language = _LANGUAGES.get(first, first if re.fullmatch(r"[a-z]{2,3}", first) else "")

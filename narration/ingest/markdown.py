@@ -220,7 +220,7 @@ def _authors_from_yaml(value: Any) -> list[str]:
 
 def split_authors(text: str) -> list[str]:
     """'A, B and C' / 'A & B' / 'A; B' -> ['A', 'B', 'C']."""
-    parts = re.split(r"\s*(?:;|,|&|\band\b|、)\s*", _clean(text))
+    parts = re.split(r"(?:(?<!\s)\s++)?(?:;|,|&|\band\b|、)\s*+", _clean(text))
     return [p for p in (part.strip() for part in parts) if p]
 
 
@@ -347,7 +347,7 @@ def _without_refs(text: str) -> tuple[str, list[tuple[int, int]]]:
 def _clean(text: str) -> str:
     text = " ".join(text.split())
     # Removing an image or footnote marker can leave "word ." behind.
-    return re.sub(r" +([,.;:!?])(?=\s|$)", r"\1", text)  # not "the .yaml file"
+    return re.sub(r"(?<! ) ++([,.;:!?])(?=\s|$)", r"\1", text)  # not "the .yaml file"
 
 
 _join_lines = join_lines

@@ -125,7 +125,7 @@ def clean_text(text: str) -> str:
     text = re.sub(r"(?<![\w=])=(?=\S)([^=]+?)(?<=\S)=(?![\w=])", r"\1", text)
     text = " ".join(text.split())
     text = re.sub(r"｜(?![^｜《》\n]{1,20}《)", "", text)  # a ruby-start mark whose reading was removed
-    return re.sub(r" +([,.;:!?])(?=\s|$)", r"\1", text)
+    return re.sub(r"(?<! ) ++([,.;:!?])(?=\s|$)", r"\1", text)
 
 
 # --- lines -> blocks ------------------------------------------------------------------------------

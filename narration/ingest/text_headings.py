@@ -47,7 +47,9 @@ from narration.ingest.textfile import (
 _AOZORA_NOTE = re.compile(r"※?［＃[^］\n]*］")
 _AOZORA_HEADING = re.compile(r"［＃「[^」]*」は(大|中|小)見出し］")
 # A contents entry's page number ("... 12", "... xiv").
-PAGE_NUMBER = re.compile(r"(?:\.\s*|\s{2,}|\s)(?:\d{1,4}|[ivxlc]{1,6})\s*$", re.IGNORECASE)
+# Tried only from the start of a run of spaces (from inside one it matched the same or nothing,
+# after scanning the rest of the run each time: quadratic on a long run).
+PAGE_NUMBER = re.compile(r"(?:\.\s*+|(?<!\s)\s++)(?:\d{1,4}|[ivxlc]{1,6})\s*$", re.IGNORECASE)
 CONTAINER_KINDS = {"part", "book", "volume", "部", "巻", "大見出し"}
 _KANJI_NUMBER = re.compile(r"^[一二三四五六七八九十百〇零]+[\s　.．、]*$|^[０-９]+[\s　.．、]*$")
 _JA_PART = re.compile(r"^[上中下][\s　]+\S")

@@ -116,7 +116,9 @@ def _keep_stop(match: re.Match[str]) -> str:
 # -- language-neutral rules --------------------------------------------------------------------
 
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")
-_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+# A link's text holds no bracket, nor its address a "]": from every "[" of a long run the scan
+# went to the end of the text (quadratic); the brackets left over are dropped as markup anyway.
+_MD_LINK = re.compile(r"\[([^\[\]]*+)\]\([^)\]]*+\)")
 # Emphasis, code and table markup; '#' only when it is not "number" (#5).
 _MARKUP_CHARS = re.compile(r"[*_`~^|\\{}\[\]]|#(?!\d)")
 # Invisible characters (zero-width joiners, soft hyphens, BOM...) and control characters.
@@ -134,7 +136,7 @@ def strip_markup(text: str) -> str:
     return _MARKUP_CHARS.sub("", text)
 
 
-_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?)\]」』、。！？])")
+_SPACE_BEFORE_PUNCT = re.compile(r"(?<!\s)\s++([,.;:!?)\]」』、。！？])")  # from a run's start only: linear
 
 
 def collapse_whitespace(text: str) -> str:
@@ -146,7 +148,7 @@ def collapse_whitespace(text: str) -> str:
 # -- English rules ---------------------------------------------------------------------------
 
 _FRACTIONS = {"½": (1, 2), "¼": (1, 4), "¾": (3, 4), "⅓": (1, 3), "⅔": (2, 3)}
-_FRACTION = re.compile(r"(\d+)?\s?([½¼¾⅓⅔])")
+_FRACTION = re.compile(r"(?<!\d)(\d++)?\s?([½¼¾⅓⅔])")  # from a run's start only: linear
 _QUOTES = str.maketrans(
     {"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "‚": "'", "−": "-"}
 )
