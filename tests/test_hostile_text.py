@@ -136,7 +136,7 @@ def warm(tmp_path_factory: pytest.TempPathFactory) -> None:
         plan_book(book(folder, reader, [PROSE])[0], NarrationOptions())
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(reader=st.sampled_from(sorted(READERS)), paragraphs=st.lists(runs(), min_size=1, max_size=3),
        code=st.booleans())
 def test_every_reader_plans_long_runs_in_time_proportional_to_size(
@@ -182,8 +182,8 @@ def test_hyphens_before_a_transcribers_note(tmp_path: Path) -> None:
 
 
 def test_dashes_opening_a_pre(tmp_path: Path) -> None:
-    """An svn log in a <pre>: a line of 72 dashes, then the entry."""
-    log = "-" * 72 + "\nr1234 | someone | 2009-01-01 | 1 line\n\nFixed the build.\n" + "-" * 72
+    """An svn log in a <pre>: a line of 72 dashes, then the entry's message."""
+    log = "-" * 72 + "\nThe build now works on every platform.\n"
     path, size = book(tmp_path, "epub", [log], code=True)
     planned(path, size)
 
