@@ -38,6 +38,7 @@ BYTES_PER_INPUT_BYTE = 2_000  # ordinary prose peaks far below this (86 KB of te
 HANG_SECONDS = 60  # past this a run is a hang, whatever the bound says
 
 PUNCTUATION = string.punctuation  # every ASCII punctuation and symbol character
+RUN_CHARS = PUNCTUATION + " \t"  # and runs of spaces inside a paragraph
 PROSE = "It was a bright cold day in April, and the clocks were striking thirteen."
 
 
@@ -116,7 +117,7 @@ def book(tmp_path: Path, reader: str, paragraphs: list[str], code: bool = False)
 def runs(draw: st.DrawFn) -> str:
     """A run of thousands of one punctuation character, alone, before a letter, spaced out or
     inside a sentence."""
-    char = draw(st.sampled_from(PUNCTUATION))
+    char = draw(st.sampled_from(RUN_CHARS))
     run = char * draw(st.integers(2_000, 12_000))
     shape = draw(st.sampled_from(["alone", "letter", "spaced", "prose"]))
     if shape == "letter":

@@ -331,7 +331,7 @@ def _inline_lines(token: Token) -> list[str]:
 # Pandoc's extensions that CommonMark leaves as text: attributes ("## Options {.options}",
 # "`x`{.py}"), bracketed spans ("[FILE]{#opt}") and implicit header links ("[below][Options]").
 _PANDOC_SPAN = re.compile(r"\[([^\[\]\n]{1,200})\](?:\{[#.][^{}\n]{0,200}\}|\[[^\[\]\n]{0,200}\])")
-_PANDOC_ATTRIBUTES = re.compile(r"[ \t]*\{[#.-][^{}\n]{0,200}\}")
+_PANDOC_ATTRIBUTES = re.compile(r"(?<![ \t])[ \t]*+\{[#.-][^{}\n]{0,200}\}")  # from a run's start only: linear
 
 
 def _without_pandoc_markup(text: str) -> str:
