@@ -78,7 +78,7 @@ def _label_of_text(text: str) -> str | None:
         return "number"
     if _JA_PART.match(text) and len(text) <= 20:
         return "部"
-    if re.fullmatch(r"[—–-]+\s*([IVXLC]+|\d+)\.?\s*[—–-]+", text):
+    if re.fullmatch(r"[—–-]++\s*+([IVXLC]++|\d++)\.?\s*+[—–-]++", text):
         return "number"  # "— II —"
     kind = heading_label(text)
     if kind == "number":
