@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+import pysbd
 import pytest
 from epub_factory import Doc, TocEntry, write_epub
 from hypothesis import HealthCheck, given, settings
@@ -29,7 +30,7 @@ from hypothesis import strategies as st
 from narration import NarrationOptions, plan_book
 from narration.plan import BookPlan
 from narration.text.normalize import MAX_NUMBER_DIGITS, normalize
-from narration.text.sentences import LINEAR_PATTERNS, split_sentences
+from narration.text.sentences import BETWEEN_PATTERNS, LINEAR_PATTERNS, PYSBD_RE, split_sentences
 
 BASE_SECONDS = 3.0  # a tiny book plans in milliseconds; this covers a cold cache and a busy CPU
 SECONDS_PER_KB = 0.15  # ~9x ordinary prose's 17 ms/KB
@@ -166,6 +167,31 @@ def test_pysbd_patterns_rewritten_linear_match_the_same_text(text: str) -> None:
     for original, linear in LINEAR_PATTERNS.items():
         old, new = re.compile(original), re.compile(linear)
         assert [(m.span(), m.groups()) for m in new.finditer(text)] == [(m.span(), m.groups()) for m in old.finditer(text)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet="[]«»“”《》「」„,a .!\n", max_size=16))
+def test_pysbd_between_patterns_match_the_same_text_linearly(text: str) -> None:
+    for original in BETWEEN_PATTERNS:
+        assert PYSBD_RE.sub(original, lambda m: f"<{m.group()}>", text) == re.sub(original, lambda m: f"<{m.group()}>", text)
+
+
+def test_the_rewritten_patterns_are_pysbds_own() -> None:
+    """A pysbd update that changes a pattern must not leave a rewrite that nothing uses."""
+    source = "".join(path.read_text(encoding="utf-8") for path in Path(pysbd.__file__).parent.rglob("*.py"))
+    for original in [*LINEAR_PATTERNS, *BETWEEN_PATTERNS]:
+        assert original in source
+
+
+@pytest.mark.parametrize("char", "[«“《「„")
+def test_a_run_of_opening_brackets_splits_in_linear_time(char: str) -> None:
+    """pysbd's between-punctuation patterns scanned from every opening mark to the end:
+    20,000 "[" took 1.2 s to split, 100,000 about thirty."""
+    text = f"The {char * 100_000} end. {PROSE}"
+    start = time.perf_counter()
+    with time_limit(HANG_SECONDS, "splitting"):
+        split_sentences(text, "zh" if char in "《「" else "de" if char == "„" else "en")
+    assert time.perf_counter() - start < 1.0 + SECONDS_PER_KB * len(text) / 1024
 
 
 # --- the cases named in the issue ------------------------------------------------------------
