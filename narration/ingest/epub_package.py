@@ -302,7 +302,7 @@ def book_metadata(book: epub.EpubBook, docs: list[Doc], path: Path) -> tuple[str
     return title, authors, primary_language(language)  # "": none declared
 
 
-_TITLE_MARKER = re.compile(r"\s*\[\d{1,4}\]")
+_TITLE_MARKER = re.compile(r"(?<!\s)\s*+\[\d{1,4}\]")  # from a run's start only: linear on long runs
 
 
 

@@ -245,7 +245,7 @@ def _authors_from_yaml(value: Any) -> list[str]:
 
 def split_authors(text: str) -> list[str]:
     """'A, B and C' / 'A & B' / 'A; B' -> ['A', 'B', 'C']."""
-    parts = re.split(r"\s*(?:;|,|&|\band\b|、)\s*", _clean(text))
+    parts = re.split(r"(?:(?<!\s)\s++)?(?:;|,|&|\band\b|、)\s*+", _clean(text))
     return [p for p in (part.strip() for part in parts) if p]
 
 
@@ -356,7 +356,7 @@ def _inline_lines(token: Token) -> list[str]:
 # Pandoc's extensions that CommonMark leaves as text: attributes ("## Options {.options}",
 # "`x`{.py}"), bracketed spans ("[FILE]{#opt}") and implicit header links ("[below][Options]").
 _PANDOC_SPAN = re.compile(r"\[([^\[\]\n]{1,200})\](?:\{[#.][^{}\n]{0,200}\}|\[[^\[\]\n]{0,200}\])")
-_PANDOC_ATTRIBUTES = re.compile(r"[ \t]*\{[#.-][^{}\n]{0,200}\}")
+_PANDOC_ATTRIBUTES = re.compile(r"(?<![ \t])[ \t]*+\{[#.-][^{}\n]{0,200}\}")  # from a run's start only: linear
 
 
 def _without_pandoc_markup(text: str) -> str:
@@ -372,7 +372,7 @@ def _without_refs(text: str) -> tuple[str, list[tuple[int, int]]]:
 def _clean(text: str) -> str:
     text = " ".join(text.split())
     # Removing an image or footnote marker can leave "word ." behind.
-    return re.sub(r" +([,.;:!?])(?=\s|$)", r"\1", text)  # not "the .yaml file"
+    return re.sub(r"(?<! ) ++([,.;:!?])(?=\s|$)", r"\1", text)  # not "the .yaml file"
 
 
 _join_lines = join_lines

@@ -21,7 +21,7 @@ from narration.model import PARA_NOTE, Paragraph
 
 _SENTENCE_END = {
     "ja": re.compile(r"[。！？!?]+[」』）)]*"),
-    "": re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s|$)"),
+    "": re.compile(r"(?<![.!?…])[.!?…]++[\"'”’»)\]]*+(?=\s|$)"),  # from a run's start only: linear
 }
 _LABELS = {"ja": ("注：", "注{n}：", "注。"), "": ("Note: ", "Note {n}: ", "Notes.")}
 

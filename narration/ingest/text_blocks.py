@@ -43,7 +43,11 @@ SPECIAL_OPEN = re.compile(
 )
 # A scene break: a line of nothing but break characters (three or more of a line-drawing one).
 _BREAK_LINE = re.compile(r"^\s*(?:[*·•~#⁂◇◆○●☆★＊※]\s*)+$|^\s*(?:[-–—_=]\s*){3,}$")
-ILLUSTRATION = re.compile(r"^\[\s*_?illustrations?_?\s*[:.]?\s*(?P<text>.*?)\s*\]?$", re.IGNORECASE | re.DOTALL)
+# A bracketed note's text, without the spaces and "]" that close it: a word at a time, possessive
+# (".*?" before "\s*\]?$" tried the end at every character: quadratic, cubic across a long run
+# of spaces). A "]" belongs to the text unless it is the last character.
+BRACKETED_TEXT = r"(?P<text>(?:\s*+[^\s\]]|\s*+\](?!\n?\Z))*+)\s*\]?$"
+ILLUSTRATION = re.compile(rf"^\[\s*+_?illustrations?_?\s*+[:.]?\s*+{BRACKETED_TEXT}", re.IGNORECASE | re.DOTALL)
 # Gutenberg's _italics_ ("7_s_. 6_d_." and "_word_12" too: a numeral may touch the marks).
 ITALIC = re.compile(r"(?<![^\W\d_])_(?=\S)([^_]+?)(?<=\S)_(?![^\W\d_])")
 MAX_SPECIAL_LINES = 80  # a [Illustration: ...] left open ends at its paragraph after this many lines
@@ -125,7 +129,7 @@ def clean_text(text: str) -> str:
     text = re.sub(r"(?<![\w=])=(?=\S)([^=]+?)(?<=\S)=(?![\w=])", r"\1", text)
     text = " ".join(text.split())
     text = re.sub(r"｜(?![^｜《》\n]{1,20}《)", "", text)  # a ruby-start mark whose reading was removed
-    return re.sub(r" +([,.;:!?])(?=\s|$)", r"\1", text)
+    return re.sub(r"(?<! ) ++([,.;:!?])(?=\s|$)", r"\1", text)
 
 
 # --- lines -> blocks ------------------------------------------------------------------------------

@@ -47,7 +47,9 @@ from narration.ingest.textfile import (
 _AOZORA_NOTE = re.compile(r"※?［＃[^］\n]*］")
 _AOZORA_HEADING = re.compile(r"［＃「[^」]*」は(大|中|小)見出し］")
 # A contents entry's page number ("... 12", "... xiv").
-PAGE_NUMBER = re.compile(r"(?:\.\s*|\s{2,}|\s)(?:\d{1,4}|[ivxlc]{1,6})\s*$", re.IGNORECASE)
+# Tried only from the start of a run of spaces (from inside one it matched the same or nothing,
+# after scanning the rest of the run each time: quadratic on a long run).
+PAGE_NUMBER = re.compile(r"(?:\.\s*+|(?<!\s)\s++)(?:\d{1,4}|[ivxlc]{1,6})\s*$", re.IGNORECASE)
 CONTAINER_KINDS = {"part", "book", "volume", "部", "巻", "大見出し"}
 _KANJI_NUMBER = re.compile(r"^[一二三四五六七八九十百〇零]+[\s　.．、]*$|^[０-９]+[\s　.．、]*$")
 _JA_PART = re.compile(r"^[上中下][\s　]+\S")
@@ -76,7 +78,7 @@ def _label_of_text(text: str) -> str | None:
         return "number"
     if _JA_PART.match(text) and len(text) <= 20:
         return "部"
-    if re.fullmatch(r"[—–-]+\s*([IVXLC]+|\d+)\.?\s*[—–-]+", text):
+    if re.fullmatch(r"[—–-]++\s*+([IVXLC]++|\d++)\.?\s*+[—–-]++", text):
         return "number"  # "— II —"
     kind = heading_label(text)
     if kind == "number":
@@ -86,11 +88,17 @@ def _label_of_text(text: str) -> str | None:
         if not match:
             return None
         number, stop, rest = match.groups()
-        if number in ("M", "D", "C", "L") or (number.isdigit() and int(number) > 300):
+        if number in ("M", "D", "C", "L") or (number.isdigit() and _over_300(number)):
             return None
         if rest and not stop and not is_caps(rest):
             return None
     return kind
+
+
+def _over_300(digits: str) -> bool:
+    """Without int() on the whole run: a run of over 4,300 digits is a ValueError."""
+    significant = digits.lstrip("0")
+    return len(significant) > 3 or int(significant or "0") > 300
 
 
 def label_of(block: Block) -> str | None:

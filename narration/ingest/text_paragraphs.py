@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from narration.ingest.notes import MarkedParagraph, place_notes
 from narration.ingest.omissions import CAPTIONS, NOTES, TRANSCRIBER_NOTES
 from narration.ingest.text_blocks import (
+    BRACKETED_TEXT,
     BREAK,
     ILLUSTRATION,
     SPECIAL,
@@ -36,7 +37,8 @@ from narration.model import Chapter, Paragraph
 
 # A picture's file name left behind by a conversion ("0023m"): not text.
 _IMAGE_NAME = re.compile(r"^\d{3,5}[a-z]$|^[\w-]+\.(?:jpe?g|png|gif)\b(?:\s*\(\d+K\))?$|^(?:Full Size|cover)$", re.IGNORECASE)
-_FOOTNOTE = re.compile(r"^\[\s*footnote\s+(?P<label>\d{1,4}[a-z]?|[A-Za-z]|\*+|[†‡§])\s*[:.]?\s*(?P<text>.*?)\s*\]?$", re.IGNORECASE | re.DOTALL)
+_FOOTNOTE = re.compile(rf"^\[\s*+footnote\s++(?P<label>\d{{1,4}}[a-z]?|[A-Za-z]|\*+|[†‡§])\s*+[:.]?\s*+{BRACKETED_TEXT}",
+                       re.IGNORECASE | re.DOTALL)
 _INLINE_ILLUSTRATION = re.compile(r"\[\s*illustrations?\b[^\]]*\]", re.IGNORECASE)
 # A note after the text or under a FOOTNOTES label: "[12] The note."
 _ENDNOTE = re.compile(r"^\[(?P<label>\d{1,4}[a-z]?|[A-Z])\]\s+(?P<text>\S.*)$", re.DOTALL)

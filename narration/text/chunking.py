@@ -33,8 +33,10 @@ class Piece(NamedTuple):
 CutFinder = Callable[[str], list[int]]
 
 # After clause punctuation, with any closing quotes and the spaces that follow; a comma or
-# colon inside a number ("1,234", "3:30") is not a clause boundary.
-_CLAUSE_END = re.compile(r"(?:[,;:](?!\d)|[—–、，；：])[\"'”’)」』]*\s*")
+# colon inside a number ("1,234", "3:30") is not a clause boundary. A run of such marks is one
+# cut, after it ("——", ",—"): a cut inside gave the chunker a span to speak at every mark, so a
+# line of 30,000 commas took 6 s to plan.
+_CLAUSE_END = re.compile(r"(?:(?:[,;:](?!\d)|[—–、，；：])[\"'”’)」』]*+\s*+)++")
 _WORD_GAP = re.compile(r"\s+")
 # Titles and references that read as one phrase with the next word ("Mr. Smith", "No. 5"):
 # cut after them and the voice would pause as if a sentence ended.

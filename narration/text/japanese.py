@@ -35,7 +35,10 @@ from narration.text.ruby import ruby_readings  # ruby speaks its reading: ｜犍
 
 _HIRAGANA_TO_KATAKANA = {c: c + 0x60 for c in range(0x3041, 0x3097)}
 # Beyond 10^16 (京) nobody listens to the named powers: such numbers are read digit by digit.
-_LARGEST_NAMED = 10**16
+# A whole number of more digits than this is read digit by digit (int() refuses a run of over
+# 4,300 digits, so a longer one is never given to it).
+MAX_NUMBER_DIGITS = 16
+_LARGEST_NAMED = 10**MAX_NUMBER_DIGITS
 DIGITS = ("ゼロ", "イチ", "ニ", "サン", "ヨン", "ゴ", "ロク", "ナナ", "ハチ", "キュー")
 
 
@@ -52,6 +55,12 @@ def cardinal(value: int) -> str:
     return _pronounced(num2words(value, lang="ja", reading=True))
 
 
+def _whole(digits: str) -> str:
+    """A whole number's reading; digit by digit past ``MAX_NUMBER_DIGITS``."""
+    significant = digits.lstrip("0") or "0"
+    return digit_by_digit(digits) if len(significant) > MAX_NUMBER_DIGITS else cardinal(int(significant))
+
+
 def digit_by_digit(digits: str) -> str:
     """'090' -> ゼロキューゼロ: phone numbers, codes and numbers with a leading zero."""
     return "".join(DIGITS[int(d)] for d in digits if d.isdigit())
@@ -64,7 +73,7 @@ _GEMINATED = {"イチ": "イッ", "ロク": "ロッ", "ハチ": "ハッ", "ジ�
 
 def decimal(whole: str, fraction: str) -> str:
     """'3', '14' -> サンテンイチヨン; 1.5 -> イッテンゴ (the digit before テン doubles)."""
-    head = cardinal(int(whole)) if whole else "ゼロ"
+    head = _whole(whole) if whole else "ゼロ"
     for plain in ("イチ", "ハチ", "ジュー"):
         if head.endswith(plain):
             head = head[: -len(plain)] + _GEMINATED[plain]
@@ -96,15 +105,17 @@ def parse_number(written: str) -> Number:
         whole, _, fraction = digits.partition(".")
         if fraction:
             return Number(None, decimal(whole, fraction))
-        if len(whole) > 1 and whole.startswith("0") or int(whole) >= _LARGEST_NAMED:
+        if len(whole) > 1 and whole.startswith("0") or len(whole) > MAX_NUMBER_DIGITS:
             return Number(None, digit_by_digit(whole))
         return Number(int(whole), cardinal(int(whole)))
     if any("." in number for number, _ in parts):  # 1.5万: read as written, イッテンゴマン
         reading = ""
         for number, unit in parts:
             whole, _, fraction = number.replace(",", "").partition(".")
-            reading += (decimal(whole, fraction) if fraction else cardinal(int(whole))) + _unit_reading(unit)
+            reading += (decimal(whole, fraction) if fraction else _whole(whole)) + _unit_reading(unit)
         return Number(None, reading)
+    if any(len(number.replace(",", "")) > MAX_NUMBER_DIGITS for number, _ in parts):
+        return Number(None, "".join(_whole(number.replace(",", "")) + _unit_reading(unit) for number, unit in parts))
     value = sum(int(number.replace(",", "")) * _UNITS.get(unit, 1) for number, unit in parts)
     return Number(value, cardinal(value))
 

@@ -18,7 +18,7 @@ _EXPLICIT = r"[｜|](?P<base>[^｜|《》\n]+)《(?P<reading>[^《》\n]+)》"
 # readings count, so 《》 used as ordinary brackets after a kanji word are left alone.
 _KANJI = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆ヶ"
 _KANA = "\u3041-\u3096\u30a1-\u30faー・"
-_SHORT = rf"(?P<kanji>[{_KANJI}]+)《(?P<kana>[{_KANA}]+)》"
+_SHORT = rf"(?<![{_KANJI}])(?P<kanji>[{_KANJI}]++)《(?P<kana>[{_KANA}]++)》"  # from a run's start only: linear
 RUBY = re.compile(f"{_EXPLICIT}|{_SHORT}")
 _KANA_ONLY = re.compile(rf"[{_KANA}]+")
 

@@ -42,6 +42,36 @@ FALLBACK_LANGUAGE = "en"
 # (``_sentence_spans``), and its per-sentence patterns would only churn a cache.
 
 
+# pysbd's patterns that backtrack over a long run, each with a linear one that matches the same
+# text (tests/test_hostile_text.py compares them). CONTINUOUS_PUNCTUATION_REGEX tried every
+# start inside a run of "?" or "!" and every length from each: 10,000 then a letter took 6 s,
+# 20,000 took 19 s. A match can only start where a run starts (or one in, when nothing or a
+# space comes before the run), and only end where it ends.
+LINEAR_PATTERNS = {
+    r"(?<=\S)(!|\?){3,}(?=(\s|\Z|$))": r"(?:(?<=\S)(?<![!?])|(?<=(?<!\S)[!?]))(!|\?){3,}+(?=(\s|\Z|$))",
+}
+
+
+# pysbd's "between punctuation" patterns, OPEN(?=(?P<tmp>[^CLOSE\\]+|\\{2}|\\.)*)(?P=tmp)CLOSE,
+# whose class holds OPEN: at each OPEN of a run the lookahead scans on to the next CLOSE or the
+# end, so 20,000 "[" took 1.2 s and 100,000 thirty. In a text with no backslash (the \\ forms
+# cannot occur) each is exactly OPEN[^CLOSE\\]++CLOSE, and no match starts after the last CLOSE:
+# that pattern on the text up to it is linear. (tests/test_hostile_text.py compares them.)
+BETWEEN_PATTERNS = {
+    original: (re.compile(rf"{re.escape(opening)}[^{re.escape(closing)}\\]++{re.escape(closing)}"), closing)
+    for original, opening, closing in (
+        (r"\[(?=(?P<tmp>[^\]\\]+|\\{2}|\\.)*)(?P=tmp)\]", "[", "]"),
+        (r"\«(?=(?P<tmp>[^»\\]+|\\{2}|\\.)*)(?P=tmp)\»", "«", "»"),
+        (r"\“(?=(?P<tmp>[^”\\]+|\\{2}|\\.)*)(?P=tmp)\”", "“", "”"),
+        (r"《(?=(?P<tmp>[^》\\]+|\\{2}|\\.)*)(?P=tmp)》", "《", "》"),
+        (r"「(?=(?P<tmp>[^」\\]+|\\{2}|\\.)*)(?P=tmp)」", "「", "」"),
+        (r"„(?=(?P<tmp>[^“\\]+|\\{2}|\\.)*)(?P=tmp)“", "„", "“"),
+        (r"\„(?=(?P<tmp>[^“\\]+|\\{2}|\\.)*)(?P=tmp)\“", "„", "“"),
+        (r",,(?=(?P<tmp>[^“\\]+|\\{2}|\\.)*)(?P=tmp)“", ",,", "“"),
+    )
+}
+
+
 class _CompiledPatterns(types.ModuleType):
     """``re``'s pattern functions, with an unbounded-in-practice cache of compiled patterns
     (cleared when it reaches ``LIMIT``: pysbd builds a few thousand distinct patterns at most)."""
@@ -59,13 +89,18 @@ class _CompiledPatterns(types.ModuleType):
         key = (type(pattern), pattern, flags)
         compiled = self._patterns.get(key)
         if compiled is None:
-            compiled = re.compile(pattern, flags)  # raises as re would, for bad flags too
+            compiled = re.compile(LINEAR_PATTERNS.get(pattern, pattern), flags)  # raises as re would
             if len(self._patterns) >= self.LIMIT:
                 self._patterns.clear()
             self._patterns[key] = compiled
         return compiled
 
     def sub(self, pattern: Any, repl: Any, string: Any, count: int = 0, flags: int = 0) -> Any:
+        between = BETWEEN_PATTERNS.get(pattern)
+        if between is not None and not flags and isinstance(string, str) and "\\" not in string:
+            linear, closing = between
+            end = string.rfind(closing) + len(closing) if closing in string else 0
+            return linear.sub(repl, string[:end], count) + string[end:]
         return self.compile(pattern, flags).sub(repl, string, count)
 
     def subn(self, pattern: Any, repl: Any, string: Any, count: int = 0, flags: int = 0) -> Any:
@@ -244,7 +279,10 @@ def _sentence_spans(sentences: list[str], text: str) -> list[str]:
     3,800 times took 12 s, most of a 1 MB paragraph's 66 s to plan)."""
     spans: list[str] = []
     prior_end = 0
-    resume: dict[str, int] = {}  # where the search for each sentence goes on
+    # Where each sentence's chain of matches goes on: a match passed over ends at or before
+    # ``prior_end``, which only grows, so it is never taken later. (Walking each chain from the
+    # start again was quadratic where pysbd cuts a run of "?" into thousands of equal pieces.)
+    resume: dict[str, int] = {}
     for sentence in sentences:
         if not sentence:
             for match in re.finditer(r"\s*", text):
