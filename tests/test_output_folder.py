@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -88,7 +89,7 @@ def test_the_lock_is_opened_without_following_a_link_even_past_the_folder_check(
     layout = BookLayout.for_book(tmp_path / "out", short_book)
     layout.work.mkdir(parents=True)
     (layout.work / "lock").symlink_to(victim / "precious.txt")
-    monkeypatch.setattr(narration.lock, "check_own_folder", lambda layout: None)
+    monkeypatch.setattr(narration.lock, "check_own_folder", lambda layout: None, raising=False)
     with pytest.raises(InputError, match="lock: is a symbolic link"):
         with book_lock(layout):
             pass
@@ -125,13 +126,13 @@ def test_a_link_in_the_book_folder_is_refused_with_one_line_before_anything_is_w
 
 
 def test_the_book_folder_itself_may_not_be_a_link_but_out_may(tmp_path: Path, short_book: Path, victim: Path) -> None:
-    from narration.layout import check_own_folder
-
     out = tmp_path / "out"
     out.mkdir()
     BookLayout.for_book(out, short_book).root.symlink_to(victim, target_is_directory=True)
     with pytest.raises(InputError, match="the book's folder is a symbolic link"):
         plan(short_book, out, OPTIONS)
+
+    from narration.layout import check_own_folder
 
     linked_out = tmp_path / "linked-out"
     linked_out.symlink_to(victim, target_is_directory=True)  # the user's own choice of --out
@@ -155,9 +156,23 @@ def test_a_link_planted_after_planning_is_refused_where_the_run_takes_the_book(
 def test_a_fifo_where_the_script_is_read_is_refused_not_waited_on(tmp_path: Path, short_book: Path) -> None:
     layout = BookLayout.for_book(tmp_path / "out", short_book)
     layout.root.mkdir(parents=True)
-    os.mkfifo(layout.script)  # reading it would wait for a writer forever
-    with pytest.raises(InputError, match=r"script\.tsv: is not a regular file"):
-        plan(short_book, tmp_path / "out", OPTIONS)
+    os.mkfifo(layout.script)  # reading it waits for a writer forever
+    raised: list[BaseException] = []
+
+    def planning() -> None:
+        try:
+            plan(short_book, tmp_path / "out", OPTIONS)
+        except BaseException as exc:  # noqa: BLE001  (looked at below)
+            raised.append(exc)
+
+    reader = threading.Thread(target=planning, daemon=True)
+    reader.start()
+    reader.join(30)
+    if reader.is_alive():  # it waited: let it go, then fail
+        os.close(os.open(layout.script, os.O_WRONLY | os.O_NONBLOCK))
+        pytest.fail("planning waited on a FIFO where the script is read")
+    assert len(raised) == 1 and isinstance(raised[0], InputError)
+    assert "script.tsv: is not a regular file" in str(raised[0])
 
 
 def test_a_hard_linked_manifest_is_refused(tmp_path: Path, short_book: Path, victim: Path) -> None:
