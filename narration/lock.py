@@ -98,6 +98,8 @@ def locked_by(layout: BookLayout) -> str | None:
         fd = _open_lock(layout, os.O_RDONLY)
     except FileNotFoundError:  # never narrated here: nobody holds it
         return None
+    except InputError:  # a link or another file, not our lock: the run refuses the folder, saying why
+        return None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released by the close below
     except BlockingIOError:

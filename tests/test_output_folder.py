@@ -19,7 +19,7 @@ from narration.audio import Audio, frame_count
 from narration.errors import InputError
 from narration.ffmpeg import run_ffmpeg
 from narration.layout import BookLayout
-from narration.lock import book_lock
+from narration.lock import book_lock, locked_by
 from narration.mastering.conformance import measure_file
 from narration.mastering.master import master_chapter
 from narration.mastering.profiles import get_profile
@@ -62,6 +62,9 @@ def test_a_symlinked_lock_file_is_refused_and_its_target_left_whole(tmp_path: Pa
         with book_lock(layout):
             pass
     assert (victim / "precious.txt").read_bytes() == FOREIGN  # was emptied and overwritten with the lock record
+    # only looking (the CLI's preflight, the bulk scan): not our lock, so nobody holds it; the
+    # book's own run says why it is refused, and the scan goes on to the other books
+    assert locked_by(layout) is None
 
 
 @pytest.mark.parametrize("kind", ["hard link", "fifo"])
