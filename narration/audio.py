@@ -19,7 +19,7 @@ from pydub.exceptions import CouldntDecodeError
 
 from narration.atomic import atomic_path
 from narration.errors import InputError
-from narration.ffmpeg import FFmpegError, probe, run_ffmpeg
+from narration.ffmpeg import FFmpegError, file_arg, probe, run_ffmpeg
 
 _INT16_SCALE = 32768.0
 
@@ -74,7 +74,7 @@ def write_wav(path: str | Path, audio: Audio) -> Path:
     """Write ``audio`` as a 16-bit PCM mono WAV, atomically."""
     path = Path(path)
     with atomic_path(path) as tmp:
-        to_segment(audio).export(str(tmp), format="wav")
+        to_segment(audio).export(file_arg(tmp), format="wav")
     return path
 
 
@@ -85,7 +85,7 @@ def read_wav(path: str | Path) -> Audio:
         raise InputError(path, "audio file not found")
     try:
         # pydub parses plain PCM WAV itself and hands anything unusual (float WAV) to ffmpeg.
-        segment = AudioSegment.from_file(str(path), format="wav")
+        segment = AudioSegment.from_file(file_arg(path), format="wav")
     except (CouldntDecodeError, OSError, ValueError) as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(path, f"not a readable WAV file ({reason})") from None

@@ -24,6 +24,12 @@ def find_tool(name: str) -> str:
     return found
 
 
+def file_arg(path: str | Path) -> str:
+    """A file as ffmpeg, ffprobe and pydub are given it: absolute, so a relative name that starts
+    with '-' (``--out=-x``) is never read as an option, nor one with a colon as a protocol."""
+    return str(Path(path).absolute())
+
+
 def _stderr_tail(stderr: bytes, lines: int = 4) -> str:
     text = stderr.decode("utf-8", "replace").strip().splitlines()
     return " | ".join(line.strip() for line in text[-lines:]) or "no error output"
@@ -34,11 +40,12 @@ def run_ffmpeg(
 ) -> subprocess.CompletedProcess[bytes]:
     """Run ffmpeg with ``args``; ``what`` completes "ffmpeg failed to ..." in the error message.
 
-    Output files are overwritten (-y) because callers always write to fresh temp paths.
+    Output files are overwritten (-y) because callers always write to fresh temp paths. Files
+    are given as ``Path``: they reach ffmpeg absolute (``file_arg``); a ``str`` goes as it is.
     """
     # -nostdin unless we feed it: a stray ffmpeg must never eat the terminal's input.
     cmd = [find_tool("ffmpeg"), "-hide_banner", "-nostats", "-y", *([] if stdin is not None else ["-nostdin"])]
-    cmd += [str(a) for a in args]
+    cmd += [file_arg(a) if isinstance(a, Path) else str(a) for a in args]
     proc = subprocess.run(cmd, input=stdin, capture_output=True, check=False)
     if proc.returncode != 0:
         raise FFmpegError(f"ffmpeg failed to {what}: {_stderr_tail(proc.stderr)}")
@@ -50,7 +57,7 @@ def probe(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     cmd = [
         find_tool("ffprobe"), "-v", "error", "-print_format", "json",
-        "-show_format", "-show_streams", "-show_chapters", str(path),
+        "-show_format", "-show_streams", "-show_chapters", file_arg(path),
     ]
     proc = subprocess.run(cmd, capture_output=True, check=False)
     if proc.returncode != 0:

@@ -13,16 +13,22 @@
         .work/chapters/01.json       what chapter 1's files were made from, their sizes and SHA-256
         .work/audiobook.json         the same for the M4B
         .work/options.json           the options of the last run (``narrate verify --repair`` reruns with them)
+
+The book's folder is narrate's alone: ``check_own_folder`` refuses one that is, or holds, a
+symbolic link (or anything else a run would write, read or delete through) before a run or a
+prune touches it. The ``--out`` folder above it may be a link: the user chose it.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from narration.display import clean_title
+from narration.errors import InputError
 
 _UNSAFE = re.compile(r'[\x00-\x1f<>:"/\\|?*]+')
 
@@ -138,3 +144,35 @@ class BookLayout:
     @property
     def options(self) -> Path:
         return self.work / "options.json"
+
+
+# Written in place (SQLite, the lock), not replaced whole as every other file is: a second name
+# (a hard link) would be written through too. A hard-linked take or chapter file is harmless.
+_IN_PLACE = ("lock", "manifest.sqlite", "manifest.sqlite-journal", "manifest.sqlite-wal", "manifest.sqlite-shm")
+_NOT_OURS = "narrate writes, reads and deletes only real files and folders in a book's folder; remove it"
+
+
+def check_own_folder(layout: BookLayout) -> None:
+    """Refuse (``InputError`` naming it) the first thing in the book's folder that a run or a prune
+    would go through to somewhere else: a symbolic link (the folder itself, ``.work``,
+    ``chapters/``, an output file...), a FIFO, socket or device, or a second name of a file
+    written in place. Creates nothing; a folder not made yet passes. Links are never followed."""
+    if os.path.islink(layout.root):
+        raise InputError(layout.root, f"the book's folder is a symbolic link; {_NOT_OURS} (--out itself may be a link)")
+    if not layout.root.is_dir():
+        return  # not made yet (or a file: the run's own mkdir says so)
+    in_place = {layout.work / name for name in _IN_PLACE}
+    folders = [layout.root]
+    while folders:
+        with os.scandir(folders.pop()) as entries:
+            for entry in entries:
+                path = Path(entry.path)
+                if entry.is_symlink():
+                    raise InputError(path, f"is a symbolic link; {_NOT_OURS}")
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(path)
+                elif not entry.is_file(follow_symlinks=False):
+                    raise InputError(path, f"is not a regular file (a FIFO, socket or device); {_NOT_OURS}")
+                elif path in in_place and entry.stat(follow_symlinks=False).st_nlink > 1:
+                    raise InputError(path, "has other names (hard links) a run would write through; "
+                                           "replace it with a copy of its own, or remove it")

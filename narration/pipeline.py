@@ -29,7 +29,7 @@ from narration.emotion.arc import plot_arc
 from narration.emotion.mlask import languages_of
 from narration.emotion.script import paragraph_tags, read_script_base, write_script, write_script_base
 from narration.language import primary_language
-from narration.layout import BookLayout
+from narration.layout import BookLayout, check_own_folder
 from narration.lock import book_lock
 from narration.manifest import ChunkRecord, Manifest
 from narration.mastering.master import master_chapter, part_paths
@@ -78,8 +78,10 @@ class Run:
 
 def plan(book_path: str | Path, out_dir: str | Path, options: NarrationOptions) -> tuple[BookPlan, BookLayout]:
     """Read and plan the book as a run will narrate it: with its edited script, if the book has
-    one, and ``auto`` resolved. Writes nothing (the dry-run prints this plan)."""
+    one, and ``auto`` resolved. Writes nothing (the dry-run prints this plan); a book folder that is
+    not narrate's alone (a symbolic link in it: ``check_own_folder``) is refused before its script is read."""
     layout = BookLayout.for_book(out_dir, book_path)
+    check_own_folder(layout)
     return plan_book(book_path, options, layout.script, layout.script_base), layout
 
 

@@ -64,6 +64,7 @@ class Loudness:
 def measure(path: str | Path, *, pre_filter: str = "", rms: bool = False) -> Loudness:
     """Integrated loudness and true peak of ``path`` (after ``pre_filter``), by ffmpeg's ebur128,
     and with ``rms`` its RMS level by astats, in the same pass."""
+    path = Path(path)  # a Path reaches ffmpeg absolute
     chain = ",".join(f for f in (pre_filter, RMS_FILTER if rms else "", "ebur128=peak=true:framelog=verbose") if f)
     proc = run_ffmpeg(["-i", path, "-af", chain, "-f", "null", "-"], what=f"measure the loudness of {path}")
     text = proc.stderr.decode("utf-8", "replace")

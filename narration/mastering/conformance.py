@@ -24,7 +24,7 @@ from mutagen.mp3 import MP3, BitrateMode
 
 from narration.assembly.loudness import TRUE_PEAK_SUMMARY
 from narration.errors import InputError
-from narration.ffmpeg import FFmpegError, find_tool, probe
+from narration.ffmpeg import FFmpegError, file_arg, find_tool, probe
 from narration.mastering.profiles import Profile, Rules
 
 # Room tone is what stays under this sample level (speech peaks 20-40 dB above it; noise at
@@ -156,7 +156,7 @@ def measure_file(path: str | Path) -> Measurement:
         raise InputError(path, "audio stream without a sample rate or channels")
     bitrate, mode = _bitrate(path, codec, info, stream)
     chain = f"silencedetect=n={ROOM_TONE_THRESHOLD_DB}dB:d={_MIN_GAP_S},ebur128=peak=true"
-    cmd = [find_tool("ffmpeg"), "-hide_banner", "-nostats", "-nostdin", "-i", str(path), "-map", "0:a:0",
+    cmd = [find_tool("ffmpeg"), "-hide_banner", "-nostats", "-nostdin", "-i", file_arg(path), "-map", "0:a:0",
            "-af", chain, "-f", "f32le", "-ac", str(channels), "-ar", str(rate), "pipe:1"]
     block = round(_BLOCK_S * rate) * channels  # samples of one 50 ms block, all channels
     energies: list[np.ndarray] = []  # mean square per whole block
