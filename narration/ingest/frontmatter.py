@@ -31,8 +31,11 @@ _IMPRINT = re.compile(
 MAX_LINE_WORDS = 16
 # "1874 was 1st edition of this translation. 1909 was the London reprinting.": a sentence, but
 # an edition note of the title page's back, not prose of the book.
-_EDITION_NOTE = re.compile(r"\b1[5-9]\d\d\b.*\b(?:edition|reprint\w*|impression|printing|published)\b"
-                           r"|\b(?:edition|reprint\w*|impression|printing|published)\b.*\b1[5-9]\d\d\b", re.IGNORECASE)
+# A year, and after it a word of printing (or the other way round). Only the first year (word)
+# is tried: a later one has no more text after it ("1850 " * 4,000 took 2.8 s from every year).
+_EDITION_NOTE = re.compile(r"^(?>.*?\b1[5-9]\d\d\b).*\b(?:edition|reprint\w*|impression|printing|published)\b"
+                           r"|^(?>.*?\b(?:edition|reprint\w*|impression|printing|published)\b).*\b1[5-9]\d\d\b",
+                           re.IGNORECASE)
 # A play's cast list is read, though it names the play and is made of short lines.
 CAST_LIST = re.compile(r"^\W*(?:dramatis\s+person\w*|persons\s+(?:of\s+the\s+(?:drama|play)|represented)|"
                        r"the\s+persons|characters(?:\s+in\s+the\s+play)?|cast(?:\s+of\s+characters)?)\W*$",

@@ -506,7 +506,10 @@ _FIELD_NAMES = {
 # Fields that make a heading a metadata line ("# Title: ...", "## Year: 1907").
 _STRICT_FIELDS = {"title", "authors", "language", "year", "date", "translator", "illustrator", "editor"}
 _FIELD_LINE = re.compile(r"^\s*([^\s:：]+)\s*[:：]\s*(\S.*)$")
-_BY_LINE = re.compile(r"^\s*by\s+(\S.*?)\.?\s*$", re.IGNORECASE)
+# The names a word at a time, without a closing period ("(\S.*?)\.?\s*$" tried the end at every
+# character: quadratic); spaces before that period stay in them, as they did.
+_BY_LINE = re.compile(r"^\s*by\s++(\S(?:[^\S\n]*+[^\s.]|[^\S\n]*+\.(?!\s*+\Z))*+(?:[^\S\n]*+(?=\.))?)\.?\s*$",
+                      re.IGNORECASE)
 _NAME_PARTICLES = {"and", "&", "de", "da", "di", "du", "del", "la", "le", "van", "von", "der", "den", "ten"}
 
 

@@ -84,7 +84,7 @@ def _label_of_text(text: str) -> str | None:
     if kind == "number":
         # Not "M" or "C" alone (a letter, not a numeral), not "1899" (a year), and not
         # "7 Hunter Street, Liverpool": a numeral is followed by a stop, nothing, or capitals.
-        match = re.match(r"(\d+|[MDCLXVI]+)\s*([.:)]?)\s*(.*)$", text)
+        match = re.match(r"(\d++|[MDCLXVI]++)\s*+([.:)]?)\s*+(.*)$", text)  # possessive: 5,000 spaces then 2 lines took 174 s
         if not match:
             return None
         number, stop, rest = match.groups()
