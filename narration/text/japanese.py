@@ -275,7 +275,7 @@ _MONTH_BEFORE = re.compile(r"月\s?$")
 def _counted(match: re.Match[str]) -> str:
     number, word = parse_number(match.group("number")), match.group("counter")
     counter = COUNTERS[word]
-    if word == "日" and not _MONTH_BEFORE.search(match.string, 0, match.start()):
+    if word == "日" and not _MONTH_BEFORE.search(match.string, max(0, match.start() - 2), match.start()):
         counter = DAYS  # 1日 after a month is the first (ツイタチ); alone, a day's length (イチニチ)
     return counter.read(number)
 
