@@ -138,7 +138,7 @@ def warm(tmp_path_factory: pytest.TempPathFactory) -> None:
         plan_book(book(folder, reader, [PROSE])[0], NarrationOptions())
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(reader=st.sampled_from(sorted(READERS)), paragraphs=st.lists(runs(), min_size=1, max_size=3),
        code=st.booleans())
 def test_every_reader_plans_long_runs_in_time_proportional_to_size(
@@ -149,7 +149,7 @@ def test_every_reader_plans_long_runs_in_time_proportional_to_size(
     assert "bright cold day" in spoken(plan)  # the prose around the runs is still read
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(text=runs(), language=st.sampled_from(["en", "ja"]))
 def test_normalising_and_splitting_long_runs_is_linear(text: str, language: str) -> None:
     start = time.perf_counter()
