@@ -78,7 +78,7 @@ def _label_of_text(text: str) -> str | None:
         return "number"
     if _JA_PART.match(text) and len(text) <= 20:
         return "部"
-    if re.fullmatch(r"[—–-]++\s*+([IVXLC]++|\d++)\.?\s*+[—–-]++", text):
+    if re.fullmatch(r"(?<![—–-])[—–-]++\s*+([IVXLC]++|\d++)\.?\s*+[—–-]++", text):
         return "number"  # "— II —"
     kind = heading_label(text)
     if kind == "number":
@@ -143,7 +143,7 @@ def _roman_after_gap(block: Block, line: str) -> bool:
 def _numbered_then_title(line: str) -> bool:
     """A numbered label, then a stop and a title: "Capítulo primero. Que trata de ..."."""
     match = NUMBERED_LABEL.match(line)
-    return bool(match and re.match(r"\s*[.:—–]\s", line[match.end():]))
+    return bool(match and re.match(r"(?<!\s)\s*+[.:—–]\s", line[match.end():]))
 
 
 def _is_sentence(text: str) -> bool:
