@@ -18,7 +18,7 @@ from pathlib import Path
 
 from narration.hashing import file_hash
 from narration.ingest import BOOK_SUFFIXES
-from narration.manifest import check_sqlite, move_aside
+from narration.manifest import check_sqlite, open_or_start_afresh
 from narration.options import NarrationOptions
 
 log = logging.getLogger(__name__)
@@ -54,14 +54,8 @@ def fingerprint(path: Path, options: NarrationOptions) -> str:
 class Ledger:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._create()
-        except sqlite3.DatabaseError as exc:  # overwritten, truncated, not a database at all
-            aside = move_aside(self.path)
-            log.warning("%s is damaged (%s): moved to %s and started afresh; the books it listed are queued "
-                        "again, and their runs find every finished take in their stores", self.path, exc, aside.name)
-            self._create()
+        open_or_start_afresh(self.path, self._create, "the books it listed are queued again, and their runs "
+                             "find every finished take in their stores")
 
     def _create(self) -> None:
         with self._db() as db:

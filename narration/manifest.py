@@ -19,7 +19,7 @@ import logging
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -85,14 +85,8 @@ class Manifest:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._open()
-        except sqlite3.DatabaseError as exc:  # overwritten, truncated, not a database at all
-            aside = move_aside(self.path)
-            log.warning("%s is damaged (%s): moved to %s and started afresh; the chunk store keeps "
-                        "every finished take, so nothing is synthesized again", self.path, exc, aside.name)
-            self._open()
+        open_or_start_afresh(self.path, self._open,
+                             "the chunk store keeps every finished take, so nothing is synthesized again")
 
     def _open(self) -> None:
         db = sqlite3.connect(self.path, timeout=60)
@@ -250,6 +244,18 @@ def move_aside(path: Path) -> Path:
         if part.exists():
             part.replace(aside.with_name(aside.name + suffix))
     return aside
+
+
+def open_or_start_afresh(path: Path, open_db: Callable[[], None], consequence: str) -> None:
+    """``open_db()``; a database it finds damaged is moved aside (``move_aside``), a warning
+    saying ``consequence``, and opened anew."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        open_db()
+    except sqlite3.DatabaseError as exc:  # overwritten, truncated, not a database at all
+        aside = move_aside(path)
+        log.warning("%s is damaged (%s): moved to %s and started afresh; %s", path, exc, aside.name, consequence)
+        open_db()
 
 
 def check_sqlite(db: sqlite3.Connection) -> None:

@@ -40,7 +40,6 @@ from narration.synthesis.kokoro_en import (
     token_ids,
     voice_pack,
 )
-from narration.synthesis.kokoro_model import Engine
 
 # language -> (espeak-ng voice, or "" for misaki's Mandarin G2P; the voice names' first letters)
 READERS: dict[str, tuple[str, str]] = {
@@ -117,16 +116,9 @@ class KokoroMultilingualBackend(KokoroEnglishBackend):
     language_names = "English, Spanish, French, Italian, Brazilian Portuguese, Hindi and Mandarin"
     other_languages = "for Japanese use kokoro; for another language a Piper voice of it (--voice path/to/voice.onnx)"
 
-    def __init__(
-        self,
-        voice: str | None = None,
-        speed: float = 1.0,
-        sentence_pause: float = 0.35,
-        style_prosody: dict[str, dict[str, Any]] | None = None,
-        voices: str | Path | None = None,
-        engine: Engine | None = None,
-    ) -> None:
-        super().__init__(voice, speed, sentence_pause, style_prosody, voices, engine)
+    def __init__(self, voice: str | None = None, *args: Any, **kwargs: Any) -> None:
+        """As ``KokoroEnglishBackend``; ``voice`` must speak one of our languages."""
+        super().__init__(voice, *args, **kwargs)
         self.asked = self.mix if voice else None  # None: each language's default voice
         if self.asked is not None and voice_language(self.asked) is None:
             raise ConfigError(f"Kokoro voice {voice!r} speaks none of {self.language_names}")
