@@ -117,7 +117,8 @@ def test_dry_run_json_matches_the_toc() -> None:
     result = run_narrate(str(SAMPLE), "--dry-run", "--json")
     assert result.returncode == 0, result.stderr
     plan = json.loads(result.stdout)
-    assert set(plan) == {"title", "authors", "language", "structure", "estimated_seconds", "chapters", "omitted"}
+    assert set(plan) == {"title", "authors", "language", "language_source", "structure", "estimated_seconds",
+                         "chapters", "omitted"}
     assert [c["title"] for c in plan["chapters"]] == toc_titles(SAMPLE)
     assert all(c["words"] > 50 and c["chunks"] > 0 for c in plan["chapters"])
     assert plan["language"] == "en"

@@ -57,7 +57,9 @@ def test_a_book_with_a_200000_character_paragraph_plans_again_from_its_own_scrip
 
     book = tmp_path / "long.md"
     book.write_text(f"# Long\n\n## One\n\n{LONG}\n\nIt was late.\n", encoding="utf-8")
-    options = NarrationOptions(backend="piper", emotion={"enabled": False})
+    # A paragraph limit above the paragraph (the default, 50,000 characters, would split it).
+    options = NarrationOptions(backend="piper", emotion={"enabled": False},
+                               ingest={"limits": {"paragraph_chars": 2 * len(LONG)}})
     first, layout = pipeline.plan(book, tmp_path / "out", options)
     pipeline.prepare(first, layout)
     pipeline.tag(first, layout, [])  # writes script.tsv and its base, as a first run does
@@ -130,7 +132,9 @@ def test_a_run_with_a_damaged_script_base_keeps_the_script_and_writes_the_base_a
 
     book = tmp_path / "tale.md"
     book.write_text("# A Tale\n\n## One\n\nThe fox ran across the field.\n\nIt was late.\n", encoding="utf-8")
-    options = NarrationOptions(backend="piper", emotion={"enabled": False})
+    # A paragraph limit above the paragraph (the default, 50,000 characters, would split it).
+    options = NarrationOptions(backend="piper", emotion={"enabled": False},
+                               ingest={"limits": {"paragraph_chars": 2 * len(LONG)}})
     first, layout = pipeline.plan(book, tmp_path / "out", options)
     pipeline.prepare(first, layout)
     pipeline.tag(first, layout, [])
