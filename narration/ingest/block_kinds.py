@@ -24,6 +24,7 @@ dry-run lists, and ``--keep KIND`` reads it after all.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -256,8 +257,8 @@ def block_kind(text: str) -> str | None:
 
 
 def _paragraph_kinds(chapter: Chapter) -> list[str | None]:
-    """Each paragraph's kind; a bibliography entry counts only inside a run of them (or under a
-    references title), a legal paragraph's neighbours that are legal-ish join it."""
+    """Each paragraph's kind (``block_kind``); a bibliography entry counts only inside a run of
+    them, and a short title right before a left-out run goes with it."""
     texts = [p.text for p in chapter.paragraphs]
     kinds = [block_kind(t) if p.kind == PARA_TEXT else None for p, t in zip(chapter.paragraphs, texts, strict=True)]
     refs = [is_reference(t) for t in texts]
@@ -325,7 +326,7 @@ def _split(chapter: Chapter, kinds: Sequence[str | None], keep: frozenset[str]) 
     run: list[int] = []
     for i, (paragraph, kind) in enumerate(zip([*chapter.paragraphs, None], [*kinds, None], strict=True)):
         if run and (kind != kinds[run[0]]):
-            omitted.append(omission(kinds[run[0]] or "", _where(chapter, run[0]), (chapter.paragraphs[j].text for j in run)))
+            omitted.append(omission(str(kinds[run[0]]), _where(chapter, run[0]), (chapter.paragraphs[j].text for j in run)))
             run = []
         if paragraph is None:
             break
@@ -340,10 +341,12 @@ def _key(text: str) -> str:
     return "".join(c for c in text.casefold() if c.isalnum())
 
 
-def _is_contents_fragment(chapter: Chapter, titles: set[str]) -> bool:
-    """A chapter whose only text repeats other chapters' titles: a leftover of the contents."""
+def _is_contents_fragment(chapter: Chapter, titles: Counter[str]) -> bool:
+    """A chapter whose only text repeats other chapters' titles (``titles``: every chapter's, by
+    key): a leftover of the contents."""
+    own = _key(chapter.title)
     texts = [p.text for p in chapter.paragraphs if p.kind == PARA_TEXT]
-    return bool(texts) and all(len(_words(t)) <= 12 and _key(t) in titles for t in texts)
+    return bool(texts) and all(len(_words(t)) <= 12 and titles[_key(t)] - (_key(t) == own) > 0 for t in texts)
 
 
 def leave_out_by_content(book: Book, rules: BlockRules = BlockRules()) -> Book:
@@ -352,10 +355,10 @@ def leave_out_by_content(book: Book, rules: BlockRules = BlockRules()) -> Book:
     chapters keeps its text (the reader's own "no readable text" check then applies)."""
     chapters: list[Chapter] = []
     omitted: list[Omission] = []
+    titles = Counter(key for c in book.chapters if (key := _key(c.title)))
     for chapter in book.chapters:
         kinds = _paragraph_kinds(chapter)
-        others = {_key(c.title) for c in book.chapters if c is not chapter} - {""}
-        whole = CONTENTS if _is_contents_fragment(chapter, others) else _chapter_kind(chapter, kinds)
+        whole = CONTENTS if _is_contents_fragment(chapter, titles) else _chapter_kind(chapter, kinds)
         if whole and whole not in rules.keep:
             omitted.append(omission(whole, chapter.source or chapter.title, [chapter.title, *(p.text for p in chapter.paragraphs)]))
             continue
