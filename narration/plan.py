@@ -163,20 +163,17 @@ def unread_language(book: Book, options: NarrationOptions, note: str | None = No
     or None. Said at planning, before anything is synthesized."""
     backend, voice = options.synthesis.backend, options.synthesis.voice
     read = reads(backend, voice)
-    if read is None:  # a voice whose config names no language: the user's word
+    language = book.language
+    # None: a voice whose config names no language (the user's word). Chapters in a language not
+    # read were given the book's by ``chapters_in_read_languages``.
+    if read is None or primary_language(language) in read:
         return None
-    for language in languages_of(book):
-        if primary_language(language) in read:
-            continue
-        where = "the book is" if language == book.language else (
-            f"chapter {next(n for n, ch in enumerate(book.chapters, 1) if ch.language == language)} is")
-        source = f", source: {book.language_source}" if language == book.language and book.language_source else ""
-        speaks = ", ".join(sorted(map(language_name, read)))
-        why = f" ({note})" if note else ""
-        return (f"{where} in {language_name(language)} ({language}{source}) and no installed voice reads it: "
-                f"{backend} {f'voice {voice} ' if voice else ''}reads {speaks}{why}; add a voice of that language "
-                f"with --voice path/to/piper-voice.onnx (a Piper voice, its .onnx.json beside it)")
-    return None
+    source = f", source: {book.language_source}" if book.language_source else ""
+    speaks = ", ".join(sorted(map(language_name, read)))
+    why = f" ({note})" if note else ""
+    return (f"the book is in {language_name(language)} ({language}{source}) and no installed voice reads it: "
+            f"{backend} {f'voice {voice} ' if voice else ''}reads {speaks}{why}; add a voice of that language "
+            f"with --voice path/to/piper-voice.onnx (a Piper voice, its .onnx.json beside it)")
 
 
 def without_unspeakable_chapters(

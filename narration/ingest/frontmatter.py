@@ -21,11 +21,13 @@ COPYRIGHT_LINE = re.compile(
     r"entered according to act of congress|first (?:published|edition|printed)\b|isbn\b)",
     re.IGNORECASE,
 )
+# Who published a book, where: the words of an imprint line ("London: Smith, Elder & Co.").
+_PUBLISHING = (r"publish\w*|press|company|co\.|sons|brothers|& co|limited|ltd|london|new york|boston|philadelphia|"
+               r"chicago|edinburgh|paris|toronto|printed|edition")
+_YEARS = r"\b1[5-9]\d\d\b|\b20\d\d\b"
 _IMPRINT = re.compile(
-    r"\b(?:by|author of|illustrat\w*|with \w+ illustrations|edited|translated|publish\w*|press|"
-    r"company|co\.|sons|brothers|& co|limited|ltd|london|new york|boston|philadelphia|chicago|"
-    r"edinburgh|paris|toronto|printed|edition|copyright|frontispiece|volume|vol\.)\b"
-    r"|\b1[5-9]\d\d\b|\b20\d\d\b|\b[MDCLX]{3,}\b",
+    rf"\b(?:by|author of|illustrat\w*|with \w+ illustrations|edited|translated|{_PUBLISHING}|"
+    rf"copyright|frontispiece|volume|vol\.)\b|{_YEARS}|\b[MDCLX]{{3,}}\b",
     re.IGNORECASE,
 )
 MAX_LINE_WORDS = 16
@@ -157,11 +159,7 @@ def cut_printer_colophon(chapters: list[Chapter], keep: frozenset[str]) -> Omiss
 
 MAX_TRAILING_PAGE = 12  # paragraphs a title page at a chapter's end may take
 # A title page's imprint: a publisher, a publishing city or a year (not "by", which verse uses).
-_PUBLISHED = re.compile(
-    r"\b(?:publish\w*|press|company|co\.|sons|brothers|& co|limited|ltd|london|new york|boston|philadelphia|chicago"
-    r"|edinburgh|paris|toronto|printed|edition|verlag|éditions?|editorial|editore)\b|\b1[5-9]\d\d\b|\b20\d\d\b",
-    re.IGNORECASE,
-)
+_PUBLISHED = re.compile(rf"\b(?:{_PUBLISHING}|verlag|éditions?|editorial|editore)\b|{_YEARS}", re.IGNORECASE)
 
 
 def trailing_title_page(lines: Sequence[str]) -> int:

@@ -37,12 +37,9 @@ def check_text_size(text: str, path: Path, limits: TextLimits) -> None:
     """Refuse a Markdown or text file over the book limits before it is parsed (a million list
     items took Markdown's parser a minute and 2.5 GB). Its blocks stand in for paragraphs:
     runs of lines between blank lines, or list items and headings, whichever are more."""
-    if len(text) > limits.book_chars:
-        raise InputError(path, _over(f"{len(text):,} characters", f"{limits.book_chars:,} characters", "book-chars"))
+    _within(path, len(text), limits.book_chars, "characters", "book-chars")
     blocks = max(sum(1 for _ in _BLANK_LINES.finditer(text)) + 1, sum(1 for _ in _BLOCK_LINE.finditer(text)))
-    if blocks > limits.book_paragraphs:
-        raise InputError(path, _over(f"{blocks:,} paragraphs", f"{limits.book_paragraphs:,} paragraphs",
-                                     "book-paragraphs"))
+    _within(path, blocks, limits.book_paragraphs, "paragraphs", "book-paragraphs")
 
 
 # Elements that each become a paragraph (or more) of an EPUB, XHTML or HTML: counted before
@@ -54,31 +51,24 @@ _BLOCK_TAGS = tuple(f"{ns}{tag}" for ns in ("", "{http://www.w3.org/1999/xhtml}"
 def check_markup_size(roots: Iterable[etree._Element], path: Path, limits: TextLimits) -> None:
     """Refuse a book's parsed documents over the book limits before their text is extracted."""
     roots = list(roots)
-    blocks = sum(1 for root in roots for _ in root.iter(*_BLOCK_TAGS))
-    if blocks > limits.book_paragraphs:
-        raise InputError(path, _over(f"{blocks:,} paragraphs", f"{limits.book_paragraphs:,} paragraphs",
-                                     "book-paragraphs"))
-    chars = sum(len(text.strip()) for root in roots for text in root.itertext())
-    if chars > limits.book_chars:
-        raise InputError(path, _over(f"{chars:,} characters", f"{limits.book_chars:,} characters", "book-chars"))
+    _within(path, sum(1 for root in roots for _ in root.iter(*_BLOCK_TAGS)), limits.book_paragraphs, "paragraphs",
+            "book-paragraphs")
+    _within(path, sum(len(text.strip()) for root in roots for text in root.itertext()), limits.book_chars,
+            "characters", "book-chars")
 
 
 def within_limits(book: Book, path: Path, limits: TextLimits) -> Book:
     """``book`` with every paragraph longer than ``limits.paragraph_chars`` split; InputError if
     it holds more paragraphs or characters than the limits allow."""
-    chars = sum(len(p.text) for ch in book.chapters for p in ch.paragraphs)
-    if chars > limits.book_chars:
-        raise InputError(path, _over(f"{chars:,} characters", f"{limits.book_chars:,} characters", "book-chars"))
+    _within(path, sum(len(p.text) for ch in book.chapters for p in ch.paragraphs), limits.book_chars, "characters",
+            "book-chars")
     if all(len(p.text) <= limits.paragraph_chars for ch in book.chapters for p in ch.paragraphs):
         chapters = book.chapters
     else:
         chapters = [dataclasses.replace(ch, paragraphs=[part for p in ch.paragraphs
                                                         for part in split_paragraph(p, limits.paragraph_chars)])
                     for ch in book.chapters]
-    count = sum(len(ch.paragraphs) for ch in chapters)
-    if count > limits.book_paragraphs:
-        raise InputError(path, _over(f"{count:,} paragraphs", f"{limits.book_paragraphs:,} paragraphs",
-                                     "book-paragraphs"))
+    _within(path, sum(len(ch.paragraphs) for ch in chapters), limits.book_paragraphs, "paragraphs", "book-paragraphs")
     return book if chapters is book.chapters else dataclasses.replace(book, chapters=chapters)
 
 
@@ -116,5 +106,7 @@ def _last_end(pattern: re.Pattern[str], window: str, after: int = 0) -> int:
     return min(end, len(window) - 1) if end > 0 else 0
 
 
-def _over(amount: str, limit: str, flag: str) -> str:
-    return f"{amount}, over the limit of {limit} a book (raise it with --max-{flag})"
+def _within(path: Path, amount: int, limit: int, what: str, flag: str) -> None:
+    """InputError naming ``path`` when ``amount`` of ``what`` is over the book's ``limit``."""
+    if amount > limit:
+        raise InputError(path, f"{amount:,} {what}, over the limit of {limit:,} {what} a book (raise it with --max-{flag})")

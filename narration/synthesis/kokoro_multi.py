@@ -21,13 +21,11 @@ from __future__ import annotations
 import importlib.metadata
 import logging
 from functools import cache, partial
-from pathlib import Path
 from typing import Any
 
 from narration.errors import ConfigError
 from narration.language import primary_language
 from narration.model import Utterance
-from narration.synthesis import kokoro_voices
 from narration.synthesis.kokoro import Piece
 from narration.synthesis.kokoro_en import (
     _ENGINE,
@@ -162,8 +160,3 @@ class KokoroMultilingualBackend(KokoroEnglishBackend):
         read = partial(phonemize, language=language)
         return [p for sentence in sentences(text, language) for p in fitted(sentence, read)]
 
-
-def missing_voices(folder: Path | None = None) -> list[str]:
-    """The default voices of our languages that are not installed."""
-    installed = set(kokoro_voices.installed_voices(folder))
-    return [v for v in DEFAULT_VOICES.values() if v not in installed]
