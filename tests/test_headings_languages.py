@@ -91,3 +91,16 @@ def test_numbered_chapters_under_a_part_and_a_title_page_edition_line(tmp_path: 
     assert titles[-5:] == ["I. Deux Parents", "II. Papa se fâche", "III. Voilà ce que c’est!",
                            "IV. Marie couche le petit blessé", "Deuxième Partie: V. Le Docteur"]
     assert not any("Édition" in t for t in titles)
+
+
+def test_a_numbered_label_with_a_long_title_on_two_lines(tmp_path: Path) -> None:
+    """Cervantes' chapter titles run past 100 characters over two lines: with a numbered label and a
+    stop before it the block is still a heading (Don Quijote was one chapter, then 56 of 126)."""
+    title = ("Capítulo VI. Del donoso y grande escrutinio que el cura y el barbero\n"
+             "hicieron en la librería de nuestro ingenioso hidalgo")
+    text = ("Don Quijote\n\n\n\nCapítulo V. Donde se prosigue la narración\n\n" + PROSE["es"] + "\n\n\n\n"
+            + title + "\n\nel cual aún todavía dormía. " + PROSE["es"] + "\n")
+    path = tmp_path / "quijote.txt"
+    path.write_text(text, encoding="utf-8")
+    titles = [c.title for c in load_book(path).chapters]
+    assert titles[-2:] == ["Capítulo V. Donde se prosigue la narración", " ".join(title.split())]

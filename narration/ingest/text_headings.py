@@ -105,8 +105,11 @@ def label_of(block: Block) -> str | None:
     """The label kind of a block that can be a heading (short, one or two lines), else None."""
     if block.kind != TEXT or len(block.lines) > MAX_HEADING_LINES + 2:
         return None
-    # Up to two lines; a numbered label with a long title in capitals may run to four.
-    long_title = _NUMBERED.match(block.lines[0].strip()) and is_caps(block.text)
+    # Up to two lines; a numbered label with a long title in capitals, or set apart by a stop
+    # ("Capítulo VI. Del donoso y grande escrutinio que ...": Cervantes' run to 120 characters),
+    # may run to four.
+    first = block.lines[0].strip()
+    long_title = _NUMBERED.match(first) and (is_caps(block.text) or _numbered_then_title(first))
     if len(block.lines) > MAX_HEADING_LINES and not long_title:
         return None
     if match := _AOZORA_HEADING.search(block.raw):
@@ -114,7 +117,6 @@ def label_of(block: Block) -> str | None:
     text = block.text
     if len(text) > (3 * MAX_HEADING_CHARS if long_title else MAX_HEADING_CHARS):
         return None
-    first = block.lines[0].strip()
     kind = _label_of_text(first)
     if kind is None:
         return None
