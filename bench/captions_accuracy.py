@@ -25,12 +25,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.hardware import machine  # noqa: E402
-from narration import atomic  # noqa: E402
 from narration.assembly.caption_accuracy import Offset, measure_chapter
 from narration.assembly.word_times import WordTimer
-from narration.layout import BookLayout
 from narration.options import NarrationOptions
-from narration.pipeline import narrate, plan
+from narration.run.pipeline import narrate, plan
+from narration.store import atomic  # noqa: E402
+from narration.store.layout import BookLayout
 
 SAMPLE = ROOT / "inputs" / "aesop-fables.epub"
 RESULTS = ROOT / "bench" / "results" / "captions_accuracy.md"

@@ -33,7 +33,6 @@ sys.path.insert(0, str(ROOT / "bench"))
 from emotion_models import tuning_split  # noqa: E402  (bench/ is on sys.path)
 from hardware import cpu_description  # noqa: E402
 
-from narration import atomic  # noqa: E402
 from narration.emotion import EmotionSettings, load_classifier, tag_book  # noqa: E402
 from narration.emotion.evaluation import (  # noqa: E402
     KINDS,
@@ -49,6 +48,7 @@ from narration.emotion.spans import split_spans  # noqa: E402
 from narration.emotion.tagging import PassageTag  # noqa: E402
 from narration.emotion.tags import NEUTRAL, TAGS  # noqa: E402
 from narration.model import Book, Chapter, Paragraph  # noqa: E402
+from narration.store import atomic  # noqa: E402
 
 PROSE = ROOT / "bench" / "emotion_prose.tsv"
 SAMPLE = ROOT / "inputs" / "aesop-fables.epub"

@@ -31,13 +31,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from hardware import cpu_description  # noqa: E402  (bench/ is on sys.path when run)
-from narration import atomic  # noqa: E402
+
+from narration.audio import Audio  # noqa: E402
 from narration.ingest import load_book  # noqa: E402
+from narration.model import Utterance  # noqa: E402
 from narration.qa import asr  # noqa: E402
 from narration.qa.asr import AsrOptions, Transcriber  # noqa: E402
 from narration.qa.compare import Comparison, compare, compare_tokens  # noqa: E402
-from narration.audio import Audio  # noqa: E402
-from narration.model import Utterance  # noqa: E402
+from narration.store import atomic  # noqa: E402
 from narration.synthesis.kokoro import KokoroBackend  # noqa: E402
 from narration.text.chunking import chunk_book  # noqa: E402
 from narration.text.normalize import normalize  # noqa: E402

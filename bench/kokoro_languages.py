@@ -27,10 +27,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from hardware import machine  # noqa: E402  (bench/ is on sys.path when run)
-from narration import atomic  # noqa: E402
+
 from narration.audio import Audio, read_wav  # noqa: E402
 from narration.qa.asr import AsrOptions, Transcriber  # noqa: E402
 from narration.qa.compare import compare, unit_for  # noqa: E402
+from narration.store import atomic  # noqa: E402
 from narration.synthesis.kokoro_multi import DEFAULT_VOICES  # noqa: E402
 
 SAMPLES = ROOT / "inputs" / "languages"

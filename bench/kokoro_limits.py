@@ -42,9 +42,15 @@ sys.path.insert(0, str(ROOT))
 
 from hardware import cpu_description  # noqa: E402  (bench/ is on sys.path when run)
 
-from narration import atomic  # noqa: E402
+from narration.store import atomic  # noqa: E402
 from narration.synthesis import kokoro_model  # noqa: E402
-from narration.synthesis.kokoro_en import model_inputs, parse_voice, phonemize, token_ids, voice_pack  # noqa: E402
+from narration.synthesis.kokoro_en import (  # noqa: E402
+    model_inputs,
+    parse_voice,
+    phonemize,
+    token_ids,
+    voice_pack,
+)
 
 SENTENCE = (
     "A Wolf had been gorging on an animal he had killed, when suddenly a small bone in the meat "

@@ -48,13 +48,19 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from hardware import cpu_description  # noqa: E402  (bench/ is on sys.path when run)
-from narration import atomic  # noqa: E402
-from narration.chunk_keys import utterance_for  # noqa: E402
+
 from narration.model import Utterance  # noqa: E402
 from narration.options import NarrationOptions  # noqa: E402
-from narration.plan import plan_book  # noqa: E402
+from narration.run.plan import plan_book  # noqa: E402
+from narration.store import atomic  # noqa: E402
+from narration.store.chunk_keys import utterance_for  # noqa: E402
 from narration.synthesis import get_backend, kokoro_model  # noqa: E402
-from narration.synthesis.kokoro_en import KokoroEnglishBackend, model_inputs, token_ids, voice_pack  # noqa: E402
+from narration.synthesis.kokoro_en import (  # noqa: E402
+    KokoroEnglishBackend,
+    model_inputs,
+    token_ids,
+    voice_pack,
+)
 from narration.synthesis.kokoro_model import Engine  # noqa: E402
 
 

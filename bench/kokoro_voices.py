@@ -25,9 +25,9 @@ sys.path.insert(0, str(ROOT))
 from bench.hardware import cpu_description  # noqa: E402
 from narration.model import Utterance  # noqa: E402
 from narration.options import NarrationOptions  # noqa: E402
-from narration.plan import plan_book  # noqa: E402
 from narration.qa.asr import AsrOptions, Transcriber  # noqa: E402
 from narration.qa.compare import compare  # noqa: E402
+from narration.run.plan import plan_book  # noqa: E402
 from narration.synthesis.kokoro_en import KokoroEnglishBackend  # noqa: E402
 
 CANDIDATES = ("af_heart", "af_bella", "af_nicole", "af_sarah", "am_michael", "am_fenrir", "am_puck",

@@ -28,11 +28,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from hardware import cpu_description  # noqa: E402  (bench/ is on sys.path when run)
+from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
+
 import flows  # noqa: E402,F401
 from flows.book import narrate_book  # noqa: E402
-from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
-from narration import atomic, narrate  # noqa: E402
+from narration import narrate  # noqa: E402
 from narration.options import NarrationOptions  # noqa: E402
+from narration.store import atomic  # noqa: E402
 
 SOURCE = ROOT / "scripts" / "sample_sources" / "aesop-townsend.txt"
 ORDINALS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"]

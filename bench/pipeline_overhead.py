@@ -91,7 +91,7 @@ def long_book(words: int, folder: Path) -> Path:
 
 def chunk_texts(book: Path, folder: Path) -> Path:
     from narration.options import NarrationOptions
-    from narration.plan import plan_book
+    from narration.run.plan import plan_book
 
     plan = plan_book(book, NarrationOptions(synthesis={"backend": "piper"}))
     path = folder / f"{book.stem}-chunks.json"
@@ -142,7 +142,7 @@ def main() -> int:
         "",
     ]
     if args.out:
-        from narration import atomic
+        from narration.store import atomic
 
         atomic.write_text(args.out, "\n".join(lines))
         print(f"written to {args.out}")

@@ -3,7 +3,7 @@ normalisation, chunks), side by side in one run.
 
     .venv/bin/python bench/planning_speed.py [--war-and-peace PATH] [--words 450000] [--chars 400000]
 
-Times ``narration.plan.plan_book`` (what ``--dry-run`` runs before printing) with the default
+Times ``narration.run.plan.plan_book`` (what ``--dry-run`` runs before printing) with the default
 options on: the sample book (inputs/aesop-fables.epub); War and Peace if a path is given; a
 generated Markdown book of ``--words`` words (varied sentences with abbreviations, numbers,
 quotes and some over-long comma-spliced sentences, the kind the chunker has to cut); and one
@@ -25,7 +25,7 @@ from pathlib import Path
 from hardware import cpu_description  # bench/ is on sys.path when run
 
 from narration.options import NarrationOptions
-from narration.plan import plan_book
+from narration.run.plan import plan_book
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -40,13 +40,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from hardware import cpu_description  # noqa: E402  (bench/ is on sys.path when run)
-from narration import atomic  # noqa: E402
+
 from narration.audio import Audio  # noqa: E402
-from narration.chunk_keys import utterance_for  # noqa: E402
 from narration.options import NarrationOptions  # noqa: E402
-from narration.plan import plan_book  # noqa: E402
 from narration.qa.asr import ASR_RATE, AsrOptions, Transcriber, pack_windows  # noqa: E402
 from narration.qa.check import ChunkChecker, QAResult  # noqa: E402
+from narration.run.plan import plan_book  # noqa: E402
+from narration.store import atomic  # noqa: E402
+from narration.store.chunk_keys import utterance_for  # noqa: E402
 from narration.synthesis import available_backends, choose_backend, get_backend  # noqa: E402
 
 

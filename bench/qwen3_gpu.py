@@ -333,7 +333,7 @@ def main() -> int:
 def write_report(out: Path, args: argparse.Namespace, device_name: str, rows: list[Row]) -> None:
     import torch
 
-    from narration import atomic
+    from narration.store import atomic
 
     cuda = args.device.startswith("cuda")
     where = (

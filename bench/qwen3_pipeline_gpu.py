@@ -90,9 +90,10 @@ def main() -> int:
     import torch
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    from narration import NarrationOptions, Narrator, atomic, narrate
+    from narration import NarrationOptions, Narrator, narrate
     from narration.emotion.settings import EmotionSettings
-    from narration.narrator import load_backend
+    from narration.run.narrator import load_backend
+    from narration.store import atomic
     from narration.synthesis.qwen3 import log as qwen3_log
 
     cuda = args.device.startswith("cuda")

@@ -5,9 +5,9 @@
 A 14-hour book read by Piper is about 3,000 stored takes (17 s each, 2.4 GB of 24 kHz 16-bit WAV),
 2.4 GB of chapter masters and about 400 MB of 64 kbps chapter files and M4B. Every take is checked
 by its WAV header and its size and SHA-256 as recorded in the manifest
-(``narration.verify.take_problem``), so the bench times that on ``--takes`` 17-second takes and
+(``narration.store.verify.take_problem``), so the bench times that on ``--takes`` 17-second takes and
 scales to 3,000; the header check alone is timed beside it. Chapter files and the M4B are checked
-by size and SHA-256 (``narration.fingerprint``): timed over ``--hash-mb`` MB and scaled to 2.8 GB.
+by size and SHA-256 (``narration.store.fingerprint``): timed over ``--hash-mb`` MB and scaled to 2.8 GB.
 Files are in the page cache (a cold disk adds its read time). Prints the machine. Not a test.
 """
 
@@ -26,8 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from narration.audio import Audio, wav_problem, write_wav  # noqa: E402
-from narration.fingerprint import Fingerprint  # noqa: E402
-from narration.verify import take_problem  # noqa: E402
+from narration.store.fingerprint import Fingerprint  # noqa: E402
+from narration.store.verify import take_problem  # noqa: E402
 
 BOOK_TAKES = 3000
 BOOK_CHAPTER_BYTES = 2.4e9 + 0.4e9

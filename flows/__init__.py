@@ -21,7 +21,7 @@ PREFECT_DEFAULTS = {
     "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_FLUSH_INTERVAL": "1",
     # Prefect's default task pool is unbounded: every synthesis batch of a book would run at
     # once and contend for the cores (28 % more CPU, up to 9 % more wall than direct calls).
-    # Two workers: batches take turns on the model (narration.takes.synthesis_slot) while the
+    # Two workers: batches take turns on the model (narration.run.takes.synthesis_slot) while the
     # other worker assembles finished chapters and runs QA (8 % less wall than direct calls;
     # bench/results/orchestration.md).
     "PREFECT_TASK_RUNNER_THREAD_POOL_MAX_WORKERS": "2",

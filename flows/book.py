@@ -1,4 +1,4 @@
-"""The book flow: the library's pipeline steps (``narration.pipeline``), one Prefect task each.
+"""The book flow: the library's pipeline steps (``narration.run.pipeline``), one Prefect task each.
 
 Thin wiring: every step is a ``narration`` function; Prefect adds retries, concurrency, state
 tracking, result caching and the dashboard. One flow run per book, one task per batch of chunks
@@ -31,19 +31,19 @@ from prefect.states import State
 import flows  # noqa: F401  (Prefect defaults before Prefect is imported)
 from flows.models import process_narrator
 from flows.scaleout import synthesis_placement, task_runner_from_env
-from narration import pipeline
 from narration.allowed_roots import check_allowed
 from narration.emotion import EmotionSettings, PassageTag
-from narration.layout import BookLayout
-from narration.lock import book_lock
-from narration.manifest import Manifest
 from narration.model import Book, Chunk
 from narration.options import NarrationOptions
-from narration.plan import BookPlan, ChapterPlan
-from narration.progress import NoProgress, ProgressListener
-from narration.results import BookIncomplete, BookResult, ChapterResult
-from narration.takes import ChunkFailures, RenderedChunk
-from narration.verify import take_problem
+from narration.run import pipeline
+from narration.run.plan import BookPlan, ChapterPlan
+from narration.run.progress import NoProgress, ProgressListener
+from narration.run.results import BookIncomplete, BookResult, ChapterResult
+from narration.run.takes import ChunkFailures, RenderedChunk
+from narration.store.layout import BookLayout
+from narration.store.lock import book_lock
+from narration.store.manifest import Manifest
+from narration.store.verify import take_problem
 
 __all__ = ["BookIncomplete", "BookResult", "ChapterResult", "PlannedBook", "cancel_started_runs", "narrate_book",
            "set_progress_listener"]

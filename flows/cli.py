@@ -36,14 +36,12 @@ from rich.text import Text
 
 from flows.check_command import CHECK_DESCRIPTION, add_check_arguments, check_main
 from flows.output import dump_json, plain, say, setup_logging, shown_logs
-from narration import pipeline
 from narration.allowed_roots import ENV as ROOTS_ENV
 from narration.allowed_roots import allowed_roots, check_allowed
 from narration.display import json_shown, shown
 from narration.emotion.settings import EmotionSettings
 from narration.errors import NarrationError
 from narration.ingest.omissions import KEEPABLE, KINDS
-from narration.layout import BookLayout
 from narration.mastering.profiles import PROFILES
 from narration.options import (
     AssemblySettings,
@@ -54,9 +52,11 @@ from narration.options import (
     SynthesisSettings,
     TextLimits,
 )
-from narration.plan import BookPlan
-from narration.prune import prune_book
-from narration.status import status_for_book
+from narration.run import pipeline
+from narration.run.plan import BookPlan
+from narration.store.layout import BookLayout
+from narration.store.prune import prune_book
+from narration.store.status import status_for_book
 from narration.synthesis import available_backends
 
 stderr = Console(stderr=True)
@@ -358,8 +358,8 @@ def add_verify_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def verify_main(args: argparse.Namespace) -> int:
-    from narration.lock import book_lock
-    from narration.verify import verify_book
+    from narration.store.lock import book_lock
+    from narration.store.verify import verify_book
 
     layout = BookLayout.for_book(args.out, args.book)
     try:
@@ -628,7 +628,7 @@ def uses_prefect(args: argparse.Namespace) -> bool:
 def each_book(planned: Planned, narrate_one: Callable[[BookPlan, BookLayout], Any]) -> tuple[list, list]:
     """``narrate_one`` for every planned book: the results, and the messages of books left
     incomplete (one book's failed chunks do not stop the others)."""
-    from narration.results import BookIncomplete
+    from narration.run.results import BookIncomplete
 
     results, failures = [], []
     for plan, layout in planned:
@@ -773,7 +773,7 @@ def _run_main(args: argparse.Namespace) -> int:
         return fail(problem)
     if not (args.dry_run or args.wait):  # one run per book: another run's book is refused up front
         from narration.errors import BookLocked
-        from narration.lock import locked_by
+        from narration.store.lock import locked_by
 
         for _plan, layout in planned:
             if holder := locked_by(layout):

@@ -22,11 +22,11 @@ from flows.book import BookResult, narrate_book
 from flows.scaleout import DASK_ENV, RESOURCES_ENV
 from narration.allowed_roots import ENV as ROOTS_ENV
 from narration.allowed_roots import check_allowed
-from narration.inbox import Ledger, new_books
-from narration.layout import BookLayout
-from narration.lock import locked_by
-from narration.manifest import Manifest
 from narration.options import NarrationOptions
+from narration.run.inbox import Ledger, new_books
+from narration.store.layout import BookLayout
+from narration.store.lock import locked_by
+from narration.store.manifest import Manifest
 
 BOOK_DEPLOYMENT = "narrate-book/narrate-book"
 

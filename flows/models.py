@@ -8,7 +8,7 @@ imported from a module pickles by reference, where the narrator itself (its lock
 
 from __future__ import annotations
 
-from narration.narrator import Narrator
+from narration.run.narrator import Narrator
 
 _NARRATOR = Narrator()
 

@@ -15,7 +15,7 @@ One call narrates a book, with no orchestrator needed::
 Stages, each a subpackage of plain functions: ``ingest`` (EPUB/Markdown/text -> Book), ``text``
 (sentences, speech normalisation, chunks), ``emotion`` (a tag per passage), ``synthesis``
 (backends), ``qa`` (checks and retakes), ``assembly`` (chapter files and the M4B).
-``narration.pipeline`` holds the steps ``narrate()`` runs in order; the Prefect flow in
+``narration.run.pipeline`` holds the steps ``narrate()`` runs in order; the Prefect flow in
 ``flows/`` runs the same steps as tasks.
 """
 
@@ -29,15 +29,15 @@ __version__ = "0.1.0"
 # The public API, imported on first use: ``import narration.model`` stays light (no models,
 # no pydantic, no QA stack loaded by every submodule import).
 _EXPORTS = {
-    "BookIncomplete": "narration.results",
-    "BookPlan": "narration.plan",
-    "BookResult": "narration.results",
-    "ChapterResult": "narration.results",
+    "BookIncomplete": "narration.run.results",
+    "BookPlan": "narration.run.plan",
+    "BookResult": "narration.run.results",
+    "ChapterResult": "narration.run.results",
     "IngestOptions": "narration.options",
     "NarrationOptions": "narration.options",
-    "Narrator": "narration.narrator",
-    "narrate": "narration.pipeline",
-    "plan_book": "narration.plan",
+    "Narrator": "narration.run.narrator",
+    "narrate": "narration.run.pipeline",
+    "plan_book": "narration.run.plan",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -17,9 +17,9 @@ import numpy as np
 from pydub import AudioSegment
 from pydub.exceptions import CouldntDecodeError
 
-from narration.atomic import atomic_path
 from narration.errors import InputError
 from narration.ffmpeg import FFmpegError, file_arg, probe, run_ffmpeg
+from narration.store.atomic import atomic_path
 
 _INT16_SCALE = 32768.0
 

@@ -1,6 +1,6 @@
-"""The module's name before 2026-11 (now ``narration.takes``). Kept so that batch results Prefect
+"""The module's name before 2026-11 (now ``narration.run.takes``). Kept so that batch results Prefect
 stored under this name (its result cache) still load."""
 
-from narration.takes import ChunkFailures, RenderedChunk, render_chunks
+from narration.run.takes import ChunkFailures, RenderedChunk, render_chunks
 
 __all__ = ["ChunkFailures", "RenderedChunk", "render_chunks"]

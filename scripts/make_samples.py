@@ -31,7 +31,7 @@ from ebooklib import epub
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a plain script from a checkout
 
-from narration.atomic import write_bytes, write_text  # noqa: E402
+from narration.store.atomic import write_bytes, write_text  # noqa: E402
 
 SOURCES = ROOT / "scripts" / "sample_sources"
 EPUB_NAME = "aesop-fables.epub"

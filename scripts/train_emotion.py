@@ -46,7 +46,6 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
-from narration import atomic  # noqa: E402
 from narration.emotion import bundled  # noqa: E402
 from narration.emotion.classifier import load_classifier  # noqa: E402
 from narration.emotion.evaluation import (  # noqa: E402
@@ -60,6 +59,7 @@ from narration.emotion.evaluation import (  # noqa: E402
     read_literary,
 )
 from narration.emotion.tags import TAGS  # noqa: E402
+from narration.store import atomic  # noqa: E402
 
 LITERARY_TRAIN = REPO / "scripts" / "data" / "emotion_literary_train.tsv"
 

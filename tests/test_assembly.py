@@ -25,11 +25,17 @@ from narration.assembly import (
 )
 from narration.assembly.audiobook import ffmeta_escape
 from narration.assembly.loudness import measure, normalize_loudness
-from narration.atomic import TEMP_MARK
 from narration.audio import Audio, frame_count, resample
 from narration.errors import ConfigError, InputError
 from narration.ffmpeg import find_tool, probe
-from narration.model import PAUSE_PARAGRAPH, PAUSE_SCENE, PAUSE_SENTENCE, PAUSE_TITLE, Cover
+from narration.model import (
+    PAUSE_PARAGRAPH,
+    PAUSE_SCENE,
+    PAUSE_SENTENCE,
+    PAUSE_TITLE,
+    Cover,
+)
+from narration.store.atomic import TEMP_MARK
 
 PAUSES = Pauses(sentence=0.3, paragraph=0.6, title=0.9, chapter_lead=0.4, chapter_tail=0.7)
 COVER = Cover("image/png", b"\x89PNG\r\n\x1a\n" + bytes(range(256)))

@@ -12,9 +12,17 @@ import pytest
 
 from narration.errors import InputError
 from narration.ingest import load_book
-from narration.ingest.language import AGREE, DEFAULT, METADATA, TEXT, decide, detect, language_name
+from narration.ingest.language import (
+    AGREE,
+    DEFAULT,
+    METADATA,
+    TEXT,
+    decide,
+    detect,
+    language_name,
+)
 from narration.options import NarrationOptions
-from narration.plan import plan_book
+from narration.run.plan import plan_book
 from narration.synthesis import choose_backend, reads
 
 ROOT = Path(__file__).resolve().parents[1]

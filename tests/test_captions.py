@@ -40,7 +40,6 @@ from narration.assembly.timing import (
     take_spans,
 )
 from narration.audio import Audio, read_wav, write_wav
-from narration.layout import BookLayout
 from narration.model import (
     PAUSE_PARAGRAPH,
     PAUSE_SENTENCE,
@@ -51,6 +50,7 @@ from narration.model import (
     Paragraph,
 )
 from narration.options import AssemblySettings, NarrationOptions, Pauses
+from narration.store.layout import BookLayout
 from narration.text import chunk_book, segment_book
 
 LONG = ('"How handsome is the Crow," he exclaimed, "in the beauty of her shape and in the fairness of her '
@@ -152,7 +152,7 @@ def _take(layout: BookLayout, key: str, sentences: list[float], rate: int = 2400
         at += len(parts[-1])
     audio = Audio(np.concatenate(parts), rate, {"sentence_spans": spans} if record else {})
     path = write_wav(layout.chunk_audio(key), audio)
-    from narration.fingerprint import Fingerprint
+    from narration.store.fingerprint import Fingerprint
 
     record_take_spans(layout, key, audio, Fingerprint.of(path).sha256)
     return [(a / rate + (lead if n == 0 else 0.0), b / rate) for n, (a, b) in enumerate(spans)]
@@ -169,7 +169,7 @@ def _timing(tmp_path: Path, record: bool, caplog: pytest.LogCaptureFixture | Non
              _take(layout, keys[2], [1.1])]
     master = assemble_chapter([(layout.chunk_audio(k), c.pause_after) for k, c in zip(keys, chunks, strict=True)],
                               tmp_path / "ch.mp3", loudness=None, pauses=Pauses())
-    from narration.hashing import file_sha256
+    from narration.store.hashing import file_sha256
 
     shas = [file_sha256(layout.chunk_audio(k)) for k in keys]
     timing = chapter_timing(0, "The Title", book.chapters[0], chunks, keys, layout, master.piece_starts,
@@ -208,7 +208,7 @@ def test_a_sidecar_of_another_take_is_not_used(tmp_path: Path) -> None:
     layout = BookLayout(tmp_path)
     _take(layout, "bb01", [0.5, 0.5])
     assert take_spans(layout, "bb01", "0" * 64) is None
-    from narration.hashing import file_sha256
+    from narration.store.hashing import file_sha256
 
     assert take_spans(layout, "bb01", file_sha256(layout.chunk_audio("bb01"))) is not None
     # a take made again without spans drops the old sidecar

@@ -25,8 +25,8 @@ from narration.assembly.timed_text import (
 from narration.assembly.word_times import WordTimer
 from narration.model import PARA_HEADING
 from narration.options import NarrationOptions
-from narration.pipeline import narrate, plan
-from narration.verify import verify_book
+from narration.run.pipeline import narrate, plan
+from narration.store.verify import verify_book
 
 pytestmark = pytest.mark.slow
 

@@ -3,7 +3,7 @@ code of commit b113d05 (before the ingest rework and ``narrate()``), must not ch
 
 The keys use a fixed backend identity, so they test what our code decides (the reading, the
 chunks, their speech text and the key's hashing), not the voice package's version. A change
-that must change them bumps ``narration.chunk_keys.KEY_VERSION`` and regenerates this fixture.
+that must change them bumps ``narration.store.chunk_keys.KEY_VERSION`` and regenerates this fixture.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from narration.chunk_keys import chunk_key, utterance_for
 from narration.options import NarrationOptions
-from narration.plan import plan_book
+from narration.run.plan import plan_book
+from narration.store.chunk_keys import chunk_key, utterance_for
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = Path(__file__).with_name("fixtures") / "chunk-keys-b113d05.json"
@@ -26,7 +26,7 @@ def test_sample_books_keep_their_chunk_keys(name: str, monkeypatch: pytest.Monke
     expected = json.loads(FIXTURE.read_text(encoding="utf-8"))[name]
     # Piper's chunk size for every book, the Japanese one too, which its English voice does not
     # read (planning refuses that since the voices were matched to the book's language).
-    monkeypatch.setattr("narration.plan.unread_language", lambda *args: None)
+    monkeypatch.setattr("narration.run.plan.unread_language", lambda *args: None)
     plan = plan_book(ROOT / "inputs" / name, NarrationOptions(backend="piper", emotion={"enabled": False}))
     keys = [chunk_key(utterance_for(chunk, None), {"backend": "fixture"}) for chunk in plan.chunks]
     assert keys == expected

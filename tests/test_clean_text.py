@@ -42,7 +42,7 @@ def plain_book(tmp_path: Path) -> Path:
 
 
 def test_chapter_file_names_hold_no_escapes_or_bidi_overrides() -> None:
-    from narration.layout import BookLayout
+    from narration.store.layout import BookLayout
 
     layout = BookLayout(Path("out/book"))
     assert layout.chapter_file(0, "T\u202efdp.exe", "mp3").name == "01 - Tfdp.exe.mp3"
@@ -96,8 +96,8 @@ def test_dry_run_table_prints_markup_and_escapes_as_text(tmp_path: Path, capsys:
 
 
 def test_dry_run_json_is_the_same_data_with_nothing_raw(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from narration import pipeline
     from narration.options import NarrationOptions
+    from narration.run import pipeline
 
     path = book(tmp_path)
     assert main([str(path), "--dry-run", "--json"]) == 0

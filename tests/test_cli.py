@@ -105,8 +105,8 @@ def test_commands_are_sub_parsers_and_a_book_named_like_one_is_narrated(tmp_path
 def test_dry_run_prints_the_plan_with_the_script_edits(tmp_path: Path) -> None:
     import json
 
-    from narration import pipeline
     from narration.options import NarrationOptions
+    from narration.run import pipeline
 
     book = tmp_path / "tale.md"
     book.write_text("# A Tale\n\n## One\n\nThe fox ran across the field.\n\nIt was late.\n", encoding="utf-8")
@@ -195,8 +195,8 @@ def test_a_book_with_nothing_speakable_is_refused_with_one_line(tmp_path: Path) 
 
 
 def test_a_script_edit_that_leaves_a_chapter_silent_is_refused_naming_the_script(tmp_path: Path) -> None:
-    from narration import pipeline
     from narration.options import NarrationOptions
+    from narration.run import pipeline
 
     book = tmp_path / "tale.md"
     book.write_text("# A Tale\n\n## One\n\nThe fox ran.\n\n## Two\n\nIt was late.\n", encoding="utf-8")

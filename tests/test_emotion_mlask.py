@@ -17,7 +17,7 @@ from narration.emotion import EmotionSettings, load_classifier, tag_book
 from narration.emotion.mlask import CAP, ONE_WORD, STEP, MLAskClassifier
 from narration.emotion.tags import NEUTRAL, TAGS
 from narration.model import Book, Chapter, Paragraph
-from narration.pipeline import classify
+from narration.run.pipeline import classify
 
 ROOT = Path(__file__).resolve().parents[1]
 

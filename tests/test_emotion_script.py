@@ -145,7 +145,12 @@ def test_an_edit_that_changes_the_quotes_keeps_speech_and_narration_tags_apart(t
 
 
 def test_merge_takes_a_span_edit_and_follows_the_book_elsewhere(tmp_path: Path) -> None:
-    from narration.emotion.script import merge_script, paragraph_tags, read_script_base, write_script_base
+    from narration.emotion.script import (
+        merge_script,
+        paragraph_tags,
+        read_script_base,
+        write_script_base,
+    )
 
     book = make_book()
     path = write_script(tmp_path / "script.tsv", book, make_tags())
@@ -182,7 +187,7 @@ def test_merge_reads_a_base_written_before_spans(tmp_path: Path) -> None:
 
 def test_a_quote_tagged_in_the_script_is_its_own_chunk_in_the_plan(tmp_path: Path) -> None:
     from narration.options import NarrationOptions
-    from narration.plan import plan_book
+    from narration.run.plan import plan_book
 
     source = tmp_path / "tale.md"
     source.write_text('# A Tale\n\n## One\n\n"How dare you!" he roared, slamming the door.\n\nIt was late.\n',

@@ -18,8 +18,8 @@ from ebooklib import epub
 from mutagen.mp4 import MP4
 
 from narration.assembly import probe_chapters, probe_duration
-from narration.faults import ENV as FAULTS_ENV
-from narration.status import status_for_book
+from narration.run.faults import ENV as FAULTS_ENV
+from narration.store.status import status_for_book
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "inputs" / "aesop-fables.epub"

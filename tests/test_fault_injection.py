@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from narration.layout import BookLayout
-from narration.manifest import Manifest
 from narration.options import NarrationOptions, Pauses
-from narration.plan import plan_book
+from narration.run.plan import plan_book
+from narration.store.layout import BookLayout
+from narration.store.manifest import Manifest
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow

@@ -6,13 +6,13 @@ import math
 from pathlib import Path
 
 import pytest
+from prefect_stack import task_states
 
 from flows.book import BookIncomplete, narrate_book
 from flows.deployments import rerun_failed_chunks
-from narration.faults import ENV as FAULTS_ENV
 from narration.options import NarrationOptions
-from narration.status import status_for_book
-from prefect_stack import task_states
+from narration.run.faults import ENV as FAULTS_ENV
+from narration.store.status import status_for_book
 
 BOOK = """---
 title: Three Short Chapters
@@ -147,7 +147,7 @@ def test_the_flow_executes_the_plan_it_is_given_and_records_only_its_summary(boo
     from fastapi.encoders import jsonable_encoder
 
     from flows.book import PlannedBook
-    from narration import pipeline
+    from narration.run import pipeline
 
     out = tmp_path / "out"
     plan, layout = pipeline.plan(book, out, OPTIONS)

@@ -18,13 +18,13 @@ import pytest
 from epub_factory import Doc, TocEntry, write_epub
 
 from flows.cli import main
-from narration import plan
 from narration.errors import InputError
 from narration.ingest import epub_chapters, load_book
 from narration.ingest.limits import split_paragraph, split_text
 from narration.ingest.safety import read_html_tree
 from narration.model import Chapter, Paragraph
 from narration.options import IngestOptions, NarrationOptions, TextLimits
+from narration.run import plan
 from narration.text import chunking, sentences
 from narration.text.chunking import chunk_book, fit_sentence
 

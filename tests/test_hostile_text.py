@@ -28,9 +28,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from narration import NarrationOptions, plan_book
-from narration.plan import BookPlan
+from narration.run.plan import BookPlan
 from narration.text.normalize import MAX_NUMBER_DIGITS, normalize
-from narration.text.sentences import BETWEEN_PATTERNS, LINEAR_PATTERNS, PYSBD_RE, split_sentences
+from narration.text.sentences import (
+    BETWEEN_PATTERNS,
+    LINEAR_PATTERNS,
+    PYSBD_RE,
+    split_sentences,
+)
 
 BASE_SECONDS = 3.0  # a tiny book plans in milliseconds; this covers a cold cache and a busy CPU
 SECONDS_PER_KB = 0.15  # ~9x ordinary prose's 17 ms/KB

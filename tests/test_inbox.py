@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from narration.inbox import Ledger, new_books, scan_books
 from narration.options import NarrationOptions
+from narration.run.inbox import Ledger, new_books, scan_books
 
 
 def test_scan_is_idempotent_and_requeues_changed_books(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from epub_factory import Doc, TocEntry, write_epub
 from narration.errors import InputError
 from narration.ingest import load_book
 from narration.options import IngestOptions, NarrationOptions
-from narration.plan import plan_book
+from narration.run.plan import plan_book
 
 
 def narrated(path: Path, **ingest: object) -> list[tuple[str, list[str]]]:

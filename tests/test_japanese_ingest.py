@@ -12,7 +12,7 @@ from lxml import etree
 
 from narration.ingest import load_book
 from narration.ingest.html import html_paragraphs, ruby_text
-from narration.layout import BookLayout, slugify
+from narration.store.layout import BookLayout, slugify
 from narration.text.chunking import chunk_book
 from narration.text.normalize import normalize
 from narration.text.ruby import annotate_repeats, ruby_readings, strip_ruby

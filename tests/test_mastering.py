@@ -18,16 +18,16 @@ from narration import NarrationOptions, narrate
 from narration.emotion.settings import EmotionSettings
 from narration.errors import InputError
 from narration.ffmpeg import probe_chapters, run_ffmpeg
-from narration.layout import BookLayout
 from narration.mastering.conformance import check_files, measure_file
 from narration.mastering.master import split_points
 from narration.mastering.profiles import ACX, PROFILES, Profile
 from narration.mastering.record import read_check
 from narration.options import AssemblySettings
-from narration.plan import plan_book
-from narration.prune import prune_book
-from narration.status import book_status
-from narration.verify import read_record
+from narration.run.plan import plan_book
+from narration.store.layout import BookLayout
+from narration.store.prune import prune_book
+from narration.store.status import book_status
+from narration.store.verify import read_record
 
 MP3_192 = ("-c:a", "libmp3lame", "-b:a", "192k")
 

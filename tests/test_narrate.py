@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from narration import BookIncomplete, NarrationOptions, Narrator, narrate
-from narration.faults import ENV as FAULTS_ENV
-from narration.layout import BookLayout
-from narration.manifest import Manifest
+from narration.run.faults import ENV as FAULTS_ENV
+from narration.store.layout import BookLayout
+from narration.store.manifest import Manifest
 
 OPTIONS = NarrationOptions(backend="piper", batch_size=2, format="flac", loudness=None, qa=False)
 ROOT = Path(__file__).resolve().parents[1]
@@ -92,7 +92,7 @@ def test_a_damaged_manifest_is_moved_aside_and_the_rerun_synthesizes_nothing(
     status = subprocess.run([sys.executable, "-m", "flows.cli", "status", str(book), "--out", str(out), "--json"],
                             capture_output=True, text=True, timeout=300)
     assert status.returncode == 0 and "Traceback" not in status.stderr, status.stderr
-    with caplog.at_level("WARNING", logger="narration.manifest"):
+    with caplog.at_level("WARNING", logger="narration.store.manifest"):
         again = narrate(book, out, OPTIONS)
     assert again.synthesized == 0 and len(again.chapters) == len(first.chapters)
     damaged = sorted(layout.manifest.parent.glob("manifest.sqlite.damaged-*"))
@@ -117,7 +117,7 @@ def test_damaged_takes_are_found_moved_aside_and_made_again(tmp_path: Path, book
     for chapter in first.chapters:  # without these, the rerun must rebuild the chapters from the takes
         Path(chapter.path).unlink()
 
-    with caplog.at_level("WARNING", logger="narration.takes"):
+    with caplog.at_level("WARNING", logger="narration.run.takes"):
         again = narrate(book, out, OPTIONS)
     assert again.synthesized == 3
     # whole chapters again (a new take of a chunk differs a little in length: Piper samples durations)
@@ -153,7 +153,7 @@ def test_chapters_are_reused_only_when_whole_and_rebuilt_when_damaged(tmp_path: 
 
 def test_one_run_per_book_a_second_is_refused_with_exit_3(tmp_path: Path, book: Path) -> None:
     from narration.errors import BookLocked
-    from narration.lock import book_lock, locked_by
+    from narration.store.lock import book_lock, locked_by
 
     out = tmp_path / "out"
     layout = BookLayout.for_book(out, book)
@@ -176,7 +176,7 @@ def test_with_wait_a_second_run_waits_for_the_first(tmp_path: Path, book: Path) 
     import threading
     import time
 
-    from narration.lock import book_lock
+    from narration.store.lock import book_lock
 
     out = tmp_path / "out"
     layout = BookLayout.for_book(out, book)

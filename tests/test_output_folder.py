@@ -14,19 +14,26 @@ import pytest
 
 from flows.cli import main
 from narration import narrate
-from narration.assembly import Pauses, assemble_book, assemble_chapter, probe_duration, read_wav, write_wav
+from narration.assembly import (
+    Pauses,
+    assemble_book,
+    assemble_chapter,
+    probe_duration,
+    read_wav,
+    write_wav,
+)
 from narration.audio import Audio, frame_count
 from narration.errors import InputError
 from narration.ffmpeg import run_ffmpeg
-from narration.layout import BookLayout
-from narration.lock import book_lock, locked_by
 from narration.mastering.conformance import measure_file
 from narration.mastering.master import master_chapter
 from narration.mastering.profiles import get_profile
 from narration.model import PAUSE_SENTENCE
 from narration.options import NarrationOptions
-from narration.pipeline import plan
-from narration.prune import _prune, prune_book
+from narration.run.pipeline import plan
+from narration.store.layout import BookLayout
+from narration.store.lock import book_lock, locked_by
+from narration.store.prune import _prune, prune_book
 
 FAST = ["--backend", "piper", "--no-qa", "--no-emotion"]
 OPTIONS = NarrationOptions(backend="piper", format="flac", m4b=False, loudness=None, qa=False,
@@ -87,12 +94,12 @@ def test_the_lock_is_opened_without_following_a_link_even_past_the_folder_check(
     tmp_path: Path, short_book: Path, victim: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A link planted between the folder check and the open (a race) is refused by the open itself."""
-    import narration.lock
+    import narration.store.lock
 
     layout = BookLayout.for_book(tmp_path / "out", short_book)
     layout.work.mkdir(parents=True)
     (layout.work / "lock").symlink_to(victim / "precious.txt")
-    monkeypatch.setattr(narration.lock, "check_own_folder", lambda layout: None, raising=False)
+    monkeypatch.setattr(narration.store.lock, "check_own_folder", lambda layout: None, raising=False)
     with pytest.raises(InputError, match="lock: is a symbolic link"):
         with book_lock(layout):
             pass
@@ -135,7 +142,7 @@ def test_the_book_folder_itself_may_not_be_a_link_but_out_may(tmp_path: Path, sh
     with pytest.raises(InputError, match="the book's folder is a symbolic link"):
         plan(short_book, out, OPTIONS)
 
-    from narration.layout import check_own_folder
+    from narration.store.layout import check_own_folder
 
     linked_out = tmp_path / "linked-out"
     linked_out.symlink_to(victim, target_is_directory=True)  # the user's own choice of --out
@@ -243,7 +250,7 @@ def test_prune_lists_no_link_and_never_deletes_through_one(
 
 
 def test_prune_refuses_to_delete_through_a_folder_swapped_for_a_link(tmp_path: Path, victim: Path) -> None:
-    from narration.prune import _remove
+    from narration.store.prune import _remove
 
     root = tmp_path / "book"
     (root / "ab").mkdir(parents=True)

@@ -52,8 +52,8 @@ def test_a_script_with_a_200000_character_paragraph_is_read_back_with_its_edits(
 
 @pytest.mark.slow
 def test_a_book_with_a_200000_character_paragraph_plans_again_from_its_own_script(tmp_path: Path) -> None:
-    from narration import pipeline
     from narration.options import NarrationOptions
+    from narration.run import pipeline
 
     book = tmp_path / "long.md"
     book.write_text(f"# Long\n\n## One\n\n{LONG}\n\nIt was late.\n", encoding="utf-8")
@@ -127,8 +127,8 @@ def test_a_damaged_script_base_is_one_warning_and_reads_as_none(tmp_path: Path, 
 
 
 def test_a_run_with_a_damaged_script_base_keeps_the_script_and_writes_the_base_again(tmp_path: Path, caplog) -> None:
-    from narration import pipeline
     from narration.options import NarrationOptions
+    from narration.run import pipeline
 
     book = tmp_path / "tale.md"
     book.write_text("# A Tale\n\n## One\n\nThe fox ran across the field.\n\nIt was late.\n", encoding="utf-8")
@@ -187,8 +187,8 @@ def _tone(path: Path, seconds: float = 0.5, rate: int = 24000) -> Path:
 def test_a_damaged_chapter_record_is_one_warning_and_its_files_count_as_not_made(tmp_path: Path, damage, caplog) -> None:
     import json
 
-    from narration.layout import BookLayout
-    from narration.verify import master_sha256, read_record, write_record
+    from narration.store.layout import BookLayout
+    from narration.store.verify import master_sha256, read_record, write_record
 
     layout = BookLayout(tmp_path / "book")
     master = _tone(layout.chapter_master(0))
@@ -211,8 +211,8 @@ def test_a_damaged_chapter_record_is_one_warning_and_its_files_count_as_not_made
     '{"files": [], "book_rules": {"rule": "mono"}}',
 ])  # fmt: skip
 def test_a_damaged_conformance_check_is_one_warning(tmp_path: Path, damage: str, caplog) -> None:
-    from narration.layout import BookLayout
     from narration.mastering.record import conformance_path, read_check
+    from narration.store.layout import BookLayout
 
     layout = BookLayout(tmp_path / "book")
     path = conformance_path(layout)
@@ -226,9 +226,9 @@ def test_a_damaged_conformance_check_is_one_warning(tmp_path: Path, damage: str,
 def test_a_damaged_measurement_is_measured_again(tmp_path: Path, caplog) -> None:
     import json
 
-    from narration.layout import BookLayout
     from narration.mastering.record import conformance_path, record_check
-    from narration.verify import write_record
+    from narration.store.layout import BookLayout
+    from narration.store.verify import write_record
 
     layout = BookLayout(tmp_path / "book")
     chapter = _tone(layout.root / "chapters" / "01 - One.wav")
@@ -243,8 +243,8 @@ def test_a_damaged_measurement_is_measured_again(tmp_path: Path, caplog) -> None
 
 
 def test_damaged_run_options_are_one_warning_and_read_as_none(tmp_path: Path, caplog) -> None:
-    from narration import pipeline
-    from narration.layout import BookLayout
+    from narration.run import pipeline
+    from narration.store.layout import BookLayout
 
     layout = BookLayout(tmp_path / "book")
     layout.options.parent.mkdir(parents=True)
@@ -255,7 +255,7 @@ def test_damaged_run_options_are_one_warning_and_read_as_none(tmp_path: Path, ca
 
 
 def test_a_damaged_inbox_ledger_is_moved_aside_and_started_afresh(tmp_path: Path, caplog) -> None:
-    from narration.inbox import InboxBook, Ledger
+    from narration.run.inbox import InboxBook, Ledger
 
     path = tmp_path / ".inbox.sqlite"
     Ledger(path).claim(InboxBook(tmp_path / "a.md", "f1"))
@@ -271,9 +271,9 @@ def test_a_damaged_inbox_ledger_is_moved_aside_and_started_afresh(tmp_path: Path
 def test_a_chunks_damaged_qa_figures_read_as_none(tmp_path: Path) -> None:
     import sqlite3
 
-    from narration.fingerprint import Fingerprint
-    from narration.manifest import Manifest
     from narration.model import Chunk
+    from narration.store.fingerprint import Fingerprint
+    from narration.store.manifest import Manifest
 
     manifest = Manifest(tmp_path / "manifest.sqlite")
     manifest.set_plan([Chunk(0, 0, "It began.", "It began.", "en")], ["k0"], ["One"])
@@ -286,7 +286,7 @@ def test_a_chunks_damaged_qa_figures_read_as_none(tmp_path: Path) -> None:
 
 def test_a_sentence_sidecar_with_no_sample_rate_reads_as_none(tmp_path: Path) -> None:
     from narration.assembly.timing import spans_path, take_spans
-    from narration.layout import BookLayout
+    from narration.store.layout import BookLayout
 
     layout = BookLayout(tmp_path / "book")
     path = spans_path(layout, "abcd")
@@ -299,8 +299,8 @@ def test_a_damaged_lock_record_still_names_another_run(tmp_path: Path) -> None:
     import fcntl
     import os
 
-    from narration.layout import BookLayout
-    from narration.lock import locked_by
+    from narration.store.layout import BookLayout
+    from narration.store.lock import locked_by
 
     layout = BookLayout(tmp_path / "book")
     layout.work.mkdir(parents=True)

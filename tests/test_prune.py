@@ -9,10 +9,10 @@ import pytest
 from flows.cli import main
 from narration import narrate
 from narration.errors import NarrationError
-from narration.layout import BookLayout
-from narration.manifest import Manifest
 from narration.options import NarrationOptions
-from narration.prune import prune_book
+from narration.store.layout import BookLayout
+from narration.store.manifest import Manifest
+from narration.store.prune import prune_book
 
 BOOK = "# Pruned\n\n## One\n\nThe first line stays. So does this one.\n\n## Two\n\nThis sentence will change.\n"
 OPTIONS = NarrationOptions(batch_size=4, format="flac", m4b=False, loudness=None, qa=False)
@@ -58,7 +58,7 @@ def test_prune_of_a_book_never_narrated_is_a_clear_error(tmp_path: Path) -> None
 
 def test_prune_waits_for_no_one_it_refuses_while_a_run_holds_the_book(tmp_path: Path) -> None:
     from narration.errors import BookLocked
-    from narration.lock import book_lock
+    from narration.store.lock import book_lock
 
     book = tmp_path / "pruned.md"
     book.write_text(BOOK, encoding="utf-8")

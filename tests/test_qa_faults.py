@@ -1,5 +1,5 @@
 """QA on real Piper speech and the real bundled Whispers: clean chunks pass, and each fault that
-``narration.faults`` injects (truncate, silence, garble) is caught by the check meant for it,
+``narration.run.faults`` injects (truncate, silence, garble) is caught by the check meant for it,
 with tiny.en (English's default) and with base alike.
 
 Slow-ish (seconds): one Piper voice and each Whisper model once per module, three short chunks.
@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import pytest
 
-from narration import faults
 from narration.audio import Audio
 from narration.model import Utterance
 from narration.qa.asr import AsrOptions, Transcriber
 from narration.qa.check import ChunkChecker, QAResult
 from narration.qa.compare import compare
 from narration.qa.retake import retake
+from narration.run import faults
 from narration.synthesis import get_backend
 
 TEXTS = [

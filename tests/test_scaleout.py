@@ -14,16 +14,23 @@ from distributed import Nanny, Scheduler, SpecCluster
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect_dask import DaskTaskRunner
+from prefect_stack import task_states
 
 from flows.book import narrate_book
 from flows.dask_runner import export_api_url
-from flows.scaleout import DASK_ENV, POOL_ENV, RESOURCES_ENV, dask_task_runner, synthesis_resources, task_runner_from_env
+from flows.scaleout import (
+    DASK_ENV,
+    POOL_ENV,
+    RESOURCES_ENV,
+    dask_task_runner,
+    synthesis_resources,
+    task_runner_from_env,
+)
 from narration.errors import NarrationError
-from narration.faults import ENV as FAULTS_ENV
-from narration.manifest import Manifest
 from narration.options import NarrationOptions
-from narration.status import status_for_book
-from prefect_stack import task_states
+from narration.run.faults import ENV as FAULTS_ENV
+from narration.store.manifest import Manifest
+from narration.store.status import status_for_book
 
 BOOK = "# Spread\n\n## One\n\nThe first part is short. It ends.\n\n## Two\n\nA second part follows. Then a third line.\n\nAnd a last one.\n"
 OPTIONS = NarrationOptions(backend="piper", batch_size=1, format="flac", m4b=False, loudness=None, qa=False)

@@ -17,9 +17,9 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
 from prefect.deployments import run_deployment
 from prefect.settings import PREFECT_API_URL, temporary_settings
-
-from narration.status import status_for_book
 from prefect_stack import final_state, prefect_server
+
+from narration.store.status import status_for_book
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow

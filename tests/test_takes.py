@@ -14,13 +14,13 @@ import pytest
 
 from narration import render
 from narration.audio import Audio
-from narration.chunk_keys import chunk_keys
-from narration.layout import BookLayout
-from narration.manifest import Manifest
 from narration.model import Utterance
-from narration.narrator import Narrator
 from narration.options import NarrationOptions
-from narration.plan import plan_book
+from narration.run.narrator import Narrator
+from narration.run.plan import plan_book
+from narration.store.chunk_keys import chunk_keys
+from narration.store.layout import BookLayout
+from narration.store.manifest import Manifest
 
 BOOK = "# Slots\n\n## One\n\n" + "\n\n".join(f"Paragraph number {n} is short and plain." for n in range(12))
 
@@ -146,9 +146,9 @@ def test_batch_results_stored_under_the_modules_old_name_still_load() -> None:
     # module name of the release that ran it: narration.render before the module was renamed.
     import pickle
 
-    from narration.takes import RenderedChunk
+    from narration.run.takes import RenderedChunk
 
     stored = pickle.dumps([RenderedChunk(3, "abc", 1.5, True)], protocol=0)
-    old = stored.replace(b"narration.takes", b"narration.render")
-    assert b"narration.render" in old and b"narration.takes" not in old
+    old = stored.replace(b"narration.run.takes", b"narration.render")
+    assert b"narration.render" in old and b"narration.run.takes" not in old
     assert pickle.loads(old) == [RenderedChunk(3, "abc", 1.5, True)]

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from narration.chunk_keys import chunk_keys
 from narration.errors import InputError
 from narration.options import NarrationOptions
-from narration.plan import plan_book
+from narration.run.plan import plan_book
+from narration.store.chunk_keys import chunk_keys
 from narration.synthesis.piper import PiperBackend
 
 BOOK = """# Names

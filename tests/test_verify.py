@@ -17,8 +17,8 @@ from flows.cli import main as cli
 from narration import NarrationOptions, narrate
 from narration.audio import frame_count
 from narration.ffmpeg import probe
-from narration.layout import BookLayout
-from narration.manifest import Manifest
+from narration.store.layout import BookLayout
+from narration.store.manifest import Manifest
 
 OPTIONS = NarrationOptions(backend="piper", batch_size=2, format="mp3", loudness=None, qa=False)
 ROOT = Path(__file__).resolve().parents[1]
@@ -189,7 +189,7 @@ def test_verify_reports_a_damaged_manifest_without_touching_it_and_repair_rebuil
 
 
 def test_verify_of_a_book_never_narrated_or_being_narrated_is_one_line(tmp_path: Path, book: Path) -> None:
-    from narration.lock import book_lock
+    from narration.store.lock import book_lock
 
     out = tmp_path / "out"
     never = run_verify(book, out)

@@ -12,10 +12,10 @@ import pytest
 from prefect.client.orchestration import get_client
 from prefect.deployments import run_deployment
 from prefect.settings import PREFECT_API_URL, temporary_settings
+from prefect_stack import PREFECT, final_state, prefect_server
 
 from flows.scaleout import DASK_ENV
-from narration.status import status_for_book
-from prefect_stack import PREFECT, final_state, prefect_server
+from narration.store.status import status_for_book
 
 pytestmark = pytest.mark.slow
 

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from narration.assembly.metadata import tag_file
-from narration.atomic import TEMP_MARK, atomic_path
 from narration.audio import frame_count
 from narration.display import clean_title
 from narration.errors import InputError
 from narration.ffmpeg import run_ffmpeg
 from narration.model import Cover
+from narration.store.atomic import TEMP_MARK, atomic_path
 
 
 @dataclass(frozen=True)

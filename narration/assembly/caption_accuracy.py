@@ -23,10 +23,10 @@ from narration.assembly.timing import chapter_text, words_of
 from narration.assembly.word_times import Word, WordTimer, match_words
 from narration.audio import Audio
 from narration.ffmpeg import run_ffmpeg
-from narration.layout import BookLayout
-from narration.plan import BookPlan
 from narration.qa.asr import ASR_RATE
 from narration.qa.signal import frame_db
+from narration.run.plan import BookPlan
+from narration.store.layout import BookLayout
 from narration.text import normalize
 
 _SMIL = "{http://www.w3.org/ns/SMIL}"

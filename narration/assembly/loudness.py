@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from narration.atomic import atomic_path
 from narration.audio import frame_count
 from narration.ffmpeg import FFmpegError, run_ffmpeg
+from narration.store.atomic import atomic_path
 
 TRUE_PEAK = -3.0  # dBTP ceiling (Apple/ACX-style delivery specs ask for -3 .. -1)
 # Loudness range target: only used in dynamic mode; set wide so narration is never compressed.

@@ -22,8 +22,8 @@ from ebooklib import epub
 from lxml import etree
 
 from narration.assembly.timing import ChapterTiming
-from narration.atomic import atomic_path
 from narration.model import PARA_HEADING, PARA_NOTE, Book
+from narration.store.atomic import atomic_path
 
 ACTIVE_CLASS = "-epub-media-overlay-active"
 AUDIO_TYPES = {".mp3": "audio/mpeg", ".m4a": "audio/mp4"}  # EPUB 3 core media types

@@ -20,7 +20,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from narration import atomic
 from narration.assembly.captions import WRITERS, book_cues, chapter_cues
 from narration.assembly.chapter import encode_chapter
 from narration.assembly.readalong import AUDIO_TYPES, write_readalong
@@ -31,14 +30,15 @@ from narration.assembly.timing import (
     piece_starts_from_takes,
 )
 from narration.audio import read_wav
-from narration.layout import BookLayout
-from narration.manifest import Manifest
-from narration.verify import read_record, record_problem, write_record
+from narration.store import atomic
+from narration.store.layout import BookLayout
+from narration.store.manifest import Manifest
+from narration.store.verify import read_record, record_problem, write_record
 
 if TYPE_CHECKING:
     from narration.options import NarrationOptions
-    from narration.plan import BookPlan
-    from narration.results import ChapterResult
+    from narration.run.plan import BookPlan
+    from narration.run.results import ChapterResult
 
 log = logging.getLogger(__name__)
 

@@ -27,12 +27,12 @@ from typing import Any
 
 import numpy as np
 
-from narration import atomic
 from narration.audio import Audio, frame_count, read_wav
-from narration.layout import BookLayout
 from narration.model import Chapter, Chunk
 from narration.options import Pauses
 from narration.qa.signal import frame_db
+from narration.store import atomic
+from narration.store.layout import BookLayout
 from narration.text import normalize, split_sentences
 
 log = logging.getLogger(__name__)

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 
-from narration import atomic
 from narration.emotion.tagging import PassageTag
 from narration.emotion.tags import NEUTRAL, TAGS
 from narration.model import Book
+from narration.store import atomic
 
 COLORS = {
     "happy": "#e6a700",

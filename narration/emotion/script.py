@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from narration import atomic, tsv
 from narration.emotion.spans import Span, replace_spans, split_spans
 from narration.emotion.tagging import PassageTag
 from narration.emotion.tags import TAGS
 from narration.errors import InputError
 from narration.language import UNSPACED, primary_language
 from narration.model import Book
+from narration.store import atomic, tsv
 
 COLUMNS = ("chapter", "paragraph", "span", "tag", "score", "dialogue", "text")
 PARAGRAPH_COLUMNS = ("chapter", "paragraph", "tag", "score", "dialogue", "text")  # before spans

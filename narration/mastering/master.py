@@ -20,14 +20,20 @@ from pathlib import Path
 import numpy as np
 
 from narration.assembly.chapter import encode_chapter
-from narration.assembly.loudness import RMS_FILTER, RMS_SUMMARY, limit_peaks, limiter_filter, measure
-from narration.atomic import atomic_path, temp_path_for
+from narration.assembly.loudness import (
+    RMS_FILTER,
+    RMS_SUMMARY,
+    limit_peaks,
+    limiter_filter,
+    measure,
+)
 from narration.audio import Audio, frame_count, read_wav, resample, write_wav
 from narration.errors import ConfigError
 from narration.ffmpeg import run_ffmpeg
 from narration.mastering.profiles import Mastering, Profile
 from narration.model import PAUSE_PARAGRAPH, PAUSE_SCENE
 from narration.options import Pauses
+from narration.store.atomic import atomic_path, temp_path_for
 
 log = logging.getLogger(__name__)
 

@@ -18,15 +18,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from narration import atomic
-from narration.layout import BookLayout
 from narration.mastering.conformance import (
     Measurement,
     check_measurements,
     measure_file,
 )
 from narration.mastering.profiles import ACX, get_profile
-from narration.verify import read_record
+from narration.store import atomic
+from narration.store.layout import BookLayout
+from narration.store.verify import read_record
 
 log = logging.getLogger(__name__)
 

@@ -44,12 +44,12 @@ from typing import Any
 
 import numpy as np
 
-from narration.atomic import atomic_path
 from narration.audio import Audio
-from narration.cache import cache_root
 from narration.errors import ConfigError
 from narration.language import primary_language
 from narration.qa.signal import SignalThresholds, frame_db, trim_pauses
+from narration.store.atomic import atomic_path
+from narration.store.cache import cache_root
 
 ASR_RATE = 16000
 AUTO = "auto"  # per language: tiny.en for English, base for the rest

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from narration.layout import BookLayout
-from narration.manifest import DONE, FAILED, Manifest
 from narration.mastering.record import read_check
 from narration.qa.report import ReportChunk, write_report
+from narration.store.layout import BookLayout
+from narration.store.manifest import DONE, FAILED, Manifest
 
 
 def write_book_report(layout: BookLayout, title: str) -> Path:

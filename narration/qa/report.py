@@ -17,9 +17,9 @@ from typing import Any
 
 from jinja2 import Environment
 
-from narration import atomic
 from narration.ffmpeg import FFmpegError, run_ffmpeg
 from narration.qa.pronunciation import PronunciationHint, pronunciation_hints
+from narration.store import atomic
 
 # Above this error rate a chunk's mistakes say more about the take than about a word.
 HINT_MAX_ERROR_RATE = 0.5

@@ -62,10 +62,10 @@ from typing import Any
 
 import numpy as np
 
-from narration import atomic
-from narration.cache import cache_root
 from narration.errors import ConfigError
-from narration.hashing import file_sha256
+from narration.store import atomic
+from narration.store.cache import cache_root
+from narration.store.hashing import file_sha256
 
 log = logging.getLogger(__name__)
 

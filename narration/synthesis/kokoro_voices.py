@@ -34,9 +34,9 @@ from pathlib import Path
 
 import numpy as np
 
-from narration.atomic import write_bytes
-from narration.cache import cache_root
 from narration.errors import ConfigError
+from narration.store.atomic import write_bytes
+from narration.store.cache import cache_root
 
 PACKAGE = "kokoro-js"
 VERSION = "1.2.1"

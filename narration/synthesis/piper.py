@@ -17,9 +17,9 @@ import numpy as np
 
 from narration.audio import Audio, join_sentences
 from narration.errors import ConfigError
-from narration.hashing import file_sha256
 from narration.language import primary_language
 from narration.model import Utterance
+from narration.store.hashing import file_sha256
 from narration.synthesis.base import cpu_voice_settings
 
 if TYPE_CHECKING:

@@ -14,8 +14,8 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
-from narration import tsv
 from narration.errors import InputError
+from narration.store import tsv
 
 
 def load_lexicon(path: str | Path) -> dict[str, str]:

@@ -16,10 +16,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from narration.hashing import file_hash
 from narration.ingest import BOOK_SUFFIXES
-from narration.manifest import check_sqlite, open_or_start_afresh
 from narration.options import NarrationOptions
+from narration.store.hashing import file_hash
+from narration.store.manifest import check_sqlite, open_or_start_afresh
 
 log = logging.getLogger(__name__)
 

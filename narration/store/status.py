@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from narration.errors import InputError
-from narration.layout import BookLayout
-from narration.manifest import DONE, FAILED, PENDING, ChunkRecord, Manifest
 from narration.mastering.record import read_check
+from narration.store.layout import BookLayout
+from narration.store.manifest import DONE, FAILED, PENDING, ChunkRecord, Manifest
 
 
 def chunk_state(record: ChunkRecord, layout: BookLayout) -> str:

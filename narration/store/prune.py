@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from narration.errors import InputError, NarrationError
-from narration.layout import BookLayout, check_own_folder
-from narration.lock import book_lock
-from narration.manifest import Manifest
-from narration.verify import read_record
+from narration.store.layout import BookLayout, check_own_folder
+from narration.store.lock import book_lock
+from narration.store.manifest import Manifest
+from narration.store.verify import read_record
 
 
 @dataclass

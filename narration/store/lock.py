@@ -23,7 +23,7 @@ import time
 from collections.abc import Iterator
 
 from narration.errors import BookLocked, InputError
-from narration.layout import BookLayout, check_own_folder
+from narration.store.layout import BookLayout, check_own_folder
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 

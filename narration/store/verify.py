@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from narration import atomic
 from narration.audio import wav_problem
 from narration.errors import InputError
-from narration.fingerprint import Fingerprint
-from narration.layout import BookLayout
-from narration.manifest import ChunkRecord, Manifest
+from narration.store import atomic
+from narration.store.fingerprint import Fingerprint
+from narration.store.layout import BookLayout
+from narration.store.manifest import ChunkRecord, Manifest
 
 log = logging.getLogger(__name__)
 

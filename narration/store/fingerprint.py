@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from narration.hashing import file_sha256
+from narration.store.hashing import file_sha256
 
 
 @dataclass(frozen=True)

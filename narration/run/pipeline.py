@@ -21,29 +21,39 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from narration import atomic
 from narration.assembly import assemble_book, assemble_chapter, timed_text
-from narration.chunk_keys import chunk_keys
 from narration.emotion import EmotionSettings, PassageTag, load_classifier, tag_book
 from narration.emotion.arc import plot_arc
 from narration.emotion.mlask import languages_of
-from narration.emotion.script import paragraph_tags, read_script_base, write_script, write_script_base
+from narration.emotion.script import (
+    paragraph_tags,
+    read_script_base,
+    write_script,
+    write_script_base,
+)
 from narration.language import primary_language
-from narration.layout import BookLayout, check_own_folder
-from narration.lock import book_lock
-from narration.manifest import ChunkRecord, Manifest
 from narration.mastering.master import master_chapter, part_paths
 from narration.mastering.profiles import get_profile
 from narration.mastering.record import record_check
 from narration.model import Book, Chunk
-from narration.narrator import Narrator
 from narration.options import NarrationOptions
-from narration.plan import BookPlan, ChapterPlan, plan_book
-from narration.progress import NoProgress, ProgressListener
 from narration.qa.book_report import write_book_report
-from narration.results import BookIncomplete, BookResult, ChapterResult
-from narration.takes import ChunkFailures, RenderedChunk, render_chunks
-from narration.verify import master_sha256, read_record, record_problem, write_record
+from narration.run.narrator import Narrator
+from narration.run.plan import BookPlan, ChapterPlan, plan_book
+from narration.run.progress import NoProgress, ProgressListener
+from narration.run.results import BookIncomplete, BookResult, ChapterResult
+from narration.run.takes import ChunkFailures, RenderedChunk, render_chunks
+from narration.store import atomic
+from narration.store.chunk_keys import chunk_keys
+from narration.store.layout import BookLayout, check_own_folder
+from narration.store.lock import book_lock
+from narration.store.manifest import ChunkRecord, Manifest
+from narration.store.verify import (
+    master_sha256,
+    read_record,
+    record_problem,
+    write_record,
+)
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +163,7 @@ def start_run(plan: BookPlan, layout: BookLayout, narrator: Narrator) -> Run:
 def render_batch(
     chunks: list[Chunk], keys: list[str], root: str | Path, options: NarrationOptions, run_id: str, narrator: Narrator
 ) -> list[RenderedChunk]:
-    """Synthesize, check and store one batch (``narration.takes``); raises ``ChunkFailures``."""
+    """Synthesize, check and store one batch (``narration.run.takes``); raises ``ChunkFailures``."""
     layout = BookLayout(Path(root))
     return render_chunks(chunks, keys, layout, options, Manifest(layout.manifest), run_id, narrator=narrator)
 

@@ -13,19 +13,19 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from narration import faults
 from narration.assembly.timing import record_take_spans
 from narration.audio import Audio, frame_count, write_wav
-from narration.chunk_keys import utterance_for
-from narration.fingerprint import Fingerprint
-from narration.layout import BookLayout
-from narration.manifest import Manifest
 from narration.model import Chunk, Utterance
-from narration.narrator import Narrator
 from narration.options import NarrationOptions
 from narration.qa import QAResult, RetakeOutcome, outcome_record, retake, retake_seed
+from narration.run import faults
+from narration.run.narrator import Narrator
+from narration.store.chunk_keys import utterance_for
+from narration.store.fingerprint import Fingerprint
+from narration.store.layout import BookLayout
+from narration.store.manifest import Manifest
+from narration.store.verify import take_problem
 from narration.synthesis.base import Backend
-from narration.verify import take_problem
 
 log = logging.getLogger(__name__)
 

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from narration.fingerprint import Fingerprint
 from narration.model import Chunk
+from narration.store.fingerprint import Fingerprint
 
 log = logging.getLogger(__name__)
 
