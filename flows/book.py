@@ -229,20 +229,21 @@ def _narrate_planned(plan: BookPlan, layout: BookLayout) -> BookResult:
 
 
 def _run_planned(plan: BookPlan, layout: BookLayout, options: NarrationOptions, run: pipeline.Run) -> BookResult:
-    _progress.book_started(plan.book.title, len(plan.chapters), len(run.keys), run.cached)
+    making = plan.chapters_to_make()  # --chapters: only these; no M4B or timed text for part of a book
+    _progress.book_started(plan.book.title, len(making), len(run.keys), run.cached)
 
     # Submit every batch first so synthesis never waits on assembly, then assemble each chapter
     # as soon as its own batches are in.
     batches_of: dict[int, list[PrefectFuture]] = {}
     with synthesis_placement():
-        for chapter in plan.chapters:
+        for chapter in making:
             batches_of[chapter.index] = [
                 synthesize_batch.submit(chunks, keys, str(layout.root), options, run.run_id,
                                         label=f"chunks {chunks[0].index}-{chunks[-1].index}")
                 for chunks, keys in run.batches(chapter)
             ]
     assembling: list[tuple[ChapterPlan, PrefectFuture]] = []
-    for chapter in plan.chapters:
+    for chapter in making:
         if _wait_and_report(batches_of[chapter.index]):
             assembling.append((chapter, assemble_chapter_task.submit(
                 chapter, run.chapter_keys(chapter), str(layout.root), options, plan.book.title)))
@@ -254,9 +255,9 @@ def _run_planned(plan: BookPlan, layout: BookLayout, options: NarrationOptions, 
     pipeline.check_mastering(layout.root, chapters, options)
     write_report_task.submit(layout.root, plan.book.title).result()  # with QA off too: it holds the mastering check
     m4b = None
-    if options.assembly.m4b and not pipeline.failed_chunks(run):
+    if options.assembly.m4b and not plan.partial and not pipeline.failed_chunks(run):
         m4b = assemble_book_task.submit(plan, chapters, str(layout.root), options).result()
-    if (options.assembly.captions or options.assembly.readalong) and not pipeline.failed_chunks(run):
+    if (options.assembly.captions or options.assembly.readalong) and not plan.partial and not pipeline.failed_chunks(run):
         timed_text_task.submit(plan, chapters, [run.chapter_keys(c) for c in plan.chapters], str(layout.root),
                                options).result()
     process_narrator().close()  # the next book (or another process) gets the GPU memory back

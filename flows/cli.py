@@ -121,6 +121,7 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
                    "mlask: Japanese books tagged from ML-Ask's emotion lexicon")
     p.add_argument("--emotion-share", type=float, default=0.3, help="most passages given a non-neutral tag (default 0.3)")
     p.add_argument("--styles", help="TOML file overriding how each backend voices each emotion tag")
+    p.add_argument("--chapters", metavar="LIST", help=NarrationOptions.model_fields["chapters"].description)
     p.add_argument("--dry-run", action="store_true", help="print the plan without synthesizing")
     p.add_argument("--json", action="store_true", help="print the plan (--dry-run) or the results as JSON")
     p.add_argument("--text", action="store_true",
@@ -182,6 +183,7 @@ def options_from_args(args: argparse.Namespace) -> NarrationOptions:
                                   loudness=None if args.no_loudnorm else args.loudness, m4b=not args.no_m4b,
                                   pauses=pauses, captions=args.captions, readalong=args.readalong,
                                   profile=args.profile, credits=args.credits),
+        chapters=args.chapters,
     )
 
 
@@ -217,11 +219,12 @@ def print_plan(plan: BookPlan) -> None:
     table.add_column("words", justify="right")
     table.add_column("starts ... ends")
     for n, ch in enumerate(doc["chapters"], 1):
-        table.add_row(str(n), plain(ch["title"]), _hms(ch["estimated_seconds"]), str(ch["words"]),
+        table.add_row(str(ch.get("number", n)), plain(ch["title"]), _hms(ch["estimated_seconds"]), str(ch["words"]),
                       plain(f"{ch['first_words']} ... {ch['last_words']}"))
     console.print(table)
     total = sum(c["words"] for c in doc["chapters"])
-    say(console, f"{len(doc['chapters'])} chapters, {total} words, about {_hms(doc['estimated_seconds'])} of audio")
+    of = f" of {doc['of_chapters']} (--chapters; no M4B until the whole book is narrated)" if "of_chapters" in doc else ""
+    say(console, f"{len(doc['chapters'])} chapters{of}, {total} words, about {_hms(doc['estimated_seconds'])} of audio")
     say(console, language_line(doc))
     if not doc["omitted"]:
         say(console, "left out: nothing")
@@ -288,10 +291,11 @@ def status_main(args: argparse.Namespace) -> int:
         return 0
     table = Table(title=plain(f"{args.book.name}: {doc['done']}/{doc['total']} done, {doc['failed']} failed, "
                               f"{doc['pending']} pending"))
-    for col in ("#", "chapter", "done", "failed", "pending"):
+    for col in ("#", "chapter", "state", "done", "failed", "pending"):
         table.add_column(col)
     for ch in doc["chapters"]:
-        table.add_row(str(ch["index"] + 1), plain(ch["title"]), str(ch["done"]), str(ch["failed"]), str(ch["pending"]))
+        table.add_row(str(ch["index"] + 1), plain(ch["title"]), ch["state"], str(ch["done"]), str(ch["failed"]),
+                      str(ch["pending"]))
     console = Console()
     console.print(table)
     for chunk in doc["failed_chunks"]:
@@ -827,6 +831,9 @@ def _run_main(args: argparse.Namespace) -> int:
         dump_json([r.to_dict() for r in results])
     else:
         print_summary(results, time.monotonic() - started)
+        if options.chapters is not None:
+            say(stderr, f"narrate: only chapters {options.chapters} made: no M4B; narrate the book without --chapters "
+                "to make the rest and the M4B (every take made now is reused)", soft_wrap=True)
     for message in failures:
         say(stderr, f"narrate: incomplete: {message}", soft_wrap=True)
     return 1 if failures else 0

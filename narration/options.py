@@ -221,6 +221,11 @@ class NarrationOptions(BaseModel):
     emotion: EmotionSettings = Field(default_factory=EmotionSettings)
     qa: QASettings = Field(default_factory=QASettings)
     assembly: AssemblySettings = Field(default_factory=AssemblySettings)
+    # Which chapters this run makes, not how they sound: left out of chunk keys, chapter digests
+    # and the inbox's fingerprint (``flat_json``), so a later full run reuses every take.
+    chapters: str | None = Field(None, description="narrate only these chapters, numbered or titled as the "
+                                 "dry-run shows them: 1-3,7 or \"Great and Small\"; their chapter files are "
+                                 "made, the M4B is not")
 
     @model_validator(mode="before")
     @classmethod

@@ -282,8 +282,10 @@ def write_report(root: str | Path, title: str) -> str:
 
 
 def _missing(run: Run) -> list[ChunkRecord]:
-    """The manifest's records of the plan's chunks whose audio is not stored: they failed."""
-    return [r for r in run.manifest.records() if not run.layout.chunk_audio(r.key).exists()]
+    """The manifest's records of the chunks this run made whose audio is not stored: they failed
+    (with ``--chapters``, the chapters left for later are not started, not failed)."""
+    made = {c.index for c in run.plan.chapters_to_make()}
+    return [r for r in run.manifest.records() if r.chapter in made and not run.layout.chunk_audio(r.key).exists()]
 
 
 def failed_chunks(run: Run) -> list[int]:
@@ -371,14 +373,15 @@ def _narrate_planned(
     options = run_plan.options or NarrationOptions()
     run_plan = tag(run_plan, layout, classify(run_plan.book, options.emotion) if run_plan.tags is None else None)
     run = start_run(run_plan, layout, narrator)
-    progress.book_started(run_plan.book.title, len(run_plan.chapters), len(run.keys), run.cached)
+    making = run_plan.chapters_to_make()  # --chapters: only these; the M4B and timed text wait for the whole book
+    progress.book_started(run_plan.book.title, len(making), len(run.keys), run.cached)
     # A finished chapter is assembled (ffmpeg, in subprocesses) on a second thread while the
     # next one is synthesized, as the Prefect flow does with its two task workers.
     assembling: list[tuple[ChapterPlan, Future[ChapterResult]]] = []
     reported = 0
     assembler = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assemble-chapter")
     try:
-        for chapter in run_plan.chapters:
+        for chapter in making:
             complete = True
             for chunks, keys in run.batches(chapter):
                 try:
@@ -404,8 +407,8 @@ def _narrate_planned(
     check_mastering(layout.root, chapters, options)
     write_report(layout.root, run_plan.book.title)  # with QA off too: it holds the mastering check
     m4b = None
-    if options.assembly.m4b and not failed_chunks(run):
+    if options.assembly.m4b and not run_plan.partial and not failed_chunks(run):
         m4b = assemble_audiobook(run_plan, chapters, layout.root, options)
-    if not failed_chunks(run):
+    if not run_plan.partial and not failed_chunks(run):
         write_timed_text(run_plan, chapters, [run.chapter_keys(c) for c in run_plan.chapters], layout.root, options)
     return finish_run(run, chapters, m4b)

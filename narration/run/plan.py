@@ -21,6 +21,7 @@ from narration.language import UNSPACED, primary_language
 from narration.mastering.credits import CLOSING_TITLE, OPENING_TITLE, credit_chunks
 from narration.model import Book, Chunk
 from narration.options import NarrationOptions
+from narration.run.selection import select_chapters
 from narration.synthesis import backend_class, reads
 from narration.text import chunk_book, segment_book
 from narration.text.chunking import has_speech
@@ -71,6 +72,25 @@ class BookPlan:
     backend_note: str | None = None  # why ``auto`` chose that backend
     max_chars: int | None = None  # the chunking's limit, to cut a paragraph where its tag changes
     lexicon: dict[str, str] | None = None
+    # ``--chapters``: positions in ``chapters`` (0-based, plan order) this run makes; None: all.
+    # The manifest still records every chapter's chunks, so status shows the others not started.
+    selected: tuple[int, ...] | None = None
+
+    @property
+    def partial(self) -> bool:
+        """Whether only some chapters are made (then no M4B)."""
+        return self.selected is not None and len(self.selected) < len(self.chapters)
+
+    def chapters_to_make(self) -> list[ChapterPlan]:
+        """The chapters this run synthesizes and assembles, in plan order."""
+        if self.selected is None:
+            return list(self.chapters)
+        return [self.chapters[n] for n in self.selected]
+
+    def numbered_chapters(self) -> list[tuple[int, ChapterPlan]]:
+        """(number as the dry-run shows it, chapter) of the chapters this run makes."""
+        chosen = range(len(self.chapters)) if self.selected is None else self.selected
+        return [(n + 1, self.chapters[n]) for n in chosen]
 
     def with_tags(self, tags: list[PassageTag]) -> BookPlan:
         """The plan with each chunk's style set from its span's tag; a paragraph whose quotes
@@ -91,8 +111,8 @@ class BookPlan:
         normalisation and the script's edits."""
         joiner = "" if primary_language(self.book.language) in UNSPACED else " "
         lines: list[str] = []
-        for n, ch in enumerate(self.chapters, 1):
-            lines += [""] * (n > 1) + [f"## {n}. {ch.title}"]
+        for n, ch in self.numbered_chapters():
+            lines += [""] * bool(lines) + [f"## {n}. {ch.title}"]
             paragraphs: dict[int | None, list[str]] = {}
             for chunk in ch.chunks:
                 paragraphs.setdefault(chunk.paragraph, []).append(" ".join(chunk.text.split()))
@@ -109,9 +129,10 @@ class BookPlan:
         language = self.book.language
         speed = self.options.synthesis.speed if self.options else 1.0
         chapters = []
-        for ch in self.chapters:
+        for number, ch in self.numbered_chapters():
             first, last = ch.edges(language)
             chapters.append({
+                **({"number": number} if self.partial else {}),
                 "title": ch.title, "words": ch.words, "chunks": len(ch.chunks),
                 "estimated_seconds": round(ch.estimated_seconds(language, speed), 1),
                 "first_words": first, "last_words": last,
@@ -131,6 +152,7 @@ class BookPlan:
             "structure": (self.source_book or self.book).structure,
             "estimated_seconds": round(sum(c["estimated_seconds"] for c in chapters), 1),
             "chapters": chapters,
+            **({"of_chapters": len(self.chapters)} if self.partial else {}),
             "omitted": omitted,
         }
 
@@ -247,7 +269,10 @@ def plan_book(
     plan = BookPlan(source=path, book=book, chapters=chapters, source_book=source_book, options=options,
                     backend_note=note, max_chars=max_chars, lexicon=lexicon)
     plan = plan.with_tags(tags) if tags is not None else plan
-    return with_credits(plan, max_chars, lexicon) if options.assembly.credits else plan
+    plan = with_credits(plan, max_chars, lexicon) if options.assembly.credits else plan
+    if options.chapters is None:
+        return plan
+    return dataclasses.replace(plan, selected=tuple(select_chapters(options.chapters, [c.title for c in plan.chapters], path)))
 
 
 def with_credits(plan: BookPlan, max_chars: int, lexicon: dict[str, str] | None = None) -> BookPlan:

@@ -19,6 +19,16 @@ def chunk_state(record: ChunkRecord, layout: BookLayout) -> str:
     return FAILED if record.status == FAILED else PENDING
 
 
+def chapter_state(counts: dict[str, Any]) -> str:
+    """A chapter's state from its chunk counts: done, failed, not started (none of its chunks
+    made: a ``--chapters`` run left it for later) or in progress."""
+    if counts[FAILED]:
+        return FAILED
+    if not counts[PENDING]:
+        return DONE
+    return "not started" if not counts[DONE] else "in progress"
+
+
 def book_status(layout: BookLayout) -> dict[str, Any]:
     """The ``narrate status --json`` document."""
     if not layout.manifest.exists():
@@ -38,6 +48,8 @@ def book_status(layout: BookLayout) -> dict[str, Any]:
         if state == FAILED:
             failed_chunks.append({"index": record.index, "key": record.key, "chapter": record.chapter,
                                   "error": record.last_error, "attempts": record.attempts, "text": record.text})
+    for chapter in chapters.values():
+        chapter["state"] = chapter_state(chapter)
     last = manifest.last_run() or {}
     return {
         "book": str(layout.root),
