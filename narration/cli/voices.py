@@ -1,0 +1,56 @@
+"""``narrate voices``: audition every installed voice of a language on one page of players."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from narration.display import shown
+from narration.errors import NarrationError
+
+NAME = "voices"
+HELP = "hear one passage in every installed voice of a language (an HTML page of players)"
+DESCRIPTION = (
+    "Render one short passage (a default one with dialogue, numbers and a name, or --text) in every installed "
+    "voice of the language and write DIR/voices.html: each voice's name, accent, gender, speaking rate and a "
+    "player. Takes are kept by the chunk store's keys, so a second run renders nothing new."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = DESCRIPTION
+    parser.add_argument("--lang", default=None, help="language (BCP 47, e.g. en, ja, fr; default: en, or --book's)")
+    parser.add_argument("--text", help="the passage to read (default: one per language)")
+    parser.add_argument("--out", type=Path, default=Path("outputs/voices"), help="folder of the page and its takes "
+                        "(default outputs/voices)")
+    parser.add_argument("--book", type=Path, metavar="BOOK",
+                        help="a narrated book: its language, and the voice its last run used beside the others")
+    parser.add_argument("--book-out", type=Path, default=Path("outputs"), help="where --book was narrated "
+                        "(default outputs/)")
+    parser.add_argument("--speed", type=float, default=1.0, help="speaking rate multiplier (default 1.0)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from narration.review.audition import audition, installed_voices, passage_for, render_page
+    from narration.review.book import narrated_voice
+
+    try:
+        language, extra = args.lang or "en", []
+        if args.book is not None:
+            book_language, voice = narrated_voice(args.book_out, args.book)
+            language = args.lang or book_language
+            extra = [voice] if voice is not None else []
+        text = passage_for(language, args.text)
+        voices = list({(v.backend, v.name): v for v in [*extra, *installed_voices(language)]}.values())
+        if not voices:
+            raise NarrationError(f"no installed voice reads {language!r}")
+        print(shown(f"{len(voices)} voice(s) reading {language}; takes in {args.out}"), file=sys.stderr)
+        takes = audition(voices, text, language, args.out, speed=args.speed)
+    except NarrationError as exc:
+        print(shown(f"narrate: error: {exc}"), file=sys.stderr)
+        return 2
+    page = render_page(takes, text, language, args.out)
+    rendered = sum(t.rendered for t in takes)
+    print(shown(f"{page}: {len(takes)} voice(s), {rendered} rendered now, {len(takes) - rendered} from the store"))
+    return 0 if takes else 1

