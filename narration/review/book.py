@@ -4,13 +4,24 @@ tag and QA, and the script's spans."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from narration.assembly.timing import chapter_text, chapter_timing
+from narration.emotion.script import read_script
+from narration.emotion.spans import split_spans
+from narration.emotion.tags import TAGS
 from narration.errors import InputError
-from narration.model import Book
+from narration.model import Book, Chunk
+from narration.options import NarrationOptions
 from narration.review.audition import Voice, kokoro_voice
+from narration.run import pipeline
 from narration.run.pipeline import stored_options
-from narration.store.layout import BookLayout
+from narration.run.plan import BookPlan, ChapterPlan
+from narration.store.layout import BookLayout, check_own_folder
+from narration.store.manifest import FAILED, ChunkRecord, Manifest
+from narration.store.verify import read_record
 
 _DEFAULT_VOICES = {"kokoro-en": "af_heart", "kokoro-multi": "af_heart", "kokoro": "jf_alpha", "piper": "en_US-joe-medium"}
 
@@ -33,3 +44,146 @@ def narrated_voice(out_dir: str | Path, book_path: str | Path) -> tuple[str, Voi
     if backend == "piper":
         return language, Voice("piper", name, "as narrated", "unknown")
     return language, kokoro_voice(backend, name)
+
+
+# --- the review page's document -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewBook:
+    """A narrated book opened for review: its source file, its folder and its last run's options."""
+
+    source: Path
+    out_dir: Path
+    layout: BookLayout
+    options: NarrationOptions
+
+
+def open_book(out_dir: str | Path, book_path: str | Path) -> ReviewBook:
+    """The book narrated into ``out_dir`` from ``book_path``; InputError when it was not (no
+    manifest or no recorded options) or its folder is not narrate's alone."""
+    layout = BookLayout.for_book(out_dir, book_path)
+    check_own_folder(layout)
+    if not Path(book_path).is_file():
+        raise InputError(book_path, "the book's file is needed to review it (its plan is read from it)")
+    options = stored_options(layout)
+    if not layout.manifest.exists() or options is None:
+        raise InputError(book_path, f"not narrated into {out_dir} yet: run narrate on it first")
+    return ReviewBook(Path(book_path), Path(out_dir), layout, options)
+
+
+def review_options(review: ReviewBook) -> NarrationOptions:
+    """The last run's options, reading the book's own lexicon (``edits.lexicon_path``) when the
+    page has written one."""
+    from narration.review.edits import lexicon_path
+
+    lexicon = lexicon_path(review.layout)
+    if not lexicon.is_file():
+        return review.options
+    synthesis = review.options.synthesis.model_copy(update={"lexicon": str(lexicon.resolve())})
+    return review.options.model_copy(update={"synthesis": synthesis})
+
+
+def _speaker(text: str) -> str:
+    spans = split_spans(text)
+    return "dialogue" if spans and spans[0].speech else "narrator"
+
+
+def _spans(layout: BookLayout) -> dict[tuple[int, int], list[dict[str, Any]]]:
+    """The script's rows per (chapter, paragraph): span number, tag, speaker, text."""
+    out: dict[tuple[int, int], list[dict[str, Any]]] = {}
+    for row in read_script(layout.script) if layout.script.exists() else []:
+        out.setdefault((row.chapter, row.paragraph), []).append(
+            {"span": (row.span or 0) + 1, "tag": row.tag, "speaker": _speaker(row.text), "text": row.text})
+    return out
+
+
+def _chunk_doc(chunk: Chunk, record: ChunkRecord | None, layout: BookLayout, marked: set[str],
+               previous: dict[int, str]) -> dict[str, Any]:
+    qa = (record.qa if record else None) or {}
+    key = record.key if record else None
+    flagged = bool(record and (record.retakes or (qa and not qa.get("passed", True)) or record.status == FAILED))
+    before = previous.get(chunk.index)
+    return {
+        "index": chunk.index, "key": key, "text": chunk.source, "spoken": chunk.text, "tag": chunk.style,
+        "paragraph": chunk.paragraph, "stored": bool(key and layout.chunk_audio(key).exists()),
+        "flagged": flagged, "reasons": list(qa.get("reasons") or []), "transcript": qa.get("transcript") if flagged else None,
+        "error_rate": qa.get("error_rate"), "retakes": record.retakes if record else 0,
+        "marked": key in marked, "previous": before if before and previous_take(layout, before) else None,
+    }  # fmt: skip
+
+
+def previous_take(layout: BookLayout, key: str) -> Path | None:
+    """The take a review's Apply replaced: set aside for a retake, else still in the store
+    under its old key (an edit gave the chunk a new one)."""
+    for path in (layout.replaced_take(key), layout.chunk_audio(key)):
+        if path.is_file():
+            return path
+    return None
+
+
+def chapter_audio(layout: BookLayout, index: int) -> tuple[Path, dict[str, Any]] | None:
+    """The chapter's file and its record, when it was assembled."""
+    record = read_record(layout.chapter_record(index))
+    if not record:
+        return None
+    names = [name for name in record.get("files", []) if str(name).startswith("chapters/")]
+    return (layout.root / names[0], record) if names else None
+
+
+def book_document(review: ReviewBook) -> dict[str, Any]:
+    """Everything the page shows, as JSON: per chapter its audio, sentences (placed in the audio),
+    paragraphs' spans and chunks."""
+    from narration.review.edits import applied_keys, marked_keys
+
+    layout = review.layout
+    plan, _ = pipeline.plan(review.source, review.out_dir, review_options(review))
+    records = {r.index: r for r in Manifest(layout.manifest).records()}
+    marked, previous = marked_keys(layout), applied_keys(layout)
+    spans = _spans(layout)
+    chapters = []
+    for number, chapter in enumerate(plan.chapters, 1):
+        chunks = [_chunk_doc(c, records.get(c.index), layout, marked, previous) for c in chapter.chunks]
+        doc: dict[str, Any] = {"number": number, "index": chapter.index, "title": chapter.title, "audio": None,
+                               "duration": None, "chunks": chunks, "sentences": [], "paragraphs": {}}
+        made = chapter_audio(layout, chapter.index)
+        keys = [c["key"] for c in chunks]
+        if 0 <= chapter.index < len(plan.book.chapters):
+            doc["sentences"] = _sentences(plan, chapter, keys, layout, made)
+            doc["paragraphs"] = {str(p): spans.get((chapter.index, p), [])
+                                 for p in range(len(plan.book.chapters[chapter.index].paragraphs))}
+        if made is not None:
+            doc["audio"], doc["duration"] = f"audio/chapter/{chapter.index}", made[1].get("duration")
+        chapters.append(doc)
+    return {"title": plan.book.title, "authors": plan.book.authors, "language": plan.book.language,
+            "backend": plan.options.synthesis.backend if plan.options else None, "tags": list(TAGS),
+            "chapters": chapters}
+
+
+def _sentences(plan: BookPlan, chapter: ChapterPlan, keys: list[str | None], layout: BookLayout,
+               made: tuple[Path, dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """The chapter's sentences with the chunks speaking them, and where each is heard in the
+    chapter's audio when it was assembled from the takes stored now (the caption timings)."""
+    book_chapter = plan.book.chapters[chapter.index]
+    language = plan.book.language
+    text = chapter_text(book_chapter, chapter.chunks, language)
+    times: list[Any] = [None] * len(text.sentences)
+    if made is not None and None not in keys:
+        record = made[1]
+        starts, takes = record.get("piece_starts"), record.get("takes")
+        whole = isinstance(starts, list) and isinstance(takes, list) and len(starts) == len(takes) == len(keys)
+        if whole and all(layout.chunk_audio(k).exists() for k in keys):  # type: ignore[arg-type]
+            timing = chapter_timing(chapter.index, chapter.title, book_chapter, chapter.chunks, keys,  # type: ignore[arg-type]
+                                    layout, starts, float(record.get("duration", 0.0)), takes, language)
+            times = timing.sentences
+    speaking: dict[int, list[int]] = {}
+    for chunk, parts in zip(chapter.chunks, text.parts, strict=True):
+        for part in parts:
+            speaking.setdefault(part.sentence, []).append(chunk.index)
+    out = []
+    for i, sentence in enumerate(text.sentences):
+        timed = times[i]
+        out.append({"id": i, "paragraph": sentence.paragraph, "text": sentence.text,
+                    "start": round(timed.start, 3) if timed else None, "end": round(timed.end, 3) if timed else None,
+                    "chunks": list(dict.fromkeys(speaking.get(i, [])))})
+    return out
