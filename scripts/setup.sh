@@ -25,7 +25,8 @@ extras="[ja,en]"
 
 need_apt=()
 command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || need_apt+=(ffmpeg)
-# the QA report test renders the report in headless Chromium
+# the QA report test renders the report in headless Chromium; Playwright drives it in the review page's test
+# (tests/test_review_browser.py: executable_path, so `playwright install` never downloads a browser)
 [ -n "$test" ] && { command -v chromium >/dev/null || need_apt+=(chromium); }
 # the read-along EPUB test checks the book with epubcheck
 [ -n "$test" ] && { command -v epubcheck >/dev/null || need_apt+=(epubcheck); }

@@ -50,7 +50,7 @@ class CountingBackend:
 VOICES = [Voice("fake", "af_one", "American English", "female"), Voice("fake", "bm_two", "British English", "male")]
 
 
-def factory(calls: list[str], seconds: float = 12.0):  # noqa: ANN201
+def factory(calls: list[str], seconds: float = 12.0):
     return lambda options: CountingBackend(options.synthesis.voice, options.synthesis.speed, calls, seconds)
 
 

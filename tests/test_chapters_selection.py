@@ -15,7 +15,7 @@ from narration.run.selection import parse_selection, select_chapters
 from narration.store.layout import BookLayout
 from narration.store.status import status_for_book
 
-OPTIONS = dict(backend="piper", batch_size=2, format="flac", loudness=None, qa=False)
+OPTIONS = {"backend": "piper", "batch_size": 2, "format": "flac", "loudness": None, "qa": False}
 TITLES = ["Flattery and Pride", "Great and Small", "Slow  but Steady", "Thrift and Greed", "Lies and Shadows"]
 THREE = ("# Three\n\n## One\n\nThe first chapter is short. It ends here.\n\n## Two\n\nThe second one too.\n\n"
          "## Three\n\nAnd the third. Then it stops.\n")
@@ -54,12 +54,12 @@ def test_the_cli_refuses_a_chapter_the_book_lacks_in_one_line_before_writing(tmp
     book.write_text(THREE, encoding="utf-8")
     out = tmp_path / "out"
     done = subprocess.run([sys.executable, "-m", "flows.cli", str(book), "--out", str(out), "--backend", "piper",
-                           "--chapters", "2-4"], capture_output=True, text=True, timeout=300)
+                           "--chapters", "2-4"], check=False, capture_output=True, text=True, timeout=300)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "--chapters: 2-4 is not a chapter number or range" in done.stderr and str(book) in done.stderr
     assert not out.exists()
     dry = subprocess.run([sys.executable, "-m", "flows.cli", str(book), "--out", str(out), "--backend", "piper",
-                          "--chapters", "2", "--dry-run"], capture_output=True, text=True, timeout=300)
+                          "--chapters", "2", "--dry-run"], check=False, capture_output=True, text=True, timeout=300)
     said = " ".join(dry.stdout.split())
     assert dry.returncode == 0 and "1 chapters of 3 (--chapters" in said
     assert "The second one too." in said and "And the third" not in said and "The first chapter" not in said

@@ -7,6 +7,7 @@ import argparse
 import json
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -176,3 +177,11 @@ def test_the_document_of_a_partly_narrated_book_has_no_audio_for_the_rest(tmp_pa
     doc = book_document(open_book(tmp_path / "out", source))
     assert [c["audio"] is not None for c in doc["chapters"]] == [False, True, False]
     assert [s["start"] is None for s in doc["chapters"][0]["sentences"]] == [True] * 3
+
+
+def test_edits_from_two_tabs_at_once_are_all_kept(book: tuple[Path, Path]) -> None:
+    layout = BookLayout.for_book(book[1], book[0])
+    words = [f"word{n}" for n in range(12)]
+    with ThreadPoolExecutor(max_workers=6) as pool:  # each a read-modify-write of lexicon.tsv
+        list(pool.map(lambda w: edits.set_pronunciation(layout, w, w.upper()), words))
+    assert load_lexicon(edits.lexicon_path(layout)) == {w: w.upper() for w in words}

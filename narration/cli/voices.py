@@ -32,7 +32,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from narration.review.audition import audition, installed_voices, passage_for, render_page
+    from narration.review.audition import (
+        audition,
+        installed_voices,
+        passage_for,
+        render_page,
+    )
     from narration.review.book import narrated_voice
 
     try:

@@ -99,7 +99,11 @@ def installed_voices(language: str) -> list[Voice]:
     if lang == "ja":
         found += [kokoro_voice("kokoro", v) for v in _japanese_voices()]
     elif lang in _kokoro_readers():
-        from narration.synthesis import kokoro_english_missing, kokoro_multi, kokoro_voices
+        from narration.synthesis import (
+            kokoro_english_missing,
+            kokoro_multi,
+            kokoro_voices,
+        )
 
         if kokoro_english_missing() is None:
             backend = "kokoro-en" if lang == "en" else "kokoro-multi"

@@ -14,17 +14,20 @@ text, tag or take changed are synthesized; the rest are reused from the store.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import re
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from narration.emotion.script import COLUMNS
 from narration.emotion.tags import TAGS
-from narration.errors import InputError
+from narration.errors import BookLocked, InputError
 from narration.run.progress import ProgressListener
 from narration.run.results import BookResult
 from narration.store import atomic, tsv
@@ -38,6 +41,23 @@ MAX_SPOKEN = 300
 _KEY = re.compile(r"[0-9a-f]{64}")
 _LEXICON_HEAD = "# Pronunciations: a word, a tab, how to say it. Written by narrate review; edit freely.\n"
 _RETAKES_HEAD = "# Chunks to take again at the next Apply: number, key, text. Delete a line to unmark it.\n"
+
+
+@contextlib.contextmanager
+def edit_lock(layout: BookLayout, patience: float = 1.0) -> Iterator[None]:
+    """The book's lock for one small edit: another edit (a second tab) holds it for milliseconds,
+    so it is tried again for up to ``patience`` seconds; a run holding it longer is ``BookLocked``."""
+    deadline = time.monotonic() + patience
+    with contextlib.ExitStack() as held:
+        while True:
+            try:
+                held.enter_context(book_lock(layout))
+                break
+            except BookLocked:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.02)
+        yield
 
 
 def lexicon_path(layout: BookLayout) -> Path:
@@ -74,7 +94,7 @@ def set_pronunciation(layout: BookLayout, word: object, spoken: object, seed: st
     --lexicon file, when it has none yet) with the entry set. The lexicon's entries."""
     word, spoken = _field(word, "word", MAX_WORD), _field(spoken, "pronunciation", MAX_SPOKEN)
     path = lexicon_path(layout)
-    with book_lock(layout):
+    with edit_lock(layout):
         source = path if path.is_file() else (Path(seed) if seed and Path(seed).is_file() else None)
         entries = load_lexicon(source) if source is not None else {}
         entries[word] = spoken
@@ -92,7 +112,7 @@ def set_tag(layout: BookLayout, chapter: int, paragraph: int, span: int, tag: ob
     if tag not in TAGS:
         raise InputError("tag", f"{tag!r} is not one of {', '.join(TAGS)}")
     path = layout.script
-    with book_lock(layout):
+    with edit_lock(layout):
         text = path.read_text(encoding="utf-8")
         lines = text.splitlines(keepends=True)
         head = 0
@@ -134,7 +154,7 @@ def mark_retake(layout: BookLayout, index: int, marked: bool) -> set[str]:
     record = next((r for r in Manifest(layout.manifest).records() if r.index == index), None)
     if record is None:
         raise InputError("chunk", f"no chunk {index} in the book's last plan")
-    with book_lock(layout):
+    with edit_lock(layout):
         rows = [row for row in _retake_rows(layout) if len(row) >= 2 and row[1].strip() != record.key]
         if marked:
             rows.append([str(index), record.key, " ".join(record.text.split())])
@@ -165,7 +185,7 @@ def set_aside_marked(layout: BookLayout) -> list[str]:
     """Move the marked takes to ``.work/replaced/`` (kept, not deleted: the page plays them beside
     the new ones) and clear the marks, under the book's lock; the keys moved."""
     moved = []
-    with book_lock(layout):
+    with edit_lock(layout):
         for key in sorted(marked_keys(layout)):
             take = layout.chunk_audio(key)
             if take.is_file():

@@ -25,7 +25,12 @@ from starlette.routing import Route
 
 from narration.errors import BookLocked, NarrationError
 from narration.review import edits
-from narration.review.book import ReviewBook, book_document, chapter_audio, previous_take
+from narration.review.book import (
+    ReviewBook,
+    book_document,
+    chapter_audio,
+    previous_take,
+)
 
 log = logging.getLogger(__name__)
 

@@ -53,11 +53,12 @@ function renderChapter(ch) {
     audio = el("audio", { controls: "", preload: "metadata", src: ch.audio, "data-chapter": ch.index });
     section.append(audio);
   } else {
-    section.append(el("p", { class: "flag", text: "Not narrated yet (narrate the book, or Apply)." }));
+    section.append(el("p", { class: "flag", text: "Not narrated yet: narrate the book without --chapters to make it." }));
   }
   const player = { audio, sentences: [], stopAt: null, current: null };
   players.set(ch.index, player);
-  const shownChunks = new Set();
+  const lastSentence = new Map(); // chunk -> the last sentence it speaks: its flags and takes go after it
+  for (const s of ch.sentences) for (const index of s.chunks) lastSentence.set(index, s.id);
   let paragraph = null, block = null;
   for (const s of ch.sentences) {
     if (!block || s.paragraph !== paragraph) {
@@ -69,8 +70,7 @@ function renderChapter(ch) {
     const span = renderSentence(ch, s, chunks, player);
     block.append(span, " ");
     for (const index of s.chunks) {
-      if (shownChunks.has(index)) continue;
-      shownChunks.add(index);
+      if (lastSentence.get(index) !== s.id) continue;
       const chunk = chunks.get(index);
       if (chunk && chunk.flagged) block.append(renderFlag(chunk));
       if (chunk && chunk.previous) block.append(renderChanged(chunk));
@@ -101,7 +101,7 @@ function renderSpans(ch, paragraph) {
       } catch (e) { status(e.message); select.value = span.tag; }
     });
     const quote = span.text.length > 40 ? span.text.slice(0, 40) + "…" : span.text;
-    row.append(el("span", { title: span.text }, el("b", { text: span.speaker }), ` “${quote}” `, select));
+    row.append(el("span", { class: "span", title: span.text }, el("b", { text: span.speaker }), ` ${quote} `, select));
   }
   return row;
 }
