@@ -18,6 +18,7 @@ from narration.model import Utterance
 from narration.options import NarrationOptions
 from narration.review.audition import (
     PASSAGES,
+    Section,
     Voice,
     audition,
     installed_voices,
@@ -65,7 +66,7 @@ def test_a_second_audition_renders_nothing_and_the_page_lists_every_voice(tmp_pa
     assert calls == [] and not any(t.rendered for t in again)
     assert [t.path for t in again] == [t.path for t in first]
 
-    page = render_page(again, text, "en", tmp_path).read_text(encoding="utf-8")
+    page = render_page([Section("en", text, again)], tmp_path).read_text(encoding="utf-8")
     for voice in VOICES:
         assert f"<td>{voice.name}</td>" in page and f"<td>{voice.accent}</td>" in page
     sources = re.findall(r'<audio controls preload="none" src="([^"]+)"', page)
@@ -136,7 +137,7 @@ def test_the_command_with_piper_writes_a_page_and_reuses_its_take(tmp_path: Path
     monkeypatch.setattr("narration.review.audition.installed_voices", lambda language: piper)
     parser = argparse.ArgumentParser()
     voices_command.add_arguments(parser)
-    args = parser.parse_args(["--out", str(tmp_path)])
+    args = parser.parse_args(["--lang", "en", "--out", str(tmp_path)])
     assert voices_command.run(args) == 0
     assert "1 rendered now" in capsys.readouterr().out
     page = (tmp_path / "voices.html").read_text(encoding="utf-8")
@@ -144,3 +145,18 @@ def test_the_command_with_piper_writes_a_page_and_reuses_its_take(tmp_path: Path
     assert 100 < rate < 260  # a person's narration pace, measured from the take
     assert voices_command.run(args) == 0
     assert "0 rendered now, 1 from the store" in capsys.readouterr().out
+
+
+def test_the_default_page_holds_every_english_and_japanese_voice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    calls: list[str] = []
+    monkeypatch.setattr("narration.review.audition.load_backend", factory(calls))
+    parser = argparse.ArgumentParser()
+    voices_command.add_arguments(parser)
+    assert voices_command.run(parser.parse_args(["--out", str(tmp_path)])) == 0
+    expected = [*installed_voices("en"), *installed_voices("ja")]
+    assert sorted(calls) == sorted(v.name for v in expected)
+    page = (tmp_path / "voices.html").read_text(encoding="utf-8")
+    assert '<section lang="en">' in page and '<section lang="ja">' in page
+    assert all(f"<td>{v.name}</td>" in page for v in expected)
+    assert PASSAGES["ja"] in page

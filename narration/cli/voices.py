@@ -20,7 +20,8 @@ DESCRIPTION = (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = DESCRIPTION
-    parser.add_argument("--lang", default=None, help="language (BCP 47, e.g. en, ja, fr; default: en, or --book's)")
+    parser.add_argument("--lang", default=None, help="languages, comma-separated (BCP 47: en, ja, fr, ...; "
+                        "default: en,ja, or --book's)")
     parser.add_argument("--text", help="the passage to read (default: one per language)")
     parser.add_argument("--out", type=Path, default=Path("outputs/voices"), help="folder of the page and its takes "
                         "(default outputs/voices)")
@@ -32,30 +33,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from narration.review.audition import (
-        audition,
-        installed_voices,
-        passage_for,
-        render_page,
-    )
+    from narration.review.audition import Section, audition, installed_voices, passage_for, render_page
     from narration.review.book import narrated_voice
 
+    sections = []
     try:
-        language, extra = args.lang or "en", []
+        languages, extra = [lang.strip() for lang in (args.lang or "en,ja").split(",") if lang.strip()], []
         if args.book is not None:
             book_language, voice = narrated_voice(args.book_out, args.book)
-            language = args.lang or book_language
+            languages = languages if args.lang else [book_language]
             extra = [voice] if voice is not None else []
-        text = passage_for(language, args.text)
-        voices = list({(v.backend, v.name): v for v in [*extra, *installed_voices(language)]}.values())
-        if not voices:
-            raise NarrationError(f"no installed voice reads {language!r}")
-        print(shown(f"{len(voices)} voice(s) reading {language}; takes in {args.out}"), file=sys.stderr)
-        takes = audition(voices, text, language, args.out, speed=args.speed)
+        for language in languages:
+            text = passage_for(language, args.text)
+            voices = list({(v.backend, v.name): v for v in [*extra, *installed_voices(language)]}.values())
+            if not voices:
+                raise NarrationError(f"no installed voice reads {language!r}")
+            print(shown(f"{len(voices)} voice(s) reading {language}; takes in {args.out}"), file=sys.stderr)
+            sections.append(Section(language, text, audition(voices, text, language, args.out, speed=args.speed)))
     except NarrationError as exc:
         print(shown(f"narrate: error: {exc}"), file=sys.stderr)
         return 2
-    page = render_page(takes, text, language, args.out)
+    page = render_page(sections, args.out)
+    takes = [t for s in sections for t in s.takes]
     rendered = sum(t.rendered for t in takes)
     print(shown(f"{page}: {len(takes)} voice(s), {rendered} rendered now, {len(takes) - rendered} from the store"))
     return 0 if takes else 1

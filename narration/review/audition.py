@@ -161,11 +161,14 @@ def speaking_rate(text: str, language: str, seconds: float) -> tuple[float, str]
 
 def audition(
     voices: Sequence[Voice], text: str, language: str, out_dir: str | Path, *,
-    backend_for: BackendFor = load_backend, speed: float = 1.0,
+    backend_for: BackendFor | None = None, speed: float = 1.0,
 ) -> list[Take]:
     """Each voice's take of ``text``: read from the store when its key is there, else
-    synthesized and stored. A voice that fails to load or read is left out with a warning."""
+    synthesized and stored (``backend_for``: loads a voice; None: the run's own loader). A voice
+    that fails to load or read is left out with a warning."""
     from narration.text.normalize import normalize
+
+    backend_for = backend_for or load_backend
 
     layout = BookLayout(Path(out_dir))
     spoken = normalize(text, language)
@@ -188,26 +191,42 @@ def audition(
     return takes
 
 
-def render_page(takes: Sequence[Take], text: str, language: str, out_dir: str | Path) -> Path:
-    """``voices.html``: a table of players, one row per voice."""
-    root = Path(out_dir)
+@dataclass(frozen=True)
+class Section:
+    """One language's part of the page: its passage and its voices' takes."""
+
+    language: str
+    text: str
+    takes: Sequence[Take]
+
+
+def _table(section: Section, root: Path) -> str:
     rows = "\n".join(
         f"<tr><td>{html.escape(t.voice.name)}</td><td>{html.escape(t.voice.backend)}</td>"
         f"<td>{html.escape(t.voice.accent)}</td><td>{html.escape(t.voice.gender)}</td>"
         f"<td>{t.rate:.0f} {t.unit}</td><td>{t.seconds:.1f} s</td>"
         f"<td><audio controls preload=\"none\" src=\"{html.escape(t.path.relative_to(root).as_posix())}\"></audio></td></tr>"
-        for t in takes)
-    page = f"""<!DOCTYPE html>
-<html lang="{html.escape(language)}"><head><meta charset="utf-8"><title>Voices: {html.escape(language)}</title>
-<style>body{{font-family:sans-serif;margin:2em}}td,th{{padding:.3em .8em;text-align:left}}
-tr:nth-child(even){{background:#f4f4f4}}blockquote{{font-size:1.1em;max-width:50em}}</style></head>
-<body><h1>{len(takes)} voices reading {html.escape(language)}</h1>
-<blockquote>{html.escape(text)}</blockquote>
+        for t in section.takes)
+    language = html.escape(section.language)
+    return f"""<section lang="{language}"><h2>{len(section.takes)} voices reading {language}</h2>
+<blockquote>{html.escape(section.text)}</blockquote>
 <table><thead><tr><th>voice</th><th>backend</th><th>accent</th><th>gender</th><th>speaking rate</th>
 <th>length</th><th>listen</th></tr></thead>
 <tbody>
 {rows}
-</tbody></table>
+</tbody></table></section>"""
+
+
+def render_page(sections: Sequence[Section], out_dir: str | Path) -> Path:
+    """``voices.html``: per language its passage and a table of players, one row per voice."""
+    root = Path(out_dir)
+    languages = ", ".join(s.language for s in sections)
+    page = f"""<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>Voices: {html.escape(languages)}</title>
+<style>body{{font-family:sans-serif;margin:2em}}td,th{{padding:.3em .8em;text-align:left}}
+tr:nth-child(even){{background:#f4f4f4}}blockquote{{font-size:1.1em;max-width:50em}}</style></head>
+<body><h1>Voices: {html.escape(languages)}</h1>
+{"".join(_table(s, root) for s in sections)}
 <p>Narrate with one: <code>narrate BOOK --backend BACKEND --voice VOICE</code>.</p>
 </body></html>
 """
