@@ -229,8 +229,8 @@ def _narrate_planned(plan: BookPlan, layout: BookLayout) -> BookResult:
 
 
 def _run_planned(plan: BookPlan, layout: BookLayout, options: NarrationOptions, run: pipeline.Run) -> BookResult:
-    making = plan.chapters_to_make()  # --chapters: only these; no M4B or timed text for part of a book
-    _progress.book_started(plan.book.title, len(making), len(run.keys), run.cached)
+    making, chunks, cached = run.making()  # --chapters: only these; no M4B or timed text for part of a book
+    _progress.book_started(plan.book.title, len(making), chunks, cached)
 
     # Submit every batch first so synthesis never waits on assembly, then assemble each chapter
     # as soon as its own batches are in.

@@ -71,12 +71,25 @@ def test_only_the_chosen_chapters_are_made_and_a_full_run_reuses_every_take(tmp_
     out = tmp_path / "out"
     layout = BookLayout.for_book(out, book)
 
-    part = narrate(book, out, NarrationOptions(**OPTIONS, chapters="2"))
+    started: list[tuple[int, int, int]] = []
+
+    class Listener:
+        def book_started(self, title: str, chapters: int, chunks: int, cached: int) -> None:
+            started.append((chapters, chunks, cached))
+
+        def chunks_done(self, count: int, audio_seconds: float) -> None:
+            pass
+
+        def chapter_done(self, index: int, title: str) -> None:
+            pass
+
+    part = narrate(book, out, NarrationOptions(**OPTIONS, chapters="2"), on_progress=Listener())
     per_chapter = {c["index"]: c for c in status_for_book(out, book)["chapters"]}
     made = per_chapter[1]["done"]
     assert part.m4b is None and not layout.m4b.exists()
     assert [c.index for c in part.chapters] == [1] and len(list(layout.chapters.glob("*.flac"))) == 1
     assert part.synthesized == made > 0 and part.chunks > made  # the manifest knows the whole book
+    assert started == [(1, made, 0)]  # the progress bar counts what this run makes
     assert [per_chapter[i]["state"] for i in (0, 1, 2)] == ["not started", "done", "not started"]
 
     whole = narrate(book, out, NarrationOptions(**OPTIONS))

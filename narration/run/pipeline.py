@@ -80,6 +80,15 @@ class Run:
         first = chapter.chunks[0].index if chapter.chunks else 0
         return self.keys[first : first + len(chapter.chunks)]
 
+    def making(self) -> tuple[list[ChapterPlan], int, int]:
+        """The chapters this run makes (``--chapters``: only those), their chunks and how many of
+        those are stored already: what ``ProgressListener.book_started`` is told."""
+        making = self.plan.chapters_to_make()
+        if not self.plan.partial:
+            return making, len(self.keys), self.cached
+        keys = [k for chapter in making for k in self.chapter_keys(chapter)]
+        return making, len(keys), sum(self.layout.chunk_audio(k).exists() for k in keys)
+
     def batches(self, chapter: ChapterPlan) -> list[Batch]:
         """The chapter's chunks in batches of ``options.synthesis.batch_size``, with their keys."""
         keys, size = self.chapter_keys(chapter), self.options.synthesis.batch_size
@@ -373,8 +382,8 @@ def _narrate_planned(
     options = run_plan.options or NarrationOptions()
     run_plan = tag(run_plan, layout, classify(run_plan.book, options.emotion) if run_plan.tags is None else None)
     run = start_run(run_plan, layout, narrator)
-    making = run_plan.chapters_to_make()  # --chapters: only these; the M4B and timed text wait for the whole book
-    progress.book_started(run_plan.book.title, len(making), len(run.keys), run.cached)
+    making, chunks, cached = run.making()  # --chapters: only these; the M4B and timed text wait for the whole book
+    progress.book_started(run_plan.book.title, len(making), chunks, cached)
     # A finished chapter is assembled (ffmpeg, in subprocesses) on a second thread while the
     # next one is synthesized, as the Prefect flow does with its two task workers.
     assembling: list[tuple[ChapterPlan, Future[ChapterResult]]] = []
