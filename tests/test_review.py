@@ -185,3 +185,25 @@ def test_edits_from_two_tabs_at_once_are_all_kept(book: tuple[Path, Path]) -> No
     with ThreadPoolExecutor(max_workers=6) as pool:  # each a read-modify-write of lexicon.tsv
         list(pool.map(lambda w: edits.set_pronunciation(layout, w, w.upper()), words))
     assert load_lexicon(edits.lexicon_path(layout)) == {w: w.upper() for w in words}
+
+
+def test_sentence_times_are_read_once_per_assembled_chapter(book: tuple[Path, Path],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import narration.review.book as review_book
+
+    calls: list[int] = []
+    real = review_book.chapter_timing
+
+    def counting(index: int, *args: object, **kwargs: object):
+        calls.append(index)
+        return real(index, *args, **kwargs)
+
+    monkeypatch.setattr(review_book, "chapter_timing", counting)
+    review = open_book(book[1], book[0])
+    first = book_document(review)
+    assert sorted(calls) == [0, 1, 2]
+    assert book_document(review) == first and len(calls) == 3  # a page reload reads no take again
+    edits.set_pronunciation(review.layout, "stops", "halts")
+    edits.apply(review)
+    book_document(review)
+    assert calls[3:] == [2]  # only the chapter assembled anew

@@ -4,7 +4,7 @@ tag and QA, and the script's spans."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ from narration.emotion.script import read_script
 from narration.emotion.spans import split_spans
 from narration.emotion.tags import TAGS
 from narration.errors import InputError
+from narration.language import UNSPACED, primary_language
 from narration.model import Book, Chunk
 from narration.options import NarrationOptions
 from narration.review.audition import Voice, kokoro_voice
@@ -23,7 +24,18 @@ from narration.store.layout import BookLayout, check_own_folder
 from narration.store.manifest import FAILED, ChunkRecord, Manifest
 from narration.store.verify import read_record
 
-_DEFAULT_VOICES = {"kokoro-en": "af_heart", "kokoro-multi": "af_heart", "kokoro": "jf_alpha", "piper": "en_US-joe-medium"}
+
+def default_voice(backend: str) -> str | None:
+    """The voice ``backend`` reads with when none is named (qwen3's speakers are not auditioned)."""
+    if backend in ("kokoro-en", "kokoro-multi"):
+        from narration.synthesis.kokoro_en import DEFAULT_VOICE
+    elif backend == "kokoro":
+        from narration.synthesis.kokoro import DEFAULT_VOICE
+    elif backend == "piper":
+        from narration.synthesis.piper import DEFAULT_VOICE
+    else:
+        return None
+    return DEFAULT_VOICE
 
 
 def narrated_voice(out_dir: str | Path, book_path: str | Path) -> tuple[str, Voice | None]:
@@ -38,7 +50,7 @@ def narrated_voice(out_dir: str | Path, book_path: str | Path) -> tuple[str, Voi
     if options is None:
         return language, None
     backend = options.synthesis.backend
-    name = options.synthesis.voice or _DEFAULT_VOICES.get(backend)
+    name = options.synthesis.voice or default_voice(backend)
     if name is None:
         return language, None
     if backend == "piper":
@@ -57,6 +69,9 @@ class ReviewBook:
     out_dir: Path
     layout: BookLayout
     options: NarrationOptions
+    # Sentence times per (chapter, what its audio was made from): reading every take again for
+    # each page load would cost seconds on a long book; a chapter assembled anew has new inputs.
+    timings: dict[tuple[Any, ...], list[dict[str, Any]]] = field(default_factory=dict, compare=False, repr=False)
 
 
 def open_book(out_dir: str | Path, book_path: str | Path) -> ReviewBook:
@@ -149,13 +164,17 @@ def book_document(review: ReviewBook) -> dict[str, Any]:
         made = chapter_audio(layout, chapter.index)
         keys = [c["key"] for c in chunks]
         if 0 <= chapter.index < len(plan.book.chapters):
-            doc["sentences"] = _sentences(plan, chapter, keys, layout, made)
+            made_of = (chapter.index, made[1].get("inputs") if made else None, *keys)
+            if made_of not in review.timings:
+                review.timings[made_of] = _sentences(plan, chapter, keys, layout, made)
+            doc["sentences"] = review.timings[made_of]
             doc["paragraphs"] = {str(p): spans.get((chapter.index, p), [])
                                  for p in range(len(plan.book.chapters[chapter.index].paragraphs))}
         if made is not None:
             doc["audio"], doc["duration"] = f"audio/chapter/{chapter.index}", made[1].get("duration")
         chapters.append(doc)
     return {"title": plan.book.title, "authors": plan.book.authors, "language": plan.book.language,
+            "unspaced": primary_language(plan.book.language) in UNSPACED,
             "backend": plan.options.synthesis.backend if plan.options else None, "tags": list(TAGS),
             "chapters": chapters}
 

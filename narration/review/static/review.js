@@ -45,6 +45,7 @@ function render() {
 }
 
 function renderChapter(ch) {
+  const unspaced = book.unspaced; // Japanese, Mandarin, Thai: no space between sentences
   const section = el("section", { class: "chapter", id: `chapter-${ch.index}` });
   section.append(el("h2", { text: `${ch.number}. ${ch.title}` }));
   const chunks = new Map(ch.chunks.map(c => [c.index, c]));
@@ -68,7 +69,7 @@ function renderChapter(ch) {
       section.append(block);
     }
     const span = renderSentence(ch, s, chunks, player);
-    block.append(span, " ");
+    block.append(span, unspaced ? "" : " ");
     for (const index of s.chunks) {
       if (lastSentence.get(index) !== s.id) continue;
       const chunk = chunks.get(index);
