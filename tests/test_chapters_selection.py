@@ -96,3 +96,19 @@ def test_only_the_chosen_chapters_are_made_and_a_full_run_reuses_every_take(tmp_
     assert whole.synthesized == whole.chunks - made  # every take of chapter 2 reused
     assert whole.m4b and Path(whole.m4b).exists() and len(whole.chapters) == 3
     assert {c["state"] for c in status_for_book(out, book)["chapters"]} == {"done"}
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("prefect_api")
+def test_the_prefect_flow_makes_only_the_chosen_chapters_too(tmp_path: Path) -> None:
+    from flows.book import narrate_book
+
+    book = tmp_path / "three.md"
+    book.write_text(THREE, encoding="utf-8")
+    out = tmp_path / "out"
+    part = narrate_book(str(book), str(out), NarrationOptions(**OPTIONS, chapters="1,3"))
+    assert part.m4b is None and [c.index for c in part.chapters] == [0, 2]
+    states = [c["state"] for c in status_for_book(out, book)["chapters"]]
+    assert states == ["done", "not started", "done"]
+    whole = narrate_book(str(book), str(out), NarrationOptions(**OPTIONS))
+    assert whole.synthesized == whole.chunks - part.synthesized and whole.m4b
