@@ -207,3 +207,15 @@ def test_sentence_times_are_read_once_per_assembled_chapter(book: tuple[Path, Pa
     edits.apply(review)
     book_document(review)
     assert calls[3:] == [2]  # only the chapter assembled anew
+
+
+def test_a_flagged_chunk_shows_its_reasons_and_what_the_asr_heard(client: TestClient, book: tuple[Path, Path]) -> None:
+    layout = BookLayout.for_book(book[1], book[0])
+    manifest = Manifest(layout.manifest)
+    record = manifest.records()[3]
+    verdict = {"passed": False, "reasons": ["wer 60%"], "transcript": "the second won two", "error_rate": 0.6}
+    manifest.mark_done(record.key, record.duration or 1.0, None, qa=verdict, retakes=2, fingerprint=record.fingerprint)
+    chunks = {c["index"]: c for ch in client.get("/api/book").json()["chapters"] for c in ch["chunks"]}
+    assert chunks[3]["flagged"] and chunks[3]["reasons"] == ["wer 60%"] and chunks[3]["retakes"] == 2
+    assert chunks[3]["transcript"] == "the second won two"
+    assert [i for i, c in chunks.items() if c["flagged"]] == [3] and chunks[2]["transcript"] is None

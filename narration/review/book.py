@@ -4,6 +4,7 @@ tag and QA, and the script's spans."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ from narration.run.plan import BookPlan, ChapterPlan
 from narration.store.layout import BookLayout, check_own_folder
 from narration.store.manifest import FAILED, ChunkRecord, Manifest
 from narration.store.verify import read_record
+
+log = logging.getLogger(__name__)
 
 
 def default_voice(backend: str) -> str | None:
@@ -158,7 +161,10 @@ def book_document(review: ReviewBook) -> dict[str, Any]:
     spans = _spans(layout)
     chapters = []
     for number, chapter in enumerate(plan.chapters, 1):
-        chunks = [_chunk_doc(c, records.get(c.index), layout, marked, previous) for c in chapter.chunks]
+        # The last run's record of each chunk; a plan whose chapters moved since (a hand edit of the
+        # script) has no take for a chunk of another chapter.
+        chunks = [_chunk_doc(c, r if (r := records.get(c.index)) and r.chapter == c.chapter else None, layout, marked,
+                             previous) for c in chapter.chunks]
         doc: dict[str, Any] = {"number": number, "index": chapter.index, "title": chapter.title, "audio": None,
                                "duration": None, "chunks": chunks, "sentences": [], "paragraphs": {}}
         made = chapter_audio(layout, chapter.index)
@@ -192,9 +198,12 @@ def _sentences(plan: BookPlan, chapter: ChapterPlan, keys: list[str | None], lay
         starts, takes = record.get("piece_starts"), record.get("takes")
         whole = isinstance(starts, list) and isinstance(takes, list) and len(starts) == len(takes) == len(keys)
         if whole and all(layout.chunk_audio(k).exists() for k in keys):  # type: ignore[arg-type]
-            timing = chapter_timing(chapter.index, chapter.title, book_chapter, chapter.chunks, keys,  # type: ignore[arg-type]
-                                    layout, starts, float(record.get("duration", 0.0)), takes, language)
-            times = timing.sentences
+            try:
+                timing = chapter_timing(chapter.index, chapter.title, book_chapter, chapter.chunks, keys,  # type: ignore[arg-type]
+                                        layout, starts, float(record.get("duration", 0.0)), takes, language)
+                times = timing.sentences
+            except (OSError, ValueError) as exc:  # a take unreadable, a chapter edited out of line with its takes
+                log.warning("chapter %d: its sentences are shown without times (%s)", chapter.index + 1, exc)
     speaking: dict[int, list[int]] = {}
     for chunk, parts in zip(chapter.chunks, text.parts, strict=True):
         for part in parts:
