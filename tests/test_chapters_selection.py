@@ -112,3 +112,9 @@ def test_the_prefect_flow_makes_only_the_chosen_chapters_too(tmp_path: Path) -> 
     assert states == ["done", "not started", "done"]
     whole = narrate_book(str(book), str(out), NarrationOptions(**OPTIONS))
     assert whole.synthesized == whole.chunks - part.synthesized and whole.m4b
+
+
+def test_the_selection_is_no_part_of_what_the_inbox_or_the_chapters_are_fingerprinted_by() -> None:
+    chosen, whole = NarrationOptions(**OPTIONS, chapters="2"), NarrationOptions(**OPTIONS)
+    assert chosen.flat_json() == whole.flat_json()  # a partial run does not queue the book again
+    assert chosen.assembly.digest() == whole.assembly.digest()

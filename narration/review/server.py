@@ -52,6 +52,10 @@ class ApplyState:
         with self._lock:
             self.doc = {**self.doc, **fields}
 
+    def reset(self, **fields: Any) -> None:
+        with self._lock:
+            self.doc = dict(fields)
+
     def read(self) -> dict[str, Any]:
         with self._lock:
             return dict(self.doc)
@@ -184,7 +188,7 @@ def create_app(review: ReviewBook, *, hosts: tuple[str, ...] = ("127.0.0.1", "lo
             return _error(exc)
         if applying.thread is not None and applying.thread.is_alive():
             return JSONResponse({"error": "an Apply is running"}, status_code=409)
-        applying.doc = {"state": "running", "done": 0}
+        applying.reset(state="running", done=0)
         applying.thread = threading.Thread(target=run_apply, name="review-apply", daemon=True)
         applying.thread.start()
         return JSONResponse(applying.read(), status_code=202)
