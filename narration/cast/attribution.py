@@ -1,0 +1,446 @@
+"""Who says each quote: a sieve of rules, the surest first, each quote left to the narrator
+when the evidence is weak.
+
+Quotes are the speech spans of ``narration.text.spans.split_spans``, keyed as the script keys
+them: (chapter, paragraph, span). In order:
+
+1. ``explicit``: a speech frame names the speaker next to the quote ("said the Hatter",
+   ``Alice said,``); an interrupted quote's halves share it.
+2. ``first-person``: ``I said``: the narrator speaks (speaker None, the narrator's voice).
+3. ``pronoun``: ``she cried``: the nearest character of that gender mentioned before it in
+   the narration (quotes left out: a name there is likelier the one spoken to).
+4. ``paragraph``: the other quotes of a paragraph with a speaker are that speaker's.
+5. ``continued``: a quote left open at a paragraph's end goes on in the next.
+6. ``vocative``: the line after one addressing X ("Watson, come here") is X's.
+7. ``actor``: the subject of the sentence before the quote ("Holmes leaned forward.").
+8. ``turns``: in a run of dialogue between two, lines alternate.
+
+Each rule's confidence is fixed (``CONFIDENCE``); below ``min_confidence`` the narrator reads it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from narration.cast.characters import Character, build_characters, gendered_noun, is_anaphoric
+from narration.cast.frames import _OPENER, Frame, _trim_np, frame_after, frame_before, last_sentence
+from narration.cast.names import FEMALE, MALE, UNKNOWN
+from narration.text.spans import Span, split_spans
+
+CONFIDENCE = {
+    "explicit": 0.95,
+    "first-person": 0.9,
+    "continued": 0.85,
+    "paragraph": 0.85,
+    "pronoun": 0.75,
+    "other": 0.6,
+    "vocative": 0.6,
+    "actor": 0.6,
+    "turns": 0.55,
+}
+_LOOKBACK = 6  # paragraphs searched back for a pronoun's character
+_RUN_BREAK_WORDS = 40  # a paragraph of narration this long ends a run of dialogue
+_CLOSERS = "”\"’'」』"
+
+
+@dataclass(frozen=True)
+class Quote:
+    """One speech span and who says it: ``speaker`` a character id, None for the narrator."""
+
+    chapter: int
+    paragraph: int
+    span: int  # index in ``split_spans(paragraph text)``: the script's span
+    start: int
+    end: int
+    text: str
+    speaker: str | None = None
+    confidence: float = 0.0
+    rule: str = ""  # which sieve gave it; "" when none did
+
+    @property
+    def key(self) -> tuple[int, int, int]:
+        return (self.chapter, self.paragraph, self.span)
+
+
+@dataclass(frozen=True)
+class Attribution:
+    characters: tuple[Character, ...]
+    quotes: tuple[Quote, ...]
+
+    def speakers(self) -> dict[tuple[int, int, int], str | None]:
+        """(chapter, paragraph, span) -> character id or None, for every speech span."""
+        return {q.key: q.speaker for q in self.quotes}
+
+
+@dataclass
+class _Para:
+    chapter: int
+    index: int
+    text: str
+    spans: list[Span]
+    skip: bool  # a heading or a note: no speech in it is anyone's
+
+    def speech(self) -> list[int]:
+        return [] if self.skip else [i for i, s in enumerate(self.spans) if s.speech]
+
+    def span_text(self, i: int) -> str:
+        s = self.spans[i]
+        return self.text[s.start : s.end]
+
+    def narration(self) -> str:
+        return " ".join(self.span_text(i) for i, s in enumerate(self.spans) if not s.speech)
+
+
+@dataclass
+class _Slot:
+    """A quote being attributed."""
+
+    para: _Para
+    span: int
+    frame: Frame | None = None
+    speaker: str | None = None
+    rule: str = ""
+    confidence: float = 0.0
+
+    def set(self, speaker: str | None, rule: str) -> None:
+        self.speaker, self.rule, self.confidence = speaker, rule, CONFIDENCE[rule]
+
+    @property
+    def open(self) -> bool:
+        return not self.rule
+
+
+def _frame(para: _Para, i: int) -> Frame | None:
+    quote = para.span_text(i)
+    after = para.span_text(i + 1) if i + 1 < len(para.spans) and not para.spans[i + 1].speech else ""
+    before = para.span_text(i - 1) if i > 0 and not para.spans[i - 1].speech else ""
+    return (frame_after(after, quote) if after else None) or (frame_before(before) if before else None)
+
+
+def _is_name(np: str) -> bool:
+    return Frame(np, "", "").pronoun is None and not is_anaphoric(np)
+
+
+@dataclass
+class _Index:
+    """Characters by every form of their names, and a pattern finding their mentions."""
+
+    characters: list[Character]
+    by_form: dict[str, str] = field(default_factory=dict)
+    pattern: re.Pattern[str] | None = None
+    gender: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        forms: dict[str, str] = {}
+        for c in self.characters:
+            for form in c.forms:
+                forms.setdefault(form.lower(), c.id)
+                if form.lower().startswith("the "):
+                    forms.setdefault(form[4:].lower(), c.id)
+        self.by_form = forms
+        if forms:
+            alternatives = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+            self.pattern = re.compile(rf"(?<![\w’'])(?:{alternatives})(?![\w’'])", re.IGNORECASE)
+        self.gender = {c.id: c.gender for c in self.characters}
+
+    def find(self, np: str) -> str | None:
+        low = " ".join(np.lower().split())
+        return self.by_form.get(low) or (self.by_form.get(low[4:]) if low.startswith("the ") else None)
+
+    def mentions(self, text: str) -> list[tuple[int, str]]:
+        if self.pattern is None:
+            return []
+        return [(m.start(), self.by_form[m.group(0).lower()]) for m in self.pattern.finditer(text)
+                if m.group(0)[0].isupper() or m.group(0).lower().startswith("the ")]
+
+
+def _paragraphs(chapters: Sequence[Sequence[tuple[str, bool]]]) -> list[list[_Para]]:
+    return [[_Para(c, p, text, split_spans(text), skip) for p, (text, skip) in enumerate(chapter)]
+            for c, chapter in enumerate(chapters)]  # fmt: skip
+
+
+def _named_forms(slots: list[_Slot]) -> Counter[str]:
+    """Each name a speech frame prints, and how often; and the capitalised names that open the
+    sentence before a quote ("Holmes leaned forward.") or are called in one ("Watson, come"),
+    where one is seen twice."""
+    counts: Counter[str] = Counter()
+    others: Counter[str] = Counter()
+    for slot in slots:
+        if slot.frame is not None and _is_name(slot.frame.np) and not gendered_noun(slot.frame.np):
+            counts[_canonical_form(slot.frame.np)] += 1
+        for name in (_actor_name(slot), _vocative_name(slot)):
+            if name:
+                others[name] += 1
+    for name, n in others.items():
+        if n >= 2 or name in counts:
+            counts[name] += n
+    return counts
+
+
+_NOT_NAMES = frozenset("""
+i it he she we they you this that these those there here then now so but and or yet what why how
+when where who which yes no oh ah well o nay aye sir madam lord lady god heaven mother father
+""".split())
+
+
+def _capitalised_name(np: str) -> str | None:
+    words = np.split()
+    if not words or not all(w[:1].isupper() for w in words) or words[0].lower() in _NOT_NAMES:
+        return None
+    return np if _is_name(np) else None
+
+
+def _actor_name(slot: _Slot) -> str | None:
+    para, i = slot.para, slot.span
+    if i == 0 or para.spans[i - 1].speech:
+        return None
+    match = _OPENER.match(last_sentence(para.span_text(i - 1)))
+    return _capitalised_name(_trim_np(match.group("np"))) if match else None
+
+
+_VOCATIVE = re.compile(r"(?:^|[,!?.;]\s+)([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)(?=\s*[,!?])")
+
+
+def _vocative_name(slot: _Slot) -> str | None:
+    inner = slot.para.span_text(slot.span).strip(_CLOSERS + "“‘「『 ")
+    for match in _VOCATIVE.finditer(inner):
+        name = _capitalised_name(match.group(1))
+        if name and (match.start(1) > 0 or inner[match.end(1) :].lstrip().startswith(",")):
+            return name
+    return None
+
+
+def _canonical_form(np: str) -> str:
+    """"The Hatter" at a sentence's start is "the Hatter"."""
+    words = np.split()
+    if words[0] in ("The", "A", "An"):
+        words[0] = words[0].lower()
+    return " ".join(words)
+
+
+def attribute(chapters: Sequence[Sequence[tuple[str, bool]]], min_confidence: float = 0.5) -> Attribution:
+    """Every quote of ``chapters`` (each a list of (paragraph text, skip)) with its speaker,
+    and the characters found. A skipped paragraph (a heading, a note) keeps its index."""
+    paras = _paragraphs(chapters)
+    slots = [_Slot(p, i) for chapter in paras for p in chapter for i in p.speech()]
+    for slot in slots:
+        slot.frame = _frame(slot.para, slot.span)
+    narration = [p.narration() for chapter in paras for p in chapter if not p.skip]
+    characters = build_characters(_named_forms(slots), narration)
+    index = _Index(characters)
+    by_chapter: dict[int, list[_Slot]] = {}
+    for slot in slots:
+        by_chapter.setdefault(slot.para.chapter, []).append(slot)
+    for chapter_slots in by_chapter.values():
+        _sieve(chapter_slots, paras[chapter_slots[0].para.chapter], index)
+    quotes = tuple(_quote(s, min_confidence) for s in slots)
+    lines = Counter(q.speaker for q in quotes if q.speaker)
+    return Attribution(tuple(replace(c, lines=lines.get(c.id, 0)) for c in characters), quotes)
+
+
+def _quote(slot: _Slot, min_confidence: float) -> Quote:
+    span = slot.para.spans[slot.span]
+    sure = slot.rule and slot.confidence >= min_confidence
+    return Quote(
+        slot.para.chapter, slot.para.index, slot.span, span.start, span.end, slot.para.span_text(slot.span),
+        slot.speaker if sure else None, slot.confidence if sure else 0.0, slot.rule if sure else "",
+    )  # fmt: skip
+
+
+# -- the sieve, one chapter at a time -------------------------------------------------------------
+
+
+def _sieve(slots: list[_Slot], paras: list[_Para], index: _Index) -> None:
+    _explicit(slots, paras, index)
+    _same_paragraph(slots)
+    _continued(slots, paras)
+    _same_paragraph(slots)
+    turns = _turns(slots, paras)
+    _vocatives(turns, index)
+    _actors(slots, paras, index)
+    _same_paragraph(slots)
+    _turn_taking(turns)
+    _same_paragraph(slots)
+
+
+def _explicit(slots: list[_Slot], paras: list[_Para], index: _Index) -> None:
+    """Frames naming a character, a pronoun or the narrator, in text order (a pronoun is
+    resolved against the speakers and mentions before it)."""
+    recent: list[str] = []  # speakers so far, latest last
+    for slot in slots:
+        frame = slot.frame
+        if frame is None:
+            continue
+        pronoun = frame.pronoun
+        if pronoun == "first":
+            slot.set(None, "first-person")
+        elif pronoun in ("male", "female"):
+            who = _resolve(pronoun, slot, paras, index, recent)
+            if who:
+                slot.set(who, "pronoun")
+        elif is_anaphoric(frame.np):
+            other = _other(recent)
+            if other:
+                slot.set(other, "other")
+        elif (who := index.find(_canonical_form(frame.np))) is not None:
+            slot.set(who, "explicit")
+        elif (gender := gendered_noun(frame.np)) is not None:
+            who = _resolve(gender, slot, paras, index, recent)
+            if who:
+                slot.set(who, "pronoun")
+        if slot.speaker:
+            recent.append(slot.speaker)
+
+
+def _other(recent: list[str]) -> str | None:
+    """"said the other": the last speaker before the latest who is not the latest."""
+    if not recent:
+        return None
+    return next((s for s in reversed(recent) if s != recent[-1]), None)
+
+
+def _resolve(gender: str, slot: _Slot, paras: list[_Para], index: _Index, recent: list[str]) -> str | None:
+    """The nearest character of ``gender`` mentioned in the narration before the frame."""
+    para = slot.para
+    # the narration of this paragraph up to the frame, then earlier paragraphs, latest first
+    here = " ".join(para.span_text(i) for i in range(0, slot.span + 2)
+                    if i < len(para.spans) and not para.spans[i].speech)  # fmt: skip
+    texts = [here] + [paras[j].narration() for j in range(para.index - 1, max(-1, para.index - 1 - _LOOKBACK), -1)
+                      if not paras[j].skip]  # fmt: skip
+    # a character of that gender first; one whose gender is unknown only where none is
+    for wanted in (gender, UNKNOWN):
+        for text in texts:
+            for _, who in reversed(index.mentions(text)):
+                if index.gender.get(who) == wanted:
+                    return who
+        for who in reversed(recent[-4:]):
+            if index.gender.get(who) == wanted:
+                return who
+    return None
+
+
+def _same_paragraph(slots: list[_Slot]) -> None:
+    """A paragraph's quotes without a speaker take its quotes' speaker (one speaker a paragraph)."""
+    by_para: dict[int, list[_Slot]] = {}
+    for slot in slots:
+        by_para.setdefault(slot.para.index, []).append(slot)
+    for group in by_para.values():
+        known = {s.speaker for s in group if not s.open}
+        if len(known) != 1:
+            continue
+        speaker = known.pop()
+        source = next(s for s in group if not s.open)
+        for slot in group:
+            if slot.open:
+                slot.speaker, slot.rule = speaker, "paragraph" if source.rule != "first-person" else "first-person"
+                slot.confidence = min(CONFIDENCE["paragraph"], source.confidence)
+
+
+def _closed(text: str) -> bool:
+    return text.rstrip()[-1:] in _CLOSERS and len(text.strip()) > 1
+
+
+def _continued(slots: list[_Slot], paras: list[_Para]) -> None:
+    """A speech left open at a paragraph's end goes on in the next paragraph's opening quote."""
+    by_key = {(s.para.index, s.span): s for s in slots}
+    for slot in slots:
+        para = slot.para
+        if slot.span != len(para.spans) - 1 or _closed(para.span_text(slot.span)):
+            continue
+        nxt = by_key.get((para.index + 1, 0))
+        if nxt is None:
+            continue
+        if slot.open and not nxt.open:
+            slot.speaker, slot.rule, slot.confidence = nxt.speaker, "continued", min(nxt.confidence, CONFIDENCE["continued"])
+        elif nxt.open and not slot.open:
+            nxt.speaker, nxt.rule, nxt.confidence = slot.speaker, "continued", min(slot.confidence, CONFIDENCE["continued"])
+
+
+def _turns(slots: list[_Slot], paras: list[_Para]) -> list[list[_Slot]]:
+    """Runs of paragraphs with speech, each paragraph a turn (its first quote stands for it):
+    a long paragraph of narration, a heading or a scene's end breaks a run."""
+    runs: list[list[_Slot]] = [[]]
+    last = -1
+    firsts = {}
+    for slot in slots:
+        firsts.setdefault(slot.para.index, slot)
+    for p, slot in sorted(firsts.items()):
+        between = paras[last + 1 : p] if last >= 0 else []
+        if any(q.skip or len(q.text.split()) > _RUN_BREAK_WORDS for q in between) or len(between) > 1:
+            runs.append([])
+        runs[-1].append(slot)
+        last = p
+    return [r for r in runs if r]
+
+
+def _vocatives(turns: list[list[_Slot]], index: _Index) -> None:
+    """The turn after a line addressing a character by name is that character's."""
+    for run in turns:
+        for prev, slot in zip(run, run[1:]):
+            if not slot.open or prev.para.index + 1 != slot.para.index:
+                continue
+            addressed = _addressee(prev, index)
+            if addressed and addressed != prev.speaker:
+                slot.set(addressed, "vocative")
+
+
+def _addressee(slot: _Slot, index: _Index) -> str | None:
+    """A character named as the one spoken to: "Watson, come here", "Come, Watson."."""
+    if index.pattern is None:
+        return None
+    for i in slot.para.speech():
+        inner = slot.para.span_text(i).strip(_CLOSERS + "“‘「『 ")
+        for match in index.pattern.finditer(inner):
+            before = inner[: match.start()].rstrip()
+            after = inner[match.end() :].lstrip()[:1]
+            if not match.group(0)[0].isupper() or (before and before[-1] not in ",!?.;"):
+                continue  # mid-clause: talked about, not to
+            if after in (",", "!", "?", ".", ";", "") and (before or after == ","):
+                return index.by_form[match.group(0).lower()]
+    return None
+
+
+def _actors(slots: list[_Slot], paras: list[_Para], index: _Index) -> None:
+    """The subject of the sentence just before a paragraph's first quote speaks it."""
+    for slot in slots:
+        if not slot.open or slot.span == 0 or slot.para.spans[slot.span - 1].speech:
+            continue
+        sentence = last_sentence(slot.para.span_text(slot.span - 1))
+        match = _OPENER.match(sentence)
+        if match is None:
+            continue
+        np = _trim_np(match.group("np"))
+        who = index.find(_canonical_form(np)) if _is_name(np) else None
+        if who:
+            slot.set(who, "actor")
+
+
+def _turn_taking(turns: list[list[_Slot]]) -> None:
+    """In a run, a turn between two known ones of A and B (A, ?, A or A, B, ?) alternates."""
+    for run in turns:
+        changed = True
+        while changed:
+            changed = False
+            for i, slot in enumerate(run):
+                if not slot.open:
+                    continue
+                guess = _alternate(run, i, -1) or _alternate(run, i, 1)
+                if guess:
+                    slot.set(guess, "turns")
+                    changed = True
+
+
+def _alternate(run: list[_Slot], i: int, step: int) -> str | None:
+    j, k = i + step, i + 2 * step
+    if not (0 <= k < len(run)):
+        return None
+    a, b = run[j], run[k]
+    if a.open or b.open or a.speaker is None or b.speaker is None or a.speaker == b.speaker:
+        return None
+    return b.speaker
+
+
+__all__ = ["Attribution", "Quote", "attribute", "MALE", "FEMALE"]

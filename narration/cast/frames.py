@@ -1,0 +1,151 @@
+"""Speech frames: the narration next to a quote that says who speaks it.
+
+``"Off with her head!" said the Queen`` (inverted), ``the Queen said`` (plain), ``she cried``
+(a pronoun), ``Alice said to herself, "..."`` (before the quote). A frame is read at the start
+of the narration after a quote, or at the end of the narration before one (ending in ``,`` or
+``:``). Regular expressions over the span's text: the frame is a few words long and its shapes
+are few, so a parser would cost a hundred times more for no gain we measured
+(``bench/speaker_attribution.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from narration.cast.names import TITLES, title_of
+
+SPEECH_VERBS = frozenset("""
+said says say saying replied replies answered answers cried cries asked asks exclaimed exclaims
+shouted shouts whispered whispers muttered mutters murmured murmurs continued continues added adds
+remarked remarks observed observes returned returns began begins repeated repeats interrupted
+interrupts called calls yelled yells screamed screams shrieked shrieks sobbed sobs growled growls
+roared roars thought thinks inquired inquires enquired enquires demanded demands retorted retorts
+rejoined rejoins suggested suggests explained explains sighed sighs laughed laughs pleaded pleads
+protested protests insisted insists declared declares announced announces urged urges agreed agrees
+responded responds stammered stammers snapped snaps gasped gasps groaned groans moaned moans
+called bawled bellowed howled wailed whimpered hissed grunted grumbled sneered chuckled giggled
+panted breathed faltered ventured persisted resumed concluded admitted confessed cried
+objected mused reflected wondered urged warned ordered commanded begged implored entreated
+called counted told tells spoke speaks went put struck chimed broke
+""".split())
+# "went on", "put in", "struck in", "broke in", "chimed in": only with their particle
+_PARTICLE_VERBS = {"went": "on", "put": "in", "struck": "in", "broke": "in", "chimed": "in"}
+
+PRONOUNS = {"he": "male", "she": "female", "i": "first", "we": "first", "they": "plural", "it": "neutral"}
+
+_TITLE = "|".join(sorted((re.escape(t.capitalize()) for t in TITLES), key=len, reverse=True))
+_CAP = r"[A-Z][\w’'-]*"
+# A name: an optional title then one to three capitalised words ("Mr. Bennet", "Sherlock Holmes").
+_NAME = rf"(?:(?:{_TITLE})\.?\s+)*{_CAP}(?:\s+(?:de\s+|van\s+|von\s+)?{_CAP}){{0,2}}"
+# A description: "the Hatter", "the Mock Turtle", "the old man", "the other", "his wife".
+_DESC = r"(?:[Tt]he|[Hh]is|[Hh]er|[Mm]y|[Oo]ur|[Tt]heir)\s+(?:[\w’'-]+\s+){0,2}[\w’'-]+"
+_PRON = r"(?:he|she|I|we|they|it|He|She|We|They|It)"
+_ADV = r"(?:\w+ly\s+|again\s+|then\s+|at\s+last\s+|at\s+once\s+|now\s+)?"
+_AUX = r"(?:had\s+|has\s+|was\s+|is\s+|would\s+|did\s+)?"
+_VERB = r"(?P<verb>[a-z]+)"
+_NP = rf"(?P<np>{_DESC}|{_PRON}|{_NAME})"
+
+# After the quote: "said Alice", "said the Hatter", "replied he", "went on the Queen".
+_INVERTED = re.compile(rf"^{_ADV}{_VERB}(?:\s+(?:on|in))?\s+{_NP}(?![\w’'])")
+# After the quote: "Alice said", "the Hatter replied", "she cried", "Mr. Darcy coldly answered":
+# the subject read greedily and cut at its first verb or function word, then the predicate.
+_SUBJECT = re.compile(rf"^{_NP}")
+_PREDICATE = re.compile(rf",?\s+{_ADV}{_AUX}{_VERB}(?![\w’'])")
+# Before the quote: the last sentence opens with its subject ("Holmes leaned forward and said:").
+_OPENER = re.compile(rf"^(?:(?:And|But|Then|So|Now|At last|At length|Presently|Suddenly|Here|There),?\s+)?{_NP}")
+_SENTENCE_END = re.compile(r"[.!?;][\"”’']?\s+(?=[A-Z\"“‘])")
+# Words that end a description read greedily ("said the Mock Turtle in a deep voice").
+_NP_STOP = frozenset("in to with at as and who that which for from into on upon after before by while".split())
+_LOWER_START = re.compile(r"^[a-z]")
+
+
+@dataclass(frozen=True)
+class Frame:
+    """Who a frame names: ``np`` as printed ("the Hatter", "she", "Mr. Bennet")."""
+
+    np: str
+    verb: str
+    where: str  # "after" or "before" the quote
+
+    @property
+    def pronoun(self) -> str | None:
+        """"male"/"female"/"first"/"plural"/"neutral" for a pronoun, else None."""
+        return PRONOUNS.get(self.np.lower())
+
+
+def _speech_verb(verb: str, rest: str, loose: bool) -> bool:
+    if verb in _PARTICLE_VERBS:
+        return _particle(verb, rest)
+    if verb in SPEECH_VERBS:
+        return True
+    # After a quote cut by a comma ("Well," Alice laughed) any past tense carries the speech.
+    return loose and verb.endswith("ed")
+
+
+def _trim_np(np: str) -> str:
+    """"the Mock Turtle in" -> "the Mock Turtle": a greedy description cut at its first function word."""
+    words = np.strip().rstrip(",").split()
+    for i, word in enumerate(words[1:], start=1):
+        low = word.lower().strip(",")
+        if low in _NP_STOP or low in SPEECH_VERBS or (low.endswith("ly") and low != "lily"):
+            return " ".join(words[:i])
+    return " ".join(words)
+
+
+def frame_after(narration: str, quote: str) -> Frame | None:
+    """The frame opening ``narration``, the text right after ``quote`` in its paragraph."""
+    text = narration.lstrip(" ,—–-")
+    quote_cut = quote.rstrip("”\"’'」』 ")[-1:] in (",", "—", "–", "-", "…") or bool(_LOWER_START.match(text))
+    match = _INVERTED.match(text)
+    if match is not None and match.group("verb") in SPEECH_VERBS:
+        verb, rest = match.group("verb"), text[match.end("verb") :]
+        np = _trim_np(match.group("np"))
+        if (verb not in _PARTICLE_VERBS or _particle(verb, rest)) and np.lower() != "it":
+            return Frame(np, verb, "after")
+    match = _SUBJECT.match(text)
+    if match is None:
+        return None
+    np = _trim_np(match.group("np"))
+    verb_match = _PREDICATE.match(text, len(np) + (match.start("np")))
+    if verb_match is None:
+        return None
+    verb = verb_match.group("verb")
+    if _speech_verb(verb, text[verb_match.end() :], quote_cut):
+        return Frame(np, verb, "after")
+    return None
+
+
+def _particle(verb: str, rest: str) -> bool:
+    return rest.lstrip().startswith(_PARTICLE_VERBS[verb])
+
+
+def last_sentence(text: str) -> str:
+    """The last sentence of ``text``; a title's stop ("Mr. Darcy") ends none."""
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        word = text[: match.start() + 1].split()[-1] if text[: match.start() + 1].split() else ""
+        if title_of(word) is None:
+            start = match.end()
+    return text[start:]
+
+
+def frame_before(narration: str) -> Frame | None:
+    """The frame closing ``narration``, the text right before a quote: ``Alice said,``,
+    ``Holmes leaned forward and said:``: its last sentence ends in ``,``/``:``, holds a speech
+    verb, and opens with its subject."""
+    text = narration.rstrip()
+    if not text or text[-1] not in ",:—–-":
+        return None
+    sentence = last_sentence(text[-300:])
+    words = [w.strip(",:;—–-").lower() for w in sentence.split()]
+    verbs = [w for w in words[1:] if w in SPEECH_VERBS and w not in _PARTICLE_VERBS]
+    if not verbs:
+        return None
+    match = _OPENER.match(sentence)
+    if match is None:
+        return None
+    np = _trim_np(match.group("np"))
+    if np.split()[0].lower() in SPEECH_VERBS:
+        return None
+    return Frame(np, verbs[0], "before")
