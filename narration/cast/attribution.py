@@ -27,7 +27,8 @@ from dataclasses import dataclass, field, replace
 
 from narration.cast.characters import Character, build_characters, gendered_noun, is_anaphoric
 from narration.cast.frames import _OPENER, Frame, _trim_np, frame_after, frame_before, last_sentence
-from narration.cast.names import FEMALE, MALE, PERSON, UNKNOWN, kind_of, parse_name
+from narration.cast.names import ANIMAL, FEMALE, MALE, PERSON, UNKNOWN, kind_of, parse_name
+from narration.model import PARA_TEXT, Book
 from narration.text.spans import Span, split_spans
 
 CONFIDENCE = {
@@ -71,8 +72,20 @@ class Attribution:
     quotes: tuple[Quote, ...]
 
     def speakers(self) -> dict[tuple[int, int, int], str | None]:
-        """(chapter, paragraph, span) -> character id or None, for every speech span."""
+        """(chapter, paragraph, span) -> character id or None, for every speech span: the
+        per-span map a run joins to its script's rows (the script keys spans the same way)."""
         return {q.key: q.speaker for q in self.quotes}
+
+    def partners(self) -> dict[str, set[str]]:
+        """Character id -> the ids it talks with: the speakers of the quotes next to its own
+        (one paragraph apart, in the same chapter)."""
+        out: dict[str, set[str]] = {}
+        said = [q for q in self.quotes if q.speaker]
+        for a, b in zip(said, said[1:]):
+            if a.chapter == b.chapter and a.speaker != b.speaker and b.paragraph - a.paragraph <= 2:
+                out.setdefault(a.speaker, set()).add(b.speaker)  # type: ignore[arg-type]
+                out.setdefault(b.speaker, set()).add(a.speaker)  # type: ignore[arg-type]
+        return out
 
 
 @dataclass
@@ -117,6 +130,8 @@ def _frame(para: _Para, i: int) -> Frame | None:
     quote = para.span_text(i)
     after = para.span_text(i + 1) if i + 1 < len(para.spans) and not para.spans[i + 1].speech else ""
     before = para.span_text(i - 1) if i > 0 and not para.spans[i - 1].speech else ""
+    if before and i >= 2 and para.spans[i - 2].speech and frame_after(before, para.span_text(i - 2)):
+        before = ""  # "Yes," said he, "indeed.": the frame is the first half's; the paragraph rule shares it
     return (frame_after(after, quote) if after else None) or (frame_before(before) if before else None)
 
 
@@ -162,7 +177,21 @@ def _paragraphs(chapters: Sequence[Sequence[tuple[str, bool]]]) -> list[list[_Pa
             for c, chapter in enumerate(chapters)]  # fmt: skip
 
 
-def _named_forms(slots: list[_Slot]) -> tuple[Counter[str], set[str]]:
+_ANIMAL_MENTION = re.compile(r"\b(?:[Tt]he|[Aa]n?)\s+((?:[A-Z][a-z]+\s+)?[A-Z][a-z]+)\b")
+
+
+def _animals(narration: Sequence[str]) -> Counter[str]:
+    """Capitalised animals the narration names ("A Fox", "the Crow"): a fable's characters,
+    who may speak only through a pronoun ("he exclaimed")."""
+    found: Counter[str] = Counter()
+    for text in narration:
+        for match in _ANIMAL_MENTION.finditer(text):
+            if kind_of(parse_name("the " + match.group(1))) == ANIMAL:
+                found[match.group(1)] += 1
+    return found
+
+
+def _named_forms(slots: list[_Slot], narration: Sequence[str] = ()) -> tuple[Counter[str], set[str]]:
     """Each name a speech frame prints, and how often; and the capitalised names that open the
     sentence before a quote ("Holmes leaned forward.") or are called in one ("Watson, come"),
     where one is seen twice. Second, the forms seen only as called (a first-person narrator's
@@ -170,6 +199,7 @@ def _named_forms(slots: list[_Slot]) -> tuple[Counter[str], set[str]]:
     counts: Counter[str] = Counter()
     others: Counter[str] = Counter()
     called: Counter[str] = Counter()
+    animals = _animals(narration)
     for slot in slots:
         if slot.frame is not None and _is_name(slot.frame.np) and not _description(slot.frame.np):
             counts[_canonical_form(slot.frame.np)] += 1
@@ -180,6 +210,8 @@ def _named_forms(slots: list[_Slot]) -> tuple[Counter[str], set[str]]:
     for name, n in (others + called).items():
         if n >= 2 or name in counts:
             counts[name] += n
+    for name, n in animals.items():
+        counts["the " + name] += n
     return counts, {name for name in called if name not in counts or counts[name] == called[name]}
 
 
@@ -233,7 +265,17 @@ def _canonical_form(np: str) -> str:
     words = np.split()
     if words[0] in ("The", "A", "An"):
         words[0] = words[0].lower()
+    if words[0] in ("the", "a", "an") and any(w[:1].isupper() for w in words[1:]):
+        # "the polite Town Mouse" is "the Town Mouse"
+        words = words[:1] + words[next(i for i, w in enumerate(words) if i and w[:1].isupper()):]
     return " ".join(words)
+
+
+def attribute_book(book: Book, min_confidence: float = 0.5) -> Attribution:
+    """``attribute`` over a book's chapters; headings and notes hold no one's speech."""
+    return attribute(
+        [[(p.text, p.kind != PARA_TEXT) for p in chapter.paragraphs] for chapter in book.chapters], min_confidence
+    )
 
 
 def attribute(chapters: Sequence[Sequence[tuple[str, bool]]], min_confidence: float = 0.5) -> Attribution:
@@ -244,7 +286,7 @@ def attribute(chapters: Sequence[Sequence[tuple[str, bool]]], min_confidence: fl
     for slot in slots:
         slot.frame = _frame(slot.para, slot.span)
     narration = [p.narration() for chapter in paras for p in chapter if not p.skip]
-    forms, only_called = _named_forms(slots)
+    forms, only_called = _named_forms(slots, narration)
     characters = build_characters(forms, narration)
     index = _Index(characters)
     by_chapter: dict[int, list[_Slot]] = {}
@@ -342,8 +384,7 @@ def _resolve(gender: str, slot: _Slot, paras: list[_Para], index: _Index, recent
     """The nearest character of ``gender`` mentioned in the narration before the frame."""
     para = slot.para
     # the narration of this paragraph up to the frame, then earlier paragraphs, latest first
-    here = " ".join(para.span_text(i) for i in range(0, slot.span + 2)
-                    if i < len(para.spans) and not para.spans[i].speech)  # fmt: skip
+    here = " ".join(para.span_text(i) for i in range(0, slot.span) if not para.spans[i].speech)
     texts = [here] + [paras[j].narration() for j in range(para.index - 1, max(-1, para.index - 1 - _LOOKBACK), -1)
                       if not paras[j].skip]  # fmt: skip
     # a character of that gender first; one whose gender is unknown only where none is

@@ -51,6 +51,7 @@ class Character:
     gender: str = UNKNOWN  # names.GENDERS
     kind: str = "person"  # names.PERSON/ANIMAL/GROUP/OTHER
     lines: int = 0  # quotes attributed to it
+    voice: str = ""  # the backend's voice (or a mix); "": the narrator's (``casting``)
 
     @property
     def forms(self) -> tuple[str, ...]:

@@ -27,7 +27,8 @@ responded responds stammered stammers snapped snaps gasped gasps groaned groans 
 called bawled bellowed howled wailed whimpered hissed grunted grumbled sneered chuckled giggled
 panted breathed faltered ventured persisted resumed concluded admitted confessed cried
 objected mused reflected wondered urged warned ordered commanded begged implored entreated
-called counted told tells spoke speaks went put struck chimed broke
+called counted told tells spoke speaks went put struck chimed broke exclaiming crying replying
+answering asking shouting whispering muttering calling adding continuing remarking observing
 """.split())
 # "went on", "put in", "struck in", "broke in", "chimed in": only with their particle
 _PARTICLE_VERBS = {"went": "on", "put": "in", "struck": "in", "broke": "in", "chimed": "in"}
@@ -55,9 +56,20 @@ _PREDICATE = re.compile(rf",?\s+{_ADV}{_AUX}{_VERB}(?![\w’'])")
 # Before the quote: the last sentence opens with its subject ("Holmes leaned forward and said:").
 _OPENER = re.compile(rf"^(?:(?:And|But|Then|So|Now|At last|At length|Presently|Suddenly|Here|There),?\s+)?{_NP}")
 _SENTENCE_END = re.compile(r"[.!?;][\"”’']?\s+(?=[A-Z\"“‘])")
+# The noun phrase right before a speech verb: "the Mouse piteously |entreated", "the Tortoise, who |replied".
+_BEFORE_VERB = re.compile(
+    rf"(?:^|\s)(?P<np>[Tt]he\s+(?:[\w’'-]+\s+){{0,2}}?[\w’'-]+|{_NAME}|(?:[Aa]n?)\s+[A-Z][\w’'-]*|{_PRON})"
+    rf"(?:,\s+who)?,?\s+{_ADV}{_AUX}$"
+)
 # Words that end a description read greedily ("said the Mock Turtle in a deep voice").
 _NP_STOP = frozenset("in to with at as and who that which for from into on upon after before by while".split())
 _LOWER_START = re.compile(r"^[a-z]")
+
+
+def _no_name(np: str) -> bool:
+    """A capitalised word that is no name ("But", "Just", "When")."""
+    first = np.split()[0]
+    return first[:1].isupper() and first.lower() in NOT_NAMES and first not in ("I",)
 
 
 @dataclass(frozen=True)
@@ -84,13 +96,28 @@ def _speech_verb(verb: str, rest: str, loose: bool) -> bool:
 
 
 def _trim_np(np: str) -> str:
-    """"the Mock Turtle in" -> "the Mock Turtle": a greedy description cut at its first function word."""
+    """"the Mock Turtle in" -> "the Mock Turtle", "the Wolf grinned" -> "the Wolf": a greedy
+    description cut at its first function word, or at a word in lower case after its name."""
     words = np.strip().rstrip(",").split()
+    named = False
     for i, word in enumerate(words[1:], start=1):
         low = word.lower().strip(",")
         if low in _NP_STOP or low in SPEECH_VERBS or (low.endswith("ly") and low != "lily"):
             return " ".join(words[:i])
+        if named and word[:1].islower() and not (low == "of" and words[i + 1 : i + 2] and words[i + 1][:1].isupper()):
+            return " ".join(words[:i])
+        named = named or word[:1].isupper()
     return " ".join(words)
+
+
+# Capitalised at a sentence's start, never a speaker's name.
+NOT_NAMES = frozenset("""
+i it this that these those there here then now so but and or yet what why how when where who which
+yes no oh ah well o nay aye just only even still again once after before while though although if
+as at by for from in into on upon with without someone somebody anyone nobody everybody everyone
+something nothing all some one each every another such very quite perhaps indeed presently suddenly
+meanwhile besides instead whereupon thereupon thus hence said says
+""".split())
 
 
 def frame_after(narration: str, quote: str) -> Frame | None:
@@ -101,7 +128,7 @@ def frame_after(narration: str, quote: str) -> Frame | None:
     if match is not None and match.group("verb") in SPEECH_VERBS:
         verb, rest = match.group("verb"), text[match.end("verb") :]
         np = _trim_np(match.group("np"))
-        if (verb not in _PARTICLE_VERBS or _particle(verb, rest)) and np.lower() != "it":
+        if (verb not in _PARTICLE_VERBS or _particle(verb, rest)) and np.lower() != "it" and not _no_name(np):
             return Frame(np, verb, "after")
     match = _SUBJECT.match(text)
     if match is None:
@@ -111,7 +138,7 @@ def frame_after(narration: str, quote: str) -> Frame | None:
     if verb_match is None:
         return None
     verb = verb_match.group("verb")
-    if _speech_verb(verb, text[verb_match.end() :], quote_cut):
+    if _speech_verb(verb, text[verb_match.end() :], quote_cut) and not _no_name(np):
         return Frame(np, verb, "after")
     return None
 
@@ -132,20 +159,28 @@ def last_sentence(text: str) -> str:
 
 def frame_before(narration: str) -> Frame | None:
     """The frame closing ``narration``, the text right before a quote: ``Alice said,``,
-    ``Holmes leaned forward and said:``: its last sentence ends in ``,``/``:``, holds a speech
-    verb, and opens with its subject."""
+    ``the Tortoise, who replied:``, ``when the Mouse entreated, saying:``,
+    ``Holmes leaned forward and said:``. Its last sentence ends in ``,``/``:`` and holds a
+    speech verb; the speaker is the noun phrase right before a speech verb, else the sentence's
+    subject."""
     text = narration.rstrip()
     if not text or text[-1] not in ",:—–-":
         return None
     sentence = last_sentence(text[-300:])
-    words = [w.strip(",:;—–-").lower() for w in sentence.split()]
-    verbs = [w for w in words[1:] if w in SPEECH_VERBS and w not in _PARTICLE_VERBS]
+    verbs = [m for m in re.finditer(r"[a-z]+", sentence)
+             if m.group(0) in SPEECH_VERBS and m.group(0) not in _PARTICLE_VERBS and m.start() > 0]  # fmt: skip
     if not verbs:
         return None
+    for verb in reversed(verbs):
+        match = _BEFORE_VERB.search(sentence[: verb.start()])
+        if match is not None:
+            np = match.group("np").strip()
+            if _trim_np(np) == np and np.split()[0].lower() not in SPEECH_VERBS and not _no_name(np):
+                return Frame(np, verb.group(0), "before")
     match = _OPENER.match(sentence)
     if match is None:
         return None
     np = _trim_np(match.group("np"))
-    if np.split()[0].lower() in SPEECH_VERBS:
+    if np.split()[0].lower() in SPEECH_VERBS or np.endswith("ing") or _no_name(np):  # "Rising up, he ..."
         return None
-    return Frame(np, verbs[0], "before")
+    return Frame(np, verbs[0].group(0), "before")
