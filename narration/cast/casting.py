@@ -200,16 +200,16 @@ def read_cast(path: str | Path) -> Cast:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
-        raise InputError(f"{path}: not a readable cast file ({e})") from e
+        raise InputError(path, f"not a readable cast file ({e})") from e
     narrator = data.get("narrator", "")
     rows = data.get("character", [])
     if not isinstance(narrator, str) or not isinstance(rows, list):
-        raise InputError(f"{path}: 'narrator' must be a string and [[character]] a list of tables")
+        raise InputError(path, "'narrator' must be a string and [[character]] a list of tables")
     characters, seen = [], set()
     for n, row in enumerate(rows, start=1):
         characters.append(_character(path, n, row))
         if characters[-1].id in seen:
-            raise InputError(f"{path}: character {n}: id {characters[-1].id!r} appears twice")
+            raise InputError(path, f"character {n}: id {characters[-1].id!r} appears twice")
         seen.add(characters[-1].id)
     return Cast(narrator, tuple(characters))
 
@@ -217,17 +217,17 @@ def read_cast(path: str | Path) -> Cast:
 def _character(path: Path, n: int, row: object) -> Character:
     from narration.cast.characters import slug
 
-    where = f"{path}: character {n}"
+    where = f"character {n}"
     if not isinstance(row, dict) or not isinstance(row.get("name"), str) or not row["name"].strip():
-        raise InputError(f"{where}: needs a name")
+        raise InputError(path, f"{where}: needs a name")
     aliases = row.get("aliases", [])
     if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
-        raise InputError(f"{where} ({row['name']}): aliases must be a list of strings")
+        raise InputError(path, f"{where} ({row['name']}): aliases must be a list of strings")
     gender = row.get("gender", UNKNOWN)
     if gender not in GENDERS:
-        raise InputError(f"{where} ({row['name']}): gender {gender!r} is not one of {', '.join(GENDERS)}")
+        raise InputError(path, f"{where} ({row['name']}): gender {gender!r} is not one of {', '.join(GENDERS)}")
     lines, voice = row.get("lines", 0), row.get("voice", "")
     if not isinstance(lines, int) or lines < 0 or not isinstance(voice, str):
-        raise InputError(f"{where} ({row['name']}): lines must be a count and voice a string")
+        raise InputError(path, f"{where} ({row['name']}): lines must be a count and voice a string")
     ident = row.get("id") or slug(row["name"])
     return Character(str(ident), row["name"].strip(), tuple(aliases), gender, str(row.get("kind", "person")), lines, voice)

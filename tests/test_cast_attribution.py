@@ -1,0 +1,118 @@
+"""Who says each quote, on passages written for these tests."""
+
+from __future__ import annotations
+
+from narration.cast.attribution import attribute
+from narration.cast.frames import frame_after, frame_before
+
+
+def _run(text: str):
+    paras = [p.strip() for p in text.strip().split("\n\n")]
+    result = attribute([[(p, p.startswith("#")) for p in paras]])
+    names = {c.id: c.name for c in result.characters}
+    return result, [(q.paragraph, names.get(q.speaker) if q.speaker else None, q.rule) for q in result.quotes]
+
+
+def test_frames_inverted_plain_before_and_relative():
+    assert frame_after("said the Mock Turtle in a deep voice.", '"No,"').np == "the Mock Turtle"
+    assert frame_after("the March Hare went on.", '"Well,"').np == "the March Hare"
+    assert frame_after("Mr. Bennet replied calmly.", '"So,"').np == "Mr. Bennet"
+    assert frame_after("said he.", '"So,"').pronoun == "male"
+    assert frame_after("Then Alice went home.", '"Bye."') is None  # no speech verb
+    assert frame_before("It was late. Mr. Darcy said:").np == "Mr. Darcy"  # a title's stop ends no sentence
+    assert frame_before("the slow pace of the Tortoise, who replied, laughing:").np == "the Tortoise"
+    assert frame_before("he was about to kill him, when the Mouse piteously entreated, saying:").np == "the Mouse"
+    assert frame_before("Holmes leaned forward and said:").np == "Holmes"
+    assert frame_before("It was a dark night.") is None
+
+
+def test_explicit_pronoun_interrupted_and_turns():
+    _, got = _run('''
+# Chapter I
+
+The Hatter looked at Alice. He was cross.
+
+"Your hair wants cutting," said the Hatter.
+
+"You should learn not to make personal remarks," Alice said with some severity; "it's very rude."
+
+The Hatter opened his eyes very wide on hearing this.
+
+"Why is a raven like a writing-desk?" he asked.
+
+"I believe I can guess that."
+
+"Do you mean that you think you can find out the answer to it?"
+
+"Exactly so."
+''')
+    assert got[0] == (2, "the Hatter", "explicit")
+    assert got[1] == (3, "Alice", "explicit")
+    assert got[2] == (3, "Alice", "paragraph")  # the interrupted quote's second half
+    assert got[3] == (5, "the Hatter", "pronoun")  # "he asked": the nearest man named before it
+    assert [g[1] for g in got[4:]] == ["Alice", "the Hatter", "Alice"]  # turn-taking between the two
+    assert {g[2] for g in got[4:]} == {"turns"}
+
+
+def test_weak_evidence_is_left_to_the_narrator():
+    _, got = _run('''
+It was a cold morning, and the road was long and empty for many miles in every direction, with no one on it at all.
+
+"Is anybody there?"
+
+The wind answered nothing, and the fields lay white under the frost as far as the eye could follow the hedges.
+''')
+    assert got == [(1, None, "")]
+
+
+def test_first_person_narrator_and_vocatives():
+    result, got = _run('''
+I had not slept. Holmes was already at the table, and I confess I felt a little ashamed of my late hour.
+
+"You are late, Watson," said Holmes.
+
+"I am," I answered. "What is the news?"
+
+"Bad news, Watson."
+
+"How bad?"
+
+"The worst."
+''')
+    assert got[0] == (1, "Holmes", "explicit")
+    assert got[1][1:] == (None, "first-person") and got[2][1:] == (None, "first-person")
+    assert got[3][1] == "Holmes" and got[4][1] is None and got[5][1] == "Holmes"
+    # Watson is only ever called, never named speaking, in a first-person book: the narrator
+    assert "Watson" not in {c.name for c in result.characters}
+
+
+def test_fable_animals_speak_through_pronouns():
+    result, got = _run('''
+A Crow having stolen a bit of meat, perched in a tree. A Fox, seeing this, longed to possess the meat himself. "How handsome is the Crow," he exclaimed, "in the beauty of her shape!"
+''')
+    assert [g[1] for g in got] == ["the Fox", "the Fox"]
+    kinds = {c.name: c.kind for c in result.characters}
+    assert kinds["the Fox"] == "animal" and kinds["the Crow"] == "animal"
+
+
+def test_keys_match_the_script_spans():
+    from narration.text.spans import split_spans
+
+    text = '"Yes," said he, "indeed."'
+    result = attribute([[("Holmes sat down.", False), (text, False)]])
+    spans = split_spans(text)
+    for q in result.quotes:
+        assert spans[q.span].speech and text[spans[q.span].start : spans[q.span].end] == q.text
+    assert set(result.speakers()) == {(0, 1, 0), (0, 1, 2)}
+
+
+def test_speed_of_a_long_book():
+    """50,000 words of dialogue in well under the time a 450,000-word book may take (2 minutes)."""
+    import time
+
+    para = ['"I do not know," said Alice. "Do you?"', '"No," said the Hatter.', "They sat in silence for a while."]
+    chapters = [[(p, False) for p in para * 200] for _ in range(10)]
+    start = time.perf_counter()
+    result = attribute(chapters)
+    assert time.perf_counter() - start < 10
+    assert len(result.quotes) == 10 * 200 * 3

@@ -1,0 +1,32 @@
+"""Characters: aliases clustered, titles kept apart, gender and kind."""
+
+from __future__ import annotations
+
+from narration.cast.characters import build_characters, cluster_names
+
+
+def test_aliases_join_and_titles_stay_apart():
+    groups = cluster_names({
+        "Elizabeth": 10, "Lizzy": 3, "Elizabeth Bennet": 1, "Mr. Bennet": 5, "Mrs. Bennet": 6,
+        "Jane": 4, "Jane Bennet": 1, "Miss Bennet": 2, "Darcy": 5, "Mr. Darcy": 7, "the Hatter": 3, "Hatter": 1,
+    })  # fmt: skip
+    as_sets = [set(g) for g in groups]
+    assert {"Elizabeth", "Lizzy", "Elizabeth Bennet"} in as_sets  # a pet name joins its full name
+    assert {"Mr. Bennet"} in as_sets and {"Mrs. Bennet"} in as_sets  # the titles' genders differ
+    assert {"Miss Bennet"} in as_sets  # two Miss Bennets fit: the text must link it
+    assert {"Mr. Darcy", "Darcy"} in as_sets and {"the Hatter", "Hatter"} in as_sets
+
+
+def test_gender_and_kind():
+    chars = build_characters(
+        {"Alice": 3, "the Fox": 2, "the crowd": 1, "Mr. Bennet": 1, "Holmes": 2, "the Queen": 1},
+        ["Holmes went out; he was tired. Holmes sat down, his pipe lit.", "The Fox ran, and he hid."],
+    )
+    by = {c.name: c for c in chars}
+    assert by["Alice"].gender == "female"  # a first name
+    assert by["Mr. Bennet"].gender == "male"  # a title
+    assert by["Holmes"].gender == "male"  # pronouns after the name
+    assert by["the Queen"].gender == "female"
+    assert (by["the crowd"].kind, by["the crowd"].gender) == ("group", "neutral")
+    assert by["the Fox"].kind == "animal"
+    assert len({c.id for c in chars}) == len(chars)

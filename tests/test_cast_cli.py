@@ -1,0 +1,45 @@
+"""narrate cast BOOK [--json], through the command contract (add_arguments, run)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from narration.cli import cast as command
+
+FABLE = """# Fables
+
+## The Fox and the Crow
+
+A Crow having stolen a bit of meat, perched in a tree. A Fox, seeing this, longed for the meat. "How handsome is the Crow," he exclaimed, "in the beauty of her shape!"
+
+## The Lion and the Mouse
+
+A Lion was awakened by a Mouse running over his face. He was about to kill him, when the Mouse piteously entreated, saying: "If you would only spare my life, I would repay your kindness."
+"""
+
+
+def _run(argv, capsys):
+    parser = argparse.ArgumentParser()
+    command.add_arguments(parser)
+    code = command.run(parser.parse_args(argv))
+    return code, capsys.readouterr()
+
+
+def test_json_lists_characters_and_every_quote(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(command, "_styles", dict)  # no voices installed: the cast without voices
+    book = tmp_path / "fables.md"
+    book.write_text(FABLE, encoding="utf-8")
+    code, out = _run([str(book), "--json", "--write", str(tmp_path / "cast.toml")], capsys)
+    assert code == 0 and command.NAME == "cast" and command.HELP
+    doc = json.loads(out.out)
+    assert {"name", "aliases", "gender", "voice", "lines"} <= set(doc["characters"][0])
+    speakers = [q["speaker"] for q in doc["quotes"]]
+    assert speakers == ["the Fox", "the Fox", "the Mouse"]
+    assert {"chapter", "paragraph", "span", "text", "speaker"} <= set(doc["quotes"][0])
+    assert "the Fox" in (tmp_path / "cast.toml").read_text(encoding="utf-8")
+
+
+def test_a_missing_book_is_exit_2_naming_it(tmp_path, capsys):
+    code, out = _run([str(tmp_path / "nope.epub")], capsys)
+    assert code == 2 and "nope.epub" in out.err and out.out == ""
