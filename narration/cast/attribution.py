@@ -126,8 +126,15 @@ class _Slot:
         return not self.rule
 
 
-def _frame(para: _Para, i: int) -> Frame | None:
+def _frame(para: _Para, i: int, previous: _Para | None = None) -> Frame | None:
+    """The frame next to quote ``i``; for a paragraph's opening quote, also one closing the
+    paragraph before it with a colon ("...the Man was wiser and said:" then the quote alone)."""
     quote = para.span_text(i)
+    if i == 0 and previous is not None and not previous.skip and previous.spans \
+            and not previous.spans[-1].speech and previous.text.rstrip().endswith(":"):
+        frame = frame_before(previous.span_text(len(previous.spans) - 1))
+        if frame is not None:
+            return frame
     after = para.span_text(i + 1) if i + 1 < len(para.spans) and not para.spans[i + 1].speech else ""
     before = para.span_text(i - 1) if i > 0 and not para.spans[i - 1].speech else ""
     if before and i >= 2 and para.spans[i - 2].speech and frame_after(before, para.span_text(i - 2)):
@@ -248,14 +255,27 @@ def _vocative_name(slot: _Slot) -> str | None:
     return None
 
 
+# Heads of a description that stands for whoever fits ("the girl", "the old man", "our visitor"),
+# read like a pronoun; another head ("the archdeacon", "the precentor") is a name the book uses.
+_GENERIC_HEADS = frozenset("""
+child stranger visitor companion friend person creature youngster newcomer guest speaker voice
+one other traveller traveler
+""".split())
+
+
 def _description(np: str) -> str | None:
-    """FEMALE/MALE/UNKNOWN for a description in lower case that is no animal's or group's name
-    ("the girl", "the old man", "the child", "his companion"), read like a pronoun; else None."""
+    """FEMALE/MALE/UNKNOWN for a description read like a pronoun: a possessive one ("his
+    companion") or one in lower case with a generic head ("the girl", "the old man"); else None."""
     words = np.split()
-    if len(words) < 2 or words[0].lower() not in ("the", "his", "her", "my", "our", "their") \
-            or any(w[:1].isupper() for w in words[1:]):
+    if len(words) < 2 or any(w[:1].isupper() for w in words[1:]):
+        return None
+    article = words[0].lower()
+    if article not in ("the", "a", "an", "his", "her", "my", "our", "their"):
         return None
     if kind_of(parse_name(np)) != PERSON:
+        return None
+    generic = gendered_noun(np) is not None or words[-1].lower() in _GENERIC_HEADS
+    if article in ("the", "a", "an") and not generic:
         return None
     return gendered_noun(np) or UNKNOWN
 
@@ -263,8 +283,8 @@ def _description(np: str) -> str | None:
 def _canonical_form(np: str) -> str:
     """"The Hatter" at a sentence's start is "the Hatter"."""
     words = np.split()
-    if words[0] in ("The", "A", "An"):
-        words[0] = words[0].lower()
+    if words[0] in ("The", "A", "An", "a", "an"):
+        words[0] = "the"  # "a Fox", "A Fox", "the Fox": one form
     if words[0] in ("the", "a", "an") and any(w[:1].isupper() for w in words[1:]):
         # "the polite Town Mouse" is "the Town Mouse"
         words = words[:1] + words[next(i for i, w in enumerate(words) if i and w[:1].isupper()):]
@@ -284,7 +304,8 @@ def attribute(chapters: Sequence[Sequence[tuple[str, bool]]], min_confidence: fl
     paras = _paragraphs(chapters)
     slots = [_Slot(p, i) for chapter in paras for p in chapter for i in p.speech()]
     for slot in slots:
-        slot.frame = _frame(slot.para, slot.span)
+        chapter = paras[slot.para.chapter]
+        slot.frame = _frame(slot.para, slot.span, chapter[slot.para.index - 1] if slot.para.index else None)
     narration = [p.narration() for chapter in paras for p in chapter if not p.skip]
     forms, only_called = _named_forms(slots, narration)
     characters = build_characters(forms, narration)
@@ -400,12 +421,16 @@ def _resolve(gender: str, slot: _Slot, paras: list[_Para], index: _Index, recent
 
 
 def _same_paragraph(slots: list[_Slot]) -> None:
-    """A paragraph's quotes without a speaker take its quotes' speaker (one speaker a paragraph)."""
+    """A paragraph's quotes without a speaker take its quotes' speaker (one speaker a paragraph);
+    where it has several, a quote right after one cut by a frame ('"Yes," said the Cat; "but..."')
+    takes that one's."""
     by_para: dict[int, list[_Slot]] = {}
     for slot in slots:
         by_para.setdefault(slot.para.index, []).append(slot)
     for group in by_para.values():
         known = {s.speaker for s in group if not s.open}
+        if len(known) > 1:
+            _interrupted(group)
         if len(known) != 1:
             continue
         speaker = known.pop()
@@ -414,6 +439,14 @@ def _same_paragraph(slots: list[_Slot]) -> None:
             if slot.open:
                 slot.speaker, slot.rule = speaker, "paragraph" if source.rule != "first-person" else "first-person"
                 slot.confidence = min(CONFIDENCE["paragraph"], source.confidence)
+
+
+def _interrupted(group: list[_Slot]) -> None:
+    for before, slot in zip(group, group[1:]):
+        if slot.open and not before.open and before.frame is not None and before.frame.where == "after" \
+                and slot.span == before.span + 2:
+            slot.speaker, slot.rule = before.speaker, before.rule if before.rule == "first-person" else "paragraph"
+            slot.confidence = min(CONFIDENCE["paragraph"], before.confidence)
 
 
 def _closed(text: str) -> bool:

@@ -26,7 +26,7 @@ protested protests insisted insists declared declares announced announces urged 
 responded responds stammered stammers snapped snaps gasped gasps groaned groans moaned moans
 called bawled bellowed howled wailed whimpered hissed grunted grumbled sneered chuckled giggled
 panted breathed faltered ventured persisted resumed concluded admitted confessed cried
-objected mused reflected wondered urged warned ordered commanded begged implored entreated
+quoth objected mused reflected wondered urged warned ordered commanded begged implored entreated
 called counted told tells spoke speaks went put struck chimed broke exclaiming crying replying
 answering asking shouting whispering muttering calling adding continuing remarking observing
 """.split())
@@ -40,7 +40,7 @@ _CAP = r"[A-Z][\w’'-]*"
 # A name: an optional title then one to three capitalised words ("Mr. Bennet", "Sherlock Holmes").
 _NAME = rf"(?:(?:{_TITLE})\.?\s+)*{_CAP}(?:\s+(?:de\s+|van\s+|von\s+)?{_CAP}){{0,2}}"
 # A description: "the Hatter", "the Mock Turtle", "the old man", "the other", "his wife".
-_DESC = r"(?:[Tt]he|[Hh]is|[Hh]er|[Mm]y|[Oo]ur|[Tt]heir)\s+(?:[\w’'-]+\s+){0,2}[\w’'-]+"
+_DESC = r"(?:[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Mm]y|[Oo]ur|[Tt]heir)\s+(?:[\w’'-]+\s+){0,2}[\w’'-]+"
 _PRON = r"(?:he|she|I|we|they|it|He|She|We|They|It)"
 _ADV = r"(?:\w+ly\s+|again\s+|then\s+|at\s+last\s+|at\s+once\s+|now\s+)?"
 _AUX = r"(?:had\s+|has\s+|was\s+|is\s+|would\s+|did\s+)?"
@@ -125,7 +125,8 @@ def frame_after(narration: str, quote: str) -> Frame | None:
     text = narration.lstrip(" ,—–-")
     quote_cut = quote.rstrip("”\"’'」』 ")[-1:] in (",", "—", "–", "-", "…") or bool(_LOWER_START.match(text))
     match = _INVERTED.match(text)
-    if match is not None and match.group("verb") in SPEECH_VERBS:
+    # '"Well," commenced the archdeacon': after a quote cut by a comma, a past tense carries the speech
+    if match is not None and (match.group("verb") in SPEECH_VERBS or (quote_cut and match.group("verb").endswith("ed"))):
         verb, rest = match.group("verb"), text[match.end("verb") :]
         np = _trim_np(match.group("np"))
         if (verb not in _PARTICLE_VERBS or _particle(verb, rest)) and np.lower() != "it" and not _no_name(np):
