@@ -184,6 +184,17 @@ def _paragraphs(chapters: Sequence[Sequence[tuple[str, bool]]]) -> list[list[_Pa
             for c, chapter in enumerate(chapters)]  # fmt: skip
 
 
+def _names_only(forms: Counter[str], texts: Sequence[str]) -> Counter[str]:
+    """``forms`` less the lone capitalised words that the book prints more often in lower case
+    ("However", "Had", "Conscience"): a word at a sentence's start, not a name."""
+    words: Counter[str] = Counter()
+    singles = {f for f in forms if len(f.split()) == 1}
+    wanted = singles | {f.lower() for f in singles}
+    for text in texts:
+        words.update(w for w in re.findall(r"[A-Za-z]+", text) if w in wanted)
+    return Counter({f: n for f, n in forms.items() if f not in singles or words[f.lower()] < words[f]})
+
+
 _ANIMAL_MENTION = re.compile(r"\b(?:[Tt]he|[Aa]n?)\s+((?:[A-Z][a-z]+\s+)?[A-Z][a-z]+)\b")
 
 
@@ -308,6 +319,7 @@ def attribute(chapters: Sequence[Sequence[tuple[str, bool]]], min_confidence: fl
         slot.frame = _frame(slot.para, slot.span, chapter[slot.para.index - 1] if slot.para.index else None)
     narration = [p.narration() for chapter in paras for p in chapter if not p.skip]
     forms, only_called = _named_forms(slots, narration)
+    forms = _names_only(forms, [p.text for chapter in paras for p in chapter])
     characters = build_characters(forms, narration)
     index = _Index(characters)
     by_chapter: dict[int, list[_Slot]] = {}
@@ -369,6 +381,7 @@ def _explicit(slots: list[_Slot], paras: list[_Para], index: _Index) -> None:
     """Frames naming a character, a pronoun or the narrator, in text order (a pronoun is
     resolved against the speakers and mentions before it)."""
     recent: list[str] = []  # speakers so far, latest last
+    spoke: dict[int, str] = {}  # paragraph -> its speaker, so far
     for slot in slots:
         frame = slot.frame
         if frame is None:
@@ -377,7 +390,7 @@ def _explicit(slots: list[_Slot], paras: list[_Para], index: _Index) -> None:
         if pronoun == "first":
             slot.set(None, "first-person")
         elif pronoun in ("male", "female"):
-            who = _resolve(pronoun, slot, paras, index, recent)
+            who = _resolve(pronoun, slot, paras, index, recent, spoke)
             if who:
                 slot.set(who, "pronoun")
         elif is_anaphoric(frame.np):
@@ -387,11 +400,12 @@ def _explicit(slots: list[_Slot], paras: list[_Para], index: _Index) -> None:
         elif (who := index.find(_canonical_form(frame.np))) is not None:
             slot.set(who, "explicit")
         elif (gender := _description(frame.np)) is not None:
-            who = _resolve(gender, slot, paras, index, recent)
+            who = _resolve(gender, slot, paras, index, recent, spoke)
             if who:
                 slot.set(who, "pronoun")
         if slot.speaker:
             recent.append(slot.speaker)
+            spoke[slot.para.index] = slot.speaker
 
 
 def _other(recent: list[str]) -> str | None:
@@ -401,22 +415,24 @@ def _other(recent: list[str]) -> str | None:
     return next((s for s in reversed(recent) if s != recent[-1]), None)
 
 
-def _resolve(gender: str, slot: _Slot, paras: list[_Para], index: _Index, recent: list[str]) -> str | None:
-    """The nearest character of ``gender`` mentioned in the narration before the frame."""
+def _resolve(gender: str, slot: _Slot, paras: list[_Para], index: _Index, recent: list[str],
+             spoke: dict[int, str] | None = None) -> str | None:
+    """The nearest character of ``gender`` mentioned in the narration before the frame (quotes
+    left out), then among the latest speakers; one whose gender is unknown only where none fits.
+    Where the nearest spoke the paragraph before (``spoke``: paragraph -> speaker) or is called
+    in this quote, the next nearest: a reply is seldom its own speaker's."""
     para = slot.para
-    # the narration of this paragraph up to the frame, then earlier paragraphs, latest first
     here = " ".join(para.span_text(i) for i in range(0, slot.span) if not para.spans[i].speech)
     texts = [here] + [paras[j].narration() for j in range(para.index - 1, max(-1, para.index - 1 - _LOOKBACK), -1)
                       if not paras[j].skip]  # fmt: skip
-    # a character of that gender first; one whose gender is unknown only where none is
     for wanted in (gender, UNKNOWN):
-        for text in texts:
-            for _, who in reversed(index.mentions(text)):
-                if index.gender.get(who) == wanted:
-                    return who
-        for who in reversed(recent[-4:]):
-            if index.gender.get(who) == wanted:
-                return who
+        found = [who for text in texts for _, who in reversed(index.mentions(text)) if index.gender.get(who) == wanted]
+        found += [who for who in reversed(recent[-4:]) if index.gender.get(who) == wanted]
+        found = list(dict.fromkeys(found))
+        if not found:
+            continue
+        avoid = {_addressee_of(slot, index), (spoke or {}).get(para.index - 1)} - {None}
+        return next((who for who in found if who not in avoid), found[0])
     return None
 
 
@@ -497,19 +513,28 @@ def _vocatives(turns: list[list[_Slot]], index: _Index) -> None:
                 slot.set(addressed, "vocative")
 
 
+def _addressee_of(slot: _Slot, index: _Index) -> str | None:
+    """The character called by name in this quote itself."""
+    return _called(slot.para.span_text(slot.span), index)
+
+
 def _addressee(slot: _Slot, index: _Index) -> str | None:
-    """A character named as the one spoken to: "Watson, come here", "Come, Watson."."""
+    """A character named as the one spoken to in the paragraph's quotes: "Watson, come here"."""
+    return next((who for i in slot.para.speech() if (who := _called(slot.para.span_text(i), index))), None)
+
+
+def _called(quote: str, index: _Index) -> str | None:
+    """The character a quote calls by name: "Watson, come here", "Come, Watson."."""
     if index.pattern is None:
         return None
-    for i in slot.para.speech():
-        inner = slot.para.span_text(i).strip(_CLOSERS + "“‘「『 ")
-        for match in index.pattern.finditer(inner):
-            before = inner[: match.start()].rstrip()
-            after = inner[match.end() :].lstrip()[:1]
-            if not match.group(0)[0].isupper() or (before and before[-1] not in ",!?.;"):
-                continue  # mid-clause: talked about, not to
-            if after in (",", "!", "?", ".", ";", "") and (before or after == ","):
-                return index.by_form[match.group(0).lower()]
+    inner = quote.strip(_CLOSERS + "“‘「『 ")
+    for match in index.pattern.finditer(inner):
+        before = inner[: match.start()].rstrip()
+        after = inner[match.end() :].lstrip()[:1]
+        if not match.group(0)[0].isupper() or (before and before[-1] not in ",!?.;"):
+            continue  # mid-clause: talked about, not to
+        if after in (",", "!", "?", ".", ";", "") and (before or after == ","):
+            return index.by_form[match.group(0).lower()]
     return None
 
 

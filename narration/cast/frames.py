@@ -102,8 +102,8 @@ def _trim_np(np: str) -> str:
     named = False
     for i, word in enumerate(words[1:], start=1):
         low = word.lower().strip(",")
-        if low in _NP_STOP or low in SPEECH_VERBS or (low.endswith("ly") and low != "lily"):
-            return " ".join(words[:i])
+        if low in _NP_STOP or low in SPEECH_VERBS or (low.endswith("ly") and word[:1].islower()):
+            return " ".join(words[:i])  # "the Mouse piteously", but "the Cowardly Lion", "Dr Grantly"
         if named and word[:1].islower() and not (low == "of" and words[i + 1 : i + 2] and words[i + 1][:1].isupper()):
             return " ".join(words[:i])
         named = named or word[:1].isupper()
