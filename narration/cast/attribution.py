@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from narration.cast.characters import Character, build_characters, gendered_noun, is_anaphoric
-from narration.cast.frames import _OPENER, Frame, _trim_np, frame_after, frame_before, last_sentence
+from narration.cast.frames import _OPENER, NOT_NAMES, Frame, _trim_np, frame_after, frame_before, last_sentence
 from narration.cast.names import ANIMAL, FEMALE, MALE, PERSON, UNKNOWN, kind_of, parse_name
 from narration.model import PARA_TEXT, Book
 from narration.text.spans import Span, split_spans
@@ -195,18 +195,25 @@ def _names_only(forms: Counter[str], texts: Sequence[str]) -> Counter[str]:
     return Counter({f: n for f, n in forms.items() if f not in singles or words[f.lower()] < words[f]})
 
 
-_ANIMAL_MENTION = re.compile(r"\b(?:[Tt]he|[Aa]n?)\s+((?:[A-Z][a-z]+\s+)?[A-Z][a-z]+)\b")
+_INTRODUCED = re.compile(r"\b([Tt]he|[Aa]n?)\s+(?:[a-z]+\s+)?((?:[A-Z][a-z]+\s+)?[A-Z][a-z]+)\b")
 
 
 def _animals(narration: Sequence[str]) -> Counter[str]:
-    """Capitalised animals the narration names ("A Fox", "the Crow"): a fable's characters,
-    who may speak only through a pronoun ("he exclaimed")."""
+    """Characters a fable's narration introduces: a capitalised animal ("A Fox", "the Crow"),
+    or a capitalised noun brought in with "a" and then called "the" ("A Fisher ... the Fisher").
+    They may speak only through a pronoun ("he exclaimed")."""
     found: Counter[str] = Counter()
+    introduced: set[str] = set()
+    definite: set[str] = set()
     for text in narration:
-        for match in _ANIMAL_MENTION.finditer(text):
-            if kind_of(parse_name("the " + match.group(1))) == ANIMAL:
-                found[match.group(1)] += 1
-    return found
+        for match in _INTRODUCED.finditer(text):
+            name = match.group(2)
+            if name.split()[0].lower() in NOT_NAMES:
+                continue
+            (definite if match.group(1).lower() == "the" else introduced).add(name)
+            found[name] += 1
+    return Counter({name: n for name, n in found.items()
+                    if kind_of(parse_name("the " + name)) == ANIMAL or (name in introduced and name in definite)})
 
 
 def _named_forms(slots: list[_Slot], narration: Sequence[str] = ()) -> tuple[Counter[str], set[str]]:
@@ -423,11 +430,15 @@ def _resolve(gender: str, slot: _Slot, paras: list[_Para], index: _Index, recent
     in this quote, the next nearest: a reply is seldom its own speaker's."""
     para = slot.para
     here = " ".join(para.span_text(i) for i in range(0, slot.span) if not para.spans[i].speech)
-    texts = [here] + [paras[j].narration() for j in range(para.index - 1, max(-1, para.index - 1 - _LOOKBACK), -1)
-                      if not paras[j].skip]  # fmt: skip
+    texts = [here]
+    for j in range(para.index - 1, max(-1, para.index - 1 - _LOOKBACK), -1):
+        if paras[j].skip:
+            break  # a heading: a new chapter, a new fable
+        texts.append(paras[j].narration())
     for wanted in (gender, UNKNOWN):
         found = [who for text in texts for _, who in reversed(index.mentions(text)) if index.gender.get(who) == wanted]
-        found += [who for who in reversed(recent[-4:]) if index.gender.get(who) == wanted]
+        if len(texts) > _LOOKBACK:  # no heading in between: the latest speakers are still here
+            found += [who for who in reversed(recent[-4:]) if index.gender.get(who) == wanted]
         found = list(dict.fromkeys(found))
         if not found:
             continue
