@@ -261,7 +261,7 @@ def _actor_name(slot: _Slot) -> str | None:
     return _capitalised_name(_trim_np(match.group("np"))) if match else None
 
 
-_VOCATIVE = re.compile(r"(?:^|[,!?.;]\s+)([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)(?=\s*[,!?])")
+_VOCATIVE = re.compile(r"(?:^|[,!?.;]\s+)([A-Z][a-z]+\.?(?:\s+[A-Z][a-z]+)?)(?=\s*[,!?.;]|$)")
 
 
 def _vocative_name(slot: _Slot) -> str | None:
@@ -522,6 +522,15 @@ def _vocatives(turns: list[list[_Slot]], index: _Index) -> None:
             addressed = _addressee(prev, index)
             if addressed and addressed != prev.speaker:
                 slot.set(addressed, "vocative")
+        for i, slot in enumerate(run):
+            # a line calling X is the latest other speaker's
+            addressed = _addressee(slot, index) if slot.open else None
+            if addressed is None:
+                continue
+            other = next((s.speaker for s in reversed(run[max(0, i - 6) : i])
+                          if not s.open and s.speaker not in (addressed, None)), None)  # fmt: skip
+            if other:
+                slot.set(other, "vocative")
 
 
 def _addressee_of(slot: _Slot, index: _Index) -> str | None:
