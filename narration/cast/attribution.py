@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 
 from narration.cast.characters import Character, build_characters, gendered_noun, is_anaphoric
 from narration.cast.frames import _OPENER, NOT_NAMES, Frame, _trim_np, frame_after, frame_before, last_sentence
-from narration.cast.names import ANIMAL, FEMALE, MALE, PERSON, UNKNOWN, kind_of, parse_name
+from narration.cast.names import ANIMAL, title_of, FEMALE, MALE, PERSON, UNKNOWN, kind_of, parse_name
 from narration.model import PARA_TEXT, Book
 from narration.text.spans import Span, split_spans
 
@@ -247,8 +247,12 @@ when where who which yes no oh ah well o nay aye sir madam lord lady god heaven 
 
 
 def _capitalised_name(np: str) -> str | None:
+    """``np`` where it is a name in capitals: not a sentence's opening word, not a title alone."""
+    np = np.rstrip(".") if title_of(np.split()[-1] if np.split() else "") is None else np
     words = np.split()
     if not words or not all(w[:1].isupper() for w in words) or words[0].lower() in _NOT_NAMES:
+        return None
+    if all(title_of(w) is not None for w in words) or words[0].lower() in NOT_NAMES:
         return None
     return np if _is_name(np) else None
 
