@@ -232,9 +232,11 @@ def _named_forms(slots: list[_Slot], narration: Sequence[str] = ()) -> tuple[Cou
             others[name] += 1
         if name := _vocative_name(slot):
             called[name] += 1
-    for name, n in (others + called).items():
+    for name, n in others.items():
         if n >= 2 or name in counts:
             counts[name] += n
+    for name, n in called.items():  # called once is enough: a name in capitals after a comma
+        counts[name] += n
     for name, n in animals.items():
         counts["the " + name] += n
     return counts, {name for name in called if name not in counts or counts[name] == called[name]}
