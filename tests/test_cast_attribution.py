@@ -116,3 +116,44 @@ def test_speed_of_a_long_book():
     result = attribute(chapters)
     assert time.perf_counter() - start < 10
     assert len(result.quotes) == 10 * 200 * 3
+
+
+def test_a_line_calling_someone_is_the_other_speakers():
+    _, got = _run('''
+Holmes sat by the fire. Mortimer stood at the door with his hat in his hand, looking very tired.
+
+"Come in," said Holmes.
+
+"Thank you."
+
+"Sit down, Mortimer, and tell me everything."
+''')
+    assert got[0][1] == "Holmes"
+    assert got[2][1:] == ("Holmes", "vocative")  # calls Mortimer: Holmes, the other speaker here
+
+
+def test_the_narrator_is_one_speaker_in_turns():
+    """'I says' and the name the others call the narrator ("Huck") are one turn-taker: two of
+    the narrator's turns in a row say nothing about the turn after them."""
+    _, got = _run('''
+We sat on the raft and watched the river go by in the dark, and Jim smoked his pipe.
+
+"Where is it?" says Jim.
+
+"Down yonder," I says.
+
+"Is it far, Huck?"
+
+"Not far."
+
+Jim looked at the water a long while.
+
+"I don't like it," I says.
+
+"Why not?"
+
+"It's too dark," I says.
+''')
+    assert [g[1] for g in got[:3]] == ["Jim", None, "Jim"]
+    assert got[3][1:] == (None, "first-person")  # Huck, called: the narrator
+    assert got[5][2] != "first-person"  # after the narrator twice: not the narrator's by turns

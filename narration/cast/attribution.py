@@ -154,6 +154,7 @@ class _Index:
     by_form: dict[str, str] = field(default_factory=dict)
     pattern: re.Pattern[str] | None = None
     gender: dict[str, str] = field(default_factory=dict)
+    narrators: set[str] = field(default_factory=set)  # a first-person narrator's names as characters
 
     def __post_init__(self) -> None:
         forms: dict[str, str] = {}
@@ -335,12 +336,13 @@ def attribute(chapters: Sequence[Sequence[tuple[str, bool]]], min_confidence: fl
     forms = _names_only(forms, [p.text for chapter in paras for p in chapter])
     characters = build_characters(forms, narration)
     index = _Index(characters)
+    index.narrators = _narrator_ids(characters, only_called, narration)
+    narrators = index.narrators
     by_chapter: dict[int, list[_Slot]] = {}
     for slot in slots:
         by_chapter.setdefault(slot.para.chapter, []).append(slot)
     for chapter_slots in by_chapter.values():
         _sieve(chapter_slots, paras[chapter_slots[0].para.chapter], index)
-    narrators = _narrator_ids(characters, only_called, narration)
     for slot in slots:
         if slot.speaker in narrators:
             slot.speaker, slot.rule = None, "first-person"
@@ -386,7 +388,7 @@ def _sieve(slots: list[_Slot], paras: list[_Para], index: _Index) -> None:
     _vocatives(turns, index)
     _actors(slots, paras, index)
     _same_paragraph(slots)
-    _turn_taking(turns)
+    _turn_taking(turns, index.narrators)
     _same_paragraph(slots)
 
 
@@ -579,7 +581,7 @@ def _actors(slots: list[_Slot], paras: list[_Para], index: _Index) -> None:
             slot.set(who, "actor")
 
 
-def _turn_taking(turns: list[list[_Slot]]) -> None:
+def _turn_taking(turns: list[list[_Slot]], narrators: set[str]) -> None:
     """In a run, a turn between two known ones of A and B (A, ?, A or A, B, ?) alternates."""
     for run in turns:
         changed = True
@@ -588,25 +590,28 @@ def _turn_taking(turns: list[list[_Slot]]) -> None:
             for i, slot in enumerate(run):
                 if not slot.open:
                     continue
-                guess = _alternate(run, i, -1) or _alternate(run, i, 1)
+                guess = _alternate(run, i, -1, narrators) or _alternate(run, i, 1, narrators)
                 if guess:
-                    slot.set(guess.speaker, "turns" if guess.rule != "first-person" else "first-person")
+                    narrator = _who(guess, narrators) == ""
+                    slot.set(None if narrator else guess.speaker, "first-person" if narrator else "turns")
                     slot.confidence = CONFIDENCE["turns"]
                     changed = True
 
 
-def _who(slot: _Slot) -> str | None:
-    """A turn's speaker, the first-person narrator counted as one ("" for the narrator)."""
-    return "" if slot.rule == "first-person" else slot.speaker
+def _who(slot: _Slot, narrators: set[str]) -> str | None:
+    """A turn's speaker, the first-person narrator counted as one ("" for the narrator, whether
+    by "I said" or by the name the others call them)."""
+    return "" if slot.rule == "first-person" or slot.speaker in narrators else slot.speaker
 
 
-def _alternate(run: list[_Slot], i: int, step: int) -> _Slot | None:
+def _alternate(run: list[_Slot], i: int, step: int, narrators: set[str]) -> _Slot | None:
     """The turn two away, where it and the turn between are two known, different speakers."""
     j, k = i + step, i + 2 * step
     if not (0 <= k < len(run)):
         return None
     a, b = run[j], run[k]
-    if a.open or b.open or _who(a) is None or _who(b) is None or _who(a) == _who(b):
+    if a.open or b.open or _who(a, narrators) is None or _who(b, narrators) is None \
+            or _who(a, narrators) == _who(b, narrators):
         return None
     return b
 
