@@ -157,3 +157,13 @@ Jim looked at the water a long while.
     assert [g[1] for g in got[:3]] == ["Jim", None, "Jim"]
     assert got[3][1:] == (None, "first-person")  # Huck, called: the narrator
     assert got[5][2] != "first-person"  # after the narrator twice: not the narrator's by turns
+
+
+def test_a_japanese_book_keeps_every_quote_with_the_narrator():
+    from narration.cast.attribution import attribute_book
+    from narration.model import Book, Chapter, Paragraph
+
+    book = Book("蜘蛛の糸", language="ja", chapters=[Chapter("一", [Paragraph("「こら、罪人ども。」と犍陀多は言った。")])])
+    result = attribute_book(book)
+    assert result.characters == () and [q.speaker for q in result.quotes] == [None]
+    assert result.quotes[0].text == "「こら、罪人ども。」"

@@ -316,11 +316,22 @@ def _canonical_form(np: str) -> str:
     return " ".join(words)
 
 
+LANGUAGES = ("en",)  # the sieve's speech verbs, pronouns and titles are English
+
+
 def attribute_book(book: Book, min_confidence: float = 0.5) -> Attribution:
-    """``attribute`` over a book's chapters; headings and notes hold no one's speech."""
-    return attribute(
-        [[(p.text, p.kind != PARA_TEXT) for p in chapter.paragraphs] for chapter in book.chapters], min_confidence
-    )
+    """``attribute`` over a book's chapters; headings and notes hold no one's speech. A book in
+    another language (Japanese 「」 among them) keeps every quote with the narrator."""
+    chapters = [[(p.text, p.kind != PARA_TEXT) for p in chapter.paragraphs] for chapter in book.chapters]
+    if book.language not in LANGUAGES:
+        return narrator_reads_all(chapters)
+    return attribute(chapters, min_confidence)
+
+
+def narrator_reads_all(chapters: Sequence[Sequence[tuple[str, bool]]]) -> Attribution:
+    """Every quote of ``chapters`` with the narrator, and no characters."""
+    quotes = [_quote(_Slot(p, i), 1.0) for chapter in _paragraphs(chapters) for p in chapter for i in p.speech()]
+    return Attribution((), tuple(quotes))
 
 
 def attribute(chapters: Sequence[Sequence[tuple[str, bool]]], min_confidence: float = 0.5) -> Attribution:

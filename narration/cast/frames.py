@@ -62,7 +62,8 @@ _BEFORE_VERB = re.compile(
     rf"(?:,\s+who)?,?\s+{_ADV}{_AUX}$"
 )
 # Words that end a description read greedily ("said the Mock Turtle in a deep voice").
-_NP_STOP = frozenset("in to with at as and who that which for from into on upon after before by while".split())
+_NP_STOP = frozenset("""in to with at as and who that which for from into on upon after before by while
+somewhat rather very again still now then too also not quite almost once""".split())
 _LOWER_START = re.compile(r"^[a-z]")
 
 
