@@ -167,3 +167,19 @@ def test_a_japanese_book_keeps_every_quote_with_the_narrator():
     result = attribute_book(book)
     assert result.characters == () and [q.speaker for q in result.quotes] == [None]
     assert result.quotes[0].text == "「こら、罪人ども。」"
+
+
+def test_a_description_answering_the_one_it_fits_is_its_own_speaker():
+    result, got = _run('''
+Dorothy looked at the strange people who came toward her across the grass.
+
+"Who are you?" asked Dorothy.
+
+"I am a friend of the Munchkins," said the little old woman.
+
+"And where am I?" asked Dorothy.
+
+"In the land of the East," said the little old woman.
+''')
+    # Dorothy, the only woman named, just spoke: "the little old woman" is someone else
+    assert [g[1] for g in got] == ["Dorothy", "the little old woman", "Dorothy", "the little old woman"]

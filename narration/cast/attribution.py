@@ -225,10 +225,13 @@ def _named_forms(slots: list[_Slot], narration: Sequence[str] = ()) -> tuple[Cou
     counts: Counter[str] = Counter()
     others: Counter[str] = Counter()
     called: Counter[str] = Counter()
+    described: Counter[str] = Counter()  # "said the little old woman": a speaker the text has not named yet
     animals = _animals(narration)
     for slot in slots:
         if slot.frame is not None and _is_name(slot.frame.np) and not _description(slot.frame.np):
             counts[_canonical_form(slot.frame.np)] += 1
+        elif slot.frame is not None and _description(slot.frame.np) and slot.frame.np.split()[0].lower() == "the":
+            described[_canonical_form(slot.frame.np)] += 1
         if name := _actor_name(slot):
             others[name] += 1
         if name := _vocative_name(slot):
@@ -240,6 +243,9 @@ def _named_forms(slots: list[_Slot], narration: Sequence[str] = ()) -> tuple[Cou
         counts[name] += n
     for name, n in animals.items():
         counts["the " + name] += n
+    for name, n in described.items():
+        if n >= 2 and len(name.split()) >= 3:  # "the old lady", not "the girl"
+            counts[name] += n
     return counts, {name for name in called if name not in counts or counts[name] == called[name]}
 
 
@@ -423,12 +429,17 @@ def _explicit(slots: list[_Slot], paras: list[_Para], index: _Index) -> None:
             other = _other(recent)
             if other:
                 slot.set(other, "other")
-        elif (who := index.find(_canonical_form(frame.np))) is not None:
-            slot.set(who, "explicit")
         elif (gender := _description(frame.np)) is not None:
+            # a description is whoever it fits; its own character only where that is one
+            # who just spoke ("said the little old woman" answering Dorothy)
             who = _resolve(gender, slot, paras, index, recent, spoke)
+            own = index.find(_canonical_form(frame.np))
+            if own and (who is None or who == spoke.get(slot.para.index - 1)):
+                who = own
             if who:
                 slot.set(who, "pronoun")
+        elif (who := index.find(_canonical_form(frame.np))) is not None:
+            slot.set(who, "explicit")
         if slot.speaker:
             recent.append(slot.speaker)
             spoke[slot.para.index] = slot.speaker

@@ -114,8 +114,11 @@ def _compatible(name: Name, cluster: _Cluster) -> bool:
 
 def _join(name: Name, anchors: list[_Cluster]) -> _Cluster | None:
     """The one full-named cluster a shorter form fits, else None."""
-    if name.article:
-        return None
+    if name.article:  # "the Woodman" is "the Tin Woodman" where only one description ends so
+        words = name.last.split()
+        fits = [c for c in anchors if any(n.article and n.last != name.last and n.last.split()[-len(words):] == words
+                                          for n in c.names)]  # fmt: skip
+        return fits[0] if len(fits) == 1 else None
     if name.first and not name.last:  # a lone word: a given name, a pet name, or a surname
         word = given(name.first)
         fits = [c for c in anchors if word in c.firsts] or [c for c in anchors if name.first in c.lasts]
