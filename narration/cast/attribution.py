@@ -316,9 +316,6 @@ def _canonical_form(np: str) -> str:
     words = np.split()
     if words[0] in ("The", "A", "An", "a", "an"):
         words[0] = "the"  # "a Fox", "A Fox", "the Fox": one form
-    if words[0] in ("the", "a", "an") and any(w[:1].isupper() for w in words[1:]):
-        # "the polite Town Mouse" is "the Town Mouse"
-        words = words[:1] + words[next(i for i, w in enumerate(words) if i and w[:1].isupper()):]
     return " ".join(words)
 
 

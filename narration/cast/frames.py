@@ -49,6 +49,8 @@ _NP = rf"(?P<np>{_DESC}|{_PRON}|{_NAME})"
 
 # After the quote: "said Alice", "said the Hatter", "replied he", "went on the Queen".
 _INVERTED = re.compile(rf"^{_ADV}{_VERB}(?:\s+(?:on|in))?\s+{_NP}(?![\w’'])")
+# After the quote: "said the deep and rather sarcastic voice of Mr. Rochester".
+_VOICE_OF = re.compile(rf"^{_ADV}{_VERB}\s+(?:the|a|his|her)\s+(?:[\w-]+\s+){{0,5}}?voice\s+of\s+{_NP}")
 # After the quote: "Alice said", "the Hatter replied", "she cried", "Mr. Darcy coldly answered":
 # the subject read greedily and cut at its first verb or function word, then the predicate.
 _SUBJECT = re.compile(rf"^{_NP}")
@@ -125,6 +127,9 @@ def frame_after(narration: str, quote: str) -> Frame | None:
     """The frame opening ``narration``, the text right after ``quote`` in its paragraph."""
     text = narration.lstrip(" ,—–-")
     quote_cut = quote.rstrip("”\"’'」』 ")[-1:] in (",", "—", "–", "-", "…") or bool(_LOWER_START.match(text))
+    match = _VOICE_OF.match(text)  # "said the deep voice of Mr. Rochester"
+    if match is not None and match.group("verb") in SPEECH_VERBS:
+        return Frame(_trim_np(match.group("np")), match.group("verb"), "after")
     match = _INVERTED.match(text)
     # '"Well," commenced the archdeacon': after a quote cut by a comma, a past tense carries the speech
     if match is not None and (match.group("verb") in SPEECH_VERBS or (quote_cut and match.group("verb").endswith("ed"))):
