@@ -217,6 +217,20 @@ def _animals(narration: Sequence[str]) -> Counter[str]:
                     if kind_of(parse_name("the " + name)) == ANIMAL or (name in introduced and name in definite)})
 
 
+_TITLED = re.compile(
+    r"\b(?:Mr|Mrs|Miss|Ms|Dr|Lady|Sir|Lord|Captain|Colonel|Professor|Madame|Mademoiselle)\.?\s+[A-Z][a-z]+"
+    r"(?:\s+[A-Z][a-z]+)?"
+)
+
+
+def _titled(narration: Sequence[str]) -> Counter[str]:
+    """Names with a title in the narration ("Mrs. Fairfax came in"): people, speaking or not."""
+    found: Counter[str] = Counter()
+    for text in narration:
+        found.update(m.group(0) for m in _TITLED.finditer(text))
+    return found
+
+
 def _named_forms(slots: list[_Slot], narration: Sequence[str] = ()) -> tuple[Counter[str], set[str]]:
     """Each name a speech frame prints, and how often; and the capitalised names that open the
     sentence before a quote ("Holmes leaned forward.") or are called in one ("Watson, come"),
@@ -243,6 +257,9 @@ def _named_forms(slots: list[_Slot], narration: Sequence[str] = ()) -> tuple[Cou
         counts[name] += n
     for name, n in animals.items():
         counts["the " + name] += n
+    for name, n in _titled(narration).items():
+        if n >= 2:
+            counts[name] += n
     for name, n in described.items():
         if n >= 2 and len(name.split()) >= 3:  # "the old lady", not "the girl"
             counts[name] += n
@@ -554,7 +571,7 @@ def _vocatives(turns: list[list[_Slot]], index: _Index) -> None:
             addressed = _addressee(slot, index) if slot.open else None
             if addressed is None:
                 continue
-            other = next((s.speaker for s in reversed(run[max(0, i - 6) : i])
+            other = next((s.speaker for s in reversed(run[:i])
                           if not s.open and s.speaker not in (addressed, None)), None)  # fmt: skip
             if other:
                 slot.set(other, "vocative")

@@ -33,7 +33,7 @@ answering asking shouting whispering muttering calling adding continuing remarki
 # "went on", "put in", "struck in", "broke in", "chimed in": only with their particle
 _PARTICLE_VERBS = {"went": "on", "put": "in", "struck": "in", "broke": "in", "chimed": "in"}
 
-PRONOUNS = {"he": "male", "she": "female", "i": "first", "we": "first", "they": "plural", "it": "neutral"}
+PRONOUNS = {"his": "male", "her": "female", "he": "male", "she": "female", "i": "first", "we": "first", "they": "plural", "it": "neutral"}
 
 _TITLE = "|".join(sorted((re.escape(t.capitalize()) for t in TITLES), key=len, reverse=True))
 _CAP = r"[A-Z][\w’'-]*"
@@ -49,6 +49,8 @@ _NP = rf"(?P<np>{_DESC}|{_PRON}|{_NAME})"
 
 # After the quote: "said Alice", "said the Hatter", "replied he", "went on the Queen".
 _INVERTED = re.compile(rf"^{_ADV}{_VERB}(?:\s+(?:on|in))?\s+{_NP}(?![\w’'])")
+# After the quote: "was her answer", "was his reply": the pronoun's owner spoke.
+_ANSWER = re.compile(r"^(?:was|came)\s+(his|her)\s+(?:\w+\s+)?(?:answer|reply|response|rejoinder|retort)\b")
 # After the quote: "said the deep and rather sarcastic voice of Mr. Rochester".
 _VOICE_OF = re.compile(rf"^{_ADV}{_VERB}\s+(?:the|a|his|her)\s+(?:[\w-]+\s+){{0,5}}?voice\s+of\s+{_NP}")
 # After the quote: "Alice said", "the Hatter replied", "she cried", "Mr. Darcy coldly answered":
@@ -127,6 +129,9 @@ def frame_after(narration: str, quote: str) -> Frame | None:
     """The frame opening ``narration``, the text right after ``quote`` in its paragraph."""
     text = narration.lstrip(" ,—–-")
     quote_cut = quote.rstrip("”\"’'」』 ")[-1:] in (",", "—", "–", "-", "…") or bool(_LOWER_START.match(text))
+    match = _ANSWER.match(text)  # '"Yes," was her answer'
+    if match is not None:
+        return Frame(match.group(1), "was", "after")
     match = _VOICE_OF.match(text)  # "said the deep voice of Mr. Rochester"
     if match is not None and match.group("verb") in SPEECH_VERBS:
         return Frame(_trim_np(match.group("np")), match.group("verb"), "after")
