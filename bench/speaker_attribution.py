@@ -27,10 +27,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from hardware import machine  # noqa: E402
+from hardware import machine
 
-from narration.cast.attribution import CONFIDENCE, Attribution, Quote, attribute  # noqa: E402
-from narration.cast.characters import Character  # noqa: E402
+from narration.cast.attribution import CONFIDENCE, Attribution, Quote, attribute
+from narration.cast.characters import Character
 
 ROOT = Path(__file__).resolve().parent
 DATA = ROOT / "data" / "speakers"
@@ -189,7 +189,7 @@ def speed(all_works: list[Work]) -> tuple[int, float]:
     return words * copies, time.perf_counter() - start
 
 
-def spacy_names(work: Work, nlp) -> tuple[list[str], float]:  # noqa: ANN001
+def spacy_names(work: Work, nlp) -> tuple[list[str], float]:
     """PERSON entities spaCy's en_core_web_sm finds at least twice in the work, and the seconds."""
     start = time.perf_counter()
     found: Counter[str] = Counter()
@@ -273,8 +273,8 @@ def report(scores: dict[str, Score], timing: tuple[int, float] | None) -> str:
         lines.append(f"| {rule} | {CONFIDENCE.get(rule, 0):.2f} | {right / given:.3f} | {given} |")
     if timing:
         words, seconds = timing
-        lines += ["", f"Speed: {words:,} words (the dev set's texts repeated, 40 chapters) attributed in "
-                      f"{seconds:.1f} s on one core of the machine above (the target: a 450,000-word book under 2 minutes)."]
+        lines += ["", (f"Speed: {words:,} words (the dev set's texts repeated, 40 chapters) attributed in "
+                       f"{seconds:.1f} s on one core of the machine above (the target: a 450,000-word book under 2 minutes).")]
     return "\n".join(lines) + "\n"
 
 

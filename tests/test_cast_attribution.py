@@ -170,7 +170,7 @@ def test_a_japanese_book_keeps_every_quote_with_the_narrator():
 
 
 def test_a_description_answering_the_one_it_fits_is_its_own_speaker():
-    result, got = _run('''
+    _, got = _run('''
 Dorothy looked at the strange people who came toward her across the grass.
 
 "Who are you?" asked Dorothy.

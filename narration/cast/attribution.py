@@ -20,14 +20,15 @@ Each rule's confidence is fixed (``CONFIDENCE``); below ``min_confidence`` the n
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from narration.cast.characters import Character, build_characters, gendered_noun, is_anaphoric
-from narration.cast.frames import _OPENER, NOT_NAMES, Frame, _trim_np, frame_after, frame_before, last_sentence
-from narration.cast.names import ANIMAL, title_of, FEMALE, MALE, PERSON, UNKNOWN, kind_of, parse_name
+from narration.cast.frames import NOT_NAMES, OPENER, Frame, frame_after, frame_before, last_sentence, trim_np
+from narration.cast.names import ANIMAL, FEMALE, MALE, PERSON, UNKNOWN, kind_of, parse_name, title_of
 from narration.model import PARA_TEXT, Book
 from narration.text.spans import Span, split_spans
 
@@ -81,7 +82,7 @@ class Attribution:
         (one paragraph apart, in the same chapter)."""
         out: dict[str, set[str]] = {}
         said = [q for q in self.quotes if q.speaker]
-        for a, b in zip(said, said[1:]):
+        for a, b in itertools.pairwise(said):
             if a.chapter == b.chapter and a.speaker != b.speaker and b.paragraph - a.paragraph <= 2:
                 out.setdefault(a.speaker, set()).add(b.speaker)  # type: ignore[arg-type]
                 out.setdefault(b.speaker, set()).add(a.speaker)  # type: ignore[arg-type]
@@ -266,10 +267,7 @@ def _named_forms(slots: list[_Slot], narration: Sequence[str] = ()) -> tuple[Cou
     return counts, {name for name in called if name not in counts or counts[name] == called[name]}
 
 
-_NOT_NAMES = frozenset("""
-i it he she we they you this that these those there here then now so but and or yet what why how
-when where who which yes no oh ah well o nay aye sir madam lord lady god heaven mother father
-""".split())
+_NOT_NAMES = frozenset(["i", "it", "he", "she", "we", "they", "you", "this", "that", "these", "those", "there", "here", "then", "now", "so", "but", "and", "or", "yet", "what", "why", "how", "when", "where", "who", "which", "yes", "no", "oh", "ah", "well", "o", "nay", "aye", "sir", "madam", "lord", "lady", "god", "heaven", "mother", "father"])
 
 
 def _capitalised_name(np: str) -> str | None:
@@ -287,8 +285,8 @@ def _actor_name(slot: _Slot) -> str | None:
     para, i = slot.para, slot.span
     if i == 0 or para.spans[i - 1].speech:
         return None
-    match = _OPENER.match(last_sentence(para.span_text(i - 1)))
-    return _capitalised_name(_trim_np(match.group("np"))) if match else None
+    match = OPENER.match(last_sentence(para.span_text(i - 1)))
+    return _capitalised_name(trim_np(match.group("np"))) if match else None
 
 
 _VOCATIVE = re.compile(r"(?:^|[,!?.;]\s+)([A-Z][a-z]+\.?(?:\s+[A-Z][a-z]+)?)(?=\s*[,!?.;]|$)")
@@ -305,10 +303,7 @@ def _vocative_name(slot: _Slot) -> str | None:
 
 # Heads of a description that stands for whoever fits ("the girl", "the old man", "our visitor"),
 # read like a pronoun; another head ("the archdeacon", "the precentor") is a name the book uses.
-_GENERIC_HEADS = frozenset("""
-child stranger visitor companion friend person creature youngster newcomer guest speaker voice
-one other traveller traveler
-""".split())
+_GENERIC_HEADS = frozenset(["child", "stranger", "visitor", "companion", "friend", "person", "creature", "youngster", "newcomer", "guest", "speaker", "voice", "one", "other", "traveller", "traveler"])
 
 
 def _description(np: str) -> str | None:
@@ -473,7 +468,7 @@ def _resolve(gender: str, slot: _Slot, paras: list[_Para], index: _Index, recent
     Where the nearest spoke the paragraph before (``spoke``: paragraph -> speaker) or is called
     in this quote, the next nearest: a reply is seldom its own speaker's."""
     para = slot.para
-    here = " ".join(para.span_text(i) for i in range(0, slot.span) if not para.spans[i].speech)
+    here = " ".join(para.span_text(i) for i in range(slot.span) if not para.spans[i].speech)
     texts = [here]
     for j in range(para.index - 1, max(-1, para.index - 1 - _LOOKBACK), -1):
         if paras[j].skip:
@@ -513,7 +508,7 @@ def _same_paragraph(slots: list[_Slot]) -> None:
 
 
 def _interrupted(group: list[_Slot]) -> None:
-    for before, slot in zip(group, group[1:]):
+    for before, slot in itertools.pairwise(group):
         if slot.open and not before.open and before.frame is not None and before.frame.where == "after" \
                 and slot.span == before.span + 2:
             slot.speaker, slot.rule = before.speaker, before.rule if before.rule == "first-person" else "paragraph"
@@ -560,7 +555,7 @@ def _turns(slots: list[_Slot], paras: list[_Para]) -> list[list[_Slot]]:
 def _vocatives(turns: list[list[_Slot]], index: _Index) -> None:
     """The turn after a line addressing a character by name is that character's."""
     for run in turns:
-        for prev, slot in zip(run, run[1:]):
+        for prev, slot in itertools.pairwise(run):
             if not slot.open or prev.para.index + 1 != slot.para.index:
                 continue
             addressed = _addressee(prev, index)
@@ -608,10 +603,10 @@ def _actors(slots: list[_Slot], paras: list[_Para], index: _Index) -> None:
         if not slot.open or slot.span == 0 or slot.para.spans[slot.span - 1].speech:
             continue
         sentence = last_sentence(slot.para.span_text(slot.span - 1))
-        match = _OPENER.match(sentence)
+        match = OPENER.match(sentence)
         if match is None:
             continue
-        np = _trim_np(match.group("np"))
+        np = trim_np(match.group("np"))
         who = index.find(_canonical_form(np)) if _is_name(np) else None
         if who:
             slot.set(who, "actor")
@@ -652,4 +647,4 @@ def _alternate(run: list[_Slot], i: int, step: int, narrators: set[str]) -> _Slo
     return b
 
 
-__all__ = ["Attribution", "Quote", "attribute", "MALE", "FEMALE"]
+__all__ = ["FEMALE", "MALE", "Attribution", "Quote", "attribute"]

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from narration.cast.characters import Character
+from narration.cast.characters import Character, slug
 from narration.cast.names import FEMALE, GENDERS, MALE, UNKNOWN
 from narration.errors import InputError
 from narration.store.atomic import write_text
@@ -109,9 +109,8 @@ def choose_voices(
 
     def far(voice: str, others: Sequence[str]) -> bool:
         pairs = [o for o in others if o in styles]
-        if narrator_style is not None:
-            if style_distance(styles[voice], narrator_style) < min_distance:
-                return False
+        if narrator_style is not None and style_distance(styles[voice], narrator_style) < min_distance:
+            return False
         return all(style_distance(styles[voice], styles[o]) >= min_distance for o in pairs)
 
     chosen: dict[str, str] = {}
@@ -146,7 +145,7 @@ def choose_voices(
     return out
 
 
-def _pools(offered: list[str], taken: set[str], accent: str, size: int, far) -> dict[str, list[str]]:  # noqa: ANN001
+def _pools(offered: list[str], taken: set[str], accent: str, size: int, far) -> dict[str, list[str]]:
     """``size`` voices per gender ("f", "m", and "" for either) for the minor characters:
     far from the narrator, not a major character's, in an order fixed by their names."""
     pools = {}
@@ -215,8 +214,6 @@ def read_cast(path: str | Path) -> Cast:
 
 
 def _character(path: Path, n: int, row: object) -> Character:
-    from narration.cast.characters import slug
-
     where = f"character {n}"
     if not isinstance(row, dict) or not isinstance(row.get("name"), str) or not row["name"].strip():
         raise InputError(path, f"{where}: needs a name")

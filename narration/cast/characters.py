@@ -32,10 +32,8 @@ from narration.cast.names import (
 _ANAPHORIC = frozenset({"the other", "the latter", "the former", "the first", "the second", "the same", "the one"})
 # Heads of a description whose gender they say ("the old man", "the girl").
 GENDERED_NOUNS = {
-    **dict.fromkeys("man gentleman boy fellow lad king prince lord husband father son brother uncle "
-                    "nephew sir master monk priest youth".split(), MALE),
-    **dict.fromkeys("woman lady girl lass queen princess wife mother daughter sister aunt niece "
-                    "maid nurse widow duchess".split(), FEMALE),
+    **dict.fromkeys(["man", "gentleman", "boy", "fellow", "lad", "king", "prince", "lord", "husband", "father", "son", "brother", "uncle", "nephew", "sir", "master", "monk", "priest", "youth"], MALE),
+    **dict.fromkeys(["woman", "lady", "girl", "lass", "queen", "princess", "wife", "mother", "daughter", "sister", "aunt", "niece", "maid", "nurse", "widow", "duchess"], FEMALE),
 }  # fmt: skip
 # "her" left out: as often the object of a man's act ("he looked at her") as a woman's own.
 _PRONOUN_AFTER = re.compile(r"\b(he|him|his|himself|she|hers|herself)\b", re.IGNORECASE)

@@ -15,21 +15,7 @@ from dataclasses import dataclass
 
 from narration.cast.names import TITLES, title_of
 
-SPEECH_VERBS = frozenset("""
-said says say saying replied replies answered answers cried cries asked asks exclaimed exclaims
-shouted shouts whispered whispers muttered mutters murmured murmurs continued continues added adds
-remarked remarks observed observes returned returns began begins repeated repeats interrupted
-interrupts called calls yelled yells screamed screams shrieked shrieks sobbed sobs growled growls
-roared roars thought thinks inquired inquires enquired enquires demanded demands retorted retorts
-rejoined rejoins suggested suggests explained explains sighed sighs laughed laughs pleaded pleads
-protested protests insisted insists declared declares announced announces urged urges agreed agrees
-responded responds stammered stammers snapped snaps gasped gasps groaned groans moaned moans
-called bawled bellowed howled wailed whimpered hissed grunted grumbled sneered chuckled giggled
-panted breathed faltered ventured persisted resumed concluded admitted confessed cried
-quoth objected mused reflected wondered urged warned ordered commanded begged implored entreated
-called counted told tells spoke speaks went put struck chimed broke exclaiming crying replying
-answering asking shouting whispering muttering calling adding continuing remarking observing
-""".split())
+SPEECH_VERBS = frozenset(["said", "says", "say", "saying", "replied", "replies", "answered", "answers", "cried", "cries", "asked", "asks", "exclaimed", "exclaims", "shouted", "shouts", "whispered", "whispers", "muttered", "mutters", "murmured", "murmurs", "continued", "continues", "added", "adds", "remarked", "remarks", "observed", "observes", "returned", "returns", "began", "begins", "repeated", "repeats", "interrupted", "interrupts", "called", "calls", "yelled", "yells", "screamed", "screams", "shrieked", "shrieks", "sobbed", "sobs", "growled", "growls", "roared", "roars", "thought", "thinks", "inquired", "inquires", "enquired", "enquires", "demanded", "demands", "retorted", "retorts", "rejoined", "rejoins", "suggested", "suggests", "explained", "explains", "sighed", "sighs", "laughed", "laughs", "pleaded", "pleads", "protested", "protests", "insisted", "insists", "declared", "declares", "announced", "announces", "urged", "urges", "agreed", "agrees", "responded", "responds", "stammered", "stammers", "snapped", "snaps", "gasped", "gasps", "groaned", "groans", "moaned", "moans", "called", "bawled", "bellowed", "howled", "wailed", "whimpered", "hissed", "grunted", "grumbled", "sneered", "chuckled", "giggled", "panted", "breathed", "faltered", "ventured", "persisted", "resumed", "concluded", "admitted", "confessed", "cried", "quoth", "objected", "mused", "reflected", "wondered", "urged", "warned", "ordered", "commanded", "begged", "implored", "entreated", "called", "counted", "told", "tells", "spoke", "speaks", "went", "put", "struck", "chimed", "broke", "exclaiming", "crying", "replying", "answering", "asking", "shouting", "whispering", "muttering", "calling", "adding", "continuing", "remarking", "observing"])
 # "went on", "put in", "struck in", "broke in", "chimed in": only with their particle
 _PARTICLE_VERBS = {"went": "on", "put": "in", "struck": "in", "broke": "in", "chimed": "in"}
 
@@ -58,7 +44,7 @@ _VOICE_OF = re.compile(rf"^{_ADV}{_VERB}\s+(?:the|a|his|her)\s+(?:[\w-]+\s+){{0,
 _SUBJECT = re.compile(rf"^{_NP}")
 _PREDICATE = re.compile(rf",?\s+{_ADV}{_AUX}{_VERB}(?![\w’'])")
 # Before the quote: the last sentence opens with its subject ("Holmes leaned forward and said:").
-_OPENER = re.compile(rf"^(?:(?:And|But|Then|So|Now|At last|At length|Presently|Suddenly|Here|There),?\s+)?{_NP}")
+OPENER = re.compile(rf"^(?:(?:And|But|Then|So|Now|At last|At length|Presently|Suddenly|Here|There),?\s+)?{_NP}")
 _SENTENCE_END = re.compile(r"[.!?;][\"”’']?\s+(?=[A-Z\"“‘])")
 # The noun phrase right before a speech verb: "the Mouse piteously |entreated", "the Tortoise, who |replied".
 _BEFORE_VERB = re.compile(
@@ -66,8 +52,7 @@ _BEFORE_VERB = re.compile(
     rf"(?:,\s+who)?,?\s+{_ADV}{_AUX}$"
 )
 # Words that end a description read greedily ("said the Mock Turtle in a deep voice").
-_NP_STOP = frozenset("""in to with at as and who that which for from into on upon after before by while
-somewhat rather very again still now then too also not quite almost once""".split())
+_NP_STOP = frozenset(["in", "to", "with", "at", "as", "and", "who", "that", "which", "for", "from", "into", "on", "upon", "after", "before", "by", "while", "somewhat", "rather", "very", "again", "still", "now", "then", "too", "also", "not", "quite", "almost", "once"])
 _LOWER_START = re.compile(r"^[a-z]")
 
 
@@ -100,7 +85,7 @@ def _speech_verb(verb: str, rest: str, loose: bool) -> bool:
     return loose and verb.endswith("ed")
 
 
-def _trim_np(np: str) -> str:
+def trim_np(np: str) -> str:
     """"the Mock Turtle in" -> "the Mock Turtle", "the Wolf grinned" -> "the Wolf": a greedy
     description cut at its first function word, or at a word in lower case after its name."""
     words = np.strip().rstrip(",").split()
@@ -116,13 +101,7 @@ def _trim_np(np: str) -> str:
 
 
 # Capitalised at a sentence's start, never a speaker's name.
-NOT_NAMES = frozenset("""
-i it this that these those there here then now so but and or yet what why how when where who which
-yes no oh ah well o nay aye just only even still again once after before while though although if
-as at by for from in into on upon with without someone somebody anyone nobody everybody everyone
-something nothing all some one each every another such very quite perhaps indeed presently suddenly
-meanwhile besides instead whereupon thereupon thus hence said says
-""".split())
+NOT_NAMES = frozenset(["i", "it", "this", "that", "these", "those", "there", "here", "then", "now", "so", "but", "and", "or", "yet", "what", "why", "how", "when", "where", "who", "which", "yes", "no", "oh", "ah", "well", "o", "nay", "aye", "just", "only", "even", "still", "again", "once", "after", "before", "while", "though", "although", "if", "as", "at", "by", "for", "from", "in", "into", "on", "upon", "with", "without", "someone", "somebody", "anyone", "nobody", "everybody", "everyone", "something", "nothing", "all", "some", "one", "each", "every", "another", "such", "very", "quite", "perhaps", "indeed", "presently", "suddenly", "meanwhile", "besides", "instead", "whereupon", "thereupon", "thus", "hence", "said", "says"])
 
 
 def frame_after(narration: str, quote: str) -> Frame | None:
@@ -134,18 +113,18 @@ def frame_after(narration: str, quote: str) -> Frame | None:
         return Frame(match.group(1), "was", "after")
     match = _VOICE_OF.match(text)  # "said the deep voice of Mr. Rochester"
     if match is not None and match.group("verb") in SPEECH_VERBS:
-        return Frame(_trim_np(match.group("np")), match.group("verb"), "after")
+        return Frame(trim_np(match.group("np")), match.group("verb"), "after")
     match = _INVERTED.match(text)
     # '"Well," commenced the archdeacon': after a quote cut by a comma, a past tense carries the speech
     if match is not None and (match.group("verb") in SPEECH_VERBS or (quote_cut and match.group("verb").endswith("ed"))):
         verb, rest = match.group("verb"), text[match.end("verb") :]
-        np = _trim_np(match.group("np"))
+        np = trim_np(match.group("np"))
         if (verb not in _PARTICLE_VERBS or _particle(verb, rest)) and np.lower() != "it" and not _no_name(np):
             return Frame(np, verb, "after")
     match = _SUBJECT.match(text)
     if match is None:
         return None
-    np = _trim_np(match.group("np"))
+    np = trim_np(match.group("np"))
     verb_match = _PREDICATE.match(text, len(np) + (match.start("np")))
     if verb_match is None:
         return None
@@ -187,12 +166,12 @@ def frame_before(narration: str) -> Frame | None:
         match = _BEFORE_VERB.search(sentence[: verb.start()])
         if match is not None:
             np = match.group("np").strip()
-            if _trim_np(np) == np and np.split()[0].lower() not in SPEECH_VERBS and not _no_name(np):
+            if trim_np(np) == np and np.split()[0].lower() not in SPEECH_VERBS and not _no_name(np):
                 return Frame(np, verb.group(0), "before")
-    match = _OPENER.match(sentence)
+    match = OPENER.match(sentence)
     if match is None:
         return None
-    np = _trim_np(match.group("np"))
+    np = trim_np(match.group("np"))
     if np.split()[0].lower() in SPEECH_VERBS or np.endswith("ing") or _no_name(np):  # "Rising up, he ..."
         return None
     return Frame(np, verbs[0].group(0), "before")

@@ -52,23 +52,10 @@ NICKNAMES: dict[str, str] = {
 }  # fmt: skip
 
 # Nouns naming an animal: "the Fox", "the Mock Turtle", "the White Rabbit".
-ANIMALS = frozenset("""
-fox crow lion mouse rabbit hare turtle tortoise cat dog wolf bear frog toad lamb sheep goat ass
-donkey horse mule ox bull cow pig hog boar eagle hawk owl raven dove pigeon sparrow swallow
-nightingale stork crane heron goose duck hen cock rooster fowl peacock swan bat ant grasshopper
-cricket bee wasp fly gnat spider snake serpent viper lizard crocodile monkey ape elephant camel
-deer stag fawn kid hound mastiff jackal tiger leopard panther fish dolphin whale crab lobster
-oyster caterpillar dormouse gryphon griffin dodo lory eaglet puppy kitten pup rat squirrel
-weasel mole badger otter beaver hedgehog porcupine parrot magpie jay lark thrush wren robin
-cuckoo vulture kite falcon cormorant ostrich pelican beetle flea louse worm snail slug
-""".split())
+ANIMALS = frozenset(["fox", "crow", "lion", "mouse", "rabbit", "hare", "turtle", "tortoise", "cat", "dog", "wolf", "bear", "frog", "toad", "lamb", "sheep", "goat", "ass", "donkey", "horse", "mule", "ox", "bull", "cow", "pig", "hog", "boar", "eagle", "hawk", "owl", "raven", "dove", "pigeon", "sparrow", "swallow", "nightingale", "stork", "crane", "heron", "goose", "duck", "hen", "cock", "rooster", "fowl", "peacock", "swan", "bat", "ant", "grasshopper", "cricket", "bee", "wasp", "fly", "gnat", "spider", "snake", "serpent", "viper", "lizard", "crocodile", "monkey", "ape", "elephant", "camel", "deer", "stag", "fawn", "kid", "hound", "mastiff", "jackal", "tiger", "leopard", "panther", "fish", "dolphin", "whale", "crab", "lobster", "oyster", "caterpillar", "dormouse", "gryphon", "griffin", "dodo", "lory", "eaglet", "puppy", "kitten", "pup", "rat", "squirrel", "weasel", "mole", "badger", "otter", "beaver", "hedgehog", "porcupine", "parrot", "magpie", "jay", "lark", "thrush", "wren", "robin", "cuckoo", "vulture", "kite", "falcon", "cormorant", "ostrich", "pelican", "beetle", "flea", "louse", "worm", "snail", "slug"])
 
 # Heads of a noun phrase naming many speakers at once.
-GROUPS = frozenset("""
-crowd crew company others all everybody everyone voices chorus people men women children boys
-girls jury guests party soldiers sailors servants officers gentlemen ladies audience assembly
-mob throng multitude villagers family twins both rest
-""".split())
+GROUPS = frozenset(["crowd", "crew", "company", "others", "all", "everybody", "everyone", "voices", "chorus", "people", "men", "women", "children", "boys", "girls", "jury", "guests", "party", "soldiers", "sailors", "servants", "officers", "gentlemen", "ladies", "audience", "assembly", "mob", "throng", "multitude", "villagers", "family", "twins", "both", "rest"])
 
 _TITLE_RE = re.compile(r"^(?P<title>[A-Za-zñä]+)\.?$")
 
@@ -125,8 +112,8 @@ def given(first: str) -> str:
 
 
 @cache
-def _detector():  # noqa: ANN202  (gender_guesser has no type hints)
-    import gender_guesser.detector as detector
+def _detector():
+    from gender_guesser import detector
 
     return detector.Detector(case_sensitive=False)
 
