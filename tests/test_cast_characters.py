@@ -30,3 +30,12 @@ def test_gender_and_kind():
     assert (by["the crowd"].kind, by["the crowd"].gender) == ("group", "neutral")
     assert by["the Fox"].kind == "animal"
     assert len({c.id for c in chars}) == len(chars)
+
+
+def test_one_pronoun_is_enough_for_a_voice_not_for_attribution():
+    from narration.cast.characters import gender_of, gendered_noun
+
+    text = ["The Mouse ran back to his hole."]
+    assert gender_of(["the Mouse"], text) == "unknown"  # two pronouns wanted to resolve "he said" by it
+    assert gender_of(["the Mouse"], text, votes_needed=1) == "male"
+    assert gendered_noun("the Shepherd-boy") == "male"

@@ -74,7 +74,7 @@ def gendered_noun(np: str) -> str | None:
     words = np.lower().split()
     if len(words) < 2 or words[0] not in ("the", "a", "an", "his", "her", "my", "their", "our"):
         return None
-    return GENDERED_NOUNS.get(words[-1])
+    return GENDERED_NOUNS.get(words[-1].split("-")[-1])  # "the shepherd-boy"
 
 
 @dataclass
@@ -155,7 +155,7 @@ def _ordered_forms(cluster: _Cluster) -> list[str]:
     return sorted(cluster.forms, key=lambda f: (-cluster.forms[f], -len(f), f))
 
 
-def _pronoun_gender(forms: Sequence[str], texts: Iterable[str]) -> str:
+def _pronoun_gender(forms: Sequence[str], texts: Iterable[str], votes_needed: int = 2) -> str:
     """FEMALE/MALE from the first gendered pronoun after each mention, when most agree."""
     pattern = re.compile(r"\b(?:" + "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)) + r")\b")
     votes: Counter[str] = Counter()
@@ -165,14 +165,14 @@ def _pronoun_gender(forms: Sequence[str], texts: Iterable[str]) -> str:
             if after:
                 votes[MALE if after.group(1).lower() in ("he", "him", "his", "himself") else FEMALE] += 1
     total = sum(votes.values())
-    if total >= 2:
+    if total >= votes_needed:
         top, n = votes.most_common(1)[0]
         if n >= 0.7 * total:
             return top
     return UNKNOWN
 
 
-def gender_of(forms: Sequence[str], narration: Iterable[str]) -> str:
+def gender_of(forms: Sequence[str], narration: Iterable[str], votes_needed: int = 2) -> str:
     """A character's gender: its title, a first name's, a gendered description's, then pronouns."""
     names = [parse_name(f) for f in forms]
     titles = {TITLES.get(n.title, "") for n in names} - {""}
@@ -187,7 +187,7 @@ def gender_of(forms: Sequence[str], narration: Iterable[str]) -> str:
     firsts = Counter(gender_of_first_name(n.first) for n in names if n.first and not n.article) - Counter({UNKNOWN: 10**9})
     if firsts and len(firsts) == 1:
         return next(iter(firsts))
-    return _pronoun_gender(forms, narration)
+    return _pronoun_gender(forms, narration, votes_needed)
 
 
 def build_characters(counts: Mapping[str, int], narration: Sequence[str]) -> list[Character]:
