@@ -157,7 +157,8 @@ def _ordered_forms(cluster: _Cluster) -> list[str]:
 
 def _pronoun_gender(forms: Sequence[str], texts: Iterable[str], votes_needed: int = 2) -> str:
     """FEMALE/MALE from the first gendered pronoun after each mention, when most agree."""
-    pattern = re.compile(r"\b(?:" + "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)) + r")\b")
+    variants = {v for f in forms for v in (f, f[:1].upper() + f[1:])}  # "the Mouse" opening a sentence
+    pattern = re.compile(r"\b(?:" + "|".join(re.escape(f) for f in sorted(variants, key=len, reverse=True)) + r")\b")
     votes: Counter[str] = Counter()
     for text in texts:
         for match in pattern.finditer(text):
