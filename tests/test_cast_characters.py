@@ -39,3 +39,14 @@ def test_one_pronoun_is_enough_for_a_voice_not_for_attribution():
     assert gender_of(["the Mouse"], text) == "unknown"  # two pronouns wanted to resolve "he said" by it
     assert gender_of(["the Mouse"], text, votes_needed=1) == "male"
     assert gendered_noun("the Shepherd-boy") == "male"
+
+
+def test_titles_that_differ_are_two_people_and_a_bare_surname_is_the_man():
+    groups = [set(g) for g in cluster_names({
+        "Mrs. Bennet": 5, "Miss Bennet": 2, "Mr. Bennet": 4, "Bennet": 1, "Mr. Bingley": 5, "Miss Bingley": 3,
+        "Bingley": 4, "Lady Lucas": 2, "Miss Lucas": 3, "Elizabeth Bennet": 1, "Jane Bennet": 1,
+    })]  # fmt: skip
+    assert {"Mrs. Bennet"} in groups and {"Miss Bennet"} in groups  # Miss is not Mrs.
+    assert {"Lady Lucas"} in groups and {"Miss Lucas"} in groups
+    assert {"Mr. Bingley", "Bingley"} in groups and {"Miss Bingley"} in groups
+    assert {"Mr. Bennet", "Bennet"} in groups

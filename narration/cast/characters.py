@@ -101,6 +101,9 @@ class _Cluster:
 
 
 def _compatible(name: Name, cluster: _Cluster) -> bool:
+    titles = {n.title for n in cluster.names if n.title and TITLES.get(n.title)}
+    if name.title and TITLES.get(name.title) and titles and name.title not in titles:
+        return False  # "Miss Bennet" is not "Mrs. Bennet", "Lady Lucas" not "Miss Lucas"
     mine, theirs = TITLES.get(name.title, ""), cluster.title_gender
     if mine and theirs and mine != theirs:
         return False
@@ -120,6 +123,9 @@ def _join(name: Name, anchors: list[_Cluster]) -> _Cluster | None:
     if name.first and not name.last:  # a lone word: a given name, a pet name, or a surname
         word = given(name.first)
         fits = [c for c in anchors if word in c.firsts] or [c for c in anchors if name.first in c.lasts]
+        men = [c for c in fits if c.title_gender == MALE]
+        if len(fits) > 1 and len(men) == 1 and not any(word in c.firsts for c in fits):
+            fits = men  # a bare surname names a man: "Bingley" is Mr. Bingley, not Miss Bingley
     elif name.last and not name.first:  # "Mr. Bennet", "Miss Elizabeth"
         fits = [c for c in anchors if (name.last in c.lasts or given(name.last) in c.firsts) and _compatible(name, c)]
     else:
