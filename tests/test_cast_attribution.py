@@ -183,3 +183,31 @@ Dorothy looked at the strange people who came toward her across the grass.
 ''')
     # Dorothy, the only woman named, just spoke: "the little old woman" is someone else
     assert [g[1] for g in got] == ["Dorothy", "the little old woman", "Dorothy", "the little old woman"]
+
+
+def test_his_wife_is_the_mrs_of_his_name():
+    _, got = _run('''
+Mr. Mallow came home late, and Mr. Mallow was tired. Mrs. Mallow was waiting; Mrs. Mallow had the letter.
+
+Miss Price, the governess, came in with the candles. Miss Price set them down and went out again.
+
+"Have you read it?" cried his wife.
+''')
+    # Mr. Mallow's wife, though Miss Price is the woman named last
+    assert got == [(2, "Mrs. Mallow", "pronoun")]
+
+
+def test_a_pronoun_that_found_no_one_takes_the_nearest_turn_of_its_gender():
+    _, got = _run('''
+They sat in the kitchen, and the clock ticked on the wall above the dresser, slow and loud.
+
+"Who is it?" said Tom.
+
+"The baker," returned she.
+
+Tom made no answer.
+
+"Go and see," said Anne.
+''')
+    # no woman is named before "returned she": Anne, who speaks two turns on, not Tom
+    assert [g[1] for g in got] == ["Tom", "Anne", "Anne"]

@@ -156,6 +156,7 @@ class _Index:
     pattern: re.Pattern[str] | None = None
     gender: dict[str, str] = field(default_factory=dict)
     narrators: set[str] = field(default_factory=set)  # a first-person narrator's names as characters
+    surnames: dict[str, tuple[str, ...]] = field(default_factory=dict)  # id -> "Bennet", as printed
 
     def __post_init__(self) -> None:
         forms: dict[str, str] = {}
@@ -169,6 +170,7 @@ class _Index:
             alternatives = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
             self.pattern = re.compile(rf"(?<![\w’'])(?:{alternatives})(?![\w’'])", re.IGNORECASE)
         self.gender = {c.id: c.gender for c in self.characters}
+        self.surnames = {c.id: tuple(dict.fromkeys(_surname(f) for f in c.forms if _surname(f))) for c in self.characters}
 
     def find(self, np: str) -> str | None:
         low = " ".join(np.lower().split())
@@ -179,6 +181,14 @@ class _Index:
             return []
         return [(m.start(), self.by_form[m.group(0).lower()]) for m in self.pattern.finditer(text)
                 if m.group(0)[0].isupper() or m.group(0).lower().startswith("the ")]
+
+
+def _surname(form: str) -> str:
+    """"Bennet" of "Mr. Bennet" and of "Elizabeth Bennet"; "" for "Lizzy" or "the Hatter"."""
+    name = parse_name(form)
+    if name.article or not name.last or not (name.title or name.first):
+        return ""
+    return form.split()[-1]
 
 
 def _paragraphs(chapters: Sequence[Sequence[tuple[str, bool]]]) -> list[list[_Para]]:
@@ -417,7 +427,9 @@ def _sieve(slots: list[_Slot], paras: list[_Para], index: _Index) -> None:
     _vocatives(turns, index)
     _actors(slots, paras, index)
     _same_paragraph(slots)
-    _turn_taking(turns, index.narrators)
+    _turn_taking(turns, index)
+    _nearest_fitting(turns, index)
+    _turn_taking(turns, index)
     _same_paragraph(slots)
 
 
@@ -441,6 +453,8 @@ def _explicit(slots: list[_Slot], paras: list[_Para], index: _Index) -> None:
             other = _other(recent)
             if other:
                 slot.set(other, "other")
+        elif (kin := _kin(frame.np, slot, paras, index, recent)) is not None:
+            slot.set(kin, "pronoun")
         elif (gender := _description(frame.np)) is not None:
             # a description is whoever it fits; its own character only where that is one
             # who just spoke ("said the little old woman" answering Dorothy)
@@ -457,6 +471,26 @@ def _explicit(slots: list[_Slot], paras: list[_Para], index: _Index) -> None:
             spoke[slot.para.index] = slot.speaker
 
 
+# "his wife" of Mr. Bennet is Mrs. Bennet, "her father" of Elizabeth Bennet Mr. Bennet
+_KIN = {"wife": ("male", "mrs"), "lady": ("male", "mrs"), "husband": ("female", "mr"),
+        "father": (None, "mr"), "papa": (None, "mr"), "mother": (None, "mrs"), "mamma": (None, "mrs")}
+_OWNER = {"his": MALE, "her": FEMALE}
+
+
+def _kin(np: str, slot: _Slot, paras: list[_Para], index: _Index, recent: list[str]) -> str | None:
+    """The character "his wife", "her father" names: the owner's surname under the kin's title."""
+    words = np.lower().split()
+    if len(words) != 2 or words[0] not in _OWNER or words[1] not in _KIN:
+        return None
+    owner = _resolve(_OWNER[words[0]], slot, paras, index, recent, None, avoid_previous=False)
+    title = _KIN[words[1]][1]
+    for last in index.surnames.get(owner or "", ()):
+        for form in (f"{title.capitalize()}. {last}", f"{title.capitalize()} {last}"):
+            if (who := index.find(form)) is not None and who != owner:
+                return who
+    return None
+
+
 def _other(recent: list[str]) -> str | None:
     """"said the other": the last speaker before the latest who is not the latest."""
     if not recent:
@@ -465,7 +499,7 @@ def _other(recent: list[str]) -> str | None:
 
 
 def _resolve(gender: str, slot: _Slot, paras: list[_Para], index: _Index, recent: list[str],
-             spoke: dict[int, str] | None = None) -> str | None:
+             spoke: dict[int, str] | None = None, avoid_previous: bool = True) -> str | None:
     """The nearest character of ``gender`` mentioned in the narration before the frame (quotes
     left out), then among the latest speakers; one whose gender is unknown only where none fits.
     Where the nearest spoke the paragraph before (``spoke``: paragraph -> speaker) or is called
@@ -484,7 +518,7 @@ def _resolve(gender: str, slot: _Slot, paras: list[_Para], index: _Index, recent
         found = list(dict.fromkeys(found))
         if not found:
             continue
-        avoid = {_addressee_of(slot, index), (spoke or {}).get(para.index - 1)} - {None}
+        avoid = {_addressee_of(slot, index), (spoke or {}).get(para.index - 1)} - {None} if avoid_previous else set()
         return next((who for who in found if who not in avoid), found[0])
     return None
 
@@ -615,8 +649,19 @@ def _actors(slots: list[_Slot], paras: list[_Para], index: _Index) -> None:
             slot.set(who, "actor")
 
 
-def _turn_taking(turns: list[list[_Slot]], narrators: set[str]) -> None:
+def _fits_frame(slot: _Slot, speaker: str | None, index: _Index) -> bool:
+    """A speaker the slot's own frame allows: "returned she" left unresolved still wants a woman."""
+    pronoun = slot.frame.pronoun if slot.frame is not None else None
+    if pronoun in (MALE, FEMALE):
+        return speaker is not None and index.gender.get(speaker) in (pronoun, UNKNOWN)
+    if pronoun == "first":
+        return speaker is None or speaker in index.narrators
+    return True
+
+
+def _turn_taking(turns: list[list[_Slot]], index: _Index) -> None:
     """In a run, a turn between two known ones of A and B (A, ?, A or A, B, ?) alternates."""
+    narrators = index.narrators
     for run in turns:
         changed = True
         while changed:
@@ -625,11 +670,26 @@ def _turn_taking(turns: list[list[_Slot]], narrators: set[str]) -> None:
                 if not slot.open:
                     continue
                 guess = _alternate(run, i, -1, narrators) or _alternate(run, i, 1, narrators)
-                if guess:
+                if guess and _fits_frame(slot, guess.speaker if _who(guess, narrators) else None, index):
                     narrator = _who(guess, narrators) == ""
                     slot.set(None if narrator else guess.speaker, "first-person" if narrator else "turns")
                     slot.confidence = CONFIDENCE["turns"]
                     changed = True
+
+
+def _nearest_fitting(turns: list[list[_Slot]], index: _Index) -> None:
+    """A turn whose frame's pronoun found no one ("returned she") takes the nearest turn's
+    speaker of that gender, a turn or two either way."""
+    for run in turns:
+        for i, slot in enumerate(run):
+            pronoun = slot.frame.pronoun if slot.frame is not None else None
+            if not slot.open or pronoun not in (MALE, FEMALE):
+                continue
+            near = sorted((s for s in run[max(0, i - 2) : i + 3] if s is not slot and not s.open and s.speaker),
+                          key=lambda s: abs(run.index(s) - i))  # fmt: skip
+            who = next((s.speaker for s in near if index.gender.get(s.speaker) == pronoun), None)
+            if who:
+                slot.set(who, "turns")
 
 
 def _who(slot: _Slot, narrators: set[str]) -> str | None:
