@@ -482,12 +482,14 @@ def _kin(np: str, slot: _Slot, paras: list[_Para], index: _Index, recent: list[s
     words = np.lower().split()
     if len(words) != 2 or words[0] not in _OWNER or words[1] not in _KIN:
         return None
-    owner = _resolve(_OWNER[words[0]], slot, paras, index, recent, None, avoid_previous=False)
     title = _KIN[words[1]][1]
-    for last in index.surnames.get(owner or "", ()):
-        for form in (f"{title.capitalize()}. {last}", f"{title.capitalize()} {last}"):
-            if (who := index.find(form)) is not None and who != owner:
-                return who
+    # the nearest owner with a surname that names a Mrs./Mr. ("her mother" of Kitty, who has
+    # none printed, is found through Elizabeth Bennet, named next)
+    for owner in _candidates(_OWNER[words[0]], slot, paras, index, recent, called_too=True):
+        for last in index.surnames.get(owner, ()):
+            for form in (f"{title.capitalize()}. {last}", f"{title.capitalize()} {last}"):
+                if (who := index.find(form)) is not None and who != owner:
+                    return who
     return None
 
 
@@ -498,12 +500,11 @@ def _other(recent: list[str]) -> str | None:
     return next((s for s in reversed(recent) if s != recent[-1]), None)
 
 
-def _resolve(gender: str, slot: _Slot, paras: list[_Para], index: _Index, recent: list[str],
-             spoke: dict[int, str] | None = None, avoid_previous: bool = True) -> str | None:
-    """The nearest character of ``gender`` mentioned in the narration before the frame (quotes
-    left out), then among the latest speakers; one whose gender is unknown only where none fits.
-    Where the nearest spoke the paragraph before (``spoke``: paragraph -> speaker) or is called
-    in this quote, the next nearest: a reply is seldom its own speaker's."""
+def _candidates(gender: str, slot: _Slot, paras: list[_Para], index: _Index, recent: list[str],
+                called_too: bool = False) -> list[str]:
+    """Characters of ``gender`` nearest first: mentioned in the narration before the frame (quotes
+    left out), then (``called_too``) called in the quotes just before, then the latest speakers;
+    those of unknown gender after all of them."""
     para = slot.para
     here = " ".join(para.span_text(i) for i in range(slot.span) if not para.spans[i].speech)
     texts = [here]
@@ -511,16 +512,28 @@ def _resolve(gender: str, slot: _Slot, paras: list[_Para], index: _Index, recent
         if paras[j].skip:
             break  # a heading: a new chapter, a new fable
         texts.append(paras[j].narration())
+    called = [who for j in range(para.index - 1, max(-1, para.index - 3), -1) if called_too and not paras[j].skip
+              for i in paras[j].speech() if (who := _called(paras[j].span_text(i), index))]  # fmt: skip
+    found: list[str] = []
     for wanted in (gender, UNKNOWN):
-        found = [who for text in texts for _, who in reversed(index.mentions(text)) if index.gender.get(who) == wanted]
+        found += [who for text in texts for _, who in reversed(index.mentions(text)) if index.gender.get(who) == wanted]
+        found += [who for who in called if index.gender.get(who) == wanted]
         if len(texts) > _LOOKBACK:  # no heading in between: the latest speakers are still here
             found += [who for who in reversed(recent[-4:]) if index.gender.get(who) == wanted]
-        found = list(dict.fromkeys(found))
-        if not found:
-            continue
-        avoid = {_addressee_of(slot, index), (spoke or {}).get(para.index - 1)} - {None} if avoid_previous else set()
-        return next((who for who in found if who not in avoid), found[0])
-    return None
+    return list(dict.fromkeys(found))
+
+
+def _resolve(gender: str, slot: _Slot, paras: list[_Para], index: _Index, recent: list[str],
+             spoke: dict[int, str] | None = None) -> str | None:
+    """The nearest character of ``gender`` (``_candidates``). Where the nearest spoke the
+    paragraph before (``spoke``: paragraph -> speaker) or is called in this quote, the next
+    nearest of the same gender: a reply is seldom its own speaker's."""
+    found = _candidates(gender, slot, paras, index, recent)
+    if not found:
+        return None
+    avoid = {_addressee_of(slot, index), (spoke or {}).get(slot.para.index - 1)} - {None}
+    first = [who for who in found if index.gender.get(who) == index.gender.get(found[0])]
+    return next((who for who in first if who not in avoid), found[0])
 
 
 def _same_paragraph(slots: list[_Slot]) -> None:
