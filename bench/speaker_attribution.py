@@ -231,11 +231,20 @@ def names_table(found: list[Work]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def report(scores: dict[str, Score], timing: tuple[int, float] | None) -> str:
+def data_version(data: Path) -> str:
+    """The dev set's last commit, where its folder is in a git work tree."""
+    import subprocess
+
+    result = subprocess.run(["git", "-C", str(data), "log", "-1", "--format=%h %cs", "--", "."],
+                            capture_output=True, text=True, check=False)  # fmt: skip
+    return result.stdout.strip() or "not in git"
+
+
+def report(scores: dict[str, Score], timing: tuple[int, float] | None, version: str = "") -> str:
     lines = [
         "# Speaker attribution on the speaker dev set",
         "",
-        f"Machine: {machine()}.",
+        f"Machine: {machine()}. Dev set: {len(scores)} works, commit {version}.",
         "",
         "`python bench/speaker_attribution.py --speed`: the rule sieve of `narration/cast/` on every work of",
         "`bench/data/speakers/` (annotated by hand; no public annotated corpus used). Accuracy is over quotes",
@@ -304,7 +313,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for gold, said, rule in scores[work.name].errors:
                 print(f"{gold.paragraph}:{gold.start} {gold.type:9} gold={gold.speaker:14} said={said!s:14} "
                       f"{rule:12} {gold.text[:50]}")
-    text = report(scores, speed(found) if args.speed else None)
+    text = report(scores, speed(found) if args.speed else None, data_version(args.data))
     if args.names:
         text += names_table(found)
     print(text)
