@@ -211,3 +211,16 @@ Tom made no answer.
 ''')
     # no woman is named before "returned she": Anne, who speaks two turns on, not Tom
     assert [g[1] for g in got] == ["Tom", "Anne", "Anne"]
+
+
+def test_the_actor_of_a_narration_paragraph_speaks_the_quote_after_it():
+    _, got = _run('''
+"Where were you?" asked Mrs. Hale.
+
+"You are late again," said Mr. Hale.
+
+Mrs. Hale said nothing, but, unable to bear it, began scolding one of the maids.
+
+"Don't stand there, Betty, for pity's sake!"
+''')
+    assert got[2][1:] == ("Mrs. Hale", "actor")  # not Mr. Hale, the other speaker, by the vocative rule

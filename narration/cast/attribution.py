@@ -424,8 +424,8 @@ def _sieve(slots: list[_Slot], paras: list[_Para], index: _Index) -> None:
     _continued(slots, paras)
     _same_paragraph(slots)
     turns = _turns(slots, paras)
-    _vocatives(turns, index)
     _actors(slots, paras, index)
+    _vocatives(turns, index)
     _same_paragraph(slots)
     _turn_taking(turns, index)
     _nearest_fitting(turns, index)
@@ -647,12 +647,22 @@ def _called(quote: str, index: _Index) -> str | None:
     return None
 
 
+def _narration_only(para: _Para) -> bool:
+    return not para.skip and bool(para.spans) and not any(s.speech for s in para.spans)
+
+
 def _actors(slots: list[_Slot], paras: list[_Para], index: _Index) -> None:
     """The subject of the sentence just before a paragraph's first quote speaks it."""
     for slot in slots:
-        if not slot.open or slot.span == 0 or slot.para.spans[slot.span - 1].speech:
+        if not slot.open:
             continue
-        sentence = last_sentence(slot.para.span_text(slot.span - 1))
+        if slot.span > 0 and not slot.para.spans[slot.span - 1].speech:
+            before = slot.para.span_text(slot.span - 1)
+        elif slot.span == 0 and slot.para.index > 0 and _narration_only(paras[slot.para.index - 1]):
+            before = paras[slot.para.index - 1].text  # the paragraph before, all narration, ends with its actor
+        else:
+            continue
+        sentence = last_sentence(before)
         match = OPENER.match(sentence)
         if match is None:
             continue
