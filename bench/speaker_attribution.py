@@ -9,7 +9,7 @@ Scoring (the dev set's README): a quote is right when the system's speaker is th
 character (the system's character matched to an annotated one by a shared name or alias), or when
 it leaves to the narrator a ``_unknown``/``_none`` quote. Accuracy is over quotes whose speaker is
 a character; ``_narrator`` quotes (a first-person narrator speaking) are counted apart: right when
-the system says the narrator speaks (its ``first-person`` rule). A system quote and an annotated
+the system says the narrator speaks (``Quote.narrator``), not merely leaves it to the narrator. A system quote and an annotated
 one are the same when they overlap in the same paragraph.
 """
 
@@ -157,10 +157,10 @@ def score(work: Work, result: Attribution) -> Score:
             continue
         if gold.speaker == "_narrator":
             narrator_total += 1
-            narrator_right += said is None and rule == "first-person"
+            narrator_right += said is None and quote is not None and quote.narrator
             if quote is not None and quote.rule:
                 tally = rules.setdefault(quote.rule, [0, 0])
-                tally[0] += said is None and rule == "first-person"
+                tally[0] += said is None and quote.narrator
                 tally[1] += 1
             continue
         ok = said == gold.speaker

@@ -10,7 +10,8 @@ def _run(text: str):
     paras = [p.strip() for p in text.strip().split("\n\n")]
     result = attribute([[(p, p.startswith("#")) for p in paras]])
     names = {c.id: c.name for c in result.characters}
-    return result, [(q.paragraph, names.get(q.speaker) if q.speaker else None, q.rule) for q in result.quotes]
+    names["-"] = "the narrator"
+    return result, [(q.paragraph, names.get("-" if q.narrator else q.speaker), q.rule) for q in result.quotes]
 
 
 def test_frames_inverted_plain_before_and_relative():
@@ -80,8 +81,8 @@ I had not slept. Holmes was already at the table, and I confess I felt a little 
 "The worst."
 ''')
     assert got[0] == (1, "Holmes", "explicit")
-    assert got[1][1:] == (None, "first-person") and got[2][1:] == (None, "first-person")
-    assert got[3][1] == "Holmes" and got[4][1] is None and got[5][1] == "Holmes"
+    assert got[1][1:] == ("the narrator", "first-person") and got[2][1] == "the narrator"
+    assert [g[1] for g in got[3:]] == ["Holmes", "the narrator", "Holmes"]
     # Watson is only ever called, never named speaking, in a first-person book: the narrator
     assert "Watson" not in {c.name for c in result.characters}
 
@@ -154,9 +155,8 @@ Jim looked at the water a long while.
 
 "It's too dark," I says.
 ''')
-    assert [g[1] for g in got[:3]] == ["Jim", None, "Jim"]
-    assert got[3][1:] == (None, "first-person")  # Huck, called: the narrator
-    assert got[5][2] != "first-person"  # after the narrator twice: not the narrator's by turns
+    assert [g[1] for g in got[:4]] == ["Jim", "the narrator", "Jim", "the narrator"]  # Huck, called: the narrator
+    assert got[5][1] != "the narrator"  # after the narrator twice: not the narrator's by turns
 
 
 def test_a_japanese_book_keeps_every_quote_with_the_narrator():

@@ -69,7 +69,7 @@ def document(cast: Cast, attribution: Attribution) -> dict[str, Any]:
         "quotes": [
             {"chapter": q.chapter, "paragraph": q.paragraph, "span": q.span, "text": q.text,
              "speaker": names.get(q.speaker) if q.speaker else None, "confidence": round(q.confidence, 2),
-             "rule": q.rule}
+             "rule": q.rule, "narrator_speaks": q.narrator}
             for q in attribution.quotes
         ],
     }  # fmt: skip
