@@ -17,6 +17,15 @@ def test_aliases_join_and_titles_stay_apart():
     assert {"Mr. Darcy", "Darcy"} in as_sets and {"the Hatter", "Hatter"} in as_sets
 
 
+def test_a_shorter_description_joins_the_one_longer_it_fits():
+    groups = [set(g) for g in cluster_names({
+        "the little old woman": 5, "the little woman": 2, "the Tin Woodman": 9, "the Woodman": 4,
+        "the Town Mouse": 3, "the Country Mouse": 3, "the Mouse": 1,
+    })]  # fmt: skip
+    assert {"the little old woman", "the little woman"} in groups and {"the Tin Woodman", "the Woodman"} in groups
+    assert {"the Mouse"} in groups  # two mice fit it: left alone
+
+
 def test_gender_and_kind():
     chars = build_characters(
         {"Alice": 3, "the Fox": 2, "the crowd": 1, "Mr. Bennet": 1, "Holmes": 2, "the Queen": 1},

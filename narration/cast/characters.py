@@ -113,11 +113,19 @@ def _compatible(name: Name, cluster: _Cluster) -> bool:
     return True
 
 
+def _within(short: list[str], long: list[str]) -> bool:
+    """``short`` is ``long`` with words left out, the same last word (its head) kept."""
+    if not short or short[-1] != long[-1]:
+        return False
+    rest = iter(long)
+    return all(word in rest for word in short)
+
+
 def _join(name: Name, anchors: list[_Cluster]) -> _Cluster | None:
     """The one full-named cluster a shorter form fits, else None."""
-    if name.article:  # "the Woodman" is "the Tin Woodman" where only one description ends so
+    if name.article:  # "the Woodman" is "the Tin Woodman", "the little woman" "the little old woman"
         words = name.last.split()
-        fits = [c for c in anchors if any(n.article and n.last != name.last and n.last.split()[-len(words):] == words
+        fits = [c for c in anchors if any(n.article and n.last != name.last and _within(words, n.last.split())
                                           for n in c.names)]  # fmt: skip
         return fits[0] if len(fits) == 1 else None
     if name.first and not name.last:  # a lone word: a given name, a pet name, or a surname
