@@ -43,3 +43,16 @@ def test_json_lists_characters_and_every_quote(tmp_path, capsys, monkeypatch):
 def test_a_missing_book_is_exit_2_naming_it(tmp_path, capsys):
     code, out = _run([str(tmp_path / "nope.epub")], capsys)
     assert code == 2 and "nope.epub" in out.err and out.out == ""
+
+
+def test_a_japanese_book_says_the_narrator_reads_every_quote(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(command, "_styles", dict)
+    book = tmp_path / "kumo.md"
+    book.write_text("# 蜘蛛の糸\n\n「こら、罪人ども。この蜘蛛の糸は己のものだぞ。」と犍陀多は喚きました。\n"
+                    "\n御釈迦様は極楽の蓮池のふちに立って、この一部始終をじっと見ていらっしゃいました。\n",
+                    encoding="utf-8")  # fmt: skip
+    code, out = _run([str(book)], capsys)
+    assert code == 0 and "narrator reads every quote" in out.out
+    code, out = _run([str(book), "--json"], capsys)
+    doc = json.loads(out.out)
+    assert doc["characters"] == [] and doc["quotes"] and all(q["speaker"] is None for q in doc["quotes"])

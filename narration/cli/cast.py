@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from narration.cast import Attribution, Cast, attribute_book, choose_voices, read_cast, write_cast
+from narration.cast.attribution import LANGUAGES
 from narration.display import json_shown, shown
 from narration.errors import NarrationError
 
@@ -105,4 +106,7 @@ def run(args: argparse.Namespace) -> int:
         print(json_shown(document(cast, attribution), indent=2))
     else:
         _print_table(cast, attribution)
+        if book.language not in LANGUAGES:
+            print(shown(f"The book is in {book.language!r}: who speaks is found in English only, so the narrator "
+                        f"reads every quote."))  # fmt: skip
     return 0
