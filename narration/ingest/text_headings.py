@@ -37,7 +37,13 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from narration.ingest.markdown import CHAPTER_NAMES, LABEL_WORDS, NUMBERED_LABEL, heading_label
+from narration.ingest.layout import in_pattern, line_style
+from narration.ingest.markdown import (
+    CHAPTER_NAMES,
+    LABEL_WORDS,
+    NUMBERED_LABEL,
+    heading_label,
+)
 from narration.ingest.text_blocks import (
     ILLUSTRATION,
     ITALIC,
@@ -422,28 +428,7 @@ def _number_value(line: str) -> int | None:
 
 
 WIDE_GAP = 3  # blank lines before an unlabelled title (Gutenberg plain text leaves four)
-
-
-# Words of a date or a letter's time ("Tuesday", "Saturday morning", "10th October", "Le 3 mai"),
-# in the languages we read: a letter's heading, not a chapter's.
-_DATE_WORDS = re.compile(
-    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|july"
-    r"|august|september|october|november|december|morning|evening|midnight|noon"
-    r"|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|janvier|février|mars|avril|mai|juin|juillet|août"
-    r"|septembre|octobre|novembre|décembre|lunes|martes|miércoles|jueves|viernes|sábado|domingo|enero|febrero"
-    r"|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|lunedì|martedì"
-    r"|mercoledì|giovedì|venerdì|sabato|domenica|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre"
-    r"|ottobre|dicembre|segunda-feira|terça-feira|quarta-feira|quinta-feira|sexta-feira|janeiro|fevereiro"
-    r"|março|maio|junho|julho|setembro|outubro|novembro|dezembro|montag|dienstag|mittwoch|donnerstag|freitag"
-    r"|samstag|sonntag|januar|februar|märz|juni|juli|oktober|dezember|maandag|dinsdag|woensdag|donderdag"
-    r"|vrijdag|zaterdag|zondag|januari|februari|maart|mei|augustus|maanantai|tiistai|keskiviikko|torstai"
-    r"|perjantai|lauantai|sunnuntai|tammikuu\w*|helmikuu\w*|maaliskuu\w*|huhtikuu\w*|toukokuu\w*"
-    r"|kesäkuu\w*|heinäkuu\w*|elokuu\w*|syyskuu\w*|lokakuu\w*|marraskuu\w*|joulukuu\w*)\b",
-    re.IGNORECASE,
-)
-MAX_LAYOUT_WORDS = 10
 LAYOUT_OVER_LABELS = 4  # headings by layout outnumber worded ones this many times: the labels are stray
-MIN_LAYOUT_PATTERN = 3  # lines of one style after gaps of one width: a pattern, not a title page
 
 
 def layout_headings(reader: Reader) -> dict[int, Heading]:
@@ -451,50 +436,32 @@ def layout_headings(reader: Reader) -> dict[int, Heading]:
     gaps of one width, where there are three or more of them."""
     blocks = reader.blocks
     repeated = Counter(entry_key(b.text) for b in blocks if b.kind == TEXT and len(b.lines) <= MAX_HEADING_LINES)
-    groups: dict[tuple[str, bool], dict[int, Heading]] = {}
+    styles: dict[int, tuple[str, bool]] = {}
     for i, block in enumerate(blocks):
         style = _layout_style(reader, i)
-        if style is None or repeated[entry_key(block.text)] >= 3:
-            continue
-        text = clean_text(block.text)
-        if is_caps(text) and len(text) > 2 and text[0] in "\"“" and text[-1] in "\"”":
-            text = text[1:-1]  # a title in capitals set in quotes ('"BUNK CITY."'), not one opening with one
-        title = caps_to_title(text) if is_caps(text) else text
-        groups.setdefault((style, block.gap >= WIDE_GAP), {})[i] = Heading("title", title, block.line, [i])
-    found: dict[int, Heading] = {}
-    for members in groups.values():
-        if len(members) >= MIN_LAYOUT_PATTERN:
-            found.update(members)
-    return dict(sorted(found.items()))
+        if style is not None and repeated[entry_key(block.text)] < 3:
+            styles[i] = (style, block.gap >= WIDE_GAP)
+    return {i: _layout_heading(blocks[i], i) for i in in_pattern(styles)}
+
+
+def _layout_heading(block: Block, i: int) -> Heading:
+    text = clean_text(block.text)
+    if is_caps(text) and len(text) > 2 and text[0] in "\"“" and text[-1] in "\"”":
+        text = text[1:-1]  # a title in capitals set in quotes ('"BUNK CITY."'), not one opening with one
+    return Heading("title", caps_to_title(text) if is_caps(text) else text, block.line, [i])
 
 
 def _layout_style(reader: Reader, i: int) -> str | None:
-    """The style of a line that may head a chapter by layout ("caps", "title", "short"), or
-    None: a short line after a gap, not labelled, not a date, with prose, a stanza or a labelled
-    heading right after it."""
+    """The style of a block that may head a chapter by layout (``layout.line_style``), or None:
+    also a short line after a gap, not labelled, with prose, a stanza or a labelled heading
+    right after it."""
     block = reader.blocks[i]
     if block.kind != TEXT or i in reader.dropped or block.gap < 2 or len(block.lines) > MAX_HEADING_LINES:
         return None
-    text = clean_text(block.text)
-    bare = text.strip("\"“”‘’'«» ")
-    words = bare.split()
-    if not 1 <= len(words) <= MAX_LAYOUT_WORDS or len(text) > 80 or label_of(block) is not None:
+    style = line_style(clean_text(block.text))
+    if style is None or label_of(block) is not None or not _leads_text(reader, i):
         return None
-    if re.search(r"\d", bare) or _DATE_WORDS.search(bare) or bare[:1] in "([—–-*" or not bare[:1].isupper():
-        return None
-    caps = is_caps(bare) and sum(ch.isalpha() for ch in bare) >= 2
-    if re.search(r"[,;:]$", bare) or bare.endswith("..") or not _leads_text(reader, i):
-        return None  # a salutation ("Dear Daddy,"), a line introducing a list, a trailing-off line
-    if caps:
-        return "caps"
-    significant = [w for w in words[1:] if w.lower() not in SMALL_WORDS and w[:1].isalpha()]
-    if not significant and not bare.endswith("."):
-        return "title"  # one word, "Androcles", "Araby" (not "Yes.")
-    if significant and sum(w[:1].isupper() for w in significant) >= 0.75 * len(significant):
-        return "title"  # "The Two Columns." too: Gutenberg keeps the printed stop
-    if bare.endswith("."):
-        return None  # a sentence
-    return "short" if len(words) <= 6 else None  # "Seconde version": titles in sentence case
+    return style
 
 
 def _leads_text(reader: Reader, i: int) -> bool:

@@ -906,9 +906,10 @@ _HEADING_LABELS = {
     "nl": "hoofdstuk boek deel band bedrijf akte scène zang brief",
     "fi": "luku kirja osa nide näytös kohtaus runo laulu kirje",
 }
-_FEMININE_LABELS = frozenset(
-    "partie scène lettre section parte escena carta sección scena lettera sezione cena secção seção".split()
-)
+_FEMININE_LABELS = frozenset({
+    "partie", "scène", "lettre", "section", "parte", "escena", "carta", "sección", "scena", "lettera", "sezione",
+    "cena", "secção", "seção",
+})
 # How far each language reads a numeral after its label as an ordinal, as its speakers do: French
 # only the first ("Chapitre premier", then "Chapitre deux", "Chapitre six"); Spanish and Portuguese
 # up to ten, then cardinals ("capítulo sexto", "capítulo once": the rule for a numeral after a
