@@ -568,3 +568,15 @@ def test_numbered_letters_past_three_hundred_in_sequence_are_chapters(tmp_path: 
     text = "LETTERS\n\n\nMCMIX.\n\n\n" + "".join(f"\n\n{n}.\n\nTo Zmeskall.\n\n{letter}" for n in range(298, 304))
     book = load_book(write(tmp_path, text))
     assert titles(book) == [f"{n}. To Zmeskall." for n in range(298, 304)]
+
+
+def test_stories_numbered_over_their_numbered_parts_keep_every_story(tmp_path: Path) -> None:
+    """"II. THE RED-HEADED LEAGUE" follows the first story's part "III.": a number one more than
+    one before it, anywhere, is in a sequence (a neighbours-only check dropped stories II and III)."""
+    prose = "The lighthouse stood on a rock that the sea had been trying to swallow for a hundred years.\n"
+    text = "ADVENTURES\n"
+    for number, title in (("I", "A SCANDAL IN BOHEMIA"), ("II", "THE RED-HEADED LEAGUE"), ("III", "A CASE OF IDENTITY")):
+        text += f"\n\n\n\n{number}. {title}\n\n\n" + "".join(f"\n\n{part}.\n\n\n{prose}" for part in ("I", "II"))
+    book = load_book(write(tmp_path, text))
+    assert titles(book) == ["I. A Scandal in Bohemia: I", "II", "II. The Red-Headed League: I", "II",
+                            "III. A Case of Identity: I", "II"]

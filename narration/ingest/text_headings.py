@@ -384,9 +384,9 @@ def _with_layout(reader: Reader, found: dict[int, Heading], layout: dict[int, He
 def _listed_or_stray_numbers(reader: Reader, found: dict[int, Heading]) -> list[int]:
     """Number headings that are no headings: items of a list (a numbered block a blank line
     from another: "II. You are rich." / "III. You hate girls.", where the last item has prose
-    after it), and a number out of every sequence (neither 1 nor one more than the number
-    before, nor one less than the one after: "215 FERGUSSEN HALL" among "III." and "9.",
-    a title page's "MCMIX")."""
+    after it), and a number out of every sequence (neither 1 nor one more than a number before
+    it nor one less than a number after it: "215 FERGUSSEN HALL" among "III." and "9.", a
+    title page's "MCMIX")."""
     blocks = reader.blocks
     numbered = {i for i, b in enumerate(blocks) if b.kind == TEXT and b.gap <= 1 and i not in reader.dropped
                 and len(b.lines) <= MAX_HEADING_LINES and _label_of_text(b.lines[0].strip()) == "number"}
@@ -394,12 +394,16 @@ def _listed_or_stray_numbers(reader: Reader, found: dict[int, Heading]) -> list[
               and (_previous_content(reader, i) in numbered or next_content(reader, i + 1) in numbered)]
     order = [i for i in sorted(found) if found[i].kind == "number" and i not in listed]
     values = [_number_value(blocks[i].lines[0]) for i in order]
-    stray = [
-        i for k, i in enumerate(order)
-        if values[k] is not None and values[k] != 1
-        and (k == 0 or values[k - 1] is None or values[k - 1] + 1 != values[k])
-        and (k + 1 == len(order) or values[k + 1] is None or values[k + 1] - 1 != values[k])
-    ]
+    # In a sequence: 1, or one more than a number before it, or one less than a number after it
+    # anywhere (a story's "II." after its parts "I.", "II.", "III.").
+    before: set[int | None] = set()
+    after = Counter(values)
+    stray = []
+    for i, value in zip(order, values, strict=True):
+        after[value] -= 1
+        if value is not None and value != 1 and value - 1 not in before and not after[value + 1]:
+            stray.append(i)
+        before.add(value)
     return listed + stray
 
 
