@@ -113,3 +113,9 @@ def test_rebuilding_keeps_labels(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     rows = segment.read_rows(tmp_path / "t")
     assert [(r["speaker"], r["type"]) for r in rows] == [("ann", "explicit"), ("ann", "implicit")]
     shutil.rmtree(tmp_path / "t")
+
+
+def test_an_extract_read_out_inside_a_running_quote_is_a_row() -> None:
+    paras = ["\u201cLet me read it to you.", "\u2018You may be cajoled.\u2019", "He read.", "\u2018A sign.\u2019"]
+    quotes = segment.find_quotes(paras)
+    assert [(q.paragraph, q.start, q.end) for q in quotes] == [(0, 0, 23), (1, 0, 21)]

@@ -154,12 +154,21 @@ def quotes_in(para: str, double: bool = True) -> list[tuple[int, int]]:
 
 
 def find_quotes(paras: list[str], double: bool = True) -> list[Quote]:
-    return [
-        Quote(n, s, e, para[s:e][:60])
-        for n, para in enumerate(paras)
-        if not para.startswith("# ")
-        for s, e in quotes_in(para, double)
-    ]
+    """Every quote in text order; a paragraph opening with a single mark while a double-marked
+    quote runs on from the paragraph before is that quote's nested extract (a letter read out)."""
+    quotes: list[Quote] = []
+    running = False
+    for n, para in enumerate(paras):
+        if para.startswith("# "):
+            running = False
+            continue
+        spans = quotes_in(para, double)
+        if double and running and not spans and para[:1] in "\u2018'":
+            spans = [(0, len(para))]
+        quotes.extend(Quote(n, s, e, para[s:e][:60]) for s, e in spans)
+        running = bool(spans) and spans[-1][1] == len(para) and para[spans[-1][0]] in '"\u201c'
+        running = running or (bool(spans) and spans[0] == (0, len(para)) and para[:1] in "\u2018'")
+    return quotes
 
 
 def read_text(folder: Path) -> list[str]:
