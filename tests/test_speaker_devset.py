@@ -119,3 +119,11 @@ def test_an_extract_read_out_inside_a_running_quote_is_a_row() -> None:
     paras = ["\u201cLet me read it to you.", "\u2018You may be cajoled.\u2019", "He read.", "\u2018A sign.\u2019"]
     quotes = segment.find_quotes(paras)
     assert [(q.paragraph, q.start, q.end) for q in quotes] == [(0, 0, 23), (1, 0, 21)]
+
+
+def test_a_source_fix_must_match_exactly_once() -> None:
+    assert segment.apply_fixes(["said he; we go."], (("he; we", 'he; "we'),)) == ['said he; "we go.']
+    with pytest.raises(ValueError, match="occurs 0 times"):
+        segment.apply_fixes(["said he."], (("she", "her"),))
+    with pytest.raises(ValueError, match="occurs 2 times"):
+        segment.apply_fixes(["a a"], (("a", "b"),))

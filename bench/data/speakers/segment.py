@@ -33,6 +33,7 @@ class Work:
     skip_before: str = ""  # headings are looked for only after the paragraph starting with this
     drop: str = ""  # paragraphs matching this (re.fullmatch) are transcription debris
     double: bool = True  # primary quotation marks are double ('"' or curly); else single curly
+    fixes: tuple[tuple[str, str], ...] = ()  # (wrong, right) in the joined text: transcription slips
 
 
 WORKS: dict[str, Work] = {
@@ -41,8 +42,20 @@ WORKS: dict[str, Work] = {
         stop="7. The Journey to the Great Oz",
     ),
     "fables": Work(
-        heading=r"(?:The |Androcles|Belling|Avaricious|Hercules).{0,45}", first="The Cock and the Pearl",
-        stop="", skip_before="Aesop's Fables", drop=r"\.WARRA.*",
+        heading=r"(?:The |Androcles|Belling|Avaricious|Hercules)[^.]{0,45}", first="The Cock and the Pearl",
+        stop="", skip_before="Aesop's Fables",
+        fixes=(  # a BBS copy: debris lines prefixed " .", and marks lost or doubled where it was made
+            ("and .WARRA WARRA WARRA WARRA WARRA .ate", "and ate"),
+            ('gasped out ."Any', 'gasped out "Any'),
+            ('low growl ."You may', 'low growl "You may'),
+            ('for the future ."Do not trust flatterers."', "for the future: 'Do not trust flatterers.'\""),
+            ("the Ass that .Clumsy", "the Ass that Clumsy"),
+            ("pronounced judgment: The first quarter", 'pronounced judgment: "The first quarter'),
+            ("said the Grasshopper; we have got", 'said the Grasshopper; "we have got'),
+            ('she laughed and said: "It will not be noticed." It is', "she laughed and said: 'It will not be noticed.' It is"),
+            ("not as big as this. But at this moment", 'not as big as this." But at this moment'),
+            ("my head like this. As she spoke", 'my head like this." As she spoke'),
+        ),
     ),
     "hound": Work(
         heading=r"Chapter \d+\. .+", first="Chapter 3. The Problem",
@@ -82,8 +95,19 @@ def paragraphs(body: str) -> list[str]:
     return [" ".join(p.split()) for p in parts if p.strip()]
 
 
+def apply_fixes(paras: list[str], fixes: tuple[tuple[str, str], ...]) -> list[str]:
+    """Mend the source's slips, each of which must occur exactly once (so a fix never goes stale)."""
+    text = "\n\n".join(paras)
+    for wrong, right in fixes:
+        if text.count(wrong) != 1:
+            raise ValueError(f"fix {wrong!r} occurs {text.count(wrong)} times, not once")
+        text = text.replace(wrong, right)
+    return text.split("\n\n")
+
+
 def excerpt(paras: list[str], work: Work) -> list[str]:
-    """The chosen chapters, headings as '# ' paragraphs, debris dropped."""
+    """The chosen chapters, headings as '# ' paragraphs, debris dropped, slips mended."""
+    paras = apply_fixes(paras, work.fixes)
     begin = 0
     if work.skip_before:
         begin = next(i for i, p in enumerate(paras) if p.startswith(work.skip_before))
