@@ -66,6 +66,7 @@ WORKS: dict[str, Work] = {
     ),
     "jane-eyre": Work(
         heading=r"CHAPTER [IVXL]+", first="CHAPTER XIV", stop="CHAPTER XVII",
+        drop=r"\{.*\.jpg\}",  # an illustration's caption, "{... p140.jpg}"
     ),
     "warden": Work(
         heading=r"Chapter [IVXL]+", first="Chapter III", stop="Chapter VII", title_follows=True,
