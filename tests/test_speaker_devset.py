@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import shutil
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -127,3 +128,13 @@ def test_a_source_fix_must_match_exactly_once() -> None:
         segment.apply_fixes(["said he."], (("she", "her"),))
     with pytest.raises(ValueError, match="occurs 2 times"):
         segment.apply_fixes(["a a"], (("a", "b"),))
+
+
+def test_the_set_is_as_large_and_varied_as_issue_28_asks() -> None:
+    """At least 1,500 quotes from at least six works, each type present, no work under 200."""
+    reports = [validate.check_work(SPEAKERS / work) for work in validate.works(SPEAKERS)]
+    assert len(reports) >= 6
+    assert sum(r.quotes for r in reports) >= 1500
+    assert min(r.quotes for r in reports) >= 200
+    types = sum((r.types for r in reports), Counter())
+    assert all(types[t] > 0 for t in ("explicit", "anaphoric", "implicit", "none"))
