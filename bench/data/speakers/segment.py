@@ -197,7 +197,7 @@ def find_quotes(paras: list[str], double: bool = True) -> list[Quote]:
 
 
 def read_text(folder: Path) -> list[str]:
-    return folder.joinpath("text.txt").read_text(encoding="utf-8").split("\n\n")
+    return folder.joinpath("text.txt").read_text(encoding="utf-8").rstrip("\n").split("\n\n")
 
 
 def read_rows(folder: Path) -> list[dict[str, str]]:
