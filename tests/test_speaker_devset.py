@@ -113,6 +113,7 @@ def test_rebuilding_keeps_labels(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     segment.build("t", raw)
     rows = segment.read_rows(tmp_path / "t")
     assert [(r["speaker"], r["type"]) for r in rows] == [("ann", "explicit"), ("ann", "implicit")]
+    assert segment.read_text(tmp_path / "t") == ["# CHAPTER I", '"Hi," said Ann.', '"Bye."']
     shutil.rmtree(tmp_path / "t")
 
 
