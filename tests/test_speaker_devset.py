@@ -139,3 +139,12 @@ def test_the_set_is_as_large_and_varied_as_issue_28_asks() -> None:
     assert min(r.quotes for r in reports) >= 200
     types = sum((r.types for r in reports), Counter())
     assert all(types[t] > 0 for t in ("explicit", "anaphoric", "implicit", "none"))
+
+
+def test_a_name_shared_by_two_characters_is_refused(tmp_path: Path) -> None:
+    folder = _work(tmp_path, [])
+    folder.joinpath("characters.tsv").write_text(
+        "id\tname\taliases\tgender\tkind\nann\tAnn\tthe Mother\tfemale\tperson\n"
+        "may\tMay\tmother.\tfemale\tperson\n", encoding="utf-8")
+    problems = validate.check_work(folder).problems
+    assert any("'mother.' is also 'ann'" in p for p in problems), problems

@@ -8,7 +8,8 @@ inside one; characters.tsv has its columns, unique slug ids, known genders and k
 has its columns, rows in text order without overlaps, each row's offsets slice its paragraph to a
 string that starts with an opening quotation mark (and ends with a closing one unless the quote
 runs on into the next paragraph), the text column is that slice's start, the speaker is a listed
-character or `_narrator`/`_unknown`/`_none`, the type is known, and `_none` goes with `none` only.
+character or `_narrator`/`_unknown`/`_none`, the type is known, and `_none` goes with `none` only; no name or alias (compared without case, full stops or a leading
+article) belongs to two characters of a work, or a system's character could not be matched to one.
 """
 
 from __future__ import annotations
@@ -67,13 +68,26 @@ def check_text(text: str, report: Report) -> list[str]:
     return paras
 
 
+def name_form(name: str) -> str:
+    """'The Mock Turtle.' and 'mock turtle' are one form; so are 'Mr. Bold' and 'Mr Bold'."""
+    words = name.lower().replace(".", " ").split()
+    if words and words[0] in ("the", "a", "an"):
+        words = words[1:]
+    return " ".join(words)
+
+
 def check_characters(path: Path, report: Report) -> set[str]:
     columns, rows = _tsv(path)
     if columns != CHARACTER_COLUMNS:
         report.add(path.name, f"columns {columns}, want {CHARACTER_COLUMNS}")
         return set()
     ids: set[str] = set()
+    owner: dict[str, str] = {}
     for n, row in enumerate(rows, start=2):
+        for name in [row["name"] or "", *(row["aliases"] or "").split("|")]:
+            form = name_form(name)
+            if form and owner.setdefault(form, row["id"]) != row["id"]:
+                report.add(f"{path.name}:{n}", f"{name!r} is also {owner[form]!r}'s name or alias")
         if not SLUG.fullmatch(row["id"] or ""):
             report.add(f"{path.name}:{n}", f"id {row['id']!r} is not a slug")
         if row["id"] in ids:
