@@ -85,8 +85,8 @@ class Quote:
 def gutenberg_body(raw: str) -> str:
     """The text between Project Gutenberg's START and END lines (header and licence dropped)."""
     raw = raw.lstrip("\ufeff")
-    start = re.search(r"^\*\*\* ?START OF.*$", raw, re.M)
-    end = re.search(r"^\*\*\* ?END OF.*$", raw, re.M)
+    start = re.search(r"^\*\*\* ?START OF.*$", raw, re.MULTILINE)
+    end = re.search(r"^\*\*\* ?END OF.*$", raw, re.MULTILINE)
     return raw[start.end() if start else 0 : end.start() if end else len(raw)]
 
 
