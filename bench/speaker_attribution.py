@@ -246,7 +246,7 @@ def report(scores: dict[str, Score], timing: tuple[int, float] | None, version: 
         "",
         f"Machine: {machine()}. Dev set: {len(scores)} works, commit {version}.",
         "",
-        "`python bench/speaker_attribution.py --speed`: the rule sieve of `narration/cast/` on every work of",
+        "`python bench/speaker_attribution.py --speed --names`: the rule sieve of `narration/cast/` on every work of",
         "`bench/data/speakers/` (annotated by hand; no public annotated corpus used). Accuracy is over quotes",
         "whose annotated speaker is a character; *to narrator* is the share of those the system left to the",
         "narrator (never counted right). `_narrator` quotes (a first-person narrator speaking) and",
