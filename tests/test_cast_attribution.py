@@ -224,3 +224,12 @@ Mrs. Hale said nothing, but, unable to bear it, began scolding one of the maids.
 "Don't stand there, Betty, for pity's sake!"
 ''')
     assert got[2][1:] == ("Mrs. Hale", "actor")  # not Mr. Hale, the other speaker, by the vocative rule
+
+
+def test_a_title_after_an_article_is_no_fable_creature():
+    result, _ = _run('''
+He was the elder Mr. Darcy's godson, and a Mr. Robinson had asked about him twice.
+
+"Is he here?" asked Mr. Robinson.
+''')
+    assert "the Mr" not in {c.name for c in result.characters}

@@ -231,8 +231,8 @@ def _animals(narration: Sequence[str]) -> Counter[str]:
     for text in narration:
         for match in _INTRODUCED.finditer(text):
             name = match.group(2)
-            if name.split()[0].lower() in NOT_NAMES:
-                continue
+            if name.split()[0].lower() in NOT_NAMES or any(title_of(w) is not None for w in name.split()):
+                continue  # "the elder Mr. Darcy": a title, not a fable's creature
             (definite if match.group(1).lower() == "the" else introduced).add(name)
             found[name] += 1
     return Counter({name: n for name, n in found.items()
