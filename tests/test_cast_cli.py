@@ -56,3 +56,26 @@ def test_a_japanese_book_says_the_narrator_reads_every_quote(tmp_path, capsys, m
     code, out = _run([str(book), "--json"], capsys)
     doc = json.loads(out.out)
     assert doc["characters"] == [] and doc["quotes"] and all(q["speaker"] is None for q in doc["quotes"])
+
+
+def test_a_cast_file_keeps_its_voices(tmp_path, capsys, monkeypatch):
+    import dataclasses
+
+    import numpy as np
+
+    from narration.cast import read_cast, write_cast
+
+    rng = np.random.default_rng(1)
+    names = ["af_heart", "af_bella", "af_nova", "am_adam", "am_eric", "am_puck", "bm_george"]
+    monkeypatch.setattr(command, "_styles", lambda: {n: rng.normal(size=256) for n in names})
+    book = tmp_path / "fables.md"
+    book.write_text(FABLE, encoding="utf-8")
+    cast_file = tmp_path / "cast.toml"
+    assert _run([str(book), "--write", str(cast_file)], capsys)[0] == 0
+    cast = read_cast(cast_file)
+    assert any(c.name == "the Fox" and c.voice and c.voice != "bm_george" for c in cast.characters)
+    edited = [dataclasses.replace(c, voice="bm_george") if c.name == "the Fox" else c for c in cast.characters]
+    write_cast(cast_file, dataclasses.replace(cast, characters=tuple(edited)))  # as a user edits it
+    code, out = _run([str(book), "--json", "--cast", str(cast_file)], capsys)
+    fox = next(c for c in json.loads(out.out)["characters"] if c["name"] == "the Fox")
+    assert code == 0 and fox["voice"] == "bm_george"
