@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from flows.cli import main, mastering_line
+from narration.cli import main, mastering_line
 from narration import NarrationOptions, narrate
 from narration.emotion.settings import EmotionSettings
 from narration.errors import InputError

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from flows.cli import main
+from narration.cli import main
 from narration import narrate
 from narration.assembly import (
     Pauses,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.cli import main
+from narration.cli import main
 from narration import narrate
 from narration.errors import NarrationError
 from narration.options import NarrationOptions

@@ -1,0 +1,422 @@
+"""``narrate BOOK...`` (``narrate run``): check every book up front, then narrate each with a
+rich progress bar and a closing summary.
+
+Exit codes: 0 done, 1 a run failed, 2 bad input or options (one line on stderr, no traceback),
+3 another run holds a book.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from narration.allowed_roots import check_allowed
+from narration.cli.output import dump_json, fail, hms, plain, say, stderr
+from narration.cli.plugins import RUNNERS_GROUP, loaded
+from narration.cli.stopping import Stopped, stopped_by_signals
+from narration.display import shown
+from narration.emotion.settings import EmotionSettings
+from narration.errors import NarrationError
+from narration.ingest.omissions import KEEPABLE, KINDS
+from narration.mastering.profiles import PROFILES
+from narration.options import (
+    AssemblySettings,
+    IngestOptions,
+    NarrationOptions,
+    Pauses,
+    QASettings,
+    SynthesisSettings,
+    TextLimits,
+)
+from narration.run import pipeline
+from narration.run.plan import BookPlan
+from narration.store.layout import BookLayout
+from narration.synthesis import available_backends
+
+NAME = "run"
+HELP = "narrate books (the default command: `narrate BOOK...` is `narrate run BOOK...`)"
+DESCRIPTION = "Narrate EPUB, Markdown or plain-text books into chapter audio files and a chaptered M4B."
+
+Planned = list[tuple[BookPlan, BookLayout]]
+
+
+def runners() -> tuple[Any, ...]:
+    """Other ways to execute the planned books (``flows.runner``: as Prefect flow runs)."""
+    return loaded(RUNNERS_GROUP)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("books", nargs="+", type=Path, metavar="BOOK", help="EPUB, Markdown or plain-text (.txt, UTF-8) files")
+    p.add_argument("--out", type=Path, default=Path("outputs"), help="output folder (default: outputs/)")
+    p.add_argument("--backend", default="auto",
+                   help=f"synthesis backend: auto (default: qwen3 on a CUDA GPU with its model, else kokoro-en for "
+                   f"English and kokoro for Japanese when installed, else piper), "
+                   f"{', '.join(available_backends())}")
+    p.add_argument("--model", help="qwen3: hub id or local model dir (default Qwen/Qwen3-TTS-12Hz-1.7B-CustomVoice)")
+    p.add_argument("--quantization", help="qwen3: nf4 (GPU default), int8, bf16, fp32 (CPU default)")
+    p.add_argument("--voice", help="voice name or model path (default: the backend's voice for the language)")
+    p.add_argument("--speed", type=float, default=1.0, help="speaking rate multiplier (default 1.0)")
+    p.add_argument("--format", default="mp3", help="chapter files: mp3 (default), m4a, opus, flac")
+    p.add_argument("--bitrate", default="64k", help="bitrate of lossy outputs (default 64k)")
+    p.add_argument("--loudness", type=float, default=-19.0, help="target loudness in LUFS (default -19)")
+    p.add_argument("--no-loudnorm", action="store_true", help="leave loudness as synthesized")
+    p.add_argument("--no-m4b", action="store_true", help="chapter files only")
+    p.add_argument("--profile", default="default", choices=sorted(PROFILES),
+                   help="master the chapter files to a delivery profile: default (as --format, --bitrate, --loudness "
+                   "say) or acx (ACX / Audible: 192k CBR MP3, 44.1 kHz mono, RMS, peak, room tone; "
+                   "narrate check measures it)")
+    p.add_argument("--credits", action="store_true",
+                   help="opening and closing credits (title and author; \"The end.\") as their own chapter files")
+    p.add_argument("--captions", metavar="FORMATS", default="",
+                   help="captions of each chapter and the book, one cue per sentence: srt, vtt or srt,vtt")
+    p.add_argument("--readalong", action="store_true",
+                   help="also write <book>.readalong.epub: the text lit sentence by sentence as the audio plays (EPUB 3)")
+    p.add_argument("--max-chars", type=int, help="longest synthesis chunk in characters (default: the backend's)")
+    p.add_argument("--lexicon", help="pronunciation lexicon, TOML or TSV: word -> how to say it (report.html suggests entries)")
+    p.add_argument("--batch-size", type=int, default=8, help="chunks per synthesis task (default 8)")
+    p.add_argument("--no-qa", action="store_true", help="skip chunk QA (signal checks and ASR round trip)")
+    p.add_argument("--asr-model", default="auto", help="faster-whisper model for QA: auto (tiny.en for English, its failures "
+                   "heard again by base; base for other languages), tiny.en, base, a size/id or a local dir (default auto)")
+    p.add_argument("--max-retakes", type=int, default=2, help="new takes of a chunk that fails QA (default 2)")
+    p.add_argument("--allow-failures", action="store_true", help="assemble chapters with the best take of chunks that still fail QA")
+    for name, default in Pauses().model_dump().items():
+        p.add_argument(f"--{name.replace('_', '-')}-pause", type=float, default=default, dest=f"pause_{name}",
+                       help=f"seconds of silence: {Pauses.model_fields[name].description} (default {default})")
+    p.add_argument("--notes", choices=("skip", "inline", "end"), default="skip",
+                   help="footnotes and endnotes: skip (default), inline (read after the sentence with the marker), "
+                   "end (read at the chapter's end)")
+    p.add_argument("--keep", metavar="KINDS", default="",
+                   help=f"left-out text to read anyway, comma-separated: {', '.join(sorted(KEEPABLE))}")
+    p.add_argument("--chapter-level", type=int, metavar="N",
+                   help="TOC level whose entries are chapters (default: chosen per book; the dry-run says which)")
+    limits = TextLimits()
+    p.add_argument("--max-paragraph-chars", type=int, metavar="N", default=limits.paragraph_chars,
+                   help=f"split a longer paragraph at sentence ends (default {limits.paragraph_chars:,})")
+    p.add_argument("--max-book-paragraphs", type=int, metavar="N", default=limits.book_paragraphs,
+                   help=f"refuse a book with more paragraphs (default {limits.book_paragraphs:,})")
+    p.add_argument("--max-book-chars", type=int, metavar="N", default=limits.book_chars,
+                   help=f"refuse a book with more characters (default {limits.book_chars:,})")
+    p.add_argument("--no-emotion", action="store_true", help="narrate every passage neutrally")
+    p.add_argument("--emotion-model", help="text-classification model (hub id or local dir) for emotion tags; "
+                   "mlask: Japanese books tagged from ML-Ask's emotion lexicon")
+    p.add_argument("--emotion-share", type=float, default=0.3, help="most passages given a non-neutral tag (default 0.3)")
+    p.add_argument("--styles", help="TOML file overriding how each backend voices each emotion tag")
+    p.add_argument("--dry-run", action="store_true", help="print the plan without synthesizing")
+    p.add_argument("--json", action="store_true", help="print the plan (--dry-run) or the results as JSON")
+    p.add_argument("--text", action="store_true",
+                   help="with --dry-run: print every chapter's text as the voice will read it, a paragraph a line")
+    p.add_argument("--wait", action="store_true",
+                   help="when another run is narrating a book, wait for it to end (default: stop, exit 3)")
+    for runner in runners():
+        runner.add_arguments(p)
+    p.add_argument("-v", "--verbose", action="store_true", help="show library and Prefect logs")
+
+
+def options_from_args(args: argparse.Namespace) -> NarrationOptions:
+    pauses = Pauses(**{name: getattr(args, f"pause_{name}") for name in Pauses.model_fields})
+    return NarrationOptions(
+        ingest=IngestOptions(notes=args.notes, keep=args.keep, chapter_level=args.chapter_level,
+                             limits=TextLimits(paragraph_chars=args.max_paragraph_chars,
+                                               book_paragraphs=args.max_book_paragraphs, book_chars=args.max_book_chars)),
+        synthesis=SynthesisSettings(backend=args.backend, model=args.model, quantization=args.quantization,
+                                    voice=args.voice, speed=args.speed, max_chars=args.max_chars,
+                                    lexicon=args.lexicon, batch_size=args.batch_size),
+        emotion=EmotionSettings(enabled=not args.no_emotion, model=args.emotion_model, max_share=args.emotion_share,
+                                styles=args.styles),
+        qa=QASettings(enabled=not args.no_qa, asr_model=args.asr_model, max_retakes=args.max_retakes,
+                      allow_failures=args.allow_failures),
+        assembly=AssemblySettings(format=args.format, bitrate=args.bitrate,
+                                  loudness=None if args.no_loudnorm else args.loudness, m4b=not args.no_m4b,
+                                  pauses=pauses, captions=args.captions, readalong=args.readalong,
+                                  profile=args.profile, credits=args.credits),
+    )
+
+
+class RichProgress:
+    """Shows chapters and chunks done, with an ETA from the chunk rate."""
+
+    def __init__(self, bar: Progress) -> None:
+        self.bar = bar
+        self.chapters = bar.add_task("chapters", total=None)
+        self.chunks = bar.add_task("chunks", total=None)
+
+    def book_started(self, title: str, chapters: int, chunks: int, cached: int) -> None:
+        self.bar.reset(self.chapters, total=chapters, description=f"{escape(shown(title[:40]))}: chapters")
+        self.bar.reset(self.chunks, total=chunks, description="chunks")
+
+    def chunks_done(self, count: int, audio_seconds: float) -> None:
+        self.bar.advance(self.chunks, count)
+
+    def chapter_done(self, index: int, title: str) -> None:
+        self.bar.advance(self.chapters, 1)
+
+
+def print_plan(plan: BookPlan) -> None:
+    """The dry-run: each chapter with its length and its first and last words, how the chapters
+    were found, and what is left out."""
+    doc = plan.summary()
+    console = Console()
+    table = Table(title=plain(f"{doc['title']} — {', '.join(doc['authors']) or 'unknown author'} [{doc['language']}]"),
+                  caption=plain(doc["structure"]) if doc["structure"] else None, show_lines=True)
+    table.add_column("#", justify="right")
+    table.add_column("chapter")
+    table.add_column("length", justify="right")
+    table.add_column("words", justify="right")
+    table.add_column("starts ... ends")
+    for n, ch in enumerate(doc["chapters"], 1):
+        table.add_row(str(n), plain(ch["title"]), hms(ch["estimated_seconds"]), str(ch["words"]),
+                      plain(f"{ch['first_words']} ... {ch['last_words']}"))
+    console.print(table)
+    total = sum(c["words"] for c in doc["chapters"])
+    say(console, f"{len(doc['chapters'])} chapters, {total} words, about {hms(doc['estimated_seconds'])} of audio")
+    say(console, language_line(doc))
+    if not doc["omitted"]:
+        say(console, "left out: nothing")
+        return
+    say(console, "left out (bring a kind back with --keep KIND; notes with --notes inline|end):")
+    for kind, entry in doc["omitted"].items():
+        say(console, f"  {kind}: {entry['parts']} part(s), {entry['words']} words — {KINDS.get(kind, '')}")
+        for item in entry["items"][:3]:
+            say(console, f"    {item['where']}: {item['words']} words: {item['excerpt']}", soft_wrap=True)
+        if len(entry["items"]) > 3:
+            say(console, f"    ... and {len(entry['items']) - 3} more")
+
+
+def language_line(doc: dict) -> str:
+    """'language: French (fr), source: text; chapter 3 in English (en)'."""
+    from narration.ingest.language import language_name
+
+    source = f", source: {doc['language_source']}" if doc.get("language_source") else ""
+    others = [f"chapter {n} in {language_name(ch['language'])} ({ch['language']})"
+              for n, ch in enumerate(doc["chapters"], 1) if ch.get("language")]  # fmt: skip
+    return "; ".join([f"language: {language_name(doc['language'])} ({doc['language']}){source}", *others])
+
+
+def print_summary(results: list, wall: float) -> None:
+    console = Console()
+    for r in results:
+        rtf = r.wall_seconds / r.audio_seconds if r.audio_seconds else float("nan")
+        console.print(Text.assemble(
+            plain(r.title, "bold"),
+            plain(f": {len(r.chapters)} chapters, {hms(r.audio_seconds)} of audio in {hms(r.wall_seconds)} "
+                  f"(real-time factor {rtf:.3f}), {r.synthesized}/{r.chunks} chunks synthesized"),
+        ))
+        say(console, f"  -> {r.m4b or r.root}", soft_wrap=True)
+        if r.retakes:
+            say(console, f"  {r.retakes} chunk retake(s) after QA; see {Path(r.root) / 'report.html'}")
+    if len(results) > 1:
+        audio = sum(r.audio_seconds for r in results)
+        say(console, f"total: {hms(audio)} of audio in {hms(wall)} (real-time factor {wall / audio if audio else 0:.3f})")
+
+
+def each_book(planned: Planned, narrate_one: Callable[[BookPlan, BookLayout], Any]) -> tuple[list, list]:
+    """``narrate_one`` for every planned book: the results, and the messages of books left
+    incomplete (one book's failed chunks do not stop the others)."""
+    from narration.run.results import BookIncomplete
+
+    results, failures = [], []
+    for plan, layout in planned:
+        try:
+            results.append(narrate_one(plan, layout))
+        except BookIncomplete as exc:
+            failures.append(str(exc))
+    return results, failures
+
+
+def run_in_process(
+    planned: Planned, out: Path, options: NarrationOptions, progress: RichProgress, *, wait: bool = False
+) -> tuple[list, list]:
+    """Each planned book through ``narrate()``, one voice loaded for all of them."""
+    from narration import Narrator
+
+    with Narrator() as narrator:
+        return each_book(planned, lambda plan, layout: pipeline.narrate(
+            plan.source, out, options, on_progress=progress, narrator=narrator, planned=(plan, layout), wait=wait))
+
+
+def chosen_runner(args: argparse.Namespace) -> Any | None:
+    """The runner the flags and environment ask for (Prefect's), or None: in this process."""
+    return next((runner for runner in runners() if runner.wanted(args)), None)
+
+
+def disk_full(exc: BaseException, out: Path) -> str | None:
+    """The line for a run that stopped because its disk (or quota) is full, naming where; None
+    for any other failure. Seen as ENOSPC/EDQUOT from Python, SQLite's "disk is full" and
+    ffmpeg's "No space left on device", on the error or the errors it was raised from."""
+    import errno
+    import sqlite3
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        where = getattr(seen, "filename", None)
+        if (isinstance(seen, OSError) and seen.errno in (errno.ENOSPC, errno.EDQUOT)) or (
+            isinstance(seen, sqlite3.OperationalError) and "disk is full" in str(seen)
+        ) or "No space left on device" in str(seen):
+            try:
+                free = f" ({shutil.disk_usage(out).free / 1e6:.1f} MB free there now)"
+            except OSError:
+                free = ""
+            return (f"no space left on the disk holding {where or out}{free}: free some and run the same "
+                    "command again; every finished take is kept")
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def output_clash(books: Sequence[Path], out: Path) -> str | None:
+    """Two books of one command that would be narrated into one folder (``a/tiny.md`` and
+    ``b/tiny.md`` both into ``out/tiny/``): the second would overwrite the first. The problem,
+    or None. Folder names are compared ignoring case, as a case-insensitive file system would."""
+    seen: dict[str, Path] = {}
+    for book in books:
+        root = BookLayout.for_book(out, book).root
+        other = seen.setdefault(str(root).casefold(), book)
+        if other is book:
+            continue
+        if other.resolve() == book.resolve():
+            return f"{book}: the same book as {other}, given twice"
+        return (f"{other} and {book} would both be narrated into {root}{os.sep} (one would overwrite the other): "
+                "rename one, or narrate them with different --out folders")
+    return None
+
+
+def output_problem(out: Path, folders: Sequence[Path]) -> str | None:
+    """Why the run could not write its outputs under ``out`` or the book ``folders`` in it (a
+    file where a folder must be, a folder without write permission, a read-only file system),
+    or None. A folder not made yet needs its nearest existing parent writable. Besides the
+    permission bits (which do not stop root) each such folder is tried with an empty folder
+    made and removed at once, so NFS root squash and the like are found too; nothing stays."""
+    tried: set[Path] = set()
+    for folder in (out, *folders):
+        path = folder
+        while not os.path.lexists(path) and path != path.parent:
+            path = path.parent
+        if path in tried:
+            continue
+        tried.add(path)
+        where = f"--out {out}: " + ("" if path == out else f"{path} ")
+        if not path.is_dir():
+            return where + ("exists and is not a folder" if path == out else "is not a folder")
+        if not os.access(path, os.W_OK | os.X_OK):
+            read_only = bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+            return where + ("is on a read-only file system" if read_only else "is not writable (no write permission)")
+        try:
+            os.rmdir(tempfile.mkdtemp(prefix=".narrate-write-check-", dir=path))
+        except OSError as exc:
+            return where + f"cannot be written to ({exc.strerror or exc})"
+    return None
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        with stopped_by_signals():  # reading and planning a long book takes seconds: Ctrl-C is clean there too
+            return _run(args)
+    except Stopped as stop:  # before the run began: nothing was written
+        return fail(f"stopped by {stop.name} before the run began", 128 + stop.signum)
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
+        options = options_from_args(args)
+        for book in args.books:  # NARRATION_ALLOWED_ROOTS, when set, binds the command line as it does the flows
+            check_allowed({"BOOK": book, "--out": args.out}, options)
+        if clash := output_clash(args.books, args.out):
+            return fail(clash)
+        # Every book is read and planned before anything is synthesized: a bad file fails fast
+        # and nothing is written for any book. These plans (script edits included, ``auto``
+        # resolved) are what the dry-run prints and what the flow runs execute.
+        planned = [pipeline.plan(path, args.out, options) for path in args.books]
+        plans = [plan for plan, _layout in planned]
+    except NarrationError as exc:
+        return fail(str(exc))
+    except ValidationError as exc:
+        return fail("; ".join(f"--{'-'.join(map(str, e['loc'])).replace('_', '-')}: {e['msg'].removeprefix('Value error, ')}"
+                              for e in exc.errors()))
+
+    # An unusable --out is found once the books are read, before anything is written (a lock
+    # file included): one line, not a traceback midway.
+    folders = [p for _plan, lay in planned for p in (lay.root, lay.work, lay.chapters)]
+    if not args.dry_run and (problem := output_problem(args.out, folders)):
+        return fail(problem)
+    if not (args.dry_run or args.wait):  # one run per book: another run's book is refused up front
+        from narration.errors import BookLocked
+        from narration.store.lock import locked_by
+
+        for _plan, layout in planned:
+            if holder := locked_by(layout):
+                return fail(str(BookLocked(layout.root, holder)), BookLocked.exit_code)
+
+    # Said once every book is known to be readable, so a bad input stays one line.
+    for note in dict.fromkeys(f"{p.options.synthesis.backend} ({p.backend_note})" for p in plans if p.backend_note):
+        say(stderr, f"backend: {note}")
+    if args.dry_run:
+        if args.text:
+            for plan in plans:
+                print("\n".join(shown(line) for line in plan.script_lines()))
+        elif args.json:
+            docs = [p.summary() for p in plans]
+            dump_json(docs[0] if len(docs) == 1 else docs)
+        else:
+            for plan in plans:
+                print_plan(plan)
+        return 0
+
+    for runner in runners():  # their flags and environment checked before anything runs
+        if error := runner.problem(args):
+            return fail(error)
+    runner = chosen_runner(args)
+    started = time.monotonic()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
+    try:
+        # Libraries that print (model loaders do) must not corrupt the --json document on stdout.
+        # The bar only on a terminal: in a log (cron, a pipe) its frozen last frame would be noise
+        # around the lines that matter (a book refused because another run holds it, the summary).
+        bar_shown = Progress(*columns, console=stderr, disable=not stderr.is_terminal)
+        with stopped_by_signals(), contextlib.redirect_stdout(sys.stderr), bar_shown as bar:
+            if runner is not None:
+                results, failures = runner.run(planned, args.out, options, RichProgress(bar))
+            else:
+                results, failures = run_in_process(planned, args.out, options, RichProgress(bar), wait=args.wait)
+    except NarrationError as exc:  # BookLocked: another run holds a book (exit 3)
+        return fail(str(exc), getattr(exc, "exit_code", 2))
+    except Stopped as stop:
+        if runner is not None:
+            runner.cancel(f"stopped by {stop.name}")
+        say(stderr, f"narrate: stopped by {stop.name}; every finished take is kept: "
+            "run the same command again to resume", soft_wrap=True)
+        return 128 + stop.signum
+    except Exception as exc:  # a crashed run: say what failed, keep the traceback for --verbose
+        if args.verbose:
+            raise
+        if full := disk_full(exc, args.out):
+            return fail(full, 1)
+        say(stderr, f"narrate: run failed: {type(exc).__name__}: {exc}")
+        return 1
+    if args.json:
+        dump_json([r.to_dict() for r in results])
+    else:
+        print_summary(results, time.monotonic() - started)
+    for message in failures:
+        say(stderr, f"narrate: incomplete: {message}", soft_wrap=True)
+    return 1 if failures else 0
