@@ -17,11 +17,12 @@ import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
-from typing import Any
+from typing import Any, NoReturn
 
 from narration.cli import check, classify, prune, run, status, verify
 from narration.cli.output import setup_logging
 from narration.cli.plugins import COMMANDS_GROUP, loaded
+from narration.display import shown
 
 COMMANDS: tuple[ModuleType, ...] = (run, status, prune, verify, classify, check)
 DEFAULT_COMMAND = run.NAME
@@ -36,9 +37,17 @@ def all_commands() -> dict[str, Any]:
     return found
 
 
+class Parser(argparse.ArgumentParser):
+    """A bad flag or value is one line naming it, as every other bad input is (not argparse's
+    usage block, 25 lines for ``narrate run``), through ``shown``: it may quote what was typed."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, shown(f"{self.prog}: error: {message}") + "\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """One parser with a sub-parser per command."""
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="narrate",
         description=run.DESCRIPTION,
         usage="narrate [COMMAND] ...",

@@ -33,27 +33,17 @@ from rich.table import Table
 from rich.text import Text
 
 from narration.allowed_roots import check_allowed
+from narration.cli.flags import add_settings_arguments, options_from_args, validation_message
 from narration.cli.output import dump_json, fail, hms, plain, say, stderr
 from narration.cli.plugins import RUNNERS_GROUP, loaded
 from narration.cli.stopping import Stopped, stopped_by_signals
 from narration.display import shown
-from narration.emotion.settings import EmotionSettings
 from narration.errors import NarrationError
-from narration.ingest.omissions import KEEPABLE, KINDS
-from narration.mastering.profiles import PROFILES
-from narration.options import (
-    AssemblySettings,
-    IngestOptions,
-    NarrationOptions,
-    Pauses,
-    QASettings,
-    SynthesisSettings,
-    TextLimits,
-)
+from narration.ingest.omissions import KINDS
+from narration.options import NarrationOptions
 from narration.run import pipeline
 from narration.run.plan import BookPlan
 from narration.store.layout import BookLayout
-from narration.synthesis import available_backends
 
 NAME = "run"
 HELP = "narrate books (the default command: `narrate BOOK...` is `narrate run BOOK...`)"
@@ -70,59 +60,6 @@ def runners() -> tuple[Any, ...]:
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("books", nargs="+", type=Path, metavar="BOOK", help="EPUB, Markdown or plain-text (.txt, UTF-8) files")
     p.add_argument("--out", type=Path, default=Path("outputs"), help="output folder (default: outputs/)")
-    p.add_argument("--backend", default="auto",
-                   help=f"synthesis backend: auto (default: qwen3 on a CUDA GPU with its model, else kokoro-en for "
-                   f"English and kokoro for Japanese when installed, else piper), "
-                   f"{', '.join(available_backends())}")
-    p.add_argument("--model", help="qwen3: hub id or local model dir (default Qwen/Qwen3-TTS-12Hz-1.7B-CustomVoice)")
-    p.add_argument("--quantization", help="qwen3: nf4 (GPU default), int8, bf16, fp32 (CPU default)")
-    p.add_argument("--voice", help="voice name or model path (default: the backend's voice for the language)")
-    p.add_argument("--speed", type=float, default=1.0, help="speaking rate multiplier (default 1.0)")
-    p.add_argument("--format", default="mp3", help="chapter files: mp3 (default), m4a, opus, flac")
-    p.add_argument("--bitrate", default="64k", help="bitrate of lossy outputs (default 64k)")
-    p.add_argument("--loudness", type=float, default=-19.0, help="target loudness in LUFS (default -19)")
-    p.add_argument("--no-loudnorm", action="store_true", help="leave loudness as synthesized")
-    p.add_argument("--no-m4b", action="store_true", help="chapter files only")
-    p.add_argument("--profile", default="default", choices=sorted(PROFILES),
-                   help="master the chapter files to a delivery profile: default (as --format, --bitrate, --loudness "
-                   "say) or acx (ACX / Audible: 192k CBR MP3, 44.1 kHz mono, RMS, peak, room tone; "
-                   "narrate check measures it)")
-    p.add_argument("--credits", action="store_true",
-                   help="opening and closing credits (title and author; \"The end.\") as their own chapter files")
-    p.add_argument("--captions", metavar="FORMATS", default="",
-                   help="captions of each chapter and the book, one cue per sentence: srt, vtt or srt,vtt")
-    p.add_argument("--readalong", action="store_true",
-                   help="also write <book>.readalong.epub: the text lit sentence by sentence as the audio plays (EPUB 3)")
-    p.add_argument("--max-chars", type=int, help="longest synthesis chunk in characters (default: the backend's)")
-    p.add_argument("--lexicon", help="pronunciation lexicon, TOML or TSV: word -> how to say it (report.html suggests entries)")
-    p.add_argument("--batch-size", type=int, default=8, help="chunks per synthesis task (default 8)")
-    p.add_argument("--no-qa", action="store_true", help="skip chunk QA (signal checks and ASR round trip)")
-    p.add_argument("--asr-model", default="auto", help="faster-whisper model for QA: auto (tiny.en for English, its failures "
-                   "heard again by base; base for other languages), tiny.en, base, a size/id or a local dir (default auto)")
-    p.add_argument("--max-retakes", type=int, default=2, help="new takes of a chunk that fails QA (default 2)")
-    p.add_argument("--allow-failures", action="store_true", help="assemble chapters with the best take of chunks that still fail QA")
-    for name, default in Pauses().model_dump().items():
-        p.add_argument(f"--{name.replace('_', '-')}-pause", type=float, default=default, dest=f"pause_{name}",
-                       help=f"seconds of silence: {Pauses.model_fields[name].description} (default {default})")
-    p.add_argument("--notes", choices=("skip", "inline", "end"), default="skip",
-                   help="footnotes and endnotes: skip (default), inline (read after the sentence with the marker), "
-                   "end (read at the chapter's end)")
-    p.add_argument("--keep", metavar="KINDS", default="",
-                   help=f"left-out text to read anyway, comma-separated: {', '.join(sorted(KEEPABLE))}")
-    p.add_argument("--chapter-level", type=int, metavar="N",
-                   help="TOC level whose entries are chapters (default: chosen per book; the dry-run says which)")
-    limits = TextLimits()
-    p.add_argument("--max-paragraph-chars", type=int, metavar="N", default=limits.paragraph_chars,
-                   help=f"split a longer paragraph at sentence ends (default {limits.paragraph_chars:,})")
-    p.add_argument("--max-book-paragraphs", type=int, metavar="N", default=limits.book_paragraphs,
-                   help=f"refuse a book with more paragraphs (default {limits.book_paragraphs:,})")
-    p.add_argument("--max-book-chars", type=int, metavar="N", default=limits.book_chars,
-                   help=f"refuse a book with more characters (default {limits.book_chars:,})")
-    p.add_argument("--no-emotion", action="store_true", help="narrate every passage neutrally")
-    p.add_argument("--emotion-model", help="text-classification model (hub id or local dir) for emotion tags; "
-                   "mlask: Japanese books tagged from ML-Ask's emotion lexicon")
-    p.add_argument("--emotion-share", type=float, default=0.3, help="most passages given a non-neutral tag (default 0.3)")
-    p.add_argument("--styles", help="TOML file overriding how each backend voices each emotion tag")
     p.add_argument("--dry-run", action="store_true", help="print the plan without synthesizing")
     p.add_argument("--json", action="store_true", help="print the plan (--dry-run) or the results as JSON")
     p.add_argument("--text", action="store_true",
@@ -132,26 +69,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     for runner in runners():
         runner.add_arguments(p)
     p.add_argument("-v", "--verbose", action="store_true", help="show library and Prefect logs")
-
-
-def options_from_args(args: argparse.Namespace) -> NarrationOptions:
-    pauses = Pauses(**{name: getattr(args, f"pause_{name}") for name in Pauses.model_fields})
-    return NarrationOptions(
-        ingest=IngestOptions(notes=args.notes, keep=args.keep, chapter_level=args.chapter_level,
-                             limits=TextLimits(paragraph_chars=args.max_paragraph_chars,
-                                               book_paragraphs=args.max_book_paragraphs, book_chars=args.max_book_chars)),
-        synthesis=SynthesisSettings(backend=args.backend, model=args.model, quantization=args.quantization,
-                                    voice=args.voice, speed=args.speed, max_chars=args.max_chars,
-                                    lexicon=args.lexicon, batch_size=args.batch_size),
-        emotion=EmotionSettings(enabled=not args.no_emotion, model=args.emotion_model, max_share=args.emotion_share,
-                                styles=args.styles),
-        qa=QASettings(enabled=not args.no_qa, asr_model=args.asr_model, max_retakes=args.max_retakes,
-                      allow_failures=args.allow_failures),
-        assembly=AssemblySettings(format=args.format, bitrate=args.bitrate,
-                                  loudness=None if args.no_loudnorm else args.loudness, m4b=not args.no_m4b,
-                                  pauses=pauses, captions=args.captions, readalong=args.readalong,
-                                  profile=args.profile, credits=args.credits),
-    )
+    add_settings_arguments(p)
 
 
 class RichProgress:
@@ -351,8 +269,7 @@ def _run(args: argparse.Namespace) -> int:
     except NarrationError as exc:
         return fail(str(exc))
     except ValidationError as exc:
-        return fail("; ".join(f"--{'-'.join(map(str, e['loc'])).replace('_', '-')}: {e['msg'].removeprefix('Value error, ')}"
-                              for e in exc.errors()))
+        return fail(validation_message(exc))
 
     # An unusable --out is found once the books are read, before anything is written (a lock
     # file included): one line, not a traceback midway.
