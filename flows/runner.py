@@ -66,24 +66,19 @@ def wanted(args: argparse.Namespace) -> bool:
 
 
 def run(planned: list[tuple[Any, Any]], out: Path, options: Any, progress: Any) -> tuple[list, list]:
-    """Each planned book as a run of the ``narrate-book`` flow: the results, and the messages of
-    books left incomplete."""
+    """Each plan of ``narration.run.books.plan_books`` as a run of the ``narrate-book`` flow: the
+    results, and the messages of books left incomplete."""
     from flows.book import PlannedBook, narrate_book, set_progress_listener
     from narration.cli.output import shown_logs
-    from narration.run.results import BookIncomplete
+    from narration.run.books import each_book
 
     shown_logs()  # Prefect's console handler, put in place by its import
     set_progress_listener(progress)
-    results, failures = [], []
     try:
-        for plan, layout in planned:
-            try:
-                results.append(narrate_book(str(plan.source), str(out), options, PlannedBook(plan, layout)))
-            except BookIncomplete as exc:
-                failures.append(str(exc))
+        return each_book(planned, lambda plan, layout: narrate_book(
+            str(plan.source), str(out), options, PlannedBook(plan, layout)))
     finally:
         set_progress_listener(None)
-    return results, failures
 
 
 def cancel(message: str) -> None:

@@ -110,7 +110,7 @@ def add_settings_arguments(parser: argparse.ArgumentParser, model: type[BaseMode
 
 
 def _add_flag(group: Any, flag: Flag) -> None:
-    kind, optional = _unwrapped(flag.field.annotation)
+    kind = _unwrapped(flag.field.annotation)
     described = (flag.field.description or "").replace("%", "%%")
     if kind is bool:
         on = flag.default is not True
@@ -163,13 +163,13 @@ def validation_message(exc: ValidationError, model: type[BaseModel] = NarrationO
     return "; ".join(problems)
 
 
-def _unwrapped(annotation: Any) -> tuple[Any, bool]:
-    """``int | None`` -> (int, True); ``int`` -> (int, False)."""
+def _unwrapped(annotation: Any) -> Any:
+    """``int | None`` -> int (None is the field's default, or ``OFF_FLAGS``'s)."""
     if get_origin(annotation) in (Union, types.UnionType):
         kinds = [a for a in get_args(annotation) if a is not type(None)]
         if len(kinds) == 1:
-            return kinds[0], True
-    return annotation, False
+            return kinds[0]
+    return annotation
 
 
 def _choices_inside(kind: Any) -> tuple[Any, ...]:

@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import shutil
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,24 +30,23 @@ from rich.table import Table
 from rich.text import Text
 
 from narration.allowed_roots import check_allowed
-from narration.cli.flags import add_settings_arguments, options_from_args, validation_message
+from narration.cli.flags import (
+    add_settings_arguments,
+    options_from_args,
+    validation_message,
+)
 from narration.cli.output import dump_json, fail, hms, plain, say, stderr
 from narration.cli.plugins import RUNNERS_GROUP, loaded
 from narration.cli.stopping import Stopped, stopped_by_signals
 from narration.display import shown
 from narration.errors import NarrationError
 from narration.ingest.omissions import KINDS
-from narration.options import NarrationOptions
-from narration.run import pipeline
+from narration.run.books import OutputUnusable, narrate_planned, plan_books
 from narration.run.plan import BookPlan
-from narration.store.layout import BookLayout
 
 NAME = "run"
 HELP = "narrate books (the default command: `narrate BOOK...` is `narrate run BOOK...`)"
 DESCRIPTION = "Narrate EPUB, Markdown or plain-text books into chapter audio files and a chaptered M4B."
-
-Planned = list[tuple[BookPlan, BookLayout]]
-
 
 def runners() -> tuple[Any, ...]:
     """Other ways to execute the planned books (``flows.runner``: as Prefect flow runs)."""
@@ -149,31 +145,6 @@ def print_summary(results: list, wall: float) -> None:
         say(console, f"total: {hms(audio)} of audio in {hms(wall)} (real-time factor {wall / audio if audio else 0:.3f})")
 
 
-def each_book(planned: Planned, narrate_one: Callable[[BookPlan, BookLayout], Any]) -> tuple[list, list]:
-    """``narrate_one`` for every planned book: the results, and the messages of books left
-    incomplete (one book's failed chunks do not stop the others)."""
-    from narration.run.results import BookIncomplete
-
-    results, failures = [], []
-    for plan, layout in planned:
-        try:
-            results.append(narrate_one(plan, layout))
-        except BookIncomplete as exc:
-            failures.append(str(exc))
-    return results, failures
-
-
-def run_in_process(
-    planned: Planned, out: Path, options: NarrationOptions, progress: RichProgress, *, wait: bool = False
-) -> tuple[list, list]:
-    """Each planned book through ``narrate()``, one voice loaded for all of them."""
-    from narration import Narrator
-
-    with Narrator() as narrator:
-        return each_book(planned, lambda plan, layout: pipeline.narrate(
-            plan.source, out, options, on_progress=progress, narrator=narrator, planned=(plan, layout), wait=wait))
-
-
 def chosen_runner(args: argparse.Namespace) -> Any | None:
     """The runner the flags and environment ask for (Prefect's), or None: in this process."""
     return next((runner for runner in runners() if runner.wanted(args)), None)
@@ -202,50 +173,6 @@ def disk_full(exc: BaseException, out: Path) -> str | None:
     return None
 
 
-def output_clash(books: Sequence[Path], out: Path) -> str | None:
-    """Two books of one command that would be narrated into one folder (``a/tiny.md`` and
-    ``b/tiny.md`` both into ``out/tiny/``): the second would overwrite the first. The problem,
-    or None. Folder names are compared ignoring case, as a case-insensitive file system would."""
-    seen: dict[str, Path] = {}
-    for book in books:
-        root = BookLayout.for_book(out, book).root
-        other = seen.setdefault(str(root).casefold(), book)
-        if other is book:
-            continue
-        if other.resolve() == book.resolve():
-            return f"{book}: the same book as {other}, given twice"
-        return (f"{other} and {book} would both be narrated into {root}{os.sep} (one would overwrite the other): "
-                "rename one, or narrate them with different --out folders")
-    return None
-
-
-def output_problem(out: Path, folders: Sequence[Path]) -> str | None:
-    """Why the run could not write its outputs under ``out`` or the book ``folders`` in it (a
-    file where a folder must be, a folder without write permission, a read-only file system),
-    or None. A folder not made yet needs its nearest existing parent writable. Besides the
-    permission bits (which do not stop root) each such folder is tried with an empty folder
-    made and removed at once, so NFS root squash and the like are found too; nothing stays."""
-    tried: set[Path] = set()
-    for folder in (out, *folders):
-        path = folder
-        while not os.path.lexists(path) and path != path.parent:
-            path = path.parent
-        if path in tried:
-            continue
-        tried.add(path)
-        where = f"--out {out}: " + ("" if path == out else f"{path} ")
-        if not path.is_dir():
-            return where + ("exists and is not a folder" if path == out else "is not a folder")
-        if not os.access(path, os.W_OK | os.X_OK):
-            read_only = bool(os.statvfs(path).f_flag & os.ST_RDONLY)
-            return where + ("is on a read-only file system" if read_only else "is not writable (no write permission)")
-        try:
-            os.rmdir(tempfile.mkdtemp(prefix=".narrate-write-check-", dir=path))
-        except OSError as exc:
-            return where + f"cannot be written to ({exc.strerror or exc})"
-    return None
-
-
 def run(args: argparse.Namespace) -> int:
     try:
         with stopped_by_signals():  # reading and planning a long book takes seconds: Ctrl-C is clean there too
@@ -259,30 +186,18 @@ def _run(args: argparse.Namespace) -> int:
         options = options_from_args(args)
         for book in args.books:  # NARRATION_ALLOWED_ROOTS, when set, binds the command line as it does the flows
             check_allowed({"BOOK": book, "--out": args.out}, options)
-        if clash := output_clash(args.books, args.out):
-            return fail(clash)
-        # Every book is read and planned before anything is synthesized: a bad file fails fast
-        # and nothing is written for any book. These plans (script edits included, ``auto``
-        # resolved) are what the dry-run prints and what the flow runs execute.
-        planned = [pipeline.plan(path, args.out, options) for path in args.books]
+        # Every book is read and planned, and the run checked (books bound for one folder, an
+        # unusable --out, a book another run holds), before anything is written: a bad file fails
+        # fast and nothing is written for any book. These plans (script edits included, ``auto``
+        # resolved) are what the dry-run prints and what the runs execute.
+        planned = plan_books(args.books, args.out, options, writing=not args.dry_run, wait=args.wait)
         plans = [plan for plan, _layout in planned]
-    except NarrationError as exc:
-        return fail(str(exc))
+    except OutputUnusable as exc:
+        return fail(f"--out {exc}")
+    except NarrationError as exc:  # BookLocked: another run holds a book (exit 3)
+        return fail(str(exc), getattr(exc, "exit_code", 2))
     except ValidationError as exc:
         return fail(validation_message(exc))
-
-    # An unusable --out is found once the books are read, before anything is written (a lock
-    # file included): one line, not a traceback midway.
-    folders = [p for _plan, lay in planned for p in (lay.root, lay.work, lay.chapters)]
-    if not args.dry_run and (problem := output_problem(args.out, folders)):
-        return fail(problem)
-    if not (args.dry_run or args.wait):  # one run per book: another run's book is refused up front
-        from narration.errors import BookLocked
-        from narration.store.lock import locked_by
-
-        for _plan, layout in planned:
-            if holder := locked_by(layout):
-                return fail(str(BookLocked(layout.root, holder)), BookLocked.exit_code)
 
     # Said once every book is known to be readable, so a bad input stays one line.
     for note in dict.fromkeys(f"{p.options.synthesis.backend} ({p.backend_note})" for p in plans if p.backend_note):
@@ -314,7 +229,8 @@ def _run(args: argparse.Namespace) -> int:
             if runner is not None:
                 results, failures = runner.run(planned, args.out, options, RichProgress(bar))
             else:
-                results, failures = run_in_process(planned, args.out, options, RichProgress(bar), wait=args.wait)
+                results, failures = narrate_planned(planned, args.out, options, on_progress=RichProgress(bar),
+                                                    wait=args.wait)
     except NarrationError as exc:  # BookLocked: another run holds a book (exit 3)
         return fail(str(exc), getattr(exc, "exit_code", 2))
     except Stopped as stop:
