@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from narration.cli import main as cli
 from narration import NarrationOptions, narrate
 from narration.audio import frame_count
+from narration.cli import main as cli
 from narration.ffmpeg import probe
 from narration.store.layout import BookLayout
 from narration.store.manifest import Manifest
