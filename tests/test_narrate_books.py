@@ -88,3 +88,30 @@ def test_a_deployments_book_run_is_checked_as_the_cli_checks(tmp_path: Path) -> 
     with pytest.raises(OutputUnusable, match="exists and is not a folder"):
         narrate_book.fn(str(book), str(afile), OPTIONS)  # the flow's own code, without a Prefect server
     assert afile.read_text(encoding="utf-8") == "keep me"
+
+
+@pytest.mark.usefixtures("prefect_api")
+def test_the_bulk_scan_skips_a_book_bound_for_another_books_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import uuid
+
+    import flows.deployments
+    from flows.deployments import bulk_narrate
+
+    inputs, out = tmp_path / "inputs", tmp_path / "out"
+    first, second = _book(inputs / "a" / "tiny.md", "First"), _book(inputs / "b" / "tiny.md", "Second")
+    other = _book(inputs / "other.md", "Other")  # each its own content: the ledger knows books by content
+    queued: list[str] = []
+
+    class Run:
+        id = uuid.uuid4()
+
+    def run_deployment(name: str, parameters: dict, timeout: int) -> Run:
+        queued.append(parameters["book_path"])
+        return Run()
+
+    monkeypatch.setattr(flows.deployments, "run_deployment", run_deployment)
+    bulk_narrate(str(inputs), str(out), OPTIONS)
+    assert queued == [str(first), str(other)]  # b/tiny.md would have overwritten a/tiny.md's folder
+    bulk_narrate(str(inputs), str(out), OPTIONS)
+    assert queued == [str(first), str(other)]  # skipped again, not queued once the others are done
+    assert second.exists()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -96,9 +96,16 @@ def each_book(planned: Planned, narrate_one: Callable[[BookPlan, BookLayout], Bo
 
 
 def check_no_clash(books: Sequence[Path], out: Path) -> None:
-    """Two books that would be narrated into one folder (``a/tiny.md`` and ``b/tiny.md`` both
-    into ``out/tiny/``: the second would overwrite the first), or one book given twice: an
-    ``InputError``. Folder names are compared ignoring case, as a case-insensitive file system would."""
+    """The first of ``clashes``, raised."""
+    for clash in clashes(books, out):
+        raise clash
+
+
+def clashes(books: Sequence[Path], out: Path) -> Iterator[InputError]:
+    """For each book that would be narrated into the folder of a book before it (``a/tiny.md``
+    and ``b/tiny.md`` both into ``out/tiny/``: the second would overwrite the first), or that is
+    a book before it given twice: the ``InputError`` naming it. Folder names are compared
+    ignoring case, as a case-insensitive file system would."""
     seen: dict[str, Path] = {}
     for book in books:
         root = BookLayout.for_book(out, book).root
@@ -106,9 +113,10 @@ def check_no_clash(books: Sequence[Path], out: Path) -> None:
         if other is book:
             continue
         if other.resolve() == book.resolve():
-            raise InputError(book, f"the same book as {other}, given twice")
-        raise InputError(book, f"would be narrated into {root}{os.sep} as {other} is (one would overwrite the "
-                               "other): rename one, or narrate them into different output folders")
+            yield InputError(book, f"the same book as {other}, given twice")
+        else:
+            yield InputError(book, f"would be narrated into {root}{os.sep} as {other} is (one would overwrite the "
+                                   "other): rename one, or narrate them into different output folders")
 
 
 def check_writable(out: Path, folders: Sequence[Path]) -> None:
