@@ -17,21 +17,21 @@ import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
-from typing import Any, NoReturn
+from typing import NoReturn
 
 from narration.cli import check, classify, prune, run, status, verify
 from narration.cli.output import setup_logging
-from narration.cli.plugins import COMMANDS_GROUP, loaded
+from narration.cli.plugins import COMMANDS_GROUP, Command, loaded
 from narration.display import shown
 
 COMMANDS: tuple[ModuleType, ...] = (run, status, prune, verify, classify, check)
 DEFAULT_COMMAND = run.NAME
 
 
-def all_commands() -> dict[str, Any]:
+def all_commands() -> dict[str, Command]:
     """Every command by name: ``COMMANDS``, then those registered as ``narration.commands``
     entry points (a built-in name wins)."""
-    found: dict[str, Any] = {}
+    found: dict[str, Command] = {}
     for command in (*COMMANDS, *loaded(COMMANDS_GROUP)):
         found.setdefault(command.NAME, command)
     return found

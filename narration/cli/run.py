@@ -36,7 +36,7 @@ from narration.cli.flags import (
     validation_message,
 )
 from narration.cli.output import dump_json, fail, hms, plain, say, stderr
-from narration.cli.plugins import RUNNERS_GROUP, loaded
+from narration.cli.plugins import RUNNERS_GROUP, Runner, loaded
 from narration.cli.stopping import Stopped, stopped_by_signals
 from narration.display import shown
 from narration.errors import NarrationError
@@ -48,7 +48,7 @@ NAME = "run"
 HELP = "narrate books (the default command: `narrate BOOK...` is `narrate run BOOK...`)"
 DESCRIPTION = "Narrate EPUB, Markdown or plain-text books into chapter audio files and a chaptered M4B."
 
-def runners() -> tuple[Any, ...]:
+def runners() -> tuple[Runner, ...]:
     """Other ways to execute the planned books (``flows.runner``: as Prefect flow runs)."""
     return loaded(RUNNERS_GROUP)
 
@@ -145,7 +145,7 @@ def print_summary(results: list, wall: float) -> None:
         say(console, f"total: {hms(audio)} of audio in {hms(wall)} (real-time factor {wall / audio if audio else 0:.3f})")
 
 
-def chosen_runner(args: argparse.Namespace) -> Any | None:
+def chosen_runner(args: argparse.Namespace) -> Runner | None:
     """The runner the flags and environment ask for (Prefect's), or None: in this process."""
     return next((runner for runner in runners() if runner.wanted(args)), None)
 
