@@ -8,21 +8,20 @@ when they are installed (else every character is listed without a voice). Writes
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
 from narration.cast import Attribution, Cast, attribute_book, choose_voices, read_cast, write_cast
 from narration.cast.attribution import LANGUAGES
-from narration.display import json_shown, shown
+from narration.cli.output import dump_json, fail, plain, say
 from narration.errors import NarrationError
 
 NAME = "cast"
 HELP = "list the book's characters, who says each quote, and the voice each is given"
+DESCRIPTION = "The book's characters, who says each quote, and the voice each is given (not yet used by a run)."
 DEFAULT_NARRATOR = "af_heart"  # Kokoro English's default voice (narration.synthesis.kokoro_en)
 
 
@@ -76,17 +75,18 @@ def document(cast: Cast, attribution: Attribution) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _print_table(cast: Cast, attribution: Attribution) -> None:
+def _print_table(cast: Cast, attribution: Attribution) -> Console:
     console = Console()
     narrated = sum(1 for q in attribution.quotes if q.speaker is None)
-    table = Table(title=Text(shown(f"{len(cast.characters)} characters; {len(attribution.quotes)} quotes, "
-                                   f"{narrated} read by the narrator ({cast.narrator})")))  # fmt: skip
+    table = Table(title=plain(f"{len(cast.characters)} characters; {len(attribution.quotes)} quotes, "
+                              f"{narrated} read by the narrator ({cast.narrator})"))  # fmt: skip
     for column in ("name", "aliases", "gender", "lines", "voice"):
         table.add_column(column)
     for c in cast.characters:
-        table.add_row(Text(shown(c.name)), Text(shown(", ".join(c.aliases))), c.gender, str(c.lines),
-                      Text(shown(c.voice or f"narrator ({cast.narrator})")))  # fmt: skip
+        table.add_row(plain(c.name), plain(", ".join(c.aliases)), c.gender, str(c.lines),
+                      plain(c.voice or f"narrator ({cast.narrator})"))  # fmt: skip
     console.print(table)
+    return console
 
 
 def run(args: argparse.Namespace) -> int:
@@ -100,13 +100,12 @@ def run(args: argparse.Namespace) -> int:
         if args.write:
             write_cast(args.write, cast)
     except NarrationError as exc:
-        print(shown(f"narrate cast: error: {exc}"), file=sys.stderr)
-        return 2
+        return fail(str(exc))
     if args.json:
-        print(json_shown(document(cast, attribution), indent=2))
-    else:
-        _print_table(cast, attribution)
-        if book.language not in LANGUAGES:
-            print(shown(f"The book is in {book.language!r}: who speaks is found in English only, so the narrator "
-                        f"reads every quote."))  # fmt: skip
+        dump_json(document(cast, attribution))
+        return 0
+    console = _print_table(cast, attribution)
+    if book.language not in LANGUAGES:
+        say(console, f"The book is in {book.language!r}: who speaks is found in English only, so the narrator "
+                     f"reads every quote.", soft_wrap=True)  # fmt: skip
     return 0
