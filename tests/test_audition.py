@@ -21,6 +21,7 @@ from narration.review.audition import (
     Section,
     Voice,
     audition,
+    cast_voices,
     installed_voices,
     passage_for,
     render_page,
@@ -160,3 +161,23 @@ def test_the_default_page_holds_every_english_and_japanese_voice(tmp_path: Path,
     assert '<section lang="en">' in page and '<section lang="ja">' in page
     assert all(f"<td>{v.name}</td>" in page for v in expected)
     assert PASSAGES["ja"] in page
+
+
+def test_a_casts_voices_are_heard_with_whom_they_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    from narration.cast import Cast, write_cast
+    from narration.cast.characters import Character
+
+    cast = tmp_path / "cast.toml"
+    write_cast(cast, Cast("af_heart", (Character("alice", "Alice", voice="bf_emma"),
+                                       Character("queen", "Queen", voice="bf_emma"), Character("cat", "Cat"))))
+    assert [(v.name, v.role) for v in cast_voices(cast)] == [("af_heart", "narrator, Cat"), ("bf_emma", "Alice, Queen")]
+    calls: list[str] = []
+    monkeypatch.setattr("narration.review.audition.load_backend", factory(calls))
+    monkeypatch.setattr("narration.review.audition.installed_voices", lambda language: [VOICES[0]])
+    parser = argparse.ArgumentParser()
+    voices_command.add_arguments(parser)
+    assert voices_command.run(parser.parse_args(["--lang", "en", "--cast", str(cast), "--out", str(tmp_path)])) == 0
+    page = (tmp_path / "voices.html").read_text(encoding="utf-8")
+    assert "<td>bf_emma</td><td>Alice, Queen</td>" in page and "<td>af_heart</td><td>narrator, Cat</td>" in page
+    assert sorted(calls) == ["af_heart", "af_one", "bf_emma"]

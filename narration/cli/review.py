@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from narration.display import shown
+from narration.cli.output import fail, say, stderr
 from narration.errors import NarrationError
 
 NAME = "review"
@@ -35,8 +34,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         review = open_book(args.out, args.book)
     except NarrationError as exc:
-        print(shown(f"narrate: error: {exc}"), file=sys.stderr)
-        return 2
-    print(shown(f"reviewing {review.layout.root} at http://{args.host}:{args.port}/ (Ctrl-C stops)"), file=sys.stderr)
+        return fail(str(exc))
+    say(stderr, f"reviewing {review.layout.root} at http://{args.host}:{args.port}/ (Ctrl-C stops)", soft_wrap=True)
     serve(review, args.host, args.port)
     return 0

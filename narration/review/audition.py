@@ -10,6 +10,7 @@ folder can be moved or opened from a file manager.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import importlib.util
 import logging
@@ -72,6 +73,19 @@ class Voice:
     name: str
     accent: str
     gender: str
+    role: str = ""  # whom it reads in a book's cast: "narrator", "Alice, the Queen"
+
+
+def cast_voices(path: str | Path, backend: str = "kokoro-en") -> list[Voice]:
+    """The voices of a ``cast.toml`` (``narrate cast --write``): the narrator's and each
+    character's, with whom each reads; InputError naming the file when it cannot be read."""
+    from narration.cast import read_cast
+
+    cast = read_cast(path)
+    roles: dict[str, list[str]] = {cast.narrator: ["narrator"]}
+    for character in cast.characters:
+        roles.setdefault(character.voice or cast.narrator, []).append(character.name)
+    return [dataclasses.replace(kokoro_voice(backend, name), role=", ".join(who)) for name, who in roles.items()]
 
 
 @dataclass(frozen=True)
@@ -202,7 +216,7 @@ class Section:
 
 def _table(section: Section, root: Path) -> str:
     rows = "\n".join(
-        f"<tr><td>{html.escape(t.voice.name)}</td><td>{html.escape(t.voice.backend)}</td>"
+        f"<tr><td>{html.escape(t.voice.name)}</td><td>{html.escape(t.voice.role)}</td><td>{html.escape(t.voice.backend)}</td>"
         f"<td>{html.escape(t.voice.accent)}</td><td>{html.escape(t.voice.gender)}</td>"
         f"<td>{t.rate:.0f} {t.unit}</td><td>{t.seconds:.1f} s</td>"
         f"<td><audio controls preload=\"none\" src=\"{html.escape(t.path.relative_to(root).as_posix())}\"></audio></td></tr>"
@@ -210,7 +224,7 @@ def _table(section: Section, root: Path) -> str:
     language = html.escape(section.language)
     return f"""<section lang="{language}"><h2>{len(section.takes)} voices reading {language}</h2>
 <blockquote>{html.escape(section.text)}</blockquote>
-<table><thead><tr><th>voice</th><th>backend</th><th>accent</th><th>gender</th><th>speaking rate</th>
+<table><thead><tr><th>voice</th><th>cast</th><th>backend</th><th>accent</th><th>gender</th><th>speaking rate</th>
 <th>length</th><th>listen</th></tr></thead>
 <tbody>
 {rows}
