@@ -56,6 +56,7 @@ MEANING: list[tuple[list[str], dict[str, object]]] = [
     (["--credits"], {"assembly.credits": True}),
     (["--captions", "vtt,srt"], {"assembly.captions": ("srt", "vtt")}),
     (["--readalong"], {"assembly.readalong": True}),
+    (["--chapters", "1-3,7"], {"chapters": "1-3,7"}),  # added after: the run's own field (#29)
     (["--no-qa"], {"qa.enabled": False}),
     (["--asr-model", "base"], {"qa.asr_model": "base"}),
     (["--max-retakes", "5"], {"qa.max_retakes": 5}),
