@@ -18,6 +18,7 @@ from narration.language import UNSPACED, primary_language
 from narration.model import Book, Chunk
 from narration.options import NarrationOptions
 from narration.review.audition import Voice, kokoro_voice
+from narration.review.edits import applied_keys, marked_keys, review_options
 from narration.run import pipeline
 from narration.run.pipeline import stored_options
 from narration.run.plan import BookPlan, ChapterPlan
@@ -90,18 +91,6 @@ def open_book(out_dir: str | Path, book_path: str | Path) -> ReviewBook:
     return ReviewBook(Path(book_path), Path(out_dir), layout, options)
 
 
-def review_options(review: ReviewBook) -> NarrationOptions:
-    """The last run's options, reading the book's own lexicon (``edits.lexicon_path``) when the
-    page has written one."""
-    from narration.review.edits import lexicon_path
-
-    lexicon = lexicon_path(review.layout)
-    if not lexicon.is_file():
-        return review.options
-    synthesis = review.options.synthesis.model_copy(update={"lexicon": str(lexicon.resolve())})
-    return review.options.model_copy(update={"synthesis": synthesis})
-
-
 def _speaker(text: str) -> str:
     spans = split_spans(text)
     return "dialogue" if spans and spans[0].speech else "narrator"
@@ -152,8 +141,6 @@ def chapter_audio(layout: BookLayout, index: int) -> tuple[Path, dict[str, Any]]
 def book_document(review: ReviewBook) -> dict[str, Any]:
     """Everything the page shows, as JSON: per chapter its audio, sentences (placed in the audio),
     paragraphs' spans and chunks."""
-    from narration.review.edits import applied_keys, marked_keys
-
     layout = review.layout
     plan, _ = pipeline.plan(review.source, review.out_dir, review_options(review))
     records = {r.index: r for r in Manifest(layout.manifest).records()}

@@ -28,6 +28,7 @@ from typing import Any
 from narration.emotion.script import COLUMNS
 from narration.emotion.tags import TAGS
 from narration.errors import BookLocked, InputError
+from narration.options import NarrationOptions
 from narration.run.progress import ProgressListener
 from narration.run.results import BookResult
 from narration.store import atomic, tsv
@@ -198,10 +199,19 @@ def set_aside_marked(layout: BookLayout) -> list[str]:
     return moved
 
 
+def review_options(review: Any) -> NarrationOptions:
+    """The last run's options of ``review`` (a ``narration.review.book.ReviewBook``), reading the
+    book's own lexicon when the page has written one."""
+    lexicon = lexicon_path(review.layout)
+    if not lexicon.is_file():
+        return review.options
+    synthesis = review.options.synthesis.model_copy(update={"lexicon": str(lexicon.resolve())})
+    return review.options.model_copy(update={"synthesis": synthesis})
+
+
 def apply(review: Any, progress: ProgressListener | None = None, narrator: Any = None) -> Applied:
     """Take the marked chunks again and narrate the book with the page's edits; only the chunks
     they touch are synthesized. ``review``: a ``narration.review.book.ReviewBook``."""
-    from narration.review.book import review_options
     from narration.run.pipeline import narrate
 
     layout = review.layout
