@@ -118,3 +118,17 @@ def test_the_selection_is_no_part_of_what_the_inbox_or_the_chapters_are_fingerpr
     chosen, whole = NarrationOptions(**OPTIONS, chapters="2"), NarrationOptions(**OPTIONS)
     assert chosen.flat_json() == whole.flat_json()  # a partial run does not queue the book again
     assert chosen.assembly.digest() == whole.assembly.digest()
+
+
+@pytest.mark.slow
+def test_the_cli_says_the_m4b_waits_for_the_whole_book(tmp_path: Path) -> None:
+    book = tmp_path / "three.md"
+    book.write_text(THREE, encoding="utf-8")
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-m", "narration.cli", str(book), "--out", str(out), "--backend", "piper",
+                           "--no-qa", "--no-emotion", "--chapters", "Three"], check=False, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "only chapters Three made: no M4B" in " ".join(done.stderr.split())
+    layout = BookLayout.for_book(out, book)
+    assert [p.name for p in layout.chapters.glob("*.mp3")] == ["03 - Three.mp3"] and not layout.m4b.exists()

@@ -251,7 +251,7 @@ def _run(args: argparse.Namespace) -> int:
         dump_json([r.to_dict() for r in results])
     else:
         print_summary(results, time.monotonic() - started)
-        if options.chapters is not None:
+        if any(plan.partial for plan in plans):
             say(stderr, f"narrate: only chapters {options.chapters} made: no M4B; narrate the book without --chapters "
                 "to make the rest and the M4B (every take made now is reused)", soft_wrap=True)
     for message in failures:
