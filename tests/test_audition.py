@@ -181,3 +181,20 @@ def test_a_casts_voices_are_heard_with_whom_they_read(tmp_path: Path, monkeypatc
     page = (tmp_path / "voices.html").read_text(encoding="utf-8")
     assert "<td>bf_emma</td><td>Alice, Queen</td>" in page and "<td>af_heart</td><td>narrator, Cat</td>" in page
     assert sorted(calls) == ["af_heart", "af_one", "bf_emma"]
+
+
+def test_a_narrated_books_language_and_voice_join_the_audition(tmp_path: Path, short_book: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from narration import narrate
+
+    narrate(short_book, tmp_path / "out", NarrationOptions(backend="piper", qa=False, emotion={"enabled": False}))
+    calls: list[str] = []
+    monkeypatch.setattr("narration.review.audition.load_backend", factory(calls))
+    monkeypatch.setattr("narration.review.audition.installed_voices", lambda language: VOICES)
+    parser = argparse.ArgumentParser()
+    voices_command.add_arguments(parser)
+    args = parser.parse_args(["--book", str(short_book), "--book-out", str(tmp_path / "out"), "--out", str(tmp_path / "v")])
+    assert voices_command.run(args) == 0
+    page = (tmp_path / "v" / "voices.html").read_text(encoding="utf-8")
+    assert "<td>en_US-joe-medium</td><td>narrates short</td><td>piper</td><td>American English</td>" in page
+    assert calls == ["en_US-joe-medium", "af_one", "bm_two"] and '<section lang="en">' in page

@@ -125,11 +125,14 @@ def installed_voices(language: str) -> list[Voice]:
             found += [kokoro_voice(backend, v) for v in kokoro_voices.installed_voices() if v[:1] in letters]
     from narration.synthesis.piper import BUNDLED_VOICES, PiperBackend
 
-    for name in BUNDLED_VOICES:
-        if lang in (PiperBackend.reads(name) or ()):
-            region = name.split("-")[0]
-            found.append(Voice("piper", name, _PIPER_ACCENTS.get(region, region), _PIPER_GENDERS.get(name, "unknown")))
+    found += [piper_voice(name) for name in BUNDLED_VOICES if lang in (PiperBackend.reads(name) or ())]
     return found
+
+
+def piper_voice(name: str) -> Voice:
+    """A Piper voice by name (``en_US-joe-medium``) or path: its accent from the region in its name."""
+    region = Path(name).name.split("-")[0]
+    return Voice("piper", name, _PIPER_ACCENTS.get(region, region), _PIPER_GENDERS.get(name, "unknown"))
 
 
 def _kokoro_readers() -> frozenset[str]:

@@ -4,6 +4,7 @@ tag and QA, and the script's spans."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ from narration.errors import InputError
 from narration.language import UNSPACED, primary_language
 from narration.model import Book, Chunk
 from narration.options import NarrationOptions
-from narration.review.audition import Voice, kokoro_voice
+from narration.review.audition import Voice, kokoro_voice, piper_voice
 from narration.review.edits import applied_keys, marked_keys, review_options
 from narration.run import pipeline
 from narration.run.pipeline import stored_options
@@ -57,9 +58,8 @@ def narrated_voice(out_dir: str | Path, book_path: str | Path) -> tuple[str, Voi
     name = options.synthesis.voice or default_voice(backend)
     if name is None:
         return language, None
-    if backend == "piper":
-        return language, Voice("piper", name, "as narrated", "unknown")
-    return language, kokoro_voice(backend, name)
+    voice = piper_voice(name) if backend == "piper" else kokoro_voice(backend, name)
+    return language, dataclasses.replace(voice, role=f"narrates {layout.root.name}")
 
 
 # --- the review page's document -------------------------------------------------------------
