@@ -89,7 +89,7 @@ def test_numbered_chapters_under_a_part_and_a_title_page_edition_line(tmp_path: 
     path.write_text(text, encoding="utf-8")
     titles = [c.title for c in load_book(path).chapters]
     assert titles[-5:] == ["I. Deux Parents", "II. Papa se fâche", "III. Voilà ce que c’est!",
-                           "IV. Marie couche le petit blessé", "Deuxième Partie: V. Le Docteur"]
+                           "IV. Marie couche le petit blessé", "Deuxième partie: V. Le Docteur"]
     assert not any("Édition" in t for t in titles)
 
 
@@ -130,3 +130,67 @@ def test_french_dialogue_and_dates_between_gaps_are_no_headings(tmp_path: Path) 
     path = tmp_path / "lettres.txt"
     path.write_text(text, encoding="utf-8")
     assert len(load_book(path).chapters) == 1
+
+
+# Titles in capitals, cased as each language does: the first word and the book's names only.
+CAPITALS = {
+    "fr": ("Le vieux Mathieu parlait de Louise, de Paris et de Louis XIV. " + PROSE["fr"],
+           ["CHAPITRE I. L'HOMME ET LA MER", "CHAPITRE II. LOUISE À PARIS", "CHAPITRE III. SOUS LOUIS XIV"],
+           ["Chapitre I. L'homme et la mer", "Chapitre II. Louise à Paris", "Chapitre III. Sous Louis XIV"]),
+    "es": ("Lo contaba la vieja Teresa en Sevilla, bajo Carlos V. " + PROSE["es"],
+           ["CAPÍTULO I. EL VIAJE DE TERESA", "CAPÍTULO II. LA CASA DE SEVILLA", "CAPÍTULO III. EL REY CARLOS V"],
+           ["Capítulo I. El viaje de Teresa", "Capítulo II. La casa de Sevilla", "Capítulo III. El rey Carlos V"]),
+    "it": ("Lo raccontava il vecchio Giacomo a Venezia. " + PROSE["it"],
+           ["CAPITOLO I. IL PONTE DI VENEZIA", "CAPITOLO II. LA BARCA DI GIACOMO", "CAPITOLO III. LA NOTTE"],
+           ["Capitolo I. Il ponte di Venezia", "Capitolo II. La barca di Giacomo", "Capitolo III. La notte"]),
+    "pt": ("Contava-o a velha Joana em Lisboa. " + PROSE["pt"],
+           ["CAPÍTULO I. A CASA DE JOANA", "CAPÍTULO II. O RIO E A PONTE", "CAPÍTULO III. A VOLTA A LISBOA"],
+           ["Capítulo I. A casa de Joana", "Capítulo II. O rio e a ponte", "Capítulo III. A volta a Lisboa"]),
+    # German: a word is folded only where the book writes it in lower case ("ist", "alt", "am"); a
+    # word it never writes inside a sentence keeps its capital ("Sturm"), as nouns must: which
+    # words of a title in capitals are nouns cannot be told (conservative: "UND" not in the text
+    # would stay "Und").
+    "de": ("Das Haus ist alt, sagte der Müller. " + PROSE["de"],
+           ["ERSTES KAPITEL. DAS HAUS IST ALT", "ZWEITES KAPITEL. DER STURM", "DRITTES KAPITEL. DIE BRÜCKE AM WEHR"],
+           ["Erstes Kapitel. Das Haus ist alt", "Zweites Kapitel. Der Sturm", "Drittes Kapitel. Die Brücke am Wehr"]),
+}
+
+
+@pytest.mark.parametrize("lang", sorted(CAPITALS))
+def test_titles_in_capitals_are_cased_as_the_language_does(tmp_path: Path, lang: str) -> None:
+    """French, Spanish, Italian and Portuguese titles capitalise their first word and names only:
+    English title case made "L'homme Et la Mer", "La Casa de Sevilla"."""
+    prose, headings, expected = CAPITALS[lang]
+    text = "Titre\n" + "".join(f"\n\n\n{h}\n\n\n{prose}\n\n{prose}\n" for h in headings)
+    path = tmp_path / f"{lang}.txt"
+    path.write_text(text, encoding="utf-8")
+    book = load_book(path)
+    assert book.language == lang
+    assert [c.title for c in book.chapters] == expected
+
+
+def test_markdown_titles_in_capitals_are_cased_as_the_language_does(tmp_path: Path) -> None:
+    prose = "Le vieux Mathieu parlait de Louise et de Paris. " + PROSE["fr"]
+    path = tmp_path / "livre.md"
+    path.write_text("".join(f"# {h}\n\n{prose}\n\n" for h in ("L'HOMME ET LA MER", "LOUISE À PARIS")), encoding="utf-8")
+    assert [c.title for c in load_book(path).chapters] == ["L'homme et la mer", "Louise à Paris"]
+
+
+def test_english_titles_in_capitals_keep_english_title_case(tmp_path: Path) -> None:
+    prose = ("The old sailor sat by the harbour and mended his nets while the gulls cried overhead. Nobody in "
+             "the village remembered when he had first arrived, but everybody knew his name.")
+    text = "Title\n" + "".join(f"\n\n\n{h}\n\n\n{prose}\n\n{prose}\n"
+                               for h in ("CHAPTER I. THE MAN IN THE IRON MASK", "CHAPTER II. A VISIT TO PARIS"))
+    path = tmp_path / "en.txt"
+    path.write_text(text, encoding="utf-8")
+    assert [c.title for c in load_book(path).chapters] == ["Chapter I. The Man in the Iron Mask",
+                                                           "Chapter II. A Visit to Paris"]
+
+
+def test_a_title_page_in_capitals_names_the_book_in_the_languages_case(tmp_path: Path) -> None:
+    text = ("LE CARNET DE LOUISE\n\n\n\n\nCHAPITRE I\n\n\nLe soir, Louise ouvrit le carnet. " + PROSE["fr"]
+            + "\n\n\n\n\nCHAPITRE II\n\n\n" + PROSE["fr"] + "\n")
+    path = tmp_path / "carnet.txt"
+    path.write_text(text, encoding="utf-8")
+    assert load_book(path).title == "Le carnet de Louise"
+
