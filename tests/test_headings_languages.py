@@ -194,3 +194,33 @@ def test_a_title_page_in_capitals_names_the_book_in_the_languages_case(tmp_path:
     path.write_text(text, encoding="utf-8")
     assert load_book(path).title == "Le carnet de Louise"
 
+
+def test_volume_labels_on_title_pages_are_no_chapters(tmp_path: Path) -> None:
+    """A plain-text Candide shaped like Gutenberg's (a scanned French edition): two title pages,
+    each with its "TOME XXXIII" line, before the editor's preface. Each label took the page's
+    lines as a chapter ("Tome XXXIII. De L' Imprimerie de a. Firmin Didot,", "Tome XXXIII.
+    Romans. Tome I.")."""
+    prose = PROSE["fr"]
+    page = ("{0}OEUVRES\n\n{0}  DE\n\n{0}VOLTAIRE.\n\n{0}TOME XXXIII\n\n"
+            "{0}DE L' IMPRIMERIE DE A. FIRMIN DIDOT,\n\n{0}RUE JACOB, Nº 24.\n\n\n\n"
+            "{0}OEUVRES\n\n{0}  DE\n\n{0}VOLTAIRE\n\n{0}PRÉFACES, AVERTISSEMENTS, NOTES, ETC.\n\n"
+            "{0}TOME XXXIII.\n\n{0}ROMANS. TOME I.\n\n{0}A PARIS,\n\n{0}CHEZ LEFÈVRE, LIBRAIRE,\n\n"
+            "{0}MDCCCXXIX.\n\n\n\n{0}CANDIDE,\n\n{0}  ou\n\n{0}L'OPTIMISME.\n\n\n\n").format(" " * 28)
+    text = ("Title: Candide\n\nAuthor: Voltaire\n\n\n\n" + page + "Préface de l'Éditeur\n\n\n" + prose + "\n"
+            + "".join(f"\n\n\n\nCHAPITRE {n}\n\n\n{prose}\n\n{prose}\n" for n in ("PREMIER", "II", "III")))
+    path = tmp_path / "candide.txt"
+    path.write_text(text, encoding="utf-8")
+    book = load_book(path)
+    assert [c.title for c in book.chapters] == ["Préface de l'Éditeur", "Chapitre premier", "Chapitre II", "Chapitre III"]
+    left = [o.excerpt for o in book.omitted if o.kind == "title-page"]
+    assert any("TOME XXXIII" in e for e in left) and any("ROMANS" in e for e in left)
+
+
+def test_a_volume_over_its_chapters_still_names_them(tmp_path: Path) -> None:
+    """A volume label over prose or over its first chapter is a volume, not a title page."""
+    prose = PROSE["fr"]
+    text = ("Le Livre\n\n\n\nTOME I\n\n\n\nCHAPITRE I\n\n\n" + prose + "\n\n\n\nCHAPITRE II\n\n\n" + prose
+            + "\n\n\n\nTOME II\n\n\n" + prose + "\n\n\n\nCHAPITRE III\n\n\n" + prose + "\n")
+    path = tmp_path / "tomes.txt"
+    path.write_text(text, encoding="utf-8")
+    assert [c.title for c in load_book(path).chapters] == ["Tome I: Chapitre I", "Chapitre II", "Tome II", "Chapitre III"]
