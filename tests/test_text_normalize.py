@@ -340,6 +340,8 @@ def test_english_regnal_numbers_unchanged() -> None:
     ("zh", "第II章 冬天", "第2章 冬天"),
     ("zh", "II. 新年", "2. 新年"),
     ("zh", "IV", "4"),
+    ("zh", "I. 旧钟", "1. 旧钟"),
+    ("zh", "I. am", "I. am"),  # English quoted: the pronoun
 ])
 def test_heading_numerals_are_digits_for_hindi_and_mandarin(language: str, written: str, spoken: str) -> None:
     # Their G2Ps read digits, but spell a roman numeral as letters (espeak-ng Hindi: "I I") or drop it.

@@ -1042,6 +1042,9 @@ def heading_digits(language: str) -> Rule:
     """A rule writing a heading's roman numeral in digits, after a label word ("अध्याय II" ->
     "अध्याय 2", "第II章" -> "第2章") or alone at the heading's start ("II. 新年" -> "2. 新年")."""
     labelled = re.compile(rf"(?<!\w)({_DIGIT_LABELS[language]})(\s*+)([IVXLCDM]++)(?![A-Za-z'’])")
+    # A lone "I" heads the text before a stop and the language's own script ("I. 旧钟"), not
+    # before Latin letters (an English "I." quoted in the text).
+    first = re.compile(r"^I(?=[.:．]\s*+[^\x00-\x7f]|[.:．]?$)")
 
     def after_label(match: re.Match[str]) -> str:
         value = _roman(match.group(3))
@@ -1054,7 +1057,7 @@ def heading_digits(language: str) -> Rule:
     def expand_heading_digits(text: str) -> str:
         if not _ROMAN_LETTER.search(text):
             return text
-        return _HEADING_ROMAN.sub(alone, labelled.sub(after_label, text))
+        return _HEADING_ROMAN.sub(alone, first.sub("1", labelled.sub(after_label, text)))
 
     expand_heading_digits.__name__ = f"expand_heading_digits_{language}"
     return expand_heading_digits
