@@ -48,7 +48,7 @@ TITLES = {"fr": "Le carnet de Louise", "pt": "A feira de domingo"}  # title page
 
 
 def _cli(*args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "flows.cli", *args], capture_output=True, text=True, cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "narration.cli", *args], capture_output=True, text=True, cwd=ROOT,
                           timeout=timeout, check=False)  # fmt: skip
 
 
