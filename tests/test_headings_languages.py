@@ -224,3 +224,29 @@ def test_a_volume_over_its_chapters_still_names_them(tmp_path: Path) -> None:
     path = tmp_path / "tomes.txt"
     path.write_text(text, encoding="utf-8")
     assert [c.title for c in load_book(path).chapters] == ["Tome I: Chapitre I", "Chapitre II", "Tome II", "Chapitre III"]
+
+
+def test_a_name_in_capitals_without_its_accents_is_still_a_name(tmp_path: Path) -> None:
+    """Titles in capitals often drop accents (Les Fleurs du Mal's "UN VOYAGE A CYTHERE"): the
+    text's "Cythère" still says the word is a name; the title keeps its own letters. And a label
+    with words after it is one title ("PRÓLOGO AL LECTOR" was "Prólogo Al lector")."""
+    prose = "Le navire partait pour Cythère, et Icare tombait. " + PROSE["fr"]
+    text = "Poèmes\n" + "".join(f"\n\n\n{h}\n\n\n{prose}\n\n{prose}\n"
+                                for h in ("UN VOYAGE A CYTHERE", "LES PLAINTES D'UN ICARE", "LE GOUFFRE"))
+    path = tmp_path / "fleurs.txt"
+    path.write_text(text, encoding="utf-8")
+    assert [c.title for c in load_book(path).chapters] == ["Un voyage a Cythere", "Les plaintes d'un Icare", "Le gouffre"]
+    spanish = tmp_path / "quijote.txt"
+    spanish.write_text("Don Quijote\n" + "".join(f"\n\n\n\n{h}\n\n\n{PROSE['es']} Lo dijo al lector.\n"
+                                                 for h in ("PRÓLOGO AL LECTOR", "CAPÍTULO PRIMERO", "CAPÍTULO II")),
+                       encoding="utf-8")
+    assert [c.title for c in load_book(spanish).chapters] == ["Prólogo al lector", "Capítulo primero", "Capítulo II"]
+
+
+def test_a_note_marker_after_a_numeral_in_capitals(tmp_path: Path) -> None:
+    """Candide's "CHAPITRE XXII[1]" stays a numeral with its marker (it became "Chapitre xxii[1]")."""
+    from narration.ingest.textfile import book_casing, title_case
+
+    casing = book_casing("fr", [PROSE["fr"]])
+    assert title_case("CHAPITRE XXII[1]", casing) == "Chapitre XXII[1]"
+    assert title_case("LA MER[2] ET LE VENT", casing) == "La mer[2] et le vent"

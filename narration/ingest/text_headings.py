@@ -229,7 +229,9 @@ def _format_label(label: str, title: str, casing: Casing | None = None) -> str:
     label = clean_text(_AOZORA_NOTE.sub("", strip_ruby(label))).strip()
     title = strip_ruby(title)
     match = _LABEL_HEAD.match(label)
-    if match and is_caps(match.group(0)):
+    if casing is not None and casing.own_rule and is_caps(label):
+        label = title_case(label, casing)  # as one title: "PRÓLOGO AL LECTOR" -> "Prólogo al lector"
+    elif match and is_caps(match.group(0)):
         head, rest = match.group(0), label[match.end() :]
         label = title_case(head, casing) + caps_to_title(rest, casing)
     elif is_caps(label):

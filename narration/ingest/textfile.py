@@ -5,6 +5,7 @@ for what is not UTF-8, and the small text helpers both readers share.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from narration.errors import InputError
 from narration.ingest.safety import read_book_file
+from narration.language import primary_language
 
 SAVE_AS_UTF8 = "save it as UTF-8 (in most editors: Save As, Encoding: UTF-8)"
 
@@ -134,6 +136,11 @@ class Casing:
     language: str = "en"
     texts: tuple[str, ...] = field(default=(), repr=False, compare=False)  # the book's running text
 
+    @property
+    def own_rule(self) -> bool:
+        """Whether the language cases titles by its own rule, not English title case."""
+        return self.language in SENTENCE_CASE or self.language in BOOK_CASED
+
     @cached_property
     def spellings(self) -> dict[str, str]:
         """Casefolded word -> the book's usual spelling of it inside a sentence (built once, on
@@ -153,9 +160,20 @@ class Casing:
                 best[key] = (count, form)
         return {key: form for key, (_count, form) in best.items()}
 
+    @cached_property
+    def unaccented(self) -> dict[str, str]:
+        """``spellings`` by the word without its accents: titles in capitals often drop them
+        ("UN VOYAGE A CYTHERE"), and the book's spelling still tells the word's case."""
+        found: dict[str, str] = {}
+        for key, form in self.spellings.items():
+            found.setdefault(_unaccented(key), form)
+        return found
+
     def word(self, core: str, first: bool) -> str:
         """One word of a title in capitals (no Roman numeral, no initials), cased."""
         known = self.spellings.get(core.casefold())
+        if known is None and (loose := self.unaccented.get(_unaccented(core.casefold()))) is not None:
+            known = _cap_first(core.lower()) if loose[:1].isupper() else core.lower()  # its case, the title's letters
         if known is None and (cut := re.search(r"['’]", core)):
             # "L'AMÉRIQUE": the article folded, the word after it as the book spells it.
             rest = self.spellings.get(core[cut.end() :].casefold())
@@ -169,8 +187,6 @@ class Casing:
 
 def book_casing(language: str, texts: Iterable[str]) -> Casing:
     """The casing of a book in ``language`` whose running text is ``texts``."""
-    from narration.language import primary_language
-
     language = primary_language(language or "en")
     keep = language in SENTENCE_CASE or language in BOOK_CASED
     return Casing(language, tuple(texts) if keep else ())
@@ -180,7 +196,7 @@ def title_case(text: str, casing: Casing | None = None) -> str:
     """All-capital title text in title case; Roman numerals, initials and short words handled.
     In a language whose titles are in sentence case (``casing``), only the first word and the
     book's names keep a capital."""
-    if casing is not None and (casing.language in SENTENCE_CASE or casing.language in BOOK_CASED):
+    if casing is not None and casing.own_rule:
         return _cased(text, casing)
     out: list[str] = []
     first = True  # the first word, or the first after a colon, dash or full stop
@@ -221,6 +237,7 @@ def _cased(text: str, casing: Casing) -> str:
         if not token:
             continue
         core = token.strip(".,;:!?\"'“”‘’()[]—–-«»")
+        core = core.split("[")[0] or core  # a note's marker after it: "XXII[1]"
         if token.isspace() or not core:
             out.append(token)
             first = first or bool(re.search(r"[.:!?—–]|--|^-$", token))
@@ -247,6 +264,11 @@ def _is_numeral(core: str, first: bool, after_capital: bool, casing: Casing) -> 
         return True
     known = casing.spellings.get(core.casefold())
     return set(core) <= set("IVXLC") and (known is None or known[:1].isupper())
+
+
+def _unaccented(word: str) -> str:
+    """``word`` without its accents ("cythère" -> "cythere")."""
+    return "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
 
 
 def _cap_first(word: str) -> str:
