@@ -23,7 +23,11 @@ from dataclasses import dataclass, field
 
 from narration.display import clean_title
 from narration.ingest.block_kinds import is_legal
-from narration.ingest.frontmatter import MAX_PAGE_WORDS, is_copyright_line, looks_like_title_page
+from narration.ingest.frontmatter import (
+    MAX_PAGE_WORDS,
+    is_copyright_line,
+    looks_like_title_page,
+)
 from narration.ingest.markdown import split_authors
 from narration.ingest.omissions import CONTENTS, COPYRIGHT, LICENCE, NOTES, TITLE_PAGE
 from narration.ingest.text_blocks import (
