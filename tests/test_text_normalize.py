@@ -325,6 +325,8 @@ def test_regnal_numbers_are_read_as_the_language_reads_them(language: str, writt
     ("es", "Alfonso Ier"),  # French's first, in Spanish text: left
     ("fr", "LOUIS XIV"),  # capitals: not a name as written (a heading in capitals is title-cased by ingest)
     ("de", "Friedrich II"),  # German declines it by case: not read
+    ("es", "La X no suena"),  # an article opening a sentence is no name (Don Quijote's letter X)
+    ("fr", "Le V de la victoire"),
 ])
 def test_regnal_numbers_only_after_a_name(language: str, text: str) -> None:
     assert normalize(text, language) == text

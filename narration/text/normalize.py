@@ -984,6 +984,15 @@ _FEMININE_NAMES = frozenset({
     "cristina", "christine", "margarita", "margherita", "margarida", "marguerite", "leonor", "eleonora",
     "victoria", "vittoria", "beatriz", "beatrice", "béatrice", "blanca", "bianca", "urraca", "juliana",
 })  # fmt: skip
+# Articles, prepositions and pronouns that open a sentence capitalised are no names ("La X no
+# suena": the letter, in Don Quijote).
+_NOT_NAMES = {
+    "fr": "le la les l un une de du des en et à au aux par pour sur son sa ses ce cette il elle on",
+    "es": "el la los las lo un una de del en y a al con por para su sus se",
+    "it": "il lo la i gli le un una di del della in e a al con per su si",
+    "pt": "o a os as um uma de do da em no na e ao com por para se",
+    "nl": "de het een van in en op met voor",
+}
 # A capitalised word, then a numeral of I, V and X (regnal numbers stop well below 40): a lone
 # V or X not before ". Capital" (an initial: "Carlos V. Gómez" is ambiguous, left), a lone I
 # only before punctuation or the end ("Pedro I, el Cruel"; before a word it may be the Italian
@@ -1000,7 +1009,7 @@ def regnal_numerals(language: str) -> Rule:
     """A rule reading a numeral after a capitalised name as ``language`` reads a king's or a
     pope's ("Louis XIV" -> "Louis quatorze", "Carlos V" -> "Carlos quinto")."""
     words_language = _HEADING_NUMBER_LANGUAGES[language]
-    labels = frozenset(_HEADING_LABELS[language].split())
+    not_names = frozenset(_HEADING_LABELS[language].split()) | frozenset(_NOT_NAMES[language].split())
 
     def spoken(name: str, value: int) -> str:
         feminine = name.lower() in _FEMININE_NAMES
@@ -1012,7 +1021,7 @@ def regnal_numerals(language: str) -> Rule:
 
     def named(match: re.Match[str]) -> str:
         name, space, numeral = match.groups()
-        if not (name[0].isupper() and name[1:].islower() and len(name) > 1) or name.lower() in labels:
+        if not (name[0].isupper() and name[1:].islower() and len(name) > 1) or name.lower() in not_names:
             return match.group(0)
         if numeral.startswith("I") and numeral[1:] in ("er", "re", "ᵉʳ", "ʳᵉ"):
             if language != "fr":
