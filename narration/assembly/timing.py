@@ -29,7 +29,7 @@ import numpy as np
 
 from narration.audio import Audio, frame_count, read_wav
 from narration.model import Chapter, Chunk
-from narration.options import Pauses
+from narration.assembly.settings import Pauses
 from narration.qa.signal import frame_db
 from narration.store import atomic
 from narration.store.layout import BookLayout

@@ -11,7 +11,7 @@ from narration.ingest.frontmatter import cut_trailing_title_pages
 from narration.ingest.language import METADATA, with_language
 from narration.ingest.limits import within_limits
 from narration.model import Book
-from narration.options import IngestOptions
+from narration.ingest.settings import IngestOptions
 
 EPUB_SUFFIXES = (".epub",)
 MARKDOWN_SUFFIXES = (".md", ".markdown")

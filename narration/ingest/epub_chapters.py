@@ -35,7 +35,7 @@ from narration.ingest.omissions import (
     omission,
 )
 from narration.model import Chapter, Omission, Paragraph
-from narration.options import IngestOptions
+from narration.ingest.settings import IngestOptions
 from narration.text.ruby import annotate_repeats, strip_ruby
 
 log = logging.getLogger(__name__)

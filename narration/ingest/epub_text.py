@@ -43,7 +43,7 @@ from narration.ingest.safety import (
     resolve_href,
 )
 from narration.model import Omission
-from narration.options import IngestOptions
+from narration.ingest.settings import IngestOptions
 
 log = logging.getLogger(__name__)
 

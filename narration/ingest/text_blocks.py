@@ -28,7 +28,7 @@ from narration.ingest.markdown import heading_label
 from narration.ingest.omissions import omission
 from narration.ingest.textfile import is_caps, join_lines
 from narration.model import Omission
-from narration.options import IngestOptions
+from narration.ingest.settings import IngestOptions
 
 # --- kinds of block -------------------------------------------------------------------------------
 

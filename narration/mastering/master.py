@@ -32,7 +32,7 @@ from narration.errors import ConfigError
 from narration.ffmpeg import run_ffmpeg
 from narration.mastering.profiles import Mastering, Profile
 from narration.model import PAUSE_PARAGRAPH, PAUSE_SCENE
-from narration.options import Pauses
+from narration.assembly.settings import Pauses
 from narration.store.atomic import atomic_path, temp_path_for
 
 log = logging.getLogger(__name__)
