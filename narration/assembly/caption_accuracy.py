@@ -19,7 +19,8 @@ from lxml import etree
 from narration.assembly.captions import split_cues
 from narration.assembly.readalong import sentence_id
 from narration.assembly.timed_text import readalong_path
-from narration.assembly.timing import chapter_text, words_of
+from narration.assembly.timing import chapter_text
+from narration.assembly.word_times import words_of
 from narration.assembly.word_times import Word, WordTimer, match_words
 from narration.audio import Audio
 from narration.ffmpeg import run_ffmpeg
