@@ -18,11 +18,12 @@ import logging
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from narration.assembly.captions import WRITERS, book_cues, chapter_cues
 from narration.assembly.chapter import encode_chapter
 from narration.assembly.readalong import AUDIO_TYPES, write_readalong
+from narration.assembly.settings import AssemblySettings
 from narration.assembly.timing import (
     ChapterTiming,
     chapter_timing,
@@ -30,17 +31,49 @@ from narration.assembly.timing import (
     piece_starts_from_takes,
 )
 from narration.audio import read_wav
+from narration.model import Book, Chunk
+from narration.qa.settings import QASettings
 from narration.store import atomic
 from narration.store.layout import BookLayout
 from narration.store.manifest import Manifest
 from narration.store.verify import read_record, record_problem, write_record
 
-if TYPE_CHECKING:
-    from narration.options import NarrationOptions
-    from narration.run.plan import BookPlan
-    from narration.run.results import ChapterResult
-
 log = logging.getLogger(__name__)
+
+
+# What this step reads of the run's plan, results and options (``narration.run``'s ``BookPlan``,
+# ``ChapterResult`` and ``NarrationOptions`` have these): declared here, so assembly does not
+# import the run above it.
+class PlannedChapter(Protocol):
+    @property
+    def index(self) -> int: ...
+    @property
+    def chunks(self) -> Sequence[Chunk]: ...
+
+
+class BookPlan(Protocol):
+    @property
+    def book(self) -> Book: ...
+    @property
+    def chapters(self) -> Sequence[PlannedChapter]: ...
+
+
+class ChapterResult(Protocol):
+    @property
+    def index(self) -> int: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def duration(self) -> float: ...
+
+
+class NarrationOptions(Protocol):
+    @property
+    def assembly(self) -> AssemblySettings: ...
+    @property
+    def qa(self) -> QASettings: ...
 
 # Bumped when the way captions or the EPUB are made changes, so a rerun makes them again.
 VERSION = 1
