@@ -7,13 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from narration.model import (
-    PAUSE_CLAUSE,
-    PAUSE_PARAGRAPH,
-    PAUSE_SCENE,
-    PAUSE_SENTENCE,
-    PAUSE_TITLE,
-)
+from narration.model import PAUSE_CLAUSE, PAUSE_PARAGRAPH, PAUSE_SCENE, PAUSE_SENTENCE, PAUSE_TITLE
 
 AudioFormat = Literal["mp3", "m4a", "opus", "flac"]
 CaptionFormat = Literal["srt", "vtt"]

@@ -3,7 +3,7 @@ and how much text one book may hold."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -41,8 +41,3 @@ class IngestOptions(BaseModel):
     @classmethod
     def _known_kinds(cls, value: object) -> frozenset[str]:
         return parse_keep(value)  # type: ignore[arg-type]
-
-    def as_before(self) -> dict[str, Any]:
-        """These options for the inbox's fingerprint: ``limits`` (added later) left out while at
-        its defaults, so books narrated before it are not queued again."""
-        return self.model_dump(exclude={"limits"} if self.limits == TextLimits() else set())

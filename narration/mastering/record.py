@@ -24,7 +24,7 @@ from narration.mastering.conformance import (
 )
 from narration.mastering.profiles import ACX, get_profile
 from narration.store import atomic
-from narration.store.check_record import conformance_path, read_check  # read here too, as before
+from narration.store.check_record import conformance_path, read_check
 from narration.store.layout import BookLayout
 from narration.store.verify import read_record
 
