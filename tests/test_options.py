@@ -75,7 +75,7 @@ def test_each_stage_defines_its_settings_and_the_options_only_compose_them() -> 
     owners = {"ingest": "narration.ingest.settings", "synthesis": "narration.synthesis.settings",
               "emotion": "narration.emotion.settings", "qa": "narration.qa.settings",
               "assembly": "narration.assembly.settings"}
-    assert {name: field.annotation.__module__ for name, field in NarrationOptions.model_fields.items()} == owners
+    assert {name: NarrationOptions.model_fields[name].annotation.__module__ for name in owners} == owners
     assert Pauses.__module__ == "narration.assembly.settings"
     assert composed.TextLimits.__module__ == "narration.ingest.settings"
     defined_here = [v for v in vars(composed).values()
