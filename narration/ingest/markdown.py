@@ -81,7 +81,7 @@ from narration.ingest.textfile import book_casing, caps_to_title, is_cjk, join_l
 from narration.ingest.language import METADATA, detect, sample
 from narration.language import primary_language
 from narration.model import Book, Chapter, Omission, Paragraph
-from narration.options import IngestOptions
+from narration.ingest.settings import IngestOptions
 
 logger = logging.getLogger("narration.ingest")
 

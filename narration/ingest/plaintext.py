@@ -52,7 +52,7 @@ from narration.ingest.limits import check_text_size
 from narration.ingest.text_headings import find_headings
 from narration.ingest.textfile import Casing, book_casing, read_text, title_from_name
 from narration.model import Book, Chapter, Paragraph
-from narration.options import IngestOptions
+from narration.ingest.settings import IngestOptions
 
 
 def load_text(path: Path, options: IngestOptions | None = None) -> Book:

@@ -26,9 +26,9 @@ from pathlib import Path
 from narration.ingest import gutenberg
 from narration.ingest.markdown import heading_label
 from narration.ingest.omissions import omission
+from narration.ingest.settings import IngestOptions
 from narration.ingest.textfile import Casing, is_caps, join_lines
 from narration.model import Omission
-from narration.options import IngestOptions
 
 # --- kinds of block -------------------------------------------------------------------------------
 

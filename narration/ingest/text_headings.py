@@ -62,7 +62,7 @@ from narration.ingest.textfile import (
     is_cjk,
     title_case,
 )
-from narration.text.ruby import strip_ruby
+from narration.ruby import strip_ruby
 
 _AOZORA_NOTE = re.compile(r"※?［＃[^］\n]*］")
 _AOZORA_HEADING = re.compile(r"［＃「[^」]*」は(大|中|小)見出し］")
