@@ -5,7 +5,8 @@ is asked for by a chapter number or a take's key (64 hex digits), mapped to a pa
 ``BookLayout``, and the path is then checked to be a regular file inside the book's folder
 (a record edited to point elsewhere is refused too). Requests must name this server as their
 host (a DNS-rebinding page cannot reach it) and changes are JSON POSTs, which another site's
-page cannot send here without a CORS preflight this server never answers.
+page cannot send here without a CORS preflight this server never answers. Reading the book and
+writing its files run on worker threads, so the page's progress polls are answered meanwhile.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
@@ -126,7 +128,7 @@ def create_app(review: ReviewBook, *, hosts: tuple[str, ...] = ("127.0.0.1", "lo
 
     async def document(request: Request) -> Response:
         try:
-            return JSONResponse(book_document(review))
+            return JSONResponse(await run_in_threadpool(book_document, review))
         except NarrationError as exc:
             return _error(exc)
 
@@ -149,7 +151,8 @@ def create_app(review: ReviewBook, *, hosts: tuple[str, ...] = ("127.0.0.1", "lo
     async def lexicon(request: Request) -> Response:
         try:
             body = await _json_body(request)
-            entries = edits.set_pronunciation(layout, body.get("word"), body.get("say"), review.options.synthesis.lexicon)
+            entries = await run_in_threadpool(edits.set_pronunciation, layout, body.get("word"), body.get("say"),
+                                              review.options.synthesis.lexicon)
         except (NarrationError, ValueError) as exc:
             return _error(exc)
         return JSONResponse({"entries": len(entries), "file": edits.lexicon_path(layout).name})
@@ -157,8 +160,8 @@ def create_app(review: ReviewBook, *, hosts: tuple[str, ...] = ("127.0.0.1", "lo
     async def tag(request: Request) -> Response:
         try:
             body = await _json_body(request)
-            edits.set_tag(layout, _int(body, "chapter") + 1, _int(body, "paragraph") + 1, _int(body, "span"),
-                          body.get("tag"))
+            await run_in_threadpool(edits.set_tag, layout, _int(body, "chapter") + 1, _int(body, "paragraph") + 1,
+                                    _int(body, "span"), body.get("tag"))
         except (NarrationError, ValueError) as exc:
             return _error(exc)
         return JSONResponse({"file": layout.script.name})
@@ -166,7 +169,7 @@ def create_app(review: ReviewBook, *, hosts: tuple[str, ...] = ("127.0.0.1", "lo
     async def retake(request: Request) -> Response:
         try:
             body = await _json_body(request)
-            marked = edits.mark_retake(layout, _int(body, "chunk"), bool(body.get("marked", True)))
+            marked = await run_in_threadpool(edits.mark_retake, layout, _int(body, "chunk"), bool(body.get("marked", True)))
         except (NarrationError, ValueError) as exc:
             return _error(exc)
         return JSONResponse({"marked": len(marked)})
