@@ -30,6 +30,7 @@ from narration.ingest.html import (
 from narration.ingest.markdown import heading_label
 from narration.ingest.notes import MarkedParagraph, place_notes
 from narration.ingest.omissions import (
+    CONTENTS,
     COPYRIGHT,
     TITLE_PAGE,
     omission,
@@ -50,7 +51,7 @@ UNTITLED = "Untitled section"
 FRONT_UNITS = 4  # the first chapters are searched for title pages glued to a next file
 
 
-GROUP_TEXT_WORDS = 150
+BOOK_TEXT_WORDS = 150  # an entry standing for the whole book with more text of its own: its opening
 _FILE_NAME = re.compile(r"\.x?html?$", re.IGNORECASE)
 FRONT_WORDS = 100  # until a chapter this long, the book is still in its front matter
 # Sub-entries shorter than this on average are sections, not chapters (in a book of a real size:
@@ -122,6 +123,7 @@ def book_chapters(
         return [], ""
 
     boundaries = _toc_boundaries(nodes, furniture, by_file, path)
+    _group_intros(nodes, boundaries, docs)
     boundaries = _add_implicit(boundaries, docs, book_title)
     boundaries.sort(key=lambda b: (b.pos, b.order))
     ends = [b.pos for b in boundaries[1:]] + [len(blocks)]
@@ -133,7 +135,7 @@ def book_chapters(
         return sum(len(b.text.split()) for b in blocks[start:end])
 
     choice = choose_level(toc, own_words, lambda n: _owns_file(n, nodes), options.chapter_level)
-    unit_of, titles = _units(toc, choice.level, own_words, book_title)
+    unit_of, titles, lead_ins = _units(toc, choice.level, own_words, book_title)
 
     # Consecutive segments of one unit make one chapter; a skipped segment inside a chapter
     # (furniture, notes) does not split it.
@@ -150,13 +152,15 @@ def book_chapters(
             continue
         if isinstance(owner, TocNode) and owner is unit:
             segment = _without_title_headings(segment, owner.title)  # the title is spoken anyway
-        elif isinstance(owner, TocNode) and owner.children and unit_of.get(id(owner)) is not owner:
+        elif isinstance(owner, TocNode) and (owner.children or id(owner) in lead_ins) and unit_of.get(id(owner)) is not owner:
             segment = _without_leading_headings(segment)  # a part's heading: its title is in the chapter's
         if not (units and units[-1].owner is unit):
             title = titles.get(id(unit)) if isinstance(unit, TocNode) else unit.title
             units.append(_Unit(unit, title or "", _source(unit)))
         for file, part in _by_file(segment, boundary.pos, docs):
             units[-1].add(part, file)
+    if CONTENTS not in options.keep:
+        units = _without_contents_fragments(units, nodes, omitted)
     for unit in units[:FRONT_UNITS]:
         if TITLE_PAGE not in options.keep:
             _drop_title_file(unit, book_title, authors, omitted)
@@ -167,6 +171,38 @@ def book_chapters(
         "chapters are the table of contents' entries" if toc else "no table of contents: chapters are the files"
     )
     return chapters, structure
+
+
+_PAGE_NUMBER = re.compile(r"[\s.·…_\-]*+(?:\d+|[ivxlcdm]+)$", re.IGNORECASE)  # "The Rock ...... 7"
+CONTENTS_LINE_WORDS = 12
+
+
+def _without_contents_fragments(units: list[_Unit], nodes: list[TocNode], omitted: list[Omission]) -> list[_Unit]:
+    """No chapter whose text is only other entries' titles: a piece of a contents page left
+    over (a converter's split file after the contents, a list at the end of a title page) read
+    as a chapter whose only line is the next chapter's title."""
+    labels = sorted({_norm(n.title) for n in nodes if _norm(n.title)})
+    kept = []
+    for unit in units:
+        own = {_norm(d.title) for d in unit.owner.walk()} if isinstance(unit.owner, TocNode) else set()
+        others = [label for label in labels if label not in own]
+        lines = [b.text for b in unit.blocks]
+        if lines and all(_names_an_entry(line, others) for line in lines):
+            omitted.append(omission(CONTENTS, unit.source, [unit.title, *lines]))
+        else:
+            kept.append(unit)
+    return kept
+
+
+def _names_an_entry(line: str, labels: list[str]) -> bool:
+    """A short line that is an entry's title, with its page number or without its label word
+    ("1. The Rock" for "Chapter 1. The Rock")."""
+    if len(line.split()) > CONTENTS_LINE_WORDS:
+        return False
+    for text in {_norm(line), _norm(_PAGE_NUMBER.sub("", line))}:
+        if text in labels or (len(text) >= 6 and any(label.endswith(text) for label in labels)):
+            return True
+    return False
 
 
 def _drop_title_file(unit: _Unit, book_title: str, authors: list[str], omitted: list[Omission]) -> None:
@@ -238,6 +274,7 @@ def _toc_boundaries(
     for node in nodes:
         doc = by_file.get(node.file or "")
         if doc is None:
+            node.pos = None
             continue
         if node.fragment and node.fragment in doc.extract.dropped_anchors:
             node.skip = True  # its text was left out already (and recorded)
@@ -253,13 +290,62 @@ def _toc_boundaries(
                 node.fragment,
             )
         node.pos = doc.start + (doc.extract.anchors.get(node.fragment, 0) if node.fragment else 0)
-        boundaries.append(_Boundary(node.pos, node.order, node))
+    for node in nodes:
+        if node.pos is not None and not node.fragment:
+            node.pos = _own_heading(node, nodes, by_file[node.file or ""])
+        if node.pos is not None:
+            boundaries.append(_Boundary(node.pos, node.order, node))
     for (file, fragment), kind in furniture.items():
         doc = by_file.get(file)
         if doc is not None and fragment and fragment in doc.extract.anchors:
             # Before any TOC entry at the same spot: the TOC's own reading wins there.
             boundaries.append(_Boundary(doc.start + doc.extract.anchors[fragment], -1, None, kind))
     return boundaries
+
+
+def _own_heading(node: TocNode, nodes: list[TocNode], doc: Doc) -> int:
+    """Where an entry pointing at its file's start begins: at the file's start, unless another
+    entry's anchor stands inside the file before the entry's own heading ("Prologue" at
+    ``text01.xhtml#prologue`` and "Chapter 1" at ``text01.xhtml``, whose heading follows the
+    prologue): then at that heading, so the file is split at every entry that starts in it."""
+    start = doc.start
+    own = {id(d) for d in node.walk()}  # its sections' anchors are inside it
+    inside = [n.pos for n in nodes if n.file == node.file and n.fragment and n.pos is not None and n.pos >= start
+              and id(n) not in own]
+    if not inside:
+        return start
+    title = _norm(node.title)
+    blocks = doc.extract.blocks
+    for i in range(min(inside) - start, len(blocks)):
+        heading = _norm(blocks[i].text)
+        if blocks[i].heading and heading and (heading == title or (len(heading) >= 4 and heading in title)
+                                              or (len(title) >= 4 and title in heading)):
+            return start + i
+    return start
+
+
+def _group_intros(nodes: list[TocNode], boundaries: list[_Boundary], docs: list[Doc]) -> None:
+    """A group entry (a part) that points at no file of its own (an EPUB 3 nav ``<span>``, or an
+    NCX entry pointing at its first chapter, as converters write them) owns the file just before
+    its first chapter when no entry points into that file and it opens with the group's title: the
+    part's page, whose text then opens the first chapter as a linked part's does."""
+    taken = {b.pos for b in boundaries}
+    index = {doc.start: n for n, doc in enumerate(docs)}
+    for node in nodes:
+        first = next((d.pos for d in node.walk()[1:] if d.pos is not None), None)
+        if node.skip or not node.children or first is None or node.pos not in (None, first) or first not in index:
+            continue
+        n = index[first]
+        before = docs[n - 1] if n else None
+        if before is None or any(before.start <= pos < first for pos in taken):
+            continue
+        block = before.extract.blocks[0]
+        heading, title = _norm(block.text), _norm(node.title)
+        if block.heading and min(len(heading), len(title)) >= 4 and (heading.startswith(title) or title.startswith(heading)):
+            node.pos = before.start
+            boundaries[:] = [b for b in boundaries if b.owner is not node]
+            boundaries.append(_Boundary(node.pos, node.order, node))
+            taken.add(node.pos)
 
 
 def _add_implicit(boundaries: list[_Boundary], docs: list[Doc], book_title: str) -> list[_Boundary]:
@@ -300,14 +386,16 @@ def _doc_title(doc: Doc, book_title: str) -> str:
 
 def _units(
     toc: list[TocNode], level: int, own_words: Callable[[TocNode], int], book_title: str
-) -> tuple[dict[int, TocNode | None], dict[int, str]]:
-    """Which chapter each TOC entry's text belongs to (None: not read), and each chapter's title.
+) -> tuple[dict[int, TocNode | None], dict[int, str], set[int]]:
+    """Which chapter each TOC entry's text belongs to (None: not read), each chapter's title, and
+    the flat part entries that lead into the chapter after them.
 
     Module docstring, point 4: entries at ``level`` are chapters with their subtrees; a group
     above it hands its title (as a prefix) and its short text to its first chapter.
     """
     unit_of: dict[int, TocNode | None] = {}
     titles: dict[int, str] = {}
+    lead_ins: set[int] = set()  # flat part entries whose text opens the next chapter
 
     def first_unit(node: TocNode) -> TocNode | None:
         for d in node.walk():
@@ -338,24 +426,53 @@ def _units(
         # A group above the chapter level (a part, a volume, the book itself).
         for child in node.children:
             assign(child, depth + 1)
+        fold_parts(readable)
         first = first_unit(node)
-        has_text = node.pos is not None and own_words(node) > 0
-        if has_text and (first is None or own_words(node) > GROUP_TEXT_WORDS):
-            unit_of[id(node)] = node  # a part with an introduction of its own
+        if first is None:  # no chapter below it: it is one, if it has text
+            unit_of[id(node)] = node if node.pos is not None and own_words(node) > 0 else None
             titles[id(node)] = node.title
             return
-        unit_of[id(node)] = first
-        # An entry standing for the whole book (its title, its author's name) is no prefix; "Part
-        # One" is one even when it holds most of the book.
+        # An entry standing for the whole book (its title, its author's name, an encyclopedia
+        # article's name) is no prefix, and a long text of its own is the book's opening chapter
+        # (Georgia's 809 words before its sections); "Part One" is a group even when it holds
+        # most of the book.
         whole_book = _norm(node.title).startswith(_norm(book_title)) or (
             subtree(node) >= MOST_OF_THE_BOOK * total and heading_label(node.title) not in CONTAINER_LABELS)
-        if first is not None and node.title and not whole_book \
-                and not _norm(titles[id(first)]).startswith(_norm(node.title)):
-            titles[id(first)] = f"{node.title}: {titles[id(first)]}"
+        if whole_book and node.pos is not None and own_words(node) > BOOK_TEXT_WORDS:
+            unit_of[id(node)] = node
+            titles[id(node)] = node.title
+            return
+        # A group's own text (a part's introduction, an epigraph), however long, opens its first
+        # chapter, as its title does: one rule for every edition, whichever way its TOC is drawn.
+        unit_of[id(node)] = first
+        if node.title and not whole_book:
+            prefix(node, first)
 
+    def prefix(group: TocNode, first: TocNode) -> None:
+        if not _norm(titles[id(first)]).startswith(_norm(group.title)):
+            titles[id(first)] = f"{group.title}: {titles[id(first)]}"
+
+    def fold_parts(siblings: list[TocNode]) -> None:
+        """A flat TOC's part entries ("Part One", "Erster Teil" beside the chapters) are groups
+        too: each one's text opens the chapter after it, under its title. Only where every part
+        entry of the list is followed by a chapter: the books of an epic listed one after another
+        ("Book I", "Book II", ...) are its chapters."""
+        parts = [i for i, n in enumerate(siblings) if not n.children and heading_label(n.title) in CONTAINER_LABELS]
+        following = [siblings[i + 1] if i + 1 < len(siblings) else None for i in parts]
+        if not parts or any(n is None or heading_label(n.title) in CONTAINER_LABELS for n in following):
+            return
+        for i, after in zip(parts, following, strict=True):
+            part, first = siblings[i], first_unit(after) if after is not None else None
+            if first is not None and unit_of.get(id(part)) is part:
+                unit_of[id(part)] = first
+                lead_ins.add(id(part))
+                prefix(part, first)
+
+    readable_top = [t for t in toc if not t.skip]
     for top in toc:
         assign(top, 1)
-    return unit_of, titles
+    fold_parts(readable_top)
+    return unit_of, titles, lead_ins
 
 
 def _without_leading_headings(blocks: list[Block]) -> list[Block]:

@@ -25,6 +25,7 @@ from narration.ingest.html import (
     Extract,
     document_types,
     extract_blocks,
+    local_name,
     note_anchor_ids,
     note_bodies,
     note_text,
@@ -76,6 +77,26 @@ def all_note_bodies(book: epub.EpubBook, docs: list[Doc], path: Path) -> dict[st
         for anchor, text in note_bodies(root).items():
             bodies[f"{item.file_name}#{anchor}"] = text
     return bodies
+
+
+def name_toc_anchors(docs: list[Doc], nodes: list[TocNode]) -> None:
+    """A TOC entry's target set as ``<a name="prologue">`` (HTML 4, old EPUB 2 files) gets it as
+    its id too: only ids were found, so the entry was taken to start at its file's start and its
+    text was read under the entry before it."""
+    wanted: dict[str, set[str]] = {}
+    for node in nodes:
+        if node.file and node.fragment:
+            wanted.setdefault(node.file, set()).add(node.fragment)
+    for doc in docs:
+        fragments = wanted.get(doc.file)
+        if not fragments:
+            continue
+        ids = {el.get("id") for el in doc.root.iter() if isinstance(el.tag, str) and el.get("id")}
+        for el in doc.root.iter():
+            name = el.get("name") if isinstance(el.tag, str) and local_name(el) == "a" else None
+            if name in fragments and name not in ids and not el.get("id"):
+                el.set("id", name)
+                ids.add(name)
 
 
 def extract_all(
