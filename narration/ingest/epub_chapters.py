@@ -497,7 +497,7 @@ def without_title_pages(
         if chapter.words > SHORT_DOC_CHARS // 6:
             _cut_title_page(chapter, title, authors, keep, omitted, pages, heading=chapter.title)
             _retitle(chapter, pages, title)
-            return out + chapters[n:]
+            return out + [chapter] + _without_half_titles(chapters[n + 1:], title, authors, keep, omitted)
         lines = [p.text for p in chapter.paragraphs]
         if any(map(gutenberg.is_credit, lines)):  # credits kept on purpose (--keep transcriber-notes)
             out.append(chapter)
@@ -512,6 +512,23 @@ def without_title_pages(
         _cut_title_page(chapter, title, authors, keep, omitted, pages, heading=chapter.title)
         _retitle(chapter, pages, title)
         out.append(chapter)
+    return out
+
+
+def _without_half_titles(chapters: list[Chapter], title: str, authors: list[str], keep: frozenset[str],
+                         omitted: list[Omission]) -> list[Chapter]:
+    """A half-title after a long preface: an entry named as the book whose few lines are a title
+    page ("LE ROUGE ET LE NOIR" / "CHRONIQUE DE 1830" after the editor's preface)."""
+    if TITLE_PAGE in keep:
+        return chapters
+    out = []
+    for chapter in chapters:
+        lines = [p.text for p in chapter.paragraphs]
+        if _norm(chapter.title) == _norm(title) and chapter.words < FRONT_WORDS \
+                and looks_like_title_page([chapter.title, *lines], title, authors):
+            omitted.append(omission(TITLE_PAGE, chapter.source, [chapter.title, *lines]))
+        else:
+            out.append(chapter)
     return out
 
 
