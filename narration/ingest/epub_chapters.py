@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 import re
-from bisect import bisect_left, insort
-from collections.abc import Callable
+from bisect import bisect_left, bisect_right, insort
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -121,6 +122,7 @@ def book_chapters(
         by_file[doc.file] = doc
     if not blocks:
         return [], ""
+    starts = [doc.start for doc in docs]
 
     boundaries = _toc_boundaries(nodes, furniture, by_file, path)
     _group_intros(nodes, boundaries, docs)
@@ -134,7 +136,8 @@ def book_chapters(
         start, end = segments.get(id(node), (0, 0))
         return sum(len(b.text.split()) for b in blocks[start:end])
 
-    choice = choose_level(toc, own_words, lambda n: _owns_file(n, nodes), options.chapter_level)
+    entries_in = Counter(n.file for n in nodes)
+    choice = choose_level(toc, own_words, lambda n: _owns_file(n, entries_in), options.chapter_level)
     unit_of, titles, lead_ins = _units(toc, choice.level, own_words, book_title)
 
     # Consecutive segments of one unit make one chapter; a skipped segment inside a chapter
@@ -157,7 +160,7 @@ def book_chapters(
         if not (units and units[-1].owner is unit):
             title = titles.get(id(unit)) if isinstance(unit, TocNode) else unit.title
             units.append(_Unit(unit, title or "", _source(unit)))
-        for file, part in _by_file(segment, boundary.pos, docs):
+        for file, part in _by_file(segment, boundary.pos, docs, starts):
             units[-1].add(part, file)
     if CONTENTS not in options.keep:
         units = _without_contents_fragments(units, nodes, omitted)
@@ -181,26 +184,38 @@ def _without_contents_fragments(units: list[_Unit], nodes: list[TocNode], omitte
     """No chapter whose text is only other entries' titles: a piece of a contents page left
     over (a converter's split file after the contents, a list at the end of a title page) read
     as a chapter whose only line is the next chapter's title."""
-    labels = sorted({_norm(n.title) for n in nodes if _norm(n.title)})
+    labels = _Labels(n.title for n in nodes)
     kept = []
     for unit in units:
-        own = {_norm(d.title) for d in unit.owner.walk()} if isinstance(unit.owner, TocNode) else set()
-        others = [label for label in labels if label not in own]
+        own = _Labels(d.title for d in unit.owner.walk()) if isinstance(unit.owner, TocNode) else _Labels([])
         lines = [b.text for b in unit.blocks]
-        if lines and all(_names_an_entry(line, others) for line in lines):
+        if lines and all(_names_an_entry(line, labels, own) for line in lines):
             omitted.append(omission(CONTENTS, unit.source, [unit.title, *lines]))
         else:
             kept.append(unit)
     return kept
 
 
-def _names_an_entry(line: str, labels: list[str]) -> bool:
-    """A short line that is an entry's title, with its page number or without its label word
-    ("1. The Rock" for "Chapter 1. The Rock")."""
+class _Labels:
+    """TOC titles, normalised, counted whole and by their ends of 6 characters or more (a line
+    may drop the label word: "1. The Rock" for "Chapter 1. The Rock"). Counted, not searched, so
+    checking every chapter's lines stays linear in the book."""
+
+    def __init__(self, titles: Iterable[str]) -> None:
+        self.whole: Counter[str] = Counter()
+        self.ends: Counter[str] = Counter()
+        for label in {_norm(t) for t in titles} - {""}:
+            self.whole[label] += 1
+            self.ends.update(label[i:] for i in range(len(label) - 5))
+
+
+def _names_an_entry(line: str, labels: _Labels, own: _Labels) -> bool:
+    """A short line that is another entry's title (not one of ``own``), with its page number or
+    without its label word."""
     if len(line.split()) > CONTENTS_LINE_WORDS:
         return False
     for text in {_norm(line), _norm(_PAGE_NUMBER.sub("", line))}:
-        if text in labels or (len(text) >= 6 and any(label.endswith(text) for label in labels)):
+        if labels.whole[text] > own.whole[text] or (len(text) >= 6 and labels.ends[text] > own.ends[text]):
             return True
     return False
 
@@ -219,11 +234,16 @@ def _drop_title_file(unit: _Unit, book_title: str, authors: list[str], omitted: 
         unit.files = [(start - len(blocks), f) for start, f in unit.files[1:]]
 
 
-def _by_file(segment: list[Block], pos: int, docs: list[Doc]) -> list[tuple[str, list[Block]]]:
-    """A segment's blocks (starting at global index ``pos``) split by the file they come from."""
+def _by_file(segment: list[Block], pos: int, docs: list[Doc], starts: list[int]) -> list[tuple[str, list[Block]]]:
+    """A segment's blocks (starting at global index ``pos``) split by the file they come from;
+    ``starts``: each document's start, to find the first one by bisection (every segment scanning
+    every document made a book of a file per chapter quadratic: 12 s of a 2,000-poem book's 18)."""
     out: list[tuple[str, list[Block]]] = []
-    for doc in docs:
-        start, end = max(pos, doc.start), min(pos + len(segment), doc.start + len(doc.extract.blocks))
+    stop = pos + len(segment)
+    for doc in docs[max(bisect_right(starts, pos) - 1, 0):]:
+        if doc.start >= stop:
+            break
+        start, end = max(pos, doc.start), min(stop, doc.start + len(doc.extract.blocks))
         if start < end:
             out.append((doc.file, segment[start - pos : end - pos]))
     return out
@@ -256,14 +276,15 @@ def _source(unit: TocNode | _Implicit) -> str:
     return unit.file if isinstance(unit, _Implicit) else unit.where
 
 
-def _owns_file(node: TocNode, nodes: list[TocNode]) -> bool:
-    """Whether an entry's whole subtree lives in a file no other entry uses (chapter > sections)."""
-    inside = {id(d) for d in node.walk()}
-    files = {d.file for d in node.walk() if d.pos is not None}
+def _owns_file(node: TocNode, entries_in: Counter[str | None]) -> bool:
+    """Whether an entry's whole subtree lives in a file no other entry uses (chapter > sections);
+    ``entries_in``: how many entries of the whole TOC point into each file."""
+    subtree = node.walk()
+    files = {d.file for d in subtree if d.pos is not None}
     return (
         node.file is not None
         and files == {node.file}
-        and not any(n.file == node.file and id(n) not in inside for n in nodes)
+        and sum(d.file == node.file for d in subtree) == entries_in[node.file]
     )
 
 
@@ -290,9 +311,13 @@ def _toc_boundaries(
                 node.fragment,
             )
         node.pos = doc.start + (doc.extract.anchors.get(node.fragment, 0) if node.fragment else 0)
+    anchored: dict[str, list[TocNode]] = {}  # each file's entries that point at an anchor in it
     for node in nodes:
-        if node.pos is not None and not node.fragment:
-            node.pos = _own_heading(node, nodes, by_file[node.file or ""])
+        if node.pos is not None and node.fragment and node.file:
+            anchored.setdefault(node.file, []).append(node)
+    for node in nodes:
+        if node.pos is not None and not node.fragment and node.file in anchored:
+            node.pos = _own_heading(node, anchored[node.file], by_file[node.file])
         if node.pos is not None:
             boundaries.append(_Boundary(node.pos, node.order, node))
     for (file, fragment), kind in furniture.items():
@@ -303,15 +328,14 @@ def _toc_boundaries(
     return boundaries
 
 
-def _own_heading(node: TocNode, nodes: list[TocNode], doc: Doc) -> int:
+def _own_heading(node: TocNode, anchored: list[TocNode], doc: Doc) -> int:
     """Where an entry pointing at its file's start begins: at the file's start, unless another
     entry's anchor stands inside the file before the entry's own heading ("Prologue" at
     ``text01.xhtml#prologue`` and "Chapter 1" at ``text01.xhtml``, whose heading follows the
     prologue): then at that heading, so the file is split at every entry that starts in it."""
     start = doc.start
     own = {id(d) for d in node.walk()}  # its sections' anchors are inside it
-    inside = [n.pos for n in nodes if n.file == node.file and n.fragment and n.pos is not None and n.pos >= start
-              and id(n) not in own]
+    inside = [n.pos for n in anchored if n.pos is not None and n.pos >= start and id(n) not in own]
     if not inside:
         return start
     title = _norm(node.title)
