@@ -218,3 +218,21 @@ def test_keep_contents_brings_a_leftover_contents_piece_back(tmp_path: Path) -> 
     assert any(o.kind == "contents" and "3. The Letter" in o.excerpt for o in load_book(path).omitted)
     kept = narrated(path, keep={"contents"})
     assert len(kept) == 4 and "The Letter" in " ".join(kept[0][1])
+
+
+def test_a_chapter_whose_heading_starts_its_file_keeps_it_before_another_entrys_anchor(tmp_path: Path) -> None:
+    from editions import first, last, paragraphs
+
+    # "Interlude after Chapter 1" is an entry anchored after chapter 1's text in its file, its
+    # heading naming chapter 1: chapter 1 (titled by a styled paragraph, InDesign's way) still
+    # starts at the file's start. It was taken to start at the interlude's heading.
+    interlude = "The keeper's log for that year is lost, and the count of steps is his own."
+    body = (f"<p class='chapter-title'>Chapter 1</p>{paragraphs(1)}"
+            f"<h2 id='i1'>Interlude after Chapter 1</h2><p>{interlude}</p>")
+    toc = [TocEntry("Chapter 1", "c1.xhtml"), TocEntry("Interlude after Chapter 1", "c1.xhtml#i1"),
+           TocEntry("Chapter 2", "c2.xhtml")]
+    docs = [Doc("c1.xhtml", body), Doc("c2.xhtml", f"<h2>Chapter 2</h2>{paragraphs(2)}")]
+    chapters = narrated(write_epub(tmp_path / "n.epub", docs, toc, title="The Light"))
+    assert [t for t, _ in chapters] == ["Chapter 1", "Interlude after Chapter 1", "Chapter 2"]
+    assert chapters[0][1][0] == first(1) and chapters[0][1][-1] == last(1)
+    assert chapters[1][1] == [interlude]

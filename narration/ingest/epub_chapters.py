@@ -340,12 +340,19 @@ def _own_heading(node: TocNode, anchored: list[TocNode], doc: Doc) -> int:
         return start
     title = _norm(node.title)
     blocks = doc.extract.blocks
-    for i in range(min(inside) - start, len(blocks)):
-        heading = _norm(blocks[i].text)
-        if blocks[i].heading and heading and (heading == title or (len(heading) >= 4 and heading in title)
-                                              or (len(title) >= 4 and title in heading)):
-            return start + i
-    return start
+    first = min(inside) - start
+
+    def names_it(block: Block, styled: bool = False) -> bool:
+        heading = _norm(block.text)
+        if not heading or not (block.heading or (styled and len(block.text.split()) <= 12)):
+            return False
+        return heading == title or (len(heading) >= 4 and heading in title) or (len(title) >= 4 and title in heading)
+
+    # Its title before the other entry's anchor, as a heading or a styled paragraph: it starts
+    # where it points ("Interlude after Chapter 1" anchored after chapter 1's text).
+    if any(names_it(b, styled=True) for b in blocks[:first]):
+        return start
+    return start + next((i for i in range(first, len(blocks)) if names_it(blocks[i])), -start)
 
 
 def _group_intros(nodes: list[TocNode], boundaries: list[_Boundary], docs: list[Doc]) -> None:
