@@ -615,21 +615,29 @@ TOC_EDITIONS = {
 EDITIONS.update(TOC_EDITIONS)
 
 
+BIBEBOOK_ABOUT = ["Vous avez la certitude, en téléchargeant un livre sur Bibebook.com de lire un livre de qualité.",
+                  "Vous pouvez nous rejoindre et nous aider, sur le site de Bibebook."]
+
+
 def bibebook_half_title(tmp: Path) -> Edition:
-    """A Bibebook EPUB 2 (calibre's epub_split files): the editor's long preface, then a half-title
-    listed in the NCX under the book's own title, holding only the subtitle, then the chapters. It
-    was read as a three-word chapter between the preface and chapter 1."""
+    """A Bibebook EPUB 2 (calibre's epub_split files): the producer's page about itself ("À propos
+    de Bibebook", listed as "À propos"), the editor's long preface, then a half-title listed in the
+    NCX under the book's own title, holding only the subtitle, then the chapters. The about page
+    was read as the first chapter, the half-title as a three-word chapter before chapter 1."""
     preface = " ".join(["The editor found the keeper's notebooks in a sea chest, and prints them here as written."] * 40)
-    docs = [Doc("epub_split_000.xhtml", f"<h2>Preface</h2><p>{escape(preface)}</p>"),
+    about = "<p class='faketitle'>À propos de Bibebook :</p>" + "".join(f"<p>{escape(t)}</p>" for t in BIBEBOOK_ABOUT)
+    docs = [Doc("about.xhtml", about, title="À propos de Bibebook"),
+            Doc("epub_split_000.xhtml", f"<h2>Preface</h2><p>{escape(preface)}</p>"),
             Doc("epub_split_001.xhtml", "<h1>THE LANTERN KEEPER</h1><p>A CHRONICLE OF 1903</p>"),
             *[Doc(f"epub_split_00{n + 1}.xhtml", f"<h2>Chapter {n}</h2>{paragraphs(n)}") for n in (1, 2)]]
-    toc = [TocEntry("Preface", "epub_split_000.xhtml"), TocEntry("THE LANTERN KEEPER", "epub_split_001.xhtml"),
+    toc = [TocEntry("À propos", "about.xhtml"), TocEntry("Preface", "epub_split_000.xhtml"),
+           TocEntry("THE LANTERN KEEPER", "epub_split_001.xhtml"),
            *[TocEntry(f"Chapter {n}", f"epub_split_00{n + 1}.xhtml") for n in (1, 2)]]
     path = write_epub(tmp / "bibebook.epub", docs, toc, version=2, title="The Lantern Keeper", authors=["Mara Ellison"],
-                      language="en")
+                      publisher="Bibebook")
     first_preface = "The editor found the keeper's notebooks in a sea chest, and prints them here as written."
     return Edition(path, [("Preface", first_preface, first_preface), ("Chapter 1", first(1), last(1)),
-                          ("Chapter 2", first(2), last(2))], never=["A CHRONICLE OF 1903"])
+                          ("Chapter 2", first(2), last(2))], never=["A CHRONICLE OF 1903", *BIBEBOOK_ABOUT])
 
 
 TOC_EDITIONS["bibebook-half-title"] = bibebook_half_title

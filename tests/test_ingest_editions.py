@@ -236,3 +236,21 @@ def test_a_chapter_whose_heading_starts_its_file_keeps_it_before_another_entrys_
     assert [t for t, _ in chapters] == ["Chapter 1", "Interlude after Chapter 1", "Chapter 2"]
     assert chapters[0][1][0] == first(1) and chapters[0][1][-1] == last(1)
     assert chapters[1][1] == [interlude]
+
+
+@pytest.mark.parametrize(("title", "publisher", "expected"), [
+    ("À propos de Bibebook", "Bibebook", True), ("About O'Reilly", "O’Reilly Media, Inc.", True),
+    ("Über den Verlag Harbour", "Harbour Verlag", False), ("About the Author", "Harbour Books", False),
+    ("About Harbour Books", "", False), ("A propos d'Harbour", "Éditions Harbour", True),
+])
+def test_the_publishers_page_about_itself_is_named_by_the_packages_publisher(
+        tmp_path: Path, title: str, publisher: str, expected: bool) -> None:
+    from lxml import etree
+
+    from narration.ingest.epub_package import Doc as PackageDoc
+    from narration.ingest.epub_text import about_the_publisher
+    from narration.ingest.html import extract_blocks
+
+    root = etree.fromstring(f"<html><head><title>{title}</title></head><body><p>{title}</p><p>Text.</p></body></html>")
+    doc = PackageDoc("about.xhtml", root, extract_blocks(root))
+    assert about_the_publisher(doc, publisher) is expected

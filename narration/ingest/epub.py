@@ -51,6 +51,7 @@ from narration.ingest.epub_package import (
     NOTES_TITLE,
     book_cover,
     book_metadata,
+    book_publisher,
     landmarks,
     mark_skipped,
     read_with_ebooklib,
@@ -108,7 +109,8 @@ def load_epub(path: Path, options: IngestOptions | None = None, *, limits: Archi
     strip_gutenberg(docs, options.keep)
     omitted: list[Omission] = []
     all_docs = docs
-    docs = [d for d in docs if not left_out(d, nodes, furniture, note_files, options.keep, omitted, path)]
+    publisher = book_publisher(book)
+    docs = [d for d in docs if not left_out(d, nodes, furniture, note_files, options.keep, omitted, path, publisher)]
 
     title, authors, declared = book_metadata(book, docs, path)
     language = declared or "en"  # until the text is read (narration.ingest.language)

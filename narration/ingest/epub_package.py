@@ -354,6 +354,11 @@ def book_metadata(book: epub.EpubBook, docs: list[Doc], path: Path) -> tuple[str
     return title, authors, primary_language(language)  # "": none declared
 
 
+def book_publisher(book: epub.EpubBook) -> str:
+    """The package's ``dc:publisher``, "" if none."""
+    return next((" ".join(v.split()) for v, _ in book.metadata.get(DC_NS, {}).get("publisher", []) if v and v.strip()), "")
+
+
 _TITLE_MARKER = re.compile(r"(?<!\s)\s*+\[\d{1,4}\]")  # from a run's start only: linear on long runs
 
 

@@ -23,6 +23,7 @@ from narration.ingest.html import (
     TYPE_KINDS,
     Block,
     Extract,
+    document_title,
     document_types,
     extract_blocks,
     local_name,
@@ -32,6 +33,7 @@ from narration.ingest.html import (
 )
 from narration.ingest.omissions import (
     CAPTIONS,
+    COLOPHON,
     COPYRIGHT,
     LICENCE,
     NOTES,
@@ -219,6 +221,32 @@ def _strip_illustrations(extract: Extract, keep: bool) -> None:
         del extract.omitted[before:]  # already recorded above, caption by caption
 
 
+# "About <publisher>" in the languages we read: a producer's page about itself.
+_ABOUT = re.compile(r"^\W*(?:about|à\s+propos\s+d[e']|a\s+propos\s+d[e']|über|acerca\s+de|sobre|informazioni\s+su|"
+                    r"chi\s+è|over|tietoja)\s*+(.*)$", re.IGNORECASE)
+
+
+def about_the_publisher(doc: Doc, publisher: str) -> bool:
+    """A short document titled "About <the book's publisher>" (Bibebook's "À propos de Bibebook",
+    an "About O'Reilly" page): the producer's page about itself, not the book."""
+    name = _publisher_name(publisher)
+    if not name or not doc.extract.blocks:
+        return False
+    for title in (document_title(doc.root), doc.extract.blocks[0].text):
+        about = _ABOUT.match(" ".join(title.split()))
+        named = _publisher_name(about.group(1)) if about else ""
+        if len(named) >= 4 and (named.startswith(name) or name.startswith(named)):  # "About O'Reilly"
+            return True
+    return False
+
+
+def _publisher_name(text: str) -> str:
+    """A publisher's name to compare: letters only, lower case, without "éditions" or "Inc."."""
+    words = re.sub(r"\b(?:éditions|editions|edições|ediciones|edizioni|verlag|publishing|publishers?|inc|ltd|llc)\b",
+                   " ", text.casefold())
+    return "".join(ch for ch in words if ch.isalnum())
+
+
 def left_out(
     doc: Doc,
     nodes: list[TocNode],
@@ -227,6 +255,7 @@ def left_out(
     keep: frozenset[str],
     omitted: list[Omission],
     path: Path,
+    publisher: str = "",
 ) -> bool:
     """Whether a whole document is not read (module docstring, point 2); records why."""
     text = "\n".join(b.text for b in doc.extract.blocks)
@@ -248,6 +277,7 @@ def left_out(
          entries[0].skip_kind if entries else "", "its TOC title is furniture or notes"),
         (short and FURNITURE_FILE.fullmatch(stem), kind_of_name(stem), "named like furniture"),
         (short and not entries and COPYRIGHT_TEXT.search(text), COPYRIGHT, "a copyright page"),
+        (short and about_the_publisher(doc, publisher), COLOPHON, "the publisher's page about itself"),
     ]
     hit = next(((kind, why) for matched, kind, why in reasons if matched and kind not in keep), None)
     if hit is None:
