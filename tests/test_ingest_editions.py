@@ -254,3 +254,17 @@ def test_the_publishers_page_about_itself_is_named_by_the_packages_publisher(
     root = etree.fromstring(f"<html><head><title>{title}</title></head><body><p>{title}</p><p>Text.</p></body></html>")
     doc = PackageDoc("about.xhtml", root, extract_blocks(root))
     assert about_the_publisher(doc, publisher) is expected
+
+
+def test_a_page_list_in_a_ul_does_not_refuse_the_book(tmp_path: Path) -> None:
+    from editions import _nav, first, last, paragraphs
+
+    # ebooklib read the nav's page list too, looking for an <ol> only: a <ul> refused the whole
+    # book ("not a readable EPUB ('NoneType' object has no attribute 'findall')"). We do not use it.
+    nav = _nav('<li><a href="c1.xhtml">Chapter 1</a></li>', "ol").replace(
+        b"</body>", b'<nav epub:type="page-list" hidden=""><ul><li><a href="c1.xhtml#p1">1</a></li></ul></nav></body>')
+    docs = [Doc("c1.xhtml", f"<h2>Chapter 1</h2><span id='p1'/>{paragraphs(1)}")]
+    path = write_epub(tmp_path / "pl.epub", docs, [TocEntry("Chapter 1", "c1.xhtml")], extra_members={"OEBPS/nav.xhtml": nav})
+    chapters = narrated(path)
+    assert [t for t, _ in chapters] == ["Chapter 1"]
+    assert chapters[0][1][0] == first(1) and chapters[0][1][-1] == last(1)
