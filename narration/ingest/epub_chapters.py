@@ -360,23 +360,27 @@ def _group_intros(nodes: list[TocNode], boundaries: list[_Boundary], docs: list[
     NCX entry pointing at its first chapter, as converters write them) owns the file just before
     its first chapter when no entry points into that file and it opens with the group's title: the
     part's page, whose text then opens the first chapter as a linked part's does."""
-    taken = {b.pos for b in boundaries}
+    taken = sorted(b.pos for b in boundaries)  # kept sorted: a bisection per part, not a scan
     index = {doc.start: n for n, doc in enumerate(docs)}
+    moved: set[int] = set()
     for node in nodes:
         first = next((d.pos for d in node.walk()[1:] if d.pos is not None), None)
         if node.skip or not node.children or first is None or node.pos not in (None, first) or first not in index:
             continue
         n = index[first]
         before = docs[n - 1] if n else None
-        if before is None or any(before.start <= pos < first for pos in taken):
-            continue
+        at = bisect_left(taken, before.start) if before is not None else 0
+        if before is None or (at < len(taken) and taken[at] < first):
+            continue  # the file before is some entry's already
         block = before.extract.blocks[0]
         heading, title = _norm(block.text), _norm(node.title)
         if block.heading and min(len(heading), len(title)) >= 4 and (heading.startswith(title) or title.startswith(heading)):
             node.pos = before.start
-            boundaries[:] = [b for b in boundaries if b.owner is not node]
-            boundaries.append(_Boundary(node.pos, node.order, node))
-            taken.add(node.pos)
+            moved.add(id(node))
+            insort(taken, node.pos)
+    if moved:
+        boundaries[:] = [b for b in boundaries if id(b.owner) not in moved]
+        boundaries.extend(_Boundary(n.pos, n.order, n) for n in nodes if id(n) in moved and n.pos is not None)
 
 
 def _add_implicit(boundaries: list[_Boundary], docs: list[Doc], book_title: str) -> list[_Boundary]:
