@@ -49,6 +49,7 @@ from narration.errors import InputError
 from narration.ingest.epub_chapters import book_chapters, repeat_ruby, without_title_pages
 from narration.ingest.epub_package import (
     NOTES_TITLE,
+    TocNode,
     book_cover,
     book_metadata,
     book_publisher,
@@ -110,7 +111,11 @@ def load_epub(path: Path, options: IngestOptions | None = None, *, limits: Archi
     omitted: list[Omission] = []
     all_docs = docs
     publisher = book_publisher(book)
-    docs = [d for d in docs if not left_out(d, nodes, furniture, note_files, options.keep, omitted, path, publisher)]
+    entries: dict[str | None, list[TocNode]] = {}  # each file's TOC entries, gathered once
+    for node in nodes:
+        entries.setdefault(node.file, []).append(node)
+    docs = [d for d in docs
+            if not left_out(d, entries.get(d.file, []), furniture, note_files, options.keep, omitted, path, publisher)]
 
     title, authors, declared = book_metadata(book, docs, path)
     language = declared or "en"  # until the text is read (narration.ingest.language)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from math import inf
 from bisect import bisect_left, bisect_right, insort
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -386,22 +387,24 @@ def _group_intros(nodes: list[TocNode], boundaries: list[_Boundary], docs: list[
 def _add_implicit(boundaries: list[_Boundary], docs: list[Doc], book_title: str) -> list[_Boundary]:
     """Boundaries for spine text the TOC does not cover (module docstring, point 5)."""
     result = sorted(boundaries, key=lambda b: (b.pos, b.order))
+    keys = [(b.pos, b.order) for b in result]  # found by bisection: a scan per file was quadratic
     for doc in docs:
-        before = [b for b in result if b.pos <= doc.start]
-        here = [b for b in before if b.pos == doc.start]
+        low, high = bisect_left(keys, (doc.start, -inf)), bisect_right(keys, (doc.start, inf))
+        here = result[low:high]
         # A TOC entry or landmark starts here; but furniture whose own text was left out in the
         # file before (a Contents entry anchored at its removed list) does not own this file.
         if here and not all(_left_behind(b, doc) for b in here):
             continue
-        previous = before[-1].owner if before else None
+        previous = result[high - 1].owner if high else None
         continues_reading = previous is not None and not (isinstance(previous, TocNode) and previous.skip)
         first = doc.extract.blocks[0]
         if first.heading or not continues_reading:
-            fallback = UNTITLED if before else FRONT_MATTER_TITLE
+            fallback = UNTITLED if high else FRONT_MATTER_TITLE
             title = strip_ruby(first.text) if first.heading else _doc_title(doc, book_title) or fallback
             order = max(b.order for b in here) + 0.5 if here else -2  # after what it takes over from
-            result.append(_Boundary(doc.start, order, _Implicit(" ".join(title.split()), doc.file)))
-            result.sort(key=lambda b: (b.pos, b.order))
+            at = bisect_right(keys, (doc.start, order))
+            keys.insert(at, (doc.start, order))
+            result.insert(at, _Boundary(doc.start, order, _Implicit(" ".join(title.split()), doc.file)))
     return result
 
 

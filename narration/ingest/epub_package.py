@@ -307,8 +307,9 @@ def landmarks(
 def spine_documents(book: epub.EpubBook, path: Path) -> list[Doc]:
     docs: list[Doc] = []
     seen: set[str] = set()
+    by_id = {item.id: item for item in reversed(list(book.get_items()))}  # the first of an id, as ebooklib's lookup
     for idref, linear in book.spine:
-        item = book.get_item_with_id(idref)
+        item = by_id.get(idref)
         if item is None:
             log.warning("%s: spine entry %r is not in the manifest; skipped", path, idref)
             continue

@@ -257,7 +257,8 @@ def left_out(
     path: Path,
     publisher: str = "",
 ) -> bool:
-    """Whether a whole document is not read (module docstring, point 2); records why."""
+    """Whether a whole document is not read (module docstring, point 2); records why. ``nodes``:
+    the TOC entries that point into this document."""
     text = "\n".join(b.text for b in doc.extract.blocks)
     entries = [n for n in nodes if n.file == doc.file]
     sections = any(n.fragment and doc.extract.anchors.get(n.fragment, 0) > 0 for n in entries)
