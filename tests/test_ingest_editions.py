@@ -268,3 +268,26 @@ def test_a_page_list_in_a_ul_does_not_refuse_the_book(tmp_path: Path) -> None:
     chapters = narrated(path)
     assert [t for t, _ in chapters] == ["Chapter 1"]
     assert chapters[0][1][0] == first(1) and chapters[0][1][-1] == last(1)
+
+
+@pytest.mark.slow
+def test_reading_an_epub_of_many_files_grows_linearly(tmp_path: Path) -> None:
+    import time
+
+    from narration.ingest.epub import load_epub
+
+    # A file per poem, each with a stanza entry: every file's entries, the boundaries before it and
+    # each segment's files were found by scanning the whole book (quadratic: 6,000 poems took 84 s).
+    def seconds(n: int) -> float:
+        docs = [Doc(f"c{i}.xhtml", f"<h2>Poem {i}</h2><p>Short line {i}</p><p id='s{i}'>Another line</p>")
+                for i in range(n)]
+        toc = [TocEntry(f"Poem {i}", f"c{i}.xhtml", [TocEntry(f"Stanza {i}", f"c{i}.xhtml#s{i}")]) for i in range(n)]
+        path = write_epub(tmp_path / f"poems-{n}.epub", docs, toc, title="Poems")
+        start = time.perf_counter()
+        assert len(load_epub(path).chapters) > n // 2
+        return time.perf_counter() - start
+
+    small, large = min(seconds(300), seconds(300)), seconds(4800)
+    # Sixteen times the files: about 25 times the time here (frontmatter recompiles its patterns
+    # per title), 77 on the code before (and quadratic beyond), not 256.
+    assert large < 48 * small
