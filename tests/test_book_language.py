@@ -22,7 +22,7 @@ from narration.ingest.language import (
     language_name,
 )
 from narration.options import NarrationOptions
-from narration.run.plan import plan_book
+from narration.run.plan import plan_book, resolve_backend
 from narration.synthesis import choose_backend, reads
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -161,7 +161,7 @@ def test_a_french_book_on_the_english_piper_voice_is_refused(tmp_path: Path) -> 
 def test_the_cli_refuses_with_one_line_and_writes_nothing(tmp_path: Path) -> None:
     book = _write(tmp_path, "kalastaja.md", FINNISH_BOOK)
     out = tmp_path / "out"
-    result = subprocess.run([sys.executable, "-m", "flows.cli", str(book), "--out", str(out)], capture_output=True,
+    result = subprocess.run([sys.executable, "-m", "narration.cli", str(book), "--out", str(out)], capture_output=True,
                             text=True, cwd=ROOT, timeout=120, check=False)  # fmt: skip
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
@@ -171,7 +171,7 @@ def test_the_cli_refuses_with_one_line_and_writes_nothing(tmp_path: Path) -> Non
 
 def test_the_dry_run_says_the_language_and_where_it_came_from(tmp_path: Path) -> None:
     book = _write(tmp_path, "jardin.md", (SAMPLES / "fr.md").read_text(encoding="utf-8"))
-    result = subprocess.run([sys.executable, "-m", "flows.cli", str(book), "--dry-run"], capture_output=True,
+    result = subprocess.run([sys.executable, "-m", "narration.cli", str(book), "--dry-run"], capture_output=True,
                             text=True, cwd=ROOT, timeout=120, check=False)  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "language: French (fr), source: text" in result.stdout
@@ -248,7 +248,7 @@ def test_auto_reads_with_a_piper_voice_file_given_for_the_language(tmp_path: Pat
     model = tmp_path / "fi_FI-test-medium.onnx"
     model.write_bytes(b"")
     (tmp_path / "fi_FI-test-medium.onnx.json").write_text(json.dumps({"language": {"family": "fi"}}))
-    options, why = NarrationOptions(voice=str(model)).resolved("fi")
+    options, why = resolve_backend(NarrationOptions(voice=str(model)), "fi")
     assert options.synthesis.backend == "piper" and "Piper voice" in (why or "")
     book = _write(tmp_path, "kalastaja.md", FINNISH_BOOK)
     plan = plan_book(book, NarrationOptions(voice=str(model), emotion={"enabled": False}))

@@ -80,7 +80,7 @@ from narration.ingest.safety import (
     read_book_file,
 )
 from narration.model import Book, Omission
-from narration.options import IngestOptions
+from narration.ingest.settings import IngestOptions
 
 log = logging.getLogger(__name__)
 

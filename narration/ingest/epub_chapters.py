@@ -38,8 +38,8 @@ from narration.ingest.omissions import (
     omission,
 )
 from narration.model import Chapter, Omission, Paragraph
-from narration.options import IngestOptions
-from narration.text.ruby import annotate_repeats, strip_ruby
+from narration.ingest.settings import IngestOptions
+from narration.ruby import annotate_repeats, strip_ruby
 
 log = logging.getLogger(__name__)
 
@@ -630,7 +630,7 @@ def _chapter(unit: _Unit, notes: dict[str, str], notes_mode: str, language: str)
 
 
 def repeat_ruby(chapters: list[Chapter]) -> None:
-    """A word given a reading once keeps it for the rest of the book (narration.text.ruby)."""
+    """A word given a reading once keeps it for the rest of the book (narration.ruby)."""
     paragraphs = [p for chapter in chapters for p in chapter.paragraphs]
     for paragraph, text in zip(paragraphs, annotate_repeats([p.text for p in paragraphs]), strict=True):
         paragraph.text = text

@@ -45,8 +45,8 @@ from narration.ingest.safety import (
     read_html_tree,
     resolve_href,
 )
+from narration.ingest.settings import IngestOptions
 from narration.model import Omission
-from narration.options import IngestOptions
 
 log = logging.getLogger(__name__)
 

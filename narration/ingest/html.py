@@ -4,7 +4,7 @@ What a listener should hear is the running text: every block element (p, li, h1.
 becomes one ``Block``; whitespace is collapsed as a browser would; ``<br>`` keeps a line break
 (two in a row start a new paragraph). Ruby with a kana reading (Japanese furigana) becomes
 Aozora Bunko notation, ``｜吾輩《わがはい》``, so the voice says the reading and readers see the
-base (``narration.text.ruby``); other ruby (pinyin, glosses) keeps only its base text.
+base (``narration.ruby``); other ruby (pinyin, glosses) keeps only its base text.
 
 Dropped, because reading it aloud makes no sense: images, SVG, scripts and styles, tables and
 preformatted code (recorded as omissions, since that is real content), note reference markers
@@ -45,7 +45,7 @@ from narration.ingest.omissions import (
 )
 from narration.ingest.safety import read_html_tree
 from narration.ingest.textfile import looks_like_code
-from narration.text.ruby import is_kana, ruby_notation
+from narration.ruby import is_kana, ruby_notation
 
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
