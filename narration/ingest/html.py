@@ -333,6 +333,8 @@ class _Walker:
             elif reason and (text := element_text(el)):
                 self.out.omitted.append((reason, len(self.out.blocks), text))
             return
+        if el.get("id"):  # before the elements read whole below (a TOC entry may point at a <pre>)
+            self.out.anchors.setdefault(el.get("id"), len(self.out.blocks))
         if tag == "hr":
             self.scene_break()
             return
@@ -349,8 +351,6 @@ class _Walker:
             self.flush()
             self.pre = False
             return
-        if el.get("id"):
-            self.out.anchors.setdefault(el.get("id"), len(self.out.blocks))
         if tag == "ruby":
             self.buffer.append(ruby_text(el))
             return
