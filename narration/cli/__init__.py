@@ -19,12 +19,12 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import NoReturn
 
-from narration.cli import cast, check, classify, prune, run, status, verify
+from narration.cli import cast, check, classify, prune, review, run, status, verify, voices
 from narration.cli.output import setup_logging
 from narration.cli.plugins import COMMANDS_GROUP, Command, loaded
 from narration.display import shown
 
-COMMANDS: tuple[ModuleType, ...] = (run, status, prune, verify, cast, classify, check)
+COMMANDS: tuple[ModuleType, ...] = (run, status, prune, verify, voices, cast, review, classify, check)
 DEFAULT_COMMAND = run.NAME
 
 
