@@ -154,7 +154,7 @@ class PlannedBook:
         self.layout = layout
 
     def __iter__(self) -> Iterator[tuple[str, Any]]:
-        options = self.plan.options or NarrationOptions()
+        options = self.plan.options
         yield from {
             "source": str(self.plan.source), "title": self.plan.book.title, "chapters": len(self.plan.chapters),
             "chunks": len(self.plan.chunks), "backend": options.synthesis.backend, "edited": self.plan.source_book is not None
@@ -214,7 +214,7 @@ def narrate_book(
 
 def _narrate_planned(plan: BookPlan, layout: BookLayout) -> BookResult:
     pipeline.prepare(plan, layout)
-    options = plan.options or NarrationOptions()  # ``auto`` resolved for this book's language
+    options = plan.options  # ``auto`` resolved for this book's language
     if plan.backend_note:
         get_run_logger().info("backend %s: %s", options.synthesis.backend, plan.backend_note)
     tags = tag_emotions.submit(plan.book, options.emotion).result() if plan.tags is None else None

@@ -100,8 +100,7 @@ def prepare(plan: BookPlan, layout: BookLayout) -> None:
     Leftover temporary files of a killed run are removed first: they are never used."""
     atomic.clean_temp_files(layout.root)
     atomic.write_text(layout.book_json, plan.book.to_json(indent=1))
-    if plan.options is not None:  # what ``narrate verify --repair`` runs the book with again
-        atomic.write_text(layout.options, plan.options.model_dump_json(indent=1))
+    atomic.write_text(layout.options, plan.options.model_dump_json(indent=1))  # what ``verify --repair`` reruns with
 
 
 def stored_options(layout: BookLayout) -> NarrationOptions | None:
@@ -151,7 +150,7 @@ def tag(plan: BookPlan, layout: BookLayout, tags: list[PassageTag] | None) -> Bo
 
 def start_run(plan: BookPlan, layout: BookLayout, narrator: Narrator) -> Run:
     """Key every chunk, record the plan in the manifest and open a run."""
-    options = plan.options or NarrationOptions()
+    options = plan.options
     keys = chunk_keys(plan.chunks, narrator.backend(options), options.synthesis.voice)
     manifest = Manifest(layout.manifest)
     manifest.set_plan(plan.chunks, keys, {ch.index: ch.title for ch in plan.chapters})  # credits are chapter -1
@@ -368,7 +367,7 @@ def _narrate_planned(
 ) -> BookResult:
     """The run of ``narrate()`` once it holds the book."""
     prepare(run_plan, layout)
-    options = run_plan.options or NarrationOptions()
+    options = run_plan.options
     run_plan = tag(run_plan, layout, classify(run_plan.book, options.emotion) if run_plan.tags is None else None)
     run = start_run(run_plan, layout, narrator)
     progress.book_started(run_plan.book.title, len(run_plan.chapters), len(run.keys), run.cached)
