@@ -34,11 +34,28 @@ LOSSLESS = frozenset({"flac"})
 
 @dataclass(frozen=True)
 class ChapterAudio:
-    path: Path  # the encoded chapter file
+    """A chapter made: its encoded file(s) and the master they and the M4B are made from."""
+
+    parts: tuple[Path, ...]  # the encoded files, in order (one unless mastering split the chapter)
     master: Path  # the lossless WAV the M4B is built from
     duration: float  # seconds, from the master's sample count
     sample_rate: int
     piece_starts: tuple[float, ...] = ()  # where each piece begins in the master, seconds (captions)
+
+    @property
+    def path(self) -> Path:
+        """The chapter's (first) file."""
+        return self.parts[0]
+
+
+def load_pieces(pieces: Sequence[tuple[Path, str]], sample_rate: int | None = None) -> tuple[list[np.ndarray], int]:
+    """Each piece's samples at one rate: ``sample_rate`` or else the highest among the pieces
+    (upsampling loses nothing)."""
+    if not pieces:
+        raise ValueError("a chapter needs at least one piece of audio")
+    audios = [read_wav(path) for path, _ in pieces]
+    rate = sample_rate or max(a.sample_rate for a in audios)
+    return [np.asarray(resample(a, rate).samples, dtype=np.float32).reshape(-1) for a in audios], rate
 
 
 def join_pieces(pieces: Sequence[tuple[Path, str]], pauses: Pauses, sample_rate: int | None = None) -> Audio:
@@ -48,20 +65,17 @@ def join_pieces(pieces: Sequence[tuple[Path, str]], pauses: Pauses, sample_rate:
     The last piece is followed by ``chapter_tail`` instead of its own pause. Where each piece
     begins (seconds) is in ``info["piece_starts"]``: captions place sentences by it.
     """
-    if not pieces:
-        raise ValueError("a chapter needs at least one piece of audio")
     gaps = [pauses.after(marker) for _, marker in pieces]  # every marker checked, the last one too
+    bodies, rate = load_pieces(pieces, sample_rate)
     gaps[-1] = pauses.chapter_tail
-    audios = [read_wav(path) for path, _ in pieces]
-    rate = sample_rate or max(a.sample_rate for a in audios)
 
     def silence(seconds: float) -> np.ndarray:
         return np.zeros(round(seconds * rate), dtype=np.float32)
 
     parts = [silence(pauses.chapter_lead)]
     starts, at = [], len(parts[0])
-    for audio, gap in zip(audios, gaps, strict=True):
-        parts.append(np.asarray(resample(audio, rate).samples, dtype=np.float32).reshape(-1))
+    for body, gap in zip(bodies, gaps, strict=True):
+        parts.append(body)
         parts.append(silence(gap))
         starts.append(at / rate)
         at += len(parts[-2]) + len(parts[-1])
@@ -121,7 +135,7 @@ def assemble_chapter(
             raw.unlink(missing_ok=True)
     encode_chapter(master, out_path, fmt, bitrate=bitrate, tags=tags, cover=cover)
     frames, rate = frame_count(master)
-    return ChapterAudio(path=out_path, master=master, duration=frames / rate, sample_rate=rate,
+    return ChapterAudio(parts=(out_path,), master=master, duration=frames / rate, sample_rate=rate,
                         piece_starts=tuple(audio.info["piece_starts"]))
 
 

@@ -14,12 +14,11 @@ import itertools
 import logging
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from narration.assembly.chapter import encode_chapter
+from narration.assembly.chapter import ChapterAudio, encode_chapter, load_pieces
 from narration.assembly.loudness import (
     RMS_FILTER,
     RMS_SUMMARY,
@@ -27,7 +26,7 @@ from narration.assembly.loudness import (
     limiter_filter,
     measure,
 )
-from narration.audio import Audio, frame_count, read_wav, resample, write_wav
+from narration.audio import Audio, frame_count, write_wav
 from narration.errors import ConfigError
 from narration.ffmpeg import run_ffmpeg
 from narration.mastering.profiles import Mastering, Profile
@@ -43,15 +42,6 @@ _EDGE_THRESHOLD_DB = -50.0
 _LIMITER_TRIES = 8
 _LOWEST_CEILING_DB = -60.0
 _CUT_AFTER = frozenset({PAUSE_PARAGRAPH, PAUSE_SCENE})
-
-
-@dataclass(frozen=True)
-class MasteredChapter:
-    parts: list[Path]  # the encoded files, in order (one unless the chapter was split)
-    master: Path
-    duration: float  # seconds, of the master (all parts)
-    sample_rate: int
-    piece_starts: tuple[float, ...] = ()  # where each piece begins in the master, seconds (captions)
 
 
 def part_paths(out_path: Path, parts: int) -> list[Path]:
@@ -101,11 +91,7 @@ def join_parts(
     """The chapter's pieces joined with their pauses, cut into parts, each part's edges trimmed
     and padded with the profile's head and tail (as digital silence; the room tone is mixed in
     later). Returns the audio at the pieces' highest rate and where each part starts in it."""
-    if not pieces:
-        raise ValueError("a chapter needs at least one piece of audio")
-    audios = [read_wav(path) for path, _ in pieces]
-    rate = max(a.sample_rate for a in audios)
-    bodies = [np.asarray(resample(a, rate).samples, dtype=np.float32).reshape(-1) for a in audios]
+    bodies, rate = load_pieces(pieces)
     gaps = [round(pauses.after(marker) * rate) for _, marker in pieces]
     budget = math.inf if max_seconds is None else (max_seconds - mastering.head_s - mastering.tail_s) * rate
     cuts = split_points([len(b) + g for b, g in zip(bodies, gaps, strict=True)],
@@ -212,7 +198,7 @@ def master_chapter(
     bitrate: str = "64k",
     tags: Mapping[str, str] | None = None,
     seed: int = 1,
-) -> MasteredChapter:
+) -> ChapterAudio:
     """Join ``pieces`` (chunk WAV, pause marker after it) into the chapter's master and its
     file(s), mastered to ``profile``. ``bitrate``: kept when above the profile's."""
     mastering = profile.mastering
@@ -236,5 +222,5 @@ def master_chapter(
         if len(paths) > 1 and "title" in part_tags:
             part_tags["title"] = f"{part_tags['title']} (part {n})"
         encode_part(master, path, mastering, f"{rate_kbps}k", start, end if end < frames else None, part_tags)
-    return MasteredChapter(parts=paths, master=master, duration=frames / rate, sample_rate=rate,
+    return ChapterAudio(parts=tuple(paths), master=master, duration=frames / rate, sample_rate=rate,
                            piece_starts=tuple(audio.info["piece_starts"]))

@@ -230,11 +230,10 @@ def assemble_chapter_audio(
         result = assemble_chapter(pieces, out, master_path=master, pauses=options.assembly.pauses,
                                   fmt=options.assembly.format, bitrate=options.assembly.bitrate,
                                   loudness=options.assembly.loudness, tags=tags)
-        files = [out]
     else:  # seed: the room tone's noise, one per chapter (-1, the opening credits, gives 0)
-        mastered = master_chapter(pieces, out, master_path=master, profile=profile, pauses=options.assembly.pauses,
-                                  bitrate=options.assembly.bitrate, tags=tags, seed=chapter.index + 1)
-        result, files = mastered, mastered.parts
+        result = master_chapter(pieces, out, master_path=master, profile=profile, pauses=options.assembly.pauses,
+                                bitrate=options.assembly.bitrate, tags=tags, seed=chapter.index + 1)
+    files = list(result.parts)
     takes = takes or []
     write_record(layout.chapter_record(chapter.index), layout.root, _chapter_inputs(chapter, takes, options, album),
                  [*files, master], duration=result.duration, takes=takes, piece_starts=list(result.piece_starts),
