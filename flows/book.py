@@ -31,6 +31,7 @@ from prefect.context import TaskRunContext
 from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run, task_run
 from prefect.states import State
+from prefect.utilities.annotations import quote
 
 import flows  # noqa: F401  (Prefect defaults before Prefect is imported)
 from flows.models import process_narrator
@@ -106,8 +107,9 @@ def _chapter_cache_key(context: TaskRunContext, parameters: dict[str, Any]) -> s
     return f"chapter-{_digest(out, parameters['album'], assembly, *parameters['keys'])}"
 
 
-# What Prefect adds to a step, by the step's name; every other step is a plain task run, never
-# cached (its inputs are the whole plan: nothing to key a cache by that the store does not say).
+# What Prefect adds to a step, by the step's name; every other step is a plain task run named as
+# the step, never cached (its inputs are the whole plan: nothing to key a cache by that the store
+# does not say).
 TASK_OPTIONS: dict[str, dict[str, Any]] = {
     "synthesize-batch": {
         "task_run_name": _batch_run_name, "retries": 2, "retry_delay_seconds": [2, 10],
@@ -136,7 +138,8 @@ def _with_process_narrator(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def _as_task(step: Step) -> Task[..., Any]:
     func = _with_process_narrator(step.func) if "narrator" in step.inputs else step.func
-    return task(func, name=step.name, **TASK_OPTIONS.get(step.name, {"cache_policy": NO_CACHE}))
+    options = TASK_OPTIONS.get(step.name, {"task_run_name": step.name, "cache_policy": NO_CACHE})
+    return task(func, name=step.name, **options)
 
 
 TASKS: dict[str, Task[..., Any]] = {step.name: _as_task(step) for step in pipeline.STEPS}
@@ -167,7 +170,9 @@ class PrefectExecutor:
     that hold the synthesis resources."""
 
     def call(self, step: Step, inputs: dict[str, Any]) -> Any:
-        return TASKS[step.name](**_without_narrator(inputs))
+        # quoted: Prefect would walk the whole plan looking for futures in it (0.8 s a time for a
+        # book of 2,000 chunks), and these steps take it whole
+        return TASKS[step.name](**{name: quote(value) for name, value in _without_narrator(inputs).items()})
 
     def submit(self, step: Step, inputs: dict[str, Any]) -> _Submitted:
         if step.each == "batch":

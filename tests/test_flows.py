@@ -10,9 +10,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from prefect import task
 from prefect_stack import task_states
 
-from flows.book import BookIncomplete, narrate_book
+from flows.book import TASKS, BookIncomplete, PlannedBook, narrate_book
 from flows.deployments import rerun_failed_chunks
 from narration.options import NarrationOptions
 from narration.run import pipeline
@@ -194,8 +195,16 @@ def test_one_book_run_in_process_and_as_a_flow_makes_the_same_book(book: Path, t
     local = pipeline.narrate(book, tmp_path / "local", options)
     takes = tmp_path / "local" / "short" / ".work" / "chunks"
     shutil.copytree(takes, tmp_path / "flow" / "short" / ".work" / "chunks")
-    flowed = narrate_book(str(book), str(tmp_path / "flow"), options)
+    state = narrate_book(str(book), str(tmp_path / "flow"), options, return_state=True)
+    flowed = state.result()
     assert local.synthesized == local.chunks > 0 and flowed.synthesized == 0
+    # every step of the pipeline was a task run of the flow (the per-batch and per-chapter ones by
+    # their own names), once each
+    batches = sum(math.ceil(c["done"] / options.synthesis.batch_size) for c in status_for_book(
+        tmp_path / "flow", book)["chapters"])
+    expect = {s.name: 1 for s in pipeline.STEPS if s.each == "book"} | {"synthesize": batches, "assemble": 3}
+    states = task_states(state.state_details.flow_run_id, expect)
+    assert {name: len(states.get(name, [])) for name in expect} == expect
     assert [(c.index, c.title, c.duration) for c in flowed.chapters] == [
         (c.index, c.title, c.duration) for c in local.chapters]
     made, flowed_files = _files(tmp_path / "local" / "short"), _files(tmp_path / "flow" / "short")
@@ -217,9 +226,6 @@ def test_a_run_failing_after_its_chapters_is_marked_stopped_and_its_models_unloa
     # The two orchestrations had drifted: in-process, a step failing after the chapters were
     # assembled left the run 'running' in the manifest; the flow then left its models loaded;
     # only the flow logged why ``auto`` chose the backend. Now execute() does all three for both.
-    import flows.book
-    from prefect import task
-
     closed: list[int] = []
     close = Narrator.close
     monkeypatch.setattr(Narrator, "close", lambda self: (closed.append(id(self)), close(self))[1])
@@ -227,7 +233,7 @@ def test_a_run_failing_after_its_chapters_is_marked_stopped_and_its_models_unloa
         monkeypatch.setattr(pipeline, "STEPS", tuple(
             dataclasses.replace(s, func=_disk_full) if s.name == "check-mastering" else s for s in pipeline.STEPS))
     else:
-        monkeypatch.setitem(flows.book.TASKS, "check-mastering", task(_disk_full, name="check-mastering"))
+        monkeypatch.setitem(TASKS, "check-mastering", task(_disk_full, name="check-mastering"))
     out = tmp_path / "out"
     plan, layout = pipeline.plan(book, out, OPTIONS)
     plan = dataclasses.replace(plan, backend_note="the test says so")
@@ -235,7 +241,7 @@ def test_a_run_failing_after_its_chapters_is_marked_stopped_and_its_models_unloa
         if executor == "threads":
             pipeline.narrate(book, out, planned=(plan, layout))
         else:
-            narrate_book(str(book), str(out), OPTIONS, flows.book.PlannedBook(plan, layout))
+            narrate_book(str(book), str(out), OPTIONS, PlannedBook(plan, layout))
     assert len(list(layout.chapters.iterdir())) == 3  # the chapters were made before the failure
     assert (Manifest(layout.manifest).last_run() or {})["state"] == "stopped"
     assert closed  # the models the run loaded are unloaded
