@@ -249,4 +249,10 @@ def narrate_book(
     else:
         plan, layout = planned.plan, planned.layout
     with book_lock(layout):  # one run per book: a second one fails here, before writing anything
-        return pipeline.execute(plan, layout, PrefectExecutor(), process_narrator(), _progress)
+        return _execute(plan, layout)
+
+
+def _execute(plan: BookPlan, layout: BookLayout) -> BookResult:
+    # Not in the flow's own body: Dask pickles that function by value with the globals it names,
+    # and the CLI's progress listener (its locks) cannot be pickled.
+    return pipeline.execute(plan, layout, PrefectExecutor(), process_narrator(), _progress)
