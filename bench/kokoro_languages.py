@@ -62,7 +62,7 @@ class Row:
 def narrate(sample: Path, out: Path) -> tuple[dict, dict, float]:
     """The dry-run's plan (language, source), the run's result (chunks, retakes, failed; QA on
     as a user runs it) and the run's wall time."""
-    cli = [sys.executable, "-m", "flows.cli", str(sample), "--out", str(out), "--backend", "auto", "--json"]
+    cli = [sys.executable, "-m", "narration.cli", str(sample), "--out", str(out), "--backend", "auto", "--json"]
     plan = json.loads(subprocess.run([*cli, "--dry-run"], check=True, capture_output=True, text=True,
                                      cwd=ROOT).stdout)  # fmt: skip
     started = time.monotonic()

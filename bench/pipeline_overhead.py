@@ -106,7 +106,7 @@ def measure(book: Path, folder: Path, runs: int) -> dict[str, tuple[float, float
         out = folder / f"out-{book.stem}-{run}"
         results["plain Piper loop"].append(timed([PYTHON, "-c", PLAIN_LOOP, str(texts)]))
         results["narrate()"].append(timed([PYTHON, "-c", LIBRARY, str(book), str(out / "lib")]))
-        results["narrate CLI"].append(timed([PYTHON, "-m", "flows.cli", str(book), "--no-qa", "--backend", "piper",
+        results["narrate CLI"].append(timed([PYTHON, "-m", "narration.cli", str(book), "--no-qa", "--backend", "piper",
                                              "--out", str(out / "cli")]))
     return {name: (min(c for c, _ in values), min(w for _, w in values)) for name, values in results.items()}
 

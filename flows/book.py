@@ -40,6 +40,7 @@ from narration.allowed_roots import check_allowed
 from narration.model import Chunk
 from narration.options import NarrationOptions
 from narration.run import pipeline
+from narration.run.books import plan_books
 from narration.run.plan import BookPlan
 from narration.run.progress import NoProgress, ProgressListener
 from narration.run.results import BookIncomplete, BookResult, ChapterResult
@@ -244,8 +245,8 @@ def narrate_book(
     # the book is read or its folder written.
     check_allowed({"book_path": book_path, "out_dir": out_dir},
                   options or (planned.plan.options if planned is not None else None))
-    if planned is None:
-        plan, layout = pipeline.plan(book_path, out_dir, options or NarrationOptions())
+    if planned is None:  # a deployment's run: checked as the CLI checks its books (narration.run.books)
+        [(plan, layout)] = plan_books([book_path], out_dir, options or NarrationOptions())
     else:
         plan, layout = planned.plan, planned.layout
     with book_lock(layout):  # one run per book: a second one fails here, before writing anything

@@ -23,7 +23,8 @@ from flows.scaleout import DASK_ENV, RESOURCES_ENV
 from narration.allowed_roots import ENV as ROOTS_ENV
 from narration.allowed_roots import check_allowed
 from narration.options import NarrationOptions
-from narration.run.inbox import Ledger, new_books
+from narration.run.books import clashes
+from narration.run.inbox import Ledger, new_books, scan_books
 from narration.store.layout import BookLayout
 from narration.store.lock import locked_by
 from narration.store.manifest import Manifest
@@ -39,7 +40,14 @@ def bulk_narrate(inputs: str = "inputs", out_dir: str = "outputs", options: Narr
     logger = get_run_logger()
     ledger = Ledger(Path(out_dir) / ".inbox.sqlite")
     started = []
+    # Books bound for one folder (a/tiny.md and b/tiny.epub into out_dir/tiny/): the first in
+    # path order is narrated, each later one skipped on every scan until it is renamed.
+    clashing = {Path(clash.path): str(clash) for clash in clashes(scan_books(inputs), Path(out_dir))}
     for book in new_books(inputs, ledger, options):
+        if book.path in clashing:
+            ledger.release(book)
+            logger.warning("skipped %s", clashing[book.path])
+            continue
         holder = locked_by(BookLayout.for_book(out_dir, book.path))
         if holder is not None:  # a run of it is under way (a manual one, say): the next scan tries again
             ledger.release(book)

@@ -37,6 +37,7 @@ _EXPORTS = {
     "NarrationOptions": "narration.options",
     "Narrator": "narration.run.narrator",
     "narrate": "narration.run.pipeline",
+    "narrate_books": "narration.run.books",
     "plan_book": "narration.run.plan",
 }
 __all__ = sorted(_EXPORTS)

@@ -206,7 +206,7 @@ def test_every_string_option_is_either_checked_or_known_not_to_be_a_path() -> No
 
 def test_the_command_line_refuses_a_book_outside(monkeypatch: pytest.MonkeyPatch, tree: dict[str, Path],
                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    from flows.cli import main
+    from narration.cli import main
 
     monkeypatch.setenv(ENV, str(tree["allowed"]))
     book, out = tree["outside"] / "book.md", tree["allowed"] / "outputs"
@@ -222,7 +222,7 @@ def test_serve_and_deploy_refuse_defaults_outside_and_note_when_unset(
     monkeypatch: pytest.MonkeyPatch, tree: dict[str, Path], capsys: pytest.CaptureFixture[str], command: str
 ) -> None:
     import flows.deployments
-    from flows.cli import main
+    from narration.cli import main
 
     started: list[tuple] = []
     monkeypatch.setattr(flows.deployments, "serve_all", lambda *args: started.append(args))

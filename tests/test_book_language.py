@@ -161,7 +161,7 @@ def test_a_french_book_on_the_english_piper_voice_is_refused(tmp_path: Path) -> 
 def test_the_cli_refuses_with_one_line_and_writes_nothing(tmp_path: Path) -> None:
     book = _write(tmp_path, "kalastaja.md", FINNISH_BOOK)
     out = tmp_path / "out"
-    result = subprocess.run([sys.executable, "-m", "flows.cli", str(book), "--out", str(out)], capture_output=True,
+    result = subprocess.run([sys.executable, "-m", "narration.cli", str(book), "--out", str(out)], capture_output=True,
                             text=True, cwd=ROOT, timeout=120, check=False)  # fmt: skip
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
@@ -171,7 +171,7 @@ def test_the_cli_refuses_with_one_line_and_writes_nothing(tmp_path: Path) -> Non
 
 def test_the_dry_run_says_the_language_and_where_it_came_from(tmp_path: Path) -> None:
     book = _write(tmp_path, "jardin.md", (SAMPLES / "fr.md").read_text(encoding="utf-8"))
-    result = subprocess.run([sys.executable, "-m", "flows.cli", str(book), "--dry-run"], capture_output=True,
+    result = subprocess.run([sys.executable, "-m", "narration.cli", str(book), "--dry-run"], capture_output=True,
                             text=True, cwd=ROOT, timeout=120, check=False)  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "language: French (fr), source: text" in result.stdout

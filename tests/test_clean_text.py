@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import mutagen
 import pytest
 
-from flows.cli import main
+from narration.cli import main
 
 OSC52 = "\x1b]52;c;ZWNobyBwd25lZA==\x07"  # "write this to the clipboard"
 HOSTILE = f"Chapter [/b] One{OSC52} \x1b[31mRed\x1b[0m T\u202efdp.exe\u00ad\u200b"
@@ -123,7 +123,7 @@ def test_progress_bar_and_summary_take_a_title_as_text() -> None:
     from rich.console import Console
     from rich.progress import Progress, TextColumn
 
-    from flows.cli import RichProgress, print_summary
+    from narration.cli.run import RichProgress, print_summary
 
     screen = io.StringIO()
     bar = Progress(TextColumn("{task.description}"))
@@ -141,7 +141,7 @@ def test_progress_bar_and_summary_take_a_title_as_text() -> None:
 
 
 def test_log_records_are_one_line_without_escapes() -> None:
-    from flows.output import ShownFilter
+    from narration.cli.output import ShownFilter
 
     handler = logging.StreamHandler(io.StringIO())
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
@@ -200,7 +200,7 @@ def test_a_warning_naming_a_file_with_escapes_reaches_stderr_escaped(tmp_path: P
     # A manifest item missing from the archive is a warning naming the book's file.
     path = write_epub(tmp_path / f"nolang{OSC52}.epub", [Doc("c1.xhtml", chapter_body("One", PARAS[1:]))],
                       [TocEntry("One", "c1.xhtml")], extra_manifest=[("pic", "images/gone.png", "image/png")])
-    proc = subprocess.run([sys.executable, "-m", "flows.cli", str(path), "--dry-run", "--json"],
+    proc = subprocess.run([sys.executable, "-m", "narration.cli", str(path), "--dry-run", "--json"],
                           cwd=Path(__file__).parent.parent, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0
     assert f"nolang{OSC52.encode('unicode_escape').decode()}.epub: manifest lists" in proc.stderr

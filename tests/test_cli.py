@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def narrate(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "flows.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=600
+        [sys.executable, "-m", "narration.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=600
     )
 
 
@@ -78,7 +78,9 @@ def test_bad_options_are_named(tmp_path: Path) -> None:
 
 
 def test_commands_are_sub_parsers_and_a_book_named_like_one_is_narrated(tmp_path: Path) -> None:
-    from flows.cli import COMMANDS, parse_args
+    from narration.cli import all_commands, parse_args
+
+    commands = all_commands()
 
     args = parse_args(["./status", "--dry-run"])
     assert args.command == "run" and args.books == [Path("./status")] and args.dry_run
@@ -87,7 +89,7 @@ def test_commands_are_sub_parsers_and_a_book_named_like_one_is_narrated(tmp_path
     assert parse_args(["run", "status"]).books == [Path("status")]  # `run` forces a book named like a command
     status = parse_args(["status", "book.epub", "--json"])
     assert status.command == "status" and status.book == Path("book.epub") and status.json
-    assert parse_args(["prune", "b.md", "--dry-run"]).handler is COMMANDS["prune"].run
+    assert parse_args(["prune", "b.md", "--dry-run"]).handler is commands["prune"].run
 
     # a file literally named `status` reaches the book reader (which names the problem), not `narrate status`
     (tmp_path / "status").write_text("# T\n\nwords\n", encoding="utf-8")
@@ -96,7 +98,8 @@ def test_commands_are_sub_parsers_and_a_book_named_like_one_is_narrated(tmp_path
 
     helped = narrate("--help")
     assert helped.returncode == 0
-    for name in COMMANDS:
+    assert {"run", "status", "prune", "verify", "serve", "deploy", "classify", "check"} <= set(commands)
+    for name in commands:
         assert f"    {name} " in helped.stdout
     no_args = narrate()
     assert no_args.returncode == 2 and "narrate --help" in no_args.stderr
@@ -128,7 +131,8 @@ def test_dry_run_prints_the_plan_with_the_script_edits(tmp_path: Path) -> None:
 
 
 def test_books_run_as_flow_runs_only_with_a_server_dask_or_when_asked(monkeypatch) -> None:
-    from flows.cli import parse_args, uses_prefect
+    from flows.runner import wanted as uses_prefect
+    from narration.cli import parse_args
 
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     monkeypatch.delenv("NARRATION_DASK", raising=False)
@@ -262,3 +266,22 @@ def test_an_out_without_write_permission_is_refused(tmp_path: Path) -> None:
         assert list(locked.iterdir()) == []
     finally:
         locked.chmod(0o755)
+
+
+def test_the_cli_lives_in_narration_and_finds_the_prefect_commands_without_importing_prefect() -> None:
+    code = ("import sys; import narration.cli as cli; before = sorted(m for m in sys.modules if m.split('.')[0] == 'flows'); "
+            "cli.build_parser(); print(before, list(cli.all_commands()), any(m.split('.')[0] == 'prefect' for m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("[] ")  # narration.cli imports nothing of flows/ by itself
+    assert "'serve'" in proc.stdout and "'deploy'" in proc.stdout  # found through the entry points
+    assert proc.stdout.split()[-1] == "False"  # and building the parser (narrate --help) never imports Prefect
+
+
+def test_python_m_flows_cli_still_narrates_for_a_release(tmp_path: Path) -> None:
+    book = tmp_path / "tiny.md"
+    book.write_text("# A Book\n\n## One\n\nSome words to read aloud.\n", encoding="utf-8")
+    old = subprocess.run([sys.executable, "-m", "flows.cli", str(book), "--backend", "piper", "--dry-run", "--json"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert old.returncode == 0, old.stderr
+    assert old.stdout == narrate(str(book), "--backend", "piper", "--dry-run", "--json").stdout

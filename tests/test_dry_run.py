@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from epub_factory import Doc, TocEntry, chapter_body, write_epub
 
-from flows.cli import main
+from narration.cli import main
 
 PARAS = ["It was a quiet morning in the town, and nobody expected anything at all.", "Then the bell rang twice."]
 

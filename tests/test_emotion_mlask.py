@@ -72,7 +72,7 @@ def test_a_japanese_book_is_tagged_quote_by_quote_with_restraint() -> None:
 
 
 def test_narrate_classify_takes_mlask() -> None:
-    proc = subprocess.run([sys.executable, "-m", "flows.cli", "classify", "--model", "mlask", "--json"], cwd=ROOT,
+    proc = subprocess.run([sys.executable, "-m", "narration.cli", "classify", "--model", "mlask", "--json"], cwd=ROOT,
                           input="ふざけるな、腹が立つ！\n駅は町の北にある。\n", capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert [json.loads(line)["label"] for line in proc.stdout.splitlines()] == ["angry", NEUTRAL]

@@ -41,7 +41,7 @@ def toc_titles(path: Path) -> list[str]:
 
 def run_narrate(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "flows.cli", *args, "--backend", "piper"], cwd=ROOT, capture_output=True, text=True, timeout=900,
+        [sys.executable, "-m", "narration.cli", *args, "--backend", "piper"], cwd=ROOT, capture_output=True, text=True, timeout=900,
         env={**os.environ, **(env or {})},
     )
 

@@ -52,7 +52,7 @@ def book(tmp_path: Path) -> Path:
 
 
 def command(book: Path, out: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "flows.cli", str(book), "--out", str(out), *ARGS, *extra]
+    return [sys.executable, "-m", "narration.cli", str(book), "--out", str(out), *ARGS, *extra]
 
 
 def narrate(book: Path, out: Path, *extra: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -126,7 +126,7 @@ def decoded_seconds(path: Path) -> float:
 def assert_whole(book: Path, out: Path) -> None:
     """Everything the book's last plan needs is there, whole, and as long as the manifest says."""
     layout = BookLayout.for_book(out, book)
-    verify = subprocess.run([sys.executable, "-m", "flows.cli", "verify", str(book), "--out", str(out), "--json"],
+    verify = subprocess.run([sys.executable, "-m", "narration.cli", "verify", str(book), "--out", str(out), "--json"],
                             cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert verify.returncode == 0, verify.stdout + verify.stderr[-2000:]
     records = Manifest(layout.manifest).records()
@@ -339,11 +339,11 @@ def test_sigterm_under_prefect_ends_the_temporary_server_with_the_run(tmp_path: 
 FULL_DISK = r"""
 set -u
 mount -t tmpfs -o size="$SIZE" tmpfs "$OUT" || exit 77
-"$PYTHON" -m flows.cli "$BOOK" --out "$OUT" $ARGS > "$RESULTS/full.out" 2> "$RESULTS/full.err"
+"$PYTHON" -m narration.cli "$BOOK" --out "$OUT" $ARGS > "$RESULTS/full.out" 2> "$RESULTS/full.err"
 echo $? > "$RESULTS/full.rc"
 find "$OUT" -path '*/.work/chunks/*' -name '*.wav' ! -name '.tmp-*' | wc -l > "$RESULTS/kept"
 mount -o remount,size=64m "$OUT"
-"$PYTHON" -m flows.cli "$BOOK" --out "$OUT" $ARGS > "$RESULTS/resumed.out" 2> "$RESULTS/resumed.err"
+"$PYTHON" -m narration.cli "$BOOK" --out "$OUT" $ARGS > "$RESULTS/resumed.out" 2> "$RESULTS/resumed.err"
 echo $? > "$RESULTS/resumed.rc"
 cp -a "$OUT"/. "$RESULTS/out"
 """

@@ -104,3 +104,29 @@ def test_a_numbered_label_with_a_long_title_on_two_lines(tmp_path: Path) -> None
     path.write_text(text, encoding="utf-8")
     titles = [c.title for c in load_book(path).chapters]
     assert titles[-2:] == ["Capítulo V. Donde se prosigue la narración", " ".join(title.split())]
+
+
+def test_unlabelled_sections_in_sentence_case_are_found_by_layout(tmp_path: Path) -> None:
+    """A French book whose sections carry no label word, titled in sentence case as French titles
+    are ("Seconde version"), two blank lines before each and a labelled preface: the preface made
+    the book two chapters, the sections lost in the first."""
+    prose = PROSE["fr"]
+    sections = ["La maison du passeur", "Première version", "Seconde version", "Ce que disait le meunier"]
+    text = ("Le Passeur\n\n\n\nPréface\n\n" + prose + "\n"
+            + "".join(f"\n\n{s}\n\n{prose}\n\n{prose}\n" for s in sections))
+    path = tmp_path / "passeur.txt"
+    path.write_text(text, encoding="utf-8")
+    book = load_book(path)
+    assert [c.title for c in book.chapters] == ["Préface", *sections]
+    assert all(c.words == 2 * len(prose.split()) for c in book.chapters[1:])
+
+
+def test_french_dialogue_and_dates_between_gaps_are_no_headings(tmp_path: Path) -> None:
+    """Short lines alone that are no headings: a date line ("Mardi 3 mai", "Le soir"), a reply
+    that ends a sentence ("Oui."), a salutation ("Mon cher ami,")."""
+    prose = PROSE["fr"]
+    lines = ["Mardi soir", "Oui.", "Mon cher ami,", "Le 3 mai", "Dimanche matin"]
+    text = "Lettres\n" + "".join(f"\n\n\n{line}\n\n{prose}\n" for line in lines)
+    path = tmp_path / "lettres.txt"
+    path.write_text(text, encoding="utf-8")
+    assert len(load_book(path).chapters) == 1

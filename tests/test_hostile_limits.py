@@ -17,7 +17,7 @@ import pysbd
 import pytest
 from epub_factory import Doc, TocEntry, write_epub
 
-from flows.cli import main
+from narration.cli import main
 from narration.errors import InputError
 from narration.ingest import epub_chapters, load_book
 from narration.ingest.limits import split_paragraph, split_text

@@ -515,3 +515,29 @@ def test_indented_verse_and_letters_are_read_indented_code_is_not(tmp_path: Path
                            "Then:\n\n    print(keeper.steps[0])\n")
     assert paragraphs(load_book(path)) == ["The pirates sang.", "Yo ho, yo ho, the lantern's lit, The keeper's on the stair.",
                                            "As you value your life, keep away from the rock.", "Then:"]
+
+
+# --- headings found by layout, in a Markdown book without headings --------------------------------
+
+
+def test_a_markdown_book_without_headings_takes_its_titles_from_layout(tmp_path: Path) -> None:
+    """Short lines alone after two blank lines, each over prose, three times: chapter titles
+    (the book was one chapter); a short line before a list, or repeated, is not."""
+    prose = "The lighthouse stood on a rock that the *sea* had been trying to swallow for a hundred years.\n"
+    text = ("Keeper\n\n\nThe Rock\n\n" + prose + "\nThings he kept:\n\n- oil\n- wicks\n\n\nGull's Warning\n\n" + prose
+            + "\n\nLANE.\n\n" + prose + "\n\nLANE.\n\n" + prose + "\n\nLANE.\n\n" + prose
+            + "\n\nThe Last Light\n\n" + prose)
+    path = tmp_path / "keeper.md"
+    path.write_text(text, encoding="utf-8")
+    book = load_book(path)
+    assert [c.title for c in book.chapters] == ["The Rock", "Gull's Warning", "The Last Light"]
+    assert book.structure.startswith("no # headings, 3 titles found by layout")
+    assert sum(p.text == "LANE." for p in book.chapters[1].paragraphs) == 3
+
+
+def test_a_markdown_book_with_headings_keeps_them_alone(tmp_path: Path) -> None:
+    prose = "The lighthouse stood on a rock that the sea had been trying to swallow for a hundred years.\n"
+    text = "# Keeper\n\n## One\n\n" + prose + "".join(f"\n\n\nTitle {n}\n\n{prose}" for n in ("A", "B", "C"))
+    path = tmp_path / "keeper.md"
+    path.write_text(text, encoding="utf-8")
+    assert [c.title for c in load_book(path).chapters] == ["One"]

@@ -484,3 +484,99 @@ def test_unlabelled_titles_after_wide_gaps_are_chapters_when_nothing_is_labelled
     text = "".join(f"\n\n\n\n{title}\n\n{story}" for title in ("The Rock", "Gull's Warning", '"Fog! Fog!"'))
     book = load_book(write(tmp_path, "THE LANTERN KEEPER\n" + text))
     assert [c.title for c in book.chapters] == ["The Rock", "Gull's Warning", '"Fog! Fog!"']
+
+
+# --- headings found by layout ---------------------------------------------------------------------
+
+TALE = ("A certain king had a beautiful garden, and in the garden stood a tree which bore golden apples.\n"
+        "These apples were always counted, and about the time when they began to grow ripe it was found\n"
+        "that every night one of them was gone.\n\n"
+        "The king became very angry at this, and ordered the gardener to keep watch all night.\n")
+
+
+def test_titles_in_capitals_after_wide_gaps_are_chapters_beside_numbered_parts(tmp_path: Path) -> None:
+    """Grimm's tales (a Gutenberg plain text): titles in capitals, four blank lines before each,
+    and one tale in numbered parts. The numbered parts made the whole book three chapters."""
+    text = "FAIRY TALES\n\nBy The Brothers Grimm\n"
+    for title in ("THE GOLDEN BIRD", "HANS IN LUCK", "JORINDA AND JORINDEL"):
+        text += f"\n\n\n\n{title}\n\n{TALE}"
+    text += "\n\n\n\nTHE ADVENTURES OF CHANTICLEER AND PARTLET\n\n\n"
+    for n, part in ((1, "HOW THEY WENT TO THE MOUNTAINS TO EAT NUTS"), (2, "HOW CHANTICLEER AND PARTLET WENT TO VISIT MR KORBES")):
+        text += f"\n{n}. {part}\n\n{TALE}"
+    text += f"\n\n\n\nRAPUNZEL\n\n{TALE}"
+    book = load_book(write(tmp_path, text))
+    assert titles(book) == [
+        "The Golden Bird", "Hans in Luck", "Jorinda and Jorindel",
+        "The Adventures of Chanticleer and Partlet: 1. How They Went to the Mountains to Eat Nuts",
+        "2. How Chanticleer and Partlet Went to Visit Mr Korbes", "Rapunzel",
+    ]
+    assert book.structure.startswith("6 chapter headings")
+
+
+def test_letters_days_lists_and_signatures_are_no_headings(tmp_path: Path) -> None:
+    """An epistolary novel (shaped like Daddy-Long-Legs): letters headed by a day or a date,
+    salutations, signatures, numbered lists whose last item prose follows, a time of day. No
+    chapter headings: the book is one chapter (it was nine, each a list item or a date)."""
+    letter = ("I have ever so many things to tell you, and the first is that college is the most\n"
+              "wonderful place in the world, and I am the luckiest girl alive to be here.\n")
+    heads = ["Tuesday", "Wednesday evening", "10th October", "Saturday morning", "The Ides of March", "9.45 p.m."]
+    text = "DADDY-LONG-LEGS\n"
+    for head in heads:
+        text += f"\n\n\n\n{head}\n\nDear Daddy-Long-Legs,\n\n{letter}\n\n\n                                   Judy\n"
+    text += ("\n\n\n\nSunday\n\nHere are the reasons:\n\nI. You are rich.\n\nII. You hate girls.\n\n"
+             "III. You never write.\n\n" + letter)
+    book = load_book(write(tmp_path, text, name="letters.txt"))
+    assert len(book.chapters) == 1, titles(book)
+    assert book.structure.endswith("the whole text is one chapter")
+
+
+def test_a_plays_acts_are_chapters_and_its_speakers_are_not(tmp_path: Path) -> None:
+    """A play: acts in capitals after wide gaps; speakers' names in capitals stand alone before
+    their lines, each name many times: a speaker, not a heading."""
+    speech = "I have been meaning to speak to you about the arrangements for this evening, my lord.\n"
+    scene = "".join(f"\n\n{name}\n\n{speech}" for name in ("LANE.", "ALGERNON.", "LANE.", "ALGERNON.", "LANE."))
+    text = "THE PLAY\n\nA Comedy\n" + "".join(f"\n\n\n\n{act}\n\nThe scene is a drawing-room, prettily furnished, with a window on the left.\n{scene}"
+                                              for act in ("THE FIRST ACT", "THE SECOND ACT", "THE THIRD ACT"))
+    book = load_book(write(tmp_path, text))
+    assert titles(book) == ["The First Act", "The Second Act", "The Third Act"]
+    assert sum(p.text == "LANE." for p in book.chapters[0].paragraphs) == 3
+
+
+def test_poem_titles_head_their_stanzas_and_a_refrain_does_not(tmp_path: Path) -> None:
+    """Poetry: each poem's title in capitals over its stanzas is a chapter; a one-line refrain
+    between stanzas, repeated, is verse."""
+    stanza = "The wind was a torrent of darkness\nAmong the gusty trees,\nThe moon was a ghostly galleon\nTossed upon cloudy seas.\n"
+    poem = f"{stanza}\n\nOver the cobbles he clattered\n\n{stanza}\n\nOver the cobbles he clattered\n\n{stanza}"
+    text = "POEMS\n" + "".join(f"\n\n\n\n{t}\n\n{poem}" for t in ("THE HIGHWAYMAN", "THE BARREL-ORGAN", "A SONG OF SHERWOOD"))
+    book = load_book(write(tmp_path, text))
+    assert titles(book) == ["The Highwayman", "The Barrel-Organ", "A Song of Sherwood"]
+    assert all(len(c.paragraphs) == 5 for c in book.chapters)
+
+
+def test_a_short_line_alone_once_or_twice_is_no_heading(tmp_path: Path) -> None:
+    """Two short lines after wide gaps are no pattern: an epigraph's source, a dedication."""
+    prose = "The lighthouse stood on a rock that the sea had been trying to swallow for a hundred years.\n"
+    text = f"THE KEEPER\n\n\n\nTo My Father\n\n{prose}\n\n\n\nHomer\n\n{prose}\n\n{prose}"
+    book = load_book(write(tmp_path, text))
+    assert len(book.chapters) == 1
+
+
+def test_numbered_letters_past_three_hundred_in_sequence_are_chapters(tmp_path: Path) -> None:
+    """Beethoven's letters run from 216 to 476: numbers past 300 head chapters in a sequence
+    (letters 301 on were read as one chapter); a year's numeral on a title page does not."""
+    letter = "I only yesterday read your letter attentively at home, and I hasten to answer it now.\n"
+    text = "LETTERS\n\n\nMCMIX.\n\n\n" + "".join(f"\n\n{n}.\n\nTo Zmeskall.\n\n{letter}" for n in range(298, 304))
+    book = load_book(write(tmp_path, text))
+    assert titles(book) == [f"{n}. To Zmeskall." for n in range(298, 304)]
+
+
+def test_stories_numbered_over_their_numbered_parts_keep_every_story(tmp_path: Path) -> None:
+    """"II. THE RED-HEADED LEAGUE" follows the first story's part "III.": a number one more than
+    one before it, anywhere, is in a sequence (a neighbours-only check dropped stories II and III)."""
+    prose = "The lighthouse stood on a rock that the sea had been trying to swallow for a hundred years.\n"
+    text = "ADVENTURES\n"
+    for number, title in (("I", "A SCANDAL IN BOHEMIA"), ("II", "THE RED-HEADED LEAGUE"), ("III", "A CASE OF IDENTITY")):
+        text += f"\n\n\n\n{number}. {title}\n\n\n" + "".join(f"\n\n{part}.\n\n\n{prose}" for part in ("I", "II"))
+    book = load_book(write(tmp_path, text))
+    assert titles(book) == ["I. A Scandal in Bohemia: I", "II", "II. The Red-Headed League: I", "II",
+                            "III. A Case of Identity: I", "II"]

@@ -13,8 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from flows.cli import main, mastering_line
 from narration import NarrationOptions, narrate
+from narration.cli import main
+from narration.cli.status import mastering_line
 from narration.emotion.settings import EmotionSettings
 from narration.errors import InputError
 from narration.ffmpeg import probe_chapters, run_ffmpeg

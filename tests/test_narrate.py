@@ -89,7 +89,7 @@ def test_a_damaged_manifest_is_moved_aside_and_the_rerun_synthesizes_nothing(
     for leftover in (layout.manifest.with_name(layout.manifest.name + s) for s in ("-wal", "-shm")):
         leftover.unlink(missing_ok=True)
 
-    status = subprocess.run([sys.executable, "-m", "flows.cli", "status", str(book), "--out", str(out), "--json"],
+    status = subprocess.run([sys.executable, "-m", "narration.cli", "status", str(book), "--out", str(out), "--json"],
                             capture_output=True, text=True, timeout=300)
     assert status.returncode == 0 and "Traceback" not in status.stderr, status.stderr
     with caplog.at_level("WARNING", logger="narration.store.manifest"):
@@ -164,7 +164,7 @@ def test_one_run_per_book_a_second_is_refused_with_exit_3(tmp_path: Path, book: 
         with pytest.raises(BookLocked, match="already being narrated by pid"):
             narrate(book, out, OPTIONS)
         assert not layout.manifest.exists()  # refused before anything was written
-        cli = subprocess.run([sys.executable, "-m", "flows.cli", str(book), "--out", str(out)],
+        cli = subprocess.run([sys.executable, "-m", "narration.cli", str(book), "--out", str(out)],
                              capture_output=True, text=True, timeout=300)
         assert cli.returncode == 3, cli.stderr
         assert len(cli.stderr.strip().splitlines()) == 1 and "already being narrated by pid" in cli.stderr

@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from flows.cli import main
 from narration import narrate
 from narration.assembly import (
     Pauses,
@@ -23,6 +22,7 @@ from narration.assembly import (
     write_wav,
 )
 from narration.audio import Audio, frame_count
+from narration.cli import main
 from narration.errors import InputError
 from narration.ffmpeg import run_ffmpeg
 from narration.mastering.conformance import measure_file

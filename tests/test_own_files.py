@@ -92,7 +92,7 @@ def test_the_cli_refuses_a_malformed_lexicon_with_one_line_and_exit_2(tmp_path: 
     lexicon = tmp_path / "deep.toml"
     lexicon.write_text("a = " + "[" * 50_000 + "]" * 50_000 + "\n", encoding="utf-8")
     out = tmp_path / "out"
-    result = subprocess.run([sys.executable, "-m", "flows.cli", str(book), "--lexicon", str(lexicon), "--backend",
+    result = subprocess.run([sys.executable, "-m", "narration.cli", str(book), "--lexicon", str(lexicon), "--backend",
                              "piper", "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from flows.cli import main
 from narration import narrate
+from narration.cli import main
 from narration.errors import NarrationError
 from narration.options import NarrationOptions
 from narration.store.layout import BookLayout

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 def test_sample_book_with_tiny_qwen3(tiny_model_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = subprocess.run(
-        [sys.executable, "-m", "flows.cli", str(SAMPLE), "--out", str(out), "--json", "--backend", "qwen3",
+        [sys.executable, "-m", "narration.cli", str(SAMPLE), "--out", str(out), "--json", "--backend", "qwen3",
          "--model", str(tiny_model_dir), "--no-loudnorm", "--format", "flac",
          "--no-qa"],  # a random model speaks noise: no ASR round trip could pass it
         cwd=ROOT, capture_output=True, text=True, timeout=900,

@@ -38,7 +38,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     with prefect_server(tmp) as (env, procs), temporary_settings(updates={PREFECT_API_URL: env["PREFECT_API_URL"]}):
         serve_env = {**env, "NARRATION_INJECT_FAULTS": "fail@3"}
         serve = subprocess.Popen(
-            [sys.executable, "-m", "flows.cli", "serve", "--inputs", str(inputs), "--out", str(out),
+            [sys.executable, "-m", "narration.cli", "serve", "--inputs", str(inputs), "--out", str(out),
              "--cron", "0 3 1 1 *"],
             cwd=ROOT, env=serve_env, stdout=subprocess.DEVNULL, stderr=open(tmp / "serve.log", "w"),
             start_new_session=True,

@@ -244,3 +244,51 @@ def test_written_numbers_become_words(parts: list[str], glue: str) -> None:
     assert not _NOT_SPEAKABLE.search(spoken), spoken
     # Only digit groups that are no recognisable number (a version "1.2.3") may survive.
     assert not re.search(r"(?<![\d.])\d+(?![\d.])", spoken), spoken
+
+
+# A heading's roman numeral in the book's language, as its speakers read it (English has its own
+# rule above): French ordinal for the first only, Spanish and Portuguese ordinals up to ten,
+# Italian ordinals throughout, German, Dutch and Finnish cardinals; feminine labels agree.
+HEADINGS = [
+    ("fr", "Chapitre I", "Chapitre premier"),
+    ("fr", "Chapitre VI. Le retour", "Chapitre six. Le retour"),
+    ("fr", "CHAPITRE XII", "CHAPITRE douze"),
+    ("fr", "Livre II: Chapitre III", "Livre deux: Chapitre trois"),
+    ("fr", "Tome IV", "Tome quatre"),
+    ("fr", "Acte I, scène I", "Acte premier, scène première"),
+    ("es", "Capítulo VI", "Capítulo sexto"),
+    ("es", "Capítulo XII. Donde se cuenta", "Capítulo doce. Donde se cuenta"),
+    ("es", "Parte III", "Parte tercera"),
+    ("es", "Libro II", "Libro segundo"),
+    ("it", "Capitolo VI", "Capitolo sesto"),
+    ("it", "Capitolo XX", "Capitolo ventesimo"),
+    ("it", "Parte III", "Parte terza"),
+    ("pt", "Capítulo VI", "Capítulo sexto"),
+    ("pt", "Capítulo XI", "Capítulo onze"),
+    ("pt", "Parte I", "Parte primeira"),
+    ("de", "Kapitel VI", "Kapitel sechs"),
+    ("de", "Zweiter Teil: Kapitel XII", "Zweiter Teil: Kapitel zwölf"),
+    ("nl", "Hoofdstuk VI", "Hoofdstuk zes"),
+    ("fi", "Luku VI", "Luku kuusi"),
+    # a numeral alone heads the text: a number, read as one
+    ("fr", "XIV. Le retour", "quatorze. Le retour"),
+    ("es", "VI", "seis"),
+    ("de", "III", "drei"),
+    ("it", "II: La fuga", "due: La fuga"),
+]
+
+
+@pytest.mark.parametrize(("language", "written", "spoken"), HEADINGS)
+def test_heading_numerals_are_read_in_the_books_language(language: str, written: str, spoken: str) -> None:
+    assert normalize(written, language) == spoken
+
+
+@pytest.mark.parametrize(("language", "text"), [
+    ("it", "I promessi sposi"),  # the article, not a numeral
+    ("fr", "Il vit Louis XIV au loin."),  # no label, not at a heading's start
+    ("es", "Capítulo I en que se cuenta"),  # a lone I before a lower-case word: not taken
+    ("pt", "Vi a casa."),  # mixed case is a word
+    ("fr", "Chapitre MMMMX"),  # no valid numeral
+])
+def test_heading_numerals_leave_other_letters_alone(language: str, text: str) -> None:
+    assert normalize(text, language) == text

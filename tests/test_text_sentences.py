@@ -133,3 +133,47 @@ def test_segment_book_fills_a_copy_and_keeps_given_sentences() -> None:
 def test_segment_book_uses_the_book_language() -> None:
     book = Book("t", language="ja", chapters=[Chapter("一", [Paragraph("「本当？」「うん！」それで。")])])
     assert segment_book(book).chapters[0].paragraphs[0].sentences == ["「本当？」", "「うん！」", "それで。"]
+
+
+# Each language's own rules with the titles and abbreviations pysbd lacks; Portuguese, which
+# pysbd lacks, with Spanish's rules and its own abbreviations (it fell back to English, which
+# cut after every title: "O Sr. | Silva chegou").
+LANGUAGES = [
+    ("pt", ["O Sr. Silva chegou ontem.", "A Sra. Costa esperava-o à porta."]),
+    ("pt", ["V. Exa. deseja mais alguma coisa?", "Não, obrigado."]),
+    ("pt", ["Ilmo. Sr. Diretor, venho pedir licença.", "Atenciosamente."]),
+    ("pt", ["A Profa. Lima e a Dra. Souza chegaram juntas.", "Sentaram-se."]),
+    ("pt", ["Veja p. ex. o capítulo seguinte.", "Fica mais claro."]),
+    ("pt", ["Nasceu em 1802, cf. pág. 12.", "A mãe era minhota."]),
+    ("pt", ["Ele comprou livros, cadernos, etc.", "Depois foi embora."]),  # a real end after an abbreviation
+    ("pt-BR", ["D. Maria chegou cedo.", "O jantar estava pronto."]),
+    ("es", ["El Sr. García llegó tarde.", "La Sra. López lo esperaba en la puerta."]),
+    ("es", ["Vea p. ej. el capítulo siguiente.", "Es más claro."]),
+    ("fr", ["MM. Dubois et Fabre arrivèrent ensemble.", "On servit le thé."]),
+    ("fr", ["Voir p. ex. le chapitre suivant.", "C'est plus clair."]),
+    ("it", ["Nacque nel 1802, cfr. pag. 12.", "Sua madre era sarda."]),
+    ("nl", ["Dhr. Jansen kwam gisteren aan.", "Mevr. de Vries wachtte bij de deur."]),
+    ("de", ["Siehe z. B. das nächste Kapitel.", "Es ist klarer."]),
+]
+
+
+@pytest.mark.parametrize(("language", "sentences"), LANGUAGES)
+def test_each_language_splits_with_its_abbreviations(language: str, sentences: list[str]) -> None:
+    assert split_sentences(" ".join(sentences), language) == sentences
+
+
+def test_portuguese_has_rules_of_its_own_and_finnish_falls_back() -> None:
+    text = "O Sr. Silva chegou ontem. Ninguém sabia."
+    assert split_sentences(text, "pt") != split_sentences(text, "en")
+    assert split_sentences("Hra. Virtanen tuli. Hän istui.", "fi") == split_sentences("Hra. Virtanen tuli. Hän istui.", "en")
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(["Sr.", "Sra.", "V.", "Exa.", "p.", "ex.", "pág.", "12", "etc.", "Silva", "chegou",
+                                 ".", "?", "!", ",", "«", "»", "—", "\n", "  "]), max_size=30),
+       st.sampled_from(["pt", "es", "fr", "it", "nl"]))
+def test_other_languages_lose_and_duplicate_nothing(parts: list[str], language: str) -> None:
+    text = " ".join(parts)
+    sentences = split_sentences(text, language)
+    assert _squash("".join(sentences)) == _squash(text)
+    assert all(s and s == s.strip() for s in sentences)

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from flows.cli import main as cli
 from narration import NarrationOptions, narrate
 from narration.audio import frame_count
+from narration.cli import main as cli
 from narration.ffmpeg import probe
 from narration.store.layout import BookLayout
 from narration.store.manifest import Manifest
@@ -102,7 +102,7 @@ def test_the_audiobook_is_kept_when_whole_and_made_again_when_damaged(tmp_path: 
 
 
 def run_verify(book: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "flows.cli", "verify", str(book), "--out", str(out), *extra],
+    return subprocess.run([sys.executable, "-m", "narration.cli", "verify", str(book), "--out", str(out), *extra],
                           capture_output=True, text=True, cwd=ROOT, timeout=300)
 
 

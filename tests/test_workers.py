@@ -32,7 +32,7 @@ def test_deploy_to_a_work_pool_and_a_worker_runs_the_book(tmp_path: Path) -> Non
     elsewhere.mkdir()
     with prefect_server(tmp_path) as (env, procs), temporary_settings(updates={PREFECT_API_URL: env["PREFECT_API_URL"]}):
         deploy = subprocess.run(
-            [sys.executable, "-m", "flows.cli", "deploy", "--pool", POOL, "--inputs", str(inputs), "--out", str(out),
+            [sys.executable, "-m", "narration.cli", "deploy", "--pool", POOL, "--inputs", str(inputs), "--out", str(out),
              "--cron", "0 3 1 1 *", "--dask", "local:1"],
             cwd=elsewhere, env=env, capture_output=True, text=True, timeout=180,
         )

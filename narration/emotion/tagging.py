@@ -18,7 +18,7 @@ import numpy as np
 from narration.emotion.classifier import PassageClassifier
 from narration.emotion.restraint import restrain
 from narration.emotion.settings import EmotionSettings
-from narration.emotion.spans import split_spans
+from narration.text.spans import split_spans
 from narration.emotion.tags import NEUTRAL, TAGS
 from narration.model import PARA_NOTE, Book
 from narration.text.chunking import StyleRun

@@ -46,6 +46,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +64,7 @@ from narration.errors import InputError
 from narration.ingest import gutenberg
 from narration.ingest.block_kinds import is_code
 from narration.ingest.frontmatter import cut_printer_colophon, is_copyright_line, looks_like_title_page
+from narration.ingest.layout import in_pattern, line_style
 from narration.ingest.limits import check_text_size
 from narration.ingest.notes import MarkedParagraph, note_mark, place_notes, take_note_marks
 from narration.ingest.omissions import (
@@ -97,6 +99,7 @@ class _Heading:
 class _Text:
     lines: list[str]  # split at line breaks, so "Title: X" / "Author: Y" lines can be told apart
     line: int
+    end: int = 0  # 1-based number of its last line, where the parser says
 
     @property
     def text(self) -> str:
@@ -147,6 +150,7 @@ def load_markdown(path: Path, options: IngestOptions | None = None) -> Book:
 
     title_heading, body = _split_title_heading(blocks, fm_title)
     lead, body = _leading_metadata(body, has_title=bool(title_heading or fm_title))
+    body, by_layout = _layout_headings(body)
     heading_title = title_heading.text if title_heading else ""
     title = fm_title or heading_title or lead.title or title_from_name(path)
     authors = meta.authors if meta.authors is not None else (pg_meta.authors or fields.authors or lead.authors or [])
@@ -158,6 +162,8 @@ def load_markdown(path: Path, options: IngestOptions | None = None) -> Book:
                                     notes=notes, language=language)
     if not any(ch.paragraphs for ch in chapters):
         raise InputError(path, "no readable text (only headings, code, images, HTML or tables)")
+    if by_layout:
+        structure = f"no # headings, {by_layout} titles found by layout; {structure}"
     if notes:  # read aloud now: not left out
         omitted[:] = [o for o in omitted if o.kind != NOTES]
     if cut := cut_printer_colophon(chapters, options.keep):
@@ -327,7 +333,8 @@ def _blocks(tokens: list[Token], path: Path, omitted: list[Omission] | None = No
         if opener.type == "heading_open" and opener.level == 0:
             blocks.append(_Heading(int(opener.tag[1:]), _without_refs(_join_lines(lines))[0], line))
         else:
-            blocks.append(_Text(lines, line))  # paragraphs, list items, quotes, nested headings
+            end = opener.map[1] if opener.map else 0
+            blocks.append(_Text(lines, line, end))  # paragraphs, list items, quotes, nested headings
     return blocks
 
 
@@ -449,6 +456,41 @@ def _field_blocks(blocks: list[_Block]) -> tuple[_Meta, list[_Block]]:
         taken += 1  # the rule under the metadata
     return meta, blocks[taken:]
 
+
+
+def _layout_headings(blocks: list[_Block]) -> tuple[list[_Block], int]:
+    """A Markdown book with no headings: the paragraphs that head its chapters by layout
+    (``narration.ingest.layout``: a short line after two or more blank lines, prose or a stanza
+    right after it, three or more in one style; labelled ones, "Chapter 2", too) become level-1
+    headings. Returns the blocks and how many were made headings."""
+    if any(isinstance(b, _Heading) for b in blocks):
+        return blocks, 0
+    repeated = Counter(" ".join(b.text.casefold().split()) for b in blocks if isinstance(b, _Text) and len(b.lines) <= 2)
+    styles: dict[int, tuple[str, bool]] = {}
+    last = 0  # the last line of the block before
+    for k, block in enumerate(blocks):
+        gap = block.line - last - 1 if last else 0
+        last = (block.end or block.line + len(block.lines) - 1) if isinstance(block, _Text) else block.line
+        if not isinstance(block, _Text) or gap < 2 or len(block.lines) > 2 or not _leads_text(blocks, k):
+            continue
+        if repeated[" ".join(block.text.casefold().split())] >= 3:
+            continue  # a speaker's name, a refrain
+        style = "label" if heading_label(block.text) is not None else line_style(block.text)
+        if style is not None:
+            styles[k] = (style, gap >= 3)
+    made = set(in_pattern(styles))
+    return [_Heading(1, b.text, b.line) if k in made else b for k, b in enumerate(blocks)], len(made)
+
+
+def _leads_text(blocks: list[_Block], k: int) -> bool:
+    """Whether prose (a sentence of six words or more) or a stanza follows block ``k``."""
+    after = blocks[k + 1] if k + 1 < len(blocks) else None
+    if not isinstance(after, _Text):
+        return False
+    words = after.text.split()
+    prose = len(words) >= 30 or (len(words) >= 6 and bool(re.search(r"[.!?…][\"'”’)»]*$", after.text)))
+    stanza = len(after.lines) >= 2 and all(len(line) <= 70 for line in after.lines)
+    return prose or stanza
 
 
 def _split_title_heading(blocks: list[_Block], fm_title: str) -> tuple[_Heading | None, list[_Block]]:

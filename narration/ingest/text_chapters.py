@@ -104,7 +104,7 @@ def _drafts(reader: Reader, headings: dict[int, Heading]) -> tuple[list[_Draft],
             pending = []
             if block.kind == SPECIAL:
                 current.items.append(i)  # its caption is recorded with the chapter
-        elif heading.kind in CONTAINER_KINDS or heading.kind == "toc" or _opens_numbers(heading, headings.get(nxt) if nxt is not None else None):
+        elif heading.kind in CONTAINER_KINDS or heading.kind in ("toc", "title") or _opens_numbers(heading, headings.get(nxt) if nxt is not None else None):
             same = next((k for k, h in enumerate(pending) if h.kind == heading.kind), None)
             if same is not None:
                 drop(reader, [j for h in pending[same:] for j in h.blocks], CONTENTS)

@@ -13,6 +13,18 @@
   contents and a wider gap, is a heading too (``A Scandal in Bohemia``; once only).
 - An illustrated edition's label printed in a caption (``[Illustration: ... Chapter I.]``)
   is a heading as well.
+- **Headings by layout**, where no word marks them (``layout_headings``): a short line standing
+  alone after two blank lines or more, with prose (or a stanza, or a labelled heading) right
+  after it, in a pattern that repeats through the book: three or more such lines in one style
+  (all capitals, title case, or a few words in sentence case with no final stop: "THE GOLDEN
+  BIRD", "Kaa's Hunting", "Seconde version") after gaps of one width. Not a date or a day
+  ("Tuesday", "10th October": a letter's), not a salutation or anything ending in a comma or
+  colon, not a line the book repeats (a speaker's name, a refrain). They are read where labels
+  do not give the book its chapters (fewer than three worded chapter headings), with the
+  labelled headings when they outnumber those.
+- Numbers alone or numbered lines are no headings when they are items of a list (two or more
+  in a row, a blank line apart: "I. You are rich." / "II. You hate girls."), a time ("9.45
+  p.m.") or a number out of every sequence ("215 FERGUSSEN HALL", "MCMIX").
 
 Whether a heading starts a chapter (prose follows it) is ``text_chapters``' business; the
 prose tests it and the contents finder use (``is_prose``, ``reads_as_text``,
@@ -22,9 +34,16 @@ prose tests it and the contents finder use (``is_prose``, ``reads_as_text``,
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
-from narration.ingest.markdown import CHAPTER_NAMES, LABEL_WORDS, NUMBERED_LABEL, heading_label
+from narration.ingest.layout import in_pattern, line_style
+from narration.ingest.markdown import (
+    CHAPTER_NAMES,
+    LABEL_WORDS,
+    NUMBERED_LABEL,
+    heading_label,
+)
 from narration.ingest.text_blocks import (
     ILLUSTRATION,
     ITALIC,
@@ -88,17 +107,20 @@ def _label_of_text(text: str) -> str | None:
         if not match:
             return None
         number, stop, rest = match.groups()
-        if number in ("M", "D", "C", "L") or (number.isdigit() and _over_300(number)):
+        if number in ("M", "D", "C", "L") or (number.isdigit() and _over_999(number)):
             return None
         if rest and not stop and not is_caps(rest):
             return None
+        if stop == "." and rest[:1].isdigit():
+            return None  # "9.45 p.m.", "6.30, Saturday": a time, a decimal
     return kind
 
 
-def _over_300(digits: str) -> bool:
-    """Without int() on the whole run: a run of over 4,300 digits is a ValueError."""
-    significant = digits.lstrip("0")
-    return len(significant) > 3 or int(significant or "0") > 300
+def _over_999(digits: str) -> bool:
+    """Over three digits: a year ("1899"), not a heading's number. (Numbers over 300 head
+    chapters only in a sequence, as Beethoven's letters 216-476 do: ``_listed_or_stray_numbers``.)
+    Without int() on the whole run: a run of over 4,300 digits is a ValueError."""
+    return len(digits.lstrip("0")) > 3
 
 
 def label_of(block: Block) -> str | None:
@@ -231,6 +253,8 @@ def is_prose(block: Block) -> bool:
     lines = [line.strip() for line in block.lines]
     if len(lines) >= 2 and max(len(line) for line in lines) < 50:
         return False  # short lines: a title page, an imprint, a list (or verse)
+    if len(lines) >= 4 and sum(is_caps(line) for line in lines) >= 0.8 * len(lines):
+        return False  # a list of titles in capitals, one a line (Grimm's contents, with one line in lower case)
     if len(lines) <= 4 and all(len(line) - len(line.lstrip()) >= 10 for line in block.lines):
         return False  # centred lines: a title page's display type
     if sum(is_cjk(ch) for ch in text) >= 15:
@@ -328,6 +352,8 @@ def find_headings(reader: Reader) -> dict[int, Heading]:
             i = max([i, *heading.blocks]) + 1
         else:
             i += 1
+    for i in _listed_or_stray_numbers(reader, found):
+        del found[i]
     # Numbers alone ("IV.") are headings only in a book with several of them, and sections when
     # the book's chapters carry words ("CHAPTER IV" ... "1.", "2." inside).
     numbers = [i for i, h in found.items() if h.kind == "number"]
@@ -338,28 +364,118 @@ def find_headings(reader: Reader) -> dict[int, Heading]:
     if len(numbers) < 2 or len(worded) >= 2:
         for i in numbers:
             del found[i]
-    return found or _titles_after_gaps(reader)
+    return _with_layout(reader, found, layout_headings(reader))
+
+
+def _with_layout(reader: Reader, found: dict[int, Heading], layout: dict[int, Heading]) -> dict[int, Heading]:
+    """Labelled headings, and those found by layout where labels do not give the chapters:
+    fewer than three worded chapter headings or a handful among many by layout (Les Fleurs du
+    Mal's 90 poem titles and one "Chant d'automne"), and more headings by layout than by label
+    or wider gaps before them than before any labelled one (song titles over numbered verses)."""
+    chapters = [h for h in found.values() if h.kind not in ("number", "toc", *CONTAINER_KINDS)]
+    if not layout or (len(chapters) >= 3 and len(layout) <= LAYOUT_OVER_LABELS * len(chapters)):
+        return found
+    gaps = [reader.blocks[i].gap for i in found]
+    if len(layout) <= len(found) and min(reader.blocks[i].gap for i in layout) <= max(gaps, default=0):
+        return found
+    return dict(sorted({**layout, **found}.items()))
+
+
+def _listed_or_stray_numbers(reader: Reader, found: dict[int, Heading]) -> list[int]:
+    """Number headings that are no headings: items of a list (a numbered block a blank line
+    from another: "II. You are rich." / "III. You hate girls.", where the last item has prose
+    after it), and a number out of every sequence (neither 1 nor one more than a number before
+    it nor one less than a number after it: "215 FERGUSSEN HALL" among "III." and "9.", a
+    title page's "MCMIX")."""
+    blocks = reader.blocks
+    numbered = {i for i, b in enumerate(blocks) if b.kind == TEXT and b.gap <= 1 and i not in reader.dropped
+                and len(b.lines) <= MAX_HEADING_LINES and _label_of_text(b.lines[0].strip()) == "number"}
+    listed = [i for i in numbered if i in found and found[i].kind == "number"
+              and (_previous_content(reader, i) in numbered or next_content(reader, i + 1) in numbered)]
+    order = [i for i in sorted(found) if found[i].kind == "number" and i not in listed]
+    values = [_number_value(blocks[i].lines[0]) for i in order]
+    # In a sequence: 1, or one more than a number before it, or one less than a number after it
+    # anywhere (a story's "II." after its parts "I.", "II.", "III.").
+    before: set[int | None] = set()
+    after = Counter(values)
+    stray = []
+    for i, value in zip(order, values, strict=True):
+        after[value] -= 1
+        if value is not None and value != 1 and value - 1 not in before and not after[value + 1]:
+            stray.append(i)
+        before.add(value)
+    return listed + stray
+
+
+def _previous_content(reader: Reader, j: int) -> int | None:
+    """The text block before ``j`` that is not left out, or None."""
+    j -= 1
+    while j >= 0:
+        if reader.blocks[j].kind == TEXT and j not in reader.dropped:
+            return j
+        j -= 1
+    return None
+
+
+_ROMAN_DIGITS = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
+
+
+def _number_value(line: str) -> int | None:
+    """The value of a heading's leading number, Arabic or Roman ("XIV." -> 14), else None."""
+    match = re.match(r"\s*+(?:(\d{1,6})|([MDCLXVI]{1,12}))(?![\w])", line)
+    if not match:
+        return None
+    if match.group(1):
+        return int(match.group(1))
+    values = [_ROMAN_DIGITS[c] for c in match.group(2)]
+    return sum(-v if k + 1 < len(values) and v < values[k + 1] else v for k, v in enumerate(values))
 
 
 WIDE_GAP = 3  # blank lines before an unlabelled title (Gutenberg plain text leaves four)
+LAYOUT_OVER_LABELS = 4  # headings by layout outnumber worded ones this many times: the labels are stray
 
 
-def _titles_after_gaps(reader: Reader) -> dict[int, Heading]:
-    """Unlabelled chapter titles ("Kaa's Hunting", "Tiger! Tiger!"): a short line after a wide
-    gap with text after it, when there are several of them. Used only when nothing is labelled."""
+def layout_headings(reader: Reader) -> dict[int, Heading]:
+    """Unlabelled headings found by layout (the module's rule): each style's lines after
+    gaps of one width, where there are three or more of them."""
     blocks = reader.blocks
-    found: dict[int, Heading] = {}
+    repeated = Counter(entry_key(b.text) for b in blocks if b.kind == TEXT and len(b.lines) <= MAX_HEADING_LINES)
+    styles: dict[int, tuple[str, bool]] = {}
     for i, block in enumerate(blocks):
-        if i in reader.dropped or block.kind != TEXT or block.gap < WIDE_GAP or len(block.lines) != 1:
-            continue
-        text = clean_text(block.text)
-        words = text.split()
-        if not 1 <= len(words) <= 8 or re.search(r"[a-z][.,;:]$", text) or (nxt := next_content(reader, i + 1)) is None:
-            continue
-        if blocks[nxt].gap >= WIDE_GAP:
-            continue  # a line standing alone between wide gaps: a title page's, not a chapter's
-        found[i] = Heading("title", caps_to_title(text.strip("\"“”")) if is_caps(text) else text, block.line, [i])
-    return found if len(found) >= 2 else {}
+        style = _layout_style(reader, i)
+        if style is not None and repeated[entry_key(block.text)] < 3:
+            styles[i] = (style, block.gap >= WIDE_GAP)
+    return {i: _layout_heading(blocks[i], i) for i in in_pattern(styles)}
+
+
+def _layout_heading(block: Block, i: int) -> Heading:
+    text = clean_text(block.text)
+    if is_caps(text) and len(text) > 2 and text[0] in "\"“" and text[-1] in "\"”":
+        text = text[1:-1]  # a title in capitals set in quotes ('"BUNK CITY."'), not one opening with one
+    return Heading("title", caps_to_title(text) if is_caps(text) else text, block.line, [i])
+
+
+def _layout_style(reader: Reader, i: int) -> str | None:
+    """The style of a block that may head a chapter by layout (``layout.line_style``), or None:
+    also a short line after a gap, not labelled, with prose, a stanza or a labelled heading
+    right after it."""
+    block = reader.blocks[i]
+    if block.kind != TEXT or i in reader.dropped or block.gap < 2 or len(block.lines) > MAX_HEADING_LINES:
+        return None
+    style = line_style(clean_text(block.text))
+    if style is None or label_of(block) is not None or not _leads_text(reader, i):
+        return None
+    return style
+
+
+def _leads_text(reader: Reader, i: int) -> bool:
+    """Whether prose, a stanza or a labelled heading follows block ``i`` (pictures between)."""
+    nxt = next_content(reader, i + 1)
+    if nxt is None or nxt - i > 3:
+        return False
+    after = reader.blocks[nxt]
+    stanza = len(after.lines) >= 2 and all(len(line.strip()) <= 70 for line in after.lines) and not is_caps(after.text)
+    return is_prose(after) or stanza or label_of(after) is not None
 
 
 def _heading_at(reader: Reader, i: int, kind: str) -> Heading:

@@ -7,7 +7,9 @@ own number among them), symbols, and words in capitals read as words. Japanese r
 ``narration.text.japanese``: ruby readings, numbers with 万/億 grouping, dates, times,
 counters with their sound changes and Latin abbreviations, read in katakana. Spanish, French,
 Italian and Portuguese get their numbers in words (num2words in the language) and their titles
-before a name ("M. Dupont", "Sr. García") spelled out, and nothing of the English rules; other languages get the language-neutral rules only (Kokoro's Hindi reads
+before a name ("M. Dupont", "Sr. García") spelled out, and nothing of the English rules; they,
+German, Dutch and Finnish read a heading's roman numeral in the language ("Chapitre premier",
+"Capítulo sexto", "Kapitel sechs"); other languages get the language-neutral rules only (Kokoro's Hindi reads
 digits with espeak-ng, its Mandarin with misaki's cn2an).
 
 The rules run on one sentence at a time (the chunker calls them per sentence), so a period
@@ -892,12 +894,85 @@ def title_words(language: str) -> Rule:
     return expand_titles
 
 
+# -- a heading's roman numeral in the other languages we read ---------------------------------
+
+# Label words by language; the feminine ones take a feminine ordinal ("Scène première", "Parte tercera").
+_HEADING_LABELS = {
+    "fr": "chapitre livre tome partie acte scène chant lettre volume section",
+    "es": "capítulo capitulo libro tomo parte acto escena canto carta volumen sección",
+    "it": "capitolo libro tomo parte atto scena canto lettera volume sezione",
+    "pt": "capítulo capitulo livro tomo parte ato acto cena canto carta volume secção seção",
+    "de": "kapitel buch teil band akt aufzug szene gesang brief abschnitt",
+    "nl": "hoofdstuk boek deel band bedrijf akte scène zang brief",
+    "fi": "luku kirja osa nide näytös kohtaus runo laulu kirje",
+}
+_FEMININE_LABELS = frozenset({
+    "partie", "scène", "lettre", "section", "parte", "escena", "carta", "sección", "scena", "lettera", "sezione",
+    "cena", "secção", "seção",
+})
+# How far each language reads a numeral after its label as an ordinal, as its speakers do: French
+# only the first ("Chapitre premier", then "Chapitre deux", "Chapitre six"); Spanish and Portuguese
+# up to ten, then cardinals ("capítulo sexto", "capítulo once": the rule for a numeral after a
+# noun, as for kings); Italian throughout ("capitolo sesto", "capitolo ventesimo"); German, Dutch
+# and Finnish never ("Kapitel sechs", "hoofdstuk zes", "luku kuusi").
+_ORDINALS_UP_TO = {"fr": 1, "es": 10, "pt": 10, "it": 3999, "de": 0, "nl": 0, "fi": 0}
+# num2words' language for these headings (Portuguese as its numbers: Brazilian).
+_HEADING_NUMBER_LANGUAGES = {**NUMBER_LANGUAGES, "de": "de", "nl": "nl", "fi": "fi"}
+
+
+def _feminine(ordinal: str) -> str:
+    """"primero" -> "primera", "premier" -> "première", "terzo" -> "terza" (each word's ending)."""
+    if ordinal == "premier":
+        return "première"
+    return " ".join(word[:-1] + "a" if word.endswith("o") else word for word in ordinal.split())
+
+
+def heading_numerals(language: str) -> Rule:
+    """A rule reading a heading's roman numeral in ``language``: after a label word ("Chapitre VI"
+    -> "Chapitre six", "Capítulo VI" -> "Capítulo sexto", "Parte III" -> "Parte terza") and alone
+    at the start of a heading ("XIV. Le retour" -> "quatorze. Le retour"; a number, read as one)."""
+    words_language = _HEADING_NUMBER_LANGUAGES[language]
+    labels = "|".join(sorted(_HEADING_LABELS[language].split(), key=len, reverse=True))
+    # The numeral as _SECTION_ROMAN takes it: a lone "I" ends the heading or comes before a capital.
+    labelled = re.compile(
+        rf"(?<!\w)((?i:{labels}))(\s+)([IVXLCDM]{{2,}}|[VXLCDM]|I(?=\s*(?:$|[^\w\s]|[A-Z])))\b(?!['’]?\w)"
+    )
+    first = _HEADING_LABELS[language].split()[0]
+
+    def spoken(label: str, value: int) -> str:
+        if value > _ORDINALS_UP_TO[language]:
+            return num2words(value, lang=words_language).replace(",", "")
+        ordinal = num2words(value, lang=words_language, to="ordinal")
+        return _feminine(ordinal) if label.lower() in _FEMININE_LABELS else ordinal
+
+    def after_label(match: re.Match[str]) -> str:
+        value = _roman(match.group(3))
+        return match.group(0) if value is None else f"{match.group(1)}{match.group(2)}{spoken(match.group(1), value)}"
+
+    def alone(match: re.Match[str]) -> str:
+        value = _roman(next(group for group in match.groups() if group))
+        return match.group(0) if value is None else num2words(value, lang=words_language)
+
+    def expand_heading_numerals(text: str) -> str:
+        if not _ROMAN_LETTER.search(text):
+            return text
+        return _HEADING_ROMAN.sub(alone, labelled.sub(after_label, text))
+
+    expand_heading_numerals.__name__ = f"expand_heading_numerals_{language}"
+    expand_heading_numerals.__doc__ = f"Roman numerals of headings in {language} ({first} VI...)."
+    return expand_heading_numerals
+
+
+_ROMAN_LETTER = re.compile(r"[IVXLCDM]")
+
+
 def _numbers_only(language: str) -> tuple[Rule, ...]:
-    return (strip_markup, title_words(language), number_words(language), collapse_whitespace)
+    return (strip_markup, title_words(language), heading_numerals(language), number_words(language), collapse_whitespace)
 
 
 _PIPELINES: dict[str, tuple[Rule, ...]] = {
     "en": ENGLISH_RULES, "ja": JAPANESE_RULES, **{lang: _numbers_only(lang) for lang in NUMBER_LANGUAGES},
+    **{lang: (strip_markup, heading_numerals(lang), collapse_whitespace) for lang in ("de", "nl", "fi")},
 }  # fmt: skip
 
 

@@ -1,5 +1,9 @@
 """Sentence segmentation with pysbd, made lossless and corrected for Japanese quotes.
 
+Each language is split with pysbd's rules for it, with the titles and abbreviations pysbd's
+lists lack (``LANGUAGES``); Portuguese, which pysbd lacks, with Spanish's and its own
+abbreviations; a language with no rules as English.
+
 pysbd decides where sentences end; we only use its output to find cut points and always
 slice the original text, so no character is lost, added or duplicated (pysbd may alter text
 in edge cases). For Japanese, pysbd keeps 「」 quotes whole but cuts inside 『』 and
@@ -241,6 +245,57 @@ class _QuickAbbreviations:
         return result
 
 
+# -- each language's rules: pysbd's, with the abbreviations it lacks ----------------------------
+#
+# pysbd cuts after a known abbreviation when a capital follows, unless the abbreviation is
+# "prepositive" (a title before a name). Its Spanish, French, Italian and Dutch lists lack most
+# titles, so "El Sr. | García", "MM. | Dubois", "Dhr. | Jansen" were cut, as were "p. | ex." and
+# "p. | ej." (before lower case: "p" alone is not listed); it has no Portuguese, which fell back
+# to English ("O Sr. | Silva", "Ilmo. | Sr. | Diretor"). Portuguese takes Spanish's rules, the
+# nearest pysbd has, with its own abbreviations. Measured on paragraphs written for it in six
+# languages (bench/sentence_languages.py, bench/results/sentence_languages.md).
+# Titles, and words before a street's name ("Av. Paulista"), that a name follows.
+_TITLES = {
+    "es": "sr sra srta sres dr dra lic ud uds d dña av avda",
+    "fr": "m mm mme mmes mlle mlles dr me mgr",
+    "it": "sig sigg sig.ra sig.na dott dott.ssa prof prof.ssa avv ing on",
+    "nl": "dhr mevr mr dr drs ir ing prof ds",
+    "pt": "sr sra srta srs sras dr dra drs prof profa d dna ilmo ilma exmo exma v vv exa exas revmo sto sta av r pça trav",
+}
+_MORE_ABBREVIATIONS = {
+    "es": "p. ej ej p. e pág págs",
+    "fr": "p. ex ex cf p pp éd vol chap",
+    "it": "p. es es cfr pag pagg ecc",
+    "nl": "bijv enz o.a i.p.v m.a.w d.w.z",
+    "pt": (
+        "p. ex ex etc cf pág págs p pp n nº núm cap caps vol vols ed apto tel fl fls obs "
+        "sec séc a.c d.c jan fev mar abr mai jun jul ago set out nov dez"
+    ),
+}
+# pysbd keeps a "number abbreviation"'s period only before a digit, though an abbreviation it
+# lists anyway keeps it before a digit or a lower-case word: "p" is both "p. 12" and "p. ej.".
+_NOT_ONLY_BEFORE_NUMBERS = {"p"}
+_BASE = {"es": "es", "fr": "fr", "it": "it", "nl": "nl", "pt": "es"}
+
+
+def _with_abbreviations(code: str) -> type:
+    """pysbd's language class for ``_BASE[code]`` with ``code``'s titles and abbreviations added."""
+    base = LANGUAGE_CODES[_BASE[code]]
+    listed = base.Abbreviation
+    titles = _TITLES[code].split()
+    added = titles + _MORE_ABBREVIATIONS[code].split()
+    abbreviation = type("Abbreviation", (listed,), {
+        "ABBREVIATIONS": list(dict.fromkeys([*listed.ABBREVIATIONS, *added])),
+        "PREPOSITIVE_ABBREVIATIONS": list(dict.fromkeys([*listed.PREPOSITIVE_ABBREVIATIONS, *titles])),
+        "NUMBER_ABBREVIATIONS": [a for a in listed.NUMBER_ABBREVIATIONS if a not in _NOT_ONLY_BEFORE_NUMBERS],
+    })
+    return type(f"{base.__name__}For{code.capitalize()}", (base,), {"iso_code": code, "Abbreviation": abbreviation})
+
+
+# The language class each language is split with (pysbd's own where it has nothing to add).
+LANGUAGES: dict[str, Any] = {**LANGUAGE_CODES, **{code: _with_abbreviations(code) for code in _BASE}}
+
+
 _PROCESSORS: dict[str, type] = {}
 
 
@@ -248,7 +303,7 @@ def _processor_class(language: str) -> type:
     """The processor ``pysbd.Segmenter`` uses for ``language``, with ``_QuickAbbreviations``
     where it applies (pysbd 0.3.4, a language that keeps the base class's two methods)."""
     if language not in _PROCESSORS:
-        module = LANGUAGE_CODES[language]
+        module = LANGUAGES[language]
         processor = getattr(module, "Processor", pysbd.processor.Processor)
         replacer = getattr(module, "AbbreviationReplacer", AbbreviationReplacer)
         if pysbd.__version__ == "0.3.4" and all(
@@ -312,13 +367,13 @@ def _segment(text: str, language: str) -> list[str]:
         return []
     # A fresh processor per call: it keeps state on the instance, so sharing one across threads
     # (Prefect's default task runner) would mix texts up; construction costs ~1 us.
-    processor = _processor_class(language)(text, LANGUAGE_CODES[language], char_span=False)
+    processor = _processor_class(language)(text, LANGUAGES[language], char_span=False)
     return _sentence_spans(processor.process(), text)
 
 
 def _pysbd_language(language: str) -> str:
     primary = primary_language(language)
-    return primary if primary in LANGUAGE_CODES else FALLBACK_LANGUAGE
+    return primary if primary in LANGUAGES else FALLBACK_LANGUAGE
 
 
 def _pysbd_starts(text: str, language: str) -> list[int]:

@@ -14,12 +14,14 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from flows.output import dump_json, plain, say
+from narration.cli.output import dump_json, fail, plain, say
 from narration.errors import NarrationError
 from narration.mastering.conformance import BookCheck, check_files
 from narration.mastering.profiles import PROFILES, get_profile
 
-CHECK_DESCRIPTION = (
+NAME = "check"
+HELP = "measure audio files against a delivery profile (acx)"
+DESCRIPTION = (
     "Measure audio files (any MP3, M4A, FLAC, WAV, Opus; a folder stands for the audio files in it) against a "
     "delivery profile: RMS level, true peak, noise floor (the quietest 500 ms), room tone at the head and tail, "
     "sample rate, channels, bit rate and CBR/VBR mode, duration; pass or fail per rule with the measured value. "
@@ -27,7 +29,7 @@ CHECK_DESCRIPTION = (
 )
 
 
-def add_check_arguments(p: argparse.ArgumentParser) -> None:
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="audio files or folders of them (one book)")
     p.add_argument("--profile", default="acx", choices=sorted(PROFILES),
                    help="the profile to check against (default: acx; the profile named default measures only)")
@@ -70,9 +72,7 @@ def print_check(check: BookCheck, console: Console) -> None:
         say(console, f"book: {r.rule} {r.measured} ({r.required}): {'pass' if r.passed else 'FAIL'}")
 
 
-def check_main(args: argparse.Namespace) -> int:
-    from flows.cli import fail
-
+def run(args: argparse.Namespace) -> int:
     try:
         check = check_files(args.files, get_profile(args.profile))
     except NarrationError as exc:

@@ -57,3 +57,18 @@ def setup_logging(verbose: bool) -> None:
         return
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     shown_logs()
+
+
+stderr = Console(stderr=True)
+
+
+def fail(message: str, code: int = 2) -> int:
+    """One line on stderr naming the problem; the exit code to return."""
+    say(stderr, f"narrate: error: {message}", soft_wrap=True)
+    return code
+
+
+def hms(seconds: float) -> str:
+    """``1:02:03``."""
+    s = int(round(seconds))
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"

@@ -1,0 +1,235 @@
+"""Who says each quote, on passages written for these tests."""
+
+from __future__ import annotations
+
+from narration.cast.attribution import attribute
+from narration.cast.frames import frame_after, frame_before
+
+
+def _run(text: str):
+    paras = [p.strip() for p in text.strip().split("\n\n")]
+    result = attribute([[(p, p.startswith("#")) for p in paras]])
+    names = {c.id: c.name for c in result.characters}
+    names["-"] = "the narrator"
+    return result, [(q.paragraph, names.get("-" if q.narrator else q.speaker), q.rule) for q in result.quotes]
+
+
+def test_frames_inverted_plain_before_and_relative():
+    assert frame_after("said the Mock Turtle in a deep voice.", '"No,"').np == "the Mock Turtle"
+    assert frame_after("the March Hare went on.", '"Well,"').np == "the March Hare"
+    assert frame_after("Mr. Bennet replied calmly.", '"So,"').np == "Mr. Bennet"
+    assert frame_after("said he.", '"So,"').pronoun == "male"
+    assert frame_after("Then Alice went home.", '"Bye."') is None  # no speech verb
+    assert frame_before("It was late. Mr. Darcy said:").np == "Mr. Darcy"  # a title's stop ends no sentence
+    assert frame_before("the slow pace of the Tortoise, who replied, laughing:").np == "the Tortoise"
+    assert frame_before("he was about to kill him, when the Mouse piteously entreated, saying:").np == "the Mouse"
+    assert frame_before("Holmes leaned forward and said:").np == "Holmes"
+    assert frame_before("It was a dark night.") is None
+
+
+def test_explicit_pronoun_interrupted_and_turns():
+    _, got = _run('''
+# Chapter I
+
+The Hatter looked at Alice. He was cross.
+
+"Your hair wants cutting," said the Hatter.
+
+"You should learn not to make personal remarks," Alice said with some severity; "it's very rude."
+
+The Hatter opened his eyes very wide on hearing this.
+
+"Why is a raven like a writing-desk?" he asked.
+
+"I believe I can guess that."
+
+"Do you mean that you think you can find out the answer to it?"
+
+"Exactly so."
+''')
+    assert got[0] == (2, "the Hatter", "explicit")
+    assert got[1] == (3, "Alice", "explicit")
+    assert got[2] == (3, "Alice", "paragraph")  # the interrupted quote's second half
+    assert got[3] == (5, "the Hatter", "pronoun")  # "he asked": the nearest man named before it
+    assert [g[1] for g in got[4:]] == ["Alice", "the Hatter", "Alice"]  # turn-taking between the two
+    assert {g[2] for g in got[4:]} == {"turns"}
+
+
+def test_weak_evidence_is_left_to_the_narrator():
+    _, got = _run('''
+It was a cold morning, and the road was long and empty for many miles in every direction, with no one on it at all.
+
+"Is anybody there?"
+
+The wind answered nothing, and the fields lay white under the frost as far as the eye could follow the hedges.
+''')
+    assert got == [(1, None, "")]
+
+
+def test_first_person_narrator_and_vocatives():
+    result, got = _run('''
+I had not slept. Holmes was already at the table, and I confess I felt a little ashamed of my late hour.
+
+"You are late, Watson," said Holmes.
+
+"I am," I answered. "What is the news?"
+
+"Bad news, Watson."
+
+"How bad?"
+
+"The worst."
+''')
+    assert got[0] == (1, "Holmes", "explicit")
+    assert got[1][1:] == ("the narrator", "first-person") and got[2][1] == "the narrator"
+    assert [g[1] for g in got[3:]] == ["Holmes", "the narrator", "Holmes"]
+    # Watson is only ever called, never named speaking, in a first-person book: the narrator
+    assert "Watson" not in {c.name for c in result.characters}
+
+
+def test_fable_animals_speak_through_pronouns():
+    result, got = _run('''
+A Crow having stolen a bit of meat, perched in a tree. A Fox, seeing this, longed to possess the meat himself. "How handsome is the Crow," he exclaimed, "in the beauty of her shape!"
+''')
+    assert [g[1] for g in got] == ["the Fox", "the Fox"]
+    kinds = {c.name: c.kind for c in result.characters}
+    assert kinds["the Fox"] == "animal" and kinds["the Crow"] == "animal"
+
+
+def test_keys_match_the_script_spans():
+    from narration.text.spans import split_spans
+
+    text = '"Yes," said he, "indeed."'
+    result = attribute([[("Holmes sat down.", False), (text, False)]])
+    spans = split_spans(text)
+    for q in result.quotes:
+        assert spans[q.span].speech and text[spans[q.span].start : spans[q.span].end] == q.text
+    assert set(result.speakers()) == {(0, 1, 0), (0, 1, 2)}
+
+
+def test_speed_of_a_long_book():
+    """50,000 words of dialogue in well under the time a 450,000-word book may take (2 minutes)."""
+    import time
+
+    para = ['"I do not know," said Alice. "Do you?"', '"No," said the Hatter.', "They sat in silence for a while."]
+    chapters = [[(p, False) for p in para * 200] for _ in range(10)]
+    start = time.perf_counter()
+    result = attribute(chapters)
+    assert time.perf_counter() - start < 10
+    assert len(result.quotes) == 10 * 200 * 3
+
+
+def test_a_line_calling_someone_is_the_other_speakers():
+    _, got = _run('''
+Holmes sat by the fire. Mortimer stood at the door with his hat in his hand, looking very tired.
+
+"Come in," said Holmes.
+
+"Thank you."
+
+"Sit down, Mortimer, and tell me everything."
+''')
+    assert got[0][1] == "Holmes"
+    assert got[2][1:] == ("Holmes", "vocative")  # calls Mortimer: Holmes, the other speaker here
+
+
+def test_the_narrator_is_one_speaker_in_turns():
+    """'I says' and the name the others call the narrator ("Huck") are one turn-taker: two of
+    the narrator's turns in a row say nothing about the turn after them."""
+    _, got = _run('''
+We sat on the raft and watched the river go by in the dark, and Jim smoked his pipe.
+
+"Where is it?" says Jim.
+
+"Down yonder," I says.
+
+"Is it far, Huck?"
+
+"Not far."
+
+Jim looked at the water a long while.
+
+"I don't like it," I says.
+
+"Why not?"
+
+"It's too dark," I says.
+''')
+    assert [g[1] for g in got[:4]] == ["Jim", "the narrator", "Jim", "the narrator"]  # Huck, called: the narrator
+    assert got[5][1] != "the narrator"  # after the narrator twice: not the narrator's by turns
+
+
+def test_a_japanese_book_keeps_every_quote_with_the_narrator():
+    from narration.cast.attribution import attribute_book
+    from narration.model import Book, Chapter, Paragraph
+
+    book = Book("蜘蛛の糸", language="ja", chapters=[Chapter("一", [Paragraph("「こら、罪人ども。」と犍陀多は言った。")])])
+    result = attribute_book(book)
+    assert result.characters == () and [q.speaker for q in result.quotes] == [None]
+    assert result.quotes[0].text == "「こら、罪人ども。」"
+
+
+def test_a_description_answering_the_one_it_fits_is_its_own_speaker():
+    _, got = _run('''
+Dorothy looked at the strange people who came toward her across the grass.
+
+"Who are you?" asked Dorothy.
+
+"I am a friend of the Munchkins," said the little old woman.
+
+"And where am I?" asked Dorothy.
+
+"In the land of the East," said the little old woman.
+''')
+    # Dorothy, the only woman named, just spoke: "the little old woman" is someone else
+    assert [g[1] for g in got] == ["Dorothy", "the little old woman", "Dorothy", "the little old woman"]
+
+
+def test_his_wife_is_the_mrs_of_his_name():
+    _, got = _run('''
+Mr. Mallow came home late, and Mr. Mallow was tired. Mrs. Mallow was waiting; Mrs. Mallow had the letter.
+
+Miss Price, the governess, came in with the candles. Miss Price set them down and went out again.
+
+"Have you read it?" cried his wife.
+''')
+    # Mr. Mallow's wife, though Miss Price is the woman named last
+    assert got == [(2, "Mrs. Mallow", "pronoun")]
+
+
+def test_a_pronoun_that_found_no_one_takes_the_nearest_turn_of_its_gender():
+    _, got = _run('''
+They sat in the kitchen, and the clock ticked on the wall above the dresser, slow and loud.
+
+"Who is it?" said Tom.
+
+"The baker," returned she.
+
+Tom made no answer.
+
+"Go and see," said Anne.
+''')
+    # no woman is named before "returned she": Anne, who speaks two turns on, not Tom
+    assert [g[1] for g in got] == ["Tom", "Anne", "Anne"]
+
+
+def test_the_actor_of_a_narration_paragraph_speaks_the_quote_after_it():
+    _, got = _run('''
+"Where were you?" asked Mrs. Hale.
+
+"You are late again," said Mr. Hale.
+
+Mrs. Hale said nothing, but, unable to bear it, began scolding one of the maids.
+
+"Don't stand there, Betty, for pity's sake!"
+''')
+    assert got[2][1:] == ("Mrs. Hale", "actor")  # not Mr. Hale, the other speaker, by the vocative rule
+
+
+def test_a_title_after_an_article_is_no_fable_creature():
+    result, _ = _run('''
+He was the elder Mr. Darcy's godson, and a Mr. Robinson had asked about him twice.
+
+"Is he here?" asked Mr. Robinson.
+''')
+    assert "the Mr" not in {c.name for c in result.characters}
