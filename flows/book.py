@@ -1,8 +1,10 @@
-"""The book flow: the library's pipeline steps (``narration.run.pipeline``), one Prefect task each.
+"""The book flow: the library's pipeline (``narration.run.pipeline.STEPS``), one Prefect task per step.
 
-Thin wiring: every step is a ``narration`` function; Prefect adds retries, concurrency, state
-tracking, result caching and the dashboard. One flow run per book, one task per batch of chunks
-(Prefect costs ~5 ms a task and ~1 s a flow run, so never a task per sentence).
+Thin wiring: every step is a ``narration`` function and the order, the conditions, the fan-out
+and what a stopped run is marked are ``pipeline.execute()``'s, shared with ``narrate()``; this
+module is only the executor that makes each step a task. Prefect adds retries, concurrency,
+state tracking, result caching and the dashboard. One flow run per book, one task per batch of
+chunks (Prefect costs ~5 ms a task and ~1 s a flow run, so never a task per sentence).
 
 Caching: the chunk store is the ground truth. A task's cache key is derived from the content
 hashes of what it makes, and only once those files exist (before that the key is None, so
@@ -16,30 +18,33 @@ reads the same on threads and on Dask.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
+import functools
+import inspect
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from prefect import flow, get_run_logger, task
+from prefect import Task, flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import TaskRun
 from prefect.context import TaskRunContext
 from prefect.futures import PrefectFuture
-from prefect.runtime import flow_run
+from prefect.runtime import flow_run, task_run
 from prefect.states import State
+from prefect.utilities.annotations import quote
 
 import flows  # noqa: F401  (Prefect defaults before Prefect is imported)
 from flows.models import process_narrator
 from flows.scaleout import synthesis_placement, task_runner_from_env
 from narration.allowed_roots import check_allowed
-from narration.emotion import EmotionSettings, PassageTag
-from narration.model import Book, Chunk
+from narration.model import Chunk
 from narration.options import NarrationOptions
 from narration.run import pipeline
 from narration.run.books import plan_books
-from narration.run.plan import BookPlan, ChapterPlan
+from narration.run.plan import BookPlan
 from narration.run.progress import NoProgress, ProgressListener
 from narration.run.results import BookIncomplete, BookResult, ChapterResult
-from narration.run.takes import ChunkFailures, RenderedChunk
+from narration.run.runner import Step
+from narration.run.takes import ChunkFailures
 from narration.store.digests import cache_key
 from narration.store.layout import BookLayout
 from narration.store.lock import book_lock
@@ -60,14 +65,14 @@ def set_progress_listener(listener: ProgressListener | None) -> None:
 
 
 def _batch_cache_key(context: TaskRunContext, parameters: dict[str, Any]) -> str | None:
-    layout = BookLayout(Path(parameters["root"]))
+    layout: BookLayout = parameters["layout"]
     keys = parameters["keys"]
     # Only when every take is there and is the file recorded when it was stored: a cached result
     # must never stand for a file that has gone or been damaged since (the task then runs, and
     # replaces it).
     recorded = Manifest(layout.manifest).fingerprints(keys)
     if all(k in recorded and take_problem(layout.chunk_audio(k), recorded[k]) is None for k in keys):
-        return cache_key("synth", parameters["root"], *keys)
+        return cache_key("synth", str(layout.root), *keys)
     return None
 
 
@@ -78,61 +83,106 @@ def _retry_transient(task: Any, task_run: TaskRun, state: State) -> bool:
     return not isinstance(exc, ChunkFailures) or exc.transient
 
 
-@task(
-    name="synthesize-batch",
-    task_run_name="synthesize {label}",
-    retries=2,
-    retry_delay_seconds=[2, 10],
-    retry_condition_fn=_retry_transient,
-    cache_key_fn=_batch_cache_key,
-    persist_result=True,
-)
-def synthesize_batch(
-    chunks: list[Chunk], keys: list[str], root: str, options: NarrationOptions, run_id: str, label: str
-) -> list[RenderedChunk]:
-    return pipeline.render_batch(chunks, keys, root, options, run_id, process_narrator())
+def _batch_run_name() -> str:
+    chunks: list[Chunk] = task_run.parameters["chunks"]
+    return f"synthesize chunks {chunks[0].index}-{chunks[-1].index}"
 
 
 def _chapter_cache_key(context: TaskRunContext, parameters: dict[str, Any]) -> str | None:
-    layout = BookLayout(Path(parameters["root"]))
-    out, master = pipeline.chapter_outputs(layout, parameters["chapter"], parameters["options"])
+    layout: BookLayout = parameters["layout"]
+    options: NarrationOptions = parameters["options"]
+    out, _ = pipeline.chapter_outputs(layout, parameters["chapter"], options)
     # Only for files that are there and whole, made from these inputs (a damaged master or
     # chapter file is assembled again, never served from the cache).
-    if pipeline.assembled_chapter(parameters["chapter"], parameters["keys"], layout.root, parameters["options"],
+    if pipeline.assembled_chapter(parameters["chapter"], parameters["keys"], layout, options,
                                   parameters["album"]) is None:
         return None
-    options: NarrationOptions = parameters["options"]
     # the assembly settings as the chapter's record digests them (narration.store.digests)
     return cache_key("chapter", out, parameters["album"], options.assembly.digest(), *parameters["keys"])
 
 
-@task(name="assemble-chapter", task_run_name="assemble chapter {chapter.index}", retries=1,
-      cache_key_fn=_chapter_cache_key, persist_result=True)
-def assemble_chapter_task(
-    chapter: ChapterPlan, keys: list[str], root: str, options: NarrationOptions, album: str
-) -> ChapterResult:
-    return pipeline.assemble_chapter_audio(chapter, keys, root, options, album)
+# What Prefect adds to a step, by the step's name; every other step is a plain task run named as
+# the step, never cached (its inputs are the whole plan: nothing to key a cache by that the store
+# does not say).
+TASK_OPTIONS: dict[str, dict[str, Any]] = {
+    "synthesize-batch": {
+        "task_run_name": _batch_run_name, "retries": 2, "retry_delay_seconds": [2, 10],
+        "retry_condition_fn": _retry_transient, "cache_key_fn": _batch_cache_key, "persist_result": True,
+    },
+    "assemble-chapter": {
+        "task_run_name": "assemble chapter {chapter.index}", "retries": 1, "cache_key_fn": _chapter_cache_key,
+        "persist_result": True,
+    },
+}  # fmt: skip
 
 
-@task(name="assemble-book")
-def assemble_book_task(plan: BookPlan, chapters: list[ChapterResult], root: str, options: NarrationOptions) -> str:
-    return pipeline.assemble_audiobook(plan, chapters, root, options)
+def _with_process_narrator(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``func`` given this process's narrator (``flows.models``) instead of taking one: a Dask
+    worker has its own, and a narrator (its locks) cannot be sent there."""
+
+    @functools.wraps(func)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return func(*args, **kwargs, narrator=process_narrator())
+
+    signature = inspect.signature(func)
+    call.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[p for p in signature.parameters.values() if p.name != "narrator"])
+    return call
 
 
-@task(name="captions-and-readalong")
-def timed_text_task(plan: BookPlan, chapters: list[ChapterResult], keys: list[list[str]], root: str,
-                    options: NarrationOptions) -> list[str]:
-    return pipeline.write_timed_text(plan, chapters, keys, root, options)
+def _as_task(step: Step) -> Task[..., Any]:
+    func = _with_process_narrator(step.func) if "narrator" in step.inputs else step.func
+    options = TASK_OPTIONS.get(step.name, {"task_run_name": step.name, "cache_policy": NO_CACHE})
+    return task(func, name=step.name, **options)
 
 
-@task(name="tag-emotions")
-def tag_emotions(book: Book, settings: EmotionSettings) -> list[PassageTag]:
-    return pipeline.classify(book, settings)
+TASKS: dict[str, Task[..., Any]] = {step.name: _as_task(step) for step in pipeline.STEPS}
 
 
-@task(name="qa-report")
-def write_report_task(root: Path, title: str) -> str:
-    return pipeline.write_report(root, title)
+class _Submitted:
+    """A step submitted to the task runner, as ``narration.run.runner`` waits for it."""
+
+    def __init__(self, future: PrefectFuture[Any]) -> None:
+        self._future = future
+
+    def done(self) -> bool:
+        return self._future.state.is_final()
+
+    def succeeded(self) -> bool:
+        # A failed batch (after its retries) fails only itself, and shows Failed in the dashboard.
+        self._future.wait()
+        return self._future.state.is_completed()
+
+    def result(self) -> Any:
+        return self._future.result()
+
+
+class PrefectExecutor:
+    """Each step a task: once-per-book steps run as task runs in the flow's own thread (the
+    store, the manifest and the model used for keying stay in this process); batches and
+    chapters go to the flow's task runner (two threads, or Dask), batches placed on workers
+    that hold the synthesis resources."""
+
+    def call(self, step: Step, inputs: dict[str, Any]) -> Any:
+        # quoted: Prefect would walk the whole plan looking for futures in it (0.8 s a time for a
+        # book of 2,000 chunks), and these steps take it whole
+        return TASKS[step.name](**{name: quote(value) for name, value in _without_narrator(inputs).items()})
+
+    def submit(self, step: Step, inputs: dict[str, Any]) -> _Submitted:
+        if step.each == "batch":
+            with synthesis_placement():
+                return _Submitted(TASKS[step.name].submit(**_without_narrator(inputs)))
+        return _Submitted(TASKS[step.name].submit(**_without_narrator(inputs)))
+
+    def note(self, message: str) -> None:
+        get_run_logger().info(message)
+
+    def stop(self) -> None:
+        pass  # the flow run's end waits for its task runs
+
+
+def _without_narrator(inputs: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in inputs.items() if name != "narrator"}
 
 
 class PlannedBook:
@@ -148,7 +198,7 @@ class PlannedBook:
         self.layout = layout
 
     def __iter__(self) -> Iterator[tuple[str, Any]]:
-        options = self.plan.options or NarrationOptions()
+        options = self.plan.options
         yield from {
             "source": str(self.plan.source), "title": self.plan.book.title, "chapters": len(self.plan.chapters),
             "chunks": len(self.plan.chunks), "backend": options.synthesis.backend, "edited": self.plan.source_book is not None
@@ -172,16 +222,6 @@ def cancel_started_runs(message: str) -> int:
     return cancelled
 
 
-def _wait_and_report(futures: list[PrefectFuture]) -> bool:
-    """Wait for a chapter's batches, reporting each as it is in; whether all succeeded."""
-    for future in futures:
-        future.wait()
-        if future.state.is_completed():
-            rendered: list[RenderedChunk] = future.result()
-            _progress.chunks_done(len(rendered), sum(r.duration for r in rendered))
-    return all(future.state.is_completed() for future in futures)
-
-
 @flow(name="narrate-book", flow_run_name="{book_path}", task_runner=task_runner_from_env())
 def narrate_book(
     book_path: str, out_dir: str = "outputs", options: NarrationOptions | None = None,
@@ -203,56 +243,10 @@ def narrate_book(
     else:
         plan, layout = planned.plan, planned.layout
     with book_lock(layout):  # one run per book: a second one fails here, before writing anything
-        return _narrate_planned(plan, layout)
+        return _execute(plan, layout)
 
 
-def _narrate_planned(plan: BookPlan, layout: BookLayout) -> BookResult:
-    pipeline.prepare(plan, layout)
-    options = plan.options or NarrationOptions()  # ``auto`` resolved for this book's language
-    if plan.backend_note:
-        get_run_logger().info("backend %s: %s", options.synthesis.backend, plan.backend_note)
-    tags = tag_emotions.submit(plan.book, options.emotion).result() if plan.tags is None else None
-    plan = pipeline.tag(plan, layout, tags)
-    run = pipeline.start_run(plan, layout, process_narrator())
-    try:
-        return _run_planned(plan, layout, options, run)
-    except BaseException as exc:  # stopped (a signal) or failed midway: said in the manifest, as narrate() does
-        if not isinstance(exc, BookIncomplete):  # that one closed the run itself
-            run.manifest.finish_run(run.run_id, "stopped")
-        raise
-
-
-def _run_planned(plan: BookPlan, layout: BookLayout, options: NarrationOptions, run: pipeline.Run) -> BookResult:
-    making, chunks, cached = run.making()  # --chapters: only these; no M4B or timed text for part of a book
-    _progress.book_started(plan.book.title, len(making), chunks, cached)
-
-    # Submit every batch first so synthesis never waits on assembly, then assemble each chapter
-    # as soon as its own batches are in.
-    batches_of: dict[int, list[PrefectFuture]] = {}
-    with synthesis_placement():
-        for chapter in making:
-            batches_of[chapter.index] = [
-                synthesize_batch.submit(chunks, keys, str(layout.root), options, run.run_id,
-                                        label=f"chunks {chunks[0].index}-{chunks[-1].index}")
-                for chunks, keys in run.batches(chapter)
-            ]
-    assembling: list[tuple[ChapterPlan, PrefectFuture]] = []
-    for chapter in making:
-        if _wait_and_report(batches_of[chapter.index]):
-            assembling.append((chapter, assemble_chapter_task.submit(
-                chapter, run.chapter_keys(chapter), str(layout.root), options, plan.book.title)))
-    chapters: list[ChapterResult] = []
-    for chapter, future in assembling:
-        chapters.append(future.result())
-        _progress.chapter_done(chapter.index, chapter.title)
-
-    pipeline.check_mastering(layout.root, chapters, options)
-    write_report_task.submit(layout.root, plan.book.title).result()  # with QA off too: it holds the mastering check
-    m4b = None
-    if options.assembly.m4b and not plan.partial and not pipeline.failed_chunks(run):
-        m4b = assemble_book_task.submit(plan, chapters, str(layout.root), options).result()
-    if (options.assembly.captions or options.assembly.readalong) and not plan.partial and not pipeline.failed_chunks(run):
-        timed_text_task.submit(plan, chapters, [run.chapter_keys(c) for c in plan.chapters], str(layout.root),
-                               options).result()
-    process_narrator().close()  # the next book (or another process) gets the GPU memory back
-    return pipeline.finish_run(run, chapters, m4b)
+def _execute(plan: BookPlan, layout: BookLayout) -> BookResult:
+    # Not in the flow's own body: Dask pickles that function by value with the globals it names,
+    # and the CLI's progress listener (its locks) cannot be pickled.
+    return pipeline.execute(plan, layout, PrefectExecutor(), process_narrator(), _progress)

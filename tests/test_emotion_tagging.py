@@ -1,5 +1,5 @@
-"""tag_book and apply_tags: one tag per span (quoted speech apart from narration), and every
-chunk styled by its span, cut where the tag changes."""
+"""tag_book and style_runs: one tag per span (quoted speech apart from narration), and every
+chunk styled by its span, cut where the tag changes (the tags attach to spans before chunking)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from narration.emotion.settings import EmotionSettings
-from narration.emotion.tagging import apply_tags, tag_book
+from narration.emotion.tagging import style_runs, tag_book
 from narration.emotion.tags import NEUTRAL, TAGS
 from narration.model import PAUSE_TITLE, Book, Chapter, Paragraph
 from narration.options import Pauses
@@ -100,24 +100,29 @@ def test_every_chunk_gets_its_paragraphs_style_and_titles_stay_neutral() -> None
     book = segment_book(make_book())
     chunks = chunk_book(book, max_chars=30)  # small: paragraphs split into several chunks
     tags = tag_book(book, KeywordClassifier(), LOOSE)
-    styled = apply_tags(chunks, tags)
-    assert [c.text for c in styled] == [c.text for c in chunks]
-    assert all(c.style == NEUTRAL for c in chunks)  # the input is left alone (frozen chunks)
-    tag_of = {(t.chapter, t.paragraph): t.tag for t in tags if t.tag != NEUTRAL or t.span == 0}
-    paragraphs = [c.paragraph for c in chunks]
-    for chunk, paragraph in zip(styled, paragraphs, strict=True):
-        if paragraph is None:
+    styled = chunk_book(book, max_chars=30, styles=style_runs(book, tags))
+    mixed = (0, 3)  # its quote is angry, the narration around it neutral: cut between them
+    assert [c.text for c in styled if (c.chapter, c.paragraph) != mixed] == [
+        c.text for c in chunks if (c.chapter, c.paragraph) != mixed]  # paragraphs of one tag cut as untagged
+    assert all(c.style == NEUTRAL for c in chunks)  # untagged, every chunk is neutral
+    tag_of = {(t.chapter, t.paragraph): t.tag for t in tags}
+    for chunk in styled:
+        if chunk.paragraph is None:
             assert chunk.style == NEUTRAL
             continue
-        assert chunk.source in book.chapters[chunk.chapter].paragraphs[paragraph].text
-        assert chunk.style == tag_of[(chunk.chapter, paragraph)]
+        assert chunk.source in book.chapters[chunk.chapter].paragraphs[chunk.paragraph].text
+        if (chunk.chapter, chunk.paragraph) != mixed:
+            assert chunk.style == tag_of[(chunk.chapter, chunk.paragraph)]
+    assert next((c.source, c.style) for c in styled if (c.chapter, c.paragraph) == mixed) == (
+        "“I am furious with you!”", "angry")
+    assert {c.style for c in styled if (c.chapter, c.paragraph) == mixed} == {"angry", NEUTRAL}
     assert sum(c.pause_after == PAUSE_TITLE for c in chunks) == 1  # chapter two has no title
     assert {c.style for c in styled} >= {"sad", "angry", "happy", NEUTRAL}
 
 
 def test_an_empty_book_has_no_tags() -> None:
     assert tag_book(Book("empty"), KeywordClassifier(), LOOSE) == []
-    assert apply_tags([], []) == []
+    assert style_runs(Book("empty"), []) == {}
 
 
 def test_an_unspoken_title_does_not_shift_paragraphs() -> None:
@@ -126,7 +131,7 @@ def test_an_unspoken_title_does_not_shift_paragraphs() -> None:
     )
     chunks = chunk_book(book, max_chars=200)
     assert [c.source for c in chunks] == ["They wept.", "Calm."]  # neither the title nor the break is read
-    styled = apply_tags(chunks, tag_book(book, KeywordClassifier(), LOOSE))
+    styled = chunk_book(book, max_chars=200, styles=style_runs(book, tag_book(book, KeywordClassifier(), LOOSE)))
     assert [c.style for c in styled] == ["sad", NEUTRAL]
 
 
@@ -150,7 +155,7 @@ def test_a_chunk_is_cut_where_the_tag_changes_and_only_there() -> None:
     chunks = chunk_book(book, max_chars=200)
     assert [c.source for c in chunks] == [p.text for p in book.chapters[0].paragraphs]  # one chunk each
     tags = tag_book(book, KeywordClassifier(), LOOSE)
-    styled = apply_tags(chunks, tags, book, 200)
+    styled = chunk_book(book, max_chars=200, styles=style_runs(book, tags))
     assert [(c.source, c.style) for c in styled] == [
         ("“I am furious with you!”", "angry"),
         ("he shouted, and walked across the yard.", NEUTRAL),
@@ -160,8 +165,9 @@ def test_a_chunk_is_cut_where_the_tag_changes_and_only_there() -> None:
     # "...you!” he shouted" is one sentence read in two takes: a clause's pause between them
     assert [c.pause_after for c in styled] == ["clause", "paragraph", "paragraph"]
     assert [c.paragraph for c in styled] == [0, 0, 1]
-    # without the book to cut by, a mixed paragraph's chunks take the quote's tag
-    assert [c.style for c in apply_tags(chunks, tags)] == ["angry", NEUTRAL]
+    # tags not of this text (a span short) are not cut by: the paragraph takes the quote's tag
+    stale = style_runs(book, [t for t in tags if (t.paragraph, t.span) != (0, 1)])
+    assert [c.style for c in chunk_book(book, max_chars=200, styles=stale)] == ["angry", NEUTRAL]
 
 
 def test_a_cut_between_sentences_keeps_the_sentence_pause() -> None:
@@ -169,7 +175,7 @@ def test_a_cut_between_sentences_keeps_the_sentence_pause() -> None:
         Paragraph("He looked up at the sky. “I am furious with you!” Then he walked away, and slowly."),
         Paragraph("He turned and exclaimed: “I am furious with you!”"),  # a colon brings in the quotation
     ])]))
-    styled = apply_tags(chunk_book(book, max_chars=200), tag_book(book, KeywordClassifier(), LOOSE), book, 200)
+    styled = chunk_book(book, max_chars=200, styles=style_runs(book, tag_book(book, KeywordClassifier(), LOOSE)))
     assert [(c.style, c.pause_after) for c in styled] == [
         (NEUTRAL, "sentence"), ("angry", "sentence"), (NEUTRAL, "paragraph"), (NEUTRAL, "sentence"),
         ("angry", "paragraph")]

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import logging
 import math
+import shutil
 from pathlib import Path
 
 import pytest
+from prefect import task
 from prefect_stack import task_states
 
-from flows.book import BookIncomplete, narrate_book
+from flows.book import TASKS, BookIncomplete, PlannedBook, narrate_book
 from flows.deployments import rerun_failed_chunks
 from narration.options import NarrationOptions
+from narration.run import pipeline
 from narration.run.faults import ENV as FAULTS_ENV
+from narration.run.narrator import Narrator
+from narration.store.layout import BookLayout
+from narration.store.manifest import Manifest
 from narration.store.status import status_for_book
 
 BOOK = """---
@@ -162,3 +171,79 @@ def test_the_flow_executes_the_plan_it_is_given_and_records_only_its_summary(boo
     assert result.synthesized == len(plan.chunks)
     book_json = (out / "short" / "book.json").read_text(encoding="utf-8")
     assert "the shortest" in book_json and "never saw" not in book_json
+
+
+def _files(root: Path) -> dict[str, str]:
+    """Every file of a book's folder by its SHA-256, but the lock (a run's pid) and the manifest's
+    database (its runs' ids and times: compared by its records)."""
+    skip = {".work/lock", ".work/manifest.sqlite"}
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*"))
+            if p.is_file() and str(p.relative_to(root)) not in skip}
+
+
+def _records(root: Path) -> list[tuple[object, ...]]:
+    return [(r.index, r.chapter, r.chapter_title, r.key, r.text, r.status, r.duration,
+             r.fingerprint.sha256 if r.fingerprint else None) for r in Manifest(root / ".work" / "manifest.sqlite").records()]
+
+
+def test_one_book_run_in_process_and_as_a_flow_makes_the_same_book(book: Path, tmp_path: Path) -> None:
+    # One orchestration, two executors: the same steps in the same order, so from the same takes
+    # (Piper's noise differs from one synthesis to the next) the same manifest and the same bytes
+    # in every file: chapters, masters, their records, the M4B, captions, script, report.
+    options = NarrationOptions(backend="piper", batch_size=2, format="flac", m4b=True, loudness=None, qa=False,
+                               captions=["srt"])
+    local = pipeline.narrate(book, tmp_path / "local", options)
+    takes = tmp_path / "local" / "short" / ".work" / "chunks"
+    shutil.copytree(takes, tmp_path / "flow" / "short" / ".work" / "chunks")
+    state = narrate_book(str(book), str(tmp_path / "flow"), options, return_state=True)
+    flowed = state.result()
+    assert local.synthesized == local.chunks > 0 and flowed.synthesized == 0
+    # every step of the pipeline was a task run of the flow (the per-batch and per-chapter ones by
+    # their own names), once each
+    batches = sum(math.ceil(c["done"] / options.synthesis.batch_size) for c in status_for_book(
+        tmp_path / "flow", book)["chapters"])
+    expect = {s.name: 1 for s in pipeline.STEPS if s.each == "book"} | {"synthesize": batches, "assemble": 3}
+    states = task_states(state.state_details.flow_run_id, expect)
+    assert {name: len(states.get(name, [])) for name in expect} == expect
+    assert [(c.index, c.title, c.duration) for c in flowed.chapters] == [
+        (c.index, c.title, c.duration) for c in local.chapters]
+    made, flowed_files = _files(tmp_path / "local" / "short"), _files(tmp_path / "flow" / "short")
+    assert {"short.m4b", "short.srt", "chapters/02 - Two.flac", ".work/chapters/02.wav"} <= set(made)
+    assert flowed_files == made
+    assert _records(tmp_path / "flow" / "short") == _records(tmp_path / "local" / "short")
+    for root in (tmp_path / "local" / "short", tmp_path / "flow" / "short"):
+        assert (Manifest(root / ".work" / "manifest.sqlite").last_run() or {})["state"] == "completed"
+
+
+def _disk_full(layout: BookLayout, chapters: list[object], options: NarrationOptions) -> bool:
+    raise OSError("No space left on device")
+
+
+@pytest.mark.parametrize("executor", ["threads", "prefect"])
+def test_a_run_failing_after_its_chapters_is_marked_stopped_and_its_models_unloaded(
+    executor: str, book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The two orchestrations had drifted: in-process, a step failing after the chapters were
+    # assembled left the run 'running' in the manifest; the flow then left its models loaded;
+    # only the flow logged why ``auto`` chose the backend. Now execute() does all three for both.
+    closed: list[int] = []
+    close = Narrator.close
+    monkeypatch.setattr(Narrator, "close", lambda self: (closed.append(id(self)), close(self))[1])
+    if executor == "threads":
+        monkeypatch.setattr(pipeline, "STEPS", tuple(
+            dataclasses.replace(s, func=_disk_full) if s.name == "check-mastering" else s for s in pipeline.STEPS))
+    else:
+        monkeypatch.setitem(TASKS, "check-mastering", task(_disk_full, name="check-mastering"))
+    out = tmp_path / "out"
+    plan, layout = pipeline.plan(book, out, OPTIONS)
+    plan = dataclasses.replace(plan, backend_note="the test says so")
+    with caplog.at_level(logging.INFO, logger="narration"), pytest.raises(OSError, match="No space left"):
+        if executor == "threads":
+            pipeline.narrate(book, out, planned=(plan, layout))
+        else:
+            narrate_book(str(book), str(out), OPTIONS, PlannedBook(plan, layout))
+    assert len(list(layout.chapters.iterdir())) == 3  # the chapters were made before the failure
+    assert (Manifest(layout.manifest).last_run() or {})["state"] == "stopped"
+    assert closed  # the models the run loaded are unloaded
+    if executor == "threads":  # (the flow's goes to its run's log, which this test does not read)
+        assert "backend piper: the test says so" in caplog.text

@@ -1,4 +1,5 @@
-"""The emotion stage's entry points: tag a book's passages, then set each chunk's style.
+"""The emotion stage's entry points: tag a book's passages, then say each paragraph's runs of one
+style, which the text stage's ``chunk_book`` cuts it at.
 
 A paragraph is classified as its quoted speech and its narration apart (``spans``): the quotes
 of one paragraph are one speaker by the conventions of fiction, so they are classified
@@ -7,10 +8,9 @@ together as one text (more context), and so is its narration. Each span carries 
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,12 +18,10 @@ import numpy as np
 from narration.emotion.classifier import PassageClassifier
 from narration.emotion.restraint import restrain
 from narration.emotion.settings import EmotionSettings
-from narration.emotion.spans import split_spans
+from narration.text.spans import split_spans
 from narration.emotion.tags import NEUTRAL, TAGS
-from narration.model import PARA_NOTE, PAUSE_CLAUSE, PAUSE_SENTENCE, Book, Chunk
-from narration.text.chunking import text_pieces
-from narration.text.lexicon import Lexicon
-from narration.text.sentences import split_sentences
+from narration.model import PARA_NOTE, Book
+from narration.text.chunking import StyleRun
 
 log = logging.getLogger(__name__)
 
@@ -101,72 +99,28 @@ def _per_span(parts: list[_Part], chosen: Sequence[tuple[str, float]], probs: np
     return sorted(tags, key=lambda t: (t.chapter, t.paragraph, t.span))
 
 
-def apply_tags(
-    chunks: Sequence[Chunk],
-    tags: Sequence[PassageTag],
-    book: Book | None = None,
-    max_chars: int | None = None,
-    lexicon: Mapping[str, str] | None = None,
-) -> list[Chunk]:
-    """``chunks`` with ``style`` set to their span's tag (spoken titles stay neutral).
-
-    A paragraph whose spans carry different tags is chunked again, cut where the tag changes
-    (each part chunked as a paragraph of its own), given the ``book`` and the chunking's
-    ``max_chars`` and ``lexicon``; then chunk indices are renumbered in order. A paragraph of
-    one tag keeps its chunks as they are, so an untagged book chunks exactly as before.
-    Without ``book``, a mixed paragraph's chunks take its first non-neutral tag.
-    """
+def style_runs(book: Book, tags: Sequence[PassageTag]) -> dict[tuple[int, int], list[StyleRun]]:
+    """Each tagged paragraph's runs of spans with one tag, for ``chunk_book`` (the tags attach to
+    spans before chunking): one run for a paragraph of one tag, else one per change of tag, so
+    its quotes and narration are chunked apart. A paragraph whose tags are not of its text (the
+    span count differs) is one run, of its first tag that is not neutral."""
     by_paragraph: dict[tuple[int, int], list[PassageTag]] = {}
     for t in tags:
         by_paragraph.setdefault((t.chapter, t.paragraph), []).append(t)
-    spoken = Lexicon(lexicon) if lexicon else None
-    out: list[Chunk] = []
-    recut = False
-    for key, group in itertools.groupby(chunks, key=lambda c: (c.chapter, c.paragraph)):
-        group = list(group)
-        mine = sorted(by_paragraph.get(key, []), key=lambda t: t.span) if key[1] is not None else []
-        styles = [t.tag for t in mine] or [NEUTRAL]
-        if len(set(styles)) == 1 or book is None or max_chars is None:
-            style = next((s for s in styles if s != NEUTRAL), NEUTRAL)
-            out.extend(dataclasses.replace(c, style=style) for c in group)
-            continue
-        out.extend(_cut_at_tags(group, book.chapters[key[0]].paragraphs[key[1]].text, styles, max_chars, spoken))
-        recut = True
-    if not recut:
-        return out
-    start = chunks[0].index  # chunks are in book order with consecutive indices
-    return [dataclasses.replace(c, index=start + n) for n, c in enumerate(out)]
+    runs: dict[tuple[int, int], list[StyleRun]] = {}
+    for c, chapter in enumerate(book.chapters):
+        for p, paragraph in enumerate(chapter.paragraphs):
+            if mine := by_paragraph.get((c, p)):
+                runs[(c, p)] = _runs(paragraph.text, [t.tag for t in sorted(mine, key=lambda t: t.span)])
+    return runs
 
 
-def _cut_at_tags(group: list[Chunk], text: str, styles: list[str], max_chars: int, lexicon: Lexicon | None) -> list[Chunk]:
-    """A paragraph's chunks made again, one run of spans with the same tag at a time."""
-    spans = split_spans(text)
-    if len(spans) != len(styles):  # the tags are not of this text: keep its chunks
-        style = next((s for s in styles if s != NEUTRAL), NEUTRAL)
-        return [dataclasses.replace(c, style=style) for c in group]
-    first = group[0]
-    made: list[Chunk] = []
-    runs = itertools.groupby(zip(spans, styles, strict=True), key=lambda pair: pair[1])
-    before = ""
-    for style, run in runs:
-        run = list(run)
-        part = text[run[0][0].start : run[-1][0].end]
-        if made:  # where this run begins: a new sentence, or inside one (a quotation and its "he said")
-            made[-1] = dataclasses.replace(made[-1], pause_after=_pause_between(before, part, first.language))
-        made.extend(Chunk(first.chapter, first.index, piece.text, piece.source, first.language, PAUSE_SENTENCE,
-                          style, first.paragraph) for piece in text_pieces(part, first.language, max_chars, lexicon))
-        before = part
-    if made:  # the paragraph's own pause after its last chunk
-        made[-1] = dataclasses.replace(made[-1], pause_after=group[-1].pause_after)
-    return made
-
-
-def _pause_between(before: str, after: str, language: str) -> str:
-    """The sentence pause where ``after`` begins a sentence of its own or a colon introduces it
-    ("...he exclaimed: | “You ridiculed..."), else the shorter clause pause: the join is inside a
-    sentence when reading the two together makes one sentence fewer."""
-    if before.rstrip().endswith((":", "：")):
-        return PAUSE_SENTENCE
-    apart = len(split_sentences(before, language)) + len(split_sentences(after, language))
-    together = len(split_sentences(f"{before} {after}", language))
-    return PAUSE_SENTENCE if together == apart else PAUSE_CLAUSE
+def _runs(text: str, styles: list[str]) -> list[StyleRun]:
+    spans = split_spans(text) if len(set(styles)) > 1 else []
+    if len(spans) != len(styles):  # one tag, or tags not of this text
+        return [StyleRun(0, len(text), next((s for s in styles if s != NEUTRAL), NEUTRAL))]
+    runs = []
+    for style, run in itertools.groupby(zip(spans, styles, strict=True), key=lambda pair: pair[1]):
+        same = list(run)
+        runs.append(StyleRun(same[0][0].start, same[-1][0].end, style))
+    return runs

@@ -1,13 +1,17 @@
-"""The narration pipeline as plain steps, and ``narrate()``, which runs them in order.
+"""The narration pipeline: its steps as plain functions, ``STEPS`` (the run written once, as
+data) and ``narrate()``, which runs them in this process.
 
-    plan -> prepare -> tag -> start_run -> render_batch (each batch) -> assemble_chapter_audio (each
-    chapter) -> write_report, assemble_audiobook -> finish_run
+    prepare -> tag-emotions (a first run) -> write-script -> start-run -> synthesize-batch (each
+    batch) -> assemble-chapter (each chapter) -> check-mastering -> qa-report -> assemble-book,
+    captions-and-readalong -> finish-run
 
 Each step is a function of its inputs and the book's folder (``BookLayout``): the chunk store,
 the manifest and every output live there, so a step can run again after a crash, in another
-thread or on another machine. ``narrate()`` calls them one after another in plain Python; the
-Prefect flow (``flows/book.py``) calls the same steps, one task each, and adds only what Prefect
-gives: retries, result caching, concurrency, the dashboard and deployments.
+thread or on another machine. ``execute()`` runs ``STEPS`` on an executor
+(``narration.run.runner``): ``narrate()`` on threads in this process; the Prefect flow
+(``flows/book.py``) makes each step a task and adds only what Prefect gives: retries, result
+caching, the dashboard, Dask and deployments. What a stopped run is marked, when the models are
+unloaded and what is logged are ``execute()``'s, the same for both.
 """
 
 from __future__ import annotations
@@ -15,7 +19,6 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +43,7 @@ from narration.run.narrator import Narrator
 from narration.run.plan import BookPlan, ChapterPlan, plan_book
 from narration.run.progress import NoProgress, ProgressListener
 from narration.run.results import BookIncomplete, BookResult, ChapterResult
+from narration.run.runner import Catalog, Executor, Step, ThreadExecutor, run_steps
 from narration.run.takes import ChunkFailures, RenderedChunk, render_chunks
 from narration.store import atomic, digests
 from narration.store.chunk_keys import chunk_keys
@@ -87,6 +91,11 @@ class Run:
         keys = [k for chapter in making for k in self.chapter_keys(chapter)]
         return making, len(keys), sum(self.layout.chunk_audio(k).exists() for k in keys)
 
+    @property
+    def keys_by_chapter(self) -> list[list[str]]:
+        """Each chapter's chunk keys, in the plan's chapter order."""
+        return [self.chapter_keys(c) for c in self.plan.chapters]
+
     def batches(self, chapter: ChapterPlan) -> list[Batch]:
         """The chapter's chunks in batches of ``options.synthesis.batch_size``, with their keys."""
         keys, size = self.chapter_keys(chapter), self.options.synthesis.batch_size
@@ -107,8 +116,7 @@ def prepare(plan: BookPlan, layout: BookLayout) -> None:
     Leftover temporary files of a killed run are removed first: they are never used."""
     atomic.clean_temp_files(layout.root)
     atomic.write_text(layout.book_json, plan.book.to_json(indent=1))
-    if plan.options is not None:  # what ``narrate verify --repair`` runs the book with again
-        atomic.write_text(layout.options, plan.options.model_dump_json(indent=1))
+    atomic.write_text(layout.options, plan.options.model_dump_json(indent=1))  # what ``verify --repair`` reruns with
 
 
 def stored_options(layout: BookLayout) -> NarrationOptions | None:
@@ -158,7 +166,7 @@ def tag(plan: BookPlan, layout: BookLayout, tags: list[PassageTag] | None) -> Bo
 
 def start_run(plan: BookPlan, layout: BookLayout, narrator: Narrator) -> Run:
     """Key every chunk, record the plan in the manifest and open a run."""
-    options = plan.options or NarrationOptions()
+    options = plan.options
     keys = chunk_keys(plan.chunks, narrator.backend(options), options.synthesis.voice)
     manifest = Manifest(layout.manifest)
     manifest.set_plan(plan.chunks, keys, {ch.index: ch.title for ch in plan.chapters})  # credits are chapter -1
@@ -168,10 +176,9 @@ def start_run(plan: BookPlan, layout: BookLayout, narrator: Narrator) -> Run:
 
 
 def render_batch(
-    chunks: list[Chunk], keys: list[str], root: str | Path, options: NarrationOptions, run_id: str, narrator: Narrator
+    chunks: list[Chunk], keys: list[str], layout: BookLayout, options: NarrationOptions, run_id: str, narrator: Narrator
 ) -> list[RenderedChunk]:
     """Synthesize, check and store one batch (``narration.run.takes``); raises ``ChunkFailures``."""
-    layout = BookLayout(Path(root))
     return render_chunks(chunks, keys, layout, options, Manifest(layout.manifest), run_id, narrator=narrator)
 
 
@@ -194,11 +201,10 @@ def _take_hashes(layout: BookLayout, keys: list[str]) -> list[str] | None:
 
 
 def assembled_chapter(
-    chapter: ChapterPlan, keys: list[str], root: str | Path, options: NarrationOptions, album: str
+    chapter: ChapterPlan, keys: list[str], layout: BookLayout, options: NarrationOptions, album: str
 ) -> ChapterResult | None:
     """The chapter as assembled before, when its file and master are whole (the sizes and
     SHA-256 recorded when they were made) and were made from these very inputs; else None."""
-    layout = BookLayout(Path(root))
     return _assembled(chapter, _take_hashes(layout, keys), layout, options, album)
 
 
@@ -217,11 +223,10 @@ def _assembled(
 
 
 def assemble_chapter_audio(
-    chapter: ChapterPlan, keys: list[str], root: str | Path, options: NarrationOptions, album: str
+    chapter: ChapterPlan, keys: list[str], layout: BookLayout, options: NarrationOptions, album: str
 ) -> ChapterResult:
     """Join the chapter's stored chunks with their pauses into its file and master; a chapter
     already assembled from the same inputs, whose files verify, is reused as it is."""
-    layout = BookLayout(Path(root))
     takes = _take_hashes(layout, keys)  # read once: the reuse check and the new record both need them
     done = _assembled(chapter, takes, layout, options, album)
     if done is not None:
@@ -245,10 +250,9 @@ def assemble_chapter_audio(
     return ChapterResult(chapter.index, chapter.title, str(files[0]), result.duration)
 
 
-def assemble_audiobook(plan: BookPlan, chapters: list[ChapterResult], root: str | Path, options: NarrationOptions) -> str:
+def assemble_audiobook(plan: BookPlan, chapters: list[ChapterResult], layout: BookLayout, options: NarrationOptions) -> str:
     """The chaptered M4B from the chapters' masters; the one made before is kept when it is whole
     and was made from the same masters, titles, tags and bitrate (encoding a long book takes minutes)."""
-    layout = BookLayout(Path(root))
     book = plan.book
     masters = [master_sha256(layout, c.index) for c in chapters]
     inputs = digests.audiobook_inputs(chapters=[c.title for c in chapters], masters=masters, title=book.title,
@@ -264,22 +268,22 @@ def assemble_audiobook(plan: BookPlan, chapters: list[ChapterResult], root: str 
 
 
 def write_timed_text(
-    plan: BookPlan, chapters: list[ChapterResult], keys: list[list[str]], root: str | Path, options: NarrationOptions
+    plan: BookPlan, chapters: list[ChapterResult], keys: list[list[str]], layout: BookLayout, options: NarrationOptions
 ) -> list[str]:
     """Captions (``--captions``) and the read-along EPUB (``--readalong``) of the assembled
     chapters, each sentence where it is spoken (``narration.assembly.timed_text``)."""
-    return timed_text.write_timed_text(plan, chapters, keys, root, options)
+    return timed_text.write_timed_text(plan, chapters, keys, layout.root, options)
 
 
-def check_mastering(root: str | Path, chapters: list[ChapterResult], options: NarrationOptions) -> bool:
+def check_mastering(layout: BookLayout, chapters: list[ChapterResult], options: NarrationOptions) -> bool:
     """Measure the chapter files against the run's profile (``acx`` for ``default``) and record
     it for the report and ``narrate status``; whether they pass."""
-    return bool(record_check(BookLayout(Path(root)), [c.index for c in chapters], options.assembly.profile)["passed"])
+    return bool(record_check(layout, [c.index for c in chapters], options.assembly.profile)["passed"])
 
 
-def write_report(root: str | Path, title: str) -> str:
+def write_report(layout: BookLayout, title: str) -> str:
     """``report.html``: the QA report of the book's current plan."""
-    return str(write_book_report(BookLayout(Path(root)), title))
+    return str(write_book_report(layout, title))
 
 
 def _missing(run: Run) -> list[ChunkRecord]:
@@ -322,16 +326,87 @@ def finish_run(run: Run, chapters: list[ChapterResult], m4b: str | None) -> Book
     return result
 
 
-def _report_assembled(
-    assembling: list[tuple[ChapterPlan, Future[ChapterResult]]], reported: int, progress: ProgressListener
-) -> int:
-    """Tell the listener, in book order and from the runner's thread, of chapters assembled since
-    ``reported``; the new count."""
-    while reported < len(assembling) and assembling[reported][1].done():
-        chapter = assembling[reported][0]
-        progress.chapter_done(chapter.index, chapter.title)
-        reported += 1
-    return reported
+# The run, as data: each step's function, where its inputs come from and what it makes.
+# Both executors run exactly these, in this order: ``narrate()`` below (``ThreadExecutor``) and
+# the Prefect flow (``flows/book.py``, a task each).
+
+
+def _untagged(catalog: Catalog) -> bool:
+    return catalog["plan"].tags is None  # a first run: the classifier tags it (later runs read the script)
+
+
+def _m4b_wanted(catalog: Catalog) -> bool:
+    # --chapters: part of a book makes no M4B (nor whole-book captions): they wait for the whole book
+    plan = catalog["plan"]
+    return plan.options.assembly.m4b and not plan.partial and not failed_chunks(catalog["run"])
+
+
+def _timed_text_wanted(catalog: Catalog) -> bool:
+    assembly = catalog["plan"].options.assembly
+    return bool(assembly.captions or assembly.readalong) and not catalog["plan"].partial and not failed_chunks(catalog["run"])
+
+
+def _started(progress: ProgressListener, run: Run, catalog: Catalog) -> None:
+    making, chunks, cached = run.making()  # --chapters: only these
+    progress.book_started(run.plan.book.title, len(making), chunks, cached)
+
+
+def _rendered(progress: ProgressListener, rendered: list[RenderedChunk], catalog: Catalog) -> None:
+    progress.chunks_done(len(rendered), sum(r.duration for r in rendered))
+
+
+def _assembled_one(progress: ProgressListener, chapter: ChapterPlan, catalog: Catalog) -> None:
+    progress.chapter_done(chapter.index, chapter.title)
+
+
+STEPS: tuple[Step, ...] = (
+    Step("prepare", prepare, {"plan": "plan", "layout": "layout"}),
+    Step("tag-emotions", classify, {"book": "plan.book", "settings": "plan.options.emotion"}, "tags", when=_untagged),
+    Step("write-script", tag, {"plan": "plan", "layout": "layout", "tags": "tags"}, "plan"),
+    Step("start-run", start_run, {"plan": "plan", "layout": "layout", "narrator": "narrator"}, "run",
+         report=_started),
+    Step("synthesize-batch", render_batch, {"chunks": "chunks", "keys": "keys", "layout": "layout",
+         "options": "plan.options", "run_id": "run.run_id", "narrator": "narrator"}, "batches", each="batch",
+         report=_rendered),
+    Step("assemble-chapter", assemble_chapter_audio, {"chapter": "chapter", "keys": "keys", "layout": "layout",
+         "options": "plan.options", "album": "plan.book.title"}, "chapters", each="chapter", after="batches",
+         report=_assembled_one),
+    Step("check-mastering", check_mastering, {"layout": "layout", "chapters": "chapters", "options": "plan.options"}),
+    # with QA off too: the report holds the mastering check
+    Step("qa-report", write_report, {"layout": "layout", "title": "plan.book.title"}, "report"),
+    Step("assemble-book", assemble_audiobook, {"plan": "plan", "chapters": "chapters", "layout": "layout",
+         "options": "plan.options"}, "m4b", when=_m4b_wanted),
+    Step("captions-and-readalong", write_timed_text, {"plan": "plan", "chapters": "chapters",
+         "keys": "run.keys_by_chapter", "layout": "layout", "options": "plan.options"}, "timed_text",
+         when=_timed_text_wanted),
+    Step("finish-run", finish_run, {"run": "run", "chapters": "chapters", "m4b": "m4b"}, "result"),
+)  # fmt: skip
+
+
+def execute(
+    plan: BookPlan, layout: BookLayout, executor: Executor, narrator: Narrator,
+    progress: ProgressListener | None = None, *, keep_models: bool = False,
+) -> BookResult:
+    """Run ``STEPS`` for a planned book whose folder the caller holds (``book_lock``): the one
+    orchestration both executors share. A run stopped (Ctrl-C, SIGTERM) or failed midway after it
+    started is marked ``stopped`` in the manifest (``BookIncomplete`` closed it as ``failed``);
+    the models are unloaded after the book, the run's end as it may be, unless ``keep_models``
+    (a caller that narrates several books with one ``Narrator``)."""
+    if plan.backend_note:
+        executor.note(f"backend {plan.options.synthesis.backend}: {plan.backend_note}")
+    catalog: Catalog = {"plan": plan, "layout": layout, "narrator": narrator}
+    try:
+        return run_steps(STEPS, catalog, executor, progress or NoProgress())["result"]
+    except BaseException as exc:
+        executor.stop()  # what is under way finishes first (files are written atomically)
+        run: Run | None = catalog.get("run")
+        if run is not None and not isinstance(exc, BookIncomplete):
+            run.manifest.finish_run(run.run_id, "stopped")
+        raise
+    finally:
+        executor.stop()
+        if not keep_models:
+            narrator.close()  # the next book (or another process) gets the GPU memory back
 
 
 def narrate(
@@ -354,62 +429,7 @@ def narrate(
     another run holds the book's folder, ``BookLocked`` is raised before anything is written, or
     with ``wait`` the run waits for it to end.
     """
-    progress = on_progress or NoProgress()
-    owned = narrator is None
-    narrator = narrator or Narrator()
-    try:
-        run_plan, layout = planned or plan(book, out_dir, options or NarrationOptions())
-        with book_lock(layout, wait=wait):
-            return _narrate_planned(run_plan, layout, progress, narrator)
-    finally:
-        if owned:
-            narrator.close()
-
-
-def _narrate_planned(
-    run_plan: BookPlan, layout: BookLayout, progress: ProgressListener, narrator: Narrator
-) -> BookResult:
-    """The run of ``narrate()`` once it holds the book."""
-    prepare(run_plan, layout)
-    options = run_plan.options or NarrationOptions()
-    run_plan = tag(run_plan, layout, classify(run_plan.book, options.emotion) if run_plan.tags is None else None)
-    run = start_run(run_plan, layout, narrator)
-    making, chunks, cached = run.making()  # --chapters: only these; the M4B and timed text wait for the whole book
-    progress.book_started(run_plan.book.title, len(making), chunks, cached)
-    # A finished chapter is assembled (ffmpeg, in subprocesses) on a second thread while the
-    # next one is synthesized, as the Prefect flow does with its two task workers.
-    assembling: list[tuple[ChapterPlan, Future[ChapterResult]]] = []
-    reported = 0
-    assembler = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assemble-chapter")
-    try:
-        for chapter in making:
-            complete = True
-            for chunks, keys in run.batches(chapter):
-                try:
-                    rendered = render_batch(chunks, keys, layout.root, options, run.run_id, narrator)
-                except ChunkFailures:
-                    complete = False  # recorded in the manifest; the other batches go on
-                    continue
-                progress.chunks_done(len(rendered), sum(r.duration for r in rendered))
-                reported = _report_assembled(assembling, reported, progress)
-            if complete:
-                assembling.append((chapter, assembler.submit(
-                    assemble_chapter_audio, chapter, run.chapter_keys(chapter), layout.root, options,
-                    run_plan.book.title)))
-        chapters = [future.result() for _, future in assembling]  # an assembly error is raised here
-    except BaseException:
-        # Stopped (Ctrl-C, SIGTERM) or failed: the chapter being assembled finishes (its files are
-        # written atomically), those not begun are dropped, and the run is marked in the manifest.
-        assembler.shutdown(wait=True, cancel_futures=True)
-        run.manifest.finish_run(run.run_id, "stopped")
-        raise
-    assembler.shutdown()
-    _report_assembled(assembling, reported, progress)
-    check_mastering(layout.root, chapters, options)
-    write_report(layout.root, run_plan.book.title)  # with QA off too: it holds the mastering check
-    m4b = None
-    if options.assembly.m4b and not run_plan.partial and not failed_chunks(run):
-        m4b = assemble_audiobook(run_plan, chapters, layout.root, options)
-    if not run_plan.partial and not failed_chunks(run):
-        write_timed_text(run_plan, chapters, [run.chapter_keys(c) for c in run_plan.chapters], layout.root, options)
-    return finish_run(run, chapters, m4b)
+    run_plan, layout = planned or plan(book, out_dir, options or NarrationOptions())
+    with book_lock(layout, wait=wait):
+        return execute(run_plan, layout, ThreadExecutor(ChunkFailures, log.info), narrator or Narrator(),
+                       on_progress, keep_models=narrator is not None)

@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from narration.emotion import PassageTag, apply_tags, load_styles
+from narration.emotion import PassageTag, load_styles, style_runs
 from narration.emotion.script import merge_script, read_script, read_script_base
 from narration.errors import InputError
 from narration.ingest import load_book
 from narration.ingest.language import language_name, languages_of
 from narration.ingest.omissions import UNSPEAKABLE, omission
 from narration.language import UNSPACED, primary_language
-from narration.mastering.credits import CLOSING_TITLE, OPENING_TITLE, credit_chunks
+from narration.mastering.credits import CLOSING_TITLE, OPENING_TITLE, credit_chapters
 from narration.model import Book, Chunk
 from narration.options import NarrationOptions
 from narration.run.selection import select_chapters
@@ -62,17 +62,24 @@ class ChapterPlan:
         return " ".join(words[:EDGE_WORDS]), " ".join(words[-EDGE_WORDS:])
 
 
+@dataclass(frozen=True)
+class ChunkLimits:
+    """What a book is chunked to: the backend's length of speech text, the lexicon's spoken forms."""
+
+    max_chars: int
+    lexicon: dict[str, str] | None = None
+
+
 @dataclass
 class BookPlan:
     source: Path
     book: Book
     chapters: list[ChapterPlan]
+    options: NarrationOptions  # with ``auto`` resolved to this book's backend
+    limits: ChunkLimits  # what it was chunked to: tagged later, the plan is chunked afresh to the same
     tags: list[PassageTag] | None = None  # one per span of each paragraph; None: not tagged yet
     source_book: Book | None = None  # the book as its file says, before the script's edits
-    options: NarrationOptions | None = None  # with ``auto`` resolved to this book's backend
     backend_note: str | None = None  # why ``auto`` chose that backend
-    max_chars: int | None = None  # the chunking's limit, to cut a paragraph where its tag changes
-    lexicon: dict[str, str] | None = None
     # ``--chapters``: positions in ``chapters`` (0-based, plan order) this run makes; None: all.
     # The manifest still records every chapter's chunks, so status shows the others not started.
     selected: tuple[int, ...] | None = None
@@ -94,12 +101,9 @@ class BookPlan:
         return [(n + 1, self.chapters[n]) for n in chosen]
 
     def with_tags(self, tags: list[PassageTag]) -> BookPlan:
-        """The plan with each chunk's style set from its span's tag; a paragraph whose quotes
-        and narration carry different tags is cut where the tag changes."""
-        styled: dict[int, list[Chunk]] = {}
-        for chunk in apply_tags(self.chunks, tags, self.book, self.max_chars, self.lexicon):
-            styled.setdefault(chunk.chapter, []).append(chunk)
-        chapters = [ChapterPlan(ch.index, ch.title, ch.words, styled.get(ch.index, [])) for ch in self.chapters]
+        """The plan chunked with each span's tag (a paragraph whose quotes and narration carry
+        different tags is cut where the tag changes): a plan of its own, chunked once."""
+        chapters = chapter_plans(self.book, tags, self.limits, self.options.assembly.credits)
         return dataclasses.replace(self, chapters=chapters, tags=tags)
 
     @property
@@ -128,7 +132,7 @@ class BookPlan:
     def summary(self) -> dict[str, Any]:
         """The ``--dry-run --json`` document: the chapters the run will make and what is left out."""
         language = self.book.language
-        speed = self.options.synthesis.speed if self.options else 1.0
+        speed = self.options.synthesis.speed
         chapters = []
         for number, ch in self.numbered_chapters():
             first, last = ch.edges(language)
@@ -199,18 +203,16 @@ def unread_language(book: Book, options: NarrationOptions, note: str | None = No
             f"with --voice path/to/piper-voice.onnx (a Piper voice, its .onnx.json beside it)")
 
 
-def without_unspeakable_chapters(
-    book: Book, path: Path, max_chars: int, lexicon: dict[str, str] | None = None
-) -> Book:
+def without_unspeakable_chapters(book: Book, path: Path, limits: ChunkLimits) -> Book:
     """The book without its chapters that give no speech (only emoji, symbols or punctuation
     under the heading): each is an ``unspeakable`` omission (the dry-run lists it) and a
     warning, and makes no chapter file or M4B chapter; the chapters after it move up, so
     chapter files stay numbered 01, 02, ... A spoken title alone does not keep a chapter: an
     audio file that only says "Chapter Two" is not a chapter. A book with nothing speakable at
     all raises InputError."""
-    spoken = Lexicon(lexicon) if lexicon else None
+    spoken = Lexicon(limits.lexicon) if limits.lexicon else None
     silent = [n for n, ch in enumerate(book.chapters)
-              if not has_speech(ch, ch.language or book.language, max_chars, spoken)]
+              if not has_speech(ch, ch.language or book.language, limits.max_chars, spoken)]
     skipped = frozenset(silent)
     if not silent:
         return book
@@ -260,8 +262,8 @@ def plan_book(
     if unread := unread_language(source_book, options, note):
         raise InputError(path, unread)
     max_chars = options.synthesis.max_chars or backend_class(options.synthesis.backend).max_chars
-    lexicon = load_lexicon(options.synthesis.lexicon) if options.synthesis.lexicon else None
-    source_book = without_unspeakable_chapters(source_book, path, max_chars, lexicon)
+    limits = ChunkLimits(max_chars, load_lexicon(options.synthesis.lexicon) if options.synthesis.lexicon else None)
+    source_book = without_unspeakable_chapters(source_book, path, limits)
     book, tags = source_book, None
     if script is not None and script.exists():
         base = read_script_base(script_base) if script_base is not None else {}
@@ -269,41 +271,43 @@ def plan_book(
         if merged is not None:
             book, tags = merged
             book = segment_book(book)  # edited paragraphs are split again
-    chunks = chunk_book(book, max_chars=max_chars, lexicon=lexicon)
-    speaking = {c.chapter for c in chunks if c.paragraph is not None}
+    chapters = chapter_plans(book, tags, limits, options.assembly.credits)
+    speaking = {c.chapter for ch in chapters for c in ch.chunks if c.paragraph is not None}
     if silent := [i for i in range(len(book.chapters)) if i not in speaking]:
         # The source's silent chapters are gone already: only a person's edits can get here.
         raise InputError(script or path, f"chapter {silent[0] + 1} ({book.chapters[silent[0]].title!r}) has no "
                          "speakable text left after the script's edits (only emoji, symbols or punctuation)")
-    by_chapter: dict[int, list[Chunk]] = {}
-    for chunk in chunks:  # one pass: a scan of every chunk per chapter took 48 s for 20,000 chapters
-        by_chapter.setdefault(chunk.chapter, []).append(chunk)
-    chapters = [
-        ChapterPlan(index=i, title=ch.title, words=ch.words, chunks=by_chapter.get(i, []))
-        for i, ch in enumerate(book.chapters)
-    ]
-    plan = BookPlan(source=path, book=book, chapters=chapters, source_book=source_book, options=options,
-                    backend_note=note, max_chars=max_chars, lexicon=lexicon)
-    plan = plan.with_tags(tags) if tags is not None else plan
-    plan = with_credits(plan, max_chars, lexicon) if options.assembly.credits else plan
+    plan = BookPlan(source=path, book=book, chapters=chapters, options=options, limits=limits, tags=tags,
+                    source_book=source_book, backend_note=note)
     if options.chapters is None:
         return plan
     return dataclasses.replace(plan, selected=tuple(select_chapters(options.chapters, [c.title for c in plan.chapters], path)))
 
 
-def with_credits(plan: BookPlan, max_chars: int, lexicon: dict[str, str] | None = None) -> BookPlan:
-    """The plan with opening and closing credits as chapters of their own, numbered -1 and one
-    after the book's last (``narration.mastering.credits``); chunk indices renumbered in book order."""
-    opening, closing = credit_chunks(plan.book, max_chars, lexicon)
+def chapter_plans(book: Book, tags: list[PassageTag] | None, limits: ChunkLimits, credits: bool) -> list[ChapterPlan]:
+    """The book's chapters as chunks, in one ``chunk_book`` pass: each span's tag (if tagged)
+    attached before chunking, and with ``credits`` the opening and closing credits as chapters
+    of their own, numbered -1 and one after the book's last (``narration.mastering.credits``);
+    chunk indices run 0.. in book order, credits included."""
+    styles = style_runs(book, tags) if tags is not None else None
+    spoken = book
+    if credits:  # chapters before chunking, the opening one first: the book's move up by one
+        opening, closing = credit_chapters(book)
+        spoken = dataclasses.replace(book, chapters=[opening, *book.chapters, closing])
+        styles = {(c + 1, p): runs for (c, p), runs in styles.items()} if styles else None
+    by_chapter: dict[int, list[Chunk]] = {}
+    for chunk in chunk_book(spoken, limits.max_chars, limits.lexicon, styles):
+        # one pass: a scan of every chunk per chapter took 48 s for 20,000 chapters
+        chunk = dataclasses.replace(chunk, chapter=chunk.chapter - 1) if credits else chunk
+        by_chapter.setdefault(chunk.chapter, []).append(chunk)
+    chapters = [ChapterPlan(i, ch.title, ch.words, by_chapter.get(i, [])) for i, ch in enumerate(book.chapters)]
+    if not credits:
+        return chapters
+    last = len(book.chapters)
+    opening_chunks, closing_chunks = by_chapter.get(-1, []), by_chapter.get(last, [])
+    return [ChapterPlan(-1, OPENING_TITLE, _words(opening_chunks), opening_chunks), *chapters,
+            ChapterPlan(last, CLOSING_TITLE, _words(closing_chunks), closing_chunks)]
 
-    def words(chunks: list[Chunk]) -> int:
-        return sum(len(c.source.split()) for c in chunks)
 
-    chapters = [ChapterPlan(-1, OPENING_TITLE, words(opening), opening), *plan.chapters,
-                ChapterPlan(len(plan.book.chapters), CLOSING_TITLE, words(closing), closing)]
-    numbered, index = [], 0
-    for chapter in chapters:
-        chunks = [dataclasses.replace(c, index=index + n) for n, c in enumerate(chapter.chunks)]
-        index += len(chunks)
-        numbered.append(ChapterPlan(chapter.index, chapter.title, chapter.words, chunks))
-    return dataclasses.replace(plan, chapters=numbered)
+def _words(chunks: list[Chunk]) -> int:
+    return sum(len(c.source.split()) for c in chunks)

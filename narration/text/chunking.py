@@ -16,7 +16,17 @@ from typing import NamedTuple
 
 from narration.errors import ConfigError
 from narration.language import UNSPACED, primary_language
-from narration.model import PAUSE_PARAGRAPH, PAUSE_SCENE, PAUSE_SENTENCE, PAUSE_TITLE, Book, Chapter, Chunk, Paragraph
+from narration.model import (
+    PAUSE_CLAUSE,
+    PAUSE_PARAGRAPH,
+    PAUSE_SCENE,
+    PAUSE_SENTENCE,
+    PAUSE_TITLE,
+    Book,
+    Chapter,
+    Chunk,
+    Paragraph,
+)
 from narration.text.lexicon import Lexicon
 from narration.text.normalize import normalize
 from narration.ruby import ruby_spans
@@ -29,6 +39,19 @@ class Piece(NamedTuple):
     source: str
     text: str
 
+
+class StyleRun(NamedTuple):
+    """``text[start:end]`` of a paragraph, read in one emotion ``style`` (the emotion stage's
+    ``style_runs``: a paragraph whose quoted speech and narration carry different tags)."""
+
+    start: int
+    end: int
+    style: str
+
+
+# (chapter, paragraph) -> the paragraph's runs in reading order; one run: the whole paragraph
+ParagraphStyles = Mapping[tuple[int, int], Sequence[StyleRun]]
+NEUTRAL_STYLE = "neutral"  # ``Chunk.style``'s default: a paragraph without a run, a spoken title
 
 CutFinder = Callable[[str], list[int]]
 
@@ -201,12 +224,6 @@ def _paragraph_pieces(
     return list(_pack([f for f in fitted if f], joiner, max_chars))
 
 
-def text_pieces(text: str, language: str, max_chars: int, lexicon: Lexicon | None = None) -> list[Piece]:
-    """Part of a paragraph chunked as a paragraph of its own: the emotion stage cuts a
-    paragraph where its quoted speech and its narration carry different tags."""
-    return _paragraph_pieces(Paragraph(text), language, max_chars, lexicon)
-
-
 def has_speech(chapter: Chapter, language: str, max_chars: int, lexicon: Lexicon | None = None) -> bool:
     """Whether ``chunk_book`` makes at least one chunk of the chapter's text (its title aside):
     a chapter of only emoji, symbols or punctuation has nothing a voice can read. Stops at the
@@ -214,15 +231,22 @@ def has_speech(chapter: Chapter, language: str, max_chars: int, lexicon: Lexicon
     return any(_paragraph_pieces(p, language, max_chars, lexicon) for p in chapter.paragraphs)
 
 
-def chunk_book(book: Book, max_chars: int, lexicon: Mapping[str, str] | None = None) -> list[Chunk]:
+def chunk_book(
+    book: Book, max_chars: int, lexicon: Mapping[str, str] | None = None, styles: ParagraphStyles | None = None
+) -> list[Chunk]:
     """Every chapter's spoken title (if any), then its paragraphs, as chunks in book order.
 
     ``lexicon`` (word -> spoken form) changes the speech text only; ``Chunk.source`` keeps the
     book's words, which QA compares the transcript with.
 
+    ``styles``: each paragraph's emotion, attached to its spans before chunking. A paragraph of
+    one run takes its style; one of several runs is cut where the style changes, each run
+    chunked as a paragraph of its own, so no chunk mixes two styles. A paragraph not in
+    ``styles`` (and every spoken title) is neutral, so an untagged book chunks as before.
+
     ``Chunk.index`` runs 0.. across the whole book. The last chunk of a paragraph pauses for
     a paragraph (a scene break where one follows), the title's last chunk for a title, every
-    other chunk for a sentence.
+    other chunk for a sentence (or a clause, where a run begins inside a sentence).
     Paragraphs without ``sentences`` are segmented here; ``book`` is not modified.
     """
     if max_chars < 1:
@@ -230,19 +254,61 @@ def chunk_book(book: Book, max_chars: int, lexicon: Mapping[str, str] | None = N
     spoken = Lexicon(lexicon) if lexicon else None
     chunks: list[Chunk] = []
 
-    def emit(chapter: int, paragraph: int | None, pieces: list[Piece], last_pause: str, language: str) -> None:
-        for i, piece in enumerate(pieces):
-            pause = last_pause if i == len(pieces) - 1 else PAUSE_SENTENCE
-            chunks.append(
-                Chunk(chapter, len(chunks), piece.text, piece.source, language, pause, paragraph=paragraph)
-            )
+    def emit(chapter: int, paragraph: int | None, pieces: list[_Styled], last_pause: str, language: str) -> None:
+        for i, (piece, pause, style) in enumerate(pieces):
+            pause = last_pause if i == len(pieces) - 1 else pause
+            chunks.append(Chunk(chapter, len(chunks), piece.text, piece.source, language, pause, style, paragraph))
 
     for chapter_index, chapter in enumerate(book.chapters):
         language = chapter.language or book.language  # a chapter clearly in another language reads in it
         if chapter.title.strip():
-            emit(chapter_index, None, fit_sentence(chapter.title.strip(), language, max_chars, lexicon=spoken),
-                 PAUSE_TITLE, language)
+            title = fit_sentence(chapter.title.strip(), language, max_chars, lexicon=spoken)
+            emit(chapter_index, None, _plain(title, NEUTRAL_STYLE), PAUSE_TITLE, language)
         for number, paragraph in enumerate(chapter.paragraphs):
-            emit(chapter_index, number, _paragraph_pieces(paragraph, language, max_chars, spoken),
-                 PAUSE_SCENE if paragraph.scene_break else PAUSE_PARAGRAPH, language)
+            runs = styles.get((chapter_index, number), ()) if styles else ()
+            if len(runs) > 1:
+                pieces = _run_pieces(paragraph.text, runs, language, max_chars, spoken)
+            else:
+                style = runs[0].style if runs else NEUTRAL_STYLE
+                pieces = _plain(_paragraph_pieces(paragraph, language, max_chars, spoken), style)
+            emit(chapter_index, number, pieces, PAUSE_SCENE if paragraph.scene_break else PAUSE_PARAGRAPH, language)
     return chunks
+
+
+class _Styled(NamedTuple):
+    """A piece, the pause after it inside its paragraph and its style."""
+
+    piece: Piece
+    pause: str
+    style: str
+
+
+def _plain(pieces: list[Piece], style: str) -> list[_Styled]:
+    return [_Styled(piece, PAUSE_SENTENCE, style) for piece in pieces]
+
+
+def _run_pieces(
+    text: str, runs: Sequence[StyleRun], language: str, max_chars: int, lexicon: Lexicon | None
+) -> list[_Styled]:
+    """A paragraph's pieces one run of one style at a time; where a run begins, the pause of a
+    new sentence or of a clause (``_pause_between``)."""
+    made: list[_Styled] = []
+    before = ""
+    for run in runs:
+        part = text[run.start : run.end]
+        if made:  # where this run begins: a new sentence, or inside one (a quotation and its "he said")
+            made[-1] = made[-1]._replace(pause=_pause_between(before, part, language))
+        made += _plain(_paragraph_pieces(Paragraph(part), language, max_chars, lexicon), run.style)
+        before = part
+    return made
+
+
+def _pause_between(before: str, after: str, language: str) -> str:
+    """The sentence pause where ``after`` begins a sentence of its own or a colon introduces it
+    ("...he exclaimed: | “You ridiculed..."), else the shorter clause pause: the join is inside a
+    sentence when reading the two together makes one sentence fewer."""
+    if before.rstrip().endswith((":", "：")):
+        return PAUSE_SENTENCE
+    apart = len(split_sentences(before, language)) + len(split_sentences(after, language))
+    together = len(split_sentences(f"{before} {after}", language))
+    return PAUSE_SENTENCE if together == apart else PAUSE_CLAUSE
