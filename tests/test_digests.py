@@ -3,6 +3,8 @@ the values the code before it computed: the records of books narrated before sta
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from narration.model import Chunk
@@ -10,6 +12,7 @@ from narration.options import NarrationOptions
 from narration.run import pipeline
 from narration.run.plan import ChapterPlan
 from narration.store import digests
+from narration.store.layout import BookLayout
 
 CHUNKS = [Chunk(0, 0, "Chapter one.", "Chapter one.", "en", "title", paragraph=None),
           Chunk(0, 1, "It began — “here”.", "It began — “here”.", "en", "paragraph", paragraph=0)]
@@ -67,5 +70,5 @@ def test_the_chapter_cache_key_and_record_read_the_same_assembly_digest(monkeypa
     from flows.book import _chapter_cache_key
 
     options = NarrationOptions()
-    _chapter_cache_key(None, {"root": "/tmp/book", "chapter": CHAPTER, "options": options, "album": "A", "keys": TAKES})
+    _chapter_cache_key(None, {"layout": BookLayout(Path("/tmp/book")), "chapter": CHAPTER, "options": options, "album": "A", "keys": TAKES})
     assert seen[0][2] == options.assembly.digest() and "clause" not in seen[0][2]["pauses"]

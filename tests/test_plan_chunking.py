@@ -56,8 +56,11 @@ def _cases(book: Path, credits: bool, max_chars: int | None) -> dict[str, str]:
 def test_every_book_chunks_as_before_tagged_or_not(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(plan_module, "unread_language", lambda *args: None)  # piper's limits for every book
     expected = json.loads(FIXTURE.read_text(encoding="utf-8"))
+    # the books that commit had (samples added since have no 'before' to compare with)
+    then = {key.split("|")[0] for key in expected}
+    assert then <= {b.name for b in BOOKS}, "a book of the fixture is gone"
     found: dict[str, str] = {}
-    for book in BOOKS:
+    for book in (b for b in BOOKS if b.name in then):
         for credits in (False, True):
             for max_chars in (None, 60):
                 found.update(_cases(book, credits, max_chars))
