@@ -233,3 +233,30 @@ He was the elder Mr. Darcy's godson, and a Mr. Robinson had asked about him twic
 "Is he here?" asked Mr. Robinson.
 ''')
     assert "the Mr" not in {c.name for c in result.characters}
+
+
+def test_an_aside_to_the_first_person_narrator_leaves_the_turns_as_they_were():
+    """A line calling the narrator by name is not answered by the narrator where the run's
+    turns say the other speaker answers (the narrator listens to most conversations they tell)."""
+    _, got = _run('''
+I sat by the window while Holmes questioned our visitor, and I said nothing, for I was content to listen to my friend.
+
+"You saw the marks?" said Holmes.
+
+"I did."
+
+"And the gate?"
+
+"Closed."
+
+"Capital! You hear that, Watson? A man after our own heart. And the path?"
+
+"Wet with rain."
+
+"Then I must see it, Dr. Mortimer."
+
+"You shall, Mr. Holmes," said Mortimer.
+''')
+    assert got[4][1] == "Mr. Holmes"
+    assert got[5][1:] == ("Dr. Mortimer", "turns")  # not the narrator, whom the line before called
+    assert [g[1] for g in got[1:4]] == ["Dr. Mortimer", "Mr. Holmes", "Dr. Mortimer"]

@@ -11,7 +11,9 @@ them: (chapter, paragraph, span). In order:
    the narration (quotes left out: a name there is likelier the one spoken to).
 4. ``paragraph``: the other quotes of a paragraph with a speaker are that speaker's.
 5. ``continued``: a quote left open at a paragraph's end goes on in the next.
-6. ``vocative``: the line after one addressing X ("Watson, come here") is X's.
+6. ``vocative``: the line after one addressing X ("Watson, come here") is X's; where X is a
+   first-person narrator, only once turn-taking has said nothing (the narrator listens to most
+   of the talk they tell: "You hear that, Watson?" is an aside, answered by the other).
 7. ``actor``: the subject of the sentence before the quote ("Holmes leaned forward.").
 8. ``turns``: in a run of dialogue between two, lines alternate.
 
@@ -437,10 +439,14 @@ def _sieve(slots: list[_Slot], paras: list[_Para], index: _Index) -> None:
     _same_paragraph(slots)
     turns = _turns(slots, paras)
     _actors(slots, paras, index)
-    _vocatives(turns, index)
+    _replies(turns, index, narrator=False)
+    _callers(turns, index)
     _same_paragraph(slots)
     _turn_taking(turns, index)
     _nearest_fitting(turns, index)
+    _turn_taking(turns, index)
+    _replies(turns, index)
+    _same_paragraph(slots)
     _turn_taking(turns, index)
     _same_paragraph(slots)
 
@@ -612,14 +618,27 @@ def _turns(slots: list[_Slot], paras: list[_Para]) -> list[list[_Slot]]:
 
 
 def _vocatives(turns: list[list[_Slot]], index: _Index) -> None:
-    """The turn after a line addressing a character by name is that character's."""
+    """The turn after a line addressing a character by name is that character's; a line calling
+    a character is the latest other speaker's."""
+    _replies(turns, index)
+    _callers(turns, index)
+
+
+def _replies(turns: list[list[_Slot]], index: _Index, narrator: bool = True) -> None:
+    """The turn after a line addressing a character by name is that character's (``narrator``:
+    the first-person narrator's too)."""
     for run in turns:
         for prev, slot in itertools.pairwise(run):
             if not slot.open or prev.para.index + 1 != slot.para.index:
                 continue
             addressed = _addressee(prev, index)
-            if addressed and addressed != prev.speaker:
+            if addressed and addressed != prev.speaker and (narrator or addressed not in index.narrators):
                 slot.set(addressed, "vocative")
+
+
+def _callers(turns: list[list[_Slot]], index: _Index) -> None:
+    """A line calling a character by name is the latest other speaker's."""
+    for run in turns:
         for i, slot in enumerate(run):
             # a line calling X is the latest other speaker's
             addressed = _addressee(slot, index) if slot.open else None
