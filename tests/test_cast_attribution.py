@@ -260,3 +260,20 @@ I sat by the window while Holmes questioned our visitor, and I said nothing, for
     assert got[4][1] == "Mr. Holmes"
     assert got[5][1:] == ("Dr. Mortimer", "turns")  # not the narrator, whom the line before called
     assert [g[1] for g in got[1:4]] == ["Dr. Mortimer", "Mr. Holmes", "Dr. Mortimer"]
+
+
+def test_a_pronoun_acting_in_the_paragraph_before_speaks_the_quote():
+    """"He put down his hat ..." then a lone quote: the man the pronoun stands for speaks it,
+    though the long paragraph of narration ended the run of turns."""
+    _, got = _run('''
+Mr. Carver came into the room where Mrs. Dale sat sewing by the window.
+
+"Good morning," said Mrs. Dale.
+
+"Good morning," said Mr. Carver.
+
+Mrs. Dale went on with her sewing. He put down his hat upon the table and looked out at the garden for a long while, turning over in his mind all that had been said the day before, and a good deal else besides that he had not said to anyone.
+
+"It is a fine garden."
+''')
+    assert got[-1][1:] == ("Mr. Carver", "actor-pronoun")

@@ -14,7 +14,8 @@ them: (chapter, paragraph, span). In order:
 6. ``vocative``: the line after one addressing X ("Watson, come here") is X's; where X is a
    first-person narrator, only once turn-taking has said nothing (the narrator listens to most
    of the talk they tell: "You hear that, Watson?" is an aside, answered by the other).
-7. ``actor``: the subject of the sentence before the quote ("Holmes leaned forward.").
+7. ``actor``: the subject of the sentence before the quote ("Holmes leaned forward.");
+   ``actor-pronoun``: a pronoun there ("He lifted up his hair."), resolved as a frame's.
 8. ``turns``: in a run of dialogue between two, lines alternate.
 
 Each rule's confidence is its measured precision (``CONFIDENCE``); below ``min_confidence`` the
@@ -30,7 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from narration.cast.characters import Character, build_characters, gender_of, gendered_noun, is_anaphoric
-from narration.cast.frames import NOT_NAMES, OPENER, Frame, frame_after, frame_before, last_sentence, trim_np
+from narration.cast.frames import NOT_NAMES, OPENER, PRONOUNS, Frame, frame_after, frame_before, last_sentence, trim_np
 from narration.cast.names import ANIMAL, FEMALE, MALE, PERSON, UNKNOWN, kind_of, parse_name, title_of
 from narration.model import PARA_TEXT, Book
 from narration.text.spans import Span, split_spans
@@ -47,6 +48,7 @@ CONFIDENCE = {
     "pronoun": 0.65,
     "other": 0.55,
     "actor": 0.5,
+    "actor-pronoun": 0.5,
 }
 _LOOKBACK = 6  # paragraphs searched back for a pronoun's character
 _RUN_BREAK_WORDS = 40  # a paragraph of narration this long ends a run of dialogue
@@ -680,9 +682,13 @@ def _narration_only(para: _Para) -> bool:
 
 
 def _actors(slots: list[_Slot], paras: list[_Para], index: _Index) -> None:
-    """The subject of the sentence just before a paragraph's first quote speaks it."""
+    """The subject of the sentence just before a paragraph's first quote speaks it: a name, or
+    ("He lifted up his hair.") a pronoun resolved as a frame's is."""
+    recent: list[str] = []
     for slot in slots:
         if not slot.open:
+            if slot.speaker:
+                recent.append(slot.speaker)
             continue
         if slot.span > 0 and not slot.para.spans[slot.span - 1].speech:
             before = slot.para.span_text(slot.span - 1)
@@ -698,6 +704,11 @@ def _actors(slots: list[_Slot], paras: list[_Para], index: _Index) -> None:
         who = index.find(_canonical_form(np)) if _is_name(np) else None
         if who:
             slot.set(who, "actor")
+        elif (pronoun := PRONOUNS.get(np.lower())) in (MALE, FEMALE):
+            if who := _resolve(pronoun, slot, paras, index, recent):
+                slot.set(who, "actor-pronoun")
+        if slot.speaker:
+            recent.append(slot.speaker)
 
 
 def _fits_frame(slot: _Slot, speaker: str | None, index: _Index) -> bool:
