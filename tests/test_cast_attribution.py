@@ -277,3 +277,22 @@ Mrs. Dale went on with her sewing. He put down his hat upon the table and looked
 "It is a fine garden."
 ''')
     assert got[-1][1:] == ("Mr. Carver", "actor-pronoun")
+
+
+def test_a_description_that_is_a_character_speaks_for_itself():
+    """"said the little old woman", a description the book uses as a name (seen twice, three
+    words), is that character's even where another woman was mentioned just before."""
+    _, got = _run('''
+Dorothy stood at the door of the house, and the Munchkins and the little old woman came near.
+
+"Welcome," said the little old woman.
+
+"Thank you," said Dorothy.
+
+"Who was she?" said the Munchkin.
+
+Dorothy looked at the feet of the dead Witch under the house.
+
+"A witch," said the little old woman.
+''')
+    assert got[-1][1:] == ("the little old woman", "pronoun")

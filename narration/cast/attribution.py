@@ -476,11 +476,11 @@ def _explicit(slots: list[_Slot], paras: list[_Para], index: _Index) -> None:
         elif (kin := _kin(frame.np, slot, paras, index, recent)) is not None:
             slot.set(kin, "pronoun")
         elif (gender := _description(frame.np)) is not None:
-            # a description is whoever it fits; its own character only where that is one
-            # who just spoke ("said the little old woman" answering Dorothy)
+            # a description is whoever it fits; where the book uses it as a name (seen twice,
+            # "said the little old woman"), that character
             who = _resolve(gender, slot, paras, index, recent, spoke)
             own = index.find(_canonical_form(frame.np))
-            if own and (who is None or who == spoke.get(slot.para.index - 1)):
+            if own:
                 who = own
             if who:
                 slot.set(who, "pronoun")
