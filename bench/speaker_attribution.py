@@ -148,6 +148,10 @@ class Tally:
     def share(self) -> str:
         return f"{self.narrator / self.total:.3f}" if self.total else "-"
 
+    def wrong(self) -> str:
+        """The share given to a character who does not say it: the errors a listener hears."""
+        return f"{(self.total - self.right - self.narrator) / self.total:.3f}" if self.total else "-"
+
 
 @dataclass
 class Score:
@@ -291,7 +295,7 @@ def report(parts: dict[str, dict[str, Score]], timing: tuple[int, float] | None,
         "`python bench/speaker_attribution.py --speed --names`: the rule sieve of `narration/cast/` on every work of",
         "`bench/data/speakers/` (annotated by hand; no public annotated corpus used). Accuracy is over quotes",
         "whose annotated speaker is a character; *to narrator* is the share of those the system left to the",
-        "narrator (never counted right). `_narrator` quotes (a first-person narrator speaking) and",
+        "narrator (never counted right), *wrong character* the share it gave to someone else. `_narrator` quotes (a first-person narrator speaking) and",
         "`_unknown`/`_none` quotes are counted apart. The sieve runs as `narrate` does, a quote under",
         f"confidence {MIN_CONFIDENCE} left to the narrator.",
         "",
@@ -303,8 +307,8 @@ def report(parts: dict[str, dict[str, Score]], timing: tuple[int, float] | None,
     totals = {part: _total(scores) for part, scores in parts.items()}
     for part, scores in parts.items():
         lines += ["", f"## {part}", "",
-                  "| work | quotes | overall | explicit | anaphoric | implicit | to narrator | `_narrator` right | `_unknown`/`_none` given a character |",
-                  "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+                  "| work | quotes | overall | explicit | anaphoric | implicit | to narrator | wrong character | `_narrator` right | `_unknown`/`_none` given a character |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
         lines += [_row(name, s) for name, s in scores.items()]
         lines.append(_row("**all**", totals[part]))
     lines += ["", "Targets: 0.85 overall, 0.95 explicit.", "",
@@ -330,7 +334,7 @@ def _row(name: str, s: Score) -> str:
     t = s.by_type
     return (f"| {name} | {s.overall.total} | {s.overall.acc()} | {t['explicit'].acc()} ({t['explicit'].total}) | "
             f"{t['anaphoric'].acc()} ({t['anaphoric'].total}) | {t['implicit'].acc()} ({t['implicit'].total}) | "
-            f"{s.overall.share()} | {s.narrator_right}/{s.narrator_total} | {s.none_given}/{s.none_total} |")
+            f"{s.overall.share()} | {s.overall.wrong()} | {s.narrator_right}/{s.narrator_total} | {s.none_given}/{s.none_total} |")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -279,6 +279,33 @@ Mrs. Dale went on with her sewing. He put down his hat upon the table and looked
     assert got[-1][1:] == ("Mr. Carver", "actor-pronoun")
 
 
+def test_a_frame_naming_no_one_we_know_stays_with_the_narrator():
+    """"said one of them", "another said": a third speaker, whom turn-taking must not replace
+    with one of the two talking; "one of the Gardeners" is the Gardeners' where they speak."""
+    _, got = _run('''
+Alice and the Hatter sat at the table, and the Gardeners stood by the roses with their brushes.
+
+"Why are you painting them?" said Alice.
+
+"Because we must," said one of them.
+
+"Must you?" said the Hatter.
+
+"I think not," said Alice.
+
+"We must," another said.
+
+"Nonsense," said the Hatter.
+
+"Hush," said the Gardener. "The Queen!"
+
+"She is coming," said one of the Gardeners.
+''')
+    assert got[1] == (2, None, "") and got[4] == (5, None, "")
+    assert [g[1] for g in got[:1] + got[2:4]] == ["Alice", "the Hatter", "Alice"]
+    assert got[-1][1:] == ("the Gardener", "explicit")
+
+
 def test_a_description_that_is_a_character_speaks_for_itself():
     """"said the little old woman", a description the book uses as a name (seen twice, three
     words), is that character's even where another woman was mentioned just before."""

@@ -5,7 +5,9 @@ Quotes are the speech spans of ``narration.text.spans.split_spans``, keyed as th
 them: (chapter, paragraph, span). In order:
 
 1. ``explicit``: a speech frame names the speaker next to the quote ("said the Hatter",
-   ``Alice said,``); an interrupted quote's halves share it.
+   ``Alice said,``); an interrupted quote's halves share it. A frame naming no one we know
+   ("said one", "another said", "said the third man") keeps its quote with the narrator and
+   out of the turns; "one of the Munchkins" is the Munchkins' where they speak.
 2. ``first-person``: ``I said``: the narrator speaks (speaker None, the narrator's voice).
 3. ``pronoun``: ``she cried``: the nearest character of that gender mentioned before it in
    the narration (quotes left out: a name there is likelier the one spoken to).
@@ -127,6 +129,7 @@ class _Slot:
     rule: str = ""
     confidence: float = 0.0
     narrator: bool = False  # the first-person narrator speaks it (speaker None)
+    unnamed: bool = False  # its frame names no one we know ("said one"): the narrator reads it, no rule guesses
 
     def set(self, speaker: str | None, rule: str, narrator: bool = False) -> None:
         self.speaker, self.rule, self.confidence = speaker, rule, CONFIDENCE[rule]
@@ -139,7 +142,7 @@ class _Slot:
 
     @property
     def open(self) -> bool:
-        return not self.rule
+        return not self.rule and not self.unnamed
 
 
 def _frame(para: _Para, i: int, previous: _Para | None = None) -> Frame | None:
@@ -469,6 +472,12 @@ def _explicit(slots: list[_Slot], paras: list[_Para], index: _Index) -> None:
             who = _resolve(pronoun, slot, paras, index, recent, spoke)
             if who:
                 slot.set(who, "pronoun")
+        elif frame.unnamed:
+            group = frame.group and (index.find(frame.group) or index.find(frame.group.rstrip("s")))
+            if group:
+                slot.set(group, "explicit")  # "one of the Munchkins": the Munchkins' voice
+            else:
+                slot.unnamed = True
         elif is_anaphoric(frame.np):
             other = _other(recent)
             if other:

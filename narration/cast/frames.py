@@ -45,6 +45,15 @@ _SUBJECT = re.compile(rf"^{_NP}")
 _PREDICATE = re.compile(rf",?\s+{_ADV}{_AUX}{_VERB}(?![\w’'])")
 # Before the quote: the last sentence opens with its subject ("Holmes leaned forward and said:").
 OPENER = re.compile(rf"^(?:(?:And|But|Then|So|Now|At last|At length|Presently|Suddenly|Here|There),?\s+)?{_NP}")
+# A speaker the frame leaves unnamed: "said one of the Munchkins", "says one", "another said",
+# "said the third man": someone besides those talking (a group's member at best), so no
+# turn-taking or pronoun may hand the quote to one of them.
+_UNNAMED_NP = (r"(?:[Oo]ne|[Aa]nother|[Ss]omebody|[Ss]omeone|[Aa]\s+voice|[Tt]he\s+(?:second|third|fourth|fifth)\s+[\w’'-]+)"
+               r"(?:\s+of\s+(?:the\s+)?[\w’'-]+)?")  # fmt: skip
+_UNNAMED = re.compile(rf"{_UNNAMED_NP}$")
+_UNNAMED_AFTER = re.compile(rf"^{_ADV}{_VERB}\s+(?P<np>{_UNNAMED_NP})(?![\w’'])")
+_UNNAMED_SUBJECT = re.compile(rf"^(?P<np>{_UNNAMED_NP}),?\s+{_ADV}{_AUX}{_VERB}(?![\w’'])")
+_UNNAMED_BEFORE = re.compile(rf"(?:^|\s)(?P<np>{_UNNAMED_NP}),?\s+{_ADV}{_AUX}$")
 _SENTENCE_END = re.compile(r"[.!?;][\"”’']?\s+(?=[A-Z\"“‘])")
 # The noun phrase right before a speech verb: "the Mouse piteously |entreated", "the Tortoise, who |replied".
 _BEFORE_VERB = re.compile(
@@ -74,6 +83,17 @@ class Frame:
     def pronoun(self) -> str | None:
         """"male"/"female"/"first"/"plural"/"neutral" for a pronoun, else None."""
         return PRONOUNS.get(self.np.lower())
+
+    @property
+    def unnamed(self) -> bool:
+        """"one of the Munchkins", "another", "the third man": a speaker the frame does not name."""
+        return _UNNAMED.match(self.np) is not None
+
+    @property
+    def group(self) -> str | None:
+        """"the Munchkins" of "one of the Munchkins": the group the unnamed speaker belongs to."""
+        match = re.search(r"\bof\s+(the\s+[\w’'-]+)$", self.np) if self.unnamed else None
+        return match.group(1) if match else None
 
 
 def _speech_verb(verb: str, rest: str, loose: bool) -> bool:
@@ -114,6 +134,9 @@ def frame_after(narration: str, quote: str) -> Frame | None:
     match = _VOICE_OF.match(text)  # "said the deep voice of Mr. Rochester"
     if match is not None and match.group("verb") in SPEECH_VERBS:
         return Frame(trim_np(match.group("np")), match.group("verb"), "after")
+    match = _UNNAMED_AFTER.match(text) or _UNNAMED_SUBJECT.match(text)
+    if match is not None and _speech_verb(match.group("verb"), text[match.end("verb") :], quote_cut):
+        return Frame(match.group("np"), match.group("verb"), "after")
     match = _INVERTED.match(text)
     # '"Well," commenced the archdeacon': after a quote cut by a comma, a past tense carries the speech
     if match is not None and (match.group("verb") in SPEECH_VERBS or (quote_cut and match.group("verb").endswith("ed"))):
@@ -163,6 +186,8 @@ def frame_before(narration: str) -> Frame | None:
     if not verbs:
         return None
     for verb in reversed(verbs):
+        if (match := _UNNAMED_BEFORE.search(sentence[: verb.start()])) is not None:  # "One says:"
+            return Frame(match.group("np"), verb.group(0), "before")
         match = _BEFORE_VERB.search(sentence[: verb.start()])
         if match is not None:
             np = match.group("np").strip()
