@@ -323,3 +323,22 @@ Dorothy looked at the feet of the dead Witch under the house.
 "A witch," said the little old woman.
 ''')
     assert got[-1][1:] == ("the little old woman", "pronoun")
+
+
+def test_a_pronoun_finds_a_character_brought_in_with_a():
+    """"A Fox" opening sentences before quotes makes "A Fox" one of the Fox's forms; a later
+    "a Fox was strolling" is still a mention of him for "quoth he"."""
+    _, got = _run('''
+# The Fox and the Crow
+
+A Crow sat in a tree with a piece of cheese. A Fox came by. "Good day, Mistress Crow," said the Fox.
+
+# The Fox and the Goat
+
+A Goat stood in a well. A Fox looked down. "Is the water good?" said the Fox.
+
+# The Fox and the Grapes
+
+One hot day a Fox was strolling through an orchard till he came to a bunch of grapes. "Just the thing for my thirst," quoth he.
+''')
+    assert got[-1] == (5, "the Fox", "pronoun")

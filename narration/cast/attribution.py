@@ -198,7 +198,8 @@ class _Index:
         if self.pattern is None:
             return []
         return [(m.start(), self.by_form[m.group(0).lower()]) for m in self.pattern.finditer(text)
-                if m.group(0)[0].isupper() or m.group(0).lower().startswith("the ")]
+                if m.group(0)[0].isupper() or m.group(0).lower().startswith("the ")
+                or (m.group(0).lower().startswith(("a ", "an ")) and m.group(0).split()[-1][:1].isupper())]  # "a Fox"
 
 
 def _surname(form: str) -> str:
