@@ -342,3 +342,14 @@ A Goat stood in a well. A Fox looked down. "Is the water good?" said the Fox.
 One hot day a Fox was strolling through an orchard till he came to a bunch of grapes. "Just the thing for my thirst," quoth he.
 ''')
     assert got[-1] == (5, "the Fox", "pronoun")
+
+
+def test_a_frame_closing_its_paragraph_with_a_colon_goes_on_in_the_next():
+    _, got = _run('''
+# The Fox and the Stork
+
+The Fox gave the Stork soup in a flat dish, and the Stork could not drink it. "I will not apologise for the dinner," said the Stork:
+
+"One bad turn deserves another."
+''')
+    assert got[-1] == (2, "the Stork", "continued")

@@ -597,12 +597,14 @@ def _closed(text: str) -> bool:
 
 
 def _continued(slots: list[_Slot], paras: list[_Para]) -> None:
-    """A speech left open at a paragraph's end goes on in the next paragraph's opening quote."""
+    """A speech left open at a paragraph's end goes on in the next paragraph's opening quote; so
+    does one whose frame closes its paragraph with a colon ('"Ah," said he:' then the quote alone)."""
     by_key = {(s.para.index, s.span): s for s in slots}
     for slot in slots:
         para = slot.para
         if slot.span != len(para.spans) - 1 or _closed(para.span_text(slot.span)):
-            continue
+            if not _frame_opens_next(slot):
+                continue
         nxt = by_key.get((para.index + 1, 0))
         if nxt is None:
             continue
@@ -610,6 +612,16 @@ def _continued(slots: list[_Slot], paras: list[_Para]) -> None:
             slot.take(nxt, "continued")
         elif nxt.open and not slot.open:
             nxt.take(slot, "continued")
+
+
+def _frame_opens_next(slot: _Slot) -> bool:
+    """The quote's frame ends its paragraph with a colon: '"No," said the Stork:'."""
+    para = slot.para
+    if slot.span != len(para.spans) - 2 or slot.frame is None or slot.frame.where != "after":
+        return False
+    tail = para.span_text(slot.span + 1).rstrip()
+    return tail.endswith((":", ",")) and frame_after(tail, para.span_text(slot.span)) is not None \
+        and len(tail.split()) <= 6  # fmt: skip
 
 
 def _turns(slots: list[_Slot], paras: list[_Para]) -> list[list[_Slot]]:
