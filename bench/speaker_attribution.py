@@ -26,7 +26,7 @@ import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -44,6 +44,7 @@ TYPES = ("explicit", "anaphoric", "implicit")
 SPEED_WORDS = 450_000
 PARTS = ("dev", "held-out")
 MIN_CONFIDENCE = 0.5  # narrate cast's default (--min-confidence)
+THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
 
 
 @dataclass(frozen=True)
@@ -103,9 +104,16 @@ def works(data: Path) -> list[Work]:
     return [read_work(d) for d in sorted(data.iterdir()) if (d / "quotes.tsv").is_file() and (d / "characters.tsv").is_file()]
 
 
-def run_system(work: Work) -> Attribution:
+def run_system(work: Work, min_confidence: float = MIN_CONFIDENCE) -> Attribution:
     """The whole excerpt as one chapter; headings kept as skipped paragraphs, so indices agree."""
-    return attribute([[(p, p.startswith("# ")) for p in work.paragraphs]], MIN_CONFIDENCE)
+    return attribute([[(p, p.startswith("# ")) for p in work.paragraphs]], min_confidence)
+
+
+def at_threshold(result: Attribution, threshold: float) -> Attribution:
+    """``result`` as a run with ``--min-confidence threshold`` gives it: quotes under it to the narrator."""
+    quotes = tuple(q if q.confidence >= threshold else replace(q, speaker=None, confidence=0.0, rule="", narrator=False)
+                   for q in result.quotes)  # fmt: skip
+    return Attribution(result.characters, quotes)
 
 
 def match_characters(characters: Sequence[Character], aliases: dict[str, set[str]]) -> dict[str, str]:
@@ -283,8 +291,24 @@ def _total(scores: dict[str, Score]) -> Score:
     return total
 
 
+def threshold_table(thresholds: dict[float, dict[str, dict[str, Score]]]) -> list[str]:
+    """Accuracy, share to the narrator and share to a wrong character at each least confidence."""
+    parts = list(next(iter(thresholds.values())))
+    lines = ["", "At each least confidence (`narrate cast --min-confidence`; quotes under it read by the narrator):", "",
+             "| least confidence | " + " | ".join(f"{p} overall | {p} to narrator | {p} wrong" for p in parts) + " |",
+             "|---|" + "---|---|---|" * len(parts)]  # fmt: skip
+    for threshold, by_part in thresholds.items():
+        cells = []
+        for part in parts:
+            t = _total(by_part[part]).overall
+            cells.append(f"{t.acc()} | {t.share()} | {t.wrong()}")
+        mark = " (the default)" if threshold == MIN_CONFIDENCE else ""
+        lines.append(f"| {threshold:.2f}{mark} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def report(parts: dict[str, dict[str, Score]], timing: tuple[int, float] | None, version: str = "",
-           splits: dict[str, str] | None = None) -> str:
+           splits: dict[str, str] | None = None, thresholds: dict | None = None) -> str:
     """``parts``: ``dev``/``held-out`` -> work -> its score."""
     first = next(iter(parts.values()))
     lines = [
@@ -314,15 +338,19 @@ def report(parts: dict[str, dict[str, Score]], timing: tuple[int, float] | None,
     lines += ["", "Targets: 0.85 overall, 0.95 explicit.", "",
               "Each rule of the sieve: its confidence (what a quote it gives carries) and how often the speaker",
               "it gave is right, over the quotes whose speaker is a character or the first-person narrator:", "",
-              "| rule | confidence | " + " | ".join(f"{p} right | {p} given" for p in parts) + " |",
-              "|---|---|" + "---|---|" * len(parts)]  # fmt: skip
+              "| rule | confidence | " + " | ".join(f"{p} right | {p} given" for p in parts) + " | both right |",
+              "|---|---|" + "---|---|" * len(parts) + "---|"]  # fmt: skip
     rules = sorted({r for t in totals.values() for r in t.rules}, key=lambda r: -CONFIDENCE.get(r, 0))
     for rule in rules:
         cells = []
         for t in totals.values():
             right, given = t.rules.get(rule, [0, 0])
             cells.append(f"{right / given:.3f} | {given}" if given else "- | 0")
-        lines.append(f"| {rule} | {CONFIDENCE.get(rule, 0):.2f} | " + " | ".join(cells) + " |")
+        right = sum(t.rules.get(rule, [0, 0])[0] for t in totals.values())
+        given = sum(t.rules.get(rule, [0, 0])[1] for t in totals.values())
+        lines.append(f"| {rule} | {CONFIDENCE.get(rule, 0):.2f} | " + " | ".join(cells) + f" | {right / given:.3f} |")
+    if thresholds:
+        lines += threshold_table(thresholds)
     if timing:
         words, seconds = timing
         lines += ["", (f"Speed: {words:,} words (the dev set's texts repeated, 40 chapters) attributed in "
@@ -350,16 +378,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"no annotated works in {args.data}", file=sys.stderr)
         return 1
     parts: dict[str, dict[str, Score]] = {part: {} for part in PARTS}
+    thresholds: dict[float, dict[str, dict[str, Score]]] = {t: {part: {} for part in PARTS} for t in THRESHOLDS}
     for work in found:
-        result = run_system(work)
+        result = run_system(work, 0.0)
         for part in PARTS:
-            parts[part][work.name] = score(work, result, part)
+            parts[part][work.name] = score(work, at_threshold(result, MIN_CONFIDENCE), part)
+            for t in THRESHOLDS:
+                thresholds[t][part][work.name] = score(work, at_threshold(result, t), part)
         if args.errors == work.name:  # the dev part's only: the held-out part is not read for tuning
             for gold, said, rule in parts["dev"][work.name].errors:
                 print(f"{gold.paragraph}:{gold.start} {gold.type:9} gold={gold.speaker:14} said={said!s:14} "
                       f"{rule:12} {gold.text[:50]}")
     splits = {w.name: w.paragraphs[w.split].removeprefix("# ").strip()[:40] for w in found if w.split < len(w.paragraphs)}
-    text = report(parts, speed(found) if args.speed else None, data_version(args.data), splits)
+    text = report(parts, speed(found) if args.speed else None, data_version(args.data), splits, thresholds)
     if args.names:
         text += names_table(found)
     print(text)
