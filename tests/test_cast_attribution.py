@@ -353,3 +353,18 @@ The Fox gave the Stork soup in a flat dish, and the Stork could not drink it. "I
 "One bad turn deserves another."
 ''')
     assert got[-1] == (2, "the Stork", "continued")
+
+
+def test_she_said_is_never_the_first_person_narrators():
+    """In a first-person book a name only ever called is taken for the narrator's; "she said"
+    after it is someone else's or the narrator reads it by doubt, never the narrator's by evidence."""
+    _, got = _run('''
+I went down to the garden with my book, and I sat under the old tree while Kitty played on the lawn with her ball.
+
+"Come and play, Kitty!" I called. "Come, Kitty, come."
+
+Kitty ran to the fence and looked over it into the lane, and I got up to see what she was looking at.
+
+"Look! a cart!" cried she.
+''')
+    assert got[-1][1] != "the narrator"

@@ -550,7 +550,8 @@ def _candidates(gender: str, slot: _Slot, paras: list[_Para], index: _Index, rec
         found += [who for who in called if index.gender.get(who) == wanted]
         if len(texts) > _LOOKBACK:  # no heading in between: the latest speakers are still here
             found += [who for who in reversed(recent[-4:]) if index.gender.get(who) == wanted]
-    return list(dict.fromkeys(found))
+    # "she said" is never a first-person narrator's ("I said" is): their name only ever called
+    return [who for who in dict.fromkeys(found) if who not in index.narrators]
 
 
 def _resolve(gender: str, slot: _Slot, paras: list[_Para], index: _Index, recent: list[str],
@@ -724,7 +725,7 @@ def _actors(slots: list[_Slot], paras: list[_Para], index: _Index) -> None:
             continue
         np = trim_np(match.group("np"))
         who = index.find(_canonical_form(np)) if _is_name(np) else None
-        if who:
+        if who and who not in index.narrators:  # the narrator acts as "I", never by name
             slot.set(who, "actor")
         elif (pronoun := PRONOUNS.get(np.lower())) in (MALE, FEMALE):
             if who := _resolve(pronoun, slot, paras, index, recent):
