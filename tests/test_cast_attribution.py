@@ -368,3 +368,11 @@ Kitty ran to the fence and looked over it into the lane, and I got up to see wha
 "Look! a cart!" cried she.
 ''')
     assert got[-1][1] != "the narrator"
+
+
+def test_a_frame_before_whose_subject_is_a_pronoun_inside_the_sentence():
+    """"But when he had thought it over he looked at me steady, and says:": the pronoun is the
+    subject, though the sentence opens with none."""
+    assert frame_before("But when he had thought it over he looked at me steady, and says:").np == "he"
+    assert frame_before("Then, without a word, she turned and said:").np == "she"
+    assert frame_before("It was a dark night.") is None

@@ -194,9 +194,17 @@ def frame_before(narration: str) -> Frame | None:
             if trim_np(np) == np and np.split()[0].lower() not in SPEECH_VERBS and not _no_name(np):
                 return Frame(np, verb.group(0), "before")
     match = OPENER.match(sentence)
-    if match is None:
-        return None
-    np = trim_np(match.group("np"))
-    if np.split()[0].lower() in SPEECH_VERBS or np.endswith("ing") or _no_name(np):  # "Rising up, he ..."
-        return None
+    np = trim_np(match.group("np")) if match is not None else ""
+    if not np or np.split()[0].lower() in SPEECH_VERBS or np.endswith("ing") or _no_name(np):  # "Rising up, he ..."
+        return _subject_pronoun(sentence, verbs[-1])
     return Frame(np, verbs[0].group(0), "before")
+
+
+_SUBJECT_PRONOUN = re.compile(r"\b(?:he|she|He|She|I)\b")
+
+
+def _subject_pronoun(sentence: str, verb: re.Match[str]) -> Frame | None:
+    """"But when he did get it straight he looked at me, and says:": the last subject pronoun
+    before the speech verb, where the sentence opens with no subject of its own."""
+    found = list(_SUBJECT_PRONOUN.finditer(sentence[: verb.start()]))
+    return Frame(found[-1].group(0), verb.group(0), "before") if found else None
