@@ -376,3 +376,9 @@ def test_a_frame_before_whose_subject_is_a_pronoun_inside_the_sentence():
     assert frame_before("But when he had thought it over he looked at me steady, and says:").np == "he"
     assert frame_before("Then, without a word, she turned and said:").np == "she"
     assert frame_before("It was a dark night.") is None
+
+
+def test_began_to_is_no_speech_verb():
+    """"--the cloud began to clear from his brow;--" between two halves of a quote is no frame."""
+    assert frame_after("the cloud began to clear from Skulpit's brow;--", '"put your mark like the others;"') is None
+    assert frame_after("the Hatter began.", '"Well,"').np == "the Hatter"

@@ -96,7 +96,12 @@ class Frame:
         return match.group(1) if match else None
 
 
+_ASPECT_VERBS = frozenset(["began", "begins", "continued", "continues"])  # "the cloud began to clear"
+
+
 def _speech_verb(verb: str, rest: str, loose: bool) -> bool:
+    if verb in _ASPECT_VERBS and re.match(r"\s+to\s", rest):
+        return False
     if verb in _PARTICLE_VERBS:
         return _particle(verb, rest)
     if verb in SPEECH_VERBS:
