@@ -382,3 +382,22 @@ def test_began_to_is_no_speech_verb():
     """"--the cloud began to clear from his brow;--" between two halves of a quote is no frame."""
     assert frame_after("the cloud began to clear from Skulpit's brow;--", '"put your mark like the others;"') is None
     assert frame_after("the Hatter began.", '"Well,"').np == "the Hatter"
+
+
+def test_a_name_under_an_epithet_is_that_character():
+    """"as the avaricious Moody had muttered" is Moody's, who is named bare elsewhere; "the old
+    Frog" stays apart from "a little Frog" (no bare "Frog")."""
+    result, got = _run('''
+Moody and Handy sat on the bench by the gate of the hospital in the sun.
+
+"It is a shame," said Moody.
+
+"To be kept out of all that money," as the avaricious Moody had muttered to his friend Handy, "by an old fool!"
+
+"Oh Father," said a little Frog, "I have seen a monster!"
+
+"Tush, child," said the old Frog.
+''')
+    assert [g[1] for g in got[1:3]] == ["Moody", "Moody"]
+    names = {c.name for c in result.characters}
+    assert "the avaricious Moody" not in names and {"the old Frog", "the little Frog"} <= names

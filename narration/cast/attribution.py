@@ -192,7 +192,10 @@ class _Index:
 
     def find(self, np: str) -> str | None:
         low = " ".join(np.lower().split())
-        return self.by_form.get(low) or (self.by_form.get(low[4:]) if low.startswith("the ") else None)
+        found = self.by_form.get(low) or (self.by_form.get(low[4:]) if low.startswith("the ") else None)
+        if found is None and (name := _under_epithet(np)):
+            found = self.by_form.get(name.lower())
+        return found
 
     def mentions(self, text: str) -> list[tuple[int, str]]:
         if self.pattern is None:
@@ -200,6 +203,16 @@ class _Index:
         return [(m.start(), self.by_form[m.group(0).lower()]) for m in self.pattern.finditer(text)
                 if m.group(0)[0].isupper() or m.group(0).lower().startswith("the ")
                 or (m.group(0).lower().startswith(("a ", "an ")) and m.group(0).split()[-1][:1].isupper())]  # "a Fox"
+
+
+def _under_epithet(np: str) -> str | None:
+    """"Moody" of "the avaricious Moody": a name in capitals after "the" and words in lower case
+    (the book's characters join it only where the name is printed bare too: "the old Frog" stays)."""
+    words = np.split()
+    if len(words) < 3 or words[0].lower() != "the" or not words[1][:1].islower() or not words[-1][:1].isupper():
+        return None
+    tail = next(i for i, w in enumerate(words) if i and w[:1].isupper())
+    return " ".join(words[tail:]) if all(w[:1].isupper() for w in words[tail:]) else None
 
 
 def _surname(form: str) -> str:
@@ -293,6 +306,8 @@ def _named_forms(slots: list[_Slot], narration: Sequence[str] = ()) -> tuple[Cou
     for name, n in described.items():
         if n >= 2 and len(name.split()) >= 3:  # "the old lady", not "the girl"
             counts[name] += n
+    for form in [f for f in counts if (name := _under_epithet(f)) and name in counts]:
+        counts[_under_epithet(form)] += counts.pop(form)  # type: ignore[index]  # "the avaricious Moody" is Moody
     return counts, {name for name in called if name not in counts or counts[name] == called[name]}
 
 
