@@ -401,3 +401,16 @@ Moody and Handy sat on the bench by the gate of the hospital in the sun.
     assert [g[1] for g in got[1:3]] == ["Moody", "Moody"]
     names = {c.name for c in result.characters}
     assert "the avaricious Moody" not in names and {"the old Frog", "the little Frog"} <= names
+
+
+def test_one_of_a_group_is_its_single_member_where_one_speaks():
+    _, got = _run('''
+The Hares ran to the lake, and the Frogs jumped into the water.
+
+"Run!" cried the Hares.
+
+"Stop," said the Hare. "Look at the Frogs."
+
+"Truly," said one of the Hares, "things are not so bad."
+''')
+    assert got[-2][1:] == ("the Hare", "explicit")

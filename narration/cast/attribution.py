@@ -489,7 +489,7 @@ def _explicit(slots: list[_Slot], paras: list[_Para], index: _Index) -> None:
             if who:
                 slot.set(who, "pronoun")
         elif frame.unnamed:
-            group = frame.group and (index.find(frame.group) or index.find(frame.group.rstrip("s")))
+            group = frame.group and (index.find(frame.group.rstrip("s")) or index.find(frame.group))
             if group:
                 slot.set(group, "explicit")  # "one of the Munchkins": the Munchkins' voice
             else:
