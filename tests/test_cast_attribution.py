@@ -414,3 +414,26 @@ The Hares ran to the lake, and the Frogs jumped into the water.
 "Truly," said one of the Hares, "things are not so bad."
 ''')
     assert got[-2][1:] == ("the Hare", "explicit")
+
+
+def test_turns_go_on_after_one_speaker_speaks_twice():
+    """A, B, A, then A again after a pause ("Holmes unrolled the map."): the next turn is B's, the
+    one A was talking with."""
+    _, got = _run('''
+Holmes was in his chair when Lestrade came in and sat down by the fire.
+
+"You have news," said Holmes.
+
+"I have," said Lestrade.
+
+"Tell me."
+
+Holmes unrolled the map upon his knee. "Show me the place."
+
+"Here, by the river."
+
+"And the boat?"
+
+"Gone."
+''')
+    assert [g[1] for g in got] == ["Holmes", "Lestrade", "Holmes", "Holmes", "Lestrade", "Holmes", "Lestrade"]

@@ -18,7 +18,8 @@ them: (chapter, paragraph, span). In order:
    of the talk they tell: "You hear that, Watson?" is an aside, answered by the other).
 7. ``actor``: the subject of the sentence before the quote ("Holmes leaned forward.");
    ``actor-pronoun``: a pronoun there ("He lifted up his hair."), resolved as a frame's.
-8. ``turns``: in a run of dialogue between two, lines alternate.
+8. ``turns``: in a run of dialogue between two, lines alternate; after one speaker's two turns
+   in a row (a pause, "He unrolled the map."), the next is the one they were talking with.
 
 Each rule's confidence is its measured precision (``CONFIDENCE``); below ``min_confidence`` the
 narrator reads the quote.
@@ -798,15 +799,22 @@ def _who(slot: _Slot, narrators: set[str]) -> str | None:
 
 
 def _alternate(run: list[_Slot], i: int, step: int, narrators: set[str]) -> _Slot | None:
-    """The turn two away, where it and the turn between are two known, different speakers."""
-    j, k = i + step, i + 2 * step
-    if not (0 <= k < len(run)):
+    """The turn two away, where it and the turn between are two known, different speakers; where
+    the turn next to it is A's twice or more (A went on after a pause), the speaker A last
+    talked with before that, a few turns back with none unknown between."""
+    j = i + step
+    if not (0 <= j < len(run)) or run[j].open or _who(run[j], narrators) is None:
         return None
-    a, b = run[j], run[k]
-    if a.open or b.open or _who(a, narrators) is None or _who(b, narrators) is None \
-            or _who(a, narrators) == _who(b, narrators):
-        return None
-    return b
+    a = _who(run[j], narrators)
+    for k in range(i + 2 * step, i + (_TALK_BACK + 1) * step, step):
+        if not (0 <= k < len(run)) or run[k].open or _who(run[k], narrators) is None:
+            return None
+        if _who(run[k], narrators) != a:
+            return run[k]
+    return None
+
+
+_TALK_BACK = 4  # turns looked back past one speaker's for the one they talk with
 
 
 __all__ = ["FEMALE", "MALE", "Attribution", "Quote", "attribute"]
