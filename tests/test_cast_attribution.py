@@ -437,3 +437,18 @@ Holmes unrolled the map upon his knee. "Show me the place."
 "Gone."
 ''')
     assert [g[1] for g in got] == ["Holmes", "Lestrade", "Holmes", "Holmes", "Lestrade", "Holmes", "Lestrade"]
+
+
+def test_a_pronoun_actor_with_the_narrator_acting_after_it_is_no_evidence():
+    """"He had explained himself, and I would not seem unmoved." then a quote: the "I" acts last,
+    so the sentence does not say the man speaks next."""
+    _, got = _run('''
+I sat by the fire. Mr. Carver stood at the window, and I waited for him to speak; I had a great deal to say to him and no wish to say it first.
+
+"You are quiet," said Mr. Carver.
+
+He had explained himself at last, almost with an apology, and I did not feel unmoved by it, and would not seem so, for I had waited a long while for it and had begun to think it would never come at all.
+
+"I am willing to talk, sir."
+''')
+    assert got[-1][1:] != ("Mr. Carver", "actor-pronoun")

@@ -743,7 +743,8 @@ def _actors(slots: list[_Slot], paras: list[_Para], index: _Index) -> None:
         who = index.find(_canonical_form(np)) if _is_name(np) else None
         if who and who not in index.narrators:  # the narrator acts as "I", never by name
             slot.set(who, "actor")
-        elif (pronoun := PRONOUNS.get(np.lower())) in (MALE, FEMALE):
+        elif (pronoun := PRONOUNS.get(np.lower())) in (MALE, FEMALE) and not re.search(r"\bI\b", sentence):
+            # "He had deigned an explanation, and I did not feel insensible": the "I" acts last
             if who := _resolve(pronoun, slot, paras, index, recent):
                 slot.set(who, "actor-pronoun")
         if slot.speaker:
