@@ -4,7 +4,7 @@ For each voice, narrates the sample book (inputs/aesop-fables.epub) with ``--cap
 --readalong`` (the defaults otherwise: emotion, QA), transcribes every chapter file as written
 with word timestamps (faster-whisper, the offline ``base`` model by default, Silero VAD) and
 compares each sentence's first caption cue (parsed from the .srt) and SMIL clip (parsed from the
-EPUB) with where its first word begins (``narration.assembly.caption_accuracy``: whisper finds
+EPUB) with where its first word begins (``narration.eval.captions``: whisper finds
 the word, the end of the pause before it places it). Prints the median and the worst offset per
 voice and writes bench/results/captions_accuracy.md.
 
@@ -25,8 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.hardware import machine  # noqa: E402
-from narration.assembly.caption_accuracy import Offset, measure_chapter
 from narration.assembly.word_times import WordTimer
+from narration.eval.captions import Offset, measure_chapter
 from narration.options import NarrationOptions
 from narration.run.pipeline import narrate, plan
 from narration.store import atomic  # noqa: E402

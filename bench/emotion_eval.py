@@ -30,23 +30,25 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from emotion_models import tuning_split  # noqa: E402  (bench/ is on sys.path)
 from hardware import cpu_description  # noqa: E402
 
 from narration.emotion import EmotionSettings, load_classifier, tag_book  # noqa: E402
-from narration.emotion.evaluation import (  # noqa: E402
+from narration.emotion.restraint import restrain  # noqa: E402
+from narration.emotion.spans import split_spans  # noqa: E402
+from narration.emotion.tagging import PassageTag  # noqa: E402
+from narration.emotion.tags import NEUTRAL, TAGS  # noqa: E402
+from narration.eval.emotion import (  # noqa: E402
     KINDS,
     as_tags,
     default_data_dir,
     f1_report,
     format_report,
+    literary_parts,
     read_labelled,
     read_literary,
+    row_tags,
+    tuning_split,
 )
-from narration.emotion.restraint import restrain  # noqa: E402
-from narration.emotion.spans import split_spans  # noqa: E402
-from narration.emotion.tagging import PassageTag  # noqa: E402
-from narration.emotion.tags import NEUTRAL, TAGS  # noqa: E402
 from narration.model import Book, Chapter, Paragraph  # noqa: E402
 from narration.store import atomic  # noqa: E402
 
@@ -154,31 +156,6 @@ def non_neutral_scores(gold: list[str], predicted: list[str]) -> dict:
         "precision": right / len(said) if said else float("nan"),
         "recall": right / len(emotional) if emotional else float("nan"),
     }
-
-
-def literary_parts(texts: list[str]) -> list:
-    """The pipeline's classified parts of each literary row (each row its own chapter): a row's
-    quoted speech and its narration are classified apart (``tagging._parts``)."""
-    from narration.emotion.tagging import _parts
-
-    book = Book("literary", chapters=[Chapter(str(i), [Paragraph(t)]) for i, t in enumerate(texts)])
-    return _parts(book)
-
-
-def row_tags(parts: list, part_tags: list[str], kinds: list[str]) -> tuple[list[str], int]:
-    """Per literary row, the tag the pipeline gives the part of the row's kind (its speech for a
-    speech row, its narration for a narration row; the other part when the row has only one),
-    and how many rows got a non-neutral tag on their other part as well."""
-    by_row: dict[int, dict[bool, str]] = {}
-    for part, tag in zip(parts, part_tags, strict=True):
-        by_row.setdefault(part.chapter, {})[part.speech] = tag
-    out, extra = [], 0
-    for row, kind in enumerate(kinds):
-        mine = by_row[row]
-        want = kind == "speech"
-        out.append(mine.get(want, mine.get(not want)))
-        extra += want in mine and (not want) in mine and mine[not want] != NEUTRAL
-    return out, extra
 
 
 def _nn_row(name: str, s: dict) -> str:

@@ -29,8 +29,16 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from narration.emotion.evaluation import DATA_LABELS, TAG_TO_LABEL, read_labelled, read_literary  # noqa: E402
 from narration.emotion.tags import TAGS  # noqa: E402
+from narration.eval.emotion import (  # noqa: E402
+    DATA_LABELS,
+    TAG_TO_LABEL,
+    literary_parts,
+    read_labelled,
+    read_literary,
+    row_tags,
+    tuning_split,
+)
 
 LABEL_TO_TAG = {label: tag for tag, label in TAG_TO_LABEL.items()}
 LITERARY_TRAIN = ROOT / "scripts" / "data" / "emotion_literary_train.tsv"
@@ -372,12 +380,6 @@ def tune_thresholds(probs: np.ndarray, gold: list[str], speech: list[bool], rows
     return best[1], best[2]
 
 
-def tuning_split(n: int, seed: int = SEED) -> tuple[np.ndarray, np.ndarray]:
-    """A fixed random half of the literary dev rows to tune on, and the other half to check."""
-    perm = np.random.default_rng(seed).permutation(n)
-    return np.sort(perm[: n // 2]), np.sort(perm[n // 2:])
-
-
 def cmd_report(args: argparse.Namespace) -> None:
     from sklearn.metrics import f1_score
 
@@ -442,9 +444,6 @@ def cmd_tune_restraint(args: argparse.Namespace) -> None:
     literary dev row alone, its speech and narration classified apart. Tuned on the tune half
     only: per precision target, the pair with the most recall on the tune half (ties: the higher
     thresholds); the check half and the whole set are reported beside it."""
-    sys.path.insert(0, str(ROOT / "bench"))
-    from emotion_eval import literary_parts, row_tags
-
     from narration.emotion import EmotionSettings, load_classifier
     from narration.emotion.restraint import restrain
 

@@ -42,7 +42,7 @@ from narration.store import atomic  # noqa: E402
 from narration.synthesis.kokoro import KokoroBackend  # noqa: E402
 from narration.text.chunking import chunk_book  # noqa: E402
 from narration.text.normalize import normalize  # noqa: E402
-from narration.text.ruby import strip_ruby  # noqa: E402
+from narration.ruby import strip_ruby  # noqa: E402
 from narration.text.sentences import segment_book  # noqa: E402
 
 SEED = "こんにちは、ねぎです。2026年のAI技術、本当にすごい進化を遂げましたね！"

@@ -45,6 +45,7 @@ from narration.audio import Audio  # noqa: E402
 from narration.options import NarrationOptions  # noqa: E402
 from narration.qa.asr import ASR_RATE, AsrOptions, Transcriber, pack_windows  # noqa: E402
 from narration.qa.check import ChunkChecker, QAResult  # noqa: E402
+from narration.run.narrator import backend_options  # noqa: E402
 from narration.run.plan import plan_book  # noqa: E402
 from narration.store import atomic  # noqa: E402
 from narration.store.chunk_keys import utterance_for  # noqa: E402
@@ -117,7 +118,7 @@ def load_voice(name: str, plan: Any) -> tuple[Any, float, str | None]:
     options = NarrationOptions(backend=name)
     try:
         t = time.perf_counter()
-        backend = get_backend(name, **options.backend_options())
+        backend = get_backend(name, **backend_options(options))
         backend.synthesize([utterance_for(plan.chunks[0], None)])  # loads the model and voice
         return backend, time.perf_counter() - t, None
     except Exception as exc:  # ConfigError (extra or voices missing), ImportError, ...

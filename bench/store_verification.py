@@ -25,9 +25,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from narration.audio import Audio, wav_problem, write_wav  # noqa: E402
+from narration.audio import Audio, write_wav  # noqa: E402
 from narration.store.fingerprint import Fingerprint  # noqa: E402
-from narration.store.verify import take_problem  # noqa: E402
+from narration.store.verify import take_problem, wav_problem  # noqa: E402
 
 BOOK_TAKES = 3000
 BOOK_CHAPTER_BYTES = 2.4e9 + 0.4e9

@@ -16,7 +16,6 @@ reads the same on threads and on Dask.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -41,6 +40,7 @@ from narration.run.plan import BookPlan, ChapterPlan
 from narration.run.progress import NoProgress, ProgressListener
 from narration.run.results import BookIncomplete, BookResult, ChapterResult
 from narration.run.takes import ChunkFailures, RenderedChunk
+from narration.store.digests import cache_key
 from narration.store.layout import BookLayout
 from narration.store.lock import book_lock
 from narration.store.manifest import Manifest
@@ -59,10 +59,6 @@ def set_progress_listener(listener: ProgressListener | None) -> None:
     _progress = listener or NoProgress()
 
 
-def _digest(*parts: object) -> str:
-    return hashlib.sha256("\x1f".join(map(str, parts)).encode("utf-8")).hexdigest()[:32]
-
-
 def _batch_cache_key(context: TaskRunContext, parameters: dict[str, Any]) -> str | None:
     layout = BookLayout(Path(parameters["root"]))
     keys = parameters["keys"]
@@ -71,7 +67,7 @@ def _batch_cache_key(context: TaskRunContext, parameters: dict[str, Any]) -> str
     # replaces it).
     recorded = Manifest(layout.manifest).fingerprints(keys)
     if all(k in recorded and take_problem(layout.chunk_audio(k), recorded[k]) is None for k in keys):
-        return f"synth-{_digest(parameters['root'], *keys)}"
+        return cache_key("synth", parameters["root"], *keys)
     return None
 
 
@@ -106,11 +102,8 @@ def _chapter_cache_key(context: TaskRunContext, parameters: dict[str, Any]) -> s
                                   parameters["album"]) is None:
         return None
     options: NarrationOptions = parameters["options"]
-    # the same digest as before the options had sections (format, bitrate, loudness, pauses)
-    assembly = options.assembly.model_dump(include={"format", "bitrate", "loudness", "pauses"})
-    if options.assembly.profile != "default":  # a profile masters other files from the same takes
-        assembly["profile"] = options.assembly.profile
-    return f"chapter-{_digest(out, parameters['album'], assembly, *parameters['keys'])}"
+    # the assembly settings as the chapter's record digests them (narration.store.digests)
+    return cache_key("chapter", out, parameters["album"], options.assembly.digest(), *parameters["keys"])
 
 
 @task(name="assemble-chapter", task_run_name="assemble chapter {chapter.index}", retries=1,

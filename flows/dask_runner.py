@@ -1,5 +1,5 @@
 """Prefect's Dask task runner, made to report to this process's Prefect API (kept apart from
-``flows.scaleout`` because dask takes a quarter second to import and most runs use threads)."""
+``flows.scaleout``, which chooses it, because dask takes a quarter second to import and most runs use threads)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import os
 from prefect.settings import PREFECT_API_URL
 from prefect_dask import DaskTaskRunner
 
-from flows.scaleout import configured_api_url
+from flows.prefect_api import configured_api_url
 
 
 class ReportingDaskTaskRunner(DaskTaskRunner):

@@ -24,21 +24,15 @@ import sys
 from collections.abc import Iterator
 
 from prefect.context import FlowRunContext
-from prefect.settings import PREFECT_API_URL
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
+from flows.prefect_api import configured_api_url
 from narration.errors import NarrationError
 
 DASK_ENV = "NARRATION_DASK"
 RESOURCES_ENV = "NARRATION_DASK_SYNTH_RESOURCES"
 LOCAL_WORKERS = 2
 POOL_ENV = "PREFECT_TASK_RUNNER_THREAD_POOL_MAX_WORKERS"
-
-
-def configured_api_url() -> str | None:
-    """The Prefect server this process was pointed at: the environment (set after Prefect was
-    imported, too) or Prefect's settings; None in ephemeral mode."""
-    return os.environ.get(PREFECT_API_URL.name) or PREFECT_API_URL.value()
 
 
 def task_runner_from_env() -> TaskRunner:

@@ -106,40 +106,6 @@ def resample(audio: Audio, sample_rate: int) -> Audio:
     return Audio(samples=np.frombuffer(proc.stdout, dtype="<f4").copy(), sample_rate=sample_rate)
 
 
-def wav_problem(path: str | Path) -> str | None:
-    """Why the WAV file at ``path`` cannot be used whole (None when it can): missing, empty, not
-    RIFF/WAVE with a format and a data chunk, or shorter than its own header says (a truncated or overwritten file). Reads
-    only the header chunks, so a 14-hour book's store is checked in well under a second a
-    thousand files."""
-    path = Path(path)
-    try:
-        size = path.stat().st_size
-        with path.open("rb") as f:
-            head = f.read(12)
-            if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
-                return "not a RIFF/WAVE file" if size else "empty file"
-            offset, fmt_seen = 12, False
-            while True:
-                f.seek(offset)
-                chunk = f.read(8)
-                if len(chunk) < 8:
-                    return "no audio data (the file ends before its data chunk)"
-                name, length = chunk[:4], int.from_bytes(chunk[4:], "little")
-                if name == b"fmt ":
-                    fmt_seen = True
-                elif name == b"data":
-                    if not fmt_seen:
-                        return "data before its format"
-                    if length == 0:
-                        return "no audio frames"
-                    if offset + 8 + length > size:
-                        return f"truncated: {size - offset - 8} of {length} audio bytes"
-                    return None
-                offset += 8 + length + (length & 1)  # chunks are padded to an even size
-    except OSError as exc:
-        return f"unreadable ({exc.strerror or exc})"
-
-
 def frame_count(path: str | Path) -> tuple[int, int]:
     """(samples per channel, sample rate) of an audio file, read from its header, not decoded."""
     path = Path(path)

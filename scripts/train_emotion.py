@@ -48,7 +48,8 @@ from torch import nn  # noqa: E402
 
 from narration.emotion import bundled  # noqa: E402
 from narration.emotion.classifier import load_classifier  # noqa: E402
-from narration.emotion.evaluation import (  # noqa: E402
+from narration.emotion.tags import TAGS  # noqa: E402
+from narration.eval.emotion import (  # noqa: E402
     DATA_LABELS,
     TAG_TO_LABEL,
     as_tags,
@@ -58,7 +59,6 @@ from narration.emotion.evaluation import (  # noqa: E402
     read_labelled,
     read_literary,
 )
-from narration.emotion.tags import TAGS  # noqa: E402
 from narration.store import atomic  # noqa: E402
 
 LITERARY_TRAIN = REPO / "scripts" / "data" / "emotion_literary_train.tsv"

@@ -445,3 +445,200 @@ EDITIONS.update({
     "indesign-epub3": indesign_epub3, "docbook": docbook_epub, "pressbooks": pressbooks_epub3,
     "wikisource": wikisource_epub,
 })
+
+
+# --- chapters from the table of contents (issue 25, item 2) ---------------------------------------
+# Each defect of the TOC's reading in two producers' shapes: a part's short introduction, a leftover
+# piece of the contents, a nav entry's label, an entry anchored inside another entry's file.
+
+PART_INTRO = "In which the keeper comes to the rock and means to stay."
+LONG_INTRO = " ".join(["The keeper's first years on the rock were quiet ones, and he wrote them down."] * 12)
+
+
+def _parts_expected(intro_one: str, intro_two: str, one: str = "Part One", two: str = "Part Two") -> list[tuple[str, str, str]]:
+    return [(f"{one}: Chapter 1", intro_one, last(1)), ("Chapter 2", first(2), last(2)),
+            (f"{two}: Chapter 3", intro_two, last(3)), ("Chapter 4", first(4), last(4))]
+
+
+def _part_docs(names: list[str], labels: tuple[str, str], intros: tuple[str, str], heading: str = "h1") -> list[Doc]:
+    """A part page (its title, its introduction) before each two chapters, a file each."""
+    (p1, c1, c2, p2, c3, c4) = names
+    return [Doc(p1, f"<{heading}>{labels[0]}</{heading}><p>{escape(intros[0])}</p>"),
+            Doc(c1, f"<h2>Chapter 1</h2>{paragraphs(1)}"), Doc(c2, f"<h2>Chapter 2</h2>{paragraphs(2)}"),
+            Doc(p2, f"<{heading}>{labels[1]}</{heading}><p>{escape(intros[1])}</p>"),
+            Doc(c3, f"<h2>Chapter 3</h2>{paragraphs(3)}"), Doc(c4, f"<h2>Chapter 4</h2>{paragraphs(4)}")]
+
+
+def calibre_parts_ncx(tmp: Path) -> Edition:
+    """calibre's EPUB 2 of a German edition: a part's NCX entry points at its first chapter's file
+    (an NCX entry must point somewhere), the part's page with its one-sentence introduction sits
+    in the spine before it, listed nowhere. It was a 10-word chapter of its own."""
+    names = [f"index_split_00{n}.html" for n in range(6)]
+    docs = _part_docs(names, ("Erster Teil", "Zweiter Teil"), (PART_INTRO, PART_INTRO), heading="h2")
+    toc = [TocEntry("Erster Teil", None, [TocEntry("Chapter 1", names[1]), TocEntry("Chapter 2", names[2])]),
+           TocEntry("Zweiter Teil", None, [TocEntry("Chapter 3", names[4]), TocEntry("Chapter 4", names[5])])]
+    path = write_epub(tmp / "calibre-parts.epub", docs, toc, version=2, title="Der Leuchtturm", opf_dir="")
+    return Edition(path, _parts_expected(PART_INTRO, PART_INTRO, "Erster Teil", "Zweiter Teil"))
+
+
+def sigil_parts_span(tmp: Path) -> Edition:
+    """A Sigil EPUB 3 whose nav sets each part as an unlinked ``<span>``; the part pages (one with a
+    long introduction) are in the spine only. Each was a chapter of its own."""
+    names = ["Text/Section0001.xhtml", *(f"Text/Section000{n}.xhtml" for n in range(2, 7))]
+    docs = _part_docs(names, ("Part One", "Part Two"), (PART_INTRO, LONG_INTRO))
+    toc = [TocEntry("Part One", None, [TocEntry("Chapter 1", names[1]), TocEntry("Chapter 2", names[2])]),
+           TocEntry("Part Two", None, [TocEntry("Chapter 3", names[4]), TocEntry("Chapter 4", names[5])])]
+    path = write_epub(tmp / "sigil-parts.epub", docs, toc, title="The Light")
+    return Edition(path, _parts_expected(PART_INTRO, LONG_INTRO.split(", and")[0] + ", and he wrote them down."))
+
+
+def flat_parts_epub2(tmp: Path) -> Edition:
+    """A hand-made EPUB 2 whose NCX is flat: "Part One" beside its chapters, pointing at the part's
+    page with its introduction. It was a chapter of its own, as a nested part's was not."""
+    names = ["part1.xhtml", "ch1.xhtml", "ch2.xhtml", "part2.xhtml", "ch3.xhtml", "ch4.xhtml"]
+    docs = _part_docs(names, ("Part One", "Part Two"), (LONG_INTRO, PART_INTRO))
+    toc = [TocEntry("Part One", names[0]), TocEntry("Chapter 1", names[1]), TocEntry("Chapter 2", names[2]),
+           TocEntry("Part Two", names[3]), TocEntry("Chapter 3", names[4]), TocEntry("Chapter 4", names[5])]
+    path = write_epub(tmp / "flat-parts.epub", docs, toc, version=2, title="The Light")
+    return Edition(path, _parts_expected(LONG_INTRO.split(", and")[0] + ", and he wrote them down.", PART_INTRO))
+
+
+def calibre_contents_leftover(tmp: Path) -> Edition:
+    """calibre split a contents page of plain lines with page numbers over two files; the second,
+    listed nowhere, was a chapter whose only text was the next chapter's title."""
+    docs = [Doc("index_split_000.html", '<h2 class="calibre2">Contents</h2><p class="calibre1">Part One ...... 5</p>'),
+            Doc("index_split_001.html", '<p class="calibre1">Chapter 1. The Rock ...... 7</p>'),
+            Doc("index_split_002.html", "<h1>Part One</h1>"),
+            Doc("index_split_003.html", f"<h2>Chapter 1. The Rock</h2>{paragraphs(1)}"),
+            Doc("index_split_004.html", f"<h2>Chapter 2. The Storm</h2>{paragraphs(2)}")]
+    toc = [TocEntry("Contents", "index_split_000.html"),
+           TocEntry("Part One", "index_split_002.html", [TocEntry("Chapter 1. The Rock", "index_split_003.html"),
+                                                         TocEntry("Chapter 2. The Storm", "index_split_004.html")])]
+    path = write_epub(tmp / "calibre-contents.epub", docs, toc, version=2, title="The Light", opf_dir="")
+    return Edition(path, [("Part One: Chapter 1. The Rock", first(1), last(1)), ("Chapter 2. The Storm", first(2), last(2))],
+                   never=["...... 7"])
+
+
+def sigil_contents_leftover(tmp: Path) -> Edition:
+    """A Sigil EPUB 3: the contents' last line, without its label word ("3. The Letter"), left in
+    a file of its own after the title page."""
+    docs = [Doc("Text/Section0001.xhtml", "<h1>The Light</h1><p>Ada Author</p>"),
+            Doc("Text/Section0002.xhtml", "<div><p>3. The Letter</p></div>"),
+            *[Doc(f"Text/Section000{n + 2}.xhtml", f"<h2>Chapter {n}. {name}</h2>{paragraphs(n)}")
+              for n, name in [(1, "The Rock"), (2, "The Storm"), (3, "The Letter")]]]
+    toc = [TocEntry("Title Page", "Text/Section0001.xhtml"),
+           *[TocEntry(f"Chapter {n}. {name}", f"Text/Section000{n + 2}.xhtml")
+             for n, name in [(1, "The Rock"), (2, "The Storm"), (3, "The Letter")]]]
+    path = write_epub(tmp / "sigil-contents.epub", docs, toc, title="The Light")
+    return Edition(path, [(f"Chapter {n}. {name}", first(n), last(n)) for n, name in
+                          [(1, "The Rock"), (2, "The Storm"), (3, "The Letter")]], never=["3. The Letter"])
+
+
+def _nav(items: str, list_tag: str) -> bytes:
+    return ('<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n<html xmlns="http://www.w3.org/1999/xhtml" '
+            'xmlns:epub="http://www.idpf.org/2007/ops"><head><title>Contents</title></head><body>'
+            f'<nav epub:type="toc" id="toc"><h1>Contents</h1><{list_tag}>{items}</{list_tag}></nav></body></html>').encode()
+
+
+def _nav_parts(label: str, list_tag: str) -> bytes:
+    """A nav of two parts of two chapters, each part's label written as ``label`` says."""
+    parts = []
+    for part, chapters in [("Part One", (1, 2)), ("Part Two", (3, 4))]:
+        sub = "".join(f'<li><a href="c{n}.xhtml">Chapter {n}</a></li>' for n in chapters)
+        parts.append(f"<li>{label.format(title=part)}<{list_tag}>{sub}</{list_tag}></li>")
+    return _nav("".join(parts), list_tag)
+
+
+def _nav_label_edition(tmp: Path, name: str, nav: bytes) -> Edition:
+    docs = [Doc(f"c{n}.xhtml", f"<h2>Chapter {n}</h2>{paragraphs(n)}") for n in (1, 2, 3, 4)]
+    toc = [TocEntry("Part One", None, [TocEntry("Chapter 1", "c1.xhtml"), TocEntry("Chapter 2", "c2.xhtml")]),
+           TocEntry("Part Two", None, [TocEntry("Chapter 3", "c3.xhtml"), TocEntry("Chapter 4", "c4.xhtml")])]
+    path = write_epub(tmp / name, docs, toc, title="The Light", extra_members={"OEBPS/nav.xhtml": nav})
+    return Edition(path, [("Part One: Chapter 1", first(1), last(1)), ("Chapter 2", first(2), last(2)),
+                          ("Part Two: Chapter 3", first(3), last(3)), ("Chapter 4", first(4), last(4))])
+
+
+def handmade_nav_bare_label(tmp: Path) -> Edition:
+    """A hand-made EPUB 3 nav: each part's label is bare text in its ``<li>`` before the sub-list.
+    ebooklib titled the part with the whole sub-list's text ("Chapter 1Chapter 2")."""
+    return _nav_label_edition(tmp, "nav-bare.epub", _nav_parts("{title}", "ol"))
+
+
+def writer_nav_ul(tmp: Path) -> Edition:
+    """A word processor's EPUB 3 export: ``<ul>`` lists, each part's label in a ``<span>``. ebooklib
+    refused the book (it looks for ``<ol>`` only)."""
+    return _nav_label_edition(tmp, "nav-ul.epub", _nav_parts('<span class="toc-part">{title}</span>', "ul"))
+
+
+PROLOGUE = ["Before the light there was only the rock, and before the rock only the sea.",
+            "The sea did not remember either of them."]
+
+
+def _prologue_file(anchor: str) -> str:
+    return anchor + "".join(f"<p>{escape(s)}</p>" for s in PROLOGUE) + f"<h2>Chapter 1</h2>{paragraphs(1)}"
+
+
+def _prologue_expected() -> list[tuple[str, str, str]]:
+    return [("Prologue", PROLOGUE[0], PROLOGUE[-1]), ("Chapter 1", first(1), last(1)), ("Chapter 2", first(2), last(2))]
+
+
+def handmade_prologue_name(tmp: Path) -> Edition:
+    """A hand-made EPUB 2: the NCX's "Prologue" points at ``text01.xhtml#prologue``, an HTML 4
+    ``<a name>``, and "Chapter 1" at ``text01.xhtml``, whose heading follows the prologue. The
+    prologue was read as chapter 1's first lines, its entry ignored."""
+    docs = [Doc("text01.xhtml", _prologue_file('<a name="prologue"></a><h2>Prologue</h2>')),
+            Doc("text02.xhtml", f"<h2>Chapter 2</h2>{paragraphs(2)}")]
+    toc = [TocEntry("Prologue", "text01.xhtml#prologue"), TocEntry("Chapter 1", "text01.xhtml"),
+           TocEntry("Chapter 2", "text02.xhtml")]
+    path = write_epub(tmp / "prologue-name.epub", docs, toc, version=2, title="The Light")
+    return Edition(path, _prologue_expected())
+
+
+def indesign_prologue_id(tmp: Path) -> Edition:
+    """An InDesign EPUB 3: the prologue's heading has an id inside chapter 1's file, which the nav's
+    "Chapter 1" points at. Chapter 1 was the prologue, and "Prologue" chapter 1's text."""
+    docs = [Doc("Chapter1.xhtml", '<div class="_idGenObjectLayout-1">' + _prologue_file('<h2 id="_idTextAnchor001">Prologue</h2>')
+                + "</div>"),
+            Doc("Chapter2.xhtml", f"<h2>Chapter 2</h2>{paragraphs(2)}")]
+    toc = [TocEntry("Chapter 1", "Chapter1.xhtml"), TocEntry("Prologue", "Chapter1.xhtml#_idTextAnchor001"),
+           TocEntry("Chapter 2", "Chapter2.xhtml")]
+    path = write_epub(tmp / "prologue-id.epub", docs, toc, title="The Light")
+    return Edition(path, _prologue_expected())
+
+
+TOC_EDITIONS = {
+    "calibre-parts-ncx": calibre_parts_ncx, "sigil-parts-span": sigil_parts_span, "flat-parts-epub2": flat_parts_epub2,
+    "calibre-contents-leftover": calibre_contents_leftover, "sigil-contents-leftover": sigil_contents_leftover,
+    "handmade-nav-bare-label": handmade_nav_bare_label, "writer-nav-ul": writer_nav_ul,
+    "handmade-prologue-name": handmade_prologue_name, "indesign-prologue-id": indesign_prologue_id,
+}
+EDITIONS.update(TOC_EDITIONS)
+
+
+BIBEBOOK_ABOUT = ["Vous avez la certitude, en téléchargeant un livre sur Bibebook.com de lire un livre de qualité.",
+                  "Vous pouvez nous rejoindre et nous aider, sur le site de Bibebook."]
+
+
+def bibebook_half_title(tmp: Path) -> Edition:
+    """A Bibebook EPUB 2 (calibre's epub_split files): the producer's page about itself ("À propos
+    de Bibebook", listed as "À propos"), the editor's long preface, then a half-title listed in the
+    NCX under the book's own title, holding only the subtitle, then the chapters. The about page
+    was read as the first chapter, the half-title as a three-word chapter before chapter 1."""
+    preface = " ".join(["The editor found the keeper's notebooks in a sea chest, and prints them here as written."] * 40)
+    about = "<p class='faketitle'>À propos de Bibebook :</p>" + "".join(f"<p>{escape(t)}</p>" for t in BIBEBOOK_ABOUT)
+    docs = [Doc("about.xhtml", about, title="À propos de Bibebook"),
+            Doc("epub_split_000.xhtml", f"<h2>Preface</h2><p>{escape(preface)}</p>"),
+            Doc("epub_split_001.xhtml", "<h1>THE LANTERN KEEPER</h1><p>A CHRONICLE OF 1903</p>"),
+            *[Doc(f"epub_split_00{n + 1}.xhtml", f"<h2>Chapter {n}</h2>{paragraphs(n)}") for n in (1, 2)]]
+    toc = [TocEntry("À propos", "about.xhtml"), TocEntry("Preface", "epub_split_000.xhtml"),
+           TocEntry("THE LANTERN KEEPER", "epub_split_001.xhtml"),
+           *[TocEntry(f"Chapter {n}", f"epub_split_00{n + 1}.xhtml") for n in (1, 2)]]
+    path = write_epub(tmp / "bibebook.epub", docs, toc, version=2, title="The Lantern Keeper", authors=["Mara Ellison"],
+                      publisher="Bibebook")
+    first_preface = "The editor found the keeper's notebooks in a sea chest, and prints them here as written."
+    return Edition(path, [("Preface", first_preface, first_preface), ("Chapter 1", first(1), last(1)),
+                          ("Chapter 2", first(2), last(2))], never=["A CHRONICLE OF 1903", *BIBEBOOK_ABOUT])
+
+
+TOC_EDITIONS["bibebook-half-title"] = bibebook_half_title
+EDITIONS["bibebook-half-title"] = bibebook_half_title

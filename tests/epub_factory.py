@@ -188,6 +188,7 @@ def write_epub(
     extra_members: Mapping[str, bytes] | None = None,  # archive path -> bytes, added last (overrides)
     extra_manifest: Sequence[tuple[str, str, str]] = (),  # (id, href, media-type)
     opf_override: bytes | None = None,
+    publisher: str = "",
 ) -> Path:
     """Write an EPUB; ``authors`` items may be ``(name, role)`` with a MARC role such as "ill"."""
     use_ncx = version == 2 if ncx is None else ncx
@@ -248,7 +249,8 @@ def write_epub(
             'unique-identifier="bookid">'
             '<metadata xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:opf="http://www.idpf.org/2007/opf">'
             f'<dc:identifier id="bookid">urn:uuid:test-book</dc:identifier><dc:title>{escape(title)}</dc:title>'
-            f"{''.join(creators)}<dc:language>{escape(language)}</dc:language>{modified}{''.join(meta_extra)}"
+            f"{''.join(creators)}<dc:language>{escape(language)}</dc:language>"
+            f"{f'<dc:publisher>{escape(publisher)}</dc:publisher>' if publisher else ''}{modified}{''.join(meta_extra)}"
             f"</metadata><manifest>{''.join(manifest)}</manifest>"
             f"<spine{toc_attr}>{''.join(spine)}</spine>{guide_xml}</package>"
         ).encode()

@@ -355,7 +355,7 @@ def test_scene_break_pause_is_its_own_length(tmp_path: Path) -> None:
 def test_wav_problem_tells_a_whole_take_from_a_damaged_one(tmp_path: Path) -> None:
     import os
 
-    from narration.audio import wav_problem
+    from narration.store.verify import wav_problem
 
     good = write_wav(tmp_path / "good.wav", Audio(np.full(2400, 0.1, dtype=np.float32), 24000))
     assert wav_problem(good) is None

@@ -22,7 +22,7 @@ from narration.ingest.language import (
     language_name,
 )
 from narration.options import NarrationOptions
-from narration.run.plan import plan_book
+from narration.run.plan import plan_book, resolve_backend
 from narration.synthesis import choose_backend, reads
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -248,7 +248,7 @@ def test_auto_reads_with_a_piper_voice_file_given_for_the_language(tmp_path: Pat
     model = tmp_path / "fi_FI-test-medium.onnx"
     model.write_bytes(b"")
     (tmp_path / "fi_FI-test-medium.onnx.json").write_text(json.dumps({"language": {"family": "fi"}}))
-    options, why = NarrationOptions(voice=str(model)).resolved("fi")
+    options, why = resolve_backend(NarrationOptions(voice=str(model)), "fi")
     assert options.synthesis.backend == "piper" and "Piper voice" in (why or "")
     book = _write(tmp_path, "kalastaja.md", FINNISH_BOOK)
     plan = plan_book(book, NarrationOptions(voice=str(model), emotion={"enabled": False}))

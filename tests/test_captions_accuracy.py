@@ -17,12 +17,12 @@ import srt
 import webvtt
 from test_captions import epubcheck
 
-from narration.assembly.caption_accuracy import Offset, measure_chapter
 from narration.assembly.timed_text import (
     book_caption_path,
     readalong_path,
 )
 from narration.assembly.word_times import WordTimer
+from narration.eval.captions import Offset, measure_chapter
 from narration.model import PARA_HEADING
 from narration.options import NarrationOptions
 from narration.run.pipeline import narrate, plan

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from narration.emotion import EmotionSettings, bundled, load_classifier, tag_book
-from narration.emotion.evaluation import DATA_LABELS
 from narration.errors import ConfigError
+from narration.eval.emotion import DATA_LABELS
 from narration.model import Book, Chapter, Paragraph
 
 

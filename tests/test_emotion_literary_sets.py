@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from narration.emotion.evaluation import default_data_dir
 from narration.emotion.tags import TAGS
+from narration.eval.emotion import default_data_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 DEV_SET = ROOT / "bench" / "data" / "emotion_literary_dev.tsv"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from narration.emotion import bundled, load_classifier
-from narration.emotion.evaluation import DATA_LABELS
+from narration.eval.emotion import DATA_LABELS
 
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "train_emotion.py"
 

@@ -89,7 +89,7 @@ def test_numbered_chapters_under_a_part_and_a_title_page_edition_line(tmp_path: 
     path.write_text(text, encoding="utf-8")
     titles = [c.title for c in load_book(path).chapters]
     assert titles[-5:] == ["I. Deux Parents", "II. Papa se fâche", "III. Voilà ce que c’est!",
-                           "IV. Marie couche le petit blessé", "Deuxième Partie: V. Le Docteur"]
+                           "IV. Marie couche le petit blessé", "Deuxième partie: V. Le Docteur"]
     assert not any("Édition" in t for t in titles)
 
 
@@ -130,3 +130,123 @@ def test_french_dialogue_and_dates_between_gaps_are_no_headings(tmp_path: Path) 
     path = tmp_path / "lettres.txt"
     path.write_text(text, encoding="utf-8")
     assert len(load_book(path).chapters) == 1
+
+
+# Titles in capitals, cased as each language does: the first word and the book's names only.
+CAPITALS = {
+    "fr": ("Le vieux Mathieu parlait de Louise, de Paris et de Louis XIV. " + PROSE["fr"],
+           ["CHAPITRE I. L'HOMME ET LA MER", "CHAPITRE II. LOUISE À PARIS", "CHAPITRE III. SOUS LOUIS XIV"],
+           ["Chapitre I. L'homme et la mer", "Chapitre II. Louise à Paris", "Chapitre III. Sous Louis XIV"]),
+    "es": ("Lo contaba la vieja Teresa en Sevilla, bajo Carlos V. " + PROSE["es"],
+           ["CAPÍTULO I. EL VIAJE DE TERESA", "CAPÍTULO II. LA CASA DE SEVILLA", "CAPÍTULO III. EL REY CARLOS V"],
+           ["Capítulo I. El viaje de Teresa", "Capítulo II. La casa de Sevilla", "Capítulo III. El rey Carlos V"]),
+    "it": ("Lo raccontava il vecchio Giacomo a Venezia. " + PROSE["it"],
+           ["CAPITOLO I. IL PONTE DI VENEZIA", "CAPITOLO II. LA BARCA DI GIACOMO", "CAPITOLO III. LA NOTTE"],
+           ["Capitolo I. Il ponte di Venezia", "Capitolo II. La barca di Giacomo", "Capitolo III. La notte"]),
+    "pt": ("Contava-o a velha Joana em Lisboa. " + PROSE["pt"],
+           ["CAPÍTULO I. A CASA DE JOANA", "CAPÍTULO II. O RIO E A PONTE", "CAPÍTULO III. A VOLTA A LISBOA"],
+           ["Capítulo I. A casa de Joana", "Capítulo II. O rio e a ponte", "Capítulo III. A volta a Lisboa"]),
+    # German: a word is folded only where the book writes it in lower case ("ist", "alt", "am"); a
+    # word it never writes inside a sentence keeps its capital ("Sturm"), as nouns must: which
+    # words of a title in capitals are nouns cannot be told (conservative: "UND" not in the text
+    # would stay "Und").
+    "de": ("Das Haus ist alt, sagte der Müller. " + PROSE["de"],
+           ["ERSTES KAPITEL. DAS HAUS IST ALT", "ZWEITES KAPITEL. DER STURM", "DRITTES KAPITEL. DIE BRÜCKE AM WEHR"],
+           ["Erstes Kapitel. Das Haus ist alt", "Zweites Kapitel. Der Sturm", "Drittes Kapitel. Die Brücke am Wehr"]),
+}
+
+
+@pytest.mark.parametrize("lang", sorted(CAPITALS))
+def test_titles_in_capitals_are_cased_as_the_language_does(tmp_path: Path, lang: str) -> None:
+    """French, Spanish, Italian and Portuguese titles capitalise their first word and names only:
+    English title case made "L'homme Et la Mer", "La Casa de Sevilla"."""
+    prose, headings, expected = CAPITALS[lang]
+    text = "Titre\n" + "".join(f"\n\n\n{h}\n\n\n{prose}\n\n{prose}\n" for h in headings)
+    path = tmp_path / f"{lang}.txt"
+    path.write_text(text, encoding="utf-8")
+    book = load_book(path)
+    assert book.language == lang
+    assert [c.title for c in book.chapters] == expected
+
+
+def test_markdown_titles_in_capitals_are_cased_as_the_language_does(tmp_path: Path) -> None:
+    prose = "Le vieux Mathieu parlait de Louise et de Paris. " + PROSE["fr"]
+    path = tmp_path / "livre.md"
+    path.write_text("".join(f"# {h}\n\n{prose}\n\n" for h in ("L'HOMME ET LA MER", "LOUISE À PARIS")), encoding="utf-8")
+    assert [c.title for c in load_book(path).chapters] == ["L'homme et la mer", "Louise à Paris"]
+
+
+def test_english_titles_in_capitals_keep_english_title_case(tmp_path: Path) -> None:
+    prose = ("The old sailor sat by the harbour and mended his nets while the gulls cried overhead. Nobody in "
+             "the village remembered when he had first arrived, but everybody knew his name.")
+    text = "Title\n" + "".join(f"\n\n\n{h}\n\n\n{prose}\n\n{prose}\n"
+                               for h in ("CHAPTER I. THE MAN IN THE IRON MASK", "CHAPTER II. A VISIT TO PARIS"))
+    path = tmp_path / "en.txt"
+    path.write_text(text, encoding="utf-8")
+    assert [c.title for c in load_book(path).chapters] == ["Chapter I. The Man in the Iron Mask",
+                                                           "Chapter II. A Visit to Paris"]
+
+
+def test_a_title_page_in_capitals_names_the_book_in_the_languages_case(tmp_path: Path) -> None:
+    text = ("LE CARNET DE LOUISE\n\n\n\n\nCHAPITRE I\n\n\nLe soir, Louise ouvrit le carnet. " + PROSE["fr"]
+            + "\n\n\n\n\nCHAPITRE II\n\n\n" + PROSE["fr"] + "\n")
+    path = tmp_path / "carnet.txt"
+    path.write_text(text, encoding="utf-8")
+    assert load_book(path).title == "Le carnet de Louise"
+
+
+def test_volume_labels_on_title_pages_are_no_chapters(tmp_path: Path) -> None:
+    """A plain-text Candide shaped like Gutenberg's (a scanned French edition): two title pages,
+    each with its "TOME XXXIII" line, before the editor's preface. Each label took the page's
+    lines as a chapter ("Tome XXXIII. De L' Imprimerie de a. Firmin Didot,", "Tome XXXIII.
+    Romans. Tome I.")."""
+    prose = PROSE["fr"]
+    page = ("{0}OEUVRES\n\n{0}  DE\n\n{0}VOLTAIRE.\n\n{0}TOME XXXIII\n\n"
+            "{0}DE L' IMPRIMERIE DE A. FIRMIN DIDOT,\n\n{0}RUE JACOB, Nº 24.\n\n\n\n"
+            "{0}OEUVRES\n\n{0}  DE\n\n{0}VOLTAIRE\n\n{0}PRÉFACES, AVERTISSEMENTS, NOTES, ETC.\n\n"
+            "{0}TOME XXXIII.\n\n{0}ROMANS. TOME I.\n\n{0}A PARIS,\n\n{0}CHEZ LEFÈVRE, LIBRAIRE,\n\n"
+            "{0}MDCCCXXIX.\n\n\n\n{0}CANDIDE,\n\n{0}  ou\n\n{0}L'OPTIMISME.\n\n\n\n").format(" " * 28)
+    text = ("Title: Candide\n\nAuthor: Voltaire\n\n\n\n" + page + "Préface de l'Éditeur\n\n\n" + prose + "\n"
+            + "".join(f"\n\n\n\nCHAPITRE {n}\n\n\n{prose}\n\n{prose}\n" for n in ("PREMIER", "II", "III")))
+    path = tmp_path / "candide.txt"
+    path.write_text(text, encoding="utf-8")
+    book = load_book(path)
+    assert [c.title for c in book.chapters] == ["Préface de l'Éditeur", "Chapitre premier", "Chapitre II", "Chapitre III"]
+    left = [o.excerpt for o in book.omitted if o.kind == "title-page"]
+    assert any("TOME XXXIII" in e for e in left) and any("ROMANS" in e for e in left)
+
+
+def test_a_volume_over_its_chapters_still_names_them(tmp_path: Path) -> None:
+    """A volume label over prose or over its first chapter is a volume, not a title page."""
+    prose = PROSE["fr"]
+    text = ("Le Livre\n\n\n\nTOME I\n\n\n\nCHAPITRE I\n\n\n" + prose + "\n\n\n\nCHAPITRE II\n\n\n" + prose
+            + "\n\n\n\nTOME II\n\n\n" + prose + "\n\n\n\nCHAPITRE III\n\n\n" + prose + "\n")
+    path = tmp_path / "tomes.txt"
+    path.write_text(text, encoding="utf-8")
+    assert [c.title for c in load_book(path).chapters] == ["Tome I: Chapitre I", "Chapitre II", "Tome II", "Chapitre III"]
+
+
+def test_a_name_in_capitals_without_its_accents_is_still_a_name(tmp_path: Path) -> None:
+    """Titles in capitals often drop accents (Les Fleurs du Mal's "UN VOYAGE A CYTHERE"): the
+    text's "Cythère" still says the word is a name; the title keeps its own letters. And a label
+    with words after it is one title ("PRÓLOGO AL LECTOR" was "Prólogo Al lector")."""
+    prose = "Le navire partait pour Cythère, et Icare tombait. " + PROSE["fr"]
+    text = "Poèmes\n" + "".join(f"\n\n\n{h}\n\n\n{prose}\n\n{prose}\n"
+                                for h in ("UN VOYAGE A CYTHERE", "LES PLAINTES D'UN ICARE", "LE GOUFFRE"))
+    path = tmp_path / "fleurs.txt"
+    path.write_text(text, encoding="utf-8")
+    assert [c.title for c in load_book(path).chapters] == ["Un voyage a Cythere", "Les plaintes d'un Icare", "Le gouffre"]
+    spanish = tmp_path / "quijote.txt"
+    spanish.write_text("Don Quijote\n" + "".join(f"\n\n\n\n{h}\n\n\n{PROSE['es']} Lo dijo al lector.\n"
+                                                 for h in ("PRÓLOGO AL LECTOR", "CAPÍTULO PRIMERO", "CAPÍTULO II")),
+                       encoding="utf-8")
+    assert [c.title for c in load_book(spanish).chapters] == ["Prólogo al lector", "Capítulo primero", "Capítulo II"]
+
+
+def test_a_note_marker_after_a_numeral_in_capitals(tmp_path: Path) -> None:
+    """Candide's "CHAPITRE XXII[1]" stays a numeral with its marker (it became "Chapitre xxii[1]")."""
+    from narration.ingest.textfile import book_casing, title_case
+
+    casing = book_casing("fr", [PROSE["fr"]])
+    assert title_case("CHAPITRE XXII[1]", casing) == "Chapitre XXII[1]"
+    assert title_case("LA MER[2] ET LE VENT", casing) == "La mer[2] et le vent"

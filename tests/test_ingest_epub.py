@@ -25,7 +25,7 @@ from narration.ingest.epub import load_epub
 from narration.ingest.html import html_paragraphs
 from narration.model import Book
 from narration.options import IngestOptions
-from narration.text.ruby import strip_ruby
+from narration.ruby import strip_ruby
 
 CHAPTERS = SAMPLE_CHAPTERS
 

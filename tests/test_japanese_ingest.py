@@ -15,7 +15,7 @@ from narration.ingest.html import html_paragraphs, ruby_text
 from narration.store.layout import BookLayout, slugify
 from narration.text.chunking import chunk_book
 from narration.text.normalize import normalize
-from narration.text.ruby import annotate_repeats, ruby_readings, strip_ruby
+from narration.ruby import annotate_repeats, ruby_readings, strip_ruby
 
 
 def _ruby(markup: str) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from pydantic import ValidationError
 
 from narration import NarrationOptions, narrate
 from narration.cli import main
@@ -144,12 +145,16 @@ def test_measuring_a_missing_or_empty_file_is_an_input_error(tmp_path: Path) -> 
 
 
 def test_the_profile_option_is_validated_and_default_leaves_digests_as_they_were() -> None:
-    with pytest.raises(ValueError, match="unknown profile 'nope'"):
-        AssemblySettings(profile="nope")
-    with pytest.raises(ValueError, match="acx writes mp3 chapter files, not flac"):
-        AssemblySettings(profile="acx", format="flac")
-    with pytest.raises(ValueError, match="sets the level itself"):
-        AssemblySettings(profile="acx", loudness=None)
+    # checked where the options are composed (the profile is mastering's, the format assembly's),
+    # and named as the assembly part's
+    for assembly, problem in (({"profile": "nope"}, "unknown profile 'nope'"),
+                              ({"profile": "acx", "format": "flac"}, "acx writes mp3 chapter files, not flac"),
+                              ({"profile": "acx", "loudness": None}, "sets the level itself")):
+        with pytest.raises(ValidationError, match=problem) as caught:
+            NarrationOptions(assembly=assembly)
+        assert caught.value.errors()[0]["loc"] == ("assembly",)
+    with pytest.raises(ValidationError, match="sets the level itself"):
+        NarrationOptions(assembly=AssemblySettings(profile="acx", loudness=None))  # a part made apart too
     # The digest chapter records were made with before profiles existed: unchanged at the defaults.
     before = {"format": "mp3", "bitrate": "64k", "loudness": -19.0,
               "pauses": {"sentence": 0.35, "paragraph": 0.8, "title": 1.2, "chapter_lead": 0.5, "chapter_tail": 1.5,

@@ -13,7 +13,7 @@ import pytest
 
 from narration.ingest import load_book
 from narration.text.chunking import chunk_book
-from narration.text.ruby import strip_ruby
+from narration.ruby import strip_ruby
 from narration.text.sentences import segment_book
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -285,10 +285,66 @@ def test_heading_numerals_are_read_in_the_books_language(language: str, written:
 
 @pytest.mark.parametrize(("language", "text"), [
     ("it", "I promessi sposi"),  # the article, not a numeral
-    ("fr", "Il vit Louis XIV au loin."),  # no label, not at a heading's start
+    ("fr", "Il vit le numéro XIV au loin."),  # no label, not at a heading's start, not after a name
     ("es", "Capítulo I en que se cuenta"),  # a lone I before a lower-case word: not taken
     ("pt", "Vi a casa."),  # mixed case is a word
     ("fr", "Chapitre MMMMX"),  # no valid numeral
 ])
 def test_heading_numerals_leave_other_letters_alone(language: str, text: str) -> None:
     assert normalize(text, language) == text
+
+
+# A numeral after a capitalised name, read as the language reads a king's or a pope's.
+REGNAL = [
+    ("fr", "Il vit Louis XIV au loin.", "Il vit Louis quatorze au loin."),
+    ("fr", "François Ier et Henri IV.", "François premier et Henri quatre."),
+    ("fr", "Sous Napoléon III, dit-elle.", "Sous Napoléon trois, dit-elle."),
+    ("fr", "Élisabeth II et Catherine Ire", "Élisabeth deux et Catherine première"),
+    ("fr", "Louis I", "Louis premier"),
+    ("es", "el rey Carlos V bajo el brazo", "el rey Carlos quinto bajo el brazo"),
+    ("es", "Alfonso XIII y Felipe II", "Alfonso trece y Felipe segundo"),
+    ("es", "Isabel II", "Isabel segunda"),
+    ("es", "Pedro I, el Cruel", "Pedro primero, el Cruel"),
+    ("it", "Pio IX e Vittorio Emanuele II", "Pio nono e Vittorio Emanuele secondo"),
+    ("it", "Luigi XIV", "Luigi quattordicesimo"),
+    ("pt", "Dom Pedro II e Luís XIV", "Dom Pedro segundo e Luís catorze"),
+    ("nl", "Willem III", "Willem de derde"),
+]
+
+
+@pytest.mark.parametrize(("language", "written", "spoken"), REGNAL)
+def test_regnal_numbers_are_read_as_the_language_reads_them(language: str, written: str, spoken: str) -> None:
+    assert normalize(written, language) == spoken
+
+
+@pytest.mark.parametrize(("language", "text"), [
+    ("es", "Capítulo I en que se cuenta"),  # a label's numeral is the heading rule's; a lone I before a word is left
+    ("it", "Disse: I ragazzi"),  # the article after no name
+    ("es", "Carlos V. Gómez"),  # a middle initial
+    ("fr", "vers l'an XIV de la République"),  # after no capitalised name
+    ("es", "Alfonso Ier"),  # French's first, in Spanish text: left
+    ("fr", "LOUIS XIV"),  # capitals: not a name as written (a heading in capitals is title-cased by ingest)
+    ("de", "Friedrich II"),  # German declines it by case: not read
+    ("es", "La X no suena"),  # an article opening a sentence is no name (Don Quijote's letter X)
+    ("fr", "Le V de la victoire"),
+])
+def test_regnal_numbers_only_after_a_name(language: str, text: str) -> None:
+    assert normalize(text, language) == text
+
+
+def test_english_regnal_numbers_unchanged() -> None:
+    assert normalize("Henry VIII and Louis XIV.", "en") == "Henry the eighth and Louis the fourteenth."
+
+
+@pytest.mark.parametrize(("language", "written", "spoken"), [
+    ("hi", "अध्याय II", "अध्याय 2"),
+    ("hi", "भाग IV: नदी", "भाग 4: नदी"),
+    ("zh", "第II章 冬天", "第2章 冬天"),
+    ("zh", "II. 新年", "2. 新年"),
+    ("zh", "IV", "4"),
+    ("zh", "I. 旧钟", "1. 旧钟"),
+    ("zh", "I. am", "I. am"),  # English quoted: the pronoun
+])
+def test_heading_numerals_are_digits_for_hindi_and_mandarin(language: str, written: str, spoken: str) -> None:
+    # Their G2Ps read digits, but spell a roman numeral as letters (espeak-ng Hindi: "I I") or drop it.
+    assert normalize(written, language) == spoken

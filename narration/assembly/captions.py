@@ -18,9 +18,9 @@ from dataclasses import dataclass
 import srt
 import webvtt
 
+from narration.assembly.settings import CAPTION_FORMATS, CaptionFormat
 from narration.assembly.timing import ChapterTiming
 from narration.language import UNSPACED, primary_language
-from narration.options import CAPTION_FORMATS, CaptionFormat
 from narration.text.chunking import clause_cuts, word_cuts
 
 MAX_LINE = 42  # characters a caption line holds (the common broadcast and streaming limit)

@@ -15,11 +15,11 @@ import numpy as np
 
 from narration.assembly.loudness import normalize_loudness
 from narration.assembly.metadata import tag_file
+from narration.assembly.settings import Pauses
 from narration.audio import Audio, frame_count, read_wav, resample, write_wav
 from narration.errors import ConfigError
 from narration.ffmpeg import run_ffmpeg
 from narration.model import Cover
-from narration.options import Pauses
 from narration.store.atomic import atomic_path, temp_path_for
 
 # ffmpeg encoder and muxer per chapter format. "ipod" is the MP4 flavour iTunes expects for .m4a.

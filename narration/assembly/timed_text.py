@@ -12,17 +12,16 @@ that changed none of it keeps the files (checked whole against their recorded SH
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from narration.assembly.captions import WRITERS, book_cues, chapter_cues
 from narration.assembly.chapter import encode_chapter
 from narration.assembly.readalong import AUDIO_TYPES, write_readalong
+from narration.assembly.settings import AssemblySettings
 from narration.assembly.timing import (
     ChapterTiming,
     chapter_timing,
@@ -30,20 +29,49 @@ from narration.assembly.timing import (
     piece_starts_from_takes,
 )
 from narration.audio import read_wav
-from narration.store import atomic
+from narration.model import Book, Chunk
+from narration.qa.settings import QASettings
+from narration.store import atomic, digests
 from narration.store.layout import BookLayout
 from narration.store.manifest import Manifest
 from narration.store.verify import read_record, record_problem, write_record
 
-if TYPE_CHECKING:
-    from narration.options import NarrationOptions
-    from narration.run.plan import BookPlan
-    from narration.run.results import ChapterResult
-
 log = logging.getLogger(__name__)
 
-# Bumped when the way captions or the EPUB are made changes, so a rerun makes them again.
-VERSION = 1
+
+# What this step reads of the run's plan, results and options (``narration.run``'s ``BookPlan``,
+# ``ChapterResult`` and ``NarrationOptions`` have these): declared here, so assembly does not
+# import the run above it.
+class PlannedChapter(Protocol):
+    @property
+    def index(self) -> int: ...
+    @property
+    def chunks(self) -> Sequence[Chunk]: ...
+
+
+class BookPlan(Protocol):
+    @property
+    def book(self) -> Book: ...
+    @property
+    def chapters(self) -> Sequence[PlannedChapter]: ...
+
+
+class ChapterResult(Protocol):
+    @property
+    def index(self) -> int: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def duration(self) -> float: ...
+
+
+class NarrationOptions(Protocol):
+    @property
+    def assembly(self) -> AssemblySettings: ...
+    @property
+    def qa(self) -> QASettings: ...
 
 
 def readalong_path(layout: BookLayout) -> Path:
@@ -52,10 +80,6 @@ def readalong_path(layout: BookLayout) -> Path:
 
 def book_caption_path(layout: BookLayout, fmt: str) -> Path:
     return layout.root / f"{layout.root.name}.{fmt}"
-
-
-def _digest(data: Any) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
 def _chapter_made_of(plan: BookPlan, chapters: Sequence[ChapterResult], records: dict[int, dict[str, Any]]) -> list[Any]:
@@ -97,7 +121,7 @@ def write_timed_text(
     if formats:
         files = [book_caption_path(layout, f) for f in formats] + [
             layout.chapter_file(c.index, c.title, f) for c in chapters for f in formats]
-        inputs = _digest({"version": VERSION, "chapters": made_of, "formats": formats, "language": language})
+        inputs = digests.timed_text_inputs({"chapters": made_of, "formats": formats, "language": language})
         if record_problem(read_record(layout.captions_record), layout.root, inputs) is not None:
             for fmt in formats:
                 write = WRITERS[fmt]
@@ -110,9 +134,9 @@ def write_timed_text(
     if readalong:
         book = plan.book
         epub_path = readalong_path(layout)
-        inputs = _digest({"version": VERSION, "chapters": made_of, "title": book.title, "authors": book.authors,
-                          "language": language, "bitrate": options.assembly.bitrate,
-                          "cover": hashlib.sha256(book.cover.data).hexdigest() if book.cover else None})
+        inputs = digests.timed_text_inputs({
+            "chapters": made_of, "title": book.title, "authors": book.authors, "language": language,
+            "bitrate": options.assembly.bitrate, "cover": digests.bytes_sha256(book.cover.data if book.cover else None)})
         if record_problem(read_record(layout.readalong_record), layout.root, inputs) is not None:
             _write_epub(epub_path, plan, chapters, timed(), layout, options, records)
             write_record(layout.readalong_record, layout.root, inputs, [epub_path])

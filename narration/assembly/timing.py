@@ -19,7 +19,6 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,9 +26,10 @@ from typing import Any
 
 import numpy as np
 
+from narration.assembly.settings import Pauses
+from narration.assembly.word_times import place_texts
 from narration.audio import Audio, frame_count, read_wav
 from narration.model import Chapter, Chunk
-from narration.options import Pauses
 from narration.qa.signal import frame_db
 from narration.store import atomic
 from narration.store.layout import BookLayout
@@ -250,27 +250,6 @@ def _heard(samples: np.ndarray, rate: int, a: float, b: float) -> tuple[float, f
     return (lo + int(loud[0]) * step) / rate, min(b, (lo + (int(loud[-1]) + 1) * step) / rate)
 
 
-def longest_pause(samples: np.ndarray, rate: int, a: float, b: float, below_peak_db: float = 40.0) -> tuple[float, float] | None:
-    """The longest run of quiet 10 ms frames in [a, b) seconds (quiet: ``below_peak_db`` under
-    the loudest frame there), as (start, end) seconds; None when there is no quiet frame."""
-    lo = max(0, int(a * rate))
-    levels = frame_db(samples[lo : max(lo, int(b * rate))], rate, 10.0)
-    if len(levels) == 0:
-        return None
-    quiet = levels <= float(np.max(levels)) - below_peak_db
-    best, run_start, found = 0, 0, None
-    for n, q in enumerate([*quiet, False]):
-        if q:
-            continue
-        if n - run_start > best:
-            best, found = n - run_start, (run_start, n)
-        run_start = n + 1
-    if found is None:
-        return None
-    step = 0.01
-    return lo / rate + found[0] * step, lo / rate + found[1] * step
-
-
 def _part_spans(parts: list[Part], text: ChapterText, audio: Audio, recorded: list[tuple[float, float]] | None,
                 language: str, asr: Any) -> tuple[list[tuple[float, float]], str]:
     """Each part's [start, end) in the take (seconds), and how they were found."""
@@ -282,8 +261,6 @@ def _part_spans(parts: list[Part], text: ChapterText, audio: Audio, recorded: li
     if recorded is not None and len(recorded) > len(parts):
         return group_spans(recorded, [len(s) for s in said]), "voice"
     if asr is not None:
-        from narration.assembly.word_times import place_texts
-
         found = place_texts(audio, said, language, asr)
         if found is not None:
             return found, "asr"
@@ -352,14 +329,6 @@ def chapter_timing(
         anchors = tuple((p.start, a) for p, a, _ in placed)
         timed.append(TimedSentence(sentence, placed[0][1], placed[-1][2], anchors))
     return ChapterTiming(index, title, duration, text, timed, sources)
-
-
-_WORD = re.compile(r"\w+(?:['’]\w+)*")
-
-
-def words_of(text: str) -> list[str]:
-    """Lower-case words, for matching a transcript to text."""
-    return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
 
 
 _SEARCH_S = 2.0  # how far from where it is expected a take is looked for in the master

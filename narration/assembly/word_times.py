@@ -8,13 +8,13 @@ accuracy test and bench use it to check every caption against the words actually
 from __future__ import annotations
 
 import difflib
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from narration.assembly.timing import longest_pause, words_of
 from narration.audio import Audio
 from narration.language import primary_language
 from narration.qa.asr import (
@@ -24,6 +24,7 @@ from narration.qa.asr import (
     model_for,
     to_asr_rate,
 )
+from narration.qa.signal import frame_db
 
 VAD_PAD_MS = 50
 MIN_PAUSE = 0.08  # seconds of quiet that part two sentences
@@ -62,6 +63,35 @@ class WordTimer:
                 vad_filter=True, vad_parameters={"speech_pad_ms": VAD_PAD_MS, "min_silence_duration_ms": 150},
             )
             return [Word(float(w.start), float(w.end), w.word.strip()) for s in segments for w in (s.words or [])]
+
+
+_WORD = re.compile(r"\w+(?:['’]\w+)*")
+
+
+def words_of(text: str) -> list[str]:
+    """Lower-case words, for matching a transcript to text."""
+    return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
+
+
+def longest_pause(samples: np.ndarray, rate: int, a: float, b: float, below_peak_db: float = 40.0) -> tuple[float, float] | None:
+    """The longest run of quiet 10 ms frames in [a, b) seconds (quiet: ``below_peak_db`` under
+    the loudest frame there), as (start, end) seconds; None when there is no quiet frame."""
+    lo = max(0, int(a * rate))
+    levels = frame_db(samples[lo : max(lo, int(b * rate))], rate, 10.0)
+    if len(levels) == 0:
+        return None
+    quiet = levels <= float(np.max(levels)) - below_peak_db
+    best, run_start, found = 0, 0, None
+    for n, q in enumerate([*quiet, False]):
+        if q:
+            continue
+        if n - run_start > best:
+            best, found = n - run_start, (run_start, n)
+        run_start = n + 1
+    if found is None:
+        return None
+    step = 0.01
+    return lo / rate + found[0] * step, lo / rate + found[1] * step
 
 
 def match_words(reference: Sequence[str], heard: Sequence[Word]) -> dict[int, int]:

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from narration.emotion.tags import DEFAULT_LABEL_MAP, NEUTRAL, TAGS, check_tag
+from narration.emotion.tags import DEFAULT_LABEL_MAP, NEUTRAL, TAGS, check_tag, verdicts
 from narration.errors import ConfigError
 from narration.language import primary_language
 
@@ -101,11 +101,6 @@ def tag_index_map(id2label: Mapping[int, str], label_map: Mapping[str, str] | No
             )
         indices.append(TAGS.index(mapping[label.lower()]))
     return indices
-
-
-def verdicts(probs: np.ndarray) -> list[dict[str, Any]]:
-    """Each row's top tag and its probability: ``{"label": tag, "score": p}``."""
-    return [{"label": TAGS[int(row.argmax())], "score": float(row.max())} for row in probs]
 
 
 class PassageClassifier(Protocol):

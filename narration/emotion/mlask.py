@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from narration.emotion.tags import NEUTRAL, TAGS
+from narration.emotion.tags import NEUTRAL, TAGS, verdicts
 from narration.errors import ConfigError
 from narration.language import primary_language
 
@@ -103,6 +103,4 @@ class MLAskClassifier:
         return probs
 
     def classify_texts(self, texts: Sequence[str]) -> list[dict[str, Any]]:
-        from narration.emotion.classifier import verdicts
-
         return verdicts(self.probabilities(texts))

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+
 NEUTRAL = "neutral"
 #: Every tag a passage can carry; ``Chunk.style`` holds one of these.
 TAGS: tuple[str, ...] = (NEUTRAL, "happy", "sad", "angry", "fearful", "surprised", "disgusted")
@@ -24,3 +29,9 @@ def check_tag(tag: str) -> str:
     if tag not in TAGS:
         raise ValueError(f"unknown emotion tag {tag!r}; use one of {', '.join(TAGS)}")
     return tag
+
+
+def verdicts(probs: np.ndarray) -> list[dict[str, Any]]:
+    """Each row's top tag and its probability (columns in ``TAGS`` order): ``{"label": tag, "score": p}``.
+    Here, beside ``TAGS``, so that every classifier (transformers, ML-Ask) shares it."""
+    return [{"label": TAGS[int(row.argmax())], "score": float(row.max())} for row in probs]

@@ -10,8 +10,8 @@ from narration.ingest.block_kinds import BlockRules, leave_out_by_content
 from narration.ingest.frontmatter import cut_trailing_title_pages
 from narration.ingest.language import METADATA, with_language
 from narration.ingest.limits import within_limits
+from narration.ingest.settings import IngestOptions
 from narration.model import Book
-from narration.options import IngestOptions
 
 EPUB_SUFFIXES = (".epub",)
 MARKDOWN_SUFFIXES = (".md", ".markdown")

@@ -17,6 +17,7 @@ from urllib.parse import unquote
 
 import ebooklib
 from ebooklib import epub
+from ebooklib.utils import parse_html_string
 from lxml import etree
 
 from narration.errors import InputError
@@ -149,6 +150,57 @@ class _DefaultRenditionReader(epub.EpubReader):
         self.opf_file = package_path(self.read_file("META-INF/container.xml"), self._path)
         self.opf_dir = posixpath.dirname(self.opf_file)
 
+    def _parse_nav(self, data: bytes, base_path: str, navtype: str = "toc") -> None:
+        """The nav's table of contents read by ``nav_toc``; its page list is not used."""
+        if navtype == "toc":
+            self.book.toc = nav_toc(data, base_path)
+
+
+def nav_toc(data: bytes, base_path: str) -> list:
+    """The EPUB 3 nav's table of contents as ebooklib's ``Link`` and ``(Section, children)``.
+
+    ebooklib's own reading titles an entry with sub-entries by its ``<li>``'s first child: a label
+    set as bare text (``<li>Part One<ol>...``) took the text of the whole sub-list ("Chapter 1Chapter
+    2..."), a number in a ``<span>`` before the link gave "1"; a ``<ul>`` (as some producers write)
+    lost its sub-entries or refused the book. Here an entry's label is all of its ``<li>``'s text
+    outside its sub-list (its link's text if it has one), its target the first link there, and its
+    sub-list an ``<ol>`` or a ``<ul>``.
+    """
+    root = parse_html_string(data)
+    nav = next((el for el in root.iter() if local_name(el) == "nav" and _is_toc_nav(el)), None)
+    top = next((el for el in nav.iter() if local_name(el) in _LISTS), None) if nav is not None else None
+    return _nav_entries(top, base_path) if top is not None else []
+
+
+_LISTS = frozenset({"ol", "ul"})
+
+
+def _is_toc_nav(nav: etree._Element) -> bool:
+    return any("toc" in value.lower().split() or value.lower() == "doc-toc" for value in nav.attrib.values())
+
+
+def _nav_entries(items: etree._Element, base_path: str) -> list:
+    entries: list = []
+    for li in (el for el in items if local_name(el) == "li"):
+        sub = next((el for el in li if local_name(el) in _LISTS), None)
+        label = [li.text or ""]
+        link = None
+        for child in li:
+            if child is not sub and isinstance(child.tag, str):  # not the sub-list, not a comment
+                label.append(child.text_content())
+                if link is None:
+                    link = next((a for a in child.iter() if local_name(a) == "a" and a.get("href")), None)
+            label.append(child.tail or "")
+        # The link's text where it has one (a number set apart before it is not the title).
+        title = " ".join((link.text_content() if link is not None else "").split()) or " ".join("".join(label).split())
+        href = posixpath.normpath(posixpath.join(base_path, link.get("href"))) if link is not None else None
+        children = _nav_entries(sub, base_path) if sub is not None else []
+        if children:
+            entries.append((epub.Section(title, href=href), children))
+        elif href:
+            entries.append(epub.Link(href, title))
+    return entries
+
 
 def _read_epub(data: bytes, path: Path, options: dict[str, object]) -> epub.EpubBook:
     """``epub.read_epub`` through ``_DefaultRenditionReader``."""
@@ -255,8 +307,9 @@ def landmarks(
 def spine_documents(book: epub.EpubBook, path: Path) -> list[Doc]:
     docs: list[Doc] = []
     seen: set[str] = set()
+    by_id = {item.id: item for item in reversed(list(book.get_items()))}  # the first of an id, as ebooklib's lookup
     for idref, linear in book.spine:
-        item = book.get_item_with_id(idref)
+        item = by_id.get(idref)
         if item is None:
             log.warning("%s: spine entry %r is not in the manifest; skipped", path, idref)
             continue
@@ -300,6 +353,11 @@ def book_metadata(book: epub.EpubBook, docs: list[Doc], path: Path) -> tuple[str
                             majority, majority)
             language = majority
     return title, authors, primary_language(language)  # "": none declared
+
+
+def book_publisher(book: epub.EpubBook) -> str:
+    """The package's ``dc:publisher``, "" if none."""
+    return next((" ".join(v.split()) for v, _ in book.metadata.get(DC_NS, {}).get("publisher", []) if v and v.strip()), "")
 
 
 _TITLE_MARKER = re.compile(r"(?<!\s)\s*+\[\d{1,4}\]")  # from a run's start only: linear on long runs

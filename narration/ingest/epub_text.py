@@ -23,14 +23,17 @@ from narration.ingest.html import (
     TYPE_KINDS,
     Block,
     Extract,
+    document_title,
     document_types,
     extract_blocks,
+    local_name,
     note_anchor_ids,
     note_bodies,
     note_text,
 )
 from narration.ingest.omissions import (
     CAPTIONS,
+    COLOPHON,
     COPYRIGHT,
     LICENCE,
     NOTES,
@@ -42,8 +45,8 @@ from narration.ingest.safety import (
     read_html_tree,
     resolve_href,
 )
+from narration.ingest.settings import IngestOptions
 from narration.model import Omission
-from narration.options import IngestOptions
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +79,26 @@ def all_note_bodies(book: epub.EpubBook, docs: list[Doc], path: Path) -> dict[st
         for anchor, text in note_bodies(root).items():
             bodies[f"{item.file_name}#{anchor}"] = text
     return bodies
+
+
+def name_toc_anchors(docs: list[Doc], nodes: list[TocNode]) -> None:
+    """A TOC entry's target set as ``<a name="prologue">`` (HTML 4, old EPUB 2 files) gets it as
+    its id too: only ids were found, so the entry was taken to start at its file's start and its
+    text was read under the entry before it."""
+    wanted: dict[str, set[str]] = {}
+    for node in nodes:
+        if node.file and node.fragment:
+            wanted.setdefault(node.file, set()).add(node.fragment)
+    for doc in docs:
+        fragments = wanted.get(doc.file)
+        if not fragments:
+            continue
+        ids = {el.get("id") for el in doc.root.iter() if isinstance(el.tag, str) and el.get("id")}
+        for el in doc.root.iter():
+            name = el.get("name") if isinstance(el.tag, str) and local_name(el) == "a" else None
+            if name in fragments and name not in ids and not el.get("id"):
+                el.set("id", name)
+                ids.add(name)
 
 
 def extract_all(
@@ -198,6 +221,32 @@ def _strip_illustrations(extract: Extract, keep: bool) -> None:
         del extract.omitted[before:]  # already recorded above, caption by caption
 
 
+# "About <publisher>" in the languages we read: a producer's page about itself.
+_ABOUT = re.compile(r"^\W*(?:about|à\s+propos\s+d[e']|a\s+propos\s+d[e']|über|acerca\s+de|sobre|informazioni\s+su|"
+                    r"chi\s+è|over|tietoja)\s*+(.*)$", re.IGNORECASE)
+
+
+def about_the_publisher(doc: Doc, publisher: str) -> bool:
+    """A short document titled "About <the book's publisher>" (Bibebook's "À propos de Bibebook",
+    an "About O'Reilly" page): the producer's page about itself, not the book."""
+    name = _publisher_name(publisher)
+    if not name or not doc.extract.blocks:
+        return False
+    for title in (document_title(doc.root), doc.extract.blocks[0].text):
+        about = _ABOUT.match(" ".join(title.split()))
+        named = _publisher_name(about.group(1)) if about else ""
+        if len(named) >= 4 and (named.startswith(name) or name.startswith(named)):  # "About O'Reilly"
+            return True
+    return False
+
+
+def _publisher_name(text: str) -> str:
+    """A publisher's name to compare: letters only, lower case, without "éditions" or "Inc."."""
+    words = re.sub(r"\b(?:éditions|editions|edições|ediciones|edizioni|verlag|publishing|publishers?|inc|ltd|llc)\b",
+                   " ", text.casefold())
+    return "".join(ch for ch in words if ch.isalnum())
+
+
 def left_out(
     doc: Doc,
     nodes: list[TocNode],
@@ -206,8 +255,10 @@ def left_out(
     keep: frozenset[str],
     omitted: list[Omission],
     path: Path,
+    publisher: str = "",
 ) -> bool:
-    """Whether a whole document is not read (module docstring, point 2); records why."""
+    """Whether a whole document is not read (module docstring, point 2); records why. ``nodes``:
+    the TOC entries that point into this document."""
     text = "\n".join(b.text for b in doc.extract.blocks)
     entries = [n for n in nodes if n.file == doc.file]
     sections = any(n.fragment and doc.extract.anchors.get(n.fragment, 0) > 0 for n in entries)
@@ -227,6 +278,7 @@ def left_out(
          entries[0].skip_kind if entries else "", "its TOC title is furniture or notes"),
         (short and FURNITURE_FILE.fullmatch(stem), kind_of_name(stem), "named like furniture"),
         (short and not entries and COPYRIGHT_TEXT.search(text), COPYRIGHT, "a copyright page"),
+        (short and about_the_publisher(doc, publisher), COLOPHON, "the publisher's page about itself"),
     ]
     hit = next(((kind, why) for matched, kind, why in reasons if matched and kind not in keep), None)
     if hit is None:

@@ -4,7 +4,7 @@ What a listener should hear is the running text: every block element (p, li, h1.
 becomes one ``Block``; whitespace is collapsed as a browser would; ``<br>`` keeps a line break
 (two in a row start a new paragraph). Ruby with a kana reading (Japanese furigana) becomes
 Aozora Bunko notation, ``｜吾輩《わがはい》``, so the voice says the reading and readers see the
-base (``narration.text.ruby``); other ruby (pinyin, glosses) keeps only its base text.
+base (``narration.ruby``); other ruby (pinyin, glosses) keeps only its base text.
 
 Dropped, because reading it aloud makes no sense: images, SVG, scripts and styles, tables and
 preformatted code (recorded as omissions, since that is real content), note reference markers
@@ -45,7 +45,7 @@ from narration.ingest.omissions import (
 )
 from narration.ingest.safety import read_html_tree
 from narration.ingest.textfile import looks_like_code
-from narration.text.ruby import is_kana, ruby_notation
+from narration.ruby import is_kana, ruby_notation
 
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -333,6 +333,8 @@ class _Walker:
             elif reason and (text := element_text(el)):
                 self.out.omitted.append((reason, len(self.out.blocks), text))
             return
+        if el.get("id"):  # before the elements read whole below (a TOC entry may point at a <pre>)
+            self.out.anchors.setdefault(el.get("id"), len(self.out.blocks))
         if tag == "hr":
             self.scene_break()
             return
@@ -349,8 +351,6 @@ class _Walker:
             self.flush()
             self.pre = False
             return
-        if el.get("id"):
-            self.out.anchors.setdefault(el.get("id"), len(self.out.blocks))
         if tag == "ruby":
             self.buffer.append(ruby_text(el))
             return

@@ -19,8 +19,8 @@ from pathlib import Path
 from lxml import etree
 
 from narration.errors import InputError
+from narration.ingest.settings import TextLimits
 from narration.model import Book, Paragraph
-from narration.options import TextLimits
 
 # A sentence end a long paragraph may be split at: ., !, ? or … (closing quotes and brackets
 # after it) before a space and a word that does not start in lower case ("Mr. | smith" is

@@ -77,11 +77,11 @@ from narration.ingest.omissions import (
     UNREADABLE,
     omission,
 )
-from narration.ingest.textfile import caps_to_title, is_cjk, join_lines, looks_like_code, read_text, title_from_name
+from narration.ingest.textfile import book_casing, caps_to_title, is_cjk, join_lines, looks_like_code, read_text, title_from_name
 from narration.ingest.language import METADATA, detect, sample
 from narration.language import primary_language
 from narration.model import Book, Chapter, Omission, Paragraph
-from narration.options import IngestOptions
+from narration.ingest.settings import IngestOptions
 
 logger = logging.getLogger("narration.ingest")
 
@@ -675,6 +675,7 @@ def _chapters(
     content = [b for b in blocks if not isinstance(b, _Break)]
     headings = [b for b in content if isinstance(b, _Heading)]
     is_chapter_heading = _chapter_rule(headings, content)
+    casing = book_casing(language, [b.text for b in content if isinstance(b, _Text)])
     chapters: list[Chapter] = []
     current: Chapter | None = None
     front: Chapter | None = None  # the text before the first chapter heading
@@ -694,7 +695,7 @@ def _chapters(
             current = None
             continue
         if current is None:
-            title = ": ".join(caps_to_title(h.text) for h in pending) or book_title
+            title = ": ".join(caps_to_title(h.text, casing) for h in pending) or book_title
             line = pending[-1].line if pending else block.line
             current = Chapter(title=title, source=f"{path.name}:{line}")
             chapters.append(current)

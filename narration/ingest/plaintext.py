@@ -50,9 +50,9 @@ from narration.ingest.text_furniture import (
 )
 from narration.ingest.limits import check_text_size
 from narration.ingest.text_headings import find_headings
-from narration.ingest.textfile import read_text, title_from_name
+from narration.ingest.textfile import Casing, book_casing, read_text, title_from_name
 from narration.model import Book, Chapter, Paragraph
-from narration.options import IngestOptions
+from narration.ingest.settings import IngestOptions
 
 
 def load_text(path: Path, options: IngestOptions | None = None) -> Book:
@@ -121,6 +121,7 @@ def _read(reader: Reader, blocks: list[Block]) -> Book:
     reader.blocks = body
     declared = language
     reader.language = language or detect_language("\n".join(b.text for b in body[:400] if b.kind == TEXT))
+    reader.casing = book_casing(reader.language, [b.text for b in body if b.kind == TEXT])
 
     mark_credits(reader, is_gutenberg)
     mark_transcriber_notes(reader)
@@ -129,7 +130,7 @@ def _read(reader: Reader, blocks: list[Block]) -> Book:
     headings = find_headings(reader)
     chapters, structure = build_chapters(reader, headings, title, authors)
     if not named and reader.title_page:
-        title, authors = _named_by_title_page(reader.title_page, chapters, title, authors)
+        title, authors = _named_by_title_page(reader.title_page, chapters, title, authors, reader.casing)
     if keep_licence and (header or footer):
         chapters = _with_licence(reader, chapters, header, footer, title)
     if not any(ch.paragraphs for ch in chapters):
@@ -197,10 +198,12 @@ def _aozora_front(reader: Reader, body: list[Block]) -> tuple[list[Block], list[
     return body, []
 
 
-def _named_by_title_page(page: list[str], chapters: list[Chapter], title: str, authors: list[str]) -> tuple[str, list[str]]:
+def _named_by_title_page(
+    page: list[str], chapters: list[Chapter], title: str, authors: list[str], casing: Casing
+) -> tuple[str, list[str]]:
     """No header named the book: its title page does ("THE TWO HARBOURS" / "by Iris Calloway"),
     and the chapter named after the book takes that name too."""
-    page_title, page_authors = title_page_names(page)
+    page_title, page_authors = title_page_names(page, casing)
     if page_title:
         for chapter in chapters:
             chapter.title = page_title if chapter.title == title else chapter.title

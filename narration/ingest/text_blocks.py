@@ -26,9 +26,9 @@ from pathlib import Path
 from narration.ingest import gutenberg
 from narration.ingest.markdown import heading_label
 from narration.ingest.omissions import omission
-from narration.ingest.textfile import is_caps, join_lines
+from narration.ingest.settings import IngestOptions
+from narration.ingest.textfile import Casing, is_caps, join_lines
 from narration.model import Omission
-from narration.options import IngestOptions
 
 # --- kinds of block -------------------------------------------------------------------------------
 
@@ -85,6 +85,7 @@ class Reader:
     # index -> omission kind, for blocks left out (or, with --keep, read as text)
     dropped: dict[int, str] = field(default_factory=dict)
     language: str = "en"
+    casing: Casing = field(default_factory=Casing)  # how its titles in capitals are cased
     # Entries of the table of contents (normalised), and where the contents ended: a short
     # paragraph after it that repeats an entry is a heading even without a label.
     toc_entries: set[str] = field(default_factory=set)

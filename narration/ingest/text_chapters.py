@@ -23,7 +23,11 @@ from dataclasses import dataclass, field
 
 from narration.display import clean_title
 from narration.ingest.block_kinds import is_legal
-from narration.ingest.frontmatter import is_copyright_line, looks_like_title_page
+from narration.ingest.frontmatter import (
+    MAX_PAGE_WORDS,
+    is_copyright_line,
+    looks_like_title_page,
+)
 from narration.ingest.markdown import split_authors
 from narration.ingest.omissions import CONTENTS, COPYRIGHT, LICENCE, NOTES, TITLE_PAGE
 from narration.ingest.text_blocks import (
@@ -42,7 +46,7 @@ from narration.ingest.text_headings import (
     label_rest,
 )
 from narration.ingest.text_paragraphs import FOOTNOTES_LABEL, Notes, chapter_paragraphs
-from narration.ingest.textfile import caps_to_title, title_case
+from narration.ingest.textfile import Casing, caps_to_title, title_case
 from narration.model import Chapter
 
 _BY = re.compile(r"^by\s+(?P<names>\S.*?)[.,]?$", re.IGNORECASE)
@@ -58,7 +62,7 @@ class _Draft:
 
 def build_chapters(reader: Reader, headings: dict[int, Heading], title: str, authors: list[str]) -> tuple[list[Chapter], str]:
     """The chapters, with their paragraphs and notes, and how they were found (``Book.structure``)."""
-    drafts, front, started = _drafts(reader, headings)
+    drafts, front, started = _drafts(reader, headings, title, authors)
     chapters: list[Chapter] = []
     notes = Notes(reader)
     front_draft = _front(reader, front, title, authors, has_chapters=bool(drafts))
@@ -76,9 +80,12 @@ def build_chapters(reader: Reader, headings: dict[int, Heading], title: str, aut
     return chapters, _structure(started, drafts, front_draft is not None)
 
 
-def _drafts(reader: Reader, headings: dict[int, Heading]) -> tuple[list[_Draft], list[int], list[Heading]]:
+def _drafts(
+    reader: Reader, headings: dict[int, Heading], title: str = "", authors: list[str] | None = None
+) -> tuple[list[_Draft], list[int], list[Heading]]:
     """A draft for each heading that prose follows, titled after it and the containers over it;
-    also the blocks before the first, and the headings that started drafts."""
+    also the blocks before the first, and the headings that started drafts. A volume label on a
+    title page is left out with it (``_title_page_section``)."""
     blocks = reader.blocks
     drafts: list[_Draft] = []
     front: list[int] = []
@@ -94,6 +101,11 @@ def _drafts(reader: Reader, headings: dict[int, Heading]) -> tuple[list[_Draft],
             (current.items if current else front).append(i)
             continue
         skip.update(heading.blocks)
+        if heading.kind in CONTAINER_KINDS and (page := _title_page_section(reader, i, heading, headings, title,
+                                                                              authors or [])) is not None:
+            drop(reader, [*heading.blocks, *page], TITLE_PAGE)
+            skip.update(page)
+            continue
         nxt = next_content(reader, max([i, *heading.blocks]) + 1)
         prose_follows = nxt is not None and nxt not in headings
         if prose_follows:
@@ -119,6 +131,33 @@ def _drafts(reader: Reader, headings: dict[int, Heading]) -> tuple[list[_Draft],
     if pending:
         drop(reader, [j for h in pending for j in h.blocks], CONTENTS)
     return drafts, front, started
+
+
+def _title_page_section(
+    reader: Reader, i: int, heading: Heading, headings: dict[int, Heading], title: str, authors: list[str]
+) -> list[int] | None:
+    """The text blocks after a volume label at ``i`` when the label is a title page's line, not
+    a chapter's: what follows it up to the next heading is no prose, and is another volume label's
+    page (the next heading is one: Candide's "TOME XXXIII" / imprint / "TOME XXXIII." / "ROMANS.
+    TOME I.") or, with the label's own title, a title page (a publisher, a place, a year, the book
+    or its author: "VOL. II." / "BOSTON: OLIVER DITSON & CO."). None when it heads a chapter."""
+    blocks = reader.blocks
+    section: list[int] = []
+    j = max([i, *heading.blocks]) + 1
+    while j < len(blocks) and j not in headings:
+        if blocks[j].kind == TEXT and j not in reader.dropped:
+            if is_prose(blocks[j]):
+                return None
+            section.append(j)
+        j += 1
+    lines = [line.strip() for k in section for line in blocks[k].lines if line.strip()]
+    rest = label_rest(heading.title)
+    if sum(len(line.split()) for line in lines) > MAX_PAGE_WORDS:
+        return None
+    if section and j in headings and headings[j].kind in CONTAINER_KINDS:
+        return section
+    page = [rest, *lines] if rest else lines
+    return section if page and looks_like_title_page(page, title, authors) else None
 
 
 def _opens_numbers(heading: Heading, nxt: Heading | None) -> bool:
@@ -198,7 +237,7 @@ def _drop_title_page(reader: Reader, text_items: list[int], title: str, authors:
             reader.title_page = lines
 
 
-def title_page_names(lines: list[str]) -> tuple[str, list[str]]:
+def title_page_names(lines: list[str], casing: Casing | None = None) -> tuple[str, list[str]]:
     """The title (the lines before "by ...", "a novel", an imprint) and the authors of a title page."""
     title_lines: list[str] = []
     authors: list[str] = []
@@ -221,5 +260,5 @@ def title_page_names(lines: list[str]) -> tuple[str, list[str]]:
         return "", authors
     letters = [ch for ch in title if ch.isalpha()]
     if sum(ch.isupper() for ch in letters) > 0.7 * len(letters):  # "PRIDE / and / PREJUDICE"
-        title = title_case(title.upper())
+        title = title_case(title.upper(), casing)
     return title, authors

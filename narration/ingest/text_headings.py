@@ -56,12 +56,13 @@ from narration.ingest.text_blocks import (
 )
 from narration.ingest.textfile import (
     SMALL_WORDS,
+    Casing,
     caps_to_title,
     is_caps,
     is_cjk,
     title_case,
 )
-from narration.text.ruby import strip_ruby
+from narration.ruby import strip_ruby
 
 _AOZORA_NOTE = re.compile(r"※?［＃[^］\n]*］")
 _AOZORA_HEADING = re.compile(r"［＃「[^」]*」は(大|中|小)見出し］")
@@ -222,21 +223,23 @@ def _is_title_block(block: Block) -> bool:
     return sum(w[:1].isupper() for w in significant) >= 0.75 * len(significant)
 
 
-def _format_label(label: str, title: str) -> str:
+def _format_label(label: str, title: str, casing: Casing | None = None) -> str:
     """"CHAPTER I." + "DOWN THE RABBIT-HOLE" -> "Chapter I. Down the Rabbit-Hole"; ruby readings
     are not shown in titles ("二 活版所《かっぱんじょ》" -> "二 活版所")."""
     label = clean_text(_AOZORA_NOTE.sub("", strip_ruby(label))).strip()
     title = strip_ruby(title)
     match = _LABEL_HEAD.match(label)
-    if match and is_caps(match.group(0)):
+    if casing is not None and casing.own_rule and is_caps(label):
+        label = title_case(label, casing)  # as one title: "PRÓLOGO AL LECTOR" -> "Prólogo al lector"
+    elif match and is_caps(match.group(0)):
         head, rest = match.group(0), label[match.end() :]
-        label = title_case(head) + caps_to_title(rest)
+        label = title_case(head, casing) + caps_to_title(rest, casing)
     elif is_caps(label):
-        label = title_case(label)
+        label = title_case(label, casing)
     label = label.strip()
     if not title:
         return label[:-1] if label.endswith(".") and not label.endswith("..") else label
-    title = caps_to_title(title)
+    title = caps_to_title(title, casing)
     label = label.rstrip(" .:")
     if all(is_cjk(ch) or ch.isspace() for ch in label):
         return f"{label} {title}"
@@ -341,12 +344,12 @@ def find_headings(reader: Reader) -> dict[int, Heading]:
             # A title the contents listed, with no label: "A Scandal in Bohemia" (once only).
             reader.toc_entries.discard(entry_key(block.text))
             text = clean_text(block.text)
-            heading = Heading("toc", caps_to_title(text), block.line, [i])
+            heading = Heading("toc", caps_to_title(text, reader.casing), block.line, [i])
         elif block.kind == SPECIAL and (caption := ILLUSTRATION.match(block.raw)):
             # An illustrated edition's chapter opening: the label is printed in the picture.
             last = caption.group("text").strip().splitlines()[-1:] if caption.group("text").strip() else []
             if last and (kind := _label_of_text(last[0])) not in (None, "number"):
-                heading = Heading(kind, _format_label(last[0], ""), block.line, [])
+                heading = Heading(kind, _format_label(last[0], "", reader.casing), block.line, [])
         if heading is not None:
             found[i] = heading
             i = max([i, *heading.blocks]) + 1
@@ -445,14 +448,14 @@ def layout_headings(reader: Reader) -> dict[int, Heading]:
         style = _layout_style(reader, i)
         if style is not None and repeated[entry_key(block.text)] < 3:
             styles[i] = (style, block.gap >= WIDE_GAP)
-    return {i: _layout_heading(blocks[i], i) for i in in_pattern(styles)}
+    return {i: _layout_heading(blocks[i], i, reader.casing) for i in in_pattern(styles)}
 
 
-def _layout_heading(block: Block, i: int) -> Heading:
+def _layout_heading(block: Block, i: int, casing: Casing) -> Heading:
     text = clean_text(block.text)
     if is_caps(text) and len(text) > 2 and text[0] in "\"“" and text[-1] in "\"”":
         text = text[1:-1]  # a title in capitals set in quotes ('"BUNK CITY."'), not one opening with one
-    return Heading("title", caps_to_title(text) if is_caps(text) else text, block.line, [i])
+    return Heading("title", caps_to_title(text, casing) if is_caps(text) else text, block.line, [i])
 
 
 def _layout_style(reader: Reader, i: int) -> str | None:
@@ -496,4 +499,4 @@ def _heading_at(reader: Reader, i: int, kind: str) -> Heading:
                 if after is not None:  # a title with nothing after it is the book's last words
                     title = clean_text(blocks[nxt].text)
                     used.append(nxt)
-    return Heading(kind, _format_label(label, title), block.line, used)
+    return Heading(kind, _format_label(label, title, reader.casing), block.line, used)

@@ -5,10 +5,16 @@ for what is not UTF-8, and the small text helpers both readers share.
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from narration.errors import InputError
 from narration.ingest.safety import read_book_file
+from narration.language import primary_language
 
 SAVE_AS_UTF8 = "save it as UTF-8 (in most editors: Save As, Encoding: UTF-8)"
 
@@ -107,8 +113,91 @@ def is_caps(text: str) -> bool:
     return bool(letters) and not any(ch.islower() for ch in letters)
 
 
-def title_case(text: str) -> str:
-    """All-capital title text in title case; Roman numerals, initials and short words handled."""
+# Languages whose titles capitalise the first word and names only ("L'homme et la mer", "Cien
+# años de soledad", "De avonden"): a title in capitals is folded so, not in English title case.
+SENTENCE_CASE = frozenset({"fr", "es", "it", "pt", "ca", "ro", "nl", "fi", "sv", "da", "no", "nb", "nn"})
+# German capitalises every noun, and which words of a title in capitals are nouns cannot be known:
+# only the words the book itself writes in lower case are folded ("DAS LEBEN IST SCHÖN" -> "Das
+# Leben ist schön" where the text has "ist" and "schön"); an unknown word keeps its capital.
+BOOK_CASED = frozenset({"de"})
+
+# A word (letters, with inner apostrophes and hyphens: "d'Artagnan", "Jean-Paul"), a number, or
+# one mark. A word right after a word, a number or a comma is inside a sentence: its case there
+# is how the book spells it, a capital marking a name.
+_CASE_TOKEN = re.compile(r"[^\W\d_]++(?:['’-][^\W\d_]++)*+|\d++|[^\w\s]")
+
+
+@dataclass(frozen=True)
+class Casing:
+    """How a book's titles in capitals are cased: by its language's rule (``SENTENCE_CASE``,
+    ``BOOK_CASED``, else English title case), with the names its own text spells with a capital
+    inside a sentence ("LE CARNET DE LOUISE" -> "Le carnet de Louise")."""
+
+    language: str = "en"
+    texts: tuple[str, ...] = field(default=(), repr=False, compare=False)  # the book's running text
+
+    @property
+    def own_rule(self) -> bool:
+        """Whether the language cases titles by its own rule, not English title case."""
+        return self.language in SENTENCE_CASE or self.language in BOOK_CASED
+
+    @cached_property
+    def spellings(self) -> dict[str, str]:
+        """Casefolded word -> the book's usual spelling of it inside a sentence (built once, on
+        the first title that needs it: most books' titles are not in capitals)."""
+        seen: Counter[tuple[str, str]] = Counter()
+        for text in self.texts:
+            previous = ""
+            for match in _CASE_TOKEN.finditer(text):
+                token = match.group(0)
+                # A word in capitals says nothing of its case (a title page's line, a shout).
+                if token[0].isalpha() and not token.isupper() and (previous[:1].isalnum() or previous == ","):
+                    seen[(token.casefold(), token)] += 1
+                previous = token
+        best: dict[str, tuple[int, str]] = {}
+        for (key, form), count in seen.items():
+            if count > best.get(key, (0, ""))[0]:
+                best[key] = (count, form)
+        return {key: form for key, (_count, form) in best.items()}
+
+    @cached_property
+    def unaccented(self) -> dict[str, str]:
+        """``spellings`` by the word without its accents: titles in capitals often drop them
+        ("UN VOYAGE A CYTHERE"), and the book's spelling still tells the word's case."""
+        found: dict[str, str] = {}
+        for key, form in self.spellings.items():
+            found.setdefault(_unaccented(key), form)
+        return found
+
+    def word(self, core: str, first: bool) -> str:
+        """One word of a title in capitals (no Roman numeral, no initials), cased."""
+        known = self.spellings.get(core.casefold())
+        if known is None and (loose := self.unaccented.get(_unaccented(core.casefold()))) is not None:
+            known = _cap_first(core.lower()) if loose[:1].isupper() else core.lower()  # its case, the title's letters
+        if known is None and (cut := re.search(r"['’]", core)):
+            # "L'AMÉRIQUE": the article folded, the word after it as the book spells it.
+            rest = self.spellings.get(core[cut.end() :].casefold())
+            known = core[: cut.end()].lower() + rest if rest else None
+        if self.language in BOOK_CASED:
+            form = known if known is not None and not known[:1].isupper() else "-".join(_cap(p) for p in core.split("-"))
+        else:
+            form = known if known is not None else core.lower()
+        return _cap_first(form) if first else form
+
+
+def book_casing(language: str, texts: Iterable[str]) -> Casing:
+    """The casing of a book in ``language`` whose running text is ``texts``."""
+    language = primary_language(language or "en")
+    keep = language in SENTENCE_CASE or language in BOOK_CASED
+    return Casing(language, tuple(texts) if keep else ())
+
+
+def title_case(text: str, casing: Casing | None = None) -> str:
+    """All-capital title text in title case; Roman numerals, initials and short words handled.
+    In a language whose titles are in sentence case (``casing``), only the first word and the
+    book's names keep a capital."""
+    if casing is not None and casing.own_rule:
+        return _cased(text, casing)
     out: list[str] = []
     first = True  # the first word, or the first after a colon, dash or full stop
     for token in re.split(r"(\s+|—|--|–|:)", text):
@@ -133,9 +222,61 @@ def title_case(text: str) -> str:
     return "".join(out)
 
 
-def caps_to_title(text: str) -> str:
+def caps_to_title(text: str, casing: Casing | None = None) -> str:
     """All-capital text in title case ("CHAPTER I" -> "Chapter I"); mixed case kept as written."""
-    return title_case(text) if is_caps(text) else text
+    return title_case(text, casing) if is_caps(text) else text
+
+
+def _cased(text: str, casing: Casing) -> str:
+    """``title_case`` for a language with its own rule: the first word (and the first after a
+    colon, a dash or a stop) capitalised, the others as ``casing`` says; Roman numerals and
+    initials kept."""
+    out: list[str] = []
+    first, after_capital = True, False
+    for token in re.split(r"(\s+|—|--|–|:)", text):
+        if not token:
+            continue
+        core = token.strip(".,;:!?\"'“”‘’()[]—–-«»")
+        core = core.split("[")[0] or core  # a note's marker after it: "XXII[1]"
+        if token.isspace() or not core:
+            out.append(token)
+            first = first or bool(re.search(r"[.:!?—–]|--|^-$", token))
+            continue
+        if _is_numeral(core, first, after_capital, casing) or re.fullmatch(r"(?:[A-Z]\.)+[A-Z]\.?|[A-Z]\.", token.strip(",;:")):
+            out.append(token)  # "CHAPITRE XII", "LOUIS XIV", an initial ("A. FIRMIN")
+        else:
+            start = token.index(core)
+            out.append(token[:start] + casing.word(core, first) + token[start + len(core) :])
+        numeral = bool(_ROMAN_WORD.match(core) and _valid_roman(core))
+        after_capital = out[-1].lstrip(".,;:!?\"'“”‘’()[]—–-«»")[:1].isupper()
+        first = token.endswith((".", "!", "?", ":")) and (numeral or not re.fullmatch(r"[A-Z]\.|MM?\.|MME\.|MLLE\.|SR\.|SRA\.|DR\.|ST\.", token))
+    return "".join(out)
+
+
+def _is_numeral(core: str, first: bool, after_capital: bool, casing: Casing) -> bool:
+    """Whether a word of a title in capitals is a Roman numeral: after a label or a name
+    ("CHAPITRE XII", "LOUIS XIV"), or of I, V, X, L and C and no word the book writes in lower
+    case (Italian "DI", "CI", "VI" are words: "IL PONTE DI VENEZIA"). Not "I" opening a title:
+    the Italian article ("I PROMESSI SPOSI")."""
+    if not (_ROMAN_WORD.match(core) and _valid_roman(core)) or (first and core == "I"):
+        return False
+    if after_capital and not first:
+        return True
+    known = casing.spellings.get(core.casefold())
+    return set(core) <= set("IVXLC") and (known is None or known[:1].isupper())
+
+
+def _unaccented(word: str) -> str:
+    """``word`` without its accents ("cythère" -> "cythere")."""
+    return "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
+
+
+def _cap_first(word: str) -> str:
+    """``word`` with its first letter a capital, the rest as it is ("l'homme" -> "L'homme")."""
+    for i, ch in enumerate(word):
+        if ch.isalpha():
+            return word[:i] + ch.upper() + word[i + 1 :]
+    return word
 
 
 def _cap(word: str) -> str:

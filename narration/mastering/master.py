@@ -26,12 +26,12 @@ from narration.assembly.loudness import (
     limiter_filter,
     measure,
 )
+from narration.assembly.settings import Pauses
 from narration.audio import Audio, frame_count, write_wav
 from narration.errors import ConfigError
 from narration.ffmpeg import run_ffmpeg
 from narration.mastering.profiles import Mastering, Profile
 from narration.model import PAUSE_PARAGRAPH, PAUSE_SCENE
-from narration.options import Pauses
 from narration.store.atomic import atomic_path, temp_path_for
 
 log = logging.getLogger(__name__)

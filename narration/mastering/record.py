@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import logging
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,14 +24,9 @@ from narration.mastering.conformance import (
 )
 from narration.mastering.profiles import ACX, get_profile
 from narration.store import atomic
+from narration.store.check_record import conformance_path, read_check
 from narration.store.layout import BookLayout
 from narration.store.verify import read_record
-
-log = logging.getLogger(__name__)
-
-
-def conformance_path(layout: BookLayout) -> Path:
-    return layout.work / "conformance.json"
 
 
 def _chapter_files(layout: BookLayout, index: int) -> list[tuple[Path, str]]:
@@ -56,35 +50,6 @@ def _measurement(data: Any, path: Path) -> Measurement | None:
     # JSON null stands for an infinite level (digital silence), see Measurement.to_dict.
     fields = {k: (-math.inf if v is None and k.endswith("_db") else v) for k, v in data.items()}
     return Measurement(**{**fields, "path": str(path)})
-
-
-def _rules(value: Any) -> bool:
-    """Whether ``value`` is a list of rule results (``RuleResult.to_dict``), each naming its rule."""
-    return isinstance(value, list) and all(isinstance(r, dict) and isinstance(r.get("rule"), str) for r in value)
-
-
-def _check_whole(doc: Any) -> bool:
-    """Whether ``doc`` holds what the status line, the report and the next check take from it."""
-    return (isinstance(doc, dict) and isinstance(doc.get("files"), list) and _rules(doc.get("book_rules", []))
-            and all(isinstance(f, dict) and isinstance(f.get("file"), str) and _rules(f.get("rules", []))
-                    for f in doc["files"]))
-
-
-def read_check(layout: BookLayout) -> dict[str, Any] | None:
-    """The last run's check, or None: not recorded, or damaged (with a warning; the next run
-    measures the files again and writes it anew)."""
-    path = conformance_path(layout)
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError) as exc:
-        log.warning("%s is damaged (%s): ignored; the next run measures the files again", path, exc)
-        return None
-    if not _check_whole(doc):
-        log.warning("%s is damaged (not a check's record): ignored; the next run measures the files again", path)
-        return None
-    return doc
 
 
 def record_check(layout: BookLayout, chapter_indices: Sequence[int], profile_name: str) -> dict[str, Any]:

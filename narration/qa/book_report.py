@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from narration.mastering.record import read_check
 from narration.qa.report import ReportChunk, write_report
+from narration.store.check_record import read_check
 from narration.store.layout import BookLayout
 from narration.store.manifest import DONE, FAILED, Manifest
 

@@ -16,15 +16,24 @@ from types import TracebackType
 
 from narration.options import NarrationOptions
 from narration.qa import AsrOptions, ChunkChecker, Transcriber
-from narration.synthesis import get_backend
+from narration.synthesis import backend_class, get_backend
 from narration.synthesis.base import Backend
 
 BackendFactory = Callable[[NarrationOptions], Backend]
 
 
+def backend_options(options: NarrationOptions) -> dict[str, object]:
+    """Keyword arguments for ``narration.synthesis.get_backend``: what the chosen backend takes
+    from the synthesis settings, the sentence pause and the emotion styles (each backend declares
+    and checks its own). ``options`` must be resolved (no ``auto``: ``narration.run.plan``)."""
+    return backend_class(options.synthesis.backend).settings_for(
+        options.synthesis, sentence_pause=options.assembly.pauses.sentence, styles=options.emotion.styles
+    )
+
+
 def load_backend(options: NarrationOptions) -> Backend:
     """A new backend for these options (the backend's own loading, nothing cached)."""
-    return get_backend(options.synthesis.backend, **options.backend_options())
+    return get_backend(options.synthesis.backend, **backend_options(options))
 
 
 class Narrator:
@@ -39,7 +48,7 @@ class Narrator:
 
     def backend(self, options: NarrationOptions) -> Backend:
         """The backend for these options, loaded on first use."""
-        key = (options.synthesis.backend, json.dumps(options.backend_options(), sort_keys=True))
+        key = (options.synthesis.backend, json.dumps(backend_options(options), sort_keys=True))
         with self._lock:  # two workers asking at once must not load the model twice
             if key not in self._backends:
                 self._backends[key] = self._backend_factory(options)

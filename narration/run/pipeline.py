@@ -12,8 +12,6 @@ gives: retries, result caching, concurrency, the dashboard and deployments.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import time
 import uuid
@@ -43,7 +41,7 @@ from narration.run.plan import BookPlan, ChapterPlan, plan_book
 from narration.run.progress import NoProgress, ProgressListener
 from narration.run.results import BookIncomplete, BookResult, ChapterResult
 from narration.run.takes import ChunkFailures, RenderedChunk, render_chunks
-from narration.store import atomic
+from narration.store import atomic, digests
 from narration.store.chunk_keys import chunk_keys
 from narration.store.layout import BookLayout, check_own_folder
 from narration.store.lock import book_lock
@@ -176,12 +174,8 @@ def chapter_outputs(layout: BookLayout, chapter: ChapterPlan, options: Narration
 def _chapter_inputs(chapter: ChapterPlan, takes: list[str], options: NarrationOptions, album: str) -> str:
     """A digest of everything a chapter's files are made from: the takes' very bytes (a take
     made again after damage changes it), the pauses, titles and assembly options."""
-    made_of = {
-        "index": chapter.index, "title": chapter.title, "album": album, "takes": takes,
-        "pauses": [c.pause_after for c in chapter.chunks],
-        "assembly": options.assembly.digest(),
-    }  # fmt: skip
-    return hashlib.sha256(json.dumps(made_of, sort_keys=True).encode("utf-8")).hexdigest()
+    return digests.chapter_inputs(index=chapter.index, title=chapter.title, album=album, takes=takes,
+                                  pauses=[c.pause_after for c in chapter.chunks], assembly=options.assembly.digest())
 
 
 def _take_hashes(layout: BookLayout, keys: list[str]) -> list[str] | None:
@@ -248,10 +242,9 @@ def assemble_audiobook(plan: BookPlan, chapters: list[ChapterResult], root: str 
     layout = BookLayout(Path(root))
     book = plan.book
     masters = [master_sha256(layout, c.index) for c in chapters]
-    made_of = {"chapters": [c.title for c in chapters], "masters": masters, "title": book.title,
-               "authors": list(book.authors), "language": book.language, "bitrate": options.assembly.bitrate,
-               "cover": hashlib.sha256(book.cover.data).hexdigest() if book.cover else None}
-    inputs = hashlib.sha256(json.dumps(made_of, sort_keys=True).encode("utf-8")).hexdigest()
+    inputs = digests.audiobook_inputs(chapters=[c.title for c in chapters], masters=masters, title=book.title,
+                                      authors=book.authors, language=book.language, bitrate=options.assembly.bitrate,
+                                      cover=book.cover.data if book.cover else None)
     if None not in masters and record_problem(read_record(layout.audiobook_record), layout.root, inputs) is None:
         return str(layout.m4b)
     m4b = assemble_book([(c.title, layout.chapter_master(c.index)) for c in chapters], layout.m4b,

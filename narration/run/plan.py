@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from narration.language import UNSPACED, primary_language
 from narration.mastering.credits import CLOSING_TITLE, OPENING_TITLE, credit_chunks
 from narration.model import Book, Chunk
 from narration.options import NarrationOptions
-from narration.synthesis import backend_class, reads
+from narration.synthesis import backend_class, choose_backend, reads
 from narration.text import chunk_book, segment_book
 from narration.text.chunking import has_speech
 from narration.text.lexicon import Lexicon, load_lexicon
@@ -204,6 +205,21 @@ def without_unspeakable_chapters(
     return dataclasses.replace(book, chapters=chapters, omitted=[*book.omitted, *omitted])
 
 
+def resolve_backend(
+    options: NarrationOptions, language: str = "en", others: Sequence[str] = ()
+) -> tuple[NarrationOptions, str | None]:
+    """``options`` with the backend ``auto`` replaced by a concrete one for a book in ``language``
+    (``others``: its chapters' other languages), and the reason for the choice."""
+    synthesis = options.synthesis
+    if synthesis.backend != "auto":
+        return options, None
+    if str(synthesis.voice or "").endswith(".onnx"):  # a Piper voice file: only Piper reads it
+        name, why = "piper", f"--voice {synthesis.voice} is a Piper voice"
+    else:
+        name, why = choose_backend(synthesis.model, language, others)
+    return options.model_copy(update={"synthesis": synthesis.model_copy(update={"backend": name})}), why
+
+
 def plan_book(
     path: str | Path, options: NarrationOptions, script: Path | None = None, script_base: Path | None = None
 ) -> BookPlan:
@@ -217,7 +233,7 @@ def plan_book(
     if options.emotion.styles:  # a bad file is one line before the book is read, in a dry-run too
         load_styles(options.emotion.styles)
     source_book = segment_book(load_book(path, options.ingest))
-    options, note = options.resolved(source_book.language, languages_of(source_book)[1:])
+    options, note = resolve_backend(options, source_book.language, languages_of(source_book)[1:])
     source_book = chapters_in_read_languages(source_book, options)
     if unread := unread_language(source_book, options, note):
         raise InputError(path, unread)

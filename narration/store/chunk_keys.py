@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import Any, Protocol
 
 from narration.model import Chunk, Utterance
 
-# Bump when a change to the pipeline changes chunk audio without changing any input.
-from narration.synthesis.base import Backend
+
+class Identifies(Protocol):
+    """What a key needs of a synthesis backend (``narration.synthesis.base.Backend``): how it
+    would sound an utterance besides the text. Declared here so the store needs no backend."""
+
+    def identity(self, utterance: Utterance) -> dict[str, Any]: ...
+
 
 # Bump when a change to the pipeline changes chunk audio without changing any input.
 KEY_VERSION = 1
@@ -35,7 +40,7 @@ def chunk_key(utterance: Utterance, identity: dict[str, Any]) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-def chunk_keys(chunks: list[Chunk], backend: Backend, voice: str | None) -> list[str]:
+def chunk_keys(chunks: list[Chunk], backend: Identifies, voice: str | None) -> list[str]:
     keys = []
     for chunk in chunks:
         utterance = utterance_for(chunk, voice)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from narration.errors import InputError
-from narration.mastering.record import read_check
+from narration.store.check_record import read_check
 from narration.store.layout import BookLayout
 from narration.store.manifest import DONE, FAILED, PENDING, ChunkRecord, Manifest
 
@@ -50,7 +50,7 @@ def book_status(layout: BookLayout) -> dict[str, Any]:
         "last_run": last,
         "chapters": [chapters[i] for i in sorted(chapters)],
         "failed_chunks": failed_chunks,
-        "mastering": read_check(layout),  # the last run's conformance check (narration.mastering.record)
+        "mastering": read_check(layout),  # the last run's conformance check (narration.store.check_record)
     }
 
 

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from narration.audio import wav_problem
 from narration.errors import InputError
 from narration.store import atomic
 from narration.store.fingerprint import Fingerprint
@@ -25,6 +24,40 @@ from narration.store.layout import BookLayout
 from narration.store.manifest import ChunkRecord, Manifest
 
 log = logging.getLogger(__name__)
+
+
+def wav_problem(path: str | Path) -> str | None:
+    """Why the WAV file at ``path`` cannot be used whole (None when it can): missing, empty, not
+    RIFF/WAVE with a format and a data chunk, or shorter than its own header says (a truncated or overwritten file). Reads
+    only the header chunks, so a 14-hour book's store is checked in well under a second a
+    thousand files."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as f:
+            head = f.read(12)
+            if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+                return "not a RIFF/WAVE file" if size else "empty file"
+            offset, fmt_seen = 12, False
+            while True:
+                f.seek(offset)
+                chunk = f.read(8)
+                if len(chunk) < 8:
+                    return "no audio data (the file ends before its data chunk)"
+                name, length = chunk[:4], int.from_bytes(chunk[4:], "little")
+                if name == b"fmt ":
+                    fmt_seen = True
+                elif name == b"data":
+                    if not fmt_seen:
+                        return "data before its format"
+                    if length == 0:
+                        return "no audio frames"
+                    if offset + 8 + length > size:
+                        return f"truncated: {size - offset - 8} of {length} audio bytes"
+                    return None
+                offset += 8 + length + (length & 1)  # chunks are padded to an even size
+    except OSError as exc:
+        return f"unreadable ({exc.strerror or exc})"
 
 
 def take_problem(path: Path, expected: Fingerprint | None) -> str | None:

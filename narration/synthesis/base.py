@@ -12,7 +12,7 @@ from narration.audio import Audio
 from narration.model import Utterance
 
 if TYPE_CHECKING:
-    from narration.options import NarrationOptions
+    from narration.synthesis.settings import SynthesisSettings
 
 __all__ = ["Audio", "Backend", "Utterance"]
 
@@ -24,9 +24,10 @@ class Backend(Protocol):
     max_chars: int
 
     @classmethod
-    def settings_for(cls, options: NarrationOptions) -> dict[str, Any]:
-        """The keyword arguments this backend takes from a run's options (it declares them; its
-        constructor validates them)."""
+    def settings_for(cls, synthesis: SynthesisSettings, *, sentence_pause: float, styles: str | None) -> dict[str, Any]:
+        """The keyword arguments this backend takes from the synthesis settings, the pause between
+        sentences (assembly's) and the emotion styles file (it declares them; its constructor
+        validates them). Never the whole run's options: a backend sees only what it uses."""
         ...
 
     def identity(self, utterance: Utterance) -> dict[str, Any]:
@@ -41,14 +42,16 @@ class Backend(Protocol):
         ...
 
 
-def cpu_voice_settings(name: str, options: NarrationOptions) -> dict[str, Any]:
-    """What the CPU voices (Piper, Kokoro) take from a run's options: voice, speed, the sentence
-    pause they insert themselves, and their prosody per emotion tag."""
+def cpu_voice_settings(
+    name: str, synthesis: SynthesisSettings, sentence_pause: float, styles: str | None
+) -> dict[str, Any]:
+    """What the CPU voices (Piper, Kokoro) take: voice, speed, the sentence pause they insert
+    themselves, and their prosody per emotion tag (from the ``styles`` file, else the bundled table)."""
     from narration.emotion import load_styles, prosody_table
 
     return {
-        "voice": options.synthesis.voice,
-        "speed": options.synthesis.speed,
-        "sentence_pause": options.assembly.pauses.sentence,
-        "style_prosody": prosody_table(name, load_styles(options.emotion.styles)),
+        "voice": synthesis.voice,
+        "speed": synthesis.speed,
+        "sentence_pause": sentence_pause,
+        "style_prosody": prosody_table(name, load_styles(styles)),
     }

@@ -41,7 +41,7 @@ from narration.model import Utterance
 from narration.synthesis.base import cpu_voice_settings
 
 if TYPE_CHECKING:
-    from narration.options import NarrationOptions
+    from narration.synthesis.settings import SynthesisSettings
 
 DEFAULT_VOICE = "jf_alpha"
 LANGUAGES = frozenset({"ja"})
@@ -192,8 +192,8 @@ class KokoroVoice:
         self.style_prosody = style_prosody or {}
 
     @classmethod
-    def settings_for(cls, options: NarrationOptions) -> dict[str, Any]:
-        return cpu_voice_settings(cls.styles, options)
+    def settings_for(cls, synthesis: SynthesisSettings, *, sentence_pause: float, styles: str | None) -> dict[str, Any]:
+        return cpu_voice_settings(cls.styles, synthesis, sentence_pause, styles)
 
     def speed_for(self, style: str) -> float:
         return self.speed * float(self.style_prosody.get(style, {}).get("rate", 1.0))

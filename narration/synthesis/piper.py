@@ -23,7 +23,7 @@ from narration.store.hashing import file_sha256
 from narration.synthesis.base import cpu_voice_settings
 
 if TYPE_CHECKING:
-    from narration.options import NarrationOptions
+    from narration.synthesis.settings import SynthesisSettings
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +60,8 @@ class PiperBackend:
     max_chars = 400
 
     @classmethod
-    def settings_for(cls, options: NarrationOptions) -> dict[str, Any]:
-        return cpu_voice_settings(cls.name, options)
+    def settings_for(cls, synthesis: SynthesisSettings, *, sentence_pause: float, styles: str | None) -> dict[str, Any]:
+        return cpu_voice_settings(cls.name, synthesis, sentence_pause, styles)
 
     @staticmethod
     def reads(voice: str | None) -> frozenset[str] | None:

@@ -50,7 +50,7 @@ from narration.synthesis.qwen3_model import (
 )
 
 if TYPE_CHECKING:
-    from narration.options import NarrationOptions
+    from narration.synthesis.settings import SynthesisSettings
 
 log = logging.getLogger(__name__)
 
@@ -178,10 +178,9 @@ class Qwen3Backend:
     languages = frozenset(LANGUAGES)  # any other would run as "auto": not a language it was taught
 
     @classmethod
-    def settings_for(cls, options: NarrationOptions) -> dict[str, Any]:
-        s = options.synthesis
-        return {"model": s.model, "voice": s.voice, "quantization": s.quantization, "speed": s.speed,
-                "styles": options.emotion.styles}
+    def settings_for(cls, synthesis: SynthesisSettings, *, sentence_pause: float, styles: str | None) -> dict[str, Any]:
+        s = synthesis
+        return {"model": s.model, "voice": s.voice, "quantization": s.quantization, "speed": s.speed, "styles": styles}
 
     def __init__(self, settings: Qwen3Settings | None = None, /, **fields: Any) -> None:
         """``Qwen3Backend(Qwen3Settings(...))`` or ``Qwen3Backend(model=..., ...)`` (the same fields;

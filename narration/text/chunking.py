@@ -19,7 +19,7 @@ from narration.language import UNSPACED, primary_language
 from narration.model import PAUSE_PARAGRAPH, PAUSE_SCENE, PAUSE_SENTENCE, PAUSE_TITLE, Book, Chapter, Chunk, Paragraph
 from narration.text.lexicon import Lexicon
 from narration.text.normalize import normalize
-from narration.text.ruby import ruby_spans
+from narration.ruby import ruby_spans
 from narration.text.sentences import split_sentences
 
 

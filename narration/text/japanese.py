@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 from num2words import num2words
 
-from narration.text.ruby import ruby_readings  # ruby speaks its reading: ｜犍陀多《かんだた》 -> かんだた
+from narration.ruby import ruby_readings  # ruby speaks its reading: ｜犍陀多《かんだた》 -> かんだた
 
 # -- numbers ---------------------------------------------------------------------------------
 

@@ -9,8 +9,10 @@ counters with their sound changes and Latin abbreviations, read in katakana. Spa
 Italian and Portuguese get their numbers in words (num2words in the language) and their titles
 before a name ("M. Dupont", "Sr. García") spelled out, and nothing of the English rules; they,
 German, Dutch and Finnish read a heading's roman numeral in the language ("Chapitre premier",
-"Capítulo sexto", "Kapitel sechs"); other languages get the language-neutral rules only (Kokoro's Hindi reads
-digits with espeak-ng, its Mandarin with misaki's cn2an).
+"Capítulo sexto", "Kapitel sechs"); the Romance languages and Dutch read a numeral after a
+name as a king's ("Louis quatorze", "Carlos quinto", "Pio nono", "Willem de derde"). Hindi and
+Mandarin get a heading's roman numeral in digits, which their G2Ps read (Kokoro's Hindi with
+espeak-ng, its Mandarin with misaki's cn2an); other languages the language-neutral rules only.
 
 The rules run on one sentence at a time (the chunker calls them per sentence), so a period
 that ends the text is treated as the end of a sentence.
@@ -966,13 +968,120 @@ def heading_numerals(language: str) -> Rule:
 _ROMAN_LETTER = re.compile(r"[IVXLCDM]")
 
 
+# -- a regnal number after a name in the other languages ---------------------------------------
+
+# How each language reads a numeral after a name ("Louis XIV", "Carlos V", "Pio IX"), as its
+# speakers do: French a cardinal but for the first ("Louis quatorze", "François premier");
+# Spanish and Portuguese ordinals up to ten, then cardinals ("Carlos quinto", "Alfonso trece");
+# Italian ordinals ("Pio nono", "Luigi quattordicesimo"); Dutch "de" and an ordinal ("Willem de
+# derde"). German and Finnish decline theirs by case ("Friedrich der Zweite", "des Zweiten"):
+# not read, as before.
+_REGNAL_ORDINALS_UP_TO = {"fr": 1, "es": 10, "pt": 10, "it": 3999, "nl": 3999}
+# Queens and saints whose number agrees with them ("Isabel segunda", "Caterina seconda").
+_FEMININE_NAMES = frozenset({
+    "isabel", "isabella", "elisabetta", "élisabeth", "elisabeth", "elizabeth", "maría", "maria", "marie",
+    "catalina", "caterina", "catarina", "catherine", "juana", "giovanna", "jeanne", "ana", "anna", "anne",
+    "cristina", "christine", "margarita", "margherita", "margarida", "marguerite", "leonor", "eleonora",
+    "victoria", "vittoria", "beatriz", "beatrice", "béatrice", "blanca", "bianca", "urraca", "juliana",
+})  # fmt: skip
+# Articles, prepositions and pronouns that open a sentence capitalised are no names ("La X no
+# suena": the letter, in Don Quijote).
+_NOT_NAMES = {
+    "fr": "le la les l un une de du des en et à au aux par pour sur son sa ses ce cette il elle on",
+    "es": "el la los las lo un una de del en y a al con por para su sus se",
+    "it": "il lo la i gli le un una di del della in e a al con per su si",
+    "pt": "o a os as um uma de do da em no na e ao com por para se",
+    "nl": "de het een van in en op met voor",
+}
+# A capitalised word, then a numeral of I, V and X (regnal numbers stop well below 40): a lone
+# V or X not before ". Capital" (an initial: "Carlos V. Gómez" is ambiguous, left), a lone I
+# only before punctuation or the end ("Pedro I, el Cruel"; before a word it may be the Italian
+# article), and French "Ier"/"Ire" ("François Ier", "Catherine Ire"). Checked in the callback:
+# the word is a name (capital, then lower case) and no heading label ("Capítulo V" is the
+# heading rule's).
+_NAMED_ROMAN = re.compile(
+    r"(?<![\w.])([^\W\d_][^\W\d_'’-]*+)(\s++)"
+    r"([IVX]{2,}+|[VX](?!\.\s+[A-Z])|I(?=\s*+(?:[,.;:!?)»\"”’]|$))|I(?:er|re|ᵉʳ|ʳᵉ))(?![\w'’])"
+)
+
+
+def regnal_numerals(language: str) -> Rule:
+    """A rule reading a numeral after a capitalised name as ``language`` reads a king's or a
+    pope's ("Louis XIV" -> "Louis quatorze", "Carlos V" -> "Carlos quinto")."""
+    words_language = _HEADING_NUMBER_LANGUAGES[language]
+    not_names = frozenset(_HEADING_LABELS[language].split()) | frozenset(_NOT_NAMES[language].split())
+
+    def spoken(name: str, value: int) -> str:
+        feminine = name.lower() in _FEMININE_NAMES
+        if value > _REGNAL_ORDINALS_UP_TO[language]:
+            return num2words(value, lang=words_language).replace(",", "")
+        ordinal = num2words(value, lang=words_language, to="ordinal")
+        ordinal = _feminine(ordinal) if feminine else ordinal
+        return f"de {ordinal}" if language == "nl" else ordinal
+
+    def named(match: re.Match[str]) -> str:
+        name, space, numeral = match.groups()
+        if not (name[0].isupper() and name[1:].islower() and len(name) > 1) or name.lower() in not_names:
+            return match.group(0)
+        if numeral.startswith("I") and numeral[1:] in ("er", "re", "ᵉʳ", "ʳᵉ"):
+            if language != "fr":
+                return match.group(0)
+            return f"{name}{space}{'première' if numeral[1] in 'rʳ' else 'premier'}"
+        value = _roman(numeral)
+        return match.group(0) if value is None else f"{name}{space}{spoken(name, value)}"
+
+    def expand_regnal_numerals(text: str) -> str:
+        return _NAMED_ROMAN.sub(named, text) if _REGNAL_LETTER.search(text) else text
+
+    expand_regnal_numerals.__name__ = f"expand_regnal_numerals_{language}"
+    return expand_regnal_numerals
+
+
+_REGNAL_LETTER = re.compile(r"[IVX]")
+
+
+# -- a heading's roman numeral as digits, for voices that read digits themselves ----------------
+
+# Hindi's and Mandarin's numbers are read by their G2P (espeak-ng, misaki's cn2an), which reads
+# digits but spells a roman numeral as letters ("अध्याय II": "I I") or drops it ("第II章").
+_DIGIT_LABELS = {"hi": "अध्याय|भाग|खंड|खण्ड|पाठ|परिच्छेद|सर्ग", "zh": "第|卷|篇"}
+
+
+def heading_digits(language: str) -> Rule:
+    """A rule writing a heading's roman numeral in digits, after a label word ("अध्याय II" ->
+    "अध्याय 2", "第II章" -> "第2章") or alone at the heading's start ("II. 新年" -> "2. 新年")."""
+    labelled = re.compile(rf"(?<!\w)({_DIGIT_LABELS[language]})(\s*+)([IVXLCDM]++)(?![A-Za-z'’])")
+    # A lone "I" heads the text before a stop and the language's own script ("I. 旧钟"), not
+    # before Latin letters (an English "I." quoted in the text).
+    first = re.compile(r"^I(?=[.:．]\s*+[^\x00-\x7f]|[.:．]?$)")
+
+    def after_label(match: re.Match[str]) -> str:
+        value = _roman(match.group(3))
+        return match.group(0) if value is None else f"{match.group(1)}{match.group(2)}{value}"
+
+    def alone(match: re.Match[str]) -> str:
+        value = _roman(next(group for group in match.groups() if group))
+        return match.group(0) if value is None else str(value)
+
+    def expand_heading_digits(text: str) -> str:
+        if not _ROMAN_LETTER.search(text):
+            return text
+        return _HEADING_ROMAN.sub(alone, first.sub("1", labelled.sub(after_label, text)))
+
+    expand_heading_digits.__name__ = f"expand_heading_digits_{language}"
+    return expand_heading_digits
+
+
 def _numbers_only(language: str) -> tuple[Rule, ...]:
-    return (strip_markup, title_words(language), heading_numerals(language), number_words(language), collapse_whitespace)
+    return (strip_markup, title_words(language), heading_numerals(language), regnal_numerals(language),
+            number_words(language), collapse_whitespace)
 
 
 _PIPELINES: dict[str, tuple[Rule, ...]] = {
     "en": ENGLISH_RULES, "ja": JAPANESE_RULES, **{lang: _numbers_only(lang) for lang in NUMBER_LANGUAGES},
-    **{lang: (strip_markup, heading_numerals(lang), collapse_whitespace) for lang in ("de", "nl", "fi")},
+    **{lang: (strip_markup, heading_numerals(lang), collapse_whitespace) for lang in ("de", "fi")},
+    "nl": (strip_markup, heading_numerals("nl"), regnal_numerals("nl"), collapse_whitespace),
+    **{lang: (strip_markup, heading_digits(lang), collapse_whitespace) for lang in ("hi", "zh")},
 }  # fmt: skip
 
 

@@ -14,7 +14,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from narration.emotion.tags import DEFAULT_LABEL_MAP, TAGS
+import numpy as np
+
+from narration.emotion.tags import DEFAULT_LABEL_MAP, NEUTRAL, TAGS
+from narration.model import Book, Chapter, Paragraph
 
 #: The data's labels, in the order the bundled model's outputs use.
 DATA_LABELS: tuple[str, ...] = ("anger", "disgust", "fear", "joy", "neutral", "sadness", "surprise")
@@ -95,3 +98,40 @@ def format_report(report: dict[str, Any]) -> str:
     for tag, row in report["per_tag"].items():
         lines.append(f"{tag:<11} {row['precision']:.3f}     {row['recall']:.3f}   {row['f1']:.3f}  {row['support']}")
     return "\n".join(lines)
+
+
+# --- the literary dev set as the pipeline reads it (bench/emotion_eval.py, bench/emotion_models.py)
+
+#: The seed of the fixed tune/check halves of the literary dev set (bench/emotion_models.py's SEED).
+TUNING_SEED = 13
+
+
+def tuning_split(n: int, seed: int = TUNING_SEED) -> tuple[np.ndarray, np.ndarray]:
+    """A fixed random half of the literary dev rows to tune on, and the other half to check."""
+    perm = np.random.default_rng(seed).permutation(n)
+    return np.sort(perm[: n // 2]), np.sort(perm[n // 2:])
+
+
+def literary_parts(texts: list[str]) -> list:
+    """The pipeline's classified parts of each literary row (each row its own chapter): a row's
+    quoted speech and its narration are classified apart (``tagging._parts``)."""
+    from narration.emotion.tagging import _parts  # the tagging stack only where it is used
+
+    book = Book("literary", chapters=[Chapter(str(i), [Paragraph(t)]) for i, t in enumerate(texts)])
+    return _parts(book)
+
+
+def row_tags(parts: list, part_tags: list[str], kinds: list[str]) -> tuple[list[str], int]:
+    """Per literary row, the tag the pipeline gives the part of the row's kind (its speech for a
+    speech row, its narration for a narration row; the other part when the row has only one),
+    and how many rows got a non-neutral tag on their other part as well."""
+    by_row: dict[int, dict[bool, str]] = {}
+    for part, tag in zip(parts, part_tags, strict=True):
+        by_row.setdefault(part.chapter, {})[part.speech] = tag
+    out, extra = [], 0
+    for row, kind in enumerate(kinds):
+        mine = by_row[row]
+        want = kind == "speech"
+        out.append(mine.get(want, mine.get(not want)))
+        extra += want in mine and (not want) in mine and mine[not want] != NEUTRAL
+    return out, extra

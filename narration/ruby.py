@@ -5,7 +5,8 @@ string carries both what a reader sees and what a narrator says, through sentenc
 and chunking unchanged. The Japanese normaliser speaks the reading; ``strip_ruby`` gives the
 text a reader sees (titles, file names, reports). Plain-text books from Aozora Bunko use the
 same notation, including its short form without ``｜``, where the base is the run of kanji
-right before ``《``; both forms are understood here.
+right before ``《``; both forms are understood here. The notation is part of the text every
+stage passes on, so it lives beside the data model: ingest writes it, ``narration.text`` reads it.
 """
 
 from __future__ import annotations

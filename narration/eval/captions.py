@@ -19,8 +19,8 @@ from lxml import etree
 from narration.assembly.captions import split_cues
 from narration.assembly.readalong import sentence_id
 from narration.assembly.timed_text import readalong_path
-from narration.assembly.timing import chapter_text, words_of
-from narration.assembly.word_times import Word, WordTimer, match_words
+from narration.assembly.timing import chapter_text
+from narration.assembly.word_times import Word, WordTimer, match_words, words_of
 from narration.audio import Audio
 from narration.ffmpeg import run_ffmpeg
 from narration.qa.asr import ASR_RATE
