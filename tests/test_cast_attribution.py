@@ -452,3 +452,10 @@ He had explained himself at last, almost with an apology, and I did not feel unm
 "I am willing to talk, sir."
 ''')
     assert got[-1][1:] != ("Mr. Carver", "actor-pronoun")
+
+
+def test_a_new_sentence_after_a_quote_is_no_frame_unless_it_says_so():
+    assert frame_after("The Fox thought first of one way, then of another.", '"What are you going to do?"') is None
+    assert frame_after("The Horse agreed to the conditions.", '"...upon your back."') is None
+    assert frame_after("Alice asked.", '"Why?"').np == "Alice"
+    assert frame_after("the Hatter laughed.", '"Well,"').np == "the Hatter"  # cut by a comma: any past tense
