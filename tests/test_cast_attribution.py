@@ -459,3 +459,9 @@ def test_a_new_sentence_after_a_quote_is_no_frame_unless_it_says_so():
     assert frame_after("The Horse agreed to the conditions.", '"...upon your back."') is None
     assert frame_after("Alice asked.", '"Why?"').np == "Alice"
     assert frame_after("the Hatter laughed.", '"Well,"').np == "the Hatter"  # cut by a comma: any past tense
+
+
+def test_a_saying_is_no_speech_verb_and_the_others_are_no_one():
+    assert frame_before("It was according to the old saying,") is None
+    assert frame_before("the Mouse piteously entreated, saying:").np == "the Mouse"
+    assert frame_after("said the others.", '"Why, what is he doing?"').unnamed

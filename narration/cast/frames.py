@@ -48,7 +48,7 @@ OPENER = re.compile(rf"^(?:(?:And|But|Then|So|Now|At last|At length|Presently|Su
 # A speaker the frame leaves unnamed: "said one of the Munchkins", "says one", "another said",
 # "said the third man": someone besides those talking (a group's member at best), so no
 # turn-taking or pronoun may hand the quote to one of them.
-_UNNAMED_NP = (r"(?:[Oo]ne|[Aa]nother|[Ss]omebody|[Ss]omeone|[Aa]\s+voice|[Tt]he\s+(?:second|third|fourth|fifth)\s+[\w’'-]+)"
+_UNNAMED_NP = (r"(?:[Oo]ne|[Aa]nother|[Ss]omebody|[Ss]omeone|[Aa]\s+voice|[Tt]he\s+others|[Tt]he\s+rest|[Tt]he\s+(?:second|third|fourth|fifth)\s+[\w’'-]+)"
                r"(?:\s+of\s+(?:the\s+)?[\w’'-]+)?")  # fmt: skip
 _UNNAMED = re.compile(rf"{_UNNAMED_NP}$")
 _UNNAMED_AFTER = re.compile(rf"^{_ADV}{_VERB}\s+(?P<np>{_UNNAMED_NP})(?![\w’'])")
@@ -206,6 +206,8 @@ def frame_before(narration: str) -> Frame | None:
         if (match := _UNNAMED_BEFORE.search(sentence[: verb.start()])) is not None:  # "One says:"
             return Frame(match.group("np"), verb.group(0), "before")
         match = _BEFORE_VERB.search(sentence[: verb.start()])
+        if match is not None and verb.group(0).endswith("ing") and match.group("np").split()[0].lower() in ("the", "a", "an"):
+            continue  # "according to the old saying,": a noun, not a speech verb
         if match is not None:
             np = match.group("np").strip()
             if trim_np(np) == np and np.split()[0].lower() not in SPEECH_VERBS and not _no_name(np):
