@@ -465,3 +465,10 @@ def test_a_saying_is_no_speech_verb_and_the_others_are_no_one():
     assert frame_before("It was according to the old saying,") is None
     assert frame_before("the Mouse piteously entreated, saying:").np == "the Mouse"
     assert frame_after("said the others.", '"Why, what is he doing?"').unnamed
+
+
+def test_a_sentence_opening_it_has_no_subject_i():
+    from narration.cast.frames import OPENER
+
+    assert OPENER.match("It was late.").group("np") != "I"
+    assert OPENER.match("I was late.").group("np") == "I"

@@ -44,7 +44,7 @@ _VOICE_OF = re.compile(rf"^{_ADV}{_VERB}\s+(?:the|a|his|her)\s+(?:[\w-]+\s+){{0,
 _SUBJECT = re.compile(rf"^{_NP}")
 _PREDICATE = re.compile(rf",?\s+{_ADV}{_AUX}{_VERB}(?![\w’'])")
 # Before the quote: the last sentence opens with its subject ("Holmes leaned forward and said:").
-OPENER = re.compile(rf"^(?:(?:And|But|Then|So|Now|At last|At length|Presently|Suddenly|Here|There),?\s+)?{_NP}")
+OPENER = re.compile(rf"^(?:(?:And|But|Then|So|Now|At last|At length|Presently|Suddenly|Here|There),?\s+)?{_NP}(?!\w)")
 # A speaker the frame leaves unnamed: "said one of the Munchkins", "says one", "another said",
 # "said the third man": someone besides those talking (a group's member at best), so no
 # turn-taking or pronoun may hand the quote to one of them.
