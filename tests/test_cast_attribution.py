@@ -472,3 +472,18 @@ def test_a_sentence_opening_it_has_no_subject_i():
 
     assert OPENER.match("It was late.").group("np") != "I"
     assert OPENER.match("I was late.").group("np") == "I"
+
+
+def test_he_said_is_never_a_crowds():
+    _, got = _run('''
+# The Bat, the Birds and the Beasts
+
+The Bat hung from his perch in the tree, and the Birds and the Beasts came by.
+
+"Come with us," said the Birds.
+
+The Bat did not move.
+
+The Birds that passed his perch looked up at him; but he said: "I am a Beast."
+''')
+    assert got[-1][1] == "the Bat"

@@ -178,6 +178,7 @@ class _Index:
     pattern: re.Pattern[str] | None = None
     gender: dict[str, str] = field(default_factory=dict)
     narrators: set[str] = field(default_factory=set)  # a first-person narrator's names as characters
+    plural: set[str] = field(default_factory=set)  # "the Birds": many, never "he" or "she"
     surnames: dict[str, tuple[str, ...]] = field(default_factory=dict)  # id -> "Bennet", as printed
 
     def __post_init__(self) -> None:
@@ -192,6 +193,7 @@ class _Index:
             alternatives = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
             self.pattern = re.compile(rf"(?<![\w’'])(?:{alternatives})(?![\w’'])", re.IGNORECASE)
         self.gender = {c.id: c.gender for c in self.characters}
+        self.plural = {c.id for c in self.characters if all(_plural(f) for f in c.forms)}
         self.surnames = {c.id: tuple(dict.fromkeys(_surname(f) for f in c.forms if _surname(f))) for c in self.characters}
 
     def find(self, np: str) -> str | None:
@@ -217,6 +219,13 @@ def _under_epithet(np: str) -> str | None:
         return None
     tail = next(i for i, w in enumerate(words) if i and w[:1].isupper())
     return " ".join(words[tail:]) if all(w[:1].isupper() for w in words[tail:]) else None
+
+
+def _plural(form: str) -> bool:
+    """"the Birds", "the Hares": "the" and a last word in -s (not "the Ass", "the Walrus")."""
+    words = form.split()
+    return len(words) >= 2 and words[0].lower() == "the" and words[-1].endswith("s") \
+        and not words[-1].endswith(("ss", "us", "is", "'s", "’s"))  # fmt: skip
 
 
 def _surname(form: str) -> str:
@@ -569,8 +578,10 @@ def _candidates(gender: str, slot: _Slot, paras: list[_Para], index: _Index, rec
         found += [who for who in called if index.gender.get(who) == wanted]
         if len(texts) > _LOOKBACK:  # no heading in between: the latest speakers are still here
             found += [who for who in reversed(recent[-4:]) if index.gender.get(who) == wanted]
-    # "she said" is never a first-person narrator's ("I said" is): their name only ever called
-    return [who for who in dict.fromkeys(found) if who not in index.narrators]
+    # "she said" is never a first-person narrator's ("I said" is): their name only ever called;
+    # "he said" never a crowd's ("the Birds")
+    plural = index.plural if gender in (MALE, FEMALE) else set()
+    return [who for who in dict.fromkeys(found) if who not in index.narrators and who not in plural]
 
 
 def _resolve(gender: str, slot: _Slot, paras: list[_Para], index: _Index, recent: list[str],
