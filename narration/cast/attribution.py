@@ -42,7 +42,7 @@ from narration.text.spans import Span, split_spans
 # Each rule's confidence: how often the speaker it gives is right on our dev set, both halves
 # (bench/speaker_attribution.py, six works, 1,563 quotes, rounded down to 0.05), so a quote's
 # confidence means what it says. The held-out half alone, never used to choose rules, measures
-# lower for the rules read off conversation (turns 0.74, vocative 0.74, pronoun 0.64): the
+# lower for the rules read off conversation (turns 0.74, vocative 0.74, pronoun 0.63): the
 # results file shows both, and a book unlike the dev set should expect those.
 CONFIDENCE = {
     "first-person": 0.95,
