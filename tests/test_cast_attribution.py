@@ -487,3 +487,14 @@ The Bat did not move.
 The Birds that passed his perch looked up at him; but he said: "I am a Beast."
 ''')
     assert got[-1][1] == "the Bat"
+
+
+def test_a_frame_opening_a_new_sentence_belongs_to_the_quote_after_it():
+    """'The Ants inquired of him, "Why ...?" He replied, "I had ..."': "He replied" is the
+    second quote's frame, not the first's."""
+    _, got = _run('''
+# The Ants and the Grasshopper
+
+The Ants were drying grain. A Grasshopper, perishing with famine, passed by and begged for a little food. The Ants inquired of him, "Why did you not treasure up food during the summer?" He replied, "I had not leisure enough."
+''')
+    assert [g[1] for g in got] == ["the Ants", "the Grasshopper"]

@@ -34,7 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from narration.cast.characters import Character, build_characters, gender_of, gendered_noun, is_anaphoric
-from narration.cast.frames import NOT_NAMES, OPENER, PRONOUNS, Frame, frame_after, frame_before, last_sentence, trim_np
+from narration.cast.frames import NOT_NAMES, OPENER, PRONOUNS, Frame, ends_sentence, frame_after, frame_before, last_sentence, trim_np
 from narration.cast.names import ANIMAL, FEMALE, MALE, PERSON, UNKNOWN, kind_of, parse_name, title_of
 from narration.model import PARA_TEXT, Book
 from narration.text.spans import Span, split_spans
@@ -160,9 +160,22 @@ def _frame(para: _Para, i: int, previous: _Para | None = None) -> Frame | None:
             return frame
     after = para.span_text(i + 1) if i + 1 < len(para.spans) and not para.spans[i + 1].speech else ""
     before = para.span_text(i - 1) if i > 0 and not para.spans[i - 1].speech else ""
-    if before and i >= 2 and para.spans[i - 2].speech and frame_after(before, para.span_text(i - 2)):
+    if before and i >= 2 and para.spans[i - 2].speech and frame_after(before, para.span_text(i - 2)) \
+            and not _new_sentence(para.span_text(i - 2), before):
         before = ""  # "Yes," said he, "indeed.": the frame is the first half's; the paragraph rule shares it
-    return (frame_after(after, quote) if after else None) or (frame_before(before) if before else None)
+    after_frame = frame_after(after, quote) if after else None
+    before_frame = frame_before(before) if before else None
+    if after_frame is not None and before_frame is not None and _new_sentence(quote, after) \
+            and i + 2 < len(para.spans) and para.spans[i + 2].speech and after.rstrip()[-1:] in ",:":
+        # 'The Ants inquired of him, "Why ...?" He replied, "I had ...": "He replied" is the next one's
+        return before_frame
+    return after_frame or before_frame
+
+
+def _new_sentence(quote: str, narration: str) -> bool:
+    """The narration after ``quote`` opens a sentence of its own ('"Why?" He replied, "..."'),
+    not the frame of a quote cut short ('"Yes," said he, "indeed."')."""
+    return ends_sentence(quote) and narration.lstrip(" —–-")[:1].isupper()
 
 
 def _is_name(np: str) -> bool:

@@ -157,7 +157,7 @@ def frame_after(narration: str, quote: str) -> Frame | None:
     if verb_match is None:
         return None
     verb = verb_match.group("verb")
-    if _ends_sentence(quote) and verb not in _SAYING:
+    if ends_sentence(quote) and verb not in _SAYING:
         return None  # '"What are you going to do?" The Fox thought first of one way': a new sentence
     if _speech_verb(verb, text[verb_match.end() :], quote_cut) and not _no_name(np):
         return Frame(np, verb, "after")
@@ -169,7 +169,7 @@ def frame_after(narration: str, quote: str) -> Frame | None:
 _SAYING = frozenset(["said", "says", "say", "asked", "asks", "replied", "replies", "answered", "answers", "cried", "cries", "exclaimed", "exclaims", "shouted", "shouts", "whispered", "whispers", "muttered", "mutters", "murmured", "murmurs", "added", "adds", "remarked", "remarks", "observed", "returned", "repeated", "inquired", "enquired", "demanded", "retorted", "rejoined", "called", "yelled", "screamed", "shrieked", "roared", "growled", "continued", "went", "put", "struck", "broke", "chimed", "spoke", "quoth"])
 
 
-def _ends_sentence(quote: str) -> bool:
+def ends_sentence(quote: str) -> bool:
     """The quote closes with a full stop, a question or an exclamation mark."""
     return quote.rstrip("”\"’'」』 ")[-1:] in (".", "?", "!")
 
