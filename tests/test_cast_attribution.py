@@ -498,3 +498,12 @@ def test_a_frame_opening_a_new_sentence_belongs_to_the_quote_after_it():
 The Ants were drying grain. A Grasshopper, perishing with famine, passed by and begged for a little food. The Ants inquired of him, "Why did you not treasure up food during the summer?" He replied, "I had not leisure enough."
 ''')
     assert [g[1] for g in got] == ["the Ants", "the Grasshopper"]
+
+
+def test_they_said_is_the_crowd_named_in_the_paragraph():
+    _, got = _run('''
+# The Ants and the Grasshopper
+
+The Ants were drying grain, and a Grasshopper begged for food. "I sang all summer," said the Grasshopper. The Ants laughed at him, and they then said in derision: "Then dance all winter."
+''')
+    assert got[-1][1].lower() == "the ants" and got[-1][2] == "pronoun"

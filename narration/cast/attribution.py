@@ -161,8 +161,8 @@ def _frame(para: _Para, i: int, previous: _Para | None = None) -> Frame | None:
     after = para.span_text(i + 1) if i + 1 < len(para.spans) and not para.spans[i + 1].speech else ""
     before = para.span_text(i - 1) if i > 0 and not para.spans[i - 1].speech else ""
     if before and i >= 2 and para.spans[i - 2].speech and frame_after(before, para.span_text(i - 2)) \
-            and not _new_sentence(para.span_text(i - 2), before):
-        before = ""  # "Yes," said he, "indeed.": the frame is the first half's; the paragraph rule shares it
+            and not _new_sentence(para.span_text(i - 2), before) and last_sentence(before.strip()) == before.strip():
+        before = ""  # (one sentence: '"Yes," said the Cat. The Ants then said:' has a frame of its own)  # "Yes," said he, "indeed.": the frame is the first half's; the paragraph rule shares it
     after_frame = frame_after(after, quote) if after else None
     before_frame = frame_before(before) if before else None
     if after_frame is not None and before_frame is not None and _new_sentence(quote, after) \
@@ -514,6 +514,9 @@ def _explicit(slots: list[_Slot], paras: list[_Para], index: _Index) -> None:
             who = _resolve(pronoun, slot, paras, index, recent, spoke)
             if who:
                 slot.set(who, "pronoun")
+        elif pronoun == "plural":
+            if who := _nearest_crowd(slot, index):
+                slot.set(who, "pronoun")  # 'They then said in derision:' after 'The Ants inquired'
         elif frame.unnamed:
             group = frame.group and (index.find(frame.group.rstrip("s")) or index.find(frame.group))
             if group:
@@ -595,6 +598,12 @@ def _candidates(gender: str, slot: _Slot, paras: list[_Para], index: _Index, rec
     # "he said" never a crowd's ("the Birds")
     plural = index.plural if gender in (MALE, FEMALE) else set()
     return [who for who in dict.fromkeys(found) if who not in index.narrators and who not in plural]
+
+
+def _nearest_crowd(slot: _Slot, index: _Index) -> str | None:
+    """"they said": the crowd ("the Ants") last mentioned in the narration of the quote's own paragraph."""
+    here = " ".join(slot.para.span_text(i) for i in range(slot.span) if not slot.para.spans[i].speech)
+    return next((who for _, who in reversed(index.mentions(here)) if who in index.plural), None)
 
 
 def _resolve(gender: str, slot: _Slot, paras: list[_Para], index: _Index, recent: list[str],
