@@ -33,9 +33,34 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from narration.cast.characters import Character, build_characters, gender_of, gendered_noun, is_anaphoric
-from narration.cast.frames import NOT_NAMES, OPENER, PRONOUNS, Frame, ends_sentence, frame_after, frame_before, last_sentence, trim_np
-from narration.cast.names import ANIMAL, FEMALE, MALE, PERSON, UNKNOWN, kind_of, parse_name, title_of
+from narration.cast.characters import (
+    Character,
+    build_characters,
+    gender_of,
+    gendered_noun,
+    is_anaphoric,
+)
+from narration.cast.frames import (
+    NOT_NAMES,
+    OPENER,
+    PRONOUNS,
+    Frame,
+    ends_sentence,
+    frame_after,
+    frame_before,
+    last_sentence,
+    trim_np,
+)
+from narration.cast.names import (
+    ANIMAL,
+    FEMALE,
+    MALE,
+    PERSON,
+    UNKNOWN,
+    kind_of,
+    parse_name,
+    title_of,
+)
 from narration.model import PARA_TEXT, Book
 from narration.text.spans import Span, split_spans
 
@@ -655,9 +680,9 @@ def _continued(slots: list[_Slot], paras: list[_Para]) -> None:
     by_key = {(s.para.index, s.span): s for s in slots}
     for slot in slots:
         para = slot.para
-        if slot.span != len(para.spans) - 1 or _closed(para.span_text(slot.span)):
-            if not _frame_opens_next(slot):
-                continue
+        left_open = slot.span == len(para.spans) - 1 and not _closed(para.span_text(slot.span))
+        if not left_open and not _frame_opens_next(slot):
+            continue
         nxt = by_key.get((para.index + 1, 0))
         if nxt is None:
             continue
@@ -779,10 +804,10 @@ def _actors(slots: list[_Slot], paras: list[_Para], index: _Index) -> None:
         who = index.find(_canonical_form(np)) if _is_name(np) else None
         if who and who not in index.narrators:  # the narrator acts as "I", never by name
             slot.set(who, "actor")
-        elif (pronoun := PRONOUNS.get(np.lower())) in (MALE, FEMALE) and not re.search(r"\bI\b", sentence):
-            # "He had deigned an explanation, and I did not feel insensible": the "I" acts last
-            if who := _resolve(pronoun, slot, paras, index, recent):
-                slot.set(who, "actor-pronoun")
+        # "He had deigned an explanation, and I did not feel insensible": the "I" acts last
+        elif (pronoun := PRONOUNS.get(np.lower())) in (MALE, FEMALE) and not re.search(r"\bI\b", sentence) \
+                and (who := _resolve(pronoun, slot, paras, index, recent)):
+            slot.set(who, "actor-pronoun")
         if slot.speaker:
             recent.append(slot.speaker)
 
