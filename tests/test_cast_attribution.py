@@ -233,3 +233,277 @@ He was the elder Mr. Darcy's godson, and a Mr. Robinson had asked about him twic
 "Is he here?" asked Mr. Robinson.
 ''')
     assert "the Mr" not in {c.name for c in result.characters}
+
+
+def test_an_aside_to_the_first_person_narrator_leaves_the_turns_as_they_were():
+    """A line calling the narrator by name is not answered by the narrator where the run's
+    turns say the other speaker answers (the narrator listens to most conversations they tell)."""
+    _, got = _run('''
+I sat by the window while Holmes questioned our visitor, and I said nothing, for I was content to listen to my friend.
+
+"You saw the marks?" said Holmes.
+
+"I did."
+
+"And the gate?"
+
+"Closed."
+
+"Capital! You hear that, Watson? A man after our own heart. And the path?"
+
+"Wet with rain."
+
+"Then I must see it, Dr. Mortimer."
+
+"You shall, Mr. Holmes," said Mortimer.
+''')
+    assert got[4][1] == "Mr. Holmes"
+    assert got[5][1:] == ("Dr. Mortimer", "turns")  # not the narrator, whom the line before called
+    assert [g[1] for g in got[1:4]] == ["Dr. Mortimer", "Mr. Holmes", "Dr. Mortimer"]
+
+
+def test_a_pronoun_acting_in_the_paragraph_before_speaks_the_quote():
+    """"He put down his hat ..." then a lone quote: the man the pronoun stands for speaks it,
+    though the long paragraph of narration ended the run of turns."""
+    _, got = _run('''
+Mr. Carver came into the room where Mrs. Dale sat sewing by the window.
+
+"Good morning," said Mrs. Dale.
+
+"Good morning," said Mr. Carver.
+
+Mrs. Dale went on with her sewing. He put down his hat upon the table and looked out at the garden for a long while, turning over in his mind all that had been said the day before, and a good deal else besides that he had not said to anyone.
+
+"It is a fine garden."
+''')
+    assert got[-1][1:] == ("Mr. Carver", "actor-pronoun")
+
+
+def test_a_frame_naming_no_one_we_know_stays_with_the_narrator():
+    """"said one of them", "another said": a third speaker, whom turn-taking must not replace
+    with one of the two talking; "one of the Gardeners" is the Gardeners' where they speak."""
+    _, got = _run('''
+Alice and the Hatter sat at the table, and the Gardeners stood by the roses with their brushes.
+
+"Why are you painting them?" said Alice.
+
+"Because we must," said one of them.
+
+"Must you?" said the Hatter.
+
+"I think not," said Alice.
+
+"We must," another said.
+
+"Nonsense," said the Hatter.
+
+"Hush," said the Gardener. "The Queen!"
+
+"She is coming," said one of the Gardeners.
+''')
+    assert got[1] == (2, None, "") and got[4] == (5, None, "")
+    assert [g[1] for g in got[:1] + got[2:4]] == ["Alice", "the Hatter", "Alice"]
+    assert got[-1][1:] == ("the Gardener", "explicit")
+
+
+def test_a_description_that_is_a_character_speaks_for_itself():
+    """"said the little old woman", a description the book uses as a name (seen twice, three
+    words), is that character's even where another woman was mentioned just before."""
+    _, got = _run('''
+Dorothy stood at the door of the house, and the Munchkins and the little old woman came near.
+
+"Welcome," said the little old woman.
+
+"Thank you," said Dorothy.
+
+"Who was she?" said the Munchkin.
+
+Dorothy looked at the feet of the dead Witch under the house.
+
+"A witch," said the little old woman.
+''')
+    assert got[-1][1:] == ("the little old woman", "pronoun")
+
+
+def test_a_pronoun_finds_a_character_brought_in_with_a():
+    """"A Fox" opening sentences before quotes makes "A Fox" one of the Fox's forms; a later
+    "a Fox was strolling" is still a mention of him for "quoth he"."""
+    _, got = _run('''
+# The Fox and the Crow
+
+A Crow sat in a tree with a piece of cheese. A Fox came by. "Good day, Mistress Crow," said the Fox.
+
+# The Fox and the Goat
+
+A Goat stood in a well. A Fox looked down. "Is the water good?" said the Fox.
+
+# The Fox and the Grapes
+
+One hot day a Fox was strolling through an orchard till he came to a bunch of grapes. "Just the thing for my thirst," quoth he.
+''')
+    assert got[-1] == (5, "the Fox", "pronoun")
+
+
+def test_a_frame_closing_its_paragraph_with_a_colon_goes_on_in_the_next():
+    _, got = _run('''
+# The Fox and the Stork
+
+The Fox gave the Stork soup in a flat dish, and the Stork could not drink it. "I will not apologise for the dinner," said the Stork:
+
+"One bad turn deserves another."
+''')
+    assert got[-1] == (2, "the Stork", "continued")
+
+
+def test_she_said_is_never_the_first_person_narrators():
+    """In a first-person book a name only ever called is taken for the narrator's; "she said"
+    after it is someone else's or the narrator reads it by doubt, never the narrator's by evidence."""
+    _, got = _run('''
+I went down to the garden with my book, and I sat under the old tree while Kitty played on the lawn with her ball.
+
+"Come and play, Kitty!" I called. "Come, Kitty, come."
+
+Kitty ran to the fence and looked over it into the lane, and I got up to see what she was looking at.
+
+"Look! a cart!" cried she.
+''')
+    assert got[-1][1] != "the narrator"
+
+
+def test_a_frame_before_whose_subject_is_a_pronoun_inside_the_sentence():
+    """"But when he had thought it over he looked at me steady, and says:": the pronoun is the
+    subject, though the sentence opens with none."""
+    assert frame_before("But when he had thought it over he looked at me steady, and says:").np == "he"
+    assert frame_before("Then, without a word, she turned and said:").np == "she"
+    assert frame_before("It was a dark night.") is None
+
+
+def test_began_to_is_no_speech_verb():
+    """"--the cloud began to clear from his brow;--" between two halves of a quote is no frame."""
+    assert frame_after("the cloud began to clear from Skulpit's brow;--", '"put your mark like the others;"') is None
+    assert frame_after("the Hatter began.", '"Well,"').np == "the Hatter"
+
+
+def test_a_name_under_an_epithet_is_that_character():
+    """"as the avaricious Moody had muttered" is Moody's, who is named bare elsewhere; "the old
+    Frog" stays apart from "a little Frog" (no bare "Frog")."""
+    result, got = _run('''
+Moody and Handy sat on the bench by the gate of the hospital in the sun.
+
+"It is a shame," said Moody.
+
+"To be kept out of all that money," as the avaricious Moody had muttered to his friend Handy, "by an old fool!"
+
+"Oh Father," said a little Frog, "I have seen a monster!"
+
+"Tush, child," said the old Frog.
+''')
+    assert [g[1] for g in got[1:3]] == ["Moody", "Moody"]
+    names = {c.name for c in result.characters}
+    assert "the avaricious Moody" not in names and {"the old Frog", "the little Frog"} <= names
+
+
+def test_one_of_a_group_is_its_single_member_where_one_speaks():
+    _, got = _run('''
+The Hares ran to the lake, and the Frogs jumped into the water.
+
+"Run!" cried the Hares.
+
+"Stop," said the Hare. "Look at the Frogs."
+
+"Truly," said one of the Hares, "things are not so bad."
+''')
+    assert got[-2][1:] == ("the Hare", "explicit")
+
+
+def test_turns_go_on_after_one_speaker_speaks_twice():
+    """A, B, A, then A again after a pause ("Holmes unrolled the map."): the next turn is B's, the
+    one A was talking with."""
+    _, got = _run('''
+Holmes was in his chair when Lestrade came in and sat down by the fire.
+
+"You have news," said Holmes.
+
+"I have," said Lestrade.
+
+"Tell me."
+
+Holmes unrolled the map upon his knee. "Show me the place."
+
+"Here, by the river."
+
+"And the boat?"
+
+"Gone."
+''')
+    assert [g[1] for g in got] == ["Holmes", "Lestrade", "Holmes", "Holmes", "Lestrade", "Holmes", "Lestrade"]
+
+
+def test_a_pronoun_actor_with_the_narrator_acting_after_it_is_no_evidence():
+    """"He had explained himself, and I would not seem unmoved." then a quote: the "I" acts last,
+    so the sentence does not say the man speaks next."""
+    _, got = _run('''
+I sat by the fire. Mr. Carver stood at the window, and I waited for him to speak; I had a great deal to say to him and no wish to say it first.
+
+"You are quiet," said Mr. Carver.
+
+He had explained himself at last, almost with an apology, and I did not feel unmoved by it, and would not seem so, for I had waited a long while for it and had begun to think it would never come at all.
+
+"I am willing to talk, sir."
+''')
+    assert got[-1][1:] != ("Mr. Carver", "actor-pronoun")
+
+
+def test_a_new_sentence_after_a_quote_is_no_frame_unless_it_says_so():
+    assert frame_after("The Fox thought first of one way, then of another.", '"What are you going to do?"') is None
+    assert frame_after("The Horse agreed to the conditions.", '"...upon your back."') is None
+    assert frame_after("Alice asked.", '"Why?"').np == "Alice"
+    assert frame_after("the Hatter laughed.", '"Well,"').np == "the Hatter"  # cut by a comma: any past tense
+
+
+def test_a_saying_is_no_speech_verb_and_the_others_are_no_one():
+    assert frame_before("It was according to the old saying,") is None
+    assert frame_before("the Mouse piteously entreated, saying:").np == "the Mouse"
+    assert frame_after("said the others.", '"Why, what is he doing?"').unnamed
+
+
+def test_a_sentence_opening_it_has_no_subject_i():
+    from narration.cast.frames import OPENER
+
+    assert OPENER.match("It was late.").group("np") != "I"
+    assert OPENER.match("I was late.").group("np") == "I"
+
+
+def test_he_said_is_never_a_crowds():
+    _, got = _run('''
+# The Bat, the Birds and the Beasts
+
+The Bat hung from his perch in the tree, and the Birds and the Beasts came by.
+
+"Come with us," said the Birds.
+
+The Bat did not move.
+
+The Birds that passed his perch looked up at him; but he said: "I am a Beast."
+''')
+    assert got[-1][1] == "the Bat"
+
+
+def test_a_frame_opening_a_new_sentence_belongs_to_the_quote_after_it():
+    """'The Ants inquired of him, "Why ...?" He replied, "I had ..."': "He replied" is the
+    second quote's frame, not the first's."""
+    _, got = _run('''
+# The Ants and the Grasshopper
+
+The Ants were drying grain. A Grasshopper, perishing with famine, passed by and begged for a little food. The Ants inquired of him, "Why did you not treasure up food during the summer?" He replied, "I had not leisure enough."
+''')
+    assert [g[1] for g in got] == ["the Ants", "the Grasshopper"]
+
+
+def test_they_said_is_the_crowd_named_in_the_paragraph():
+    _, got = _run('''
+# The Ants and the Grasshopper
+
+The Ants were drying grain, and a Grasshopper begged for food. "I sang all summer," said the Grasshopper. The Ants laughed at him, and they then said in derision: "Then dance all winter."
+''')
+    assert got[-1][1].lower() == "the ants" and got[-1][2] == "pronoun"

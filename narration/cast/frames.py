@@ -44,7 +44,16 @@ _VOICE_OF = re.compile(rf"^{_ADV}{_VERB}\s+(?:the|a|his|her)\s+(?:[\w-]+\s+){{0,
 _SUBJECT = re.compile(rf"^{_NP}")
 _PREDICATE = re.compile(rf",?\s+{_ADV}{_AUX}{_VERB}(?![\w’'])")
 # Before the quote: the last sentence opens with its subject ("Holmes leaned forward and said:").
-OPENER = re.compile(rf"^(?:(?:And|But|Then|So|Now|At last|At length|Presently|Suddenly|Here|There),?\s+)?{_NP}")
+OPENER = re.compile(rf"^(?:(?:And|But|Then|So|Now|At last|At length|Presently|Suddenly|Here|There),?\s+)?{_NP}(?!\w)")
+# A speaker the frame leaves unnamed: "said one of the Munchkins", "says one", "another said",
+# "said the third man": someone besides those talking (a group's member at best), so no
+# turn-taking or pronoun may hand the quote to one of them.
+_UNNAMED_NP = (r"(?:[Oo]ne|[Aa]nother|[Ss]omebody|[Ss]omeone|[Aa]\s+voice|[Tt]he\s+others|[Tt]he\s+rest|[Tt]he\s+(?:second|third|fourth|fifth)\s+[\w’'-]+)"
+               r"(?:\s+of\s+(?:the\s+)?[\w’'-]+)?")  # fmt: skip
+_UNNAMED = re.compile(rf"{_UNNAMED_NP}$")
+_UNNAMED_AFTER = re.compile(rf"^{_ADV}{_VERB}\s+(?P<np>{_UNNAMED_NP})(?![\w’'])")
+_UNNAMED_SUBJECT = re.compile(rf"^(?P<np>{_UNNAMED_NP}),?\s+{_ADV}{_AUX}{_VERB}(?![\w’'])")
+_UNNAMED_BEFORE = re.compile(rf"(?:^|\s)(?P<np>{_UNNAMED_NP}),?\s+{_ADV}{_AUX}$")
 _SENTENCE_END = re.compile(r"[.!?;][\"”’']?\s+(?=[A-Z\"“‘])")
 # The noun phrase right before a speech verb: "the Mouse piteously |entreated", "the Tortoise, who |replied".
 _BEFORE_VERB = re.compile(
@@ -75,8 +84,24 @@ class Frame:
         """"male"/"female"/"first"/"plural"/"neutral" for a pronoun, else None."""
         return PRONOUNS.get(self.np.lower())
 
+    @property
+    def unnamed(self) -> bool:
+        """"one of the Munchkins", "another", "the third man": a speaker the frame does not name."""
+        return _UNNAMED.match(self.np) is not None
+
+    @property
+    def group(self) -> str | None:
+        """"the Munchkins" of "one of the Munchkins": the group the unnamed speaker belongs to."""
+        match = re.search(r"\bof\s+(the\s+[\w’'-]+)$", self.np) if self.unnamed else None
+        return match.group(1) if match else None
+
+
+_ASPECT_VERBS = frozenset(["began", "begins", "continued", "continues"])  # "the cloud began to clear"
+
 
 def _speech_verb(verb: str, rest: str, loose: bool) -> bool:
+    if verb in _ASPECT_VERBS and re.match(r"\s+to\s", rest):
+        return False
     if verb in _PARTICLE_VERBS:
         return _particle(verb, rest)
     if verb in SPEECH_VERBS:
@@ -114,6 +139,9 @@ def frame_after(narration: str, quote: str) -> Frame | None:
     match = _VOICE_OF.match(text)  # "said the deep voice of Mr. Rochester"
     if match is not None and match.group("verb") in SPEECH_VERBS:
         return Frame(trim_np(match.group("np")), match.group("verb"), "after")
+    match = _UNNAMED_AFTER.match(text) or _UNNAMED_SUBJECT.match(text)
+    if match is not None and _speech_verb(match.group("verb"), text[match.end("verb") :], quote_cut):
+        return Frame(match.group("np"), match.group("verb"), "after")
     match = _INVERTED.match(text)
     # '"Well," commenced the archdeacon': after a quote cut by a comma, a past tense carries the speech
     if match is not None and (match.group("verb") in SPEECH_VERBS or (quote_cut and match.group("verb").endswith("ed"))):
@@ -129,9 +157,21 @@ def frame_after(narration: str, quote: str) -> Frame | None:
     if verb_match is None:
         return None
     verb = verb_match.group("verb")
+    if ends_sentence(quote) and verb not in _SAYING:
+        return None  # '"What are you going to do?" The Fox thought first of one way': a new sentence
     if _speech_verb(verb, text[verb_match.end() :], quote_cut) and not _no_name(np):
         return Frame(np, verb, "after")
     return None
+
+
+# Verbs that say a quote was spoken even in a sentence of their own ('"Why?" Alice asked.');
+# others ("thought", "agreed", "laughed") after a quote that ends its sentence begin a new one.
+_SAYING = frozenset(["said", "says", "say", "asked", "asks", "replied", "replies", "answered", "answers", "cried", "cries", "exclaimed", "exclaims", "shouted", "shouts", "whispered", "whispers", "muttered", "mutters", "murmured", "murmurs", "added", "adds", "remarked", "remarks", "observed", "returned", "repeated", "inquired", "enquired", "demanded", "retorted", "rejoined", "called", "yelled", "screamed", "shrieked", "roared", "growled", "continued", "went", "put", "struck", "broke", "chimed", "spoke", "quoth"])
+
+
+def ends_sentence(quote: str) -> bool:
+    """The quote closes with a full stop, a question or an exclamation mark."""
+    return quote.rstrip("”\"’'」』 ")[-1:] in (".", "?", "!")
 
 
 def _particle(verb: str, rest: str) -> bool:
@@ -163,15 +203,27 @@ def frame_before(narration: str) -> Frame | None:
     if not verbs:
         return None
     for verb in reversed(verbs):
+        if (match := _UNNAMED_BEFORE.search(sentence[: verb.start()])) is not None:  # "One says:"
+            return Frame(match.group("np"), verb.group(0), "before")
         match = _BEFORE_VERB.search(sentence[: verb.start()])
+        if match is not None and verb.group(0).endswith("ing") and match.group("np").split()[0].lower() in ("the", "a", "an"):
+            continue  # "according to the old saying,": a noun, not a speech verb
         if match is not None:
             np = match.group("np").strip()
             if trim_np(np) == np and np.split()[0].lower() not in SPEECH_VERBS and not _no_name(np):
                 return Frame(np, verb.group(0), "before")
     match = OPENER.match(sentence)
-    if match is None:
-        return None
-    np = trim_np(match.group("np"))
-    if np.split()[0].lower() in SPEECH_VERBS or np.endswith("ing") or _no_name(np):  # "Rising up, he ..."
-        return None
+    np = trim_np(match.group("np")) if match is not None else ""
+    if not np or np.split()[0].lower() in SPEECH_VERBS or np.endswith("ing") or _no_name(np):  # "Rising up, he ..."
+        return _subject_pronoun(sentence, verbs[-1])
     return Frame(np, verbs[0].group(0), "before")
+
+
+_SUBJECT_PRONOUN = re.compile(r"\b(?:he|she|He|She|I)\b")
+
+
+def _subject_pronoun(sentence: str, verb: re.Match[str]) -> Frame | None:
+    """"But when he did get it straight he looked at me, and says:": the last subject pronoun
+    before the speech verb, where the sentence opens with no subject of its own."""
+    found = list(_SUBJECT_PRONOUN.finditer(sentence[: verb.start()]))
+    return Frame(found[-1].group(0), verb.group(0), "before") if found else None
