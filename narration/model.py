@@ -145,6 +145,9 @@ class Chunk:
     pause_after: str = PAUSE_SENTENCE
     style: str = "neutral"  # emotion tag, chosen by the emotion stage
     paragraph: int | None = None  # 0-based paragraph within the chapter; None: the spoken title
+    # A character's voice (the cast, ``narration.cast``) where it is not the narrator's; None:
+    # the narrator's. Only then does it enter the chunk's key, so narration keeps its keys.
+    voice: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

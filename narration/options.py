@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from narration.assembly.settings import CAPTION_FORMATS, AssemblySettings, AudioFormat, CaptionFormat, Pauses
+from narration.cast.settings import CastSettings
 from narration.compat import PauseOptions, flat_json, schema_takes_the_flat_form, sections_from_flat_form
 from narration.emotion.settings import EmotionSettings
 from narration.ingest.settings import IngestOptions, NotesMode, TextLimits
@@ -22,7 +23,7 @@ from narration.qa.settings import QASettings
 from narration.synthesis.settings import SynthesisSettings
 
 __all__ = [
-    "CAPTION_FORMATS", "AssemblySettings", "AudioFormat", "CaptionFormat", "EmotionSettings", "IngestOptions",
+    "CAPTION_FORMATS", "AssemblySettings", "CastSettings", "AudioFormat", "CaptionFormat", "EmotionSettings", "IngestOptions",
     "NarrationOptions", "NotesMode", "PauseOptions", "Pauses", "QASettings", "SynthesisSettings", "TextLimits",
 ]  # fmt: skip
 
@@ -38,6 +39,7 @@ class NarrationOptions(BaseModel):
 
     ingest: IngestOptions = Field(default_factory=IngestOptions)
     synthesis: SynthesisSettings = Field(default_factory=SynthesisSettings)
+    cast: CastSettings = Field(default_factory=CastSettings)
     emotion: EmotionSettings = Field(default_factory=EmotionSettings)
     qa: QASettings = Field(default_factory=QASettings)
     assembly: AssemblySettings = Field(default_factory=AssemblySettings)

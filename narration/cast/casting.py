@@ -228,3 +228,48 @@ def _character(path: Path, n: int, row: object) -> Character:
         raise InputError(path, f"{where} ({row['name']}): lines must be a count and voice a string")
     ident = row.get("id") or slug(row["name"])
     return Character(str(ident), row["name"].strip(), tuple(aliases), gender, str(row.get("kind", "person")), lines, voice)
+
+
+# -- the cast a run reads with --------------------------------------------------------------------
+
+
+def _entry_for(character: Character, previous: Cast) -> Character | None:
+    """The previous cast's entry for ``character``: the same id, else one that lists its name
+    among its name and aliases (a rename keeps the id; a merge moves a name into the aliases)."""
+    by_id = next((c for c in previous.characters if c.id == character.id), None)
+    if by_id is not None:
+        return by_id
+    return next((c for c in previous.characters if character.name in c.forms), None)
+
+
+def build_cast(
+    characters: Sequence[Character],
+    narrator: str,
+    previous: Cast | None,
+    styles: Mapping[str, np.ndarray],
+    partners: Mapping[str, set[str]] | None = None,
+) -> tuple[Cast, dict[str, str]]:
+    """The cast for this run, and each found character's id -> the id it is cast as.
+
+    A character the ``previous`` cast (the book's last ``cast.toml``, or one the user wrote)
+    lists, by id or by a name among a character's name and aliases, keeps that entry: its name,
+    aliases and voice ("" : the narrator reads it), whatever changed; two found characters under
+    one entry (merged) are one. Every other character is given a voice (``choose_voices``, away
+    from the entries' voices); without ``styles`` none is, and the narrator reads them."""
+    entries: dict[str, Character] = {}
+    cast_as: dict[str, str] = {}
+    fresh: list[Character] = []
+    for c in characters:
+        entry = _entry_for(c, previous) if previous else None
+        if entry is None:
+            fresh.append(c)
+            cast_as[c.id] = c.id
+            continue
+        cast_as[c.id] = entry.id
+        lines = entries[entry.id].lines if entry.id in entries else 0
+        entries[entry.id] = replace(entry, lines=lines + c.lines)
+    if styles and fresh:
+        kept = {e.name: e.voice for e in entries.values() if e.voice}
+        placed = choose_voices([*entries.values(), *fresh], styles, narrator, partners, kept)
+        fresh = placed[len(entries):]
+    return Cast(narrator, (*entries.values(), *fresh)), cast_as

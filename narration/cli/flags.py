@@ -33,7 +33,7 @@ AFFIXES: dict[str, tuple[str, str]] = {
     "assembly.pauses": ("", "-pause"),
 }
 #: Flags named otherwise than the rules say (their names from before the flags were generated).
-RENAMED: dict[str, str] = {"emotion.max_share": "--emotion-share", "emotion.styles": "--styles"}
+RENAMED: dict[str, str] = {"emotion.max_share": "--emotion-share", "emotion.styles": "--styles", "cast.source": "--cast"}
 #: Settings whose ``None`` (off) has a flag of its own, besides the flag that sets a value.
 OFF_FLAGS: dict[str, str] = {"assembly.loudness": "--no-loudnorm"}
 #: Settings with no flag: the emotion model's internals and its restraint, tuned on the dev set

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from narration.assembly import assemble_book, assemble_chapter, timed_text
+from narration.cast import write_cast
 from narration.emotion import EmotionSettings, PassageTag, load_classifier, tag_book
 from narration.emotion.arc import plot_arc
 from narration.emotion.mlask import languages_of
@@ -108,7 +109,7 @@ def plan(book_path: str | Path, out_dir: str | Path, options: NarrationOptions) 
     not narrate's alone (a symbolic link in it: ``check_own_folder``) is refused before its script is read."""
     layout = BookLayout.for_book(out_dir, book_path)
     check_own_folder(layout)
-    return plan_book(book_path, options, layout.script, layout.script_base), layout
+    return plan_book(book_path, options, layout.script, layout.script_base, layout.cast), layout
 
 
 def prepare(plan: BookPlan, layout: BookLayout) -> None:
@@ -160,6 +161,8 @@ def tag(plan: BookPlan, layout: BookLayout, tags: list[PassageTag] | None) -> Bo
         model_tags = {key: tag for key, (_, tag) in base.items()} or paragraph_tags(plan.tags)
     write_script(layout.script, plan.book, plan.tags or [])
     write_script_base(layout.script_base, plan.source_book or plan.book, model_tags)
+    if plan.cast.cast is not None:
+        write_cast(layout.cast, plan.cast.cast)
     plot_arc(plan.book, plan.tags or [], layout.arc)
     return plan
 

@@ -22,6 +22,7 @@ from narration.language import UNSPACED, primary_language
 from narration.mastering.credits import CLOSING_TITLE, OPENING_TITLE, credit_chapters
 from narration.model import Book, Chunk
 from narration.options import NarrationOptions
+from narration.run.cast import CastPlan, SpanKey, cast_book, voiced_runs
 from narration.run.selection import select_chapters
 from narration.synthesis import backend_class, choose_backend, reads
 from narration.text import chunk_book, segment_book
@@ -83,6 +84,7 @@ class BookPlan:
     # ``--chapters``: positions in ``chapters`` (0-based, plan order) this run makes; None: all.
     # The manifest still records every chapter's chunks, so status shows the others not started.
     selected: tuple[int, ...] | None = None
+    cast: CastPlan = field(default_factory=CastPlan)  # who says each quote, in which voice
 
     @property
     def partial(self) -> bool:
@@ -103,7 +105,7 @@ class BookPlan:
     def with_tags(self, tags: list[PassageTag]) -> BookPlan:
         """The plan chunked with each span's tag (a paragraph whose quotes and narration carry
         different tags is cut where the tag changes): a plan of its own, chunked once."""
-        chapters = chapter_plans(self.book, tags, self.limits, self.options.assembly.credits)
+        chapters = chapter_plans(self.book, tags, self.limits, self.options.assembly.credits, self.cast.voices())
         return dataclasses.replace(self, chapters=chapters, tags=tags)
 
     @property
@@ -159,6 +161,7 @@ class BookPlan:
             "chapters": chapters,
             **({"of_chapters": len(self.chapters)} if self.partial else {}),
             "omitted": omitted,
+            "cast": self.cast.summary(),
         }
 
 
@@ -245,13 +248,14 @@ def resolve_backend(
 
 
 def plan_book(
-    path: str | Path, options: NarrationOptions, script: Path | None = None, script_base: Path | None = None
+    path: str | Path, options: NarrationOptions, script: Path | None = None, script_base: Path | None = None,
+    cast_file: Path | None = None,
 ) -> BookPlan:
     """Read, segment and chunk a book. Raises InputError for unreadable books.
 
     With an existing narration ``script``, a person's edits in it (text or emotion tag; told
     apart from the book's own text by ``script_base``) replace the book's paragraphs and the
-    classifier's tags.
+    classifier's tags. ``cast_file``: the book's ``cast.toml``, whose voices are kept.
     """
     path = Path(path)
     if options.emotion.styles:  # a bad file is one line before the book is read, in a dry-run too
@@ -271,25 +275,28 @@ def plan_book(
         if merged is not None:
             book, tags = merged
             book = segment_book(book)  # edited paragraphs are split again
-    chapters = chapter_plans(book, tags, limits, options.assembly.credits)
+    cast = cast_book(book, options, cast_file)
+    chapters = chapter_plans(book, tags, limits, options.assembly.credits, cast.voices())
     speaking = {c.chapter for ch in chapters for c in ch.chunks if c.paragraph is not None}
     if silent := [i for i in range(len(book.chapters)) if i not in speaking]:
         # The source's silent chapters are gone already: only a person's edits can get here.
         raise InputError(script or path, f"chapter {silent[0] + 1} ({book.chapters[silent[0]].title!r}) has no "
                          "speakable text left after the script's edits (only emoji, symbols or punctuation)")
     plan = BookPlan(source=path, book=book, chapters=chapters, options=options, limits=limits, tags=tags,
-                    source_book=source_book, backend_note=note)
+                    source_book=source_book, backend_note=note, cast=cast)
     if options.chapters is None:
         return plan
     return dataclasses.replace(plan, selected=tuple(select_chapters(options.chapters, [c.title for c in plan.chapters], path)))
 
 
-def chapter_plans(book: Book, tags: list[PassageTag] | None, limits: ChunkLimits, credits: bool) -> list[ChapterPlan]:
+def chapter_plans(
+    book: Book, tags: list[PassageTag] | None, limits: ChunkLimits, credits: bool, voices: dict[SpanKey, str] | None = None
+) -> list[ChapterPlan]:
     """The book's chapters as chunks, in one ``chunk_book`` pass: each span's tag (if tagged)
-    attached before chunking, and with ``credits`` the opening and closing credits as chapters
+    and voice (a character's, ``voices``) attached before chunking, and with ``credits`` the opening and closing credits as chapters
     of their own, numbered -1 and one after the book's last (``narration.mastering.credits``);
     chunk indices run 0.. in book order, credits included."""
-    styles = style_runs(book, tags) if tags is not None else None
+    styles = voiced_runs(book, style_runs(book, tags) if tags is not None else None, voices or {})
     spoken = book
     if credits:  # chapters before chunking, the opening one first: the book's move up by one
         opening, closing = credit_chapters(book)

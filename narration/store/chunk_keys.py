@@ -25,7 +25,9 @@ KEY_VERSION = 1
 
 
 def utterance_for(chunk: Chunk, voice: str | None, seed: int | None = None) -> Utterance:
-    return Utterance(text=chunk.text, language=chunk.language, voice=voice, style=chunk.style, seed=seed)
+    """What the backend is asked for ``chunk``: in its character's voice where the cast gave it one,
+    else in ``voice``, the narrator's."""
+    return Utterance(text=chunk.text, language=chunk.language, voice=chunk.voice or voice, style=chunk.style, seed=seed)
 
 
 def chunk_key(utterance: Utterance, identity: dict[str, Any]) -> str:

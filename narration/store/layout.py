@@ -100,6 +100,11 @@ class BookLayout:
         return self.root / "script.tsv"
 
     @property
+    def cast(self) -> Path:
+        """The editable cast: each character's name, aliases, gender, lines and voice."""
+        return self.root / "cast.toml"
+
+    @property
     def script_base(self) -> Path:
         """What the script said when it was written: tells a person's edits from the book's."""
         return self.work / "script-base.json"

@@ -47,6 +47,7 @@ class StyleRun(NamedTuple):
     start: int
     end: int
     style: str
+    voice: str | None = None  # a character's voice (the cast); None: the narrator's
 
 
 # (chapter, paragraph) -> the paragraph's runs in reading order; one run: the whole paragraph
@@ -242,7 +243,9 @@ def chunk_book(
     ``styles``: each paragraph's emotion, attached to its spans before chunking. A paragraph of
     one run takes its style; one of several runs is cut where the style changes, each run
     chunked as a paragraph of its own, so no chunk mixes two styles. A paragraph not in
-    ``styles`` (and every spoken title) is neutral, so an untagged book chunks as before.
+    ``styles`` (and every spoken title) is neutral, so an untagged book chunks as before. A run's
+    ``voice`` (a character's, from the cast) is the voice of its chunks: runs differ where either
+    the style or the voice changes, so no chunk spans two speakers.
 
     ``Chunk.index`` runs 0.. across the whole book. The last chunk of a paragraph pauses for
     a paragraph (a scene break where one follows), the title's last chunk for a title, every
@@ -255,9 +258,9 @@ def chunk_book(
     chunks: list[Chunk] = []
 
     def emit(chapter: int, paragraph: int | None, pieces: list[_Styled], last_pause: str, language: str) -> None:
-        for i, (piece, pause, style) in enumerate(pieces):
+        for i, (piece, pause, style, voice) in enumerate(pieces):
             pause = last_pause if i == len(pieces) - 1 else pause
-            chunks.append(Chunk(chapter, len(chunks), piece.text, piece.source, language, pause, style, paragraph))
+            chunks.append(Chunk(chapter, len(chunks), piece.text, piece.source, language, pause, style, paragraph, voice))
 
     for chapter_index, chapter in enumerate(book.chapters):
         language = chapter.language or book.language  # a chapter clearly in another language reads in it
@@ -269,22 +272,23 @@ def chunk_book(
             if len(runs) > 1:
                 pieces = _run_pieces(paragraph.text, runs, language, max_chars, spoken)
             else:
-                style = runs[0].style if runs else NEUTRAL_STYLE
-                pieces = _plain(_paragraph_pieces(paragraph, language, max_chars, spoken), style)
+                style, voice = (runs[0].style, runs[0].voice) if runs else (NEUTRAL_STYLE, None)
+                pieces = _plain(_paragraph_pieces(paragraph, language, max_chars, spoken), style, voice)
             emit(chapter_index, number, pieces, PAUSE_SCENE if paragraph.scene_break else PAUSE_PARAGRAPH, language)
     return chunks
 
 
 class _Styled(NamedTuple):
-    """A piece, the pause after it inside its paragraph and its style."""
+    """A piece, the pause after it inside its paragraph, its style and its voice."""
 
     piece: Piece
     pause: str
     style: str
+    voice: str | None = None
 
 
-def _plain(pieces: list[Piece], style: str) -> list[_Styled]:
-    return [_Styled(piece, PAUSE_SENTENCE, style) for piece in pieces]
+def _plain(pieces: list[Piece], style: str, voice: str | None = None) -> list[_Styled]:
+    return [_Styled(piece, PAUSE_SENTENCE, style, voice) for piece in pieces]
 
 
 def _run_pieces(
@@ -298,7 +302,7 @@ def _run_pieces(
         part = text[run.start : run.end]
         if made:  # where this run begins: a new sentence, or inside one (a quotation and its "he said")
             made[-1] = made[-1]._replace(pause=_pause_between(before, part, language))
-        made += _plain(_paragraph_pieces(Paragraph(part), language, max_chars, lexicon), run.style)
+        made += _plain(_paragraph_pieces(Paragraph(part), language, max_chars, lexicon), run.style, run.voice)
         before = part
     return made
 
