@@ -1,0 +1,203 @@
+"""The cast in the run: who says each quote of the sample fables, the voice it is read in, and
+what an edit of ``cast.toml`` resynthesizes.
+
+Fast: the voices' style vectors are made up (seeded, one per Kokoro English name) and a stub
+backend that records what it is asked to say stands in for Kokoro; one slow test runs Kokoro.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import narration.run.cast as run_cast
+from narration import NarrationOptions, Narrator, narrate
+from narration.audio import Audio
+from narration.cast import read_cast
+from narration.cast.settings import CastSettings
+from narration.errors import InputError
+from narration.model import Book, Chapter, Chunk, Paragraph, Utterance
+from narration.run.cast import cast_book
+from narration.run.plan import plan_book
+from narration.store.chunk_keys import utterance_for
+from narration.store.layout import BookLayout
+from narration.store.manifest import Manifest
+
+ROOT = Path(__file__).resolve().parents[1]
+FABLES = ROOT / "inputs" / "aesop-fables.epub"
+NARRATOR = "af_heart"
+VOICES = [f"{a}{g}_{n}" for a in "ab" for g in "fm" for n in ("one", "two", "three", "four", "five", "six")]
+PLAN = NarrationOptions(backend="kokoro-en", emotion={"enabled": False})
+RUN = NarrationOptions(backend="kokoro-en", emotion={"enabled": False}, batch_size=4, format="flac",
+                       loudness=None, qa=False)  # fmt: skip
+FOX_LINE = "My good Crow, your voice is right enough"
+
+
+@pytest.fixture(autouse=True)
+def styles(monkeypatch: pytest.MonkeyPatch) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(28)
+    made = {name: rng.normal(size=256) for name in [NARRATOR, *VOICES]}
+    monkeypatch.setattr(run_cast, "kokoro_styles", lambda: made)
+    return made
+
+
+class Recorder:
+    """A stand-in for Kokoro English: its key holds the voice, as Kokoro's does; it records each utterance."""
+
+    name = "kokoro-en"
+    max_chars = 400
+
+    def __init__(self) -> None:
+        self.said: list[Utterance] = []
+
+    def identity(self, utterance: Utterance) -> dict[str, Any]:
+        return {"backend": self.name, "voice": utterance.voice or NARRATOR, "style": utterance.style}
+
+    def synthesize(self, batch: Sequence[Utterance]) -> list[Audio]:
+        self.said += batch
+        return [Audio(np.full(2400, 0.1, dtype=np.float32), 24000) for _ in batch]
+
+
+def _chunk_with(chunks: list[Chunk], text: str) -> Chunk:
+    return next(c for c in chunks if text in c.source)
+
+
+def test_the_foxs_lines_are_in_the_foxs_voice_and_narration_in_the_narrators() -> None:
+    plan = plan_book(FABLES, PLAN)
+    cast = plan.cast.cast
+    assert cast is not None and cast.narrator == NARRATOR
+    fox = cast.voice_of("fox")
+    assert fox != NARRATOR and fox in VOICES
+    assert _chunk_with(plan.chunks, FOX_LINE).voice == fox
+    mouse = cast.voice_of("mouse")
+    assert mouse not in (NARRATOR, fox)
+    assert _chunk_with(plan.chunks, "If you would only spare my life").voice == mouse
+    # a voiced chunk is one speaker's quote only, never the narration around it
+    for chunk in plan.chunks:
+        if chunk.voice:
+            assert chunk.source.lstrip()[:1] in "\"“‘'" or chunk.source.lstrip()[:1].islower()
+            assert not re.search(r"[”\"]\s+(said|cried|replied)\b", chunk.source)
+    assert _chunk_with(plan.chunks, "A Crow having stolen a bit of meat").voice is None
+    # the dry-run's JSON lists the cast
+    listed = {c["name"]: c["voice"] for c in plan.summary()["cast"]["characters"]}
+    assert listed["the Fox"] == fox and listed["the Crow"] == NARRATOR  # the Crow says nothing in quotes
+
+
+def test_cast_off_and_a_book_without_quotes_keep_every_chunk_and_key() -> None:
+    on = plan_book(FABLES, PLAN)
+    off = plan_book(FABLES, PLAN.model_copy(update={"cast": CastSettings(source="off")}))
+    assert off.cast.cast is None and "off" in (off.cast.note or "")
+    assert not any(c.voice for c in off.chunks)
+    recorder = Recorder()
+    key = lambda c: str(recorder.identity(utterance_for(c, None)))  # noqa: E731
+    voiced = {(c.chapter, c.paragraph) for c in on.chunks if c.voice}
+    assert voiced
+    narrated_on = [(c.text, key(c)) for c in on.chunks if (c.chapter, c.paragraph) not in voiced]
+    narrated_off = [(c.text, key(c)) for c in off.chunks if (c.chapter, c.paragraph) not in voiced]
+    assert narrated_on == narrated_off
+
+
+def test_a_book_in_another_language_keeps_every_quote_with_the_narrator() -> None:
+    book = Book("t", language="fr", chapters=[Chapter("Un", [Paragraph("« Bonjour », dit le Renard.")])])
+    planned = cast_book(book, PLAN, None)
+    assert planned.cast is None and "'fr'" in (planned.note or "") and planned.voices() == {}
+    piper = cast_book(Book("t", chapters=[Chapter("One", [Paragraph('"Hello," said the Fox.')])]),
+                      NarrationOptions(backend="piper"), None)  # fmt: skip
+    assert piper.cast is None and "piper" in (piper.note or "")
+
+
+def test_a_cast_file_that_is_not_there_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="nowhere.toml"):
+        plan_book(FABLES, PLAN.model_copy(update={"cast": CastSettings(source=str(tmp_path / "nowhere.toml"))}))
+
+
+def test_the_utterance_takes_the_chunks_voice_else_the_narrators() -> None:
+    chunk = Chunk(0, 0, "Hi.", "Hi.", "en")
+    assert utterance_for(chunk, "bf_emma").voice == "bf_emma"
+    assert utterance_for(Chunk(0, 0, "Hi.", "Hi.", "en", voice="am_one"), "bf_emma").voice == "am_one"
+
+
+def _edit(path: Path, who: str, **changes: str) -> None:
+    """Set fields of the [[character]] named ``who`` in a cast.toml, as a person would by hand."""
+    blocks = path.read_text(encoding="utf-8").split("[[character]]")
+    for n, block in enumerate(blocks):
+        if f'name = "{who}"' in block:
+            for field, value in changes.items():
+                block = re.sub(rf"^{field} = .*$", f"{field} = {value}", block, count=1, flags=re.M)
+            blocks[n] = block
+    path.write_text("[[character]]".join(blocks), encoding="utf-8")
+
+
+def test_edits_to_cast_toml_resynthesize_only_the_chunks_whose_voice_changed(tmp_path: Path) -> None:
+    recorder = Recorder()
+    with Narrator(lambda options: recorder) as narrator:
+        first = narrate(FABLES, tmp_path, RUN, narrator=narrator)
+        layout = BookLayout.for_book(tmp_path, FABLES)
+        cast = read_cast(layout.cast)
+        fox = next(c for c in cast.characters if c.id == "fox")
+        fox_chunks = [u for u in recorder.said if u.voice == fox.voice]
+        assert fox.voice and len(fox_chunks) >= 3 and any(FOX_LINE in u.text for u in fox_chunks)
+        assert first.synthesized == first.chunks
+
+        recorder.said.clear()
+        _edit(layout.cast, "the Fox", name='"Reynard"')  # a rename keeps the voice: nothing to make
+        assert narrate(FABLES, tmp_path, RUN, narrator=narrator).synthesized == 0
+        assert next(c for c in read_cast(layout.cast).characters if c.id == "fox").name == "Reynard"
+
+        _edit(layout.cast, "Reynard", voice='"bm_one:0.6,bf_two:0.4"')  # a mix: the Fox's chunks only
+        again = narrate(FABLES, tmp_path, RUN, narrator=narrator)
+        assert again.synthesized == len(fox_chunks)
+        assert {u.voice for u in recorder.said} == {"bm_one:0.6,bf_two:0.4"}
+
+        recorder.said.clear()
+        before = plan_book(FABLES, RUN, layout.script, layout.script_base, layout.cast)
+        fox_paragraphs = {(c.chapter, c.paragraph) for c in before.chunks if c.voice}
+        _edit(layout.cast, "Reynard", voice='""')  # the narrator reads the Fox: its paragraphs read as uncast
+        assert narrate(FABLES, tmp_path, RUN, narrator=narrator).synthesized == len(recorder.said) > 0
+        assert {u.voice for u in recorder.said} == {None}
+        after = plan_book(FABLES, RUN, layout.script, layout.script_base, layout.cast)
+        assert {(c.chapter, c.paragraph) for c in after.chunks if c.text in {u.text for u in recorder.said}} <= fox_paragraphs
+
+        recorder.said.clear()  # merge the Mouse into the Fox, given a voice again: both read in it
+        mouse = next(c for c in read_cast(layout.cast).characters if c.id == "mouse")
+        blocks = [b for b in layout.cast.read_text(encoding="utf-8").split("[[character]]") if 'name = "the Mouse"' not in b]
+        layout.cast.write_text("[[character]]".join(blocks), encoding="utf-8")
+        _edit(layout.cast, "Reynard", voice='"bm_three"', aliases='["the Mouse"]')
+        merged = narrate(FABLES, tmp_path, RUN, narrator=narrator)
+        assert merged.synthesized == len(recorder.said) >= len(fox_chunks) + mouse.lines
+        assert {u.voice for u in recorder.said} == {"bm_three"}
+        assert any("spare my life" in u.text for u in recorder.said)
+        assert not any(c.id == "mouse" for c in read_cast(layout.cast).characters)
+
+
+@pytest.mark.slow
+def test_the_sample_fables_narrate_with_a_cast_on_kokoro(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from narration.synthesis.kokoro_voices import installed_voices
+
+    monkeypatch.undo()  # the real voices' style vectors
+    if "am_puck" not in installed_voices():
+        pytest.fail("Kokoro English voices are not installed (narrate voices --install)")
+    options = NarrationOptions(backend="kokoro-en", emotion={"enabled": False}, format="flac", loudness=None, qa=False)
+    result = narrate(FABLES, tmp_path, options)
+    layout = BookLayout.for_book(tmp_path, FABLES)
+    cast = read_cast(layout.cast)
+    fox = cast.voice_of("fox")
+    assert fox and fox != cast.narrator and result.m4b
+    plan = plan_book(FABLES, options, layout.script, layout.script_base, layout.cast)
+    line = _chunk_with(plan.chunks, FOX_LINE)
+    assert line.voice == fox
+    records = {r.index: r for r in Manifest(layout.manifest).records()}
+    assert records[line.index].status == "done" and layout.chunk_audio(records[line.index].key).exists()
+    # the key is the Fox's voice's: the same text in the narrator's voice keys otherwise
+    from narration.run.narrator import load_backend
+    from narration.store.chunk_keys import chunk_key
+
+    backend = load_backend(plan.options)
+    as_narrator = utterance_for(Chunk(**{**line.to_dict(), "voice": None}), None)
+    assert records[line.index].key == chunk_key(utterance_for(line, None), backend.identity(utterance_for(line, None)))
+    assert records[line.index].key != chunk_key(as_narrator, backend.identity(as_narrator))
