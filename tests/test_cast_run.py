@@ -7,6 +7,7 @@ backend that records what it is asked to say stands in for Kokoro; one slow test
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -201,3 +202,21 @@ def test_the_sample_fables_narrate_with_a_cast_on_kokoro(tmp_path: Path, monkeyp
     as_narrator = utterance_for(Chunk(**{**line.to_dict(), "voice": None}), None)
     assert records[line.index].key == chunk_key(utterance_for(line, None), backend.identity(utterance_for(line, None)))
     assert records[line.index].key != chunk_key(as_narrator, backend.identity(as_narrator))
+
+
+def test_the_dry_run_shows_the_cast_in_a_table_and_in_its_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from narration.cli import main
+
+    args = [str(FABLES), "--dry-run", "--backend", "kokoro-en", "--no-emotion", "--out", str(tmp_path)]
+    assert main([*args, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    fox = next(c for c in doc["cast"]["characters"] if c["name"] == "the Fox")
+    assert fox["lines"] >= 3 and fox["voice"] not in (NARRATOR, "")
+    assert doc["cast"]["quotes"] > doc["cast"]["narrator_reads"]
+    assert main(args) == 0
+    shown = capsys.readouterr().out
+    assert re.search(rf"the Fox\s.*\b{fox['lines']}\s.*{fox['voice']}", shown)
+    assert "no quoted lines: " in shown and "the Crow" in shown.split("no quoted lines: ")[1]
+    assert main([*args, "--cast", "off"]) == 0
+    assert "cast: none; --cast off" in capsys.readouterr().out
+    assert not (tmp_path / "aesop-fables" / "cast.toml").exists()  # a dry-run writes nothing

@@ -107,6 +107,7 @@ def print_plan(plan: BookPlan) -> None:
     of = f" of {doc['of_chapters']} (--chapters; no M4B until the whole book is narrated)" if "of_chapters" in doc else ""
     say(console, f"{len(doc['chapters'])} chapters{of}, {total} words, about {hms(doc['estimated_seconds'])} of audio")
     say(console, language_line(doc))
+    print_cast(console, doc["cast"])
     if not doc["omitted"]:
         say(console, "left out: nothing")
         return
@@ -117,6 +118,24 @@ def print_plan(plan: BookPlan) -> None:
             say(console, f"    {item['where']}: {item['words']} words: {item['excerpt']}", soft_wrap=True)
         if len(entry["items"]) > 3:
             say(console, f"    ... and {len(entry['items']) - 3} more")
+
+
+def print_cast(console: Console, cast: dict) -> None:
+    """Who reads the quotes: one table of the characters who speak, or why the narrator reads them all."""
+    if cast["narrator"] is None:
+        say(console, f"cast: none; {cast['note']}", soft_wrap=True)
+        return
+    speaking = [c for c in cast["characters"] if c["lines"]]
+    table = Table(title=plain(f"cast: {len(speaking)} characters speak; the narrator ({cast['narrator']}) reads "
+                              f"{cast['narrator_reads']} of {cast['quotes']} quotes (edit cast.toml or script.tsv)"))
+    for column in ("character", "aliases", "gender", "lines", "voice"):
+        table.add_column(column, justify="right" if column == "lines" else "left")
+    for c in speaking:
+        voice = "narrator" if c["voice"] == cast["narrator"] else c["voice"]
+        table.add_row(plain(c["name"]), plain(", ".join(c["aliases"])), c["gender"], str(c["lines"]), plain(voice))
+    console.print(table)
+    if silent := [c["name"] for c in cast["characters"] if not c["lines"]]:
+        say(console, plain(f"found, with no quoted lines: {', '.join(silent)}"), soft_wrap=True)
 
 
 def language_line(doc: dict) -> str:

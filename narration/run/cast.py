@@ -53,9 +53,12 @@ class CastPlan:
     def summary(self) -> dict[str, Any]:
         """The dry-run JSON's ``cast``: the narrator, each character and why no one is cast."""
         if self.cast is None:
-            return {"narrator": None, "characters": [], "note": self.note}
+            return {"narrator": None, "characters": [], "quotes": len(self.speakers), "narrator_reads": len(self.speakers),
+                    "note": self.note}  # fmt: skip
         return {
             "narrator": self.cast.narrator,
+            "quotes": len(self.speakers),
+            "narrator_reads": len(self.speakers) - len(self.voices()),
             "characters": [{"id": c.id, "name": c.name, "aliases": list(c.aliases), "gender": c.gender,
                             "lines": c.lines, "voice": c.voice or self.cast.narrator} for c in self.cast.characters],
             "note": self.note,
