@@ -21,6 +21,7 @@ from narration import NarrationOptions, Narrator, narrate
 from narration.audio import Audio
 from narration.cast import read_cast
 from narration.cast.settings import CastSettings
+from narration.emotion.script import read_script
 from narration.errors import InputError
 from narration.model import Book, Chapter, Chunk, Paragraph, Utterance
 from narration.run.cast import cast_book
@@ -220,3 +221,50 @@ def test_the_dry_run_shows_the_cast_in_a_table_and_in_its_json(tmp_path: Path, c
     assert main([*args, "--cast", "off"]) == 0
     assert "cast: none; --cast off" in capsys.readouterr().out
     assert not (tmp_path / "aesop-fables" / "cast.toml").exists()  # a dry-run writes nothing
+
+
+def test_one_quotes_speaker_edited_in_the_script_remakes_that_quote_only(tmp_path: Path) -> None:
+    from narration.review.edits import set_speaker, set_voice
+
+    recorder = Recorder()
+    with Narrator(lambda options: recorder) as narrator:
+        narrate(FABLES, tmp_path, RUN, narrator=narrator)
+        layout = BookLayout.for_book(tmp_path, FABLES)
+        rows = read_script(layout.script)
+        assert any(r.speaker == "fox" for r in rows) and all(r.speaker is not None for r in rows)
+        grapes = next(r for r in rows if "The Grapes are sour" in r.text)
+        assert grapes.speaker == "fox"
+        recorder.said.clear()
+        set_speaker(layout, grapes.chapter + 1, grapes.paragraph + 1, grapes.span + 1, "the Mouse")  # as the review page does
+        again = narrate(FABLES, tmp_path, RUN, narrator=narrator)
+        mouse = read_cast(layout.cast).voice_of("mouse")
+        assert again.synthesized == 1 and [(u.text, u.voice) for u in recorder.said] == [(recorder.said[0].text, mouse)]
+        assert "The Grapes are sour" in recorder.said[0].text
+        # the edit stays: the script says the Mouse, and a rerun makes nothing
+        assert next(r for r in read_script(layout.script) if "The Grapes are sour" in r.text).speaker == "mouse"
+        assert narrate(FABLES, tmp_path, RUN, narrator=narrator).synthesized == 0
+
+        recorder.said.clear()
+        set_voice(layout, "the Mouse", "bf_four")  # the review page's voice edit: the Mouse's lines only
+        assert narrate(FABLES, tmp_path, RUN, narrator=narrator).synthesized == len(recorder.said) >= 3
+        assert {u.voice for u in recorder.said} == {"bf_four"}
+
+        set_speaker(layout, grapes.chapter + 1, grapes.paragraph + 1, grapes.span + 1, "the Giant")
+        with pytest.raises(InputError, match="'the Giant' is not a character"):
+            narrate(FABLES, tmp_path, RUN, narrator=narrator)
+
+
+def test_a_script_written_before_speakers_still_reads(tmp_path: Path) -> None:
+    from narration.emotion.script import COLUMNS, SPAN_COLUMNS
+
+    with Narrator(lambda options: Recorder()) as narrator:
+        narrate(FABLES, tmp_path, RUN, narrator=narrator)
+        layout = BookLayout.for_book(tmp_path, FABLES)
+        at = COLUMNS.index("speaker")
+        lines = layout.script.read_text(encoding="utf-8").splitlines(keepends=True)
+        old = ["\t".join(line.rstrip("\n").split("\t")[:at] + line.rstrip("\n").split("\t")[at + 1 :]) + "\n"
+               if not line.startswith("#") else line for line in lines]  # fmt: skip
+        assert "\t".join(SPAN_COLUMNS) + "\n" in old
+        layout.script.write_text("".join(old), encoding="utf-8")
+        assert all(r.speaker is None for r in read_script(layout.script))
+        assert narrate(FABLES, tmp_path, RUN, narrator=narrator).synthesized == 0

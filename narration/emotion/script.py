@@ -16,6 +16,7 @@ import csv
 import io
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,11 +29,13 @@ from narration.language import UNSPACED, primary_language
 from narration.model import Book
 from narration.store import atomic, tsv
 
-COLUMNS = ("chapter", "paragraph", "span", "tag", "score", "dialogue", "text")
+COLUMNS = ("chapter", "paragraph", "span", "tag", "score", "dialogue", "speaker", "text")
+SPAN_COLUMNS = ("chapter", "paragraph", "span", "tag", "score", "dialogue", "text")  # before speakers
 PARAGRAPH_COLUMNS = ("chapter", "paragraph", "tag", "score", "dialogue", "text")  # before spans
 _HELP = (
     "# Narration script. Edit a tag (one of: " + ", ".join(TAGS) + ") or the text, then rerun.\n"
     "# Keep the chapter, paragraph and span numbers; score and dialogue are for information only.\n"
+    "# speaker: who says a quote (a character's id or name in cast.toml; empty: the narrator).\n"
 )
 log = logging.getLogger(__name__)
 
@@ -44,6 +47,7 @@ class ScriptRow:
     tag: str
     text: str
     span: int | None = None  # 0-based; None: the whole paragraph (a script written before spans)
+    speaker: str | None = None  # who says it ("" the narrator); None: a script written before speakers
 
 
 def _rows_of(text: str) -> list[tuple[str, bool]]:
@@ -55,7 +59,9 @@ def _rows_of(text: str) -> list[tuple[str, bool]]:
     return [(text[s.start : s.end], s.speech) for s in spans]
 
 
-def render_script(book: Book, tags: list[PassageTag]) -> str:
+def render_script(book: Book, tags: list[PassageTag], speakers: Mapping[tuple[int, int, int], str] | None = None) -> str:
+    """The script's text; ``speakers``: (chapter, paragraph, span) -> who says it ("" or absent: the narrator)."""
+    speakers = speakers or {}
     by_span = {(t.chapter, t.paragraph, t.span): t for t in tags}
     out = io.StringIO()
     out.write(_HELP)
@@ -70,14 +76,17 @@ def render_script(book: Book, tags: list[PassageTag]) -> str:
                     tag.tag if tag else "neutral",
                     f"{tag.score:.2f}" if tag else "",
                     "yes" if (tag.is_dialogue if tag else speech) else "no",
+                    speakers.get((c, p, n), ""),
                     text,
                 ])  # fmt: skip
     return out.getvalue()
 
 
-def write_script(path: str | Path, book: Book, tags: list[PassageTag]) -> Path:
-    """Write the script of ``book`` with ``tags`` to ``path`` (atomically)."""
-    return atomic.write_text(path, render_script(book, tags))
+def write_script(
+    path: str | Path, book: Book, tags: list[PassageTag], speakers: Mapping[tuple[int, int, int], str] | None = None
+) -> Path:
+    """Write the script of ``book`` with ``tags`` (and each quote's speaker) to ``path`` (atomically)."""
+    return atomic.write_text(path, render_script(book, tags, speakers))
 
 
 def _number(value: str, what: str, path: Path, line: int) -> int:
@@ -106,9 +115,10 @@ def read_script(path: str | Path) -> list[ScriptRow]:
     except csv.Error as exc:
         raise InputError(path, f"not a readable script ({exc})") from None
     names = [h.strip().lower() for h in records[0][1]] if records else []
-    if names not in (list(COLUMNS), list(PARAGRAPH_COLUMNS)):
+    known = next((c for c in (COLUMNS, SPAN_COLUMNS, PARAGRAPH_COLUMNS) if names == list(c)), None)
+    if known is None:
         raise InputError(path, f"line {skipped + 1}: expected the header {' '.join(COLUMNS)}")
-    columns = COLUMNS if names == list(COLUMNS) else PARAGRAPH_COLUMNS
+    columns = known
     field = {name: i for i, name in enumerate(columns)}
     rows: list[ScriptRow] = []
     seen: set[tuple[int, int, int | None]] = set()
@@ -128,7 +138,8 @@ def read_script(path: str | Path) -> list[ScriptRow]:
             where = f"chapter {chapter + 1} paragraph {paragraph + 1}" + (f" span {span + 1}" if span is not None else "")
             raise InputError(path, f"line {line}: {where} is listed twice")
         seen.add((chapter, paragraph, span))
-        rows.append(ScriptRow(chapter, paragraph, tag, record[field["text"]], span))
+        speaker = record[field["speaker"]].strip() if "speaker" in field else None
+        rows.append(ScriptRow(chapter, paragraph, tag, record[field["text"]], span, speaker))
     return rows
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import io
 import json
 import re
@@ -25,7 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from narration.emotion.script import COLUMNS
+from narration.cast import read_cast, write_cast
+from narration.emotion.script import COLUMNS, SPAN_COLUMNS
 from narration.emotion.tags import TAGS
 from narration.errors import BookLocked, InputError
 from narration.options import NarrationOptions
@@ -112,6 +114,18 @@ def set_tag(layout: BookLayout, chapter: int, paragraph: int, span: int, tag: ob
     every other line stays as it was."""
     if tag not in TAGS:
         raise InputError("tag", f"{tag!r} is not one of {', '.join(TAGS)}")
+    _set_column(layout, chapter, paragraph, span, "tag", str(tag))
+
+
+def set_speaker(layout: BookLayout, chapter: int, paragraph: int, span: int, speaker: object) -> None:
+    """Set who says a span of ``script.tsv`` (a character's id or name in ``cast.toml``; "" the
+    narrator); the next run reads it in that character's voice."""
+    if not isinstance(speaker, str) or len(speaker) > MAX_WORD or "\t" in speaker or "\n" in speaker:
+        raise InputError("speaker", "a speaker is a character's id or name, on one line")
+    _set_column(layout, chapter, paragraph, span, "speaker", speaker.strip())
+
+
+def _set_column(layout: BookLayout, chapter: int, paragraph: int, span: int, column: str, value: str) -> None:
     path = layout.script
     with edit_lock(layout):
         text = path.read_text(encoding="utf-8")
@@ -120,18 +134,33 @@ def set_tag(layout: BookLayout, chapter: int, paragraph: int, span: int, tag: ob
         while head < len(lines) and lines[head].startswith("#"):
             head += 1
         rows = tsv.read_rows("".join(lines[head:]), delimiter="\t")
-        if not rows or [h.strip().lower() for h in rows[0][1]] != list(COLUMNS):
-            raise InputError(path, "not a script with spans: narrate the book again to rewrite it")
+        names = [h.strip().lower() for h in rows[0][1]] if rows else []
+        if names != list(COLUMNS) and not (column != "speaker" and names == list(SPAN_COLUMNS)):
+            raise InputError(path, "not a script with spans and speakers: narrate the book again to rewrite it")
         want = (str(chapter), str(paragraph), str(span))
         found = [n for n, (_, row) in enumerate(rows) if tuple(v.strip() for v in row[:3]) == want]
         if not found:
             raise InputError(path, f"no chapter {chapter} paragraph {paragraph} span {span}")
-        rows[found[0]][1][COLUMNS.index("tag")] = str(tag)
+        rows[found[0]][1][names.index(column)] = value
         out = io.StringIO()
         writer = csv.writer(out, delimiter="\t", lineterminator="\n")
         for _, row in rows:
             writer.writerow(row)
         atomic.write_text(path, "".join(lines[:head]) + out.getvalue())
+
+
+def set_voice(layout: BookLayout, character: str, voice: object) -> None:
+    """Give a character of ``cast.toml`` (by id or name) another voice: a name, a mix
+    ("af_heart:0.7,bf_emma:0.3") or "" for the narrator's. Written whole, atomically."""
+    if not isinstance(voice, str) or len(voice) > MAX_SPOKEN or "\n" in voice:
+        raise InputError("voice", "a voice is a name or a mix such as af_heart:0.7,bf_emma:0.3, on one line")
+    with edit_lock(layout):
+        cast = read_cast(layout.cast)
+        if not any(character in (c.id, c.name) for c in cast.characters):
+            raise InputError(layout.cast, f"no character {character!r}")
+        characters = tuple(dataclasses.replace(c, voice=voice.strip()) if character in (c.id, c.name) else c
+                           for c in cast.characters)  # fmt: skip
+        write_cast(layout.cast, dataclasses.replace(cast, characters=characters))
 
 
 # --- retakes ------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ reads quotes in the narrator's voice, and the dry-run says why (``CastPlan.note`
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,14 +21,16 @@ from typing import Any
 
 from narration.cast import Attribution, Cast, attribute_book, build_cast, read_cast
 from narration.cast.attribution import LANGUAGES
-from narration.errors import NarrationError
+from narration.errors import InputError, NarrationError
 from narration.language import primary_language
 from narration.model import Book
 from narration.options import NarrationOptions
+from narration.store import atomic
 from narration.text.chunking import NEUTRAL_STYLE, ParagraphStyles, StyleRun
 from narration.text.spans import split_spans
 
 CAST_BACKENDS = ("kokoro-en",)  # backends that take a voice per utterance and have voices to cast
+SPEAKERS_BASE = "speakers-base.json"  # beside the script base (``BookLayout.speakers_base``)
 SpanKey = tuple[int, int, int]  # (chapter, paragraph, span), as the script and emotion tags key spans
 
 
@@ -38,6 +41,7 @@ class CastPlan:
     cast: Cast | None = None
     speakers: Mapping[SpanKey, str | None] = field(default_factory=dict)  # span -> cast character id
     note: str | None = None
+    found: Mapping[SpanKey, str | None] = field(default_factory=dict)  # ``speakers`` before a person's edits
 
     def voices(self) -> dict[SpanKey, str]:
         """Each speech span read in a voice other than the narrator's: span -> that voice."""
@@ -49,6 +53,14 @@ class CastPlan:
             if voice and voice != self.cast.narrator:
                 out[key] = voice
         return out
+
+    def script_speakers(self) -> dict[SpanKey, str]:
+        """What ``script.tsv``'s speaker column says: each quote's character id ("" the narrator)."""
+        return {key: speaker or "" for key, speaker in self.speakers.items()}
+
+    def found_speakers(self) -> dict[SpanKey, str]:
+        """What attribution says, as the script would: the speakers base a person's edits are told from."""
+        return {key: speaker or "" for key, speaker in self.found.items()}
 
     def summary(self) -> dict[str, Any]:
         """The dry-run JSON's ``cast``: the narrator, each character and why no one is cast."""
@@ -82,10 +94,15 @@ def narrator_voice(options: NarrationOptions) -> str:
     return options.synthesis.voice or DEFAULT_VOICE
 
 
-def cast_book(book: Book, options: NarrationOptions, cast_file: Path | None) -> CastPlan:
+def cast_book(
+    book: Book, options: NarrationOptions, cast_file: Path | None, edits: Mapping[SpanKey, str] | None = None,
+    script: Path | None = None,
+) -> CastPlan:
     """Who says each quote of ``book`` and in which voice, for a run with ``options`` (backend
     resolved). ``cast_file``: the book's ``cast.toml`` from its last run, if any; ``--cast FILE``
-    replaces it. InputError for a cast file that does not read."""
+    replaces it. ``edits``: the speakers a person changed in ``script`` (span -> id or name, ""
+    the narrator: ``speaker_edits``). InputError for a cast file that does not read, or an edit
+    naming no one in the cast."""
     settings = options.cast
     if settings.off:
         return CastPlan(note="--cast off: the narrator reads every quote")
@@ -103,7 +120,55 @@ def cast_book(book: Book, options: NarrationOptions, cast_file: Path | None) -> 
     attribution = attribute_book(book)
     narrator = narrator_voice(options)
     cast, cast_as = build_cast(attribution.characters, narrator, previous, kokoro_styles(), attribution.partners())
-    return CastPlan(cast, _speakers(attribution, cast_as))
+    found = _speakers(attribution, cast_as)
+    speakers = dict(found)
+    for key, who in (edits or {}).items():
+        if key in speakers:
+            speakers[key] = _who(who, cast, cast_as, script)
+    return CastPlan(cast, speakers, found=found)
+
+
+def _who(name: str, cast: Cast, cast_as: Mapping[str, str], script: Path | None) -> str | None:
+    """The cast id a script's speaker names: an id, a found character's id (merged since), a name or alias."""
+    if name.strip().lower() in ("", "narrator"):
+        return None
+    ids = {c.id for c in cast.characters}
+    if name in ids:
+        return name
+    if name in cast_as:
+        return cast_as[name]
+    folded = name.strip().casefold()
+    for c in cast.characters:
+        if folded in (f.casefold() for f in c.forms):
+            return c.id
+    raise InputError(script or "script.tsv", f"speaker {name!r} is not a character of cast.toml (an id, name or "
+                     "alias there; empty for the narrator)")
+
+
+def speaker_edits(rows: Sequence[Any], base: Mapping[SpanKey, str]) -> dict[SpanKey, str]:
+    """The speakers a person changed in the script: rows (``ScriptRow``) whose speaker differs
+    from what the last run wrote (``base``). A script written before speakers has none."""
+    edits = {}
+    for row in rows:
+        if row.speaker is None or row.span is None:
+            continue
+        key = (row.chapter, row.paragraph, row.span)
+        if row.speaker != base.get(key, ""):
+            edits[key] = row.speaker
+    return edits
+
+
+def read_speakers_base(path: Path) -> dict[SpanKey, str]:
+    """What the last run wrote in the script's speaker column ({} when none was recorded or it is damaged)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {(int(c), int(p), int(s)): str(who) for c, p, s, who in data}
+    except (OSError, ValueError, TypeError):
+        return {}
+
+
+def write_speakers_base(path: Path, speakers: Mapping[SpanKey, str]) -> Path:
+    return atomic.write_text(path, json.dumps([[*key, who] for key, who in sorted(speakers.items())]))
 
 
 def _speakers(attribution: Attribution, cast_as: Mapping[str, str]) -> dict[SpanKey, str | None]:

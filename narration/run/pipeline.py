@@ -41,6 +41,7 @@ from narration.model import Book, Chunk
 from narration.options import NarrationOptions
 from narration.qa.book_report import write_book_report
 from narration.run.narrator import Narrator
+from narration.run.cast import write_speakers_base
 from narration.run.plan import BookPlan, ChapterPlan, plan_book
 from narration.run.progress import NoProgress, ProgressListener
 from narration.run.results import BookIncomplete, BookResult, ChapterResult
@@ -159,8 +160,10 @@ def tag(plan: BookPlan, layout: BookLayout, tags: list[PassageTag] | None) -> Bo
     else:  # without a (whole) base, the tags the script gives now stand in for the classifier's
         base = read_script_base(layout.script_base, warn=False)  # planning warned already
         model_tags = {key: tag for key, (_, tag) in base.items()} or paragraph_tags(plan.tags)
-    write_script(layout.script, plan.book, plan.tags or [])
+    speakers = plan.cast.script_speakers()
+    write_script(layout.script, plan.book, plan.tags or [], speakers)
     write_script_base(layout.script_base, plan.source_book or plan.book, model_tags)
+    write_speakers_base(layout.speakers_base, plan.cast.found_speakers())  # a person's edits stay edits
     if plan.cast.cast is not None:
         write_cast(layout.cast, plan.cast.cast)
     plot_arc(plan.book, plan.tags or [], layout.arc)

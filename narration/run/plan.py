@@ -22,7 +22,7 @@ from narration.language import UNSPACED, primary_language
 from narration.mastering.credits import CLOSING_TITLE, OPENING_TITLE, credit_chapters
 from narration.model import Book, Chunk
 from narration.options import NarrationOptions
-from narration.run.cast import CastPlan, SpanKey, cast_book, voiced_runs
+from narration.run.cast import SPEAKERS_BASE, CastPlan, SpanKey, cast_book, read_speakers_base, speaker_edits, voiced_runs
 from narration.run.selection import select_chapters
 from narration.synthesis import backend_class, choose_backend, reads
 from narration.text import chunk_book, segment_book
@@ -268,14 +268,17 @@ def plan_book(
     max_chars = options.synthesis.max_chars or backend_class(options.synthesis.backend).max_chars
     limits = ChunkLimits(max_chars, load_lexicon(options.synthesis.lexicon) if options.synthesis.lexicon else None)
     source_book = without_unspeakable_chapters(source_book, path, limits)
-    book, tags = source_book, None
+    book, tags, edits = source_book, None, {}
     if script is not None and script.exists():
         base = read_script_base(script_base) if script_base is not None else {}
-        merged = merge_script(source_book, read_script(script), base, script)
+        rows = read_script(script)
+        merged = merge_script(source_book, rows, base, script)
         if merged is not None:
             book, tags = merged
             book = segment_book(book)  # edited paragraphs are split again
-    cast = cast_book(book, options, cast_file)
+            if script_base is not None:
+                edits = speaker_edits(rows, read_speakers_base(script_base.with_name(SPEAKERS_BASE)))
+    cast = cast_book(book, options, cast_file, edits, script)
     chapters = chapter_plans(book, tags, limits, options.assembly.credits, cast.voices())
     speaking = {c.chapter for ch in chapters for c in ch.chunks if c.paragraph is not None}
     if silent := [i for i in range(len(book.chapters)) if i not in speaking]:

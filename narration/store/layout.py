@@ -105,6 +105,11 @@ class BookLayout:
         return self.root / "cast.toml"
 
     @property
+    def speakers_base(self) -> Path:
+        """Who the last run's script said speaks each quote: tells a person's speaker edits apart."""
+        return self.work / "speakers-base.json"  # narration.run.cast.SPEAKERS_BASE
+
+    @property
     def script_base(self) -> Path:
         """What the script said when it was written: tells a person's edits from the book's."""
         return self.work / "script-base.json"
