@@ -39,6 +39,7 @@ BEFORE = (
 # settings they change from the defaults.
 MEANING: list[tuple[list[str], dict[str, object]]] = [
     (["--backend", "piper"], {"synthesis.backend": "piper"}),
+    (["--cast", "off"], {"cast.source": "off"}),
     (["--model", "some/model"], {"synthesis.model": "some/model"}),
     (["--quantization", "int8"], {"synthesis.quantization": "int8"}),
     (["--voice", "af_sky"], {"synthesis.voice": "af_sky"}),

@@ -86,10 +86,10 @@ def test_a_persons_edits_are_read_back(tmp_path: Path) -> None:
         (lambda t: t.replace("\n2\t1\t", "\nx\t1\t", 1), "chapter 'x' is not a number"),
         (lambda t: t.replace("\n2\t1\t", "\n2\t0\t", 1), "paragraph must be 1 or more"),
         (lambda t: t.replace("\n2\t2\t", "\n2\t1\t", 1), "listed twice"),
-        (lambda t: t + "2\t3\t1\tsad\t\tno\tExtra.\n", "paragraph 3 is not in the book"),
+        (lambda t: t + "2\t3\t1\tsad\t\tno\t\tExtra.\n", "paragraph 3 is not in the book"),
         (lambda t: t.rsplit("\n2\t2\t", 1)[0] + "\n", "paragraph 2 is missing"),
         (lambda t: t.replace("\tThe end came.", "\t  "), "the text is empty"),
-        (lambda t: t.replace("\tno\tThe end came.", "\tThe end came."), "expected 7 tab-separated columns"),
+        (lambda t: t.replace("\tno\t\tThe end came.", "\tThe end came."), "expected 8 tab-separated columns"),
     ],
 )
 def test_broken_scripts_name_the_file_and_the_problem(tmp_path: Path, edit, message: str) -> None:

@@ -34,8 +34,8 @@ SPAN_COLUMNS = ("chapter", "paragraph", "span", "tag", "score", "dialogue", "tex
 PARAGRAPH_COLUMNS = ("chapter", "paragraph", "tag", "score", "dialogue", "text")  # before spans
 _HELP = (
     "# Narration script. Edit a tag (one of: " + ", ".join(TAGS) + ") or the text, then rerun.\n"
-    "# Keep the chapter, paragraph and span numbers; score and dialogue are for information only.\n"
-    "# speaker: who says a quote (a character's id or name in cast.toml; empty: the narrator).\n"
+    "# Keep the chapter, paragraph and span numbers; score and dialogue are for information only; speaker: "
+    "who says it (a character's id or name in cast.toml; empty: the narrator).\n"
 )
 log = logging.getLogger(__name__)
 
