@@ -268,3 +268,33 @@ def test_a_script_written_before_speakers_still_reads(tmp_path: Path) -> None:
         layout.script.write_text("".join(old), encoding="utf-8")
         assert all(r.speaker is None for r in read_script(layout.script))
         assert narrate(FABLES, tmp_path, RUN, narrator=narrator).synthesized == 0
+
+
+def test_emotion_smoothing_runs_along_each_characters_own_lines() -> None:
+    from narration.emotion import TAGS, EmotionSettings
+    from narration.emotion.restraint import restrain
+
+    angry, calm = np.zeros(len(TAGS)), np.zeros(len(TAGS))
+    angry[TAGS.index("angry")], angry[TAGS.index("neutral")] = 0.9, 0.1
+    calm[TAGS.index("neutral")] = 1.0
+    # the Wolf (angry) and the Lamb (calm) take turns; six calm paragraphs of narration around them
+    probs = np.array([angry, calm, angry, calm] + [calm] * 6)
+    dialogue = [True] * 4 + [False] * 6
+    chapters = [0] * 10
+    speakers = ["wolf", "lamb", "wolf", "lamb"] + [None] * 6
+    settings = EmotionSettings()
+    apart = [tag for tag, _ in restrain(probs, chapters, dialogue, settings, speakers)]
+    together = [tag for tag, _ in restrain(probs, chapters, dialogue, settings)]
+    assert apart[:4] == ["angry", "neutral", "angry", "neutral"]
+    assert together[:4] == ["neutral"] * 4  # the Lamb's calm smoothed the Wolf's anger away
+
+
+def test_tag_book_classifies_each_speakers_quotes_of_a_paragraph_apart() -> None:
+    from narration.emotion.tagging import _parts
+
+    text = '"Go away!" said the Wolf. "Please," said the Lamb.'
+    book = Book("t", chapters=[Chapter("One", [Paragraph(text)])])
+    parts = _parts(book, {(0, 0, 0): "wolf", (0, 0, 2): "lamb"})
+    assert [(p.speech, p.speaker, p.spans) for p in parts] == [
+        (True, "wolf", (0,)), (False, None, (1, 3)), (True, "lamb", (2,))]
+    assert [(p.speech, p.spans) for p in _parts(book)] == [(True, (0, 2)), (False, (1, 3))]

@@ -2,8 +2,9 @@
 
 Listeners call emotion tags on narration "much too dramatic". So, in order:
 1. Smoothing: each passage's probabilities are averaged with its neighbours' in the same
-   chapter and the same stream (narration with narration, speech with speech), so one
-   passage rarely changes the mood alone.
+   chapter and the same stream (narration with narration, speech with speech, and where the
+   cast tells speakers apart, each character's speech with its own), so one passage rarely
+   changes the mood alone and one character's anger does not colour the next one's reply.
 2. Thresholds: a tag needs a high smoothed probability: higher for narration (the narrator
    stays calm) than for quoted speech (a character may be upset).
 3. Hysteresis: a tag in force stays while its score is within ``hold`` of the threshold, so
@@ -37,10 +38,13 @@ def smooth(probs: np.ndarray, weight: float) -> np.ndarray:
     return total / norm[:, None]
 
 
-def _streams(chapters: Sequence[int], dialogue: Sequence[bool]) -> dict[tuple[int, bool], list[int]]:
-    """Passage positions grouped by (chapter, is dialogue), each in reading order."""
-    streams: dict[tuple[int, bool], list[int]] = {}
-    for i, key in enumerate(zip(chapters, dialogue, strict=True)):
+def _streams(
+    chapters: Sequence[int], dialogue: Sequence[bool], speakers: Sequence[str | None] | None = None
+) -> dict[tuple[int, bool, str | None], list[int]]:
+    """Passage positions grouped by (chapter, is dialogue, speaker), each in reading order."""
+    speakers = speakers if speakers is not None else [None] * len(chapters)
+    streams: dict[tuple[int, bool, str | None], list[int]] = {}
+    for i, key in enumerate(zip(chapters, dialogue, speakers, strict=True)):
         streams.setdefault(key, []).append(i)
     return streams
 
@@ -63,15 +67,17 @@ def _follow(scores: np.ndarray, threshold: float, hold: float) -> list[int]:
 
 
 def restrain(
-    probs: np.ndarray, chapters: Sequence[int], dialogue: Sequence[bool], settings: EmotionSettings
+    probs: np.ndarray, chapters: Sequence[int], dialogue: Sequence[bool], settings: EmotionSettings,
+    speakers: Sequence[str | None] | None = None,
 ) -> list[tuple[str, float]]:
-    """(tag, score) per passage; ``probs`` has one row per passage, columns in ``TAGS`` order.
+    """(tag, score) per passage; ``probs`` has one row per passage, columns in ``TAGS`` order;
+    ``speakers``: who says each (None: narration, or speech no one is cast for).
 
     The score is the smoothed probability of the chosen tag.
     """
     smoothed = np.zeros_like(probs, dtype=np.float64)
     chosen = np.full(len(probs), _NEUTRAL_INDEX)
-    for (_, speech), rows in _streams(chapters, dialogue).items():
+    for (_, speech, _), rows in _streams(chapters, dialogue, speakers).items():
         weight = settings.dialogue_smoothing if speech else settings.smoothing
         threshold = settings.dialogue_threshold if speech else settings.threshold
         smoothed[rows] = smooth(probs[rows].astype(np.float64), weight)

@@ -4,13 +4,15 @@ style, which the text stage's ``chunk_book`` cuts it at.
 A paragraph is classified as its quoted speech and its narration apart (``spans``): the quotes
 of one paragraph are one speaker by the conventions of fiction, so they are classified
 together as one text (more context), and so is its narration. Each span carries its part's tag.
+Where the cast says who speaks (``speakers``), a paragraph's quotes are grouped by speaker and
+smoothing runs along each character's own lines, not across the neighbouring speech of others.
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,26 +51,35 @@ class _Part:
     speech: bool
     text: str
     spans: tuple[int, ...]
+    speaker: str | None = None  # who says the speech (the cast); None: narration or the narrator
 
 
-def _parts(book: Book) -> list[_Part]:
-    """Each paragraph's speech and narration, in reading order (by where each begins)."""
+Speakers = Mapping[tuple[int, int, int], "str | None"]  # (chapter, paragraph, span) -> character id
+
+
+def _parts(book: Book, speakers: Speakers | None = None) -> list[_Part]:
+    """Each paragraph's speech (one part per speaker where ``speakers`` tells them) and
+    narration, in reading order (by where each begins)."""
+    speakers = speakers or {}
     parts: list[_Part] = []
     for c, chapter in enumerate(book.chapters):
         for p, paragraph in enumerate(chapter.paragraphs):
             spans = split_spans(paragraph.text)
             if len(spans) <= 1:  # no quotes, or all speech: the paragraph as it is
                 speech = bool(spans) and spans[0].speech
-                parts.append(_Part(c, p, speech, paragraph.text, (0,)))
+                parts.append(_Part(c, p, speech, paragraph.text, (0,), speakers.get((c, p, 0)) if speech else None))
                 continue
-            for speech in dict.fromkeys(s.speech for s in spans):  # speech and narration, first seen first
-                mine = [i for i, s in enumerate(spans) if s.speech == speech]
+            voices = [(s.speech, speakers.get((c, p, i)) if s.speech else None) for i, s in enumerate(spans)]
+            for speech, who in dict.fromkeys(voices):  # speech and narration, first seen first
+                mine = [i for i, v in enumerate(voices) if v == (speech, who)]
                 text = " ".join(paragraph.text[spans[i].start : spans[i].end] for i in mine)
-                parts.append(_Part(c, p, speech, text, tuple(mine)))
+                parts.append(_Part(c, p, speech, text, tuple(mine), who))
     return parts
 
 
-def tag_book(book: Book, classifier: PassageClassifier | None, settings: EmotionSettings) -> list[PassageTag]:
+def tag_book(
+    book: Book, classifier: PassageClassifier | None, settings: EmotionSettings, speakers: Speakers | None = None
+) -> list[PassageTag]:
     """One tag per span of each paragraph of ``book`` (``spans.split_spans``; a paragraph
     without speech is one span), in reading order.
 
@@ -76,13 +87,13 @@ def tag_book(book: Book, classifier: PassageClassifier | None, settings: Emotion
     the classifier does not read the book's language (a Japanese book needs a Japanese model
     with "ja" in ``settings.languages``).
     """
-    parts = _parts(book)
+    parts = _parts(book, speakers)
     if not settings.enabled or classifier is None or not classifier.reads(book.language):
         if settings.enabled and classifier is not None:
             log.info("emotion: %s does not read %r; every passage stays neutral", classifier.name, book.language)
         return _per_span(parts, [(NEUTRAL, 1.0)] * len(parts), None)
     probs = classifier.probabilities([p.text for p in parts])
-    chosen = restrain(probs, [p.chapter for p in parts], [p.speech for p in parts], settings)
+    chosen = restrain(probs, [p.chapter for p in parts], [p.speech for p in parts], settings, [p.speaker for p in parts])
     # Notes read aloud are the editor's voice, not the story's: always neutral.
     chosen = [(NEUTRAL, 1.0) if book.chapters[p.chapter].paragraphs[p.paragraph].kind == PARA_NOTE else c
               for p, c in zip(parts, chosen, strict=True)]

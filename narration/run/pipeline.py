@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -135,15 +136,18 @@ def stored_options(layout: BookLayout) -> NarrationOptions | None:
         return None
 
 
-def classify(book: Book, settings: EmotionSettings) -> list[PassageTag]:
+def classify(
+    book: Book, settings: EmotionSettings, speakers: Mapping[tuple[int, int, int], str | None] | None = None
+) -> list[PassageTag]:
     """An emotion tag per paragraph; every passage neutral when the stage is off or the model
-    does not read the book's language (then no model is loaded)."""
+    does not read the book's language (then no model is loaded). ``speakers``: the cast's, so
+    smoothing runs along each character's own lines."""
     classifier = None
     languages = languages_of(settings.model, settings.languages)
     if settings.enabled and primary_language(book.language) in languages:
         classifier = load_classifier(settings.model, settings.label_map, device=settings.device,
                                      batch_size=settings.batch_size, languages=languages)
-    return tag_book(book, classifier, settings)
+    return tag_book(book, classifier, settings, speakers)
 
 
 def tag(plan: BookPlan, layout: BookLayout, tags: list[PassageTag] | None) -> BookPlan:
@@ -367,7 +371,7 @@ def _assembled_one(progress: ProgressListener, chapter: ChapterPlan, catalog: Ca
 
 STEPS: tuple[Step, ...] = (
     Step("prepare", prepare, {"plan": "plan", "layout": "layout"}),
-    Step("tag-emotions", classify, {"book": "plan.book", "settings": "plan.options.emotion"}, "tags", when=_untagged),
+    Step("tag-emotions", classify, {"book": "plan.book", "settings": "plan.options.emotion", "speakers": "plan.cast.speakers"}, "tags", when=_untagged),
     Step("write-script", tag, {"plan": "plan", "layout": "layout", "tags": "tags"}, "plan"),
     Step("start-run", start_run, {"plan": "plan", "layout": "layout", "narrator": "narrator"}, "run",
          report=_started),
