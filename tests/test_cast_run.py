@@ -298,3 +298,18 @@ def test_tag_book_classifies_each_speakers_quotes_of_a_paragraph_apart() -> None
     assert [(p.speech, p.speaker, p.spans) for p in parts] == [
         (True, "wolf", (0,)), (False, None, (1, 3)), (True, "lamb", (2,))]
     assert [(p.speech, p.spans) for p in _parts(book)] == [(True, (0, 2)), (False, (1, 3))]
+
+
+def test_the_report_plays_each_characters_first_line(tmp_path: Path) -> None:
+    with Narrator(lambda options: Recorder()) as narrator:
+        narrate(FABLES, tmp_path, RUN, narrator=narrator)
+    layout = BookLayout.for_book(tmp_path, FABLES)
+    html = layout.report.read_text(encoding="utf-8")
+    section = html.split('<section id="cast">')[1].split("</section>")[0]
+    rows = section.split('<tr class="cast-line">')[1:]
+    cast = read_cast(layout.cast)
+    speaking = [c for c in cast.characters if c.lines]
+    assert len(rows) == len(speaking)
+    fox = next(r for r in rows if r.startswith("<td>the Fox</td>"))
+    assert f"<td>{cast.voice_of('fox')}</td>" in fox and "How handsome is the Crow" in fox
+    assert all('<audio controls preload="none" src="data:audio/mpeg;base64,' in r for r in rows)

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
-from narration.qa.report import ReportChunk, write_report
+from narration.qa.report import CastLine, ReportChunk, write_report
 from narration.store.check_record import read_check
 from narration.store.layout import BookLayout
 from narration.store.manifest import DONE, FAILED, Manifest
 
 
-def write_book_report(layout: BookLayout, title: str) -> Path:
-    """Write ``report.html`` for the book's current plan; returns its path."""
+def write_book_report(layout: BookLayout, title: str, cast: Sequence[tuple[str, str, int, int]] = ()) -> Path:
+    """Write ``report.html`` for the book's current plan; returns its path. ``cast``: (name,
+    voice, lines, index of the chunk of its first line) per character, played in the report."""
     chunks = []
     for record in Manifest(layout.manifest).records():
         audio = layout.chunk_audio(record.key)
@@ -33,5 +35,8 @@ def write_book_report(layout: BookLayout, title: str) -> Path:
         )
     # Hints left to the report, which skips takes too garbled to say anything about a word.
     arc = layout.arc
+    by_index = {c.index: c for c in chunks}
+    lines = [CastLine(name, voice, count, by_index[i].text, by_index[i].audio)
+             for name, voice, count, i in cast if i in by_index]  # fmt: skip
     return write_report(layout.report, title, chunks, emotion_arc=arc if arc.exists() else None,
-                        mastering=read_check(layout))
+                        mastering=read_check(layout), cast=lines)

@@ -44,6 +44,17 @@ class ReportChunk:
 
 
 @dataclass(frozen=True)
+class CastLine:
+    """A character's first line, for the report's cast: who, in which voice, and the take."""
+
+    name: str
+    voice: str
+    lines: int
+    text: str
+    audio: Path | None = None
+
+
+@dataclass(frozen=True)
 class ReportLimits:
     clip_seconds: float = 30.0  # each embedded clip is cut to this
     max_clips: int = 80  # clips beyond this are listed without a player
@@ -145,6 +156,15 @@ distributor would say (<code>--profile {{ mastering.checked_against }}</code> ma
 {% for r in mastering.book_rules %}<p class="{{ '' if r.passed else 'reasons' }}">{{ r.rule }}: {{ r.measured }}
 ({{ r.required }}): {{ "pass" if r.passed else "FAIL" }}</p>{% endfor %}</section>{% endif %}
 
+{% if cast %}<section id="cast"><h2>Cast</h2>
+<p class="small">Each character's first line, in its voice. Change a voice in <code>cast.toml</code>, or who says a
+line in <code>script.tsv</code>'s speaker column, and rerun: only those lines are made again.</p>
+<table><tr><th>character</th><th>voice</th><th>lines</th><th>first line</th></tr>
+{% for row in cast %}<tr class="cast-line"><td>{{ row.line.name }}</td><td>{{ row.line.voice }}</td>
+<td class="num">{{ row.line.lines }}</td><td><div>{{ row.line.text }}</div>
+{% if row.audio %}<audio controls preload="none" src="{{ row.audio }}"></audio>{% else %}<span class="small">no audio</span>{% endif %}</td></tr>
+{% endfor %}</table></section>{% endif %}
+
 {% if arc %}<section id="emotion-arc"><h2>Emotion arc</h2><img class="arc" alt="emotion arc" src="{{ arc }}"></section>{% endif %}
 
 <section id="flagged"><h2>Flagged chunks ({{ flagged|length }})</h2>
@@ -187,16 +207,21 @@ def _minutes(seconds: float) -> str:
     return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
 
 
+def _embed(path: Path | None, limits: ReportLimits, budget: list[int]) -> str | None:
+    """``path`` as a data URI while the report's clip budget lasts."""
+    if path is None or budget[0] <= 0:
+        return None
+    uri = audio_data_uri(path, limits)
+    budget[0] -= uri is not None
+    return uri
+
+
 def _row(chunk: ReportChunk, limits: ReportLimits, budget: list[int]) -> dict[str, Any]:
     qa = chunk.qa or {}
     asr = qa.get("asr") or {}
 
     def embed(path: Path | None) -> str | None:
-        if path is None or budget[0] <= 0:
-            return None
-        uri = audio_data_uri(path, limits)
-        budget[0] -= uri is not None
-        return uri
+        return _embed(path, limits, budget)
 
     css = "failed" if chunk.status != "done" or not qa.get("passed", True) else "retaken"
     return {
@@ -219,9 +244,11 @@ def render_report(
     hints: Sequence[PronunciationHint] | None = None,
     limits: ReportLimits | None = None,
     mastering: Mapping[str, Any] | None = None,
+    cast: Sequence[CastLine] = (),
 ) -> str:
     """The report's HTML. ``hints`` None: computed from the chunks' ASR results. ``mastering``:
-    the run's conformance check (``narration.mastering.record``)."""
+    the run's conformance check (``narration.mastering.record``). ``cast``: each character's
+    first line, a player each (these clips come before the flagged chunks' in the budget)."""
     limits = limits or ReportLimits()
     total = _Tally()
     chapters: dict[int, _Tally] = {}
@@ -236,6 +263,7 @@ def render_report(
                   and (c.qa.get("error_rate") or 0.0) <= HINT_MAX_ERROR_RATE]
         hints = pronunciation_hints(usable)
     budget = [limits.max_clips]
+    cast_rows = [{"line": line, "audio": _embed(line.audio, limits, budget)} for line in cast]
     flagged = [_row(c, limits, budget) for c in chunks if c.flagged]
     env = Environment(autoescape=True, trim_blocks=False)
     template = env.from_string(_TEMPLATE)
@@ -247,6 +275,7 @@ def render_report(
         hints=hints,
         arc=image_data_uri(emotion_arc) if emotion_arc else None,
         mastering=mastering,
+        cast=cast_rows,
         percent=_percent,
         minutes=_minutes,
     )
@@ -260,6 +289,7 @@ def write_report(
     hints: Sequence[PronunciationHint] | None = None,
     limits: ReportLimits | None = None,
     mastering: Mapping[str, Any] | None = None,
+    cast: Sequence[CastLine] = (),
 ) -> Path:
     """Write the report to ``path`` atomically; returns the path."""
-    return atomic.write_text(path, render_report(title, chunks, emotion_arc, hints, limits, mastering))
+    return atomic.write_text(path, render_report(title, chunks, emotion_arc, hints, limits, mastering, cast))

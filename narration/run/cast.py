@@ -23,13 +23,14 @@ from narration.cast import Attribution, Cast, attribute_book, build_cast, read_c
 from narration.cast.attribution import LANGUAGES
 from narration.errors import InputError, NarrationError
 from narration.language import primary_language
-from narration.model import Book
+from narration.model import Book, Chunk
 from narration.options import NarrationOptions
 from narration.store import atomic
 from narration.text.chunking import NEUTRAL_STYLE, ParagraphStyles, StyleRun
 from narration.text.spans import split_spans
 
 CAST_BACKENDS = ("kokoro-en",)  # backends that take a voice per utterance and have voices to cast
+_OPENERS = "\"“‘'「『"  # a chunk opening a quote
 SPEAKERS_BASE = "speakers-base.json"  # beside the script base (``BookLayout.speakers_base``)
 SpanKey = tuple[int, int, int]  # (chapter, paragraph, span), as the script and emotion tags key spans
 
@@ -61,6 +62,25 @@ class CastPlan:
     def found_speakers(self) -> dict[SpanKey, str]:
         """What attribution says, as the script would: the speakers base a person's edits are told from."""
         return {key: speaker or "" for key, speaker in self.found.items()}
+
+    def first_lines(self, chunks: Sequence[Chunk]) -> list[tuple[str, str, int, int]]:
+        """(name, voice, lines, chunk index) of each speaking character's first line: the
+        first chunk of its first quote's paragraph read in its voice."""
+        if self.cast is None:
+            return []
+        out = []
+        for c in self.cast.characters:
+            mine = sorted(key for key, who in self.speakers.items() if who == c.id)
+            if not mine:
+                continue
+            voice = self.cast.voice_of(c.id)
+            spoken = None if voice == self.cast.narrator else voice
+            where = mine[0][:2]
+            chunk = next((k for k in chunks if (k.chapter, k.paragraph) == where and k.voice == spoken
+                          and (spoken or k.source.lstrip()[:1] in _OPENERS)), None)  # fmt: skip
+            if chunk is not None:
+                out.append((c.name, voice, len(mine), chunk.index))
+        return out
 
     def summary(self) -> dict[str, Any]:
         """The dry-run JSON's ``cast``: the narrator, each character and why no one is cast."""

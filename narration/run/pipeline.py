@@ -291,9 +291,10 @@ def check_mastering(layout: BookLayout, chapters: list[ChapterResult], options: 
     return bool(record_check(layout, [c.index for c in chapters], options.assembly.profile)["passed"])
 
 
-def write_report(layout: BookLayout, title: str) -> str:
-    """``report.html``: the QA report of the book's current plan."""
-    return str(write_book_report(layout, title))
+def write_report(layout: BookLayout, title: str, plan: BookPlan | None = None) -> str:
+    """``report.html``: the QA report of the book's current plan, with each character's first line."""
+    cast = plan.cast.first_lines(plan.chunks) if plan is not None else []
+    return str(write_book_report(layout, title, cast))
 
 
 def _missing(run: Run) -> list[ChunkRecord]:
@@ -383,7 +384,7 @@ STEPS: tuple[Step, ...] = (
          report=_assembled_one),
     Step("check-mastering", check_mastering, {"layout": "layout", "chapters": "chapters", "options": "plan.options"}),
     # with QA off too: the report holds the mastering check
-    Step("qa-report", write_report, {"layout": "layout", "title": "plan.book.title"}, "report"),
+    Step("qa-report", write_report, {"layout": "layout", "title": "plan.book.title", "plan": "plan"}, "report"),
     Step("assemble-book", assemble_audiobook, {"plan": "plan", "chapters": "chapters", "layout": "layout",
          "options": "plan.options"}, "m4b", when=_m4b_wanted),
     Step("captions-and-readalong", write_timed_text, {"plan": "plan", "chapters": "chapters",
