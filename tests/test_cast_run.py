@@ -313,3 +313,33 @@ def test_the_report_plays_each_characters_first_line(tmp_path: Path) -> None:
     fox = next(r for r in rows if r.startswith("<td>the Fox</td>"))
     assert f"<td>{cast.voice_of('fox')}</td>" in fox and "How handsome is the Crow" in fox
     assert all('<audio controls preload="none" src="data:audio/mpeg;base64,' in r for r in rows)
+
+
+def test_the_review_page_changes_a_spans_speaker_and_a_characters_voice(tmp_path: Path) -> None:
+    from starlette.testclient import TestClient
+
+    from narration.review.book import open_book
+    from narration.review.server import create_app
+    from narration.store.lock import book_lock
+
+    with Narrator(lambda options: Recorder()) as narrator:
+        narrate(FABLES, tmp_path, RUN, narrator=narrator)
+    layout = BookLayout.for_book(tmp_path, FABLES)
+    client = TestClient(create_app(open_book(tmp_path, FABLES)), base_url="http://127.0.0.1:8765")
+    doc = client.get("/api/book").json()
+    assert any(c["id"] == "fox" and c["voice"] for c in doc["cast"]) and doc["narrator"] == NARRATOR
+    grapes = next(r for r in read_script(layout.script) if "The Grapes are sour" in r.text)
+    spans = doc["chapters"][grapes.chapter]["paragraphs"][str(grapes.paragraph)]
+    assert next(s for s in spans if s["span"] == grapes.span + 1)["character"] == "fox"
+    before = layout.script.read_text(encoding="utf-8").splitlines()
+    where = {"chapter": grapes.chapter, "paragraph": grapes.paragraph, "span": grapes.span + 1}
+    assert client.post("/api/speaker", json={**where, "speaker": "mouse"}).status_code == 200
+    after = layout.script.read_text(encoding="utf-8").splitlines()
+    assert sum(a != b for a, b in zip(before, after, strict=True)) == 1
+    assert next(r for r in read_script(layout.script) if "The Grapes are sour" in r.text).speaker == "mouse"
+    assert client.post("/api/voice", json={"character": "fox", "voice": "bf_two:0.5,bm_one:0.5"}).status_code == 200
+    assert read_cast(layout.cast).voice_of("fox") == "bf_two:0.5,bm_one:0.5"
+    assert client.post("/api/voice", json={"character": "nobody", "voice": "bf_two"}).status_code == 400
+    with book_lock(layout):  # a run holds the book: the edit waits, then is refused, and nothing is written
+        assert client.post("/api/voice", json={"character": "fox", "voice": "bm_two"}).status_code == 409
+    assert read_cast(layout.cast).voice_of("fox") == "bf_two:0.5,bm_one:0.5"

@@ -101,7 +101,8 @@ def _spans(layout: BookLayout) -> dict[tuple[int, int], list[dict[str, Any]]]:
     out: dict[tuple[int, int], list[dict[str, Any]]] = {}
     for row in read_script(layout.script) if layout.script.exists() else []:
         out.setdefault((row.chapter, row.paragraph), []).append(
-            {"span": (row.span or 0) + 1, "tag": row.tag, "speaker": _speaker(row.text), "text": row.text})
+            {"span": (row.span or 0) + 1, "tag": row.tag, "speaker": _speaker(row.text), "text": row.text,
+             "character": row.speaker or ""})
     return out
 
 
@@ -169,7 +170,16 @@ def book_document(review: ReviewBook) -> dict[str, Any]:
     return {"title": plan.book.title, "authors": plan.book.authors, "language": plan.book.language,
             "unspaced": primary_language(plan.book.language) in UNSPACED,
             "backend": plan.options.synthesis.backend if plan.options else None, "tags": list(TAGS),
-            "chapters": chapters}
+            **_cast(plan), "chapters": chapters}
+
+
+def _cast(plan: BookPlan) -> dict[str, Any]:
+    """The characters the page can give a line to or a voice: those of the plan's cast."""
+    cast = plan.cast.cast
+    if cast is None:
+        return {"cast": [], "narrator": None}
+    return {"narrator": cast.narrator,
+            "cast": [{"id": c.id, "name": c.name, "voice": c.voice, "lines": c.lines} for c in cast.characters]}
 
 
 def _sentences(plan: BookPlan, chapter: ChapterPlan, keys: list[str | None], layout: BookLayout,

@@ -166,6 +166,23 @@ def create_app(review: ReviewBook, *, hosts: tuple[str, ...] = ("127.0.0.1", "lo
             return _error(exc)
         return JSONResponse({"file": layout.script.name})
 
+    async def speaker(request: Request) -> Response:
+        try:
+            body = await _json_body(request)
+            await run_in_threadpool(edits.set_speaker, layout, _int(body, "chapter") + 1, _int(body, "paragraph") + 1,
+                                    _int(body, "span"), body.get("speaker"))
+        except (NarrationError, ValueError) as exc:
+            return _error(exc)
+        return JSONResponse({"file": layout.script.name})
+
+    async def voice(request: Request) -> Response:
+        try:
+            body = await _json_body(request)
+            await run_in_threadpool(edits.set_voice, layout, str(body.get("character", "")), body.get("voice"))
+        except (NarrationError, ValueError) as exc:
+            return _error(exc)
+        return JSONResponse({"file": layout.cast.name})
+
     async def retake(request: Request) -> Response:
         try:
             body = await _json_body(request)
@@ -204,6 +221,8 @@ def create_app(review: ReviewBook, *, hosts: tuple[str, ...] = ("127.0.0.1", "lo
         Route("/api/progress", progress),
         Route("/api/lexicon", lexicon, methods=["POST"]),
         Route("/api/tag", tag, methods=["POST"]),
+        Route("/api/speaker", speaker, methods=["POST"]),
+        Route("/api/voice", voice, methods=["POST"]),
         Route("/api/retake", retake, methods=["POST"]),
         Route("/api/apply", start_apply, methods=["POST"]),
         Route("/audio/chapter/{index}", chapter),

@@ -41,7 +41,39 @@ function render() {
   const pick = document.getElementById("chapter-pick");
   pick.replaceChildren(...book.chapters.map(ch => el("option", { value: ch.index, text: `${ch.number}. ${ch.title}` })));
   players.clear();
+  renderCast();
   document.getElementById("chapters").replaceChildren(...book.chapters.map(renderChapter));
+}
+
+// The cast: each character's voice, edited in cast.toml (a name, a mix, or empty for the narrator's).
+function renderCast() {
+  const cast = book.cast || [];
+  document.getElementById("cast").hidden = !cast.length;
+  document.getElementById("cast-rows").replaceChildren(...cast.map(c => {
+    const input = el("input", { value: c.voice, "aria-label": `voice of ${c.name}`, placeholder: `narrator (${book.narrator})` });
+    input.addEventListener("change", async () => {
+      try {
+        await post("api/voice", { character: c.id, voice: input.value });
+        status(`cast.toml: ${c.name} reads in ${input.value || "the narrator's voice"}; Apply to hear it`);
+      } catch (e) { status(e.message); input.value = c.voice; }
+    });
+    return el("tr", { class: "character" }, el("td", { text: c.name }), el("td", { text: `${c.lines} lines` }), el("td", {}, input));
+  }));
+}
+
+// Who says a quote, written to script.tsv's speaker column.
+function speakerSelect(ch, paragraph, span) {
+  const select = el("select", { "aria-label": `speaker of span ${span.span}`, "data-speaker": span.span });
+  select.append(el("option", { value: "", text: "narrator" }));
+  for (const c of book.cast) select.append(el("option", { value: c.id, text: c.name }));
+  select.value = span.character || "";
+  select.addEventListener("change", async () => {
+    try {
+      await post("api/speaker", { chapter: ch.index, paragraph, span: span.span, speaker: select.value });
+      status(`script.tsv: span ${span.span} of paragraph ${paragraph + 1} is said by ${select.selectedOptions[0].text}; Apply to hear it`);
+    } catch (e) { status(e.message); select.value = span.character || ""; }
+  });
+  return select;
 }
 
 function renderChapter(ch) {
@@ -102,7 +134,8 @@ function renderSpans(ch, paragraph) {
       } catch (e) { status(e.message); select.value = span.tag; }
     });
     const quote = span.text.length > 40 ? span.text.slice(0, 40) + "…" : span.text;
-    row.append(el("span", { class: "span", title: span.text }, el("b", { text: span.speaker }), ` ${quote} `, select));
+    const who = span.speaker === "dialogue" && (book.cast || []).length ? [" ", speakerSelect(ch, paragraph, span)] : [];
+    row.append(el("span", { class: "span", title: span.text }, el("b", { text: span.speaker }), ` ${quote} `, select, ...who));
   }
   return row;
 }
