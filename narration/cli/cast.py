@@ -21,7 +21,7 @@ from narration.errors import NarrationError
 
 NAME = "cast"
 HELP = "list the book's characters, who says each quote, and the voice each is given"
-DESCRIPTION = "The book's characters, who says each quote, and the voice each is given (not yet used by a run)."
+DESCRIPTION = "The book's characters, who says each quote, and the voice each is given (a run reads each quote in it)."
 DEFAULT_NARRATOR = "af_heart"  # Kokoro English's default voice (narration.synthesis.kokoro_en)
 
 

@@ -129,7 +129,8 @@ def cast_book(
     backend = options.synthesis.backend
     if backend not in CAST_BACKENDS:
         return CastPlan(note=f"the {backend} voice reads every quote: characters are cast on Kokoro English only "
-                             f"(Piper ships one voice a model; Qwen3's speakers are not cast yet)")  # fmt: skip
+                             "(no multi-speaker Piper model ships in a registry package; Qwen3's speakers "
+                             "are not cast yet)")  # fmt: skip
     if primary_language(book.language) not in LANGUAGES:
         return CastPlan(note=f"the book is in {book.language!r}: who speaks is found in English only, "
                              "so the narrator reads every quote")  # fmt: skip
