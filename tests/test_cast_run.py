@@ -96,7 +96,7 @@ def test_cast_off_and_a_book_without_quotes_keep_every_chunk_and_key() -> None:
     assert off.cast.cast is None and "off" in (off.cast.note or "")
     assert not any(c.voice for c in off.chunks)
     recorder = Recorder()
-    key = lambda c: str(recorder.identity(utterance_for(c, None)))  # noqa: E731
+    key = lambda c: str(recorder.identity(utterance_for(c, None)))
     voiced = {(c.chapter, c.paragraph) for c in on.chunks if c.voice}
     assert voiced
     narrated_on = [(c.text, key(c)) for c in on.chunks if (c.chapter, c.paragraph) not in voiced]
@@ -130,7 +130,7 @@ def _edit(path: Path, who: str, **changes: str) -> None:
     for n, block in enumerate(blocks):
         if f'name = "{who}"' in block:
             for field, value in changes.items():
-                block = re.sub(rf"^{field} = .*$", f"{field} = {value}", block, count=1, flags=re.M)
+                block = re.sub(rf"^{field} = .*$", f"{field} = {value}", block, count=1, flags=re.MULTILINE)
             blocks[n] = block
     path.write_text("[[character]]".join(blocks), encoding="utf-8")
 

@@ -2,7 +2,13 @@
 voice for each character. It reads the text stage's speech spans and imports no later stage."""
 
 from narration.cast.attribution import Attribution, Quote, attribute, attribute_book
-from narration.cast.casting import Cast, build_cast, choose_voices, read_cast, write_cast
+from narration.cast.casting import (
+    Cast,
+    build_cast,
+    choose_voices,
+    read_cast,
+    write_cast,
+)
 from narration.cast.characters import Character
 
 __all__ = ["Attribution", "Cast", "Character", "Quote", "attribute", "attribute_book", "build_cast", "choose_voices", "read_cast", "write_cast"]

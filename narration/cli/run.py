@@ -13,7 +13,6 @@ import shutil
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 from rich.console import Console

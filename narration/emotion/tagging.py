@@ -20,10 +20,10 @@ import numpy as np
 from narration.emotion.classifier import PassageClassifier
 from narration.emotion.restraint import restrain
 from narration.emotion.settings import EmotionSettings
-from narration.text.spans import split_spans
 from narration.emotion.tags import NEUTRAL, TAGS
 from narration.model import PARA_NOTE, Book
 from narration.text.chunking import StyleRun
+from narration.text.spans import split_spans
 
 log = logging.getLogger(__name__)
 

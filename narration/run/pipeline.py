@@ -41,8 +41,8 @@ from narration.mastering.record import record_check
 from narration.model import Book, Chunk
 from narration.options import NarrationOptions
 from narration.qa.book_report import write_book_report
-from narration.run.narrator import Narrator
 from narration.run.cast import write_speakers_base
+from narration.run.narrator import Narrator
 from narration.run.plan import BookPlan, ChapterPlan, plan_book
 from narration.run.progress import NoProgress, ProgressListener
 from narration.run.results import BookIncomplete, BookResult, ChapterResult

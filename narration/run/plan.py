@@ -22,7 +22,15 @@ from narration.language import UNSPACED, primary_language
 from narration.mastering.credits import CLOSING_TITLE, OPENING_TITLE, credit_chapters
 from narration.model import Book, Chunk
 from narration.options import NarrationOptions
-from narration.run.cast import SPEAKERS_BASE, CastPlan, SpanKey, cast_book, read_speakers_base, speaker_edits, voiced_runs
+from narration.run.cast import (
+    SPEAKERS_BASE,
+    CastPlan,
+    SpanKey,
+    cast_book,
+    read_speakers_base,
+    speaker_edits,
+    voiced_runs,
+)
 from narration.run.selection import select_chapters
 from narration.synthesis import backend_class, choose_backend, reads
 from narration.text import chunk_book, segment_book

@@ -27,9 +27,9 @@ from narration.model import (
     Chunk,
     Paragraph,
 )
+from narration.ruby import ruby_spans
 from narration.text.lexicon import Lexicon
 from narration.text.normalize import normalize
-from narration.ruby import ruby_spans
 from narration.text.sentences import split_sentences
 
 
