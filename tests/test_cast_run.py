@@ -102,6 +102,11 @@ def test_cast_off_and_a_book_without_quotes_keep_every_chunk_and_key() -> None:
     narrated_on = [(c.text, key(c)) for c in on.chunks if (c.chapter, c.paragraph) not in voiced]
     narrated_off = [(c.text, key(c)) for c in off.chunks if (c.chapter, c.paragraph) not in voiced]
     assert narrated_on == narrated_off
+    # a book with no quotes: the same chunks, cast or not
+    plain = Path(__file__).parent / "fixtures" / "books"
+    book = next(b for b in sorted(plain.glob("*.md")) if '"' not in b.read_text(encoding="utf-8")
+                and "“" not in b.read_text(encoding="utf-8"))  # fmt: skip
+    assert plan_book(book, PLAN).chunks == plan_book(book, PLAN.model_copy(update={"cast": CastSettings(source="off")})).chunks
 
 
 def test_a_book_in_another_language_keeps_every_quote_with_the_narrator() -> None:
