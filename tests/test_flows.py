@@ -141,7 +141,7 @@ def test_editing_the_script_resynthesizes_only_touched_chunks(book: Path, tmp_pa
         if cells[:3] == ["2", "1", "1"]:  # chapter Two, first paragraph (its first span): a new tag
             cells[3] = "sad"
         if cells[:3] == ["3", "1", "1"]:  # chapter Three: a word
-            cells[6] = cells[6].replace("shortest", "briefest")
+            cells[-1] = cells[-1].replace("shortest", "briefest")
         edited.append("\t".join(cells))
     script.write_text("\n".join(edited) + "\n", encoding="utf-8")
 
