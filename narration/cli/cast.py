@@ -14,10 +14,12 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from narration.cast import Attribution, Cast, attribute_book, choose_voices, read_cast, write_cast
+from narration.cast import Attribution, Cast, attribute_book, read_cast, write_cast
+from narration.cast import build_cast as cast_characters
 from narration.cast.attribution import LANGUAGES
 from narration.cli.output import dump_json, fail, plain, say
 from narration.errors import NarrationError
+from narration.run.cast import kokoro_styles
 
 NAME = "cast"
 HELP = "list the book's characters, who says each quote, and the voice each is given"
@@ -37,23 +39,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _styles() -> dict[str, Any]:
     """Installed Kokoro English voices' style vectors; empty when none are installed."""
-    from narration.synthesis.kokoro_voices import installed_voices, read_voice
-
-    try:
-        names = [n for n in installed_voices() if n[:3] in ("af_", "am_", "bf_", "bm_")]
-        return {n: read_voice(n)[0] for n in names}
-    except NarrationError:
-        return {}
+    return kokoro_styles()
 
 
 def build_cast(attribution: Attribution, narrator: str, previous: Cast | None, styles: dict[str, Any]) -> Cast:
-    kept = {c.name: c.voice for c in previous.characters} if previous else {}
-    for c in previous.characters if previous else ():
-        kept.update(dict.fromkeys(c.aliases, c.voice))
-    characters = list(attribution.characters)
-    if styles:
-        characters = choose_voices(characters, styles, narrator, attribution.partners(), kept)
-    return Cast(narrator, tuple(characters))
+    """The cast a run would read with (``narration.cast.build_cast``): a previous cast's entries
+    kept (renamed, merged, voiced), every other character given a voice."""
+    cast, _ = cast_characters(attribution.characters, narrator, previous, styles, attribution.partners())
+    return cast
 
 
 def document(cast: Cast, attribution: Attribution) -> dict[str, Any]:
