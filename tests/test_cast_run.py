@@ -348,3 +348,22 @@ def test_the_review_page_changes_a_spans_speaker_and_a_characters_voice(tmp_path
     with book_lock(layout):  # a run holds the book: the edit waits, then is refused, and nothing is written
         assert client.post("/api/voice", json={"character": "fox", "voice": "bm_two"}).status_code == 409
     assert read_cast(layout.cast).voice_of("fox") == "bf_two:0.5,bm_one:0.5"
+
+
+def test_a_paragraph_is_cut_where_the_style_or_the_voice_changes() -> None:
+    from narration.run.cast import voiced_runs
+    from narration.text import chunk_book
+    from narration.text.chunking import StyleRun
+
+    text = '"Go away!" said the Wolf. "Please," said the Lamb, "let me pass."'
+    book = Book("t", chapters=[Chapter("", [Paragraph(text)])])
+    first = text.index(" said the Wolf")
+    styles = {(0, 0): [StyleRun(0, first, "angry"), StyleRun(first + 1, len(text), "neutral")]}
+    runs = voiced_runs(book, styles, {(0, 0, 0): "am_one", (0, 0, 2): "bf_two", (0, 0, 4): "bf_two"})
+    assert [(r.style, r.voice) for r in runs[(0, 0)]] == [
+        ("angry", "am_one"), ("neutral", None), ("neutral", "bf_two"), ("neutral", None), ("neutral", "bf_two")]
+    chunks = chunk_book(book, 400, None, runs)
+    assert [(c.source, c.voice) for c in chunks] == [
+        ('"Go away!"', "am_one"), ("said the Wolf.", None), ('"Please,"', "bf_two"), ("said the Lamb,", None),
+        ('"let me pass."', "bf_two")]
+    assert voiced_runs(book, styles, {}) is styles  # no one cast: the emotion stage's runs as they were
