@@ -1,7 +1,7 @@
 """The narration pipeline: its steps as plain functions, ``STEPS`` (the run written once, as
 data) and ``narrate()``, which runs them in this process.
 
-    prepare -> tag-emotions (a first run) -> write-script -> start-run -> synthesize-batch (each
+    prepare -> tag-emotions (a first run) -> write-script -> start-run -> render-batch (each
     batch) -> assemble-chapter (each chapter) -> check-mastering -> qa-report -> assemble-book,
     captions-and-readalong -> finish-run
 
@@ -365,7 +365,7 @@ STEPS: tuple[Step, ...] = (
     Step("write-script", tag, {"plan": "plan", "layout": "layout", "tags": "tags"}, "plan"),
     Step("start-run", start_run, {"plan": "plan", "layout": "layout", "narrator": "narrator"}, "run",
          report=_started),
-    Step("synthesize-batch", render_batch, {"chunks": "chunks", "keys": "keys", "layout": "layout",
+    Step("render-batch", render_batch, {"chunks": "chunks", "keys": "keys", "layout": "layout",
          "options": "plan.options", "run_id": "run.run_id", "narrator": "narrator"}, "batches", each="batch",
          report=_rendered),
     Step("assemble-chapter", assemble_chapter_audio, {"chapter": "chapter", "keys": "keys", "layout": "layout",
