@@ -56,6 +56,7 @@ from narration.store.verify import (
     record_problem,
     write_record,
 )
+from narration.store.writable import check_writable
 
 log = logging.getLogger(__name__)
 
@@ -429,7 +430,11 @@ def narrate(
     another run holds the book's folder, ``BookLocked`` is raised before anything is written, or
     with ``wait`` the run waits for it to end.
     """
-    run_plan, layout = planned or plan(book, out_dir, options or NarrationOptions())
+    if planned is None:  # the checks plan_books makes for several books, for this one
+        run_plan, layout = plan(book, out_dir, options or NarrationOptions())
+        check_writable(Path(out_dir), [layout.root, layout.work, layout.chapters])
+    else:
+        run_plan, layout = planned
     with book_lock(layout, wait=wait):
         return execute(run_plan, layout, ThreadExecutor(ChunkFailures, log.info), narrator or Narrator(),
                        on_progress, keep_models=narrator is not None)
