@@ -278,3 +278,46 @@ def test_every_rule_is_linear_on_long_runs_of_punctuation(tail: str) -> None:
         start = time.perf_counter()
         block_kind(text), is_edition_note(text), is_reference(text)
         assert time.perf_counter() - start < 1.0, repr(ch)
+
+
+# --- ornaments ------------------------------------------------------------------------------------
+
+FRENCH = [
+    "Il pleuvait depuis trois jours sur la petite ville, et la rivière montait lentement sous le vieux pont.",
+    "Sophie avait peur, mais elle alla voir sa mère à la fenêtre, et y resta longtemps.",
+]
+STANZA = ["Le soir, à la campagne, on sort, on se promène,", "Le pauvre dans son champ, le riche en son domaine ;",
+          "Moi, je vais devant moi ; le poëte en tout lieu", "Se sent chez lui, sentant qu’il est partout chez Dieu."]
+
+
+@pytest.mark.parametrize("ornament", ['<p class="culdelampe">q</p>', "<p>q</p>", "<p>❧</p>",
+                                      '<div class="ornament">§ §</div>'])
+def test_an_ornament_closing_a_chapter_is_a_pause_not_text(tmp_path: Path, ornament: str) -> None:
+    """Bibebook closes each chapter with <p class="culdelampe">q</p>, a dingbat font's letter that
+    was read "q"; a glyph alone, or a letter no word of the book is, is an ornament."""
+    body = chapter_body("Chapitre 1", FRENCH).replace("</p>", f"</p>{ornament}")  # after each paragraph
+    docs = [Doc(f"ch{n}.xhtml", body.replace("Chapitre 1", f"Chapitre {n}")) for n in (1, 2)]
+    book = load_book(write_epub(tmp_path / "o.epub", docs, [TocEntry(f"Chapitre {n}", f"ch{n}.xhtml") for n in (1, 2)],
+                                language="fr"))
+    assert [[p.text for p in c.paragraphs] for c in book.chapters] == [FRENCH, FRENCH]
+    assert all(c.paragraphs[0].scene_break for c in book.chapters)  # a pause where the ornament stood
+
+
+def test_a_letter_the_book_uses_as_a_word_is_no_ornament(tmp_path: Path) -> None:
+    """"y" and "à" are French words (the prose has them); "II" numbers a poem's section."""
+    body = chapter_body("Chapitre 1", [FRENCH[0], "y", "II", *FRENCH[1:], "à"])
+    book = load_book(write_epub(tmp_path / "w.epub", [Doc("ch1.xhtml", body)], [TocEntry("Chapitre 1", "ch1.xhtml")],
+                                language="fr"))
+    assert [p.text for p in book.chapters[0].paragraphs] == [FRENCH[0], "y", "II", *FRENCH[1:], "à"]
+
+
+def test_a_poems_last_stanza_and_its_date_before_an_ornament_are_read(tmp_path: Path) -> None:
+    """Les Contemplations: each poem ends "Paris, mai 1842." and an ornament. With the ornament
+    gone, the last lines and the place and date looked like a title page glued to the chapter's
+    end (a place, a year, short lines) and were left out: verse runs on, a title page does not."""
+    lines = [*STANZA, *STANZA[:2], "Car elle est quelque part dans la maison sans doute !", "Paris, mai 1842."]
+    docs = [Doc(f"ch{n}.xhtml", chapter_body(f"{n}.", lines) + '<p class="ornement">q</p>') for n in (1, 2)]
+    book = load_book(write_epub(tmp_path / "p.epub", docs, [TocEntry(f"{n}.", f"ch{n}.xhtml") for n in (1, 2)],
+                                language="fr"))
+    assert [[p.text for p in c.paragraphs] for c in book.chapters] == [lines, lines]
+    assert not [o for o in book.omitted if o.kind == TITLE_PAGE]

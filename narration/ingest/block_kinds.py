@@ -235,6 +235,52 @@ def is_edition_note(text: str) -> bool:
                 or (_THE_ORIGINAL.search(text) and (_TYPOGRAPHY.search(text) or _EDITION_WORDS.search(text))))
 
 
+# --- ornaments -----------------------------------------------------------------------------------
+
+# An ornament closing a chapter or a section (a fleuron, a dingbat font's letter: "q", "❧") set
+# as a paragraph of its own. One or two characters that are no word of the book: the words
+# of one or two letters its running text uses ("a", "à", "y", "I", "O") stay text.
+_ORNAMENT_MAX = 2
+_ROMAN_NUMERAL = re.compile(r"[IVXLCivxlc]+")
+_SHORT_WORD = re.compile(r"(?<!\w)[^\W\d_]{1,2}(?!\w)")
+
+
+def short_words(book: Book) -> frozenset[str]:
+    """The words of one or two letters inside the book's running text (paragraphs of a few words)."""
+    found: set[str] = set()
+    for chapter in book.chapters:
+        for paragraph in chapter.paragraphs:
+            if len(paragraph.text) > 2 * _ORNAMENT_MAX + 1:
+                found.update(w.casefold() for w in _SHORT_WORD.findall(paragraph.text))
+    return frozenset(found)
+
+
+def is_ornament(text: str, words: frozenset[str]) -> bool:
+    """A paragraph of one or two characters that are no word of the book: no digit (a note's or
+    a section's number), no letter the book writes as a word elsewhere."""
+    core = "".join(text.split())
+    if not core or len(core) > _ORNAMENT_MAX or any(c.isdigit() for c in core) or _cjk_share(core) > 0:
+        return False  # "一", "完": a section's numeral, "the end"
+    if _ROMAN_NUMERAL.fullmatch(core.rstrip(".")):
+        return False  # "II": a poem's section
+    letters = "".join(c for c in core if c.isalpha())
+    if letters and (not words or "." in core):
+        return False  # "A.": an initial, a list's letter; a book with no running text tells nothing
+    return not letters or letters.casefold() not in words
+
+
+def _without_ornaments(chapter: Chapter, words: frozenset[str]) -> Chapter:
+    """The chapter with its ornament paragraphs read as scene breaks (a pause, as "* * *" is)."""
+    kept: list[Paragraph] = []
+    for paragraph in chapter.paragraphs:
+        if paragraph.kind == PARA_TEXT and is_ornament(paragraph.text, words):
+            if kept:
+                kept[-1] = replace(kept[-1], scene_break=True)
+            continue
+        kept.append(paragraph)
+    return replace(chapter, paragraphs=kept) if len(kept) < len(chapter.paragraphs) else chapter
+
+
 # --- the pass over a book -----------------------------------------------------------------------------
 
 
@@ -358,7 +404,9 @@ def leave_out_by_content(book: Book, rules: BlockRules = BlockRules()) -> Book:
     chapters: list[Chapter] = []
     omitted: list[Omission] = []
     titles = Counter(key for c in book.chapters if (key := _key(c.title)))
-    for chapter in book.chapters:
+    words = short_words(book)
+    for original in book.chapters:
+        chapter = _without_ornaments(original, words)
         kinds = _paragraph_kinds(chapter)
         whole = CONTENTS if _is_contents_fragment(chapter, titles) else _chapter_kind(chapter, kinds)
         if whole and whole not in rules.keep:
@@ -368,7 +416,7 @@ def leave_out_by_content(book: Book, rules: BlockRules = BlockRules()) -> Book:
         omitted += parts
         if any(p.kind == PARA_TEXT for p in kept):
             chapters.append(replace(chapter, paragraphs=kept))
-        elif chapter.paragraphs:
+        elif original.paragraphs:  # (a part's page whose only text was an ornament among them)
             omitted.append(omission(parts[0].kind if parts else TITLE_PAGE, chapter.source or chapter.title, [chapter.title]))
     if not chapters:
         return book
