@@ -11,7 +11,7 @@ from epub_factory import Doc, TocEntry, chapter_body, write_epub
 
 from narration.ingest import load_book
 from narration.ingest.block_kinds import block_kind, is_reference
-from narration.ingest.omissions import CODE, LICENCE, REFERENCES, TITLE_PAGE
+from narration.ingest.omissions import CODE, COLOPHON, LICENCE, REFERENCES, TITLE_PAGE
 from narration.options import IngestOptions
 
 PROSE = [
@@ -321,3 +321,35 @@ def test_a_poems_last_stanza_and_its_date_before_an_ornament_are_read(tmp_path: 
                                 language="fr"))
     assert [[p.text for p in c.paragraphs] for c in book.chapters] == [lines, lines]
     assert not [o for o in book.omitted if o.kind == TITLE_PAGE]
+
+
+# --- colophons and credits ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text,colophon", [
+    ("Achevé d'imprimer en France le 5 Novembre 2016.", True), ("Printed in Great Britain by Clays Ltd", True),
+    ("Dépôt légal : mars 2010", True), ("Finito di stampare nel mese di maggio 2019", True),
+    ("The book was printed in London in 1850 and sold well among the people who read it.", False),
+    ("Il avait été imprimé en France, disait-on, mais personne ne le croyait vraiment.", False),
+])
+def test_colophon_lines(text: str, colophon: bool) -> None:
+    assert (block_kind(text) == COLOPHON) is colophon
+
+
+def test_a_producers_credits_and_closing_page_are_left_out(tmp_path: Path) -> None:
+    """Bibebook's shape: a "Crédits" page (sources, contributors, fonts) before the text, and a
+    closing "Fin" page ("Une édition BIBEBOOK / www.bibebook.com / Achevé d'imprimer ...") after;
+    both were read as chapters. A chapter that only mentions printing stays."""
+    credits = ["Sources :", "- Bibliothèque Électronique du Québec", "Ont contribué à cette édition :",
+               "- Association de Promotion de l'Ecriture et de la Lecture", "Fontes :", "- Manfred Klein"]
+    closing = ["Une édition", "BIBEBOOK", "www.bibebook.com", "Achevé d'imprimer en France le 5 Novembre 2016."]
+    story = [*FRENCH, "Le livre fut imprimé à Paris, chez un vieil imprimeur qui ne dormait jamais."]
+    docs = [Doc("credits.xhtml", chapter_body("Crédits", credits)), Doc("ch1.xhtml", chapter_body("Chapitre 1", story)),
+            Doc("last.xhtml", chapter_body("Fin", closing))]
+    toc = [TocEntry("Crédits", "credits.xhtml"), TocEntry("Chapitre 1", "ch1.xhtml"), TocEntry("Fin", "last.xhtml")]
+    book = load_book(write_epub(tmp_path / "b.epub", docs, toc, language="fr"))
+    assert [c.title for c in book.chapters] == ["Chapitre 1"]
+    assert [p.text for p in book.chapters[0].paragraphs] == story
+    assert any(o.kind == COLOPHON and o.excerpt.startswith("Crédits Sources") for o in book.omitted)
+    kept = load_book(write_epub(tmp_path / "k.epub", docs, toc, language="fr"), IngestOptions(keep=frozenset({COLOPHON})))
+    assert [c.title for c in kept.chapters][:2] == ["Crédits", "Chapitre 1"]

@@ -28,7 +28,16 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from narration.ingest.omissions import CODE, CONTENTS, LICENCE, REFERENCES, TITLE_PAGE, TRANSCRIBER_NOTES, omission
+from narration.ingest.omissions import (
+    CODE,
+    COLOPHON,
+    CONTENTS,
+    LICENCE,
+    REFERENCES,
+    TITLE_PAGE,
+    TRANSCRIBER_NOTES,
+    omission,
+)
 from narration.model import PARA_TEXT, Book, Chapter, Omission, Paragraph
 
 # --- licence and legal text ----------------------------------------------------------------------
@@ -281,6 +290,44 @@ def _without_ornaments(chapter: Chapter, words: frozenset[str]) -> Chapter:
     return replace(chapter, paragraphs=kept) if len(kept) < len(chapter.paragraphs) else chapter
 
 
+# --- colophons and production credits ----------------------------------------------------------------
+
+# The printer's and producer's lines closing or opening an edition: "Achevé d'imprimer en France le
+# 5 novembre 2016", "Dépôt légal", "Printed in Great Britain", "Ont contribué à cette édition".
+_COLOPHON_LINE = re.compile(
+    r"^\W*+(?:\S++\s++){0,2}?(?:\bachevé\s+d['’]imprimer|\bdépôt\s+légal|\bimprimé\s+en\s+[A-ZÉ]|\bprinted\s+(?:and\s+bound\s+)?in\s+(?:the\s+)?[A-Z]"
+    r"|\bgedruckt\s+in\b|\bdruck\s+und\s+bindung|\bimpreso\s+en\s+[A-Z]|\bstampato\s+in\b|\bfinito\s+di\s+stampare"
+    r"|\bimpresso\s+(?:em|no)\s+[A-Z]|\bont\s+contribué\s+à\s+cette\s+édition|\bcontributors\s+to\s+this\s+edition"
+    r"|\bebook\s+(?:produced|created|prepared)\s+by\b|\blivre\s+numérique\s+(?:réalisé|produit)\s+par)",
+    re.IGNORECASE,
+)
+# A page of credits by its title: "Crédits", "Credits", "Colophon" (a chapter of a few hundred words).
+_CREDITS_TITLE = re.compile(r"^\W*(?:credits|crédits|créditos|crediti|credit[io]s|colophon|colofón|colofon|colofone|kolofon)\W*$",
+                            re.IGNORECASE)
+_COLOPHON_WORDS = 30  # a colophon's line is short
+_COLOPHON_CHARS = 120  # the opening words looked at, however long a "word" runs
+_COLOPHON_LEAD = 2  # words before its phrase ("Ebook réalisé...", "— Achevé d'imprimer")
+_CREDITS_PAGE_WORDS = 400
+
+
+def is_colophon(text: str) -> bool:
+    """A printer's or producer's line: short, opening on where and when it was printed or who
+    made it (prose that says a book "was printed in London" stays: the words open no line)."""
+    words = _words(text)
+    return len(words) <= _COLOPHON_WORDS and _COLOPHON_LINE.match(" ".join(words[:_COLOPHON_LEAD + 4])[:_COLOPHON_CHARS]) is not None
+
+
+def _colophon_chapter(chapter: Chapter, kinds: Sequence[str | None]) -> bool:
+    """A chapter of credits: titled so and short, or holding a colophon line and otherwise only
+    short lines (a publisher's name, its address: Bibebook's closing "Fin" page)."""
+    if _CREDITS_TITLE.match(chapter.title.strip()) and chapter.words <= _CREDITS_PAGE_WORDS:
+        return True
+    if COLOPHON not in kinds:
+        return False
+    rest = [p.text for p, k in zip(chapter.paragraphs, kinds, strict=True) if k is None and p.kind == PARA_TEXT]
+    return all(len(_words(t)) <= 5 for t in rest)
+
+
 # --- the pass over a book -----------------------------------------------------------------------------
 
 
@@ -301,6 +348,8 @@ def block_kind(text: str) -> str | None:
         return LICENCE
     if is_edition_note(text):
         return TRANSCRIBER_NOTES
+    if is_colophon(text):
+        return COLOPHON
     return None
 
 
@@ -327,7 +376,7 @@ _RUN_TITLE_WORDS = 5  # "Au lecteur.", "Licence", "Note on the text": a run's ow
 def _with_run_titles(texts: Sequence[str], kinds: list[str | None]) -> list[str | None]:
     """A short line right before a left-out run (its title) is left out with it."""
     for i in range(len(kinds) - 1):
-        if kinds[i] is None and kinds[i + 1] in (LICENCE, TRANSCRIBER_NOTES, REFERENCES) \
+        if kinds[i] is None and kinds[i + 1] in (LICENCE, TRANSCRIBER_NOTES, REFERENCES, COLOPHON) \
                 and _title_like(texts[i]):
             kinds[i] = kinds[i + 1]
     return kinds
@@ -358,6 +407,8 @@ def _chapter_kind(chapter: Chapter, kinds: Sequence[str | None]) -> str | None:
         return TITLE_PAGE
     if references_title(chapter.title) and sum(k == REFERENCES for k in kinds) * 2 >= len(kinds):
         return REFERENCES
+    if _colophon_chapter(chapter, kinds):
+        return COLOPHON
     words = max(1, chapter.words)
     legal_words = sum(len(_words(p.text)) for p, k in zip(chapter.paragraphs, kinds, strict=True) if k == LICENCE)
     return LICENCE if legal_words * 2 > words else None
