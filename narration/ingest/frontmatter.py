@@ -120,6 +120,8 @@ def title_page_lines(lines: Sequence[str], title: str, authors: Sequence[str], h
     found = 0
     for n in range(1 if heading else 2, min(len(lines), 16)):
         page = [heading, *lines[:n]] if heading else list(lines[:n])
+        if _is_stanza(lines[n - 1]):
+            break  # a stanza, though its first words are the book's title ("Little Bo-Peep has lost her sheep,")
         if looks_like_title_page(page, title, authors, strict=True):
             found = n
         elif not looks_like_title_page(page, title, authors):
@@ -202,6 +204,13 @@ def _is_verse(paragraphs: Sequence[str]) -> bool:
     (one title may end in "!": "Westward Ho!")."""
     lines = [line for paragraph in paragraphs for line in paragraph.split("\n") if not _PUBLISHED.search(line)]
     return any(_VERSE_END.search(line) for line in lines) or sum(bool(_EXCLAIMS.search(line)) for line in lines) >= 2
+
+
+def _is_stanza(paragraph: str) -> bool:
+    """A stanza: three lines or more, two of them running on (a title page's title may run on
+    once: "OF TRISTRAM SHANDY,\nGENTLEMAN.")."""
+    lines = [line for line in paragraph.split("\n") if line.strip()]
+    return len(lines) >= 3 and sum(bool(_VERSE_END.search(line)) for line in lines) >= 2
 
 
 def _ends_prose(line: str) -> bool:
