@@ -353,3 +353,25 @@ def test_a_producers_credits_and_closing_page_are_left_out(tmp_path: Path) -> No
     assert any(o.kind == COLOPHON and o.excerpt.startswith("Crédits Sources") for o in book.omitted)
     kept = load_book(write_epub(tmp_path / "k.epub", docs, toc, language="fr"), IngestOptions(keep=frozenset({COLOPHON})))
     assert [c.title for c in kept.chapters][:2] == ["Crédits", "Chapitre 1"]
+
+
+JA_PROSE = "その夜、ジョバンニは丘の上で星空を見上げていた。遠くから汽車の音が聞こえてきた。"
+JA_ENTRIES = [
+    "『日本神話の源流』(吉田 敦彦 著, 講談社学術文庫, 2007年5月, Amazon)",
+    "『宗教の起源』(ロビン・ダンバー 著, 小田 哲 訳, 白揚社, 2023年10月)",
+    "『歴史 - 全3巻』(ヘロドトス 著, 松平 千秋 訳, 岩波文庫, 1971年)",
+    "『イスラム - 思想と歴史』(中村 廣治郎 著, 東京大学出版会, 1977年1月)",
+]
+
+
+def test_a_japanese_bibliography_is_references(tmp_path: Path) -> None:
+    """A self-published Japanese EPUB's "参考文献" (works in 『』 with author, translator,
+    publisher and year) was read; a paragraph of prose naming a book in 『』 stays."""
+    cited = "『銀河鉄道の夜』は宮沢賢治の童話で、1934年に出版された。" + JA_PROSE
+    docs = [Doc("ch1.xhtml", chapter_body("第1章 星", [JA_PROSE, cited, JA_PROSE])),
+            Doc("refs.xhtml", chapter_body("参考文献", ["宗教学", *JA_ENTRIES]))]
+    toc = [TocEntry("第1章 星", "ch1.xhtml"), TocEntry("参考文献", "refs.xhtml")]
+    book = load_book(write_epub(tmp_path / "ja.epub", docs, toc, language="ja"))
+    assert [c.title for c in book.chapters] == ["第1章 星"]
+    assert [p.text for p in book.chapters[0].paragraphs] == [JA_PROSE, cited, JA_PROSE]
+    assert [o.kind for o in book.omitted] == [REFERENCES]

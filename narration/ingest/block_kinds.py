@@ -182,9 +182,23 @@ _REFERENCES_TITLE = re.compile(
 _REFERENCE_RUN = 3  # entries in a row before a run is a bibliography, not a sentence citing one
 
 
+# A Japanese or Chinese entry: a work's title in 『』 (or 《》), then who wrote or translated it,
+# its publisher or series and its year ("『日本神話の源流』(吉田 敦彦 著, 講談社学術文庫, 2007年5月)").
+_CJK_WORK = re.compile(r"^\W{0,2}[『《]")
+_CJK_CITATION = re.compile(r"(?:1[5-9]|20)\d\d\s*年|[著訳編]\s*[,，、)）]|出版|書店|書房|文庫|新書|社\s*[,，、)）]|大学出版")
+_CJK_ENTRY_CHARS = 300
+
+
+def _is_cjk_reference(text: str) -> bool:
+    return len(text) <= _CJK_ENTRY_CHARS and bool(_CJK_WORK.match(text)) and len(_CJK_CITATION.findall(text)) >= 2
+
+
 def is_reference(text: str) -> bool:
     """A bibliography entry: an entry's opening, a year, and an author-date form or another citation
-    mark (pages, volume, DOI, publisher...), in a short block."""
+    mark (pages, volume, DOI, publisher...), in a short block; in Japanese or Chinese, a work in
+    『』 with two marks of a citation (author or translator, publisher, year)."""
+    if _is_cjk_reference(text):
+        return True
     words = len(_words(text))
     if not (3 <= words <= 90 and _ENTRY_START.match(text) and _YEAR.search(text)):
         return False
