@@ -304,6 +304,28 @@ def _without_ornaments(chapter: Chapter, words: frozenset[str]) -> Chapter:
     return replace(chapter, paragraphs=kept) if len(kept) < len(chapter.paragraphs) else chapter
 
 
+# --- cross-references (an encyclopedia's hatnotes) ---------------------------------------------------
+
+# "Main article: X" above a section of a Wikipedia or Wikisource export, in the languages of its
+# editions: a pointer to another page, not text of this one.
+_HATNOTE = re.compile(
+    r"^\W{0,2}(?:main\s+articles?|see\s+also|further\s+information|articles?\s+détaillés?|voir\s+aussi"
+    r"|hauptartikel|siehe\s+auch|artículos?\s+principal(?:es)?|véase\s+también|voce\s+principale"
+    r"|artigos?\s+principa(?:l|is)|ver\s+também|hoofdartikel|zie\s+ook|основная\s+статья|см\.\s+также"
+    r"|pääartikkeli|huvudartikel|hovedartikkel|主条目|主條目|参见|參見|मुख्य\s+लेख|مقالة\s+مفصلة|ערך\s+מורחב)\s*[:：]"
+    r"|^詳細は「[^」\n]{1,60}」(?:を|も)参照",
+    re.IGNORECASE,
+)
+_HATNOTE_WORDS = 15
+_HATNOTE_CHARS = 80
+
+
+def is_cross_reference(text: str) -> bool:
+    """A hatnote: a short line pointing to another article ("Main article: Devanagari",
+    "主条目：標準漢語", "詳細は「日本語の音韻」を参照")."""
+    return len(_words(text)) <= _HATNOTE_WORDS and len(text) <= _HATNOTE_CHARS and _HATNOTE.match(text) is not None
+
+
 # --- colophons and production credits ----------------------------------------------------------------
 
 # The printer's and producer's lines closing or opening an edition: "Achevé d'imprimer en France le
@@ -364,6 +386,8 @@ def block_kind(text: str) -> str | None:
         return TRANSCRIBER_NOTES
     if is_colophon(text):
         return COLOPHON
+    if is_cross_reference(text):
+        return CONTENTS
     return None
 
 
