@@ -387,3 +387,18 @@ def test_an_encyclopedias_cross_references_are_left_out(text: str, pointer: bool
     """Wikipedia exports (Readium's samples in Arabic, Chinese, Hindi, Japanese) read each
     section's "Main article: ..." line; a sentence that starts the same way stays."""
     assert (block_kind(text) == "contents") is pointer
+
+
+def test_a_dedication_on_the_credits_page_is_read(tmp_path: Path) -> None:
+    """Les malheurs de Sophie: the TOC's "Crédits" entry holds the credits and then the author's
+    dedication; the credits go, the dedication is read under the book's title."""
+    credits = ["Sources :", "- Librairie Hachette et Cie", "Ont contribué à cette édition :", "- Association APEL",
+               "Licence :", "Le texte suivant est une œuvre du domaine public édité sous la licence Creative Commons BY-SA"]
+    dedication = ["À ma petite-fille", "Chère enfant, tu me dis souvent que je suis bonne ; grand’mère n’a pas "
+                  "toujours été bonne, et il y a bien des enfants qui ont été méchants comme elle.", "Comtesse de Ségur"]
+    docs = [Doc("credits.xhtml", chapter_body("Crédits", [*credits, *dedication])),
+            Doc("ch1.xhtml", chapter_body("Chapitre 1", FRENCH))]
+    toc = [TocEntry("Crédits", "credits.xhtml"), TocEntry("Chapitre 1", "ch1.xhtml")]
+    book = load_book(write_epub(tmp_path / "s.epub", docs, toc, language="fr", title="Les malheurs de Sophie"))
+    assert [c.title for c in book.chapters] == ["Les malheurs de Sophie", "Chapitre 1"]
+    assert [p.text for p in book.chapters[0].paragraphs] == dedication

@@ -353,11 +353,32 @@ def is_colophon(text: str) -> bool:
     return len(words) <= _COLOPHON_WORDS and _COLOPHON_LINE.match(" ".join(words[:_COLOPHON_LEAD + 4])[:_COLOPHON_CHARS]) is not None
 
 
+_LABEL_LINE = re.compile(r":\s*$")  # "Sources :", "Fontes :"
+_LIST_ITEM = re.compile(r"^\s*[-–•·*]\s")  # "- Bibliothèque Électronique du Québec"
+_CREDIT_VALUE_WORDS = 20
+
+
+def _credits_run(chapter: Chapter, kinds: Sequence[str | None]) -> int:
+    """How many of a credits page's first paragraphs are its credits: labels ("Sources :"), list
+    items, legal or colophon lines, and a short line right after a label or one of those; what
+    follows (a dedication the TOC put on the same page) is the book's."""
+    run, after_label = 0, False
+    for paragraph, kind in zip(chapter.paragraphs, kinds, strict=True):
+        text = paragraph.text
+        label = bool(_LABEL_LINE.search(text)) and len(_words(text)) <= 6
+        if not (label or kind is not None or _LIST_ITEM.match(text)
+                or (after_label and len(_words(text)) <= _CREDIT_VALUE_WORDS)):
+            break
+        run += 1
+        after_label = label or kind is not None
+    return run
+
+
 def _colophon_chapter(chapter: Chapter, kinds: Sequence[str | None]) -> bool:
-    """A chapter of credits: titled so and short, or holding a colophon line and otherwise only
-    short lines (a publisher's name, its address: Bibebook's closing "Fin" page)."""
+    """A chapter of credits: titled so, short, and nothing but credits, or holding a colophon line
+    and otherwise only short lines (a publisher's name, its address: Bibebook's closing "Fin" page)."""
     if _CREDITS_TITLE.match(chapter.title.strip()) and chapter.words <= _CREDITS_PAGE_WORDS:
-        return True
+        return _credits_run(chapter, kinds) == len(chapter.paragraphs)
     if COLOPHON not in kinds:
         return False
     rest = [p.text for p, k in zip(chapter.paragraphs, kinds, strict=True) if k is None and p.kind == PARA_TEXT]
@@ -497,6 +518,11 @@ def leave_out_by_content(book: Book, rules: BlockRules = BlockRules()) -> Book:
     for original in book.chapters:
         chapter = _without_ornaments(original, words)
         kinds = _paragraph_kinds(chapter)
+        title = chapter.title
+        if _CREDITS_TITLE.match(title.strip()) and (run := _credits_run(chapter, kinds)):
+            # The credits opening a page go; the rest (a dedication) is read under the book's title.
+            kinds[:run] = [kind or COLOPHON for kind in kinds[:run]]
+            title = title if COLOPHON in rules.keep else book.title
         whole = CONTENTS if _is_contents_fragment(chapter, titles) else _chapter_kind(chapter, kinds)
         if whole and whole not in rules.keep:
             omitted.append(omission(whole, chapter.source or chapter.title, [chapter.title, *(p.text for p in chapter.paragraphs)]))
@@ -504,7 +530,7 @@ def leave_out_by_content(book: Book, rules: BlockRules = BlockRules()) -> Book:
         kept, parts = _split(chapter, kinds, rules.keep)
         omitted += parts
         if any(p.kind == PARA_TEXT for p in kept):
-            chapters.append(replace(chapter, paragraphs=kept))
+            chapters.append(replace(chapter, paragraphs=kept, title=title))
         elif original.paragraphs:  # (a part's page whose only text was an ornament among them)
             omitted.append(omission(parts[0].kind if parts else TITLE_PAGE, chapter.source or chapter.title, [chapter.title]))
     if not chapters:
