@@ -402,3 +402,20 @@ def test_a_dedication_on_the_credits_page_is_read(tmp_path: Path) -> None:
     book = load_book(write_epub(tmp_path / "s.epub", docs, toc, language="fr", title="Les malheurs de Sophie"))
     assert [c.title for c in book.chapters] == ["Les malheurs de Sophie", "Chapitre 1"]
     assert [p.text for p in book.chapters[0].paragraphs] == dedication
+
+
+def test_the_publishers_list_of_books_closing_a_picture_book_is_left_out(tmp_path: Path) -> None:
+    """Little Bo-Peep and The Three Bears (hand-made EPUB 2s of 2008) end with the publisher's
+    list of other books, their prices and formats, which was read; the rhymes before it stay."""
+    rhymes = ["WEE WILLIE WINKIE.", "Wee Willie Winkie runs through the town, Upstairs and downstairs in his nightgown, "
+              "Rapping at the window, crying through the lock, “Are the children in their beds, for now it’s eight o’clock?”"]
+    adverts = ["New Picture Books for Little Children.", "LITTLE FOLKS’ SERIES.", "TEN CENTS EACH.",
+               "Imperial 16mo. Six Full-page Pictures, in the best style of Color Printing.",
+               "Published by FREDERICK WARNE & Co., Ltd."]
+    docs = [Doc("ch1.xhtml", chapter_body("Rhymes", [*PROSE, *rhymes, *adverts]))]
+    book = load_book(write_epub(tmp_path / "r.epub", docs, [TocEntry("Rhymes", "ch1.xhtml")]))
+    assert [p.text for p in book.chapters[0].paragraphs] == [*PROSE, *rhymes]
+    assert any(o.kind == TITLE_PAGE and o.excerpt.startswith("New Picture Books") for o in book.omitted)
+    kept = load_book(write_epub(tmp_path / "k.epub", docs, [TocEntry("Rhymes", "ch1.xhtml")]),
+                     IngestOptions(keep=frozenset({TITLE_PAGE})))
+    assert [p.text for p in kept.chapters[0].paragraphs] == [*PROSE, *rhymes, *adverts]

@@ -385,6 +385,50 @@ def _colophon_chapter(chapter: Chapter, kinds: Sequence[str | None]) -> bool:
     return all(len(_words(t)) <= 5 for t in rest)
 
 
+# --- the publisher's advertisements closing a book ----------------------------------------------------
+
+# "New Picture Books for Little Children ... ten cents each", "BOOKS WITH DRAWINGS By LESLIE BROOKE
+# ... Published by FREDERICK WARNE & Co.": a list of the publisher's other books, with prices and
+# formats, after the last page of a (picture) book.
+_ADVERT = re.compile(
+    r"\b(?:price[sd]?\b|\d+\s*cents|cents\s+each|post-?paid|per\s+(?:volume|copy|set)|uniform\s+with"
+    r"|(?:sixteen|twelve|eight)\s*-?mo\b|\b(?:16|12|8)mo\b|\b8vo\b|\bquarto\b|full-page\s+pictures|cloth,|boards,|published\s+by\b"
+    r"|(?:new|other|uniform)\s+(?:\w+\s+)?books\b|books\s+(?:with|for|by)\b|in\s+the\s+same\s+series)",
+    re.IGNORECASE,
+)
+_ADVERT_LINE_WORDS = 12  # a line of the list: a title, a series' name
+_ADVERT_PARAGRAPH_WORDS = 60
+
+
+def _advert_line(text: str) -> bool:
+    return _ADVERT.search(text) is not None and len(_words(text)) <= _ADVERT_PARAGRAPH_WORDS
+
+
+def _listing(text: str) -> bool:
+    """Short lines or lines in capitals (titles, names), or a short paragraph naming prices or
+    formats; not verse (a line running on with a comma or semicolon)."""
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    if not lines or any(line[-1] in ",;" for line in lines):
+        return False
+    return _advert_line(text) or all(len(_words(line)) <= _ADVERT_LINE_WORDS or _in_capitals(line) for line in lines)
+
+
+def _in_capitals(line: str) -> bool:
+    letters = [c for c in line if c.isalpha()]
+    return bool(letters) and sum(c.isupper() for c in letters) >= 0.8 * len(letters)
+
+
+def trailing_adverts(texts: Sequence[str]) -> int:
+    """How many of the book's last paragraphs are the publisher's list of its other books: short
+    lines and price or format lines, two of them or more naming books, prices or the publisher,
+    never all of the chapter."""
+    run = 0
+    while run < len(texts) - 1 and _listing(texts[len(texts) - 1 - run]):
+        run += 1
+    adverts = sum(map(_advert_line, texts[len(texts) - run:]))
+    return run if adverts >= 2 and adverts * 3 >= run else 0
+
+
 # --- the pass over a book -----------------------------------------------------------------------------
 
 
@@ -535,4 +579,9 @@ def leave_out_by_content(book: Book, rules: BlockRules = BlockRules()) -> Book:
             omitted.append(omission(parts[0].kind if parts else TITLE_PAGE, chapter.source or chapter.title, [chapter.title]))
     if not chapters:
         return book
+    if TITLE_PAGE not in rules.keep and (count := trailing_adverts([p.text for p in chapters[-1].paragraphs])):
+        last = chapters[-1]
+        omitted.append(omission(TITLE_PAGE, _where(last, len(last.paragraphs) - count),
+                                (p.text for p in last.paragraphs[-count:])))
+        chapters[-1] = replace(last, paragraphs=last.paragraphs[:-count])
     return replace(book, chapters=chapters, omitted=[*book.omitted, *omitted])
