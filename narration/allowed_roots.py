@@ -29,6 +29,7 @@ FILE_OPTIONS: tuple[tuple[str, str], ...] = (("synthesis", "lexicon"), ("emotion
 #: when it is there or is written as a path.
 NAME_OR_PATH_OPTIONS: tuple[tuple[str, str], ...] = (
     ("synthesis", "model"), ("synthesis", "voice"), ("qa", "asr_model"), ("emotion", "model"),
+    ("cast", "source"),  # a cast file, or auto / off
 )
 
 
