@@ -107,6 +107,7 @@ def print_plan(plan: BookPlan) -> None:
     of = f" of {doc['of_chapters']} (--chapters; no M4B until the whole book is narrated)" if "of_chapters" in doc else ""
     say(console, f"{len(doc['chapters'])} chapters{of}, {total} words, about {hms(doc['estimated_seconds'])} of audio")
     say(console, language_line(doc))
+    say(console, lexicon_line(doc["lexicons"]), soft_wrap=True)
     if not doc["omitted"]:
         say(console, "left out: nothing")
         return
@@ -117,6 +118,13 @@ def print_plan(plan: BookPlan) -> None:
             say(console, f"    {item['where']}: {item['words']} words: {item['excerpt']}", soft_wrap=True)
         if len(entry["items"]) > 3:
             say(console, f"    ... and {len(entry['items']) - 3} more")
+
+
+def lexicon_line(files: list[str]) -> str:
+    """Which lexicon files the run applies, the one that wins a word both have last."""
+    if not files:
+        return "lexicon: none"
+    return "lexicon: " + ", then ".join(files) + (" (the later wins a word both have)" if len(files) > 1 else "")
 
 
 def language_line(doc: dict) -> str:
