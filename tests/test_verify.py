@@ -231,3 +231,17 @@ def test_after_chapters_runs_verify_checks_what_was_made_and_repair_makes_no_oth
     assert not any(p.exists() for p in takes_of_chapter(layout, 1))
     assert sorted(p.name[:2] for p in layout.chapters.glob("*.mp3")) == ["01", "03"] and not layout.m4b.exists()
     assert cli(["verify", str(book), "--out", str(out)]) == 0
+
+
+def test_repair_of_an_unreadable_manifest_after_a_chapters_run_keeps_that_runs_selection(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    book = tmp_path / "three.md"
+    book.write_text(THREE, encoding="utf-8")
+    out = tmp_path / "out"
+    layout = BookLayout.for_book(out, book)
+    narrate(book, out, OPTIONS.model_copy(update={"chapters": "2"}))
+    layout.manifest.write_bytes(b"this is not a database" * 100)
+    assert cli(["verify", str(book), "--out", str(out), "--repair"]) == 0
+    assert Manifest(layout.manifest).last_run()["synthesized"] == 0  # no chapter the run had left
+    assert [p.name[:2] for p in layout.chapters.glob("*.mp3")] == ["02"] and not layout.m4b.exists()

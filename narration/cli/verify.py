@@ -52,7 +52,9 @@ def run(args: argparse.Namespace) -> int:
                 print_verification(found, False)
                 say(stderr, f"repairing: narrating {args.book} again with its last run's options", soft_wrap=True)
             # Only the chapters made are made again: chapters a --chapters run left wait for a full run.
-            options = options.model_copy(update={"chapters": found.repair_selection()})
+            # (An unreadable manifest tells no chapters apart: the last run's selection stands.)
+            if not found.manifest:
+                options = options.model_copy(update={"chapters": found.repair_selection()})
             with stopped_by_signals():
                 pipeline.narrate(args.book, args.out, options)
             with book_lock(layout):
