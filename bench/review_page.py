@@ -23,11 +23,11 @@ from pathlib import Path
 from starlette.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hardware import machine  # noqa: E402
+from hardware import machine
 
-from narration import NarrationOptions, narrate  # noqa: E402
-from narration.review.book import open_book  # noqa: E402
-from narration.review.server import create_app  # noqa: E402
+from narration import NarrationOptions, narrate
+from narration.review.book import open_book
+from narration.review.server import create_app
 
 OPTIONS = NarrationOptions(backend="piper", batch_size=16, format="flac", loudness=None, qa=False,
                            emotion={"enabled": False})

@@ -14,8 +14,8 @@ from narration.options import NarrationOptions
 from narration.review.edits import set_pronunciation
 from narration.run import pipeline
 from narration.run.plan import plan_book
-from narration.store.layout import BookLayout
 from narration.store.chunk_keys import chunk_keys
+from narration.store.layout import BookLayout
 from narration.synthesis.piper import PiperBackend
 from narration.text.lexicon import merge_lexicons
 
