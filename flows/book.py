@@ -105,7 +105,7 @@ def _chapter_cache_key(context: TaskRunContext, parameters: dict[str, Any]) -> s
 # the step, never cached (its inputs are the whole plan: nothing to key a cache by that the store
 # does not say).
 TASK_OPTIONS: dict[str, dict[str, Any]] = {
-    "synthesize-batch": {
+    "render-batch": {
         "task_run_name": _batch_run_name, "retries": 2, "retry_delay_seconds": [2, 10],
         "retry_condition_fn": _retry_transient, "cache_key_fn": _batch_cache_key, "persist_result": True,
     },

@@ -189,12 +189,15 @@ def test_a_relative_model_path_is_a_path(tree: dict[str, Path]) -> None:
 #: String options that never name a file or folder. A new string option must be added here or to
 #: the checked ones in narration.allowed_roots.
 NOT_PATHS = {("synthesis", "backend"), ("synthesis", "quantization"), ("assembly", "bitrate"),
-             ("assembly", "profile"), ("emotion", "device")}
+             ("assembly", "profile"), ("emotion", "device"), ("chapters",)}
 
 
 def test_every_string_option_is_either_checked_or_known_not_to_be_a_path() -> None:
     strings = set()
     for section, section_field in NarrationOptions.model_fields.items():
+        if section_field.annotation in (str, str | None):  # a run-wide option beside the stages' parts
+            strings.add((section,))
+            continue
         for name, field in typing.cast(type, section_field.annotation).model_fields.items():
             if field.annotation in (str, str | None):
                 strings.add((section, name))

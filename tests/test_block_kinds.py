@@ -11,7 +11,7 @@ from epub_factory import Doc, TocEntry, chapter_body, write_epub
 
 from narration.ingest import load_book
 from narration.ingest.block_kinds import block_kind, is_reference
-from narration.ingest.omissions import CODE, LICENCE, REFERENCES, TITLE_PAGE
+from narration.ingest.omissions import CODE, COLOPHON, LICENCE, REFERENCES, TITLE_PAGE
 from narration.options import IngestOptions
 
 PROSE = [
@@ -278,3 +278,144 @@ def test_every_rule_is_linear_on_long_runs_of_punctuation(tail: str) -> None:
         start = time.perf_counter()
         block_kind(text), is_edition_note(text), is_reference(text)
         assert time.perf_counter() - start < 1.0, repr(ch)
+
+
+# --- ornaments ------------------------------------------------------------------------------------
+
+FRENCH = [
+    "Il pleuvait depuis trois jours sur la petite ville, et la rivière montait lentement sous le vieux pont.",
+    "Sophie avait peur, mais elle alla voir sa mère à la fenêtre, et y resta longtemps.",
+]
+STANZA = ["Le soir, à la campagne, on sort, on se promène,", "Le pauvre dans son champ, le riche en son domaine ;",
+          "Moi, je vais devant moi ; le poëte en tout lieu", "Se sent chez lui, sentant qu’il est partout chez Dieu."]
+
+
+@pytest.mark.parametrize("ornament", ['<p class="culdelampe">q</p>', "<p>q</p>", "<p>❧</p>",
+                                      '<div class="ornament">§ §</div>'])
+def test_an_ornament_closing_a_chapter_is_a_pause_not_text(tmp_path: Path, ornament: str) -> None:
+    """Bibebook closes each chapter with <p class="culdelampe">q</p>, a dingbat font's letter that
+    was read "q"; a glyph alone, or a letter no word of the book is, is an ornament."""
+    body = chapter_body("Chapitre 1", FRENCH).replace("</p>", f"</p>{ornament}")  # after each paragraph
+    docs = [Doc(f"ch{n}.xhtml", body.replace("Chapitre 1", f"Chapitre {n}")) for n in (1, 2)]
+    book = load_book(write_epub(tmp_path / "o.epub", docs, [TocEntry(f"Chapitre {n}", f"ch{n}.xhtml") for n in (1, 2)],
+                                language="fr"))
+    assert [[p.text for p in c.paragraphs] for c in book.chapters] == [FRENCH, FRENCH]
+    assert all(c.paragraphs[0].scene_break for c in book.chapters)  # a pause where the ornament stood
+
+
+def test_a_letter_the_book_uses_as_a_word_is_no_ornament(tmp_path: Path) -> None:
+    """"y" and "à" are French words (the prose has them); "II" numbers a poem's section."""
+    body = chapter_body("Chapitre 1", [FRENCH[0], "y", "II", *FRENCH[1:], "à"])
+    book = load_book(write_epub(tmp_path / "w.epub", [Doc("ch1.xhtml", body)], [TocEntry("Chapitre 1", "ch1.xhtml")],
+                                language="fr"))
+    assert [p.text for p in book.chapters[0].paragraphs] == [FRENCH[0], "y", "II", *FRENCH[1:], "à"]
+
+
+def test_a_poems_last_stanza_and_its_date_before_an_ornament_are_read(tmp_path: Path) -> None:
+    """Les Contemplations: each poem ends "Paris, mai 1842." and an ornament. With the ornament
+    gone, the last lines and the place and date looked like a title page glued to the chapter's
+    end (a place, a year, short lines) and were left out: verse runs on, a title page does not."""
+    lines = [*STANZA, *STANZA[:2], "Car elle est quelque part dans la maison sans doute !", "Paris, mai 1842."]
+    docs = [Doc(f"ch{n}.xhtml", chapter_body(f"{n}.", lines) + '<p class="ornement">q</p>') for n in (1, 2)]
+    book = load_book(write_epub(tmp_path / "p.epub", docs, [TocEntry(f"{n}.", f"ch{n}.xhtml") for n in (1, 2)],
+                                language="fr"))
+    assert [[p.text for p in c.paragraphs] for c in book.chapters] == [lines, lines]
+    assert not [o for o in book.omitted if o.kind == TITLE_PAGE]
+
+
+# --- colophons and credits ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text,colophon", [
+    ("Achevé d'imprimer en France le 5 Novembre 2016.", True), ("Printed in Great Britain by Clays Ltd", True),
+    ("Dépôt légal : mars 2010", True), ("Finito di stampare nel mese di maggio 2019", True),
+    ("The book was printed in London in 1850 and sold well among the people who read it.", False),
+    ("Il avait été imprimé en France, disait-on, mais personne ne le croyait vraiment.", False),
+])
+def test_colophon_lines(text: str, colophon: bool) -> None:
+    assert (block_kind(text) == COLOPHON) is colophon
+
+
+def test_a_producers_credits_and_closing_page_are_left_out(tmp_path: Path) -> None:
+    """Bibebook's shape: a "Crédits" page (sources, contributors, fonts) before the text, and a
+    closing "Fin" page ("Une édition BIBEBOOK / www.bibebook.com / Achevé d'imprimer ...") after;
+    both were read as chapters. A chapter that only mentions printing stays."""
+    credits = ["Sources :", "- Bibliothèque Électronique du Québec", "Ont contribué à cette édition :",
+               "- Association de Promotion de l'Ecriture et de la Lecture", "Fontes :", "- Manfred Klein"]
+    closing = ["Une édition", "BIBEBOOK", "www.bibebook.com", "Achevé d'imprimer en France le 5 Novembre 2016."]
+    story = [*FRENCH, "Le livre fut imprimé à Paris, chez un vieil imprimeur qui ne dormait jamais."]
+    docs = [Doc("credits.xhtml", chapter_body("Crédits", credits)), Doc("ch1.xhtml", chapter_body("Chapitre 1", story)),
+            Doc("last.xhtml", chapter_body("Fin", closing))]
+    toc = [TocEntry("Crédits", "credits.xhtml"), TocEntry("Chapitre 1", "ch1.xhtml"), TocEntry("Fin", "last.xhtml")]
+    book = load_book(write_epub(tmp_path / "b.epub", docs, toc, language="fr"))
+    assert [c.title for c in book.chapters] == ["Chapitre 1"]
+    assert [p.text for p in book.chapters[0].paragraphs] == story
+    assert any(o.kind == COLOPHON and o.excerpt.startswith("Crédits Sources") for o in book.omitted)
+    kept = load_book(write_epub(tmp_path / "k.epub", docs, toc, language="fr"), IngestOptions(keep=frozenset({COLOPHON})))
+    assert [c.title for c in kept.chapters][:2] == ["Crédits", "Chapitre 1"]
+
+
+JA_PROSE = "その夜、ジョバンニは丘の上で星空を見上げていた。遠くから汽車の音が聞こえてきた。"
+JA_ENTRIES = [
+    "『日本神話の源流』(吉田 敦彦 著, 講談社学術文庫, 2007年5月, Amazon)",
+    "『宗教の起源』(ロビン・ダンバー 著, 小田 哲 訳, 白揚社, 2023年10月)",
+    "『歴史 - 全3巻』(ヘロドトス 著, 松平 千秋 訳, 岩波文庫, 1971年)",
+    "『イスラム - 思想と歴史』(中村 廣治郎 著, 東京大学出版会, 1977年1月)",
+]
+
+
+def test_a_japanese_bibliography_is_references(tmp_path: Path) -> None:
+    """A self-published Japanese EPUB's "参考文献" (works in 『』 with author, translator,
+    publisher and year) was read; a paragraph of prose naming a book in 『』 stays."""
+    cited = "『銀河鉄道の夜』は宮沢賢治の童話で、1934年に出版された。" + JA_PROSE
+    docs = [Doc("ch1.xhtml", chapter_body("第1章 星", [JA_PROSE, cited, JA_PROSE])),
+            Doc("refs.xhtml", chapter_body("参考文献", ["宗教学", *JA_ENTRIES]))]
+    toc = [TocEntry("第1章 星", "ch1.xhtml"), TocEntry("参考文献", "refs.xhtml")]
+    book = load_book(write_epub(tmp_path / "ja.epub", docs, toc, language="ja"))
+    assert [c.title for c in book.chapters] == ["第1章 星"]
+    assert [p.text for p in book.chapters[0].paragraphs] == [JA_PROSE, cited, JA_PROSE]
+    assert [o.kind for o in book.omitted] == [REFERENCES]
+
+
+@pytest.mark.parametrize("text,pointer", [
+    ("Main article: History of Hindi", True), ("主条目：標準漢語", True), ("मुख्य लेख: देवनागरी", True),
+    ("詳細は「日本語の起源」を参照", True), ("مقالة مفصلة: لغة", True), ("Article détaillé : Langue d'oïl", True),
+    ("See also the river, which was running high that spring.", False),
+    ("詳細はそれぞれの文字の項目を参照）。一方、西日本方言では「う」は東日本より円唇に近い。", False),
+])
+def test_an_encyclopedias_cross_references_are_left_out(text: str, pointer: bool) -> None:
+    """Wikipedia exports (Readium's samples in Arabic, Chinese, Hindi, Japanese) read each
+    section's "Main article: ..." line; a sentence that starts the same way stays."""
+    assert (block_kind(text) == "contents") is pointer
+
+
+def test_a_dedication_on_the_credits_page_is_read(tmp_path: Path) -> None:
+    """Les malheurs de Sophie: the TOC's "Crédits" entry holds the credits and then the author's
+    dedication; the credits go, the dedication is read under the book's title."""
+    credits = ["Sources :", "- Librairie Hachette et Cie", "Ont contribué à cette édition :", "- Association APEL",
+               "Licence :", "Le texte suivant est une œuvre du domaine public édité sous la licence Creative Commons BY-SA"]
+    dedication = ["À ma petite-fille", "Chère enfant, tu me dis souvent que je suis bonne ; grand’mère n’a pas "
+                  "toujours été bonne, et il y a bien des enfants qui ont été méchants comme elle.", "Comtesse de Ségur"]
+    docs = [Doc("credits.xhtml", chapter_body("Crédits", [*credits, *dedication])),
+            Doc("ch1.xhtml", chapter_body("Chapitre 1", FRENCH))]
+    toc = [TocEntry("Crédits", "credits.xhtml"), TocEntry("Chapitre 1", "ch1.xhtml")]
+    book = load_book(write_epub(tmp_path / "s.epub", docs, toc, language="fr", title="Les malheurs de Sophie"))
+    assert [c.title for c in book.chapters] == ["Les malheurs de Sophie", "Chapitre 1"]
+    assert [p.text for p in book.chapters[0].paragraphs] == dedication
+
+
+def test_the_publishers_list_of_books_closing_a_picture_book_is_left_out(tmp_path: Path) -> None:
+    """Little Bo-Peep and The Three Bears (hand-made EPUB 2s of 2008) end with the publisher's
+    list of other books, their prices and formats, which was read; the rhymes before it stay."""
+    rhymes = ["WEE WILLIE WINKIE.", "Wee Willie Winkie runs through the town, Upstairs and downstairs in his nightgown, "
+              "Rapping at the window, crying through the lock, “Are the children in their beds, for now it’s eight o’clock?”"]
+    adverts = ["New Picture Books for Little Children.", "LITTLE FOLKS’ SERIES.", "TEN CENTS EACH.",
+               "Imperial 16mo. Six Full-page Pictures, in the best style of Color Printing.",
+               "Published by FREDERICK WARNE & Co., Ltd."]
+    docs = [Doc("ch1.xhtml", chapter_body("Rhymes", [*PROSE, *rhymes, *adverts]))]
+    book = load_book(write_epub(tmp_path / "r.epub", docs, [TocEntry("Rhymes", "ch1.xhtml")]))
+    assert [p.text for p in book.chapters[0].paragraphs] == [*PROSE, *rhymes]
+    assert any(o.kind == TITLE_PAGE and o.excerpt.startswith("New Picture Books") for o in book.omitted)
+    kept = load_book(write_epub(tmp_path / "k.epub", docs, [TocEntry("Rhymes", "ch1.xhtml")]),
+                     IngestOptions(keep=frozenset({TITLE_PAGE})))
+    assert [p.text for p in kept.chapters[0].paragraphs] == [*PROSE, *rhymes, *adverts]

@@ -250,3 +250,32 @@ def test_a_note_marker_after_a_numeral_in_capitals(tmp_path: Path) -> None:
     casing = book_casing("fr", [PROSE["fr"]])
     assert title_case("CHAPITRE XXII[1]", casing) == "Chapitre XXII[1]"
     assert title_case("LA MER[2] ET LE VENT", casing) == "La mer[2] et le vent"
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("LIVRE DEUXIEME", "book"), ("CHAPITRE PREMIERE", "chapter"), ("CAPITULO SEPTIMO", "chapter"),
+    ("ГЛАВА I.", "chapter"), ("Глава первая", "chapter"), ("ЧАСТЬ ВТОРАЯ", "part"), ("Розділ 3", "chapter"),
+    ("ГЛАВА ХIII.", "chapter"),  # a Cyrillic Х typed into the numeral
+])
+def test_unaccented_ordinals_and_cyrillic_labels(text: str, kind: str) -> None:
+    assert heading_label(text) == kind
+
+
+RUSSIAN = ("Старинная дворянская семья жила в своем поместье уже много лет, и никто из соседей не помнил, "
+           "когда именно они поселились на берегу реки. Хозяин был человек гордый и вспыльчивый.")
+
+
+def test_russian_chapters_in_plain_text_with_a_footnote_number(tmp_path: Path) -> None:
+    """Pushkin's plain texts: "ГЛАВА I" / a title in capitals, a Cyrillic Х in "ХIII", and a
+    footnote "1" with its note at a chapter's end, which is no chapter of its own."""
+    labels = ["ГЛАВА I", "ГЛАВА II", "ГЛАВА ХIII"]
+    body = "Александр Пушкин\nКАПИТАНСКАЯ ДОЧКА\n"
+    for n, label in enumerate(labels):
+        body += f"\n{label}\nСЕРЖАНТ ГВАРДИИ\n{RUSSIAN}\n{RUSSIAN}\n"
+        if n == 0:
+            body += "1\nчтобы стать учителем (франц.).\n"
+    path = tmp_path / "kapitan.txt"
+    path.write_text(body, encoding="utf-8")
+    book = load_book(path)
+    assert [c.title for c in book.chapters] == ["Глава I. Сержант гвардии", "Глава II. Сержант гвардии",
+                                                "Глава XIII. Сержант гвардии"]

@@ -61,3 +61,29 @@ def test_a_long_subtitle_is_still_the_title_pages() -> None:
     assert looks_like_title_page([subtitle, "by Dr. Mara Ellison"], title, ["Mara Ellison"])
     # The same words as prose of a chapter, under another book's title, are not a title page.
     assert not looks_like_title_page([subtitle, "by Dr. Mara Ellison"], "The Lantern Keeper", ["Mara Ellison"])
+
+
+def test_the_names_looked_for_are_compiled_once() -> None:
+    """Every page tried looks for the book's title and authors: each pattern is compiled once,
+    not once per page (re's own cache holds 512, fewer than a long book's lines)."""
+    from narration.ingest.frontmatter import _whole_words
+
+    _whole_words.cache_clear()
+    for _ in range(3):
+        looks_like_title_page(["THE RIVER", "by Ada Author", "London, 1899"], "The River", ["Ada Author"])
+    info = _whole_words.cache_info()
+    assert info.hits > 0 and info.misses <= 4
+
+
+def test_a_stanza_opening_with_the_books_title_is_no_title_page() -> None:
+    """A picture book's rhyme begins with its title ("Little Bo-Peep has lost her sheep, ..."):
+    its first two stanzas were left out as a title page. A title page before them still goes."""
+    from narration.ingest.frontmatter import title_page_lines
+
+    stanzas = ["Little Bo-Peep has lost her sheep,\nAnd can’t tell where to find them;\nLeave them alone, and "
+               "they’ll come home,\nAnd bring their tails behind them.",
+               "Little Bo-Peep fell fast asleep,\nAnd dreamt she heard them bleating;\nBut when she awoke, she found "
+               "it a joke,\nFor still they all were fleeting."]
+    assert title_page_lines(stanzas, "Little Bo-Peep", []) == 0
+    page = ["LITTLE BO-PEEP", "A NURSERY RHYME PICTURE BOOK", "LONDON: FREDERICK WARNE & CO.", "1882"]
+    assert title_page_lines([*page, *stanzas], "Little Bo-Peep", []) == len(page)

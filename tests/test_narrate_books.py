@@ -115,3 +115,16 @@ def test_the_bulk_scan_skips_a_book_bound_for_another_books_folder(tmp_path: Pat
     bulk_narrate(str(inputs), str(out), OPTIONS)
     assert queued == [str(first), str(other)]  # skipped again, not queued once the others are done
     assert second.exists()
+
+
+def test_narrate_one_book_gets_the_same_output_folder_check(tmp_path: Path) -> None:
+    """``narrate()`` for one book, called without a plan: before, a file where the output folder
+    must be failed midway with NotADirectoryError; now it is the same refusal, nothing written."""
+    from narration import narrate
+
+    book = _book(tmp_path / "tiny.md")
+    afile = tmp_path / "notes.txt"
+    afile.write_text("keep me", encoding="utf-8")
+    with pytest.raises(OutputUnusable, match="exists and is not a folder"):
+        narrate(book, afile, OPTIONS)
+    assert afile.read_text(encoding="utf-8") == "keep me"

@@ -28,7 +28,16 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from narration.ingest.omissions import CODE, CONTENTS, LICENCE, REFERENCES, TITLE_PAGE, TRANSCRIBER_NOTES, omission
+from narration.ingest.omissions import (
+    CODE,
+    COLOPHON,
+    CONTENTS,
+    LICENCE,
+    REFERENCES,
+    TITLE_PAGE,
+    TRANSCRIBER_NOTES,
+    omission,
+)
 from narration.model import PARA_TEXT, Book, Chapter, Omission, Paragraph
 
 # --- licence and legal text ----------------------------------------------------------------------
@@ -173,9 +182,23 @@ _REFERENCES_TITLE = re.compile(
 _REFERENCE_RUN = 3  # entries in a row before a run is a bibliography, not a sentence citing one
 
 
+# A Japanese or Chinese entry: a work's title in 『』 (or 《》), then who wrote or translated it,
+# its publisher or series and its year ("『日本神話の源流』(吉田 敦彦 著, 講談社学術文庫, 2007年5月)").
+_CJK_WORK = re.compile(r"^\W{0,2}[『《]")
+_CJK_CITATION = re.compile(r"(?:1[5-9]|20)\d\d\s*年|[著訳編]\s*[,，、)）]|出版|書店|書房|文庫|新書|社\s*[,，、)）]|大学出版")
+_CJK_ENTRY_CHARS = 300
+
+
+def _is_cjk_reference(text: str) -> bool:
+    return len(text) <= _CJK_ENTRY_CHARS and bool(_CJK_WORK.match(text)) and len(_CJK_CITATION.findall(text)) >= 2
+
+
 def is_reference(text: str) -> bool:
     """A bibliography entry: an entry's opening, a year, and an author-date form or another citation
-    mark (pages, volume, DOI, publisher...), in a short block."""
+    mark (pages, volume, DOI, publisher...), in a short block; in Japanese or Chinese, a work in
+    『』 with two marks of a citation (author or translator, publisher, year)."""
+    if _is_cjk_reference(text):
+        return True
     words = len(_words(text))
     if not (3 <= words <= 90 and _ENTRY_START.match(text) and _YEAR.search(text)):
         return False
@@ -235,6 +258,177 @@ def is_edition_note(text: str) -> bool:
                 or (_THE_ORIGINAL.search(text) and (_TYPOGRAPHY.search(text) or _EDITION_WORDS.search(text))))
 
 
+# --- ornaments -----------------------------------------------------------------------------------
+
+# An ornament closing a chapter or a section (a fleuron, a dingbat font's letter: "q", "❧") set
+# as a paragraph of its own. One or two characters that are no word of the book: the words
+# of one or two letters its running text uses ("a", "à", "y", "I", "O") stay text.
+_ORNAMENT_MAX = 2
+_ROMAN_NUMERAL = re.compile(r"[IVXLCivxlc]+")
+_SHORT_WORD = re.compile(r"(?<!\w)[^\W\d_]{1,2}(?!\w)")
+
+
+def short_words(book: Book) -> frozenset[str]:
+    """The words of one or two letters inside the book's running text (paragraphs of a few words)."""
+    found: set[str] = set()
+    for chapter in book.chapters:
+        for paragraph in chapter.paragraphs:
+            if len(paragraph.text) > 2 * _ORNAMENT_MAX + 1:
+                found.update(w.casefold() for w in _SHORT_WORD.findall(paragraph.text))
+    return frozenset(found)
+
+
+def is_ornament(text: str, words: frozenset[str]) -> bool:
+    """A paragraph of one or two characters that are no word of the book: no digit (a note's or
+    a section's number), no letter the book writes as a word elsewhere."""
+    core = "".join(text.split())
+    if not core or len(core) > _ORNAMENT_MAX or any(c.isdigit() for c in core) or _cjk_share(core) > 0:
+        return False  # "一", "完": a section's numeral, "the end"
+    if _ROMAN_NUMERAL.fullmatch(core.rstrip(".")):
+        return False  # "II": a poem's section
+    letters = "".join(c for c in core if c.isalpha())
+    if letters and (not words or "." in core):
+        return False  # "A.": an initial, a list's letter; a book with no running text tells nothing
+    return not letters or letters.casefold() not in words
+
+
+def _without_ornaments(chapter: Chapter, words: frozenset[str]) -> Chapter:
+    """The chapter with its ornament paragraphs read as scene breaks (a pause, as "* * *" is)."""
+    kept: list[Paragraph] = []
+    for paragraph in chapter.paragraphs:
+        if paragraph.kind == PARA_TEXT and is_ornament(paragraph.text, words):
+            if kept:
+                kept[-1] = replace(kept[-1], scene_break=True)
+            continue
+        kept.append(paragraph)
+    return replace(chapter, paragraphs=kept) if len(kept) < len(chapter.paragraphs) else chapter
+
+
+# --- cross-references (an encyclopedia's hatnotes) ---------------------------------------------------
+
+# "Main article: X" above a section of a Wikipedia or Wikisource export, in the languages of its
+# editions: a pointer to another page, not text of this one.
+_HATNOTE = re.compile(
+    r"^\W{0,2}(?:main\s+articles?|see\s+also|further\s+information|articles?\s+détaillés?|voir\s+aussi"
+    r"|hauptartikel|siehe\s+auch|artículos?\s+principal(?:es)?|véase\s+también|voce\s+principale"
+    r"|artigos?\s+principa(?:l|is)|ver\s+também|hoofdartikel|zie\s+ook|основная\s+статья|см\.\s+также"
+    r"|pääartikkeli|huvudartikel|hovedartikkel|主条目|主條目|参见|參見|मुख्य\s+लेख|مقالة\s+مفصلة|ערך\s+מורחב)\s*[:：]"
+    r"|^詳細は「[^」\n]{1,60}」(?:を|も)参照",
+    re.IGNORECASE,
+)
+_HATNOTE_WORDS = 15
+_HATNOTE_CHARS = 80
+
+
+def is_cross_reference(text: str) -> bool:
+    """A hatnote: a short line pointing to another article ("Main article: Devanagari",
+    "主条目：標準漢語", "詳細は「日本語の音韻」を参照")."""
+    return len(_words(text)) <= _HATNOTE_WORDS and len(text) <= _HATNOTE_CHARS and _HATNOTE.match(text) is not None
+
+
+# --- colophons and production credits ----------------------------------------------------------------
+
+# The printer's and producer's lines closing or opening an edition: "Achevé d'imprimer en France le
+# 5 novembre 2016", "Dépôt légal", "Printed in Great Britain", "Ont contribué à cette édition".
+_COLOPHON_LINE = re.compile(
+    r"^\W*+(?:\S++\s++){0,2}?(?:\bachevé\s+d['’]imprimer|\bdépôt\s+légal|\bimprimé\s+en\s+[A-ZÉ]|\bprinted\s+(?:and\s+bound\s+)?in\s+(?:the\s+)?[A-Z]"
+    r"|\bgedruckt\s+in\b|\bdruck\s+und\s+bindung|\bimpreso\s+en\s+[A-Z]|\bstampato\s+in\b|\bfinito\s+di\s+stampare"
+    r"|\bimpresso\s+(?:em|no)\s+[A-Z]|\bont\s+contribué\s+à\s+cette\s+édition|\bcontributors\s+to\s+this\s+edition"
+    r"|\bebook\s+(?:produced|created|prepared)\s+by\b|\blivre\s+numérique\s+(?:réalisé|produit)\s+par)",
+    re.IGNORECASE,
+)
+# A page of credits by its title: "Crédits", "Credits", "Colophon" (a chapter of a few hundred words).
+_CREDITS_TITLE = re.compile(r"^\W*(?:credits|crédits|créditos|crediti|credit[io]s|colophon|colofón|colofon|colofone|kolofon)\W*$",
+                            re.IGNORECASE)
+_COLOPHON_WORDS = 30  # a colophon's line is short
+_COLOPHON_CHARS = 120  # the opening words looked at, however long a "word" runs
+_COLOPHON_LEAD = 2  # words before its phrase ("Ebook réalisé...", "— Achevé d'imprimer")
+_CREDITS_PAGE_WORDS = 400
+
+
+def is_colophon(text: str) -> bool:
+    """A printer's or producer's line: short, opening on where and when it was printed or who
+    made it (prose that says a book "was printed in London" stays: the words open no line)."""
+    words = _words(text)
+    return len(words) <= _COLOPHON_WORDS and _COLOPHON_LINE.match(" ".join(words[:_COLOPHON_LEAD + 4])[:_COLOPHON_CHARS]) is not None
+
+
+_LABEL_LINE = re.compile(r":\s*$")  # "Sources :", "Fontes :"
+_LIST_ITEM = re.compile(r"^\s*[-–•·*]\s")  # "- Bibliothèque Électronique du Québec"
+_CREDIT_VALUE_WORDS = 20
+
+
+def _credits_run(chapter: Chapter, kinds: Sequence[str | None]) -> int:
+    """How many of a credits page's first paragraphs are its credits: labels ("Sources :"), list
+    items, legal or colophon lines, and a short line right after a label or one of those; what
+    follows (a dedication the TOC put on the same page) is the book's."""
+    run, after_label = 0, False
+    for paragraph, kind in zip(chapter.paragraphs, kinds, strict=True):
+        text = paragraph.text
+        label = bool(_LABEL_LINE.search(text)) and len(_words(text)) <= 6
+        if not (label or kind is not None or _LIST_ITEM.match(text)
+                or (after_label and len(_words(text)) <= _CREDIT_VALUE_WORDS)):
+            break
+        run += 1
+        after_label = label or kind is not None
+    return run
+
+
+def _colophon_chapter(chapter: Chapter, kinds: Sequence[str | None]) -> bool:
+    """A chapter of credits: titled so, short, and nothing but credits, or holding a colophon line
+    and otherwise only short lines (a publisher's name, its address: Bibebook's closing "Fin" page)."""
+    if _CREDITS_TITLE.match(chapter.title.strip()) and chapter.words <= _CREDITS_PAGE_WORDS:
+        return _credits_run(chapter, kinds) == len(chapter.paragraphs)
+    if COLOPHON not in kinds:
+        return False
+    rest = [p.text for p, k in zip(chapter.paragraphs, kinds, strict=True) if k is None and p.kind == PARA_TEXT]
+    return all(len(_words(t)) <= 5 for t in rest)
+
+
+# --- the publisher's advertisements closing a book ----------------------------------------------------
+
+# "New Picture Books for Little Children ... ten cents each", "BOOKS WITH DRAWINGS By LESLIE BROOKE
+# ... Published by FREDERICK WARNE & Co.": a list of the publisher's other books, with prices and
+# formats, after the last page of a (picture) book.
+_ADVERT = re.compile(
+    r"\b(?:price[sd]?\b|\d+\s*cents|cents\s+each|post-?paid|per\s+(?:volume|copy|set)|uniform\s+with"
+    r"|(?:sixteen|twelve|eight)\s*-?mo\b|\b(?:16|12|8)mo\b|\b8vo\b|\bquarto\b|full-page\s+pictures|cloth,|boards,|published\s+by\b"
+    r"|(?:new|other|uniform)\s+(?:\w+\s+)?books\b|books\s+(?:with|for|by)\b|in\s+the\s+same\s+series)",
+    re.IGNORECASE,
+)
+_ADVERT_LINE_WORDS = 12  # a line of the list: a title, a series' name
+_ADVERT_PARAGRAPH_WORDS = 60
+
+
+def _advert_line(text: str) -> bool:
+    return _ADVERT.search(text) is not None and len(_words(text)) <= _ADVERT_PARAGRAPH_WORDS
+
+
+def _listing(text: str) -> bool:
+    """Short lines or lines in capitals (titles, names), or a short paragraph naming prices or
+    formats; not verse (a line running on with a comma or semicolon)."""
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    if not lines or any(line[-1] in ",;" for line in lines):
+        return False
+    return _advert_line(text) or all(len(_words(line)) <= _ADVERT_LINE_WORDS or _in_capitals(line) for line in lines)
+
+
+def _in_capitals(line: str) -> bool:
+    letters = [c for c in line if c.isalpha()]
+    return bool(letters) and sum(c.isupper() for c in letters) >= 0.8 * len(letters)
+
+
+def trailing_adverts(texts: Sequence[str]) -> int:
+    """How many of the book's last paragraphs are the publisher's list of its other books: short
+    lines and price or format lines, two of them or more naming books, prices or the publisher,
+    never all of the chapter."""
+    run = 0
+    while run < len(texts) - 1 and _listing(texts[len(texts) - 1 - run]):
+        run += 1
+    adverts = sum(map(_advert_line, texts[len(texts) - run:]))
+    return run if adverts >= 2 and adverts * 3 >= run else 0
+
+
 # --- the pass over a book -----------------------------------------------------------------------------
 
 
@@ -255,6 +449,10 @@ def block_kind(text: str) -> str | None:
         return LICENCE
     if is_edition_note(text):
         return TRANSCRIBER_NOTES
+    if is_colophon(text):
+        return COLOPHON
+    if is_cross_reference(text):
+        return CONTENTS
     return None
 
 
@@ -281,7 +479,7 @@ _RUN_TITLE_WORDS = 5  # "Au lecteur.", "Licence", "Note on the text": a run's ow
 def _with_run_titles(texts: Sequence[str], kinds: list[str | None]) -> list[str | None]:
     """A short line right before a left-out run (its title) is left out with it."""
     for i in range(len(kinds) - 1):
-        if kinds[i] is None and kinds[i + 1] in (LICENCE, TRANSCRIBER_NOTES, REFERENCES) \
+        if kinds[i] is None and kinds[i + 1] in (LICENCE, TRANSCRIBER_NOTES, REFERENCES, COLOPHON) \
                 and _title_like(texts[i]):
             kinds[i] = kinds[i + 1]
     return kinds
@@ -312,6 +510,8 @@ def _chapter_kind(chapter: Chapter, kinds: Sequence[str | None]) -> str | None:
         return TITLE_PAGE
     if references_title(chapter.title) and sum(k == REFERENCES for k in kinds) * 2 >= len(kinds):
         return REFERENCES
+    if _colophon_chapter(chapter, kinds):
+        return COLOPHON
     words = max(1, chapter.words)
     legal_words = sum(len(_words(p.text)) for p, k in zip(chapter.paragraphs, kinds, strict=True) if k == LICENCE)
     return LICENCE if legal_words * 2 > words else None
@@ -358,8 +558,15 @@ def leave_out_by_content(book: Book, rules: BlockRules = BlockRules()) -> Book:
     chapters: list[Chapter] = []
     omitted: list[Omission] = []
     titles = Counter(key for c in book.chapters if (key := _key(c.title)))
-    for chapter in book.chapters:
+    words = short_words(book)
+    for original in book.chapters:
+        chapter = _without_ornaments(original, words)
         kinds = _paragraph_kinds(chapter)
+        title = chapter.title
+        if _CREDITS_TITLE.match(title.strip()) and (run := _credits_run(chapter, kinds)):
+            # The credits opening a page go; the rest (a dedication) is read under the book's title.
+            kinds[:run] = [kind or COLOPHON for kind in kinds[:run]]
+            title = title if COLOPHON in rules.keep else book.title
         whole = CONTENTS if _is_contents_fragment(chapter, titles) else _chapter_kind(chapter, kinds)
         if whole and whole not in rules.keep:
             omitted.append(omission(whole, chapter.source or chapter.title, [chapter.title, *(p.text for p in chapter.paragraphs)]))
@@ -367,9 +574,14 @@ def leave_out_by_content(book: Book, rules: BlockRules = BlockRules()) -> Book:
         kept, parts = _split(chapter, kinds, rules.keep)
         omitted += parts
         if any(p.kind == PARA_TEXT for p in kept):
-            chapters.append(replace(chapter, paragraphs=kept))
-        elif chapter.paragraphs:
+            chapters.append(replace(chapter, paragraphs=kept, title=title))
+        elif original.paragraphs:  # (a part's page whose only text was an ornament among them)
             omitted.append(omission(parts[0].kind if parts else TITLE_PAGE, chapter.source or chapter.title, [chapter.title]))
     if not chapters:
         return book
+    if TITLE_PAGE not in rules.keep and (count := trailing_adverts([p.text for p in chapters[-1].paragraphs])):
+        last = chapters[-1]
+        omitted.append(omission(TITLE_PAGE, _where(last, len(last.paragraphs) - count),
+                                (p.text for p in last.paragraphs[-count:])))
+        chapters[-1] = replace(last, paragraphs=last.paragraphs[:-count])
     return replace(book, chapters=chapters, omitted=[*book.omitted, *omitted])

@@ -9,6 +9,7 @@ sentences and stays.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
@@ -57,6 +58,13 @@ def _norm(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
 
 
+@functools.lru_cache(maxsize=1024)
+def _whole_words(needle: str) -> re.Pattern[str]:
+    """A name as whole words, compiled once: the same titles and authors are looked for in every
+    page tried (re's own cache holds 512 patterns, fewer than a long book's lines)."""
+    return re.compile(rf"(?<!\w){re.escape(needle)}(?!\w)")
+
+
 def is_copyright_line(text: str) -> bool:
     return bool(COPYRIGHT_LINE.match(text)) and len(text.split()) <= 40
 
@@ -94,7 +102,7 @@ def looks_like_title_page(
     names = [_norm(n) for n in (title, *authors) if n and _norm(n)]
     text = _norm(" ".join(lines))
     def contains(haystack: str, needle: str) -> bool:
-        return len(needle) >= 4 and re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", haystack) is not None
+        return len(needle) >= 4 and _whole_words(needle).search(haystack) is not None
 
     names_book = any(contains(text, name) for name in names) or any(
         contains(name, _norm(line)) for line in lines for name in names
@@ -112,6 +120,8 @@ def title_page_lines(lines: Sequence[str], title: str, authors: Sequence[str], h
     found = 0
     for n in range(1 if heading else 2, min(len(lines), 16)):
         page = [heading, *lines[:n]] if heading else list(lines[:n])
+        if _is_stanza(lines[n - 1]):
+            break  # a stanza, though its first words are the book's title ("Little Bo-Peep has lost her sheep,")
         if looks_like_title_page(page, title, authors, strict=True):
             found = n
         elif not looks_like_title_page(page, title, authors):
@@ -170,13 +180,37 @@ def trailing_title_page(lines: Sequence[str]) -> int:
     found = 0
     for n in range(2, min(len(lines), MAX_TRAILING_PAGE + 1)):
         page = list(lines[-n:])
+        if _is_verse(page):
+            return 0  # a poem's last lines, closing on its place and date ("Paris, mai 1842.")
         if looks_like_title_page(page) and any(_PUBLISHED.search(line) for line in page):
             found = n
         elif not looks_like_title_page(page):
             break
     # The page follows the work's last prose: a list of short lines (contributors, addresses)
     # ending a chapter is that chapter's text, not a title page.
-    return found if found and _ends_prose(lines[-found - 1]) else 0
+    # A poem's last lines and its date after the lines before them that run on are no page.
+    before = lines[max(0, len(lines) - found - _VERSE_LOOKBACK):len(lines) - found]
+    return found if found and _ends_prose(lines[-found - 1]) and not _is_verse(before) else 0
+
+
+_VERSE_LOOKBACK = 4  # lines before a trailing page looked at for verse
+_VERSE_END = re.compile(r"[,;]['\"”’»)]*\s*$")
+_EXCLAIMS = re.compile(r"[!?]['\"”’»)\s]*$")
+
+
+def _is_verse(paragraphs: Sequence[str]) -> bool:
+    """Lines of verse: a line that runs on (ends in a comma or semicolon), or two that exclaim or
+    ask, naming no publisher, place or year: a title page's title and author lines do neither
+    (one title may end in "!": "Westward Ho!")."""
+    lines = [line for paragraph in paragraphs for line in paragraph.split("\n") if not _PUBLISHED.search(line)]
+    return any(_VERSE_END.search(line) for line in lines) or sum(bool(_EXCLAIMS.search(line)) for line in lines) >= 2
+
+
+def _is_stanza(paragraph: str) -> bool:
+    """A stanza: three lines or more, two of them running on (a title page's title may run on
+    once: "OF TRISTRAM SHANDY,\nGENTLEMAN.")."""
+    lines = [line for line in paragraph.split("\n") if line.strip()]
+    return len(lines) >= 3 and sum(bool(_VERSE_END.search(line)) for line in lines) >= 2
 
 
 def _ends_prose(line: str) -> bool:

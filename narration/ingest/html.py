@@ -77,6 +77,10 @@ TYPE_KINDS = {
 }  # fmt: skip
 NOTE_REF_TYPES = frozenset({"noteref", "doc-noteref"})
 NOTE_CLASSES = frozenset({"footnote", "footnotes", "endnote", "endnotes", "foot"})  # "foot": Gutenberg's "(return)" notes
+# A class naming an ornament (a printer's flower, a tailpiece closing a chapter: Bibebook's
+# <p class="culdelampe">q</p>, a letter in a dingbat font read as "q"): a scene break, not text.
+_ORNAMENT_CLASS = re.compile(r"cul-?de-?lampe|ornament|ornement|fleuron|dinkus|tailpiece|dingbat", re.IGNORECASE)
+_ORNAMENT_CHARS = 10  # an ornament's own text: a glyph or a few; a longer one is text after all
 LINE_NUMBER_CLASSES = frozenset({"lnum", "linenum", "linenumber", "line-number", "lineno", "linenr", "linenb"})
 CONTENTS_CLASSES = frozenset({"toc", "contents", "tocline", "toc-entry", "loi"})
 _CAPTION_CLASS = re.compile(r"caption|^(?:illus|illustration)$")
@@ -335,7 +339,8 @@ class _Walker:
             return
         if el.get("id"):  # before the elements read whole below (a TOC entry may point at a <pre>)
             self.out.anchors.setdefault(el.get("id"), len(self.out.blocks))
-        if tag == "hr":
+        if tag == "hr" or (tag in ("p", "div") and any(_ORNAMENT_CLASS.search(name) for name in classes(el))
+                           and len(element_text(el).strip()) <= _ORNAMENT_CHARS):
             self.scene_break()
             return
         if tag == "table":  # a table of text (drop_reason dropped data tables): verse, or a play

@@ -593,7 +593,10 @@ _FOREIGN_ORDINALS = (
     "fünfter fünfte sechstes sechster sechste siebentes siebtes siebter siebte achtes achter achte neuntes "
     "neunter neunte zehntes zehnter zehnte letztes letzter letzte "
     "eerste tweede derde vierde vijfde zesde zevende achtste negende tiende laatste "
-    "ensimmäinen toinen kolmas neljäs viides kuudes seitsemäs kahdeksas yhdeksäs kymmenes viimeinen"
+    "ensimmäinen toinen kolmas neljäs viides kuudes seitsemäs kahdeksas yhdeksäs kymmenes viimeinen "
+    "первая первый первое вторая второй второе третья третий третье четвёртая четвертая четвёртый четвертый "
+    "пятая пятый шестая шестой седьмая седьмой восьмая восьмой девятая девятый десятая десятый последняя последний "
+    "перша перший друга другий третя третій четверта четвертий п'ята п'ятий остання останній"
 ).split()
 _FOREIGN_CARDINALS = (
     "un une deux trois quatre cinq six sept huit neuf dix uno dos tres cuatro cinco seis siete ocho nueve "
@@ -602,24 +605,33 @@ _FOREIGN_CARDINALS = (
 ).split()
 
 
+def _unaccented(word: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
+
+
 def _alternation(words: list[str]) -> str:
-    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+    """Longest first; each word also as printed without its accents, as titles in capitals often
+    are ("LIVRE DEUXIEME", "CAPITULO SEPTIMO")."""
+    forms = {*words, *map(_unaccented, words)}
+    return "|".join(re.escape(w) for w in sorted(forms, key=len, reverse=True))
 
 
 _ORDINAL = rf"(?:{_alternation(_FOREIGN_ORDINALS)})"
 _NUMBER = rf"(?:\d+|{_ROMAN}|(?:the\s+)?(?:{'|'.join(_NUMBER_WORDS)})|{_ORDINAL}|(?:{_alternation(_FOREIGN_CARDINALS)}))"
-# Label words by kind, in English, French, Spanish, Italian, Portuguese, German, Dutch, Finnish.
+# Label words by kind, in English, French, Spanish, Italian, Portuguese, German, Dutch, Finnish,
+# Russian and Ukrainian.
 _LABEL_WORDS = {
-    "chapter": "chapter chap. chapitre capítulo capitulo capitolo kapitel hoofdstuk luku",
-    "part": "part partie parte teil deel osa",
-    "book": "book livre libro livro buch boek kirja",
-    "volume": "volume vol. tome tomo band nide",
+    "chapter": "chapter chap. chapitre capítulo capitolo kapitel hoofdstuk luku глава розділ",
+    "part": "part partie parte teil deel osa часть частина",
+    "book": "book livre libro livro buch boek kirja книга",
+    "volume": "volume vol. tome tomo band nide том",
     "canto": "canto chant gesang runo laulu",
     "act": "act acte acto atto ato akt aufzug bedrijf näytös",
     "letter": "letter lettre carta lettera brief kirje",
     "stave": "stave", "fable": "fable", "story": "story", "tale": "tale",
 }
-_LABEL_KIND = {word: kind for kind, words in _LABEL_WORDS.items() for word in words.split()}
+_LABEL_KIND = {form: kind for kind, words in _LABEL_WORDS.items() for word in words.split()
+               for form in (word, _unaccented(word))}
 LABEL_WORDS = _alternation(list(_LABEL_KIND))
 # Numbered labels: the label word gives the kind. The number follows it ("Chapitre premier") or,
 # as an ordinal word, first ("Erstes Kapitel", "Ensimmäinen runo", "Primera parte").
@@ -640,9 +652,20 @@ _CONTAINER_KINDS = {"part", "book", "volume", "vol.", "部", "巻"}
 _SAME_KIND = {"chap.": "chapter", "vol.": "volume", "章": "chapter", "話": "chapter", "節": "section"}
 
 
+# Cyrillic letters shaped like Roman numerals' (Х, І, С, М), typed into
+# numerals by Russian and Ukrainian texts: "ГЛАВА ХIII." with a Cyrillic Х.
+_CYRILLIC_ROMAN = str.maketrans("ХІСМ", "XICM")
+_MIXED_NUMERAL = re.compile(r"(?<!\w)(?=[IVXLCDMХІСМ]*[ХІСМ])(?=[IVXLCDMХІСМ]*[IVXLCDM])[IVXLCDMХІСМ]+(?!\w)")
+
+
+def latin_numerals(text: str) -> str:
+    """Roman numerals with Cyrillic look-alikes among their Latin letters written in Latin ones."""
+    return _MIXED_NUMERAL.sub(lambda m: m.group(0).translate(_CYRILLIC_ROMAN), text)
+
+
 def heading_label(text: str) -> str | None:
     """The kind of label a heading carries ("chapter", "part", "number"...), or None for a name."""
-    text = text.strip()
+    text = latin_numerals(text.strip())
     if match := NUMBERED_LABEL.match(text):
         kind = _LABEL_KIND.get((match.group(1) or match.group(2)).lower(), "chapter")
     elif CHAPTER_NAMES.match(text):

@@ -31,7 +31,7 @@ KINDS: dict[str, str] = {
     TRANSCRIBER_NOTES: "transcriber's notes and production credits",
     TITLE_PAGE: "title pages, half-titles, imprints",
     COPYRIGHT: "copyright pages and lines",
-    CONTENTS: "tables of contents, lists of illustrations, indexes",
+    CONTENTS: "tables of contents, lists of illustrations, indexes, cross-references ('Main article: ...')",
     CAPTIONS: "illustration captions",
     COLOPHON: "colophons and credits",
     NOTES: "footnotes and endnotes (read them with --notes inline|end)",

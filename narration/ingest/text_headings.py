@@ -43,6 +43,7 @@ from narration.ingest.markdown import (
     LABEL_WORDS,
     NUMBERED_LABEL,
     heading_label,
+    latin_numerals,
 )
 from narration.ingest.text_blocks import (
     ILLUSTRATION,
@@ -91,7 +92,7 @@ class Heading:
 
 def _label_of_text(text: str) -> str | None:
     """heading_label, plus Japanese kanji numerals alone and 上/中/下 parts."""
-    text = _AOZORA_NOTE.sub("", text).strip().strip("_=").strip()
+    text = latin_numerals(_AOZORA_NOTE.sub("", text).strip().strip("_=").strip())
     if not text:
         return None
     if _KANJI_NUMBER.match(text):
@@ -226,7 +227,7 @@ def _is_title_block(block: Block) -> bool:
 def _format_label(label: str, title: str, casing: Casing | None = None) -> str:
     """"CHAPTER I." + "DOWN THE RABBIT-HOLE" -> "Chapter I. Down the Rabbit-Hole"; ruby readings
     are not shown in titles ("二 活版所《かっぱんじょ》" -> "二 活版所")."""
-    label = clean_text(_AOZORA_NOTE.sub("", strip_ruby(label))).strip()
+    label = latin_numerals(clean_text(_AOZORA_NOTE.sub("", strip_ruby(label))).strip())
     title = strip_ruby(title)
     match = _LABEL_HEAD.match(label)
     if casing is not None and casing.own_rule and is_caps(label):

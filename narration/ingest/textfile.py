@@ -115,7 +115,8 @@ def is_caps(text: str) -> bool:
 
 # Languages whose titles capitalise the first word and names only ("L'homme et la mer", "Cien
 # años de soledad", "De avonden"): a title in capitals is folded so, not in English title case.
-SENTENCE_CASE = frozenset({"fr", "es", "it", "pt", "ca", "ro", "nl", "fi", "sv", "da", "no", "nb", "nn"})
+SENTENCE_CASE = frozenset({"fr", "es", "it", "pt", "ca", "ro", "nl", "fi", "sv", "da", "no", "nb", "nn",
+                           "ru", "uk", "be", "bg", "pl", "cs", "sk", "sl", "hr", "sr"})
 # German capitalises every noun, and which words of a title in capitals are nouns cannot be known:
 # only the words the book itself writes in lower case are folded ("DAS LEBEN IST SCHÖN" -> "Das
 # Leben ist schön" where the text has "ist" and "schön"); an unknown word keeps its capital.

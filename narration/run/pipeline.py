@@ -1,7 +1,7 @@
 """The narration pipeline: its steps as plain functions, ``STEPS`` (the run written once, as
 data) and ``narrate()``, which runs them in this process.
 
-    prepare -> tag-emotions (a first run) -> write-script -> start-run -> synthesize-batch (each
+    prepare -> tag-emotions (a first run) -> write-script -> start-run -> render-batch (each
     batch) -> assemble-chapter (each chapter) -> check-mastering -> qa-report -> assemble-book,
     captions-and-readalong -> finish-run
 
@@ -56,6 +56,7 @@ from narration.store.verify import (
     record_problem,
     write_record,
 )
+from narration.store.writable import check_writable
 
 log = logging.getLogger(__name__)
 
@@ -365,7 +366,7 @@ STEPS: tuple[Step, ...] = (
     Step("write-script", tag, {"plan": "plan", "layout": "layout", "tags": "tags"}, "plan"),
     Step("start-run", start_run, {"plan": "plan", "layout": "layout", "narrator": "narrator"}, "run",
          report=_started),
-    Step("synthesize-batch", render_batch, {"chunks": "chunks", "keys": "keys", "layout": "layout",
+    Step("render-batch", render_batch, {"chunks": "chunks", "keys": "keys", "layout": "layout",
          "options": "plan.options", "run_id": "run.run_id", "narrator": "narrator"}, "batches", each="batch",
          report=_rendered),
     Step("assemble-chapter", assemble_chapter_audio, {"chapter": "chapter", "keys": "keys", "layout": "layout",
@@ -429,7 +430,11 @@ def narrate(
     another run holds the book's folder, ``BookLocked`` is raised before anything is written, or
     with ``wait`` the run waits for it to end.
     """
-    run_plan, layout = planned or plan(book, out_dir, options or NarrationOptions())
+    if planned is None:  # the checks plan_books makes for several books, for this one
+        run_plan, layout = plan(book, out_dir, options or NarrationOptions())
+        check_writable(Path(out_dir), [layout.root, layout.work, layout.chapters])
+    else:
+        run_plan, layout = planned
     with book_lock(layout, wait=wait):
         return execute(run_plan, layout, ThreadExecutor(ChunkFailures, log.info), narrator or Narrator(),
                        on_progress, keep_models=narrator is not None)
