@@ -13,7 +13,7 @@ import pytest
 
 from narration.audio import Audio
 from narration.cli import voices as voices_command
-from narration.errors import InputError
+from narration.errors import ConfigError, InputError
 from narration.model import Utterance
 from narration.options import NarrationOptions
 from narration.review.audition import (
@@ -41,10 +41,10 @@ class CountingBackend:
         self.voice, self.speed, self.calls, self.seconds = voice, speed, calls, seconds
 
     def identity(self, utterance: Utterance) -> dict[str, Any]:
-        return {"backend": self.name, "voice": self.voice, "speed": self.speed}
+        return {"backend": self.name, "voice": utterance.voice or self.voice, "speed": self.speed}
 
     def synthesize(self, batch: Sequence[Utterance]) -> list[Audio]:
-        self.calls += [self.voice] * len(batch)
+        self.calls += [u.voice or self.voice for u in batch]
         t = np.arange(int(self.seconds * RATE)) / RATE
         return [Audio((0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), RATE) for _ in batch]
 
@@ -198,3 +198,43 @@ def test_a_narrated_books_language_and_voice_join_the_audition(tmp_path: Path, s
     page = (tmp_path / "v" / "voices.html").read_text(encoding="utf-8")
     assert "<td>en_US-joe-medium</td><td>narrates short</td><td>piper</td><td>American English</td>" in page
     assert calls == ["en_US-joe-medium", "af_one", "bm_two"] and '<section lang="en">' in page
+
+
+class SharedBackend(CountingBackend):
+    """Like Kokoro: reads each utterance in the voice it names; records each batch's voices."""
+
+    def __init__(self, voice: str, speed: float, calls: list[str], batches: list[list[str]]) -> None:
+        super().__init__(voice, speed, calls, 2.0)
+        self.batches = batches
+
+    def identity(self, utterance: Utterance) -> dict[str, Any]:
+        if utterance.voice == "af_gone":
+            raise ConfigError("Kokoro voice af_gone is not installed")
+        return {"backend": "kokoro-en", "voice": utterance.voice, "speed": self.speed}
+
+    def synthesize(self, batch: Sequence[Utterance]) -> list[Audio]:
+        self.batches.append([u.voice or "" for u in batch])
+        return super().synthesize(batch)
+
+
+def test_a_backend_reading_any_voice_is_loaded_once_and_renders_its_voices_in_one_batch(tmp_path: Path) -> None:
+    loads: list[str] = []
+    batches: list[list[str]] = []
+    calls: list[str] = []
+
+    def load(options: NarrationOptions) -> CountingBackend:
+        loads.append(f"{options.synthesis.backend} {options.synthesis.voice}")
+        if options.synthesis.backend == "piper":
+            return CountingBackend(options.synthesis.voice, options.synthesis.speed, calls, 2.0)
+        return SharedBackend(options.synthesis.voice, options.synthesis.speed, calls, batches)
+
+    kokoro = [Voice("kokoro-en", n, "American English", "female") for n in ("af_heart", "af_gone", "am_adam", "bf_emma")]
+    piper = Voice("piper", "en_US-joe-medium", "American English", "male")
+    takes = audition([kokoro[0], piper, *kokoro[1:]], "One two three.", "en", tmp_path, backend_for=load)
+    assert loads == ["kokoro-en af_heart", "piper en_US-joe-medium"]  # the model once for all four
+    assert batches == [["af_heart", "am_adam", "bf_emma"]]  # one batch; the missing voice left out alone
+    assert [t.voice.name for t in takes] == ["af_heart", "en_US-joe-medium", "am_adam", "bf_emma"]
+    assert len({t.path for t in takes}) == 4  # each voice its own key
+    loads.clear()
+    assert all(not t.rendered for t in audition(kokoro, "One two three.", "en", tmp_path, backend_for=load))
+    assert loads == ["kokoro-en af_heart"] and batches == [["af_heart", "am_adam", "bf_emma"]]  # nothing rendered

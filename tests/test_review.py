@@ -52,9 +52,15 @@ def client(book: tuple[Path, Path]) -> TestClient:
     return TestClient(create_app(open_book(book[1], book[0])), base_url="http://127.0.0.1:8765")
 
 
+def chapters(client: TestClient) -> list[dict]:
+    """Every chapter's document, as the page fetches each when opened."""
+    return [client.get(f"/api/chapter/{c['number']}").json() for c in client.get("/api/book").json()["chapters"]]
+
+
 def test_the_document_places_every_sentence_in_its_chapters_audio(client: TestClient) -> None:
     doc = client.get("/api/book").json()
     assert [c["title"] for c in doc["chapters"]] == ["One", "Two", "Three"]
+    doc["chapters"] = chapters(client)
     for chapter in doc["chapters"]:
         starts = [s["start"] for s in chapter["sentences"]]
         assert None not in starts and starts == sorted(starts) and starts[-1] < chapter["duration"]
@@ -145,14 +151,14 @@ def test_apply_synthesizes_only_the_chunks_the_edits_touch(client: TestClient, b
     retake = next(i for i, r in records.items() if r.text.startswith("The first chapter"))
     assert len(stops) == 1 and client.post("/api/lexicon", json={"word": "stops", "say": "halts"}).status_code == 200
     assert client.post("/api/retake", json={"chunk": retake, "marked": True}).json() == {"marked": 1}
-    assert client.get("/api/book").json()["chapters"][0]["chunks"][1]["marked"] is True
+    assert client.get("/api/chapter/1").json()["chunks"][1]["marked"] is True
+    assert client.get("/api/book").json()["chapters"][0]["marked"] == 1
 
     done = _applied(client)
     assert done["state"] == "done", done
     assert done["synthesized"] == 2 and done["changed"] == sorted([*stops, retake])
     assert Manifest(layout.manifest).last_run()["synthesized"] == 2
-    doc = client.get("/api/book").json()
-    chunks = {c["index"]: c for ch in doc["chapters"] for c in ch["chunks"]}
+    chunks = {c["index"]: c for ch in chapters(client) for c in ch["chunks"]}
     for index in (*stops, retake):  # the old take beside the new one
         assert chunks[index]["previous"] and client.get(f"/audio/before/{chunks[index]['previous']}").status_code == 200
     assert chunks[stops[0]]["key"] != records[stops[0]].key and "halts" in chunks[stops[0]]["spoken"]
@@ -215,7 +221,56 @@ def test_a_flagged_chunk_shows_its_reasons_and_what_the_asr_heard(client: TestCl
     record = manifest.records()[3]
     verdict = {"passed": False, "reasons": ["wer 60%"], "transcript": "the second won two", "error_rate": 0.6}
     manifest.mark_done(record.key, record.duration or 1.0, None, qa=verdict, retakes=2, fingerprint=record.fingerprint)
-    chunks = {c["index"]: c for ch in client.get("/api/book").json()["chapters"] for c in ch["chunks"]}
+    chunks = {c["index"]: c for ch in chapters(client) for c in ch["chunks"]}
+    assert [c["flagged"] for c in client.get("/api/book").json()["chapters"]] == [0, 1, 0]
     assert chunks[3]["flagged"] and chunks[3]["reasons"] == ["wer 60%"] and chunks[3]["retakes"] == 2
     assert chunks[3]["transcript"] == "the second won two"
     assert [i for i, c in chunks.items() if c["flagged"]] == [3] and chunks[2]["transcript"] is None
+
+
+LONG = 300
+
+
+def long_book(chapters: int) -> str:
+    return "# Long\n\n" + "".join(f"## Part {n}\n\nIt rained on day {n}. The river rose.\n\n" for n in range(1, chapters + 1))
+
+
+@pytest.fixture(scope="module")
+def long_narrated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A 300-chapter book of which chapter 2 is narrated (the manifest records every chapter)."""
+    root = tmp_path_factory.mktemp("long")
+    source = root / "long.md"
+    source.write_text(long_book(LONG), encoding="utf-8")
+    narrate(source, root / "out", OPTIONS.model_copy(update={"chapters": "2"}))
+    return source, root / "out"
+
+
+def test_a_long_books_page_loads_its_chapter_list_first_and_a_chapter_when_opened(
+    long_narrated: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import narration.review.book as review_book
+
+    timed: list[int] = []
+    real = review_book.chapter_timing
+    monkeypatch.setattr(review_book, "chapter_timing", lambda index, *a, **k: timed.append(index) or real(index, *a, **k))
+    planned: list[int] = []
+    plan = review_book.pipeline.plan
+    monkeypatch.setattr(review_book.pipeline, "plan", lambda *a, **k: planned.append(1) or plan(*a, **k))
+    source, out = long_narrated
+    client = TestClient(create_app(open_book(out, source)), base_url="http://127.0.0.1:8765")
+
+    outline = client.get("/api/book")
+    doc = outline.json()
+    assert len(doc["chapters"]) == LONG and doc["chapters"][1]["audio"] and not doc["chapters"][0]["audio"]
+    assert not any("sentences" in c or isinstance(c["chunks"], list) for c in doc["chapters"])
+    assert timed == [] and len(outline.content) < 200 * LONG  # a line per chapter, no text, no take read
+
+    two = client.get("/api/chapter/2").json()
+    assert two["title"] == "Part 2" and two["sentences"][-1]["start"] is not None and timed == [1]
+    assert [s["text"] for s in client.get(f"/api/chapter/{LONG}").json()["sentences"]][-1] == "The river rose."
+    assert timed == [1] and planned == [1]  # one plan for the outline and every chapter opened
+    for missing in ("0", str(LONG + 1), "x"):
+        assert client.get(f"/api/chapter/{missing}").status_code == 404
+
+    assert client.post("/api/lexicon", json={"word": "river", "say": "rivver"}).status_code == 200
+    assert "rivver" in client.get(f"/api/chapter/{LONG}").json()["chunks"][-1]["spoken"] and planned == [1, 1]

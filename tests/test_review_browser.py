@@ -79,6 +79,13 @@ def test_play_fix_a_word_apply_and_only_that_chunk_is_synthesized(served: tuple[
         page.goto(url)
         page.wait_for_selector("#chapter-0 .sentence[data-start]")
         assert page.locator("#chapter-1 audio").count() == 0  # not narrated yet: --chapters 1
+        # The chapter list comes first; a chapter's text is fetched when it is opened.
+        assert page.locator("section.chapter").count() > 2 and page.locator("#chapter-1 .sentence").count() == 0
+        page.click("#chapter-1 button.open")
+        page.wait_for_selector("#chapter-1 .sentence")
+        assert page.locator("#chapter-1 .sentence[data-start]").count() == 0  # no audio: no times
+        page.click("#chapter-1 button.open")  # closed again
+        assert page.locator("#chapter-1 .sentence").count() == 0
 
         # Play the fourth sentence: it is lit while heard, and playback stops at its end.
         fourth = page.locator("#chapter-0 .sentence[data-start]").nth(3)

@@ -198,3 +198,50 @@ def test_verify_of_a_book_never_narrated_or_being_narrated_is_one_line(tmp_path:
     with book_lock(BookLayout.for_book(out, book)):
         busy = run_verify(book, out, "--repair")
     assert busy.returncode == 3 and "already being narrated" in busy.stderr
+
+
+THREE = ("# Three\n\n## One\n\nThe first chapter is short. It ends here.\n\n## Two\n\nThe second one too.\n\n"
+         "## Three\n\nAnd the third. Then it stops.\n")
+
+
+def test_after_chapters_runs_verify_checks_what_was_made_and_repair_makes_no_other_chapter(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    book = tmp_path / "three.md"
+    book.write_text(THREE, encoding="utf-8")
+    out = tmp_path / "out"
+    layout = BookLayout.for_book(out, book)
+    narrate(book, out, OPTIONS.model_copy(update={"chapters": "1"}))
+    narrate(book, out, OPTIONS.model_copy(update={"chapters": "3"}))  # the options now record only "3"
+    capsys.readouterr()
+
+    assert cli(["verify", str(book), "--out", str(out), "--json"]) == 0  # chapter 2 not started is no damage
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["ok"] and not doc["missing_takes"] and doc["audiobook"] is None
+    assert [c["index"] for c in doc["not_started"]] == [1]
+    assert cli(["verify", str(book), "--out", str(out)]) == 0
+    assert "not started: chapter(s) 2 (Two)" in " ".join(capsys.readouterr().out.split())
+
+    flip_a_byte(takes_of_chapter(layout, 0)[0])  # chapter 1, made by the run before the last
+    assert cli(["verify", str(book), "--out", str(out), "--json"]) == 1
+    assert [t["chapter"] for t in json.loads(capsys.readouterr().out)["damaged_takes"]] == [0]
+
+    assert cli(["verify", str(book), "--out", str(out), "--repair"]) == 0
+    assert Manifest(layout.manifest).last_run()["synthesized"] == 1  # the damaged take; chapter 2 stays for later
+    assert not any(p.exists() for p in takes_of_chapter(layout, 1))
+    assert sorted(p.name[:2] for p in layout.chapters.glob("*.mp3")) == ["01", "03"] and not layout.m4b.exists()
+    assert cli(["verify", str(book), "--out", str(out)]) == 0
+
+
+def test_repair_of_an_unreadable_manifest_after_a_chapters_run_keeps_that_runs_selection(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    book = tmp_path / "three.md"
+    book.write_text(THREE, encoding="utf-8")
+    out = tmp_path / "out"
+    layout = BookLayout.for_book(out, book)
+    narrate(book, out, OPTIONS.model_copy(update={"chapters": "2"}))
+    layout.manifest.write_bytes(b"this is not a database" * 100)
+    assert cli(["verify", str(book), "--out", str(out), "--repair"]) == 0
+    assert Manifest(layout.manifest).last_run()["synthesized"] == 0  # no chapter the run had left
+    assert [p.name[:2] for p in layout.chapters.glob("*.mp3")] == ["02"] and not layout.m4b.exists()

@@ -28,11 +28,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from narration.review.book import open_book
+    from narration.review.book import book_plan, open_book
     from narration.review.server import serve
 
     try:
         review = open_book(args.out, args.book)
+        book_plan(review)  # planned before serving: the page's first request finds it ready
     except NarrationError as exc:
         return fail(str(exc))
     say(stderr, f"reviewing {review.layout.root} at http://{args.host}:{args.port}/ (Ctrl-C stops)", soft_wrap=True)

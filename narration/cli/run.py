@@ -107,6 +107,7 @@ def print_plan(plan: BookPlan) -> None:
     say(console, f"{len(doc['chapters'])} chapters{of}, {total} words, about {hms(doc['estimated_seconds'])} of audio")
     say(console, language_line(doc))
     print_cast(console, doc["cast"])
+    say(console, lexicon_line(doc["lexicons"]), soft_wrap=True)
     if not doc["omitted"]:
         say(console, "left out: nothing")
         return
@@ -135,6 +136,13 @@ def print_cast(console: Console, cast: dict) -> None:
     console.print(table)
     if silent := [c["name"] for c in cast["characters"] if not c["lines"]]:
         say(console, plain(f"found, with no quoted lines: {', '.join(silent)}"), soft_wrap=True)
+
+
+def lexicon_line(files: list[str]) -> str:
+    """Which lexicon files the run applies, the one that wins a word both have last."""
+    if not files:
+        return "lexicon: none"
+    return "lexicon: " + ", then ".join(files) + (" (the later wins a word both have)" if len(files) > 1 else "")
 
 
 def language_line(doc: dict) -> str:

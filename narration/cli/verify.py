@@ -19,8 +19,8 @@ HELP = "check a book's takes and outputs; --repair redoes what is damaged"
 DESCRIPTION = (
     "Check a narrated book's store and outputs against what was recorded when they were written: every take "
     "of its last plan (a whole WAV with the size and SHA-256 it was stored with), each chapter file and master, "
-    "and the M4B. Changes nothing and says what a run would redo; with --repair, moves what is damaged aside "
-    "and narrates the book again with the options of its last run, redoing only that. Exit 0 when all is whole, "
+    "and the M4B; after --chapters runs, only the chapters made (the rest are named as not started). Changes nothing and says what a run would redo; with --repair, moves what is damaged aside "
+    "and narrates the book again with the options of its last run, redoing only that (and no chapter not started). Exit 0 when all is whole, "
     "1 when something is (or stays) damaged or missing."
 )
 
@@ -40,7 +40,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         options = pipeline.stored_options(layout)
         with book_lock(layout):
-            found = verify_book(layout, m4b=options.assembly.m4b if options else layout.m4b.exists())
+            found = verify_book(layout, m4b=options.assembly.m4b if options else layout.m4b.exists(),
+                                partial=_partial(options))
         if args.repair and not found.ok:
             if options is None:
                 return fail(f"{layout.options}: no options recorded for this book (narrated by an earlier version): "
@@ -50,16 +51,25 @@ def run(args: argparse.Namespace) -> int:
             if not args.json:
                 print_verification(found, False)
                 say(stderr, f"repairing: narrating {args.book} again with its last run's options", soft_wrap=True)
+            # Only the chapters made are made again: chapters a --chapters run left wait for a full run.
+            # (An unreadable manifest tells no chapters apart: the last run's selection stands.)
+            if not found.manifest:
+                options = options.model_copy(update={"chapters": found.repair_selection()})
             with stopped_by_signals():
                 pipeline.narrate(args.book, args.out, options)
             with book_lock(layout):
-                found = verify_book(layout, m4b=options.assembly.m4b)
+                found = verify_book(layout, m4b=options.assembly.m4b, partial=_partial(options))
     except NarrationError as exc:  # not narrated, locked by a run (exit 3), an incomplete repair
         return fail(str(exc), getattr(exc, "exit_code", 2))
     except Stopped as stop:
         return fail(f"repair stopped by {stop.name}; run it again to go on", 128 + stop.signum)
     print_verification(found, args.json)
     return 0 if found.ok else 1
+
+
+def _partial(options: Any) -> bool:
+    """Whether the book's last run made only some chapters (``--chapters``)."""
+    return options is not None and options.chapters is not None
 
 
 def print_verification(found: Any, as_json: bool) -> None:
@@ -80,7 +90,13 @@ def print_verification(found: Any, as_json: bool) -> None:
         say(console, f"audiobook: {found.audiobook}; to be made again")
     for what, problem in found.timed_text:
         say(console, f"{what}: {problem}; to be made again")
-    if found.ok:
+    if found.not_started:
+        named = ", ".join(f"{i + 1} ({t})" for i, t in found.not_started)
+        say(console, f"not started: chapter(s) {named}: a --chapters run left them; a full run makes them")
+    if found.ok and found.not_started:
+        say(console, f"{found.book}: what was made is whole ({found.takes} takes of {len(found.made)} chapter(s) "
+                     f"verified); {len(found.not_started)} chapter(s) not started, so no audiobook yet")
+    elif found.ok:
         say(console, f"{found.book}: whole ({found.takes} takes, their chapters and the audiobook verified)")
     else:
         redo = len(found.missing) + len(found.damaged)

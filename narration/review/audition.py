@@ -176,36 +176,97 @@ def speaking_rate(text: str, language: str, seconds: float) -> tuple[float, str]
     return (60.0 * count / seconds if seconds > 0 else 0.0), unit
 
 
+# Backends that read each utterance in the voice it names (``Utterance.voice``): one loaded
+# backend renders all their voices, in one batch (Kokoro reads the batch's sentences two at a
+# time on two cores). Piper's voice is its model file: a backend per voice.
+VOICE_PER_UTTERANCE = frozenset({"kokoro-en", "kokoro", "kokoro-multi"})
+
+
 def audition(
     voices: Sequence[Voice], text: str, language: str, out_dir: str | Path, *,
     backend_for: BackendFor | None = None, speed: float = 1.0,
 ) -> list[Take]:
     """Each voice's take of ``text``: read from the store when its key is there, else
-    synthesized and stored (``backend_for``: loads a voice; None: the run's own loader). A voice
-    that fails to load or read is left out with a warning."""
+    synthesized and stored (``backend_for``: loads a voice; None: the run's own loader). The
+    voices of a backend that reads any voice per utterance share one loaded backend and are
+    rendered in one batch. A voice that fails to load or read is left out with a warning."""
     from narration.text.normalize import normalize
 
     backend_for = backend_for or load_backend
-
     layout = BookLayout(Path(out_dir))
     spoken = normalize(text, language)
+    made: dict[Voice, tuple[Path, bool]] = {}
+    for group in _groups(voices):
+        made.update(_render(group, spoken, language, layout, backend_for, speed))
     takes = []
     for voice in voices:
-        options = NarrationOptions(backend=voice.backend, voice=voice.name, speed=speed, qa=False)
-        utterance = Utterance(text=spoken, language=language, voice=voice.name)
-        try:
-            backend = backend_for(options)
-            path = layout.chunk_audio(chunk_key(utterance, backend.identity(utterance)))
-            rendered = not path.exists()
-            if rendered:
-                write_wav(path, backend.synthesize([utterance])[0])
-        except (ConfigError, OSError, RuntimeError, ValueError) as exc:
-            log.warning("voice %s (%s) left out: %s", voice.name, voice.backend, exc)
+        if voice not in made:
             continue
+        path, rendered = made[voice]
         seconds = read_wav(path).duration
         rate, unit = speaking_rate(text, language, seconds)
         takes.append(Take(voice, path, seconds, rate, unit, rendered))
     return takes
+
+
+def _groups(voices: Sequence[Voice]) -> list[list[Voice]]:
+    """The voices by the backend that renders them: one group per backend reading any voice per
+    utterance, one per voice otherwise; in the order the voices come."""
+    groups: dict[object, list[Voice]] = {}
+    for voice in dict.fromkeys(voices):
+        groups.setdefault(voice.backend if voice.backend in VOICE_PER_UTTERANCE else voice, []).append(voice)
+    return list(groups.values())
+
+
+def _render(group: list[Voice], spoken: str, language: str, layout: BookLayout, backend_for: BackendFor,
+            speed: float) -> dict[Voice, tuple[Path, bool]]:
+    """The stored take of each voice of ``group`` (and whether it was rendered now), all read by one
+    backend loaded once; a voice that cannot be read is left out with a warning."""
+    first = group[0]
+    try:
+        backend = backend_for(NarrationOptions(backend=first.backend, voice=first.name, speed=speed, qa=False))
+    except (ConfigError, OSError, RuntimeError, ValueError) as exc:
+        if len(group) > 1:  # that voice alone may be missing: the others load on their own
+            log.warning("voice %s (%s) left out: %s", first.name, first.backend, exc)
+            return _render_each(group[1:], spoken, language, layout, backend_for, speed)
+        log.warning("voice %s (%s) left out: %s", first.name, first.backend, exc)
+        return {}
+    made: dict[Voice, tuple[Path, bool]] = {}
+    todo: list[tuple[Voice, Utterance, Path]] = []
+    for voice in group:
+        utterance = Utterance(text=spoken, language=language, voice=voice.name)
+        try:
+            path = layout.chunk_audio(chunk_key(utterance, backend.identity(utterance)))
+        except (ConfigError, OSError, RuntimeError, ValueError) as exc:
+            log.warning("voice %s (%s) left out: %s", voice.name, voice.backend, exc)
+            continue
+        if path.exists():
+            made[voice] = (path, False)
+        else:
+            todo.append((voice, utterance, path))
+    if not todo:
+        return made
+    try:
+        audio = backend.synthesize([u for _, u, _ in todo])
+    except (ConfigError, OSError, RuntimeError, ValueError) as exc:
+        if len(todo) == 1:
+            log.warning("voice %s (%s) left out: %s", todo[0][0].name, todo[0][0].backend, exc)
+            return made
+        return {**made, **_render_each([v for v, _, _ in todo], spoken, language, layout, backend_for, speed)}
+    for (voice, _, path), take in zip(todo, audio, strict=True):
+        write_wav(path, take)
+        made[voice] = (path, True)
+    return made
+
+
+def _render_each(voices: Sequence[Voice], spoken: str, language: str, layout: BookLayout, backend_for: BackendFor,
+                 speed: float) -> dict[Voice, tuple[Path, bool]]:
+    """Each voice with a backend of its own: after a shared load or batch failed, one bad voice
+    leaves out only itself."""
+    made: dict[Voice, tuple[Path, bool]] = {}
+    for voice in voices:
+        made.update(_render([voice], spoken, language, layout, backend_for, speed))
+    return made
 
 
 @dataclass(frozen=True)

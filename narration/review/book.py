@@ -76,6 +76,8 @@ class ReviewBook:
     # Sentence times per (chapter, what its audio was made from): reading every take again for
     # each page load would cost seconds on a long book; a chapter assembled anew has new inputs.
     timings: dict[tuple[Any, ...], list[dict[str, Any]]] = field(default_factory=dict, compare=False, repr=False)
+    # The plan, by what it was made from (``book_plan``): each opened chapter would plan the book again.
+    plans: dict[tuple[Any, ...], BookPlan] = field(default_factory=dict, compare=False, repr=False)
 
 
 def open_book(out_dir: str | Path, book_path: str | Path) -> ReviewBook:
@@ -96,21 +98,29 @@ def _speaker(text: str) -> str:
     return "dialogue" if spans and spans[0].speech else "narrator"
 
 
-def _spans(layout: BookLayout) -> dict[tuple[int, int], list[dict[str, Any]]]:
-    """The script's rows per (chapter, paragraph): span number, tag, speaker, text."""
+def _spans(layout: BookLayout, chapter: int) -> dict[tuple[int, int], list[dict[str, Any]]]:
+    """The script's rows of ``chapter`` per (chapter, paragraph): span number, tag, speaker, text."""
     out: dict[tuple[int, int], list[dict[str, Any]]] = {}
     for row in read_script(layout.script) if layout.script.exists() else []:
+        if row.chapter != chapter:
+            continue
         out.setdefault((row.chapter, row.paragraph), []).append(
             {"span": (row.span or 0) + 1, "tag": row.tag, "speaker": _speaker(row.text), "text": row.text,
              "character": row.speaker or ""})
     return out
 
 
+def _flagged(record: ChunkRecord) -> bool:
+    """Whether QA flagged the chunk's take, it was taken again, or it failed."""
+    qa = record.qa or {}
+    return bool(record.retakes or (qa and not qa.get("passed", True)) or record.status == FAILED)
+
+
 def _chunk_doc(chunk: Chunk, record: ChunkRecord | None, layout: BookLayout, marked: set[str],
                previous: dict[int, str]) -> dict[str, Any]:
     qa = (record.qa if record else None) or {}
     key = record.key if record else None
-    flagged = bool(record and (record.retakes or (qa and not qa.get("passed", True)) or record.status == FAILED))
+    flagged = record is not None and _flagged(record)
     before = previous.get(chunk.index)
     return {
         "index": chunk.index, "key": key, "text": chunk.source, "spoken": chunk.text, "tag": chunk.style,
@@ -139,34 +149,53 @@ def chapter_audio(layout: BookLayout, index: int) -> tuple[Path, dict[str, Any]]
     return (layout.root / names[0], record) if names else None
 
 
-def book_document(review: ReviewBook) -> dict[str, Any]:
-    """Everything the page shows, as JSON: per chapter its audio, sentences (placed in the audio),
-    paragraphs' spans and chunks."""
+def _stamp(path: Path | str | None) -> tuple[str, int, int] | None:
+    """What tells a file changed: its path, modification time and size (None: no such file)."""
+    if path is None:
+        return None
+    try:
+        stat = Path(path).stat()
+    except OSError:
+        return None
+    return str(path), stat.st_mtime_ns, stat.st_size
+
+
+def book_plan(review: ReviewBook) -> BookPlan:
+    """The plan the page shows, planned again only when a file it is made from changed (the book,
+    its script, a lexicon, the last run's options): each chapter opened asks for it, and planning a
+    long book takes seconds."""
+    layout, options = review.layout, review_options(review)
+    made_of = tuple(_stamp(p) for p in (review.source, layout.script, layout.script_base, layout.lexicon,
+                                         options.synthesis.lexicon, options.emotion.styles, layout.options))
+    cached = review.plans.get(made_of)
+    if cached is None:
+        cached, _ = pipeline.plan(review.source, review.out_dir, options)
+        review.plans.clear()  # one plan kept: the page shows only the current one
+        review.plans[made_of] = cached
+    return cached
+
+
+def book_outline(review: ReviewBook) -> dict[str, Any]:
+    """What the page loads first: the book and its chapter list, each chapter with its audio and
+    counts but without its sentences and chunks (``chapter_document``, fetched when opened), so a
+    300-chapter book's page answers at once."""
+    plan = book_plan(review)
     layout = review.layout
-    plan, _ = pipeline.plan(review.source, review.out_dir, review_options(review))
-    records = {r.index: r for r in Manifest(layout.manifest).records()}
-    marked, previous = marked_keys(layout), applied_keys(layout)
-    spans = _spans(layout)
+    records = Manifest(layout.manifest).records()
+    per_chapter: dict[int, list[ChunkRecord]] = {}
+    for record in records:
+        per_chapter.setdefault(record.chapter, []).append(record)
+    marked = marked_keys(layout)
     chapters = []
     for number, chapter in enumerate(plan.chapters, 1):
-        # The last run's record of each chunk; a plan whose chapters moved since (a hand edit of the
-        # script) has no take for a chunk of another chapter.
-        chunks = [_chunk_doc(c, r if (r := records.get(c.index)) and r.chapter == c.chapter else None, layout, marked,
-                             previous) for c in chapter.chunks]
-        doc: dict[str, Any] = {"number": number, "index": chapter.index, "title": chapter.title, "audio": None,
-                               "duration": None, "chunks": chunks, "sentences": [], "paragraphs": {}}
         made = chapter_audio(layout, chapter.index)
-        keys = [c["key"] for c in chunks]
-        if 0 <= chapter.index < len(plan.book.chapters):
-            made_of = (chapter.index, made[1].get("inputs") if made else None, *keys)
-            if made_of not in review.timings:
-                review.timings[made_of] = _sentences(plan, chapter, keys, layout, made)
-            doc["sentences"] = review.timings[made_of]
-            doc["paragraphs"] = {str(p): spans.get((chapter.index, p), [])
-                                 for p in range(len(plan.book.chapters[chapter.index].paragraphs))}
-        if made is not None:
-            doc["audio"], doc["duration"] = f"audio/chapter/{chapter.index}", made[1].get("duration")
-        chapters.append(doc)
+        mine = per_chapter.get(chapter.index, [])
+        chapters.append({
+            "number": number, "index": chapter.index, "title": chapter.title, "chunks": len(chapter.chunks),
+            "audio": f"audio/chapter/{chapter.index}" if made else None,
+            "duration": made[1].get("duration") if made else None,
+            "flagged": sum(_flagged(r) for r in mine), "marked": sum(r.key in marked for r in mine),
+        })  # fmt: skip
     return {"title": plan.book.title, "authors": plan.book.authors, "language": plan.book.language,
             "unspaced": primary_language(plan.book.language) in UNSPACED,
             "backend": plan.options.synthesis.backend if plan.options else None, "tags": list(TAGS),
@@ -180,6 +209,46 @@ def _cast(plan: BookPlan) -> dict[str, Any]:
         return {"cast": [], "narrator": None}
     return {"narrator": cast.narrator,
             "cast": [{"id": c.id, "name": c.name, "voice": c.voice, "lines": c.lines} for c in cast.characters]}
+
+
+def chapter_document(review: ReviewBook, number: int) -> dict[str, Any]:
+    """Chapter ``number`` (from 1, as the page and the dry-run number them) as the page shows it
+    opened: its audio, sentences (placed in the audio), paragraphs' spans and chunks. LookupError
+    for a number the book has no chapter for."""
+    plan = book_plan(review)
+    if not 1 <= number <= len(plan.chapters):
+        raise LookupError(f"no chapter {number}: the book has {len(plan.chapters)}")
+    layout = review.layout
+    chapter = plan.chapters[number - 1]
+    records = {r.index: r for r in Manifest(layout.manifest).records()}
+    marked, previous = marked_keys(layout), applied_keys(layout)
+    # The last run's record of each chunk; a plan whose chapters moved since (a hand edit of the
+    # script) has no take for a chunk of another chapter.
+    chunks = [_chunk_doc(c, r if (r := records.get(c.index)) and r.chapter == c.chapter else None, layout, marked,
+                         previous) for c in chapter.chunks]
+    doc: dict[str, Any] = {"number": number, "index": chapter.index, "title": chapter.title, "audio": None,
+                           "duration": None, "chunks": chunks, "sentences": [], "paragraphs": {}}
+    made = chapter_audio(layout, chapter.index)
+    keys = [c["key"] for c in chunks]
+    if 0 <= chapter.index < len(plan.book.chapters):
+        made_of = (chapter.index, made[1].get("inputs") if made else None, *keys)
+        if made_of not in review.timings:
+            review.timings[made_of] = _sentences(plan, chapter, keys, layout, made)
+        doc["sentences"] = review.timings[made_of]
+        spans = _spans(layout, chapter.index)
+        doc["paragraphs"] = {str(p): spans.get((chapter.index, p), [])
+                             for p in range(len(plan.book.chapters[chapter.index].paragraphs))}
+    if made is not None:
+        doc["audio"], doc["duration"] = f"audio/chapter/{chapter.index}", made[1].get("duration")
+    return doc
+
+
+def book_document(review: ReviewBook) -> dict[str, Any]:
+    """The whole book as the page would show it with every chapter opened: the outline with each
+    chapter's document in place of its summary (for scripts and tests; the page fetches chapters
+    one at a time)."""
+    outline = book_outline(review)
+    return {**outline, "chapters": [chapter_document(review, c["number"]) for c in outline["chapters"]]}
 
 
 def _sentences(plan: BookPlan, chapter: ChapterPlan, keys: list[str | None], layout: BookLayout,

@@ -64,7 +64,7 @@ def edit_lock(layout: BookLayout, patience: float = 1.0) -> Iterator[None]:
 
 
 def lexicon_path(layout: BookLayout) -> Path:
-    return layout.root / "lexicon.tsv"
+    return layout.lexicon
 
 
 def retakes_path(layout: BookLayout) -> Path:

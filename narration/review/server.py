@@ -29,8 +29,9 @@ from narration.errors import BookLocked, NarrationError
 from narration.review import edits
 from narration.review.book import (
     ReviewBook,
-    book_document,
+    book_outline,
     chapter_audio,
+    chapter_document,
     previous_take,
 )
 
@@ -128,7 +129,19 @@ def create_app(review: ReviewBook, *, hosts: tuple[str, ...] = ("127.0.0.1", "lo
 
     async def document(request: Request) -> Response:
         try:
-            return JSONResponse(await run_in_threadpool(book_document, review))
+            return JSONResponse(await run_in_threadpool(book_outline, review))
+        except NarrationError as exc:
+            return _error(exc)
+
+    async def chapter_doc(request: Request) -> Response:
+        try:
+            number = int(request.path_params["number"])
+        except ValueError:
+            return JSONResponse({"error": "not found"}, status_code=404)
+        try:
+            return JSONResponse(await run_in_threadpool(chapter_document, review, number))
+        except LookupError as exc:  # a number the book has no chapter for
+            return JSONResponse({"error": str(exc)}, status_code=404)
         except NarrationError as exc:
             return _error(exc)
 
@@ -217,7 +230,8 @@ def create_app(review: ReviewBook, *, hosts: tuple[str, ...] = ("127.0.0.1", "lo
         return JSONResponse(applying.read())
 
     routes = [Route(path, static) for path in _STATIC] + [
-        Route("/api/book", document),
+        Route("/api/book", document),  # the chapter list: the page loads it first
+        Route("/api/chapter/{number}", chapter_doc),  # a chapter's sentences and chunks, when opened
         Route("/api/progress", progress),
         Route("/api/lexicon", lexicon, methods=["POST"]),
         Route("/api/tag", tag, methods=["POST"]),

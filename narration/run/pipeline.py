@@ -112,7 +112,8 @@ def plan(book_path: str | Path, out_dir: str | Path, options: NarrationOptions) 
     not narrate's alone (a symbolic link in it: ``check_own_folder``) is refused before its script is read."""
     layout = BookLayout.for_book(out_dir, book_path)
     check_own_folder(layout)
-    return plan_book(book_path, options, layout.script, layout.script_base, layout.cast), layout
+    return plan_book(book_path, options, layout.script, layout.script_base, cast_file=layout.cast,
+                     own_lexicon=layout.lexicon), layout
 
 
 def prepare(plan: BookPlan, layout: BookLayout) -> None:

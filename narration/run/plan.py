@@ -35,7 +35,7 @@ from narration.run.selection import select_chapters
 from narration.synthesis import backend_class, choose_backend, reads
 from narration.text import chunk_book, segment_book
 from narration.text.chunking import has_speech
-from narration.text.lexicon import Lexicon, load_lexicon
+from narration.text.lexicon import Lexicon, load_lexicon, merge_lexicons
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +89,7 @@ class BookPlan:
     tags: list[PassageTag] | None = None  # one per span of each paragraph; None: not tagged yet
     source_book: Book | None = None  # the book as its file says, before the script's edits
     backend_note: str | None = None  # why ``auto`` chose that backend
+    lexicons: tuple[Path, ...] = ()  # the lexicon files applied, the one that wins conflicts last
     # ``--chapters``: positions in ``chapters`` (0-based, plan order) this run makes; None: all.
     # The manifest still records every chapter's chunks, so status shows the others not started.
     selected: tuple[int, ...] | None = None
@@ -168,6 +169,7 @@ class BookPlan:
             "estimated_seconds": round(sum(c["estimated_seconds"] for c in chapters), 1),
             "chapters": chapters,
             **({"of_chapters": len(self.chapters)} if self.partial else {}),
+            "lexicons": [str(p) for p in self.lexicons],
             "omitted": omitted,
             "cast": self.cast.summary(),
         }
@@ -255,11 +257,26 @@ def resolve_backend(
     return options.model_copy(update={"synthesis": synthesis.model_copy(update={"backend": name})}), why
 
 
+def lexicon_files(options: NarrationOptions, own: Path | None) -> tuple[Path, ...]:
+    """The lexicon files a run applies: the book's ``own`` (its folder's ``lexicon.tsv``, where
+    the review page writes) when it exists, then ``--lexicon`` (which wins a word both have)."""
+    files = [own] if own is not None and own.is_file() else []
+    if options.synthesis.lexicon:
+        explicit = Path(options.synthesis.lexicon)
+        if not (files and explicit.is_file() and explicit.resolve() == files[0].resolve()):
+            files.append(explicit)
+    return tuple(files)
+
+
 def plan_book(
     path: str | Path, options: NarrationOptions, script: Path | None = None, script_base: Path | None = None,
     cast_file: Path | None = None,
+    own_lexicon: Path | None = None,
 ) -> BookPlan:
     """Read, segment and chunk a book. Raises InputError for unreadable books.
+
+    ``own_lexicon``: the book's own lexicon file (``BookLayout.lexicon``), applied under the
+    options' ``--lexicon`` when it exists.
 
     With an existing narration ``script``, a person's edits in it (text or emotion tag; told
     apart from the book's own text by ``script_base``) replace the book's paragraphs and the
@@ -274,7 +291,8 @@ def plan_book(
     if unread := unread_language(source_book, options, note):
         raise InputError(path, unread)
     max_chars = options.synthesis.max_chars or backend_class(options.synthesis.backend).max_chars
-    limits = ChunkLimits(max_chars, load_lexicon(options.synthesis.lexicon) if options.synthesis.lexicon else None)
+    lexicons = lexicon_files(options, own_lexicon)
+    limits = ChunkLimits(max_chars, merge_lexicons(*map(load_lexicon, lexicons)) if lexicons else None)
     source_book = without_unspeakable_chapters(source_book, path, limits)
     book, tags, edits = source_book, None, {}
     if script is not None and script.exists():
@@ -294,7 +312,7 @@ def plan_book(
         raise InputError(script or path, f"chapter {silent[0] + 1} ({book.chapters[silent[0]].title!r}) has no "
                          "speakable text left after the script's edits (only emoji, symbols or punctuation)")
     plan = BookPlan(source=path, book=book, chapters=chapters, options=options, limits=limits, tags=tags,
-                    source_book=source_book, backend_note=note, cast=cast)
+                    source_book=source_book, backend_note=note, cast=cast, lexicons=lexicons)
     if options.chapters is None:
         return plan
     return dataclasses.replace(plan, selected=tuple(select_chapters(options.chapters, [c.title for c in plan.chapters], path)))

@@ -110,6 +110,11 @@ class BookLayout:
         return self.work / "speakers-base.json"  # narration.run.cast.SPEAKERS_BASE
 
     @property
+    def lexicon(self) -> Path:
+        """The book's own pronunciation lexicon (``narrate review`` writes it; every run applies it)."""
+        return self.root / "lexicon.tsv"
+
+    @property
     def script_base(self) -> Path:
         """What the script said when it was written: tells a person's edits from the book's."""
         return self.work / "script-base.json"

@@ -21,7 +21,7 @@ from narration.errors import InputError
 from narration.store import atomic
 from narration.store.fingerprint import Fingerprint
 from narration.store.layout import BookLayout
-from narration.store.manifest import ChunkRecord, Manifest
+from narration.store.manifest import FAILED, ChunkRecord, Manifest
 
 log = logging.getLogger(__name__)
 
@@ -158,10 +158,22 @@ class Verification:
     chapters: list[tuple[int, str, str]] = field(default_factory=list)  # (index, title, why) to assemble again
     audiobook: str | None = None  # why the M4B would be made again
     timed_text: list[tuple[str, str]] = field(default_factory=list)  # (captions or read-along, why) to make again
+    # (index, title) of chapters a ``--chapters`` run left for later: nothing of them made, nothing to check
+    not_started: list[tuple[int, str]] = field(default_factory=list)
+    made: list[int] = field(default_factory=list)  # chapter indices with something made, in plan order
 
     @property
     def ok(self) -> bool:
+        """Whether what was made is whole (chapters not started are no damage)."""
         return not (self.manifest or self.missing or self.damaged or self.chapters or self.audiobook or self.timed_text)
+
+    def repair_selection(self) -> str | None:
+        """The ``--chapters`` selection that repairs only the chapters made (numbers as the dry-run
+        shows them); None when every chapter was started (the whole book is repaired)."""
+        if not self.not_started:
+            return None
+        order = sorted([*self.made, *(i for i, _ in self.not_started)])
+        return ",".join(str(order.index(i) + 1) for i in self.made)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -172,6 +184,7 @@ class Verification:
             "chapters": [{"index": i, "title": t, "problem": why} for i, t, why in self.chapters],
             "audiobook": self.audiobook,
             "timed_text": [{"output": what, "problem": why} for what, why in self.timed_text],
+            "not_started": [{"index": i, "title": t} for i, t in self.not_started],
         }  # fmt: skip
 
 
@@ -191,9 +204,13 @@ def manifest_problem(path: Path) -> str | None:
     return None
 
 
-def verify_book(layout: BookLayout, m4b: bool = True) -> Verification:
+def verify_book(layout: BookLayout, m4b: bool = True, partial: bool = False) -> Verification:
     """Check every planned take of the book's last run, its chapter files and masters and (with
-    ``m4b``) its audiobook against what was recorded when they were written. Reads only."""
+    ``m4b``) its audiobook against what was recorded when they were written. Reads only.
+
+    ``partial``: the last run made only some chapters (``--chapters``); a chapter with nothing
+    made (no take stored, none failed, no chapter record) is then not started, not missing, and
+    the M4B, made only of a whole book, is not looked for while any chapter is not started."""
     if not layout.manifest.exists():
         raise InputError(layout.root, "no narration run recorded here (no manifest); run narrate on the book first")
     found = Verification(layout.root, manifest=manifest_problem(layout.manifest))
@@ -213,16 +230,33 @@ def verify_book(layout: BookLayout, m4b: bool = True) -> Verification:
     chapters: dict[int, list[ChunkRecord]] = {}
     for record in records:
         chapters.setdefault(record.chapter, []).append(record)
-    for index, members in sorted(chapters.items()):
+    found.made = sorted(chapters)
+    if partial:
+        _set_aside_not_started(layout, found, chapters)
+    for index in found.made:
+        members = chapters[index]
         if problem := _chapter_problem(layout, index, members, whole):
             found.chapters.append((index, members[0].chapter_title, problem))
-    if m4b and not found.chapters:
-        record = read_record(layout.audiobook_record)
-        found.audiobook = record_problem(record, layout.root) or _stale_audiobook(layout, record, sorted(chapters))
-    elif m4b:
-        found.audiobook = "chapters are to be made again first"
+    if m4b and not found.not_started:  # part of a book has no M4B yet
+        if found.chapters:
+            found.audiobook = "chapters are to be made again first"
+        else:
+            record = read_record(layout.audiobook_record)
+            found.audiobook = record_problem(record, layout.root) or _stale_audiobook(layout, record, sorted(chapters))
     found.timed_text = _timed_text_problems(layout)
     return found
+
+
+def _set_aside_not_started(layout: BookLayout, found: Verification, chapters: dict[int, list[ChunkRecord]]) -> None:
+    """Move the chapters with nothing made out of ``found``'s made chapters and their takes out
+    of its missing ones: they are not started, not damaged."""
+    idle = {index for index, members in chapters.items()
+            if not layout.chapter_record(index).exists()
+            and not any(r.status == FAILED or layout.chunk_audio(r.key).exists() for r in members)}
+    found.not_started = [(i, chapters[i][0].chapter_title) for i in sorted(idle)]
+    found.made = [i for i in sorted(chapters) if i not in idle]
+    found.missing = [r for r in found.missing if r.chapter not in idle]
+    found.takes -= sum(len(chapters[i]) for i in idle)
 
 
 def _timed_text_problems(layout: BookLayout) -> list[tuple[str, str]]:

@@ -4,6 +4,9 @@ A user-editable file, applied to the text before normalisation (so "Dr." or "198
 entry win over the normaliser's rules). TOML (``Hermione = "her-MY-oh-nee"``, optionally under
 a ``[words]`` table) or TSV (``word<TAB>spoken form``, ``#`` comments). QA's pronunciation
 hints (``narration.qa.pronunciation``) suggest entries.
+
+A book's own lexicon (``lexicon.tsv`` in its folder, where ``narrate review`` writes the page's
+fixes) applies to every run of that book, under an explicit ``--lexicon``: ``merge_lexicons``.
 """
 
 from __future__ import annotations
@@ -32,6 +35,18 @@ def load_lexicon(path: str | Path) -> dict[str, str]:
         if not word.strip() or not spoken.strip():
             raise InputError(path, f"empty word or spoken form in entry {word!r}")
     return entries
+
+
+def merge_lexicons(*layers: Mapping[str, str]) -> dict[str, str]:
+    """The entries of ``layers``, a later layer winning for a word any earlier one has (words
+    compared as the lexicon applies them: ignoring case)."""
+    merged: dict[str, str] = {}
+    words: dict[str, str] = {}  # casefolded -> the word as merged holds it
+    for layer in layers:
+        for word, spoken in layer.items():
+            merged.pop(words.get(word.casefold(), word), None)
+            merged[word], words[word.casefold()] = spoken, word
+    return merged
 
 
 def _parse_toml(path: Path, text: str) -> dict[str, str]:

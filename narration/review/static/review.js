@@ -2,8 +2,9 @@
 // Every piece of the book's text is set with textContent, never parsed as HTML.
 "use strict";
 
-let book = null;
+let book = null; // the outline: the book and its chapter list; a chapter's text is fetched when opened
 const players = new Map(); // chapter index -> { audio, sentences: [{start, end, el}], stopAt }
+const opened = new Set(); // numbers of the chapters opened: opened again after a reload
 
 function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
@@ -30,19 +31,66 @@ async function post(path, body) {
 
 async function load() {
   const response = await fetch("api/book");
-  book = await response.json();
-  if (!response.ok) { status(book.error); return; }
+  const outline = await response.json();
+  if (!response.ok) { status(outline.error); return; }
+  book = outline;
   render();
+  if (!opened.size) { // first load: the first chapter narrated, else the first
+    const first = book.chapters.find(ch => ch.audio) || book.chapters[0];
+    if (first) opened.add(first.number);
+  }
+  await Promise.all([...opened].map(number => openChapter(number)));
 }
 
 function render() {
   document.getElementById("title").textContent = `${book.title} — ${book.authors.join(", ") || "unknown author"}`;
   document.title = `review: ${book.title}`;
   const pick = document.getElementById("chapter-pick");
-  pick.replaceChildren(...book.chapters.map(ch => el("option", { value: ch.index, text: `${ch.number}. ${ch.title}` })));
+  pick.replaceChildren(...book.chapters.map(ch => el("option", { value: ch.number, text: `${ch.number}. ${ch.title}` })));
   players.clear();
   renderCast();
-  document.getElementById("chapters").replaceChildren(...book.chapters.map(renderChapter));
+  document.getElementById("chapters").replaceChildren(...book.chapters.map(renderOutline));
+}
+
+// A chapter closed: its title and counts; its text is fetched when it is opened.
+function renderOutline(ch) {
+  const section = el("section", { class: "chapter closed", id: `chapter-${ch.index}`, "data-number": ch.number });
+  const counts = [`${ch.chunks} chunks`];
+  if (!ch.audio) counts.push("not narrated yet");
+  if (ch.flagged) counts.push(`${ch.flagged} flagged`);
+  if (ch.marked) counts.push(`${ch.marked} marked`);
+  section.append(el("h2", {},
+    el("button", { class: "open", "aria-expanded": "false", text: `${ch.number}. ${ch.title}`,
+                   onclick: () => (opened.has(ch.number) ? closeChapter(ch.number) : openChapter(ch.number)) }),
+    el("small", { class: "counts", text: ` ${counts.join(" · ")}` })));
+  return section;
+}
+
+function chapterSection(number) { return document.querySelector(`section.chapter[data-number="${number}"]`); }
+
+async function openChapter(number) {
+  const section = chapterSection(number);
+  if (!section) { opened.delete(number); return; }
+  opened.add(number);
+  const response = await fetch(`api/chapter/${number}`);
+  const ch = await response.json();
+  if (!response.ok) { status(ch.error); return; }
+  if (!opened.has(number) || chapterSection(number) !== section) return; // closed or redrawn meanwhile
+  section.querySelector(".body")?.remove();
+  section.append(renderChapter(ch));
+  section.classList.remove("closed");
+  section.querySelector("button.open").setAttribute("aria-expanded", "true");
+}
+
+function closeChapter(number) {
+  opened.delete(number);
+  const section = chapterSection(number);
+  if (!section) return;
+  const player = players.get(Number(section.id.slice("chapter-".length)));
+  if (player && player.audio) player.audio.pause();
+  section.querySelector(".body")?.remove();
+  section.classList.add("closed");
+  section.querySelector("button.open").setAttribute("aria-expanded", "false");
 }
 
 // The cast: each character's voice, edited in cast.toml (a name, a mix, or empty for the narrator's).
@@ -78,8 +126,7 @@ function speakerSelect(ch, paragraph, span) {
 
 function renderChapter(ch) {
   const unspaced = book.unspaced; // Japanese, Mandarin, Thai: no space between sentences
-  const section = el("section", { class: "chapter", id: `chapter-${ch.index}` });
-  section.append(el("h2", { text: `${ch.number}. ${ch.title}` }));
+  const section = el("div", { class: "body" });
   const chunks = new Map(ch.chunks.map(c => [c.index, c]));
   let audio = null;
   if (ch.audio) {
@@ -239,7 +286,9 @@ async function apply() {
 }
 
 document.getElementById("apply").addEventListener("click", apply);
-document.getElementById("chapter-pick").addEventListener("change", (e) => {
-  document.getElementById(`chapter-${e.target.value}`).scrollIntoView();
+document.getElementById("chapter-pick").addEventListener("change", async (e) => {
+  const number = Number(e.target.value);
+  if (!opened.has(number)) await openChapter(number);
+  chapterSection(number)?.scrollIntoView();
 });
 load();
