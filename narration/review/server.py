@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -116,6 +117,22 @@ def _int(body: dict[str, Any], name: str) -> int:
     return value
 
 
+def _span(body: dict[str, Any]) -> tuple[int, int, int]:
+    """(chapter, paragraph) 1-based as the script numbers them, and the span as sent."""
+    return _int(body, "chapter") + 1, _int(body, "paragraph") + 1, _int(body, "span")
+
+
+async def _edit(request: Request, write: Callable[[dict[str, Any]], Any], answer: Callable[[Any], dict[str, Any]]) -> Response:
+    """One edit of the page: its JSON body written by ``write`` (a file under the book's lock, on a
+    worker thread), answered with ``answer`` of what it wrote, or refused in one line."""
+    try:
+        body = await _json_body(request)
+        written = await run_in_threadpool(write, body)
+    except (NarrationError, ValueError) as exc:
+        return _error(exc)
+    return JSONResponse(answer(written))
+
+
 def create_app(review: ReviewBook, *, hosts: tuple[str, ...] = ("127.0.0.1", "localhost"), narrator: Any = None) -> Starlette:
     """The review app of one book. ``hosts``: the host names requests may address it by;
     ``narrator``: loaded models for Apply's runs (None: each run loads its own)."""
@@ -162,47 +179,25 @@ def create_app(review: ReviewBook, *, hosts: tuple[str, ...] = ("127.0.0.1", "lo
         return _audio(review, previous_take(layout, key) if edits.is_key(key) else None)
 
     async def lexicon(request: Request) -> Response:
-        try:
-            body = await _json_body(request)
-            entries = await run_in_threadpool(edits.set_pronunciation, layout, body.get("word"), body.get("say"),
-                                              review.options.synthesis.lexicon)
-        except (NarrationError, ValueError) as exc:
-            return _error(exc)
-        return JSONResponse({"entries": len(entries), "file": edits.lexicon_path(layout).name})
+        return await _edit(request, lambda body: edits.set_pronunciation(
+            layout, body.get("word"), body.get("say"), review.options.synthesis.lexicon),
+            lambda entries: {"entries": len(entries), "file": edits.lexicon_path(layout).name})
 
     async def tag(request: Request) -> Response:
-        try:
-            body = await _json_body(request)
-            await run_in_threadpool(edits.set_tag, layout, _int(body, "chapter") + 1, _int(body, "paragraph") + 1,
-                                    _int(body, "span"), body.get("tag"))
-        except (NarrationError, ValueError) as exc:
-            return _error(exc)
-        return JSONResponse({"file": layout.script.name})
+        return await _edit(request, lambda body: edits.set_tag(layout, *_span(body), body.get("tag")),
+                           lambda _: {"file": layout.script.name})
 
     async def speaker(request: Request) -> Response:
-        try:
-            body = await _json_body(request)
-            await run_in_threadpool(edits.set_speaker, layout, _int(body, "chapter") + 1, _int(body, "paragraph") + 1,
-                                    _int(body, "span"), body.get("speaker"))
-        except (NarrationError, ValueError) as exc:
-            return _error(exc)
-        return JSONResponse({"file": layout.script.name})
+        return await _edit(request, lambda body: edits.set_speaker(layout, *_span(body), body.get("speaker")),
+                           lambda _: {"file": layout.script.name})
 
     async def voice(request: Request) -> Response:
-        try:
-            body = await _json_body(request)
-            await run_in_threadpool(edits.set_voice, layout, str(body.get("character", "")), body.get("voice"))
-        except (NarrationError, ValueError) as exc:
-            return _error(exc)
-        return JSONResponse({"file": layout.cast.name})
+        return await _edit(request, lambda body: edits.set_voice(layout, str(body.get("character", "")), body.get("voice")),
+                           lambda _: {"file": layout.cast.name})
 
     async def retake(request: Request) -> Response:
-        try:
-            body = await _json_body(request)
-            marked = await run_in_threadpool(edits.mark_retake, layout, _int(body, "chunk"), bool(body.get("marked", True)))
-        except (NarrationError, ValueError) as exc:
-            return _error(exc)
-        return JSONResponse({"marked": len(marked)})
+        return await _edit(request, lambda body: edits.mark_retake(layout, _int(body, "chunk"), bool(body.get("marked", True))),
+                           lambda marked: {"marked": len(marked)})
 
     def run_apply() -> None:
         try:
