@@ -309,3 +309,29 @@ def _png() -> bytes:
         return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
     header = (1).to_bytes(4, "big") * 2 + bytes([8, 2, 0, 0, 0])
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+
+
+@pytest.mark.slow
+def test_a_book_with_credits_gets_captions_for_them_too(tmp_path: Path) -> None:
+    """The credits are chapters of their own (-1, and one after the book's last) that the book does
+    not hold: the captions' step looked them up in the book and failed (IndexError for the closing
+    credits, and the opening credits took the book's last chapter's text)."""
+    from narration import narrate
+
+    book = tmp_path / "tiny.md"
+    book.write_text("---\ntitle: A Tiny Book\nauthor: Ann Writer\n---\n\n# One\n\nThe river rose. The boat waited.\n\n"
+                    "# Two\n\nThe night was long.\n", encoding="utf-8")
+    options = NarrationOptions(synthesis={"backend": "piper"}, qa={"enabled": False}, emotion={"enabled": False},
+                               assembly={"credits": True, "captions": ["srt"], "readalong": True, "format": "flac", "m4b": False})
+    result = narrate(book, tmp_path / "out", options)
+    assert [c.index for c in result.chapters] == [-1, 0, 1, 2]
+    cues = list(srt.parse((Path(result.root) / "tiny.srt").read_text(encoding="utf-8")))
+    text = " ".join(c.content.replace("\n", " ") for c in cues)
+    assert text.startswith("This is A Tiny Book, written by Ann Writer.")  # the opening credits, not chapter two
+    assert text.index("The river rose.") < text.index("The night was long.") < text.index("The end.")
+    assert text.endswith("The end.")  # the closing credits, last
+    starts = [c.start for c in cues]
+    assert starts == sorted(starts)
+    with zipfile.ZipFile(Path(result.root) / "tiny.readalong.epub") as epub:  # the credits read along too
+        pages = "".join(epub.read(n).decode("utf-8") for n in epub.namelist() if n.endswith(".xhtml"))
+    assert "This is A Tiny Book" in pages and "The end." in pages

@@ -29,7 +29,7 @@ from narration.assembly.timing import (
     piece_starts_from_takes,
 )
 from narration.audio import read_wav
-from narration.model import Book, Chunk
+from narration.model import Book, Chapter, Chunk
 from narration.qa.settings import QASettings
 from narration.store import atomic, digests
 from narration.store.layout import BookLayout
@@ -54,6 +54,7 @@ class BookPlan(Protocol):
     def book(self) -> Book: ...
     @property
     def chapters(self) -> Sequence[PlannedChapter]: ...
+    def spoken_chapter(self, index: int) -> Chapter: ...  # the credits' chapters too
 
 
 class ChapterResult(Protocol):
@@ -88,7 +89,7 @@ def _chapter_made_of(plan: BookPlan, chapters: Sequence[ChapterResult], records:
     out = []
     for result in chapters:
         record = records[result.index]
-        chapter = plan.book.chapters[result.index]
+        chapter = plan.spoken_chapter(result.index)
         out.append({"record": {k: record.get(k) for k in ("inputs", "files", "piece_starts", "takes")},
                     "title": chapter.title, "text": [p.sentences or p.text for p in chapter.paragraphs],
                     "file": Path(result.path).name})
@@ -146,7 +147,7 @@ def write_timed_text(
 
 def _write_epub(path: Path, plan: BookPlan, chapters: Sequence[ChapterResult], timings: list[ChapterTiming],
                 layout: BookLayout, options: NarrationOptions, records: dict[int, dict[str, Any]]) -> None:
-    kinds = [{n: p.kind for n, p in enumerate(plan.book.chapters[c.index].paragraphs)} for c in chapters]
+    kinds = [{n: p.kind for n, p in enumerate(plan.spoken_chapter(c.index).paragraphs)} for c in chapters]
     with tempfile.TemporaryDirectory(prefix=atomic.TEMP_MARK, dir=layout.work) as scratch:
         audio = []
         for result in chapters:
@@ -165,12 +166,13 @@ def _timings(plan: BookPlan, chapters: Sequence[ChapterResult], keys: Sequence[S
     from narration.assembly.word_times import WordTimer
 
     timer = WordTimer(options.qa.asr_model)
-    by_index = {ch.index: ch for ch in plan.chapters}
+    # ``keys`` are in the plan's chapter order, where the opening credits (index -1) come first
+    position = {ch.index: n for n, ch in enumerate(plan.chapters)}
     manifest: Manifest | None = None  # opened only for a record without its takes (an older store)
     out = []
     for result in chapters:
-        planned = by_index[result.index]
-        chapter_keys = list(keys[result.index])
+        planned = plan.chapters[position[result.index]]
+        chapter_keys = list(keys[position[result.index]])
         record = records[result.index]
         takes = record.get("takes")
         if not isinstance(takes, list) or len(takes) != len(chapter_keys):
@@ -180,7 +182,7 @@ def _timings(plan: BookPlan, chapters: Sequence[ChapterResult], keys: Sequence[S
         starts = record.get("piece_starts")
         if not isinstance(starts, list) or len(starts) != len(chapter_keys):
             starts = _located_starts(layout, result.index, planned.chunks, chapter_keys, options)
-        out.append(chapter_timing(result.index, result.title, plan.book.chapters[result.index], planned.chunks,
+        out.append(chapter_timing(result.index, result.title, plan.spoken_chapter(result.index), planned.chunks,
                                   chapter_keys, layout, starts, float(record.get("duration", result.duration)),
                                   takes, plan.book.language, timer))
     return out

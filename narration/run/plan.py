@@ -20,7 +20,7 @@ from narration.ingest.language import language_name, languages_of
 from narration.ingest.omissions import UNSPEAKABLE, omission
 from narration.language import UNSPACED, primary_language
 from narration.mastering.credits import CLOSING_TITLE, OPENING_TITLE, credit_chapters
-from narration.model import Book, Chunk
+from narration.model import Book, Chapter, Chunk
 from narration.options import NarrationOptions
 from narration.run.cast import (
     SPEAKERS_BASE,
@@ -110,6 +110,14 @@ class BookPlan:
         """(number as the dry-run shows it, chapter) of the chapters this run makes."""
         chosen = range(len(self.chapters)) if self.selected is None else self.selected
         return [(n + 1, self.chapters[n]) for n in chosen]
+
+    def spoken_chapter(self, index: int) -> Chapter:
+        """The book's chapter ``index`` as it is read: the credits (-1, and one after the book's
+        last) are chapters of their own that the book does not hold (captions time them too)."""
+        if 0 <= index < len(self.book.chapters):
+            return self.book.chapters[index]
+        opening, closing = credit_chapters(self.book)
+        return segment_book(dataclasses.replace(self.book, chapters=[opening if index < 0 else closing])).chapters[0]
 
     def with_tags(self, tags: list[PassageTag]) -> BookPlan:
         """The plan chunked with each span's tag (a paragraph whose quotes and narration carry
