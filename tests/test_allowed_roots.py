@@ -254,6 +254,7 @@ def test_deploy_passes_the_roots_to_the_workers(monkeypatch: pytest.MonkeyPatch)
     assert worker_env() == {ENV: "/srv/books"}
 
 
+@pytest.mark.slow  # over 5 s: the fast set stays under 5 minutes
 @pytest.mark.usefixtures("prefect_api")
 class TestFlowRuns:
     """The flows refuse a run before reading or writing anything (the deployments run these

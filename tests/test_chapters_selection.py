@@ -65,6 +65,7 @@ def test_the_cli_refuses_a_chapter_the_book_lacks_in_one_line_before_writing(tmp
     assert "The second one too." in said and "And the third" not in said and "The first chapter" not in said
 
 
+@pytest.mark.slow  # over 5 s: the fast set stays under 5 minutes
 def test_only_the_chosen_chapters_are_made_and_a_full_run_reuses_every_take(tmp_path: Path) -> None:
     book = tmp_path / "three.md"
     book.write_text(THREE, encoding="utf-8")

@@ -58,6 +58,7 @@ def book(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow  # over 5 s: the fast set stays under 5 minutes
 def test_rerun_hits_the_cache_and_synthesizes_nothing(book: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     first = narrate_book(str(book), str(out), OPTIONS)
@@ -78,6 +79,7 @@ def test_rerun_hits_the_cache_and_synthesizes_nothing(book: Path, tmp_path: Path
     }
 
 
+@pytest.mark.slow  # over 5 s: the fast set stays under 5 minutes
 def test_a_damaged_take_is_never_served_from_the_cache(book: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     narrate_book(str(book), str(out), OPTIONS)
@@ -89,6 +91,7 @@ def test_a_damaged_take_is_never_served_from_the_cache(book: Path, tmp_path: Pat
     assert take.stat().st_size > 1000
 
 
+@pytest.mark.slow  # over 5 s: the fast set stays under 5 minutes
 def test_edit_one_sentence_resynthesizes_only_its_chunk(book: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     narrate_book(str(book), str(out), OPTIONS)
@@ -97,6 +100,7 @@ def test_edit_one_sentence_resynthesizes_only_its_chunk(book: Path, tmp_path: Pa
     assert again.synthesized == 1
 
 
+@pytest.mark.slow  # over 5 s: the fast set stays under 5 minutes
 def test_failed_chunk_is_isolated_and_rerun_redoes_only_it(
     book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -122,6 +126,7 @@ def test_failed_chunk_is_isolated_and_rerun_redoes_only_it(
     assert (status["done"], status["failed"], status["synthesized_last_run"]) == (status["total"], 0, 1)
 
 
+@pytest.mark.slow  # over 5 s: the fast set stays under 5 minutes
 def test_rerun_named_chunks_gives_them_a_new_take(book: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     narrate_book(str(book), str(out), OPTIONS)
@@ -130,6 +135,7 @@ def test_rerun_named_chunks_gives_them_a_new_take(book: Path, tmp_path: Path) ->
     assert len(list((out / "short" / ".work" / "replaced").rglob("*.wav"))) == 2
 
 
+@pytest.mark.slow  # over 5 s: the fast set stays under 5 minutes
 def test_editing_the_script_resynthesizes_only_touched_chunks(book: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     first = narrate_book(str(book), str(out), OPTIONS)

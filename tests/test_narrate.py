@@ -22,6 +22,7 @@ def book(short_book: Path) -> Path:
     return short_book
 
 
+@pytest.mark.slow  # over 5 s: the fast set stays under 5 minutes
 def test_narrate_makes_the_audiobook_without_prefect(tmp_path: Path, book: Path) -> None:
     # In a fresh interpreter: this test session may have imported Prefect for other tests.
     code = (

@@ -513,6 +513,7 @@ def test_qwen_tts_never_calls_torchaudio_for_custom_voice(backend: Qwen3Backend)
         kaldi.fbank(torch.zeros(1, 16000))
 
 
+@pytest.mark.slow  # over 5 s: the fast set stays under 5 minutes
 def test_a_torchaudio_that_cannot_load_gets_the_stand_in(tmp_path: Path) -> None:
     """What the registry's torchaudio does on a CPU-only machine: import, then fail to load its library."""
     package = tmp_path / "site" / "torchaudio"

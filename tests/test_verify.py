@@ -106,6 +106,7 @@ def run_verify(book: Path, out: Path, *extra: str) -> subprocess.CompletedProces
                           capture_output=True, text=True, cwd=ROOT, timeout=300)
 
 
+@pytest.mark.slow  # over 5 s: the fast set stays under 5 minutes
 def test_verify_finds_each_kind_of_damage_changes_nothing_and_repair_redoes_only_that(
     tmp_path: Path, book: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
