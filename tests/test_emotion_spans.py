@@ -80,3 +80,14 @@ def test_spans_cover_every_word_and_replace_in_place() -> None:
     covered = "".join(text[s.start : s.end] for s in spans)
     assert "".join(covered.split()) == "".join(text.split())
     assert replace_spans(text, spans, ['"Stay,"', "she said,", '"please."']) == '  "Stay," she said,  "please."'
+
+
+def test_a_run_of_openers_is_split_in_linear_time() -> None:
+    """The cast splits every paragraph at planning: each ' that opens a word rescanned the rest of
+    the paragraph for its close (20,000 took minutes; the hostile-input fuzz test found it)."""
+    import time
+
+    for text in ("x" + " '" * 20_000, "'a " * 20_000 + "end'"):
+        started = time.perf_counter()
+        split_spans(text)
+        assert time.perf_counter() - started < 1.0
